@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Build the "custom" test-bed kernel (iommufd + VFIO cdev + VT-d) from Debian's
+# linux-source-6.12 tarball: tinyconfig + tests/vm/kernel.config, bzImage only.
+# The result is cached outside the build tree, keyed by sha256(fragment +
+# source package version); a second run only prints the cached path.
+#
+# Usage: build-kernel.sh            -> last line of stdout: path of bzImage
+# Env:   VFIODEV_VM_CACHE           cache dir (default ~/.cache/libvfiodev-vm)
+#        LINUX_SOURCE_TARBALL       default /usr/src/linux-source-6.12.tar.xz
+#        VFIODEV_VM_KEEP_SRC=1      keep the unpacked, built source tree
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+FRAGMENT=$VM_DIR/kernel.config
+# Options without which the test bed is pointless: checked in the final .config.
+KEY_OPTIONS="IOMMUFD VFIO_DEVICE_CDEV INTEL_IOMMU VFIO_PCI VFIO_NOIOMMU"
+# Bump when the recipe below changes in a way that changes the result.
+RECIPE=1
+
+[[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-6.12)"
+[[ -r $FRAGMENT ]] || die "config fragment $FRAGMENT not found"
+
+src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+if [[ -z $src_version ]]; then
+	src_version="sha256:$(sha256sum "$TARBALL" | cut -d' ' -f1)"
+fi
+key=$( { cat "$FRAGMENT"; echo "source=$src_version recipe=$RECIPE"; } | sha256sum | cut -c1-16)
+OUT=$VM_CACHE/kernel-custom-$key
+
+# The fragment as "NAME VALUE" lines (VALUE "n" for "is not set").
+fragment_options() {
+	sed -n -e 's/^CONFIG_\([A-Za-z0-9_]*\)=\(.*\)$/\1 \2/p' \
+	       -e 's/^# CONFIG_\([A-Za-z0-9_]*\) is not set$/\1 n/p' "$FRAGMENT"
+}
+
+# verify_config FILE: every fragment option has its value in FILE, and the key
+# options are built in. Prints every mismatch; returns non-zero on any.
+verify_config() {
+	local cfg=$1 name want got bad=0
+	while read -r name want; do
+		got=$(sed -n "s/^CONFIG_${name}=//p" "$cfg")
+		[[ -n $got ]] || got=n
+		if [[ $got != "$want" ]]; then
+			log "config mismatch: CONFIG_$name wanted $want, got $got"
+			bad=1
+		fi
+	done < <(fragment_options)
+	for name in $KEY_OPTIONS; do
+		if ! grep -qx "CONFIG_${name}=y" "$cfg"; then
+			log "KEY OPTION MISSING: CONFIG_$name is not =y in $cfg"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+build() {
+	if [[ -s $OUT/bzImage ]]; then
+		return 0 # built by someone else while we waited for the lock
+	fi
+	local work=$VM_CACHE/build-custom-$key
+	rm -rf "$work" "$OUT.tmp"
+	mkdir -p "$work" "$OUT.tmp"
+	local blog=$OUT.tmp/build.log
+	log "building kernel $key (log: $blog)"
+	local t0=$SECONDS
+
+	log "unpacking $TARBALL"
+	tar -xJf "$TARBALL" -C "$work" --strip-components=1
+	cd "$work"
+
+	make ARCH=x86_64 tinyconfig >>"$blog" 2>&1 || { tail -n 30 "$blog" >&2; die "make tinyconfig failed"; }
+	local name val
+	while read -r name val; do
+		case $val in
+		y) scripts/config --file .config --enable "$name" ;;
+		m) scripts/config --file .config --module "$name" ;;
+		n) scripts/config --file .config --disable "$name" ;;
+		\"*) val=${val#\"}; scripts/config --file .config --set-str "$name" "${val%\"}" ;;
+		*) scripts/config --file .config --set-val "$name" "$val" ;;
+		esac
+	done < <(fragment_options)
+	make ARCH=x86_64 olddefconfig >>"$blog" 2>&1 || { tail -n 30 "$blog" >&2; die "make olddefconfig failed"; }
+	# Fail before spending minutes on a kernel that lacks what we need.
+	verify_config .config || die "kernel config does not satisfy $FRAGMENT (see messages above)"
+
+	log "make -j$(nproc) bzImage"
+	make ARCH=x86_64 -j"$(nproc)" bzImage >>"$blog" 2>&1 || { tail -n 40 "$blog" >&2; die "kernel build failed (log: $blog)"; }
+
+	cp arch/x86/boot/bzImage "$OUT.tmp/bzImage"
+	cp .config "$OUT.tmp/config"
+	make -s ARCH=x86_64 kernelrelease >"$OUT.tmp/kernelrelease"
+	echo "$src_version" >"$OUT.tmp/source-version"
+	echo "$((SECONDS - t0))" >"$OUT.tmp/build-seconds"
+	cd /
+	if [[ ${VFIODEV_VM_KEEP_SRC:-0} == 1 ]]; then
+		log "keeping source tree $work"
+	else
+		rm -rf "$work"
+	fi
+	rm -rf "$OUT"
+	mv "$OUT.tmp" "$OUT"
+	log "kernel built in $((SECONDS - t0)) s"
+}
+
+if [[ ! -s $OUT/bzImage ]]; then
+	with_lock kernel-custom build
+fi
+# Re-check the cached config every time: a cache entry is only trusted if it
+# still has the key options.
+verify_config "$OUT/config" || die "cached kernel $OUT has a bad config; delete it"
+[[ -s $OUT/bzImage ]] || die "no bzImage in $OUT"
+log "kernel $(cat "$OUT/kernelrelease") cached in $OUT"
+echo "$OUT/bzImage"

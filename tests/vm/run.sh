@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Harness entry of the real-kernel tests: boot a QEMU guest (TCG, q35, emulated
+# VT-d) with a chosen kernel and device topology, run one scenario inside it,
+# and turn the guest's VMTEST lines (protocol: see guest-init.sh) into TAP on
+# stdout, for meson's `protocol: 'tap'`.
+#
+# Usage: run.sh --kernel custom|stock --topology NAME --scenario FILE
+#               --build MESONBUILDDIR [--append "CMDLINE"] [--no-iommu]
+#               [--timeout SECONDS] [--] [FILE[=DEST]...]
+#   FILEs (test programs, data) are packed into the guest's /vmtest/.
+# The run FAILS (a "not ok" line and exit status 1) when: a tool or the kernel
+# source is missing, the kernel cannot be built/fetched, QEMU fails, the guest
+# panics or times out, VMDONE is missing, or there are fewer results than the
+# scenario's "# vmtest-plan: N". The console log is kept in
+# MESONBUILDDIR/vm-logs/<kernel>-<topology>-<scenario>.log.
+# Env: VFIODEV_VM_CACHE (kernel/initramfs cache), VFIODEV_VM_TIMEOUT (default 120),
+#      VFIODEV_VM_QEMU (default qemu-system-x86_64).
+#
+# Topologies (BDFs as seen in the guests, both kernels; devices are given
+# explicit slots so that the BDFs do not depend on QEMU's default devices):
+#   name        devices                                         edu BDFs (other)
+#   single      edu                                             0000:00:03.0
+#   two-groups  edu, edu  (two IOMMU groups)                    0000:00:03.0 0000:00:04.0
+#   one-group   pcie-pci-bridge 00:03.0 + edu addr=1, edu addr=2 0000:01:01.0 0000:01:02.0
+#               (one IOMMU group with the bridge)
+#   nonviable   pcie-pci-bridge 00:03.0 + edu addr=1,           0000:01:01.0 (virtio-rng 0000:01:02.0)
+#               virtio-rng-pci addr=2 (a driver-bound group mate)
+#   rootport    pcie-root-port 00:03.0 + edu behind it          0000:01:00.0
+#   noiommu     edu, NO intel-iommu, vfio.enable_unsafe_noiommu_mode=1
+#                                                               0000:00:03.0
+#   nvme        edu + NVMe controller (MSI-X, FLR)              0000:00:03.0 (nvme 0000:00:04.0)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+KERNEL= TOPOLOGY= SCENARIO= BUILD= APPEND= NO_IOMMU=0
+TIMEOUT=${VFIODEV_VM_TIMEOUT:-120}
+QEMU=${VFIODEV_VM_QEMU:-qemu-system-x86_64}
+
+# ---- TAP output -----------------------------------------------------------
+TAP_N=0 TAP_FAILED=0
+tap_ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+tap_not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=1; echo "not ok $TAP_N - $*"; }
+tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+tap_diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
+tap_end() { echo "1..$TAP_N"; exit "$TAP_FAILED"; }
+
+# setup_fail MSG: the run could not even start: one failing test, exit 1.
+setup_fail() {
+	tap_not_ok "${KERNEL:-?}: ${SCENARIO_NAME:-?}: setup: $1"
+	[[ -n ${2:-} && -s ${2:-} ]] && tap_diag "$(tail -n 25 "$2")"
+	tap_end
+}
+
+# ---- arguments ------------------------------------------------------------
+while (($#)); do
+	case $1 in
+	--kernel) KERNEL=$2; shift 2 ;;
+	--topology) TOPOLOGY=$2; shift 2 ;;
+	--scenario) SCENARIO=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
+	--append) APPEND=$2; shift 2 ;;
+	--no-iommu) NO_IOMMU=1; shift ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	-h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+	--) shift; break ;;
+	-*) setup_fail "unknown option $1" ;;
+	*) break ;;
+	esac
+done
+SCENARIO_NAME=$(basename "${SCENARIO:-?}" .sh)
+case $KERNEL in
+custom|stock) ;;
+*) setup_fail "--kernel must be custom or stock (got '${KERNEL}')" ;;
+esac
+[[ -n $BUILD ]] || setup_fail "--build MESONBUILDDIR is required"
+[[ -n $TOPOLOGY ]] || setup_fail "--topology is required"
+[[ -r $SCENARIO ]] || setup_fail "scenario '${SCENARIO}' not found"
+PLAN=$(sed -n 's/^# vmtest-plan:[[:space:]]*\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$SCENARIO" | head -n 1)
+[[ -n $PLAN && $PLAN -gt 0 ]] || setup_fail "scenario $SCENARIO lacks a '# vmtest-plan: N' header"
+
+# ---- topologies: the one place that defines them --------------------------
+# Sets TOPO_DEVICES (QEMU arguments), TOPO_IOMMU (1: add intel-iommu) and
+# TOPO_APPEND (kernel command line). Keep the BDF table above in sync.
+TOPO_DEVICES=() TOPO_IOMMU=1 TOPO_APPEND=
+case $TOPOLOGY in
+single)
+	TOPO_DEVICES=(-device edu,addr=03.0) ;;
+two-groups)
+	TOPO_DEVICES=(-device edu,addr=03.0 -device edu,addr=04.0) ;;
+one-group)
+	TOPO_DEVICES=(-device pcie-pci-bridge,id=br0,addr=03.0
+		-device edu,bus=br0,addr=1 -device edu,bus=br0,addr=2) ;;
+nonviable)
+	TOPO_DEVICES=(-device pcie-pci-bridge,id=br0,addr=03.0
+		-device edu,bus=br0,addr=1 -device virtio-rng-pci,bus=br0,addr=2) ;;
+rootport)
+	TOPO_DEVICES=(-device pcie-root-port,id=rp1,chassis=1,addr=03.0 -device edu,bus=rp1) ;;
+noiommu)
+	TOPO_DEVICES=(-device edu,addr=03.0) TOPO_IOMMU=0
+	TOPO_APPEND="vfio.enable_unsafe_noiommu_mode=1" ;;
+nvme)
+	TOPO_DEVICES=(-device edu,addr=03.0
+		-drive file=/dev/null,if=none,id=nv0,format=raw,readonly=on
+		-device nvme,serial=vfiodev0,drive=nv0,addr=04.0) ;;
+*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme)" ;;
+esac
+((NO_IOMMU)) && TOPO_IOMMU=0
+
+# ---- kernel and initramfs -------------------------------------------------
+command -v "$QEMU" >/dev/null || setup_fail "$QEMU not found (apt-get install qemu-system-x86)"
+LOGDIR=$BUILD/vm-logs
+WORK=$BUILD/vm-work
+mkdir -p "$LOGDIR" "$WORK" || setup_fail "cannot create $LOGDIR"
+RUN_ID=$KERNEL-$TOPOLOGY-$SCENARIO_NAME
+LOG=$LOGDIR/$RUN_ID.log
+SETUP_LOG=$LOGDIR/$RUN_ID.setup.log
+: >"$SETUP_LOG"
+
+MODROOT=
+if [[ $KERNEL == custom ]]; then
+	IMAGE=$("$VM_DIR/build-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
+		setup_fail "building the custom kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
+else
+	IMAGE=$("$VM_DIR/fetch-stock-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
+		setup_fail "fetching the stock kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
+fi
+[[ -n $IMAGE && -s $IMAGE ]] || setup_fail "no kernel image (log: $SETUP_LOG)" "$SETUP_LOG"
+[[ -d $(dirname "$IMAGE")/modroot ]] && MODROOT=$(dirname "$IMAGE")/modroot
+
+INITRD=$WORK/$RUN_ID.cpio.gz
+"$VM_DIR/mkinitramfs.sh" -o "$INITRD" ${MODROOT:+-m "$MODROOT"} -s "$SCENARIO" -- "$@" \
+	>/dev/null 2>>"$SETUP_LOG" || setup_fail "packing the initramfs failed (log: $SETUP_LOG)" "$SETUP_LOG"
+
+# ---- boot -----------------------------------------------------------------
+# Measured with QEMU 7.2 under TCG: kernel-irqchip=split is accepted (it only
+# matters for KVM), and intel-iommu,intremap=on works with it as without it.
+CMDLINE="console=ttyS0 quiet panic=-1 vmtest.kernel=$KERNEL vmtest.script=/vmtest/scenario.sh"
+QARGS=(-accel tcg -M q35,kernel-irqchip=split -m 512M -smp 1
+	-nographic -nodefaults -serial stdio -no-reboot
+	-kernel "$IMAGE" -initrd "$INITRD")
+if ((TOPO_IOMMU)); then
+	QARGS+=(-device intel-iommu,intremap=on,caching-mode=on)
+	# Debian's kernel has INTEL_IOMMU_DEFAULT_ON off (only _INTGPU_OFF): ask.
+	CMDLINE+=" intel_iommu=on"
+fi
+CMDLINE+="${TOPO_APPEND:+ $TOPO_APPEND}${APPEND:+ $APPEND}"
+QARGS+=("${TOPO_DEVICES[@]}" -append "$CMDLINE")
+
+{
+	echo "# $QEMU ${QARGS[*]}"
+	echo "# timeout ${TIMEOUT}s"
+} >"$LOG"
+t0=$(date +%s.%N)
+rc=0
+timeout -k 5 "$TIMEOUT" "$QEMU" "${QARGS[@]}" </dev/null >>"$LOG" 2>&1 || rc=$?
+t1=$(date +%s.%N)
+ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+
+# ---- results --------------------------------------------------------------
+# Console lines end in \r\n; a kernel message can land in front of a VMTEST
+# line, so the marker is searched anywhere in the line.
+CLEAN=$WORK/$RUN_ID.console
+tr -d '\r' <"$LOG" >"$CLEAN"
+
+problems=()
+declare -A seen=()
+results=0
+while IFS= read -r line; do
+	line=VMTEST${line#*VMTEST}
+	if [[ $line =~ ^VMTEST\ ([A-Za-z0-9._/:-]+)\ (PASS|FAIL|SKIP)(\ (.*))?$ ]]; then
+		name=${BASH_REMATCH[1]} verdict=${BASH_REMATCH[2]} reason=${BASH_REMATCH[4]:-}
+		results=$((results + 1))
+		label="$KERNEL: $name"
+		if [[ -n ${seen[$name]:-} ]]; then
+			tap_not_ok "$label (duplicate result)"
+			continue
+		fi
+		seen[$name]=1
+		case $verdict in
+		PASS) tap_ok "$label" ;;
+		FAIL) tap_not_ok "$label"; tap_diag "${reason:-no reason given}" ;;
+		SKIP)
+			if [[ -n $reason ]]; then
+				tap_skip "$label" "$reason"
+			else
+				tap_not_ok "$label (SKIP without a reason)"
+			fi ;;
+		esac
+	else
+		problems+=("malformed result line: $line")
+	fi
+done < <(grep -a 'VMTEST ' "$CLEAN" || true)
+
+if ((rc == 124 || rc == 137)); then
+	problems+=("timeout: the guest did not finish within ${TIMEOUT}s")
+elif ((rc != 0)); then
+	problems+=("$QEMU exited with status $rc")
+fi
+grep -aq 'Kernel panic' "$CLEAN" && problems+=("guest kernel panic: $(grep -a -m1 'Kernel panic' "$CLEAN")")
+for pat in 'BUG: ' 'Oops' 'WARNING: CPU' 'general protection fault'; do
+	if grep -aq "$pat" "$CLEAN"; then
+		problems+=("guest kernel reported: $(grep -a -m1 "$pat" "$CLEAN")")
+	fi
+done
+grep -aq 'VMSTART ' "$CLEAN" || problems+=("the guest's init never started (no VMSTART)")
+done_line=$(grep -a -m1 -o 'VMDONE [0-9]*' "$CLEAN" || true)
+if [[ -z $done_line ]]; then
+	problems+=("no VMDONE marker: the guest did not finish its scenario")
+elif [[ $done_line != "VMDONE 0" ]]; then
+	problems+=("the scenario exited with status ${done_line#VMDONE }")
+fi
+if ((results < PLAN)); then
+	problems+=("only $results of the $PLAN results the scenario declares")
+elif ((results > PLAN)); then
+	problems+=("$results results but the scenario declares $PLAN")
+fi
+
+vmname="$KERNEL: $SCENARIO_NAME: vm run ($TOPOLOGY, $results/$PLAN results, ${ELAPSED}s)"
+if ((${#problems[@]})); then
+	tap_not_ok "$vmname"
+	for p in "${problems[@]}"; do tap_diag "$p"; done
+	tap_diag "console log: $LOG"
+	tap_diag "last console lines:"
+	tap_diag "$(grep -av '^#' "$CLEAN" | tail -n 15)"
+else
+	tap_ok "$vmname"
+fi
+((TAP_FAILED)) && tap_diag "console log: $LOG"
+tap_end
