@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvfiodev - open a Linux VFIO device from its PCI address.
+ *
+ * The one public header. Every function returns 0 (or a non-negative
+ * value) on success and a negative errno on failure; constructors take the
+ * output pointer last and leave it untouched on failure. No kernel UAPI type
+ * appears here, so this header builds on any distribution.
+ */
+#ifndef VFIODEV_H
+#define VFIODEV_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vfiodev_ctx;
+struct vfiodev_space;
+struct vfiodev_device;
+
+/**
+ * enum vfiodev_backend - how a device reaches its DMA address space
+ * @VFIODEV_BACKEND_AUTO: try the vfio cdev + iommufd path, fall back to the
+ *	group/container path when it is not available.
+ * @VFIODEV_BACKEND_IOMMUFD: only the cdev (/dev/vfio/devices/vfioX) +
+ *	/dev/iommu path.
+ * @VFIODEV_BACKEND_CONTAINER: only the legacy group (/dev/vfio/N) +
+ *	container (/dev/vfio/vfio) path, Type1 IOMMU (or noiommu).
+ */
+enum vfiodev_backend {
+	VFIODEV_BACKEND_AUTO = 0,
+	VFIODEV_BACKEND_IOMMUFD = 1,
+	VFIODEV_BACKEND_CONTAINER = 2,
+};
+
+/**
+ * vfiodev_backend_name() - printable name of a backend
+ * @backend: a backend value
+ *
+ * Return: "auto", "iommufd", "container" or "unknown"; never NULL.
+ */
+const char *vfiodev_backend_name(enum vfiodev_backend backend);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * typedef vfiodev_log_fn - log callback
+ * @data: the pointer given to vfiodev_ctx_set_log_fn()
+ * @priority: syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG)
+ * @file: source file of the message
+ * @line: source line
+ * @fn: function name
+ * @format: printf format
+ * @args: its arguments
+ */
+typedef void (*vfiodev_log_fn)(void *data, int priority, const char *file,
+			       int line, const char *fn, const char *format,
+			       va_list args);
+
+/**
+ * struct vfiodev_ctx_opts - options of vfiodev_ctx_new()
+ * @sz: sizeof(struct vfiodev_ctx_opts), set by VFIODEV_OPTS_INIT
+ * @sysfs_root: sysfs mount point, default "/sys" or $VFIODEV_SYSFS_ROOT
+ * @dev_root: device directory, default "/dev" or $VFIODEV_DEV_ROOT
+ * @log_priority: initial log priority + 1 (0 keeps the default: LOG_ERR,
+ *	or $VFIODEV_LOG, which takes a number or err/warning/info/debug)
+ */
+struct vfiodev_ctx_opts {
+	size_t sz;
+	const char *sysfs_root;
+	const char *dev_root;
+	int log_priority;
+};
+
+/**
+ * VFIODEV_OPTS_INIT() - declare and zero an options struct with its size set
+ * @type: the struct type name without "struct", e.g. vfiodev_device_opts
+ * @name: the variable to declare
+ */
+#define VFIODEV_OPTS_INIT(type, name)                                          \
+	struct type name = { .sz = sizeof(struct type) }
+
+/**
+ * vfiodev_ctx_new() - create a library context
+ * @opts: options, or NULL for defaults
+ * @out: receives the context (refcount 1)
+ *
+ * Return: 0, -EINVAL for bad options, -ENOMEM.
+ */
+int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
+		    struct vfiodev_ctx **out);
+
+/**
+ * vfiodev_ctx_ref() - take a reference on a context
+ * @ctx: the context, may be NULL
+ *
+ * Return: @ctx.
+ */
+struct vfiodev_ctx *vfiodev_ctx_ref(struct vfiodev_ctx *ctx);
+
+/**
+ * vfiodev_ctx_unref() - drop a reference; the last one frees the context
+ * @ctx: the context, may be NULL
+ *
+ * Return: NULL, always, so that callers can write ctx = vfiodev_ctx_unref(ctx).
+ */
+struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx);
+
+/**
+ * vfiodev_ctx_set_log_fn() - route the context's log messages
+ * @ctx: the context
+ * @fn: the callback, or NULL to restore the default (stderr)
+ * @data: passed to @fn
+ */
+void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx, vfiodev_log_fn fn,
+			    void *data);
+
+/**
+ * vfiodev_ctx_set_log_priority() - set the most verbose priority logged
+ * @ctx: the context
+ * @priority: a syslog priority, LOG_EMERG (0) .. LOG_DEBUG (7)
+ */
+void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int priority);
+
+/**
+ * vfiodev_ctx_get_log_priority() - the current log priority
+ * @ctx: the context
+ *
+ * Return: a syslog priority.
+ */
+int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Address spaces                                                       */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct vfiodev_space_opts - options of vfiodev_space_new()
+ * @sz: sizeof(struct vfiodev_space_opts)
+ * @backend: pin the space to one backend; AUTO lets its first device choose
+ *	(a forced backend from $VFIODEV_BACKEND applies when this is AUTO)
+ */
+struct vfiodev_space_opts {
+	size_t sz;
+	enum vfiodev_backend backend;
+};
+
+/**
+ * vfiodev_space_new() - create an empty DMA address space
+ * @ctx: the context
+ * @opts: options, or NULL
+ * @out: receives the space (refcount 1)
+ *
+ * The kernel object behind the space (an iommufd IOAS or a Type1 container)
+ * is created when the first device joins it, with that device's backend.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int vfiodev_space_new(struct vfiodev_ctx *ctx,
+		      const struct vfiodev_space_opts *opts,
+		      struct vfiodev_space **out);
+
+/**
+ * vfiodev_space_ref() - take a reference on a space
+ * @space: the space, may be NULL
+ *
+ * Return: @space.
+ */
+struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *space);
+
+/**
+ * vfiodev_space_unref() - drop a reference; the last one unmaps everything
+ *	and destroys the IOAS or container
+ * @space: the space, may be NULL
+ *
+ * Return: NULL.
+ */
+struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *space);
+
+/**
+ * vfiodev_space_backend() - the backend a space is bound to
+ * @space: the space
+ *
+ * Return: IOMMUFD or CONTAINER once a device joined, else AUTO.
+ */
+enum vfiodev_backend vfiodev_space_backend(const struct vfiodev_space *space);
+
+/**
+ * struct vfiodev_iova_range - an inclusive range of usable IOVAs
+ * @start: first usable IOVA
+ * @last: last usable IOVA (inclusive)
+ */
+struct vfiodev_iova_range {
+	uint64_t start;
+	uint64_t last;
+};
+
+/**
+ * vfiodev_space_iova_ranges() - the IOVA ranges the kernel allows
+ * @space: a space with at least one device
+ * @ranges: array to fill, may be NULL when @n is 0
+ * @n: capacity of @ranges
+ *
+ * The ranges are read from the kernel (IOMMU_IOAS_IOVA_RANGES, or the Type1
+ * VFIO_IOMMU_GET_INFO IOVA-range capability) when a device joins.
+ *
+ * Return: the number of ranges (which may exceed @n; only @n are written),
+ * -ENODEV if the space has no device yet.
+ */
+int vfiodev_space_iova_ranges(struct vfiodev_space *space,
+			      struct vfiodev_iova_range *ranges, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* DMA                                                                  */
+/* ------------------------------------------------------------------ */
+
+/** VFIODEV_DMA_READ - the device may read the memory (host to device) */
+#define VFIODEV_DMA_READ (1u << 0)
+/** VFIODEV_DMA_WRITE - the device may write the memory (device to host) */
+#define VFIODEV_DMA_WRITE (1u << 1)
+
+/**
+ * vfiodev_dma_map() - map a buffer at a chosen IOVA
+ * @space: the space (it must hold at least one device)
+ * @vaddr: page-aligned start of the buffer
+ * @len: page-aligned length, > 0
+ * @iova: page-aligned IOVA, inside one of the space's IOVA ranges
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
+ *
+ * Return: 0; -EINVAL for misaligned or out-of-range arguments, -EEXIST when
+ * the IOVA range overlaps a mapping, or the kernel's error (-ENOMEM when
+ * RLIMIT_MEMLOCK is too low, for example).
+ */
+int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr, size_t len,
+		    uint64_t iova, unsigned int flags);
+
+/**
+ * vfiodev_dma_map_any() - map a buffer at an IOVA the library picks
+ * @space: the space
+ * @vaddr: page-aligned start of the buffer
+ * @len: page-aligned length, > 0
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
+ * @iova: receives the IOVA (lowest free one inside the allowed ranges)
+ *
+ * Return: 0, -ENOSPC when no range has room, or as vfiodev_dma_map().
+ */
+int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr, size_t len,
+			unsigned int flags, uint64_t *iova);
+
+/**
+ * vfiodev_dma_unmap() - remove one mapping
+ * @space: the space
+ * @iova: the IOVA the mapping starts at
+ * @len: its length (must equal the mapped length)
+ *
+ * Return: 0, -ENOENT when no such mapping exists.
+ */
+int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova, size_t len);
+
+/**
+ * vfiodev_dma_unmap_all() - remove every mapping of the space
+ * @space: the space
+ *
+ * Return: 0 or the first kernel error (all mappings are attempted).
+ */
+int vfiodev_dma_unmap_all(struct vfiodev_space *space);
+
+/**
+ * vfiodev_dma_translate() - the IOVA of a virtual address
+ * @space: the space
+ * @vaddr: any address inside a mapped buffer
+ * @iova: receives the IOVA
+ *
+ * The hot path of a userspace driver: a binary search under a read lock.
+ *
+ * Return: 0, -ENOENT when @vaddr is not mapped.
+ */
+int vfiodev_dma_translate(struct vfiodev_space *space, const void *vaddr,
+			  uint64_t *iova);
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct vfiodev_device_opts - options of vfiodev_device_open()
+ * @sz: sizeof(struct vfiodev_device_opts)
+ * @space: the space to join; NULL creates a private one
+ * @backend: force a backend (AUTO also honours $VFIODEV_BACKEND)
+ * @allow_noiommu: accept a noiommu group (/dev/vfio/noiommu-N): no DMA
+ *	isolation, no IOVA translation; refused (-EPERM) unless set
+ */
+struct vfiodev_device_opts {
+	size_t sz;
+	struct vfiodev_space *space;
+	enum vfiodev_backend backend;
+	bool allow_noiommu;
+};
+
+/**
+ * vfiodev_device_open() - open a PCI device by its address
+ * @ctx: the context
+ * @bdf: "0000:00:03.0" or "00:03.0" (domain 0)
+ * @opts: options, or NULL
+ * @out: receives the device
+ *
+ * Resolves @bdf through sysfs to its vfio cdev, opens the node, checks with
+ * fstat() that it is the character device sysfs names, binds it to iommufd
+ * and attaches it to the space's IOAS. In AUTO mode, when any step of that
+ * path fails, it opens the device through its IOMMU group and a Type1
+ * container instead; vfiodev_device_fallback_reason() says why.
+ *
+ * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
+ * exist or is not bound to a VFIO driver; -ENXIO when a node is not the
+ * device sysfs names; -EPERM for a non-viable group or a noiommu group not
+ * allowed; the kernel's error otherwise.
+ */
+int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
+			const struct vfiodev_device_opts *opts,
+			struct vfiodev_device **out);
+
+/**
+ * vfiodev_device_open_fd() - adopt a vfio cdev fd opened by someone else
+ * @ctx: the context
+ * @fd: an fd of /dev/vfio/devices/vfioX, not yet bound; the library
+ *	duplicates it (the caller keeps and closes its own)
+ * @bdf: the device's PCI address, used to check the fd's identity against
+ *	sysfs; NULL skips that check (the fd must still be a character device)
+ * @opts: options (backend must be AUTO or IOMMUFD), or NULL
+ * @out: receives the device
+ *
+ * For a program that received the fd from a privileged helper.
+ *
+ * Return: 0; -ENXIO when @fd is not the device @bdf names; -EINVAL.
+ */
+int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
+			   const struct vfiodev_device_opts *opts,
+			   struct vfiodev_device **out);
+
+/**
+ * vfiodev_device_close() - release the device: mmaps, IRQ eventfds, its
+ *	binding or group, and its reference on the space
+ * @dev: the device, may be NULL
+ */
+void vfiodev_device_close(struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_bdf() - the normalised PCI address
+ * @dev: the device
+ *
+ * Return: "dddd:bb:dd.f" (or "" for an fd opened without a BDF).
+ */
+const char *vfiodev_device_bdf(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_backend() - the backend the device was opened with
+ * @dev: the device
+ *
+ * Return: VFIODEV_BACKEND_IOMMUFD or VFIODEV_BACKEND_CONTAINER.
+ */
+enum vfiodev_backend vfiodev_device_backend(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_fallback_reason() - why the cdev path was not taken
+ * @dev: the device
+ *
+ * Return: a short sentence ("no vfio cdev in sysfs (kernel without
+ * CONFIG_VFIO_DEVICE_CDEV?)"), or NULL when no fallback happened.
+ */
+const char *vfiodev_device_fallback_reason(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_node() - the device node the library opened
+ * @dev: the device
+ *
+ * Return: "/dev/vfio/devices/vfio0" or, on the group path, "/dev/vfio/5".
+ */
+const char *vfiodev_device_node(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_devnum() - the cdev's major:minor, verified with fstat()
+ * @dev: the device
+ * @major: receives the major number
+ * @minor: receives the minor number
+ *
+ * Return: 0, -ENOENT on the group path (the group node's number is given).
+ */
+int vfiodev_device_devnum(const struct vfiodev_device *dev,
+			  unsigned int *major, unsigned int *minor);
+
+/**
+ * vfiodev_device_fd() - the VFIO device fd, for ioctls the library lacks
+ * @dev: the device
+ *
+ * Return: the fd; it stays owned by the library.
+ */
+int vfiodev_device_fd(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_space() - the space the device is attached to
+ * @dev: the device
+ *
+ * Return: the space (no reference is taken).
+ */
+struct vfiodev_space *vfiodev_device_space(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_iommu_group() - the IOMMU group number
+ * @dev: the device
+ *
+ * Return: the group number, or -ENOENT if unknown (fd opened without BDF).
+ */
+int vfiodev_device_iommu_group(const struct vfiodev_device *dev);
+
+/** VFIODEV_DEVICE_RESET - the device supports vfiodev_device_reset() */
+#define VFIODEV_DEVICE_RESET (1u << 0)
+/** VFIODEV_DEVICE_PCI - a PCI device (config space region present) */
+#define VFIODEV_DEVICE_PCI (1u << 1)
+/** VFIODEV_DEVICE_NOIOMMU - opened through a noiommu group */
+#define VFIODEV_DEVICE_NOIOMMU (1u << 2)
+
+/**
+ * struct vfiodev_device_info - what VFIO_DEVICE_GET_INFO reports
+ * @flags: VFIODEV_DEVICE_* bits
+ * @num_regions: number of region indexes
+ * @num_irqs: number of IRQ indexes
+ */
+struct vfiodev_device_info {
+	uint32_t flags;
+	uint32_t num_regions;
+	uint32_t num_irqs;
+};
+
+/**
+ * vfiodev_device_get_info() - device flags and counts
+ * @dev: the device
+ * @info: receives the information
+ *
+ * Return: 0.
+ */
+int vfiodev_device_get_info(const struct vfiodev_device *dev,
+			    struct vfiodev_device_info *info);
+
+/**
+ * vfiodev_device_reset() - VFIO_DEVICE_RESET
+ * @dev: the device
+ *
+ * Return: 0, -ENOTSUP when the device does not report reset support, or the
+ * kernel's error.
+ */
+int vfiodev_device_reset(struct vfiodev_device *dev);
+
+/* ------------------------------------------------------------------ */
+/* Regions                                                              */
+/* ------------------------------------------------------------------ */
+
+/* PCI region indexes, as VFIO numbers them. */
+#define VFIODEV_PCI_BAR0_REGION 0
+#define VFIODEV_PCI_BAR5_REGION 5
+#define VFIODEV_PCI_ROM_REGION 6
+#define VFIODEV_PCI_CONFIG_REGION 7
+#define VFIODEV_PCI_VGA_REGION 8
+
+#define VFIODEV_REGION_READ (1u << 0)
+#define VFIODEV_REGION_WRITE (1u << 1)
+#define VFIODEV_REGION_MMAP (1u << 2)
+/** VFIODEV_REGION_HAS_TYPE - @type and @subtype are valid */
+#define VFIODEV_REGION_HAS_TYPE (1u << 3)
+/** VFIODEV_REGION_MSIX_MAPPABLE - the MSI-X table may be mmapped */
+#define VFIODEV_REGION_MSIX_MAPPABLE (1u << 4)
+/** VFIODEV_REGION_SPARSE - only the sparse areas can be mmapped */
+#define VFIODEV_REGION_SPARSE (1u << 5)
+
+/**
+ * struct vfiodev_region_info - one region, with its capabilities
+ * @index: region index
+ * @flags: VFIODEV_REGION_* bits
+ * @size: region size in bytes (0: the region is absent)
+ * @offset: offset of the region in the device fd
+ * @type: region type (when VFIODEV_REGION_HAS_TYPE)
+ * @subtype: region subtype (when VFIODEV_REGION_HAS_TYPE)
+ * @nr_sparse: number of sparse mmap areas (when VFIODEV_REGION_SPARSE)
+ */
+struct vfiodev_region_info {
+	uint32_t index;
+	uint32_t flags;
+	uint64_t size;
+	uint64_t offset;
+	uint32_t type;
+	uint32_t subtype;
+	uint32_t nr_sparse;
+};
+
+/**
+ * struct vfiodev_sparse_area - a part of a region that may be mmapped
+ * @offset: offset inside the region
+ * @size: size in bytes
+ */
+struct vfiodev_sparse_area {
+	uint64_t offset;
+	uint64_t size;
+};
+
+/**
+ * vfiodev_region_get_info() - VFIO_DEVICE_GET_REGION_INFO with its
+ *	capability chain parsed
+ * @dev: the device
+ * @index: region index, below num_regions
+ * @info: receives the information
+ *
+ * Return: 0, -EINVAL for an index out of range, -EPROTO for a malformed
+ * capability chain, or the kernel's error.
+ */
+int vfiodev_region_get_info(struct vfiodev_device *dev, unsigned int index,
+			    struct vfiodev_region_info *info);
+
+/**
+ * vfiodev_region_sparse_areas() - the sparse mmap areas of a region
+ * @dev: the device
+ * @index: region index
+ * @areas: array to fill
+ * @n: its capacity
+ *
+ * Return: the number of areas (which may exceed @n), 0 when the region has
+ * no sparse capability.
+ */
+int vfiodev_region_sparse_areas(struct vfiodev_device *dev, unsigned int index,
+				struct vfiodev_sparse_area *areas, size_t n);
+
+/**
+ * vfiodev_region_mmap() - map a region into memory
+ * @dev: the device
+ * @index: region index; it must be mmappable
+ * @addr: receives the start of the mapping, covering the whole region
+ *
+ * For a region with sparse areas, the whole region is reserved and only the
+ * areas are mapped; the rest faults (use vfiodev_region_read/write there).
+ * The mapping lives until vfiodev_region_munmap() or device close; a second
+ * call returns the same address.
+ *
+ * Return: 0, -EINVAL when the region cannot be mmapped, or mmap's error.
+ */
+int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index,
+			void **addr);
+
+/**
+ * vfiodev_region_munmap() - undo vfiodev_region_mmap()
+ * @dev: the device
+ * @index: region index
+ *
+ * Return: 0, -ENOENT when the region is not mapped.
+ */
+int vfiodev_region_munmap(struct vfiodev_device *dev, unsigned int index);
+
+/**
+ * vfiodev_region_read() - read from a region through the device fd
+ * @dev: the device
+ * @index: region index
+ * @offset: offset inside the region
+ * @buf: destination
+ * @len: bytes to read; offset + len must stay inside the region
+ *
+ * Return: 0 when all @len bytes were read, -EINVAL, -EIO on a short read.
+ */
+int vfiodev_region_read(struct vfiodev_device *dev, unsigned int index,
+			uint64_t offset, void *buf, size_t len);
+
+/**
+ * vfiodev_region_write() - write to a region through the device fd
+ * @dev: the device
+ * @index: region index
+ * @offset: offset inside the region
+ * @buf: source
+ * @len: bytes to write
+ *
+ * Return: 0 when all @len bytes were written, -EINVAL, -EIO.
+ */
+int vfiodev_region_write(struct vfiodev_device *dev, unsigned int index,
+			 uint64_t offset, const void *buf, size_t len);
+
+/**
+ * vfiodev_pci_config_read() - read 1, 2 or 4 bytes of PCI config space
+ * @dev: the device
+ * @offset: config space offset, aligned to @width
+ * @width: 1, 2 or 4
+ * @val: receives the value (little-endian register, host order)
+ *
+ * Return: 0, -EINVAL, -EIO.
+ */
+int vfiodev_pci_config_read(struct vfiodev_device *dev, uint32_t offset,
+			    unsigned int width, uint32_t *val);
+
+/**
+ * vfiodev_pci_config_write() - write 1, 2 or 4 bytes of PCI config space
+ * @dev: the device
+ * @offset: config space offset, aligned to @width
+ * @width: 1, 2 or 4
+ * @val: the value
+ *
+ * Return: 0, -EINVAL, -EIO.
+ */
+int vfiodev_pci_config_write(struct vfiodev_device *dev, uint32_t offset,
+			     unsigned int width, uint32_t val);
+
+/**
+ * vfiodev_pci_enable_bus_master() - set memory space and bus master enable
+ *	in the command register
+ * @dev: the device
+ *
+ * Return: 0 or as vfiodev_pci_config_write().
+ */
+int vfiodev_pci_enable_bus_master(struct vfiodev_device *dev);
+
+/* ------------------------------------------------------------------ */
+/* Interrupts                                                           */
+/* ------------------------------------------------------------------ */
+
+#define VFIODEV_PCI_INTX_IRQ 0
+#define VFIODEV_PCI_MSI_IRQ 1
+#define VFIODEV_PCI_MSIX_IRQ 2
+#define VFIODEV_PCI_ERR_IRQ 3
+#define VFIODEV_PCI_REQ_IRQ 4
+
+#define VFIODEV_IRQ_EVENTFD (1u << 0)
+#define VFIODEV_IRQ_MASKABLE (1u << 1)
+#define VFIODEV_IRQ_AUTOMASKED (1u << 2)
+#define VFIODEV_IRQ_NORESIZE (1u << 3)
+
+/**
+ * struct vfiodev_irq_info - one IRQ index
+ * @index: the index (VFIODEV_PCI_*_IRQ for PCI devices)
+ * @flags: VFIODEV_IRQ_* bits
+ * @count: number of vectors (0: the index is not supported)
+ */
+struct vfiodev_irq_info {
+	uint32_t index;
+	uint32_t flags;
+	uint32_t count;
+};
+
+/**
+ * vfiodev_irq_get_info() - VFIO_DEVICE_GET_IRQ_INFO
+ * @dev: the device
+ * @index: IRQ index, below num_irqs
+ * @info: receives the information
+ *
+ * Return: 0, -EINVAL, or the kernel's error.
+ */
+int vfiodev_irq_get_info(struct vfiodev_device *dev, unsigned int index,
+			 struct vfiodev_irq_info *info);
+
+/**
+ * vfiodev_irq_set_eventfds() - signal vectors to eventfds
+ * @dev: the device
+ * @index: IRQ index
+ * @start: first vector
+ * @count: number of vectors, start + count <= info.count
+ * @fds: @count eventfds; -1 leaves a vector without one
+ *
+ * Enables the index (MSI/MSI-X are enabled with @count vectors).
+ *
+ * Return: 0, -EINVAL, or the kernel's error.
+ */
+int vfiodev_irq_set_eventfds(struct vfiodev_device *dev, unsigned int index,
+			     unsigned int start, unsigned int count,
+			     const int *fds);
+
+/**
+ * vfiodev_irq_disable() - tear down every trigger of an index
+ * @dev: the device
+ * @index: IRQ index
+ *
+ * Return: 0, -EINVAL, or the kernel's error.
+ */
+int vfiodev_irq_disable(struct vfiodev_device *dev, unsigned int index);
+
+/**
+ * vfiodev_irq_mask() - mask vectors (maskable indexes only, e.g. INTx)
+ * @dev: the device
+ * @index: IRQ index
+ * @start: first vector
+ * @count: number of vectors
+ *
+ * Return: 0, -ENOTSUP when the index is not maskable, -EINVAL, or the
+ * kernel's error.
+ */
+int vfiodev_irq_mask(struct vfiodev_device *dev, unsigned int index,
+		     unsigned int start, unsigned int count);
+
+/**
+ * vfiodev_irq_unmask() - unmask vectors (after an automasked INTx fired)
+ * @dev: the device
+ * @index: IRQ index
+ * @start: first vector
+ * @count: number of vectors
+ *
+ * Return: as vfiodev_irq_mask().
+ */
+int vfiodev_irq_unmask(struct vfiodev_device *dev, unsigned int index,
+		       unsigned int start, unsigned int count);
+
+/**
+ * vfiodev_irq_trigger() - fire vectors from software (loopback test)
+ * @dev: the device
+ * @index: IRQ index
+ * @start: first vector
+ * @count: number of vectors
+ *
+ * Return: 0, -EINVAL, or the kernel's error.
+ */
+int vfiodev_irq_trigger(struct vfiodev_device *dev, unsigned int index,
+			unsigned int start, unsigned int count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VFIODEV_H */

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VFIO capability chains (region info, Type1 IOMMU info): a linked list of
+ * headers inside a buffer the kernel filled. The bytes are treated as
+ * untrusted: every offset must lie inside argsz and move forward, so a
+ * malformed chain (a loop, an offset past the end) is an error, not a hang.
+ */
+#include <linux/vfio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int cap_at(size_t argsz, uint32_t off, uint32_t prev)
+{
+	if (off <= prev || off % 4)
+		return -EPROTO;
+	if ((uint64_t)off + sizeof(struct vfio_info_cap_header) > argsz)
+		return -EPROTO;
+	return 0;
+}
+
+int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
+		  size_t min_size, const void **out)
+{
+	const struct vfio_info_cap_header *hdr;
+	uint32_t off = first, prev = 0;
+
+	while (off) {
+		if (cap_at(argsz, off, prev))
+			return -EPROTO;
+		hdr = (const void *)((const char *)buf + off);
+		if (hdr->id == id) {
+			if ((uint64_t)off + min_size > argsz)
+				return -EPROTO;
+			*out = hdr;
+			return 0;
+		}
+		prev = off;
+		off = hdr->next;
+	}
+	return -ENOENT;
+}
+
+int vfio_cap_validate(const void *buf, size_t argsz, uint32_t first)
+{
+	const struct vfio_info_cap_header *hdr;
+	uint32_t off = first, prev = 0;
+
+	while (off) {
+		if (cap_at(argsz, off, prev))
+			return -EPROTO;
+		hdr = (const void *)((const char *)buf + off);
+		prev = off;
+		off = hdr->next;
+	}
+	return 0;
+}

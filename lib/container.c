@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The legacy backend: a space is a container (/dev/vfio/vfio) with a Type1
+ * IOMMU (or the noiommu driver); a device joins through its IOMMU group
+ * (/dev/vfio/N, /dev/vfio/noiommu-N), which stays in the container until
+ * the space is released, so that devices of one group share it.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* "0000:00:05.0 is bound to e1000e, 0000:00:05.1 is bound to ..." */
+static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
+			   size_t len)
+{
+	char path[512], drv[64];
+	struct dirent *de;
+	size_t used = 0;
+	DIR *dir;
+
+	buf[0] = '\0';
+	if (sysfs_path(ctx, path, sizeof(path), "kernel/iommu_groups/%d/devices",
+		       group_id))
+		return;
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) && used < len) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (sysfs_link_name(ctx, drv, sizeof(drv),
+				    "kernel/iommu_groups/%d/devices/%s/driver",
+				    group_id, de->d_name))
+			continue; /* no driver: does not block */
+		if (strstr(drv, "vfio") || !strcmp(drv, "pci-stub") ||
+		    !strcmp(drv, "pcieport"))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s is bound to %s",
+					 used ? ", " : "", de->d_name, drv);
+	}
+	closedir(dir);
+}
+
+int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
+		    char *path, size_t len)
+{
+	char name[32], attr[64];
+	dev_t devnum;
+	int fd, ret;
+
+	snprintf(name, sizeof(name), "%s%d", noiommu ? "noiommu-" : "", group_id);
+	snprintf(path, len, "%s/vfio/%s", ctx->dev_root, name);
+	fd = sys_open(path, O_RDWR);
+	if (fd < 0) {
+		if (fd == -ENOENT)
+			vfd_err(ctx, "%s: no such node: group %d is not bound to vfio (bind its devices to vfio-pci)",
+				path, group_id);
+		else if (fd == -EBUSY)
+			vfd_err(ctx, "%s: busy: the group is open in another space or process",
+				path);
+		else
+			vfd_err(ctx, "%s: %s", path, strerror(-fd));
+		return fd;
+	}
+	/* the group's class device names its number (Linux 6.2+) */
+	if (sysfs_read(ctx, attr, sizeof(attr), "class/vfio/%s/dev", name) > 0 &&
+	    !parse_devnum(attr, &devnum))
+		ret = devnode_check(ctx, fd, path, devnum);
+	else {
+		struct stat st;
+
+		ret = sys_fstat(fd, &st);
+		if (!ret && !S_ISCHR(st.st_mode)) {
+			vfd_err(ctx, "%s: refused: not a character device", path);
+			ret = -ENXIO;
+		}
+	}
+	if (ret) {
+		sys_close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int type1_read_info(struct vfiodev_space *space)
+{
+	struct vfio_iommu_type1_info *info;
+	const struct vfio_iommu_type1_info_cap_iova_range *cap;
+	struct vfiodev_iova_range *r;
+	size_t argsz = sizeof(*info);
+	int ret;
+
+	for (int tries = 0; tries < 3; tries++) {
+		info = calloc(1, argsz);
+		if (!info)
+			return -ENOMEM;
+		info->argsz = (uint32_t)argsz;
+		ret = sys_ioctl(space->container_fd, VFIO_IOMMU_GET_INFO, info);
+		if (ret) {
+			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: %s", strerror(-ret));
+			free(info);
+			return ret;
+		}
+		if (info->argsz <= argsz)
+			break;
+		argsz = info->argsz;
+		free(info);
+		info = NULL;
+	}
+	if (!info)
+		return -EPROTO;
+	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes) {
+		uint64_t min = info->iova_pgsizes & -info->iova_pgsizes;
+
+		if (min > space->iova_align)
+			space->iova_align = min;
+	}
+	ret = -ENOENT;
+	if (info->flags & VFIO_IOMMU_INFO_CAPS)
+		ret = vfio_cap_find(info, argsz, info->cap_offset,
+				    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+				    sizeof(*cap), (const void **)&cap);
+	if (ret == -EPROTO) {
+		vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: malformed capability chain");
+		free(info);
+		return ret;
+	}
+	if (ret == 0) {
+		size_t end = (size_t)((const char *)cap - (const char *)info) +
+			     sizeof(*cap) + cap->nr_iovas * sizeof(cap->iova_ranges[0]);
+
+		if (!cap->nr_iovas || end > argsz) {
+			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
+			free(info);
+			return -EPROTO;
+		}
+		r = calloc(cap->nr_iovas, sizeof(*r));
+		if (!r) {
+			free(info);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < cap->nr_iovas; i++) {
+			r[i].start = cap->iova_ranges[i].start;
+			r[i].last = cap->iova_ranges[i].end;
+		}
+		ret = space_set_ranges(space, r, cap->nr_iovas);
+		free(r);
+	} else {
+		/* kernels before 5.4 do not report ranges */
+		struct vfiodev_iova_range all = { 0, UINT64_MAX };
+
+		ret = space_set_ranges(space, &all, 1);
+	}
+	free(info);
+	return ret;
+}
+
+/* Type1v2, else Type1; if neither is registered, load vfio_iommu_type1
+ * (vfio-pci does not pull it in) and ask again */
+static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	static const int types[] = { VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU };
+
+	if (noiommu)
+		return sys_ioctl(space->container_fd, VFIO_CHECK_EXTENSION,
+				 (void *)(uintptr_t)VFIO_NOIOMMU_IOMMU) > 0 ?
+			       VFIO_NOIOMMU_IOMMU : -ENODEV;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+			if (sys_ioctl(space->container_fd, VFIO_CHECK_EXTENSION,
+				      (void *)(uintptr_t)types[i]) > 0)
+				return types[i];
+		if (pass == 0 && vfiodev_kmod_load(ctx, "vfio_iommu_type1"))
+			break;
+	}
+	vfd_err(ctx, "the container offers no Type1 IOMMU: module vfio_iommu_type1 is not loaded and could not be loaded");
+	return -ENODEV;
+}
+
+static int container_open(struct vfiodev_space *space)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
+	fd = sys_open(path, O_RDWR);
+	if (fd == -ENOENT && !vfiodev_kmod_load(ctx, "vfio"))
+		fd = sys_open(path, O_RDWR);
+	if (fd < 0) {
+		vfd_err(ctx, "%s: %s%s", path, strerror(-fd),
+			fd == -ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" : "");
+		return fd;
+	}
+	ret = sys_ioctl(fd, VFIO_GET_API_VERSION, NULL);
+	if (ret != VFIO_API_VERSION) {
+		vfd_err(ctx, "%s: VFIO API version %d, expected %d", path, ret,
+			VFIO_API_VERSION);
+		sys_close(fd);
+		return ret < 0 ? ret : -EPROTO;
+	}
+	space->container_fd = fd;
+	return 0;
+}
+
+static bool group_is_noiommu(struct vfiodev_ctx *ctx, int group_id)
+{
+	char name[64];
+
+	return sysfs_read(ctx, name, sizeof(name), "kernel/iommu_groups/%d/name",
+			  group_id) > 0 && !strcmp(name, "vfio-noiommu");
+}
+
+/* open the group, check it, put it in the container; caller links it */
+static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
+		     bool noiommu, struct vfiodev_group **out)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfiodev_group *g;
+	bool new_container = space->container_fd < 0;
+	char path[256], blockers[512];
+	int fd, ret, type;
+
+	fd = group_node_open(ctx, dev->group_id, noiommu, path, sizeof(path));
+	if (fd < 0)
+		return fd;
+	ret = sys_ioctl(fd, VFIO_GROUP_GET_STATUS, &status);
+	if (ret) {
+		vfd_err(ctx, "%s: VFIO_GROUP_GET_STATUS: %s", path, strerror(-ret));
+		goto close_group;
+	}
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		group_blockers(ctx, dev->group_id, blockers, sizeof(blockers));
+		vfd_err(ctx, "%s: group %d is not viable: %s", dev->name,
+			dev->group_id,
+			blockers[0] ? blockers :
+				      "a device of the group is bound to a host driver");
+		ret = -EPERM;
+		goto close_group;
+	}
+	if (new_container) {
+		ret = container_open(space);
+		if (ret)
+			goto close_group;
+	}
+	ret = sys_ioctl(fd, VFIO_GROUP_SET_CONTAINER, &space->container_fd);
+	if (ret) {
+		vfd_err(ctx, "%s: VFIO_GROUP_SET_CONTAINER: %s", path, strerror(-ret));
+		goto close_container;
+	}
+	if (!space->iommu_type) {
+		type = pick_iommu_type(space, noiommu);
+		if (type < 0) {
+			ret = type;
+			goto unset;
+		}
+		ret = sys_ioctl(space->container_fd, VFIO_SET_IOMMU,
+				(void *)(uintptr_t)type);
+		if (ret) {
+			vfd_err(ctx, "VFIO_SET_IOMMU(%d): %s", type, strerror(-ret));
+			goto unset;
+		}
+		space->iommu_type = type;
+		space->noiommu = noiommu;
+		if (!noiommu) {
+			ret = type1_read_info(space);
+			if (ret) {
+				space->iommu_type = 0;
+				goto unset;
+			}
+		}
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		ret = -ENOMEM;
+		goto unset;
+	}
+	g->id = dev->group_id;
+	g->fd = fd;
+	g->noiommu = noiommu;
+	*out = g;
+	return 0;
+unset:
+	sys_ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+close_container:
+	if (new_container) {
+		sys_close(space->container_fd);
+		space->container_fd = -1;
+		space->iommu_type = 0;
+	}
+close_group:
+	sys_close(fd);
+	return ret;
+}
+
+static int container_attach(struct vfiodev_space *space,
+			    struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	struct vfiodev_group *g;
+	bool noiommu, new_group = false;
+	int fd, ret;
+
+	if (dev->group_id < 0) {
+		vfd_err(ctx, "%s: no IOMMU group (IOMMU off, and noiommu mode not enabled?)",
+			dev->name);
+		return -ENODEV;
+	}
+	noiommu = group_is_noiommu(ctx, dev->group_id);
+	if (noiommu && !dev->allow_noiommu) {
+		vfd_err(ctx, "%s: group %d is a noiommu group (no DMA isolation); refused unless allow_noiommu is set",
+			dev->name, dev->group_id);
+		return -EPERM;
+	}
+	if (space->ops && space->noiommu != noiommu) {
+		vfd_err(ctx, "%s: cannot mix noiommu and IOMMU groups in one space",
+			dev->name);
+		return -EXDEV;
+	}
+	for (g = space->groups; g; g = g->next)
+		if (g->id == dev->group_id)
+			break;
+	if (!g) {
+		ret = group_add(space, dev, noiommu, &g);
+		if (ret)
+			return ret;
+		new_group = true;
+	}
+	fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	if (fd < 0) {
+		vfd_err(ctx, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
+			strerror(-fd),
+			fd == -EBUSY ? " (already open)" : "");
+		if (new_group) {
+			sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+			sys_close(g->fd);
+			free(g);
+			if (!space->groups) {
+				sys_close(space->container_fd);
+				space->container_fd = -1;
+				space->iommu_type = 0;
+			}
+		}
+		return fd;
+	}
+	if (new_group) {
+		g->next = space->groups;
+		space->groups = g;
+	}
+	dev->fd = fd;
+	dev->group = g;
+	snprintf(dev->node, sizeof(dev->node), "%s/vfio/%s%d", ctx->dev_root,
+		 noiommu ? "noiommu-" : "", g->id);
+	return 0;
+}
+
+static void container_detach(struct vfiodev_space *space,
+			     struct vfiodev_device *dev)
+{
+	/* the group stays in the container until the space is released */
+	(void)space;
+	dev->group = NULL;
+}
+
+static int type1_map(struct vfiodev_space *space, const struct vfiodev_mapping *m)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.vaddr = m->vaddr,
+		.iova = m->iova,
+		.size = m->len,
+	};
+	int ret;
+
+	if (m->flags & VFIODEV_DMA_READ)
+		cmd.flags |= VFIO_DMA_MAP_FLAG_READ;
+	if (m->flags & VFIODEV_DMA_WRITE)
+		cmd.flags |= VFIO_DMA_MAP_FLAG_WRITE;
+	ret = sys_ioctl(space->container_fd, VFIO_IOMMU_MAP_DMA, &cmd);
+	if (ret)
+		vfd_err(space->ctx, "VFIO_IOMMU_MAP_DMA of 0x%llx bytes at IOVA 0x%llx: %s%s",
+			(unsigned long long)m->len, (unsigned long long)m->iova,
+			strerror(-ret),
+			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" :
+			ret == -ENOSPC ? " (vfio_iommu_type1 dma_entry_limit reached?)" : "");
+	return ret;
+}
+
+static int type1_unmap(struct vfiodev_space *space,
+		       const struct vfiodev_mapping *m)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.iova = m->iova,
+		.size = m->len,
+	};
+	int ret;
+
+	ret = sys_ioctl(space->container_fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
+	if (ret)
+		vfd_err(space->ctx, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx: %s",
+			(unsigned long long)m->iova, strerror(-ret));
+	else if (cmd.size != m->len)
+		vfd_warn(space->ctx, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx unmapped 0x%llx of 0x%llx bytes",
+			 (unsigned long long)m->iova, (unsigned long long)cmd.size,
+			 (unsigned long long)m->len);
+	return ret;
+}
+
+static void container_destroy(struct vfiodev_space *space)
+{
+	struct vfiodev_group *g, *next;
+
+	for (g = space->groups; g; g = next) {
+		next = g->next;
+		sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+		sys_close(g->fd);
+		free(g);
+	}
+	space->groups = NULL;
+	if (space->container_fd >= 0)
+		sys_close(space->container_fd);
+	space->container_fd = -1;
+}
+
+const struct backend_ops container_backend_ops = {
+	.backend = VFIODEV_BACKEND_CONTAINER,
+	.attach = container_attach,
+	.detach = container_detach,
+	.map = type1_map,
+	.unmap = type1_unmap,
+	.destroy = container_destroy,
+};

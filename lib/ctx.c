@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The library context: logging, the sysfs and /dev roots, and the handles
+ * shared by every device (the /dev/iommu fd, libkmod, libudev).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#ifdef HAVE_LIBKMOD
+#include <libkmod.h>
+#endif
+#ifdef HAVE_LIBUDEV
+#include <libudev.h>
+#endif
+
+static const char *const backend_names[] = {
+	[VFIODEV_BACKEND_AUTO] = "auto",
+	[VFIODEV_BACKEND_IOMMUFD] = "iommufd",
+	[VFIODEV_BACKEND_CONTAINER] = "container",
+};
+
+VFIODEV_EXPORT const char *vfiodev_backend_name(enum vfiodev_backend backend)
+{
+	if ((unsigned int)backend < ARRAY_SIZE(backend_names))
+		return backend_names[backend];
+	return "unknown";
+}
+
+int backend_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(backend_names); i++)
+		if (!strcmp(s, backend_names[i]))
+			return (int)i;
+	return -1;
+}
+
+int opts_check(const struct vfiodev_ctx *ctx, const void *opts,
+	       size_t known_sz, const char *name)
+{
+	size_t sz;
+
+	if (!opts)
+		return 0;
+	sz = *(const size_t *)opts;
+	if (sz < sizeof(size_t)) {
+		vfd_err(ctx, "%s: sz is %zu; initialise it with VFIODEV_OPTS_INIT",
+			name, sz);
+		return -EINVAL;
+	}
+	for (size_t i = known_sz; i < sz; i++) {
+		if (((const char *)opts)[i]) {
+			vfd_err(ctx, "%s: unknown non-zero field at byte %zu (built against a newer libvfiodev?)",
+				name, i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = secure_getenv(name);
+
+	return v && *v ? v : def;
+}
+
+VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
+				   struct vfiodev_ctx **out)
+{
+	struct vfiodev_ctx *ctx;
+	const char *sysfs, *dev, *env;
+	int prio, ret;
+
+	if (!out)
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->log_fn = log_stderr;
+	ctx->log_priority = LOG_ERR;
+	ctx->iommufd = -1;
+	pthread_mutex_init(&ctx->lock, NULL);
+
+	env = secure_getenv("VFIODEV_LOG");
+	if (env) {
+		prio = log_priority_parse(env);
+		if (prio >= 0)
+			ctx->log_priority = prio;
+	}
+
+	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_ctx_opts");
+	if (ret)
+		goto fail;
+	if (OPTS_HAS(opts, vfiodev_ctx_opts, log_priority) &&
+	    opts->log_priority) {
+		if (opts->log_priority < 1 || opts->log_priority > LOG_DEBUG + 1) {
+			vfd_err(ctx, "vfiodev_ctx_opts: log_priority %d out of range",
+				opts->log_priority);
+			ret = -EINVAL;
+			goto fail;
+		}
+		ctx->log_priority = opts->log_priority - 1;
+	}
+
+	sysfs = env_or("VFIODEV_SYSFS_ROOT", "/sys");
+	dev = env_or("VFIODEV_DEV_ROOT", "/dev");
+	if (OPTS_HAS(opts, vfiodev_ctx_opts, sysfs_root) && opts->sysfs_root)
+		sysfs = opts->sysfs_root;
+	if (OPTS_HAS(opts, vfiodev_ctx_opts, dev_root) && opts->dev_root)
+		dev = opts->dev_root;
+	if (sysfs[0] != '/' || dev[0] != '/') {
+		vfd_err(ctx, "sysfs root '%s' and dev root '%s' must be absolute paths",
+			sysfs, dev);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ctx->sysfs_root = strdup(sysfs);
+	ctx->dev_root = strdup(dev);
+	if (!ctx->sysfs_root || !ctx->dev_root) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	/* libudev only knows the real /sys and /dev */
+	ctx->udev_usable = !strcmp(sysfs, "/sys") && !strcmp(dev, "/dev");
+
+	ctx->env_backend = VFIODEV_BACKEND_AUTO;
+	env = secure_getenv("VFIODEV_BACKEND");
+	if (env && *env) {
+		int b = backend_parse(env);
+
+		if (b < 0) {
+			vfd_err(ctx, "VFIODEV_BACKEND='%s' is not one of auto, iommufd, container",
+				env);
+			ret = -EINVAL;
+			goto fail;
+		}
+		ctx->env_backend = b;
+	}
+
+	*out = ctx;
+	return 0;
+fail:
+	free(ctx->sysfs_root);
+	free(ctx->dev_root);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+	return ret;
+}
+
+VFIODEV_EXPORT struct vfiodev_ctx *vfiodev_ctx_ref(struct vfiodev_ctx *ctx)
+{
+	if (ctx)
+		__atomic_add_fetch(&ctx->refcount, 1, __ATOMIC_RELAXED);
+	return ctx;
+}
+
+VFIODEV_EXPORT struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx)
+{
+	if (!ctx || __atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL))
+		return NULL;
+	if (ctx->iommufd >= 0)
+		sys_close(ctx->iommufd);
+#ifdef HAVE_LIBKMOD
+	kmod_unref(ctx->kmod);
+#endif
+#ifdef HAVE_LIBUDEV
+	udev_unref(ctx->udev);
+#endif
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx->sysfs_root);
+	free(ctx->dev_root);
+	free(ctx);
+	return NULL;
+}
+
+int ctx_iommufd(struct vfiodev_ctx *ctx)
+{
+	char path[256];
+	int fd;
+
+	pthread_mutex_lock(&ctx->lock);
+	fd = ctx->iommufd;
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
+		fd = sys_open(path, O_RDWR);
+		if (fd >= 0)
+			ctx->iommufd = fd;
+		else
+			vfd_info(ctx, "%s: %s", path, strerror(-fd));
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return fd;
+}

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Opening a device: the state machine of DESIGN.md. The cdev + iommufd
+ * path first; in AUTO mode any failure of it (no vfio-dev in sysfs, no
+ * node, a refused node, no /dev/iommu, a BIND the kernel does not know)
+ * moves to the group + container path, and the reason is kept.
+ */
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	free(dev->fallback_reason);
+	dev->fallback_reason = s;
+	return 0;
+}
+
+int device_load_info(struct vfiodev_device *dev)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	int ret;
+
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_GET_INFO, &info);
+	if (ret) {
+		vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_INFO: %s", dev->name,
+			strerror(-ret));
+		return ret;
+	}
+	if (info.num_regions > 64 || info.num_irqs > 64) {
+		vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_INFO: implausible counts (%u regions, %u irqs)",
+			dev->name, info.num_regions, info.num_irqs);
+		return -EPROTO;
+	}
+	dev->flags = info.flags;
+	dev->num_regions = info.num_regions;
+	dev->num_irqs = info.num_irqs;
+	dev->maps = calloc(info.num_regions ? info.num_regions : 1,
+			   sizeof(*dev->maps));
+	return dev->maps ? 0 : -ENOMEM;
+}
+
+/* the cdev path; on failure, @dev->fallback_reason says why */
+static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	char name[64], fallback[256];
+	const char *fallbacks[] = { fallback, NULL };
+	int fd, ret;
+
+	ret = sysfs_vfio_cdev(ctx, dev->bdf, name, sizeof(name), &dev->devnum);
+	if (ret) {
+		set_reason(dev, ret == -ENOENT ?
+			   "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)" :
+			   "reading the vfio cdev from sysfs: %s", strerror(-ret));
+		return ret;
+	}
+	snprintf(fallback, sizeof(fallback), "%s/vfio/devices/%s", ctx->dev_root,
+		 name);
+	fd = devnode_open(ctx, dev->name, dev->devnum, fallbacks, dev->node,
+			  sizeof(dev->node));
+	if (fd < 0) {
+		if (fd == -ENOENT)
+			set_reason(dev, "sysfs names %s (%u:%u) but no node exists for it (a noiommu device has none)",
+				   name, major(dev->devnum), minor(dev->devnum));
+		else if (fd == -ENXIO)
+			set_reason(dev, "the node of %s is not %u:%u: refused", name,
+				   major(dev->devnum), minor(dev->devnum));
+		else
+			set_reason(dev, "opening the node of %s: %s", name,
+				   strerror(-fd));
+		return fd;
+	}
+	dev->fd = fd;
+	dev->has_devnum = true;
+
+	ret = ctx_iommufd(ctx);
+	if (ret == -ENOENT && !vfiodev_kmod_load(ctx, "iommufd"))
+		ret = ctx_iommufd(ctx);
+	if (ret < 0) {
+		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),
+			   ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");
+		goto fail;
+	}
+	ret = space_join(space, dev, &iommufd_backend_ops);
+	if (ret) {
+		set_reason(dev, ret == -ENOTTY ?
+			   "VFIO_DEVICE_BIND_IOMMUFD is not supported by this kernel" :
+			   "binding to iommufd: %s", strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	sys_close(dev->fd);
+	dev->fd = -1;
+	dev->has_devnum = false;
+	dev->node[0] = '\0';
+	return ret;
+}
+
+static bool path_unavailable(int err)
+{
+	return err == -ENOENT || err == -ENODEV || err == -ENOTTY ||
+	       err == -EOPNOTSUPP;
+}
+
+static void device_free(struct vfiodev_device *dev)
+{
+	free(dev->maps);
+	free(dev->fallback_reason);
+	free(dev);
+}
+
+static int check_driver(struct vfiodev_ctx *ctx, const char *bdf)
+{
+	char drv[64];
+	int ret;
+
+	ret = sysfs_device_exists(ctx, bdf);
+	if (ret) {
+		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
+			bdf, ctx->sysfs_root);
+		return -ENODEV;
+	}
+	ret = sysfs_link_name(ctx, drv, sizeof(drv),
+			      "bus/pci/devices/%s/driver", bdf);
+	if (ret == -ENOENT) {
+		vfd_err(ctx, "%s: not bound to any driver; bind it to vfio-pci first",
+			bdf);
+		return -ENODEV;
+	}
+	if (!ret && !strstr(drv, "vfio")) {
+		vfd_err(ctx, "%s: bound to %s, not to a vfio driver; bind it to vfio-pci first",
+			bdf, drv);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* the backend a device open must use, or AUTO to try both */
+static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
+		     enum vfiodev_backend asked, const char *name)
+{
+	enum vfiodev_backend mode = asked;
+
+	if (mode == VFIODEV_BACKEND_AUTO)
+		mode = space->want;
+	if (space->ops) {
+		if (mode != VFIODEV_BACKEND_AUTO && mode != space->ops->backend) {
+			vfd_err(ctx, "%s: asked for the %s backend, but the space uses %s",
+				name, vfiodev_backend_name(mode),
+				vfiodev_backend_name(space->ops->backend));
+			return -EXDEV;
+		}
+		mode = space->ops->backend;
+	}
+	return mode;
+}
+
+static int device_new(struct vfiodev_ctx *ctx,
+		      const struct vfiodev_device_opts *opts,
+		      struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space = NULL;
+	int ret;
+
+	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_device_opts");
+	if (ret)
+		return ret;
+	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&
+	    opts->backend > VFIODEV_BACKEND_CONTAINER) {
+		vfd_err(ctx, "vfiodev_device_opts: unknown backend %d", opts->backend);
+		return -EINVAL;
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->ctx = ctx;
+	dev->fd = -1;
+	dev->group_id = -1;
+	if (OPTS_HAS(opts, vfiodev_device_opts, space) && opts->space) {
+		if (opts->space->ctx != ctx) {
+			vfd_err(ctx, "vfiodev_device_opts: the space belongs to another context");
+			free(dev);
+			return -EINVAL;
+		}
+		space = vfiodev_space_ref(opts->space);
+	} else {
+		ret = vfiodev_space_new(ctx, NULL, &space);
+		if (ret) {
+			free(dev);
+			return ret;
+		}
+	}
+	dev->space = space;
+	if (OPTS_HAS(opts, vfiodev_device_opts, allow_noiommu))
+		dev->allow_noiommu = opts->allow_noiommu;
+	*out = dev;
+	return 0;
+}
+
+static void device_destroy(struct vfiodev_device *dev)
+{
+	struct vfiodev_space *space = dev->space;
+
+	if (dev->maps)
+		region_unmap_all(dev);
+	if (dev->fd >= 0)
+		irq_disable_all(dev);
+	space_leave(space, dev);
+	if (dev->fd >= 0)
+		sys_close(dev->fd);
+	device_free(dev);
+	vfiodev_space_unref(space);
+}
+
+VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
+				       const struct vfiodev_device_opts *opts,
+				       struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space;
+	char norm[BDF_BUF];
+	int mode, ret, ret_cdev = 0, ret_ct;
+
+	if (!ctx || !out)
+		return -EINVAL;
+	if (vfiodev_bdf_normalise(bdf, norm)) {
+		vfd_err(ctx, "'%s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
+			bdf ? bdf : "(null)");
+		return -EINVAL;
+	}
+	ret = check_driver(ctx, norm);
+	if (ret)
+		return ret;
+	ret = device_new(ctx, opts, &dev);
+	if (ret)
+		return ret;
+	space = dev->space;
+	snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
+	snprintf(dev->name, sizeof(dev->name), "%s", norm);
+	ret = sysfs_iommu_group(ctx, norm);
+	dev->group_id = ret >= 0 ? ret : -1;
+
+	pthread_mutex_lock(&space->lock);
+	ret = mode = pick_mode(ctx, space,
+			       OPTS_HAS(opts, vfiodev_device_opts, backend) ?
+				       opts->backend : VFIODEV_BACKEND_AUTO,
+			       dev->name);
+	if (mode < 0)
+		goto fail;
+
+	if (mode != VFIODEV_BACKEND_CONTAINER) {
+		ret_cdev = open_cdev(space, dev);
+		if (!ret_cdev) {
+			dev->backend = VFIODEV_BACKEND_IOMMUFD;
+			goto opened;
+		}
+		if (mode == VFIODEV_BACKEND_IOMMUFD) {
+			vfd_err(ctx, "%s: the iommufd backend was forced and cannot be used: %s",
+				dev->name, dev->fallback_reason);
+			ret = ret_cdev;
+			goto fail;
+		}
+		vfd_info(ctx, "%s: cdev path unavailable, trying the group path: %s",
+			 dev->name, dev->fallback_reason);
+	}
+	ret_ct = space_join(space, dev, &container_backend_ops);
+	if (ret_ct) {
+		if (mode == VFIODEV_BACKEND_AUTO) {
+			ret = path_unavailable(ret_ct) && !path_unavailable(ret_cdev) ?
+				      ret_cdev : ret_ct;
+			vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
+				dev->name, dev->fallback_reason, strerror(-ret_ct));
+		} else {
+			ret = ret_ct;
+		}
+		goto fail;
+	}
+	dev->backend = VFIODEV_BACKEND_CONTAINER;
+	if (mode == VFIODEV_BACKEND_CONTAINER) {
+		free(dev->fallback_reason);
+		dev->fallback_reason = NULL;
+	}
+opened:
+	pthread_mutex_unlock(&space->lock);
+	ret = device_load_info(dev);
+	if (ret) {
+		device_destroy(dev);
+		return ret;
+	}
+	vfd_info(ctx, "%s: opened %s with the %s backend%s%s", dev->name,
+		 dev->node, vfiodev_backend_name(dev->backend),
+		 dev->fallback_reason ? ": " : "",
+		 dev->fallback_reason ? dev->fallback_reason : "");
+	*out = dev;
+	return 0;
+fail:
+	pthread_mutex_unlock(&space->lock);
+	device_destroy(dev);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
+					  const char *bdf,
+					  const struct vfiodev_device_opts *opts,
+					  struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space;
+	char norm[BDF_BUF], cdev[64];
+	struct stat st;
+	int ret;
+
+	if (!ctx || !out || fd < 0)
+		return -EINVAL;
+	if (bdf && vfiodev_bdf_normalise(bdf, norm)) {
+		vfd_err(ctx, "'%s' is not a PCI address", bdf);
+		return -EINVAL;
+	}
+	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&
+	    opts->backend == VFIODEV_BACKEND_CONTAINER) {
+		vfd_err(ctx, "fd %d: a cdev fd cannot use the container backend", fd);
+		return -EINVAL;
+	}
+	ret = device_new(ctx, opts, &dev);
+	if (ret)
+		return ret;
+	space = dev->space;
+	snprintf(dev->name, sizeof(dev->name), "%s", bdf ? norm : "");
+	if (!bdf)
+		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
+	else
+		snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
+	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
+
+	ret = sys_dup(fd);
+	if (ret < 0) {
+		vfd_err(ctx, "%s: dup: %s", dev->name, strerror(-ret));
+		goto fail_nolock;
+	}
+	dev->fd = ret;
+	ret = sys_fstat(dev->fd, &st);
+	if (!ret && !S_ISCHR(st.st_mode)) {
+		vfd_err(ctx, "%s: not a character device", dev->name);
+		ret = -ENXIO;
+	}
+	if (ret)
+		goto fail_nolock;
+	dev->devnum = st.st_rdev;
+	dev->has_devnum = true;
+	if (bdf) {
+		dev_t want;
+
+		ret = sysfs_vfio_cdev(ctx, norm, cdev, sizeof(cdev), &want);
+		if (ret) {
+			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s", dev->name,
+				strerror(-ret));
+			goto fail_nolock;
+		}
+		ret = devnode_check(ctx, dev->fd, dev->node, want);
+		if (ret)
+			goto fail_nolock;
+		ret = sysfs_iommu_group(ctx, norm);
+		dev->group_id = ret >= 0 ? ret : -1;
+	}
+
+	pthread_mutex_lock(&space->lock);
+	ret = pick_mode(ctx, space, VFIODEV_BACKEND_IOMMUFD, dev->name);
+	if (ret >= 0)
+		ret = space_join(space, dev, &iommufd_backend_ops);
+	pthread_mutex_unlock(&space->lock);
+	if (ret)
+		goto fail_nolock;
+	dev->backend = VFIODEV_BACKEND_IOMMUFD;
+	ret = device_load_info(dev);
+	if (ret)
+		goto fail_nolock;
+	*out = dev;
+	return 0;
+fail_nolock:
+	device_destroy(dev);
+	return ret;
+}
+
+VFIODEV_EXPORT void vfiodev_device_close(struct vfiodev_device *dev)
+{
+	if (dev)
+		device_destroy(dev);
+}
+
+VFIODEV_EXPORT const char *vfiodev_device_bdf(const struct vfiodev_device *dev)
+{
+	return dev ? dev->bdf : "";
+}
+
+VFIODEV_EXPORT enum vfiodev_backend
+vfiodev_device_backend(const struct vfiodev_device *dev)
+{
+	return dev ? dev->backend : VFIODEV_BACKEND_AUTO;
+}
+
+VFIODEV_EXPORT const char *
+vfiodev_device_fallback_reason(const struct vfiodev_device *dev)
+{
+	return dev ? dev->fallback_reason : NULL;
+}
+
+VFIODEV_EXPORT const char *vfiodev_device_node(const struct vfiodev_device *dev)
+{
+	return dev ? dev->node : "";
+}
+
+VFIODEV_EXPORT int vfiodev_device_devnum(const struct vfiodev_device *dev,
+					 unsigned int *maj, unsigned int *min)
+{
+	if (!dev || !maj || !min)
+		return -EINVAL;
+	if (!dev->has_devnum)
+		return -ENOENT;
+	*maj = major(dev->devnum);
+	*min = minor(dev->devnum);
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_device_fd(const struct vfiodev_device *dev)
+{
+	return dev ? dev->fd : -EINVAL;
+}
+
+VFIODEV_EXPORT struct vfiodev_space *
+vfiodev_device_space(const struct vfiodev_device *dev)
+{
+	return dev ? dev->space : NULL;
+}
+
+VFIODEV_EXPORT int vfiodev_device_iommu_group(const struct vfiodev_device *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	return dev->group_id >= 0 ? dev->group_id : -ENOENT;
+}
+
+VFIODEV_EXPORT int vfiodev_device_get_info(const struct vfiodev_device *dev,
+					   struct vfiodev_device_info *info)
+{
+	if (!dev || !info)
+		return -EINVAL;
+	info->flags = 0;
+	if (dev->flags & VFIO_DEVICE_FLAGS_RESET)
+		info->flags |= VFIODEV_DEVICE_RESET;
+	if (dev->flags & VFIO_DEVICE_FLAGS_PCI)
+		info->flags |= VFIODEV_DEVICE_PCI;
+	if (dev->space->noiommu)
+		info->flags |= VFIODEV_DEVICE_NOIOMMU;
+	info->num_regions = dev->num_regions;
+	info->num_irqs = dev->num_irqs;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_device_reset(struct vfiodev_device *dev)
+{
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	if (!(dev->flags & VFIO_DEVICE_FLAGS_RESET)) {
+		vfd_err(dev->ctx, "%s: the device reports no reset method", dev->name);
+		return -ENOTSUP;
+	}
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_RESET, NULL);
+	if (ret)
+		vfd_err(dev->ctx, "%s: VFIO_DEVICE_RESET: %s", dev->name,
+			strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device nodes: find the node of a character device from its number
+ * (libudev when the roots are the real ones, then fixed fallbacks), open
+ * it, and prove with fstat() that it is that device - a stale or planted
+ * node is refused, never used.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+#ifdef HAVE_LIBUDEV
+#include <libudev.h>
+#endif
+
+int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		  dev_t devnum)
+{
+	struct stat st;
+	int ret;
+
+	ret = sys_fstat(fd, &st);
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		vfd_err(ctx, "%s: refused: not a character device (sysfs names %u:%u)",
+			path, major(devnum), minor(devnum));
+		return -ENXIO;
+	}
+	if (st.st_rdev != devnum) {
+		vfd_err(ctx, "%s: refused: node is %u:%u but sysfs names %u:%u (stale or planted node)",
+			path, major(st.st_rdev), minor(st.st_rdev),
+			major(devnum), minor(devnum));
+		return -ENXIO;
+	}
+	return 0;
+}
+
+int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
+			size_t len)
+{
+#ifdef HAVE_LIBUDEV
+	struct udev_device *ud;
+	const char *node;
+	int ret = -ENOENT;
+
+	if (!ctx->udev_usable)
+		return -ENOTSUP;
+	pthread_mutex_lock(&ctx->lock);
+	if (!ctx->udev)
+		ctx->udev = udev_new();
+	pthread_mutex_unlock(&ctx->lock);
+	if (!ctx->udev)
+		return -ENOMEM;
+	ud = udev_device_new_from_devnum(ctx->udev, 'c', devnum);
+	if (!ud)
+		return -ENOENT;
+	node = udev_device_get_devnode(ud);
+	if (node && strlen(node) < len) {
+		strcpy(path, node);
+		ret = 0;
+	}
+	udev_device_unref(ud);
+	return ret;
+#else
+	(void)ctx;
+	(void)devnum;
+	(void)path;
+	(void)len;
+	return -ENOTSUP;
+#endif
+}
+
+static int try_node(struct vfiodev_ctx *ctx, const char *cand, dev_t devnum,
+		    char *path, size_t len)
+{
+	int fd, ret;
+
+	fd = sys_open(cand, O_RDWR);
+	if (fd < 0)
+		return fd;
+	ret = devnode_check(ctx, fd, cand, devnum);
+	if (ret) {
+		sys_close(fd);
+		return ret;
+	}
+	snprintf(path, len, "%s", cand);
+	return fd;
+}
+
+/*
+ * Candidates in order: the node libudev names, each of @fallbacks, then
+ * <dev_root>/char/MAJ:MIN. A missing node moves on; a node that exists but
+ * is not the device ends the search with -ENXIO; so does any other error.
+ */
+int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
+		 const char *const *fallbacks, char *path, size_t len)
+{
+	char udev_node[256], char_node[256], tried[768] = "";
+	const char *cands[8];
+	size_t n = 0;
+	int fd = -ENOENT;
+
+	if (devnode_udev_lookup(ctx, devnum, udev_node, sizeof(udev_node)) == 0)
+		cands[n++] = udev_node;
+	for (size_t i = 0; fallbacks && fallbacks[i] && n < ARRAY_SIZE(cands) - 1; i++)
+		cands[n++] = fallbacks[i];
+	snprintf(char_node, sizeof(char_node), "%s/char/%u:%u", ctx->dev_root,
+		 major(devnum), minor(devnum));
+	cands[n++] = char_node;
+
+	for (size_t i = 0; i < n; i++) {
+		fd = try_node(ctx, cands[i], devnum, path, len);
+		if (fd == -ENOENT) {
+			size_t l = strlen(tried);
+
+			snprintf(tried + l, sizeof(tried) - l, "%s%s",
+				 l ? ", " : "", cands[i]);
+			continue;
+		}
+		if (fd == -EACCES || fd == -EPERM)
+			vfd_err(ctx, "%s: %s: permission denied (check the node's owner and mode)",
+				what, cands[i]);
+		else if (fd < 0 && fd != -ENXIO)
+			vfd_err(ctx, "%s: %s: %s", what, cands[i], strerror(-fd));
+		return fd;
+	}
+	vfd_info(ctx, "%s: no node for char device %u:%u (tried %s)", what,
+		 major(devnum), minor(devnum), tried);
+	return fd;
+}

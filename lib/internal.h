@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private declarations shared by the library's files: the objects' layouts,
+ * the syscall seam, logging, and the backend ops table.
+ */
+#ifndef VFIODEV_INTERNAL_H
+#define VFIODEV_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include "vfiodev.h"
+
+#define VFIODEV_EXPORT __attribute__((visibility("default")))
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "dddd:bb:dd.f" (domain up to 8 digits) plus NUL */
+#define BDF_BUF 20
+
+/* ---- the syscall seam -------------------------------------------------
+ * Every call that reaches the kernel for a device, a node or sysfs goes
+ * through this table, and every entry returns a result or -errno (never
+ * -1 with errno), so each caller converts nothing. Unit tests link the
+ * static library and point vfiodev_sys at a fake kernel.
+ */
+struct vfiodev_sys {
+	int (*open)(const char *path, int flags);
+	int (*close)(int fd);
+	int (*ioctl)(int fd, unsigned long req, void *arg);
+	int (*fstat)(int fd, struct stat *st);
+	ssize_t (*read)(int fd, void *buf, size_t len);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	ssize_t (*pread)(int fd, void *buf, size_t len, off_t off);
+	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off);
+	/* returns the address, or MAP_FAILED with *err set to -errno */
+	void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd,
+		      off_t off, int *err);
+	int (*munmap)(void *addr, size_t len);
+	ssize_t (*readlink)(const char *path, char *buf, size_t len);
+	int (*dup)(int fd);
+};
+
+extern const struct vfiodev_sys *vfiodev_sys;
+extern const struct vfiodev_sys vfiodev_sys_real;
+
+#define sys_open(p, f) vfiodev_sys->open((p), (f))
+#define sys_close(fd) vfiodev_sys->close(fd)
+#define sys_ioctl(fd, r, a) vfiodev_sys->ioctl((fd), (r), (void *)(a))
+#define sys_fstat(fd, st) vfiodev_sys->fstat((fd), (st))
+#define sys_read(fd, b, l) vfiodev_sys->read((fd), (b), (l))
+#define sys_write(fd, b, l) vfiodev_sys->write((fd), (b), (l))
+#define sys_pread(fd, b, l, o) vfiodev_sys->pread((fd), (b), (l), (o))
+#define sys_pwrite(fd, b, l, o) vfiodev_sys->pwrite((fd), (b), (l), (o))
+#define sys_mmap(a, l, p, f, fd, o, e)                                         \
+	vfiodev_sys->mmap((a), (l), (p), (f), (fd), (o), (e))
+#define sys_munmap(a, l) vfiodev_sys->munmap((a), (l))
+#define sys_readlink(p, b, l) vfiodev_sys->readlink((p), (b), (l))
+#define sys_dup(fd) vfiodev_sys->dup(fd)
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		sys_close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+void freep(void *p);
+#define _cleanup_free_ _cleanup_(freep)
+
+/* ---- context ----------------------------------------------------------- */
+struct kmod_ctx;
+struct udev;
+
+struct vfiodev_ctx {
+	int refcount;
+	char *sysfs_root;
+	char *dev_root;
+	vfiodev_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	enum vfiodev_backend env_backend; /* $VFIODEV_BACKEND */
+
+	pthread_mutex_t lock; /* iommufd, kmod, udev */
+	int iommufd;	      /* shared /dev/iommu fd, -1 until needed */
+	struct kmod_ctx *kmod;
+	struct udev *udev;
+	bool udev_usable; /* roots are the real /sys and /dev */
+};
+
+void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
+		 int line, const char *fn, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+void log_stderr(void *data, int priority, const char *file, int line,
+		const char *fn, const char *fmt, va_list args);
+int log_priority_parse(const char *s);
+/* "iommufd"/"container"/"auto" -> backend, or -1 */
+int backend_parse(const char *s);
+
+#define vfd_log(ctx, prio, ...)                                                \
+	do {                                                                   \
+		if ((ctx) && (ctx)->log_priority >= (prio))                    \
+			vfiodev_log((ctx), (prio), __FILE__, __LINE__,         \
+				    __func__, __VA_ARGS__);                    \
+	} while (0)
+#define vfd_err(ctx, ...) vfd_log(ctx, LOG_ERR, __VA_ARGS__)
+#define vfd_warn(ctx, ...) vfd_log(ctx, LOG_WARNING, __VA_ARGS__)
+#define vfd_info(ctx, ...) vfd_log(ctx, LOG_INFO, __VA_ARGS__)
+#define vfd_dbg(ctx, ...) vfd_log(ctx, LOG_DEBUG, __VA_ARGS__)
+
+/* argument checks at public entries: log and return -EINVAL */
+#define check_arg(ctx, cond)                                                   \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			vfd_err(ctx, "%s: invalid argument: %s", __func__,    \
+				#cond);                                        \
+			return -EINVAL;                                        \
+		}                                                              \
+	} while (0)
+
+/* opts structs: accept older (smaller) and newer ones whose unknown tail is
+ * zero; refuse a non-zero unknown tail (libbpf's rule) */
+int opts_check(const struct vfiodev_ctx *ctx, const void *opts,
+	       size_t known_sz, const char *name);
+
+/* a field is present in a caller's opts if its size covers it */
+#define OPTS_HAS(opts, type, field)                                            \
+	((opts) && (opts)->sz >= offsetof(struct type, field) +               \
+				       sizeof((opts)->field))
+
+/* the shared /dev/iommu fd, opened on first use; -errno on failure */
+int ctx_iommufd(struct vfiodev_ctx *ctx);
+
+/* ---- sysfs and nodes (sysfs.c, devnode.c) ------------------------------ */
+int vfiodev_bdf_normalise(const char *in, char out[BDF_BUF]);
+int sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* the final component of a symlink below sysfs (driver name, group no.) */
+int sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
+/* vfio-dev/vfioX: name and major:minor of the cdev sysfs names */
+int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
+		    char *name, size_t len, dev_t *devnum);
+int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
+int parse_devnum(const char *s, dev_t *out);
+
+/* open the node of a char device and verify it with fstat; sets @path */
+int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
+		 const char *const *fallbacks, char *path, size_t len);
+int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		  dev_t devnum);
+int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
+			size_t len);
+
+/* ---- modules (kmod.c) -------------------------------------------------- */
+/* load a module by name or alias; 0 also when it is built in or loaded */
+int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
+int module_present(const struct vfiodev_ctx *ctx, const char *name);
+
+/* ---- capability chains (caps.c) ---------------------------------------- */
+/* find capability @id in the chain that starts at @first inside the
+ * @argsz bytes of @buf; 0 and *@out, -ENOENT, or -EPROTO when malformed */
+int vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
+		  uint16_t id, size_t min_size, const void **out);
+/* walk and validate the whole chain: 0 or -EPROTO */
+int vfio_cap_validate(const void *buf, size_t argsz, uint32_t first);
+
+/* ---- spaces and backends ----------------------------------------------- */
+struct vfiodev_mapping {
+	uint64_t vaddr;
+	uint64_t iova;
+	uint64_t len;
+	unsigned int flags;
+};
+
+struct vfiodev_group {
+	int id;
+	int fd;
+	bool noiommu;
+	struct vfiodev_group *next;
+};
+
+struct backend_ops {
+	enum vfiodev_backend backend;
+	/* join @dev to the space, creating the kernel object on the first
+	 * join and refreshing the IOVA ranges. iommufd: @dev->fd is the open
+	 * cdev; container: the attach opens the group and sets @dev->fd */
+	int (*attach)(struct vfiodev_space *space, struct vfiodev_device *dev);
+	void (*detach)(struct vfiodev_space *space, struct vfiodev_device *dev);
+	int (*map)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
+	int (*unmap)(struct vfiodev_space *space,
+		     const struct vfiodev_mapping *m);
+	void (*destroy)(struct vfiodev_space *space);
+};
+
+extern const struct backend_ops iommufd_backend_ops;
+extern const struct backend_ops container_backend_ops;
+
+struct vfiodev_space {
+	int refcount;
+	struct vfiodev_ctx *ctx;
+	enum vfiodev_backend want; /* from opts; AUTO lets a device choose */
+	const struct backend_ops *ops; /* NULL until the first device joins */
+	unsigned int nr_devices;
+	bool noiommu;
+
+	/* iommufd */
+	int iommufd; /* the ctx's fd, borrowed */
+	uint32_t ioas_id;
+
+	/* container */
+	int container_fd;
+	int iommu_type;
+	struct vfiodev_group *groups;
+
+	pthread_mutex_t lock; /* writers: joins, maps, unmaps */
+	pthread_rwlock_t map_lock; /* the mapping table, read by translate */
+	struct vfiodev_mapping *maps; /* sorted by vaddr */
+	size_t nr_maps, cap_maps;
+	struct vfiodev_iova_range *ranges;
+	size_t nr_ranges;
+	uint64_t iova_align;
+};
+
+int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
+	       const struct backend_ops *ops);
+void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
+int space_set_ranges(struct vfiodev_space *space,
+		     const struct vfiodev_iova_range *r, size_t n);
+
+/* container.c: the node of a VFIO group, identity-checked */
+int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
+		    char *path, size_t len);
+
+/* ---- devices ----------------------------------------------------------- */
+struct region_map {
+	void *addr; /* mmap, NULL when not mapped */
+	size_t len;
+	/* offset and size in the device fd, cached after the first info */
+	uint64_t fd_offset;
+	uint64_t size;
+	bool known;
+};
+
+struct vfiodev_device {
+	struct vfiodev_ctx *ctx;
+	struct vfiodev_space *space;
+	char bdf[BDF_BUF];
+	char name[32]; /* "0000:00:03.0" or "fd 5", for log lines */
+	enum vfiodev_backend backend;
+	char *fallback_reason;
+	char node[256];
+	dev_t devnum;
+	bool has_devnum;
+	int group_id;
+	struct vfiodev_group *group; /* container path */
+	int fd;
+	bool allow_noiommu;
+	bool attached; /* joined to its space */
+	uint32_t devid; /* iommufd device id */
+	uint32_t flags; /* VFIO_DEVICE_FLAGS_* */
+	uint32_t num_regions;
+	uint32_t num_irqs;
+	struct region_map *maps; /* num_regions entries */
+	uint64_t irqs_enabled; /* bit per IRQ index with triggers set */
+};
+
+/* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
+int device_load_info(struct vfiodev_device *dev);
+/* undo mmaps and IRQ triggers (close path) */
+void region_unmap_all(struct vfiodev_device *dev);
+void irq_disable_all(struct vfiodev_device *dev);
+
+#endif /* VFIODEV_INTERNAL_H */

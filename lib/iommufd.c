@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The iommufd backend: a space is an IOAS in the context's /dev/iommu; a
+ * device joins by VFIO_DEVICE_BIND_IOMMUFD on its cdev fd and
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT to the IOAS.
+ */
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int ioas_read_ranges(struct vfiodev_space *space)
+{
+	struct iommu_ioas_iova_ranges cmd;
+	struct iommu_iova_range *r = NULL;
+	struct vfiodev_iova_range *out;
+	uint32_t n = 4;
+	int ret;
+
+	for (;;) {
+		free(r);
+		r = calloc(n, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.size = sizeof(cmd);
+		cmd.ioas_id = space->ioas_id;
+		cmd.num_iovas = n;
+		cmd.allowed_iovas = (uintptr_t)r;
+		ret = sys_ioctl(space->iommufd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+		if (ret != -EMSGSIZE)
+			break;
+		if (cmd.num_iovas <= n || cmd.num_iovas > 4096) {
+			ret = -EPROTO;
+			break;
+		}
+		n = cmd.num_iovas;
+	}
+	if (ret) {
+		vfd_err(space->ctx, "IOMMU_IOAS_IOVA_RANGES on IOAS %u: %s",
+			space->ioas_id, strerror(-ret));
+		free(r);
+		return ret;
+	}
+	out = calloc(cmd.num_iovas ? cmd.num_iovas : 1, sizeof(*out));
+	if (!out) {
+		free(r);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < cmd.num_iovas && i < n; i++) {
+		out[i].start = r[i].start;
+		out[i].last = r[i].last;
+	}
+	if (cmd.out_iova_alignment > space->iova_align &&
+	    !(cmd.out_iova_alignment & (cmd.out_iova_alignment - 1)))
+		space->iova_align = cmd.out_iova_alignment;
+	ret = space_set_ranges(space, out, cmd.num_iovas < n ? cmd.num_iovas : n);
+	free(out);
+	free(r);
+	return ret;
+}
+
+static void ioas_destroy(struct vfiodev_space *space)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = space->ioas_id };
+	int ret;
+
+	ret = sys_ioctl(space->iommufd, IOMMU_DESTROY, &cmd);
+	if (ret)
+		vfd_err(space->ctx, "IOMMU_DESTROY of IOAS %u: %s", space->ioas_id,
+			strerror(-ret));
+	space->ioas_id = 0;
+}
+
+static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	bool new_ioas = false;
+	int iommufd, ret;
+
+	iommufd = ctx_iommufd(ctx);
+	if (iommufd < 0)
+		return iommufd;
+	bind.iommufd = iommufd;
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (ret) {
+		vfd_info(ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD: %s", dev->name,
+			 strerror(-ret));
+		return ret;
+	}
+	dev->devid = bind.out_devid;
+
+	if (!space->ioas_id) {
+		struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+		ret = sys_ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc);
+		if (ret) {
+			vfd_err(ctx, "%s: IOMMU_IOAS_ALLOC: %s", dev->name,
+				strerror(-ret));
+			return ret;
+		}
+		space->iommufd = iommufd;
+		space->ioas_id = alloc.out_ioas_id;
+		new_ioas = true;
+	}
+	at.pt_id = space->ioas_id;
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	if (ret) {
+		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to IOAS %u: %s",
+			dev->name, space->ioas_id, strerror(-ret));
+		goto undo;
+	}
+	/* the device's reserved regions shrink the IOAS's allowed ranges */
+	ret = ioas_read_ranges(space);
+	if (ret) {
+		struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+
+		sys_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+		goto undo;
+	}
+	return 0;
+undo:
+	if (new_ioas)
+		ioas_destroy(space);
+	return ret;
+}
+
+static void iommufd_detach(struct vfiodev_space *space,
+			   struct vfiodev_device *dev)
+{
+	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+	int ret;
+
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+	if (ret)
+		vfd_err(space->ctx, "%s: VFIO_DEVICE_DETACH_IOMMUFD_PT: %s",
+			dev->name, strerror(-ret));
+	/* closing the device fd undoes the binding */
+}
+
+static int iommufd_map(struct vfiodev_space *space,
+		       const struct vfiodev_mapping *m)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = space->ioas_id,
+		.user_va = m->vaddr,
+		.length = m->len,
+		.iova = m->iova,
+	};
+	int ret;
+
+	if (m->flags & VFIODEV_DMA_READ)
+		cmd.flags |= IOMMU_IOAS_MAP_READABLE;
+	if (m->flags & VFIODEV_DMA_WRITE)
+		cmd.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP, &cmd);
+	if (ret)
+		vfd_err(space->ctx, "IOMMU_IOAS_MAP of 0x%llx bytes at IOVA 0x%llx: %s%s",
+			(unsigned long long)m->len, (unsigned long long)m->iova,
+			strerror(-ret),
+			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" : "");
+	return ret;
+}
+
+static int iommufd_unmap(struct vfiodev_space *space,
+			 const struct vfiodev_mapping *m)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = space->ioas_id,
+		.iova = m->iova,
+		.length = m->len,
+	};
+	int ret;
+
+	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_UNMAP, &cmd);
+	if (ret)
+		vfd_err(space->ctx, "IOMMU_IOAS_UNMAP at IOVA 0x%llx: %s",
+			(unsigned long long)m->iova, strerror(-ret));
+	return ret;
+}
+
+static void iommufd_destroy(struct vfiodev_space *space)
+{
+	if (space->ioas_id)
+		ioas_destroy(space);
+}
+
+const struct backend_ops iommufd_backend_ops = {
+	.backend = VFIODEV_BACKEND_IOMMUFD,
+	.attach = iommufd_attach,
+	.detach = iommufd_detach,
+	.map = iommufd_map,
+	.unmap = iommufd_unmap,
+	.destroy = iommufd_destroy,
+};

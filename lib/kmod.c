@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel modules through libkmod: vfio-pci and the IOMMU backend the
+ * running kernel needs. A built-in module counts as loaded.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+/* /sys/module/<name> exists for a loaded module and for a built-in one
+ * with parameters: enough to skip a load, even with no module index */
+int module_present(const struct vfiodev_ctx *ctx, const char *name)
+{
+	char path[512], mod[64];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; name[i] && i < sizeof(mod) - 1; i++)
+		mod[i] = name[i] == '-' ? '_' : name[i];
+	mod[i] = '\0';
+	if (sysfs_path(ctx, path, sizeof(path), "module/%s", mod))
+		return 0;
+	return stat(path, &st) == 0;
+}
+
+#ifdef HAVE_LIBKMOD
+#include <libkmod.h>
+
+static void kmod_log_fn(void *data, int priority, const char *file, int line,
+			const char *fn, const char *format, va_list args)
+{
+	struct vfiodev_ctx *ctx = data;
+
+	if (ctx->log_priority >= priority)
+		ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+}
+
+static struct kmod_ctx *ctx_kmod(struct vfiodev_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	if (!ctx->kmod) {
+		ctx->kmod = kmod_new(NULL, NULL);
+		if (ctx->kmod) {
+			kmod_set_log_fn(ctx->kmod, kmod_log_fn, ctx);
+			kmod_set_log_priority(ctx->kmod, ctx->log_priority);
+			kmod_load_resources(ctx->kmod);
+		}
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return ctx->kmod;
+}
+
+int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
+{
+	struct kmod_list *list = NULL, *l;
+	struct kmod_ctx *kctx;
+	int ret, loaded = 0;
+
+	/* the real modules only serve the real /sys */
+	if (strcmp(ctx->sysfs_root, "/sys"))
+		return -ENOTSUP;
+	if (module_present(ctx, name))
+		return 0;
+	kctx = ctx_kmod(ctx);
+	if (!kctx) {
+		vfd_err(ctx, "libkmod: cannot create a context to load %s", name);
+		return -ENOMEM;
+	}
+	ret = kmod_module_new_from_lookup(kctx, name, &list);
+	if (ret < 0 || !list) {
+		vfd_info(ctx, "module %s: not found in the kernel's module index (%s)",
+			name, ret < 0 ? strerror(-ret) : "no match");
+		return ret < 0 ? ret : -ENOENT;
+	}
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		int state = kmod_module_get_initstate(mod);
+
+		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
+			loaded = 1;
+		} else {
+			ret = kmod_module_probe_insert_module(mod, 0, NULL, NULL,
+							      NULL, NULL);
+			if (ret == 0 || ret == -EEXIST) {
+				vfd_info(ctx, "loaded module %s",
+					 kmod_module_get_name(mod));
+				loaded = 1;
+			} else {
+				vfd_err(ctx, "module %s: loading failed: %s",
+					kmod_module_get_name(mod), strerror(-ret));
+			}
+		}
+		kmod_module_unref(mod);
+		if (loaded)
+			break;
+	}
+	kmod_module_unref_list(list);
+	return loaded ? 0 : (ret < 0 ? ret : -ENOENT);
+}
+#else
+int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
+{
+	if (module_present(ctx, name))
+		return 0;
+	vfd_info(ctx, "module %s: built without libkmod, not loading it", name);
+	return -ENOTSUP;
+}
+#endif

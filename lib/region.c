@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Regions: info with its capability chain (sparse mmap areas, type,
+ * MSI-X mappable), mmap honouring sparse areas, read/write through the
+ * device fd, and the PCI config space helpers built on them.
+ */
+#include <linux/vfio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+/* VFIO_DEVICE_GET_REGION_INFO with room for the capability chain; the
+ * caller frees *out */
+static int region_info_raw(struct vfiodev_device *dev, unsigned int index,
+			   struct vfio_region_info **out)
+{
+	struct vfio_region_info *info;
+	size_t argsz = sizeof(*info);
+	int ret;
+
+	if (index >= dev->num_regions) {
+		vfd_err(dev->ctx, "%s: region %u does not exist (the device has %u)",
+			dev->name, index, dev->num_regions);
+		return -EINVAL;
+	}
+	for (int tries = 0; tries < 3; tries++) {
+		info = calloc(1, argsz);
+		if (!info)
+			return -ENOMEM;
+		info->argsz = (uint32_t)argsz;
+		info->index = index;
+		ret = sys_ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, info);
+		if (ret) {
+			vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_REGION_INFO(%u): %s",
+				dev->name, index, strerror(-ret));
+			free(info);
+			return ret;
+		}
+		if (info->argsz <= argsz) {
+			info->argsz = (uint32_t)argsz; /* bytes we own */
+			dev->maps[index].fd_offset = info->offset;
+			dev->maps[index].size = info->size;
+			dev->maps[index].known = true;
+			*out = info;
+			return 0;
+		}
+		if (info->argsz > 65536) {
+			vfd_err(dev->ctx, "%s: region %u: implausible argsz %u",
+				dev->name, index, info->argsz);
+			free(info);
+			return -EPROTO;
+		}
+		argsz = info->argsz;
+		free(info);
+	}
+	return -EPROTO;
+}
+
+static int sparse_cap(struct vfiodev_device *dev,
+		      const struct vfio_region_info *info,
+		      const struct vfio_region_info_cap_sparse_mmap **out)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp;
+	size_t end;
+	int ret;
+
+	if (!(info->flags & VFIO_REGION_INFO_FLAG_CAPS))
+		return -ENOENT;
+	ret = vfio_cap_find(info, info->argsz, info->cap_offset,
+			    VFIO_REGION_INFO_CAP_SPARSE_MMAP, sizeof(*sp),
+			    (const void **)&sp);
+	if (ret)
+		return ret;
+	end = (size_t)((const char *)sp - (const char *)info) + sizeof(*sp) +
+	      (size_t)sp->nr_areas * sizeof(sp->areas[0]);
+	if (end > info->argsz) {
+		vfd_err(dev->ctx, "%s: region %u: sparse capability overruns the buffer",
+			dev->name, info->index);
+		return -EPROTO;
+	}
+	for (uint32_t i = 0; i < sp->nr_areas; i++) {
+		if (sp->areas[i].offset + sp->areas[i].size < sp->areas[i].offset ||
+		    sp->areas[i].offset + sp->areas[i].size > info->size) {
+			vfd_err(dev->ctx, "%s: region %u: sparse area %u lies outside the region",
+				dev->name, info->index, i);
+			return -EPROTO;
+		}
+	}
+	*out = sp;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_region_get_info(struct vfiodev_device *dev,
+					   unsigned int index,
+					   struct vfiodev_region_info *out)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp;
+	const struct vfio_region_info_cap_type *type;
+	const void *msix;
+	struct vfio_region_info *info;
+	int ret;
+
+	if (!dev || !out)
+		return -EINVAL;
+	ret = region_info_raw(dev, index, &info);
+	if (ret)
+		return ret;
+	memset(out, 0, sizeof(*out));
+	out->index = index;
+	out->size = info->size;
+	out->offset = info->offset;
+	if (info->flags & VFIO_REGION_INFO_FLAG_READ)
+		out->flags |= VFIODEV_REGION_READ;
+	if (info->flags & VFIO_REGION_INFO_FLAG_WRITE)
+		out->flags |= VFIODEV_REGION_WRITE;
+	if (info->flags & VFIO_REGION_INFO_FLAG_MMAP)
+		out->flags |= VFIODEV_REGION_MMAP;
+	if (info->flags & VFIO_REGION_INFO_FLAG_CAPS) {
+		if (vfio_cap_validate(info, info->argsz, info->cap_offset)) {
+			vfd_err(dev->ctx, "%s: region %u: malformed capability chain",
+				dev->name, index);
+			free(info);
+			return -EPROTO;
+		}
+		ret = sparse_cap(dev, info, &sp);
+		if (ret == -EPROTO) {
+			free(info);
+			return ret;
+		}
+		if (!ret) {
+			out->flags |= VFIODEV_REGION_SPARSE;
+			out->nr_sparse = sp->nr_areas;
+		}
+		if (!vfio_cap_find(info, info->argsz, info->cap_offset,
+				   VFIO_REGION_INFO_CAP_TYPE, sizeof(*type),
+				   (const void **)&type)) {
+			out->flags |= VFIODEV_REGION_HAS_TYPE;
+			out->type = type->type;
+			out->subtype = type->subtype;
+		}
+		if (!vfio_cap_find(info, info->argsz, info->cap_offset,
+				   VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
+				   sizeof(struct vfio_info_cap_header), &msix))
+			out->flags |= VFIODEV_REGION_MSIX_MAPPABLE;
+	}
+	free(info);
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_region_sparse_areas(struct vfiodev_device *dev,
+					       unsigned int index,
+					       struct vfiodev_sparse_area *areas,
+					       size_t n)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp;
+	struct vfio_region_info *info;
+	int ret;
+
+	if (!dev || (n && !areas))
+		return -EINVAL;
+	ret = region_info_raw(dev, index, &info);
+	if (ret)
+		return ret;
+	ret = sparse_cap(dev, info, &sp);
+	if (ret == -ENOENT) {
+		ret = 0;
+	} else if (!ret) {
+		for (size_t i = 0; i < n && i < sp->nr_areas; i++) {
+			areas[i].offset = sp->areas[i].offset;
+			areas[i].size = sp->areas[i].size;
+		}
+		ret = (int)sp->nr_areas;
+	}
+	free(info);
+	return ret;
+}
+
+static int prot_of(const struct vfio_region_info *info)
+{
+	int prot = 0;
+
+	if (info->flags & VFIO_REGION_INFO_FLAG_READ)
+		prot |= PROT_READ;
+	if (info->flags & VFIO_REGION_INFO_FLAG_WRITE)
+		prot |= PROT_WRITE;
+	return prot;
+}
+
+VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
+				       unsigned int index, void **addr)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp = NULL;
+	struct vfio_region_info *info;
+	void *base, *p;
+	int ret, err;
+
+	if (!dev || !addr)
+		return -EINVAL;
+	if (index < dev->num_regions && dev->maps[index].addr) {
+		*addr = dev->maps[index].addr;
+		return 0;
+	}
+	ret = region_info_raw(dev, index, &info);
+	if (ret)
+		return ret;
+	if (!(info->flags & VFIO_REGION_INFO_FLAG_MMAP) || !info->size) {
+		vfd_err(dev->ctx, "%s: region %u cannot be mmapped", dev->name, index);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = sparse_cap(dev, info, &sp);
+	if (ret == -EPROTO)
+		goto out;
+	if (ret == -ENOENT) {
+		base = sys_mmap(NULL, info->size, prot_of(info), MAP_SHARED,
+				dev->fd, (off_t)info->offset, &err);
+		if (base == MAP_FAILED) {
+			ret = err;
+			vfd_err(dev->ctx, "%s: mmap of region %u: %s", dev->name,
+				index, strerror(-ret));
+			goto out;
+		}
+	} else {
+		/* reserve the whole region, then map only the sparse areas */
+		base = sys_mmap(NULL, info->size, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &err);
+		if (base == MAP_FAILED) {
+			ret = err;
+			vfd_err(dev->ctx, "%s: reserving 0x%llx bytes for region %u: %s",
+				dev->name, (unsigned long long)info->size, index,
+				strerror(-ret));
+			goto out;
+		}
+		for (uint32_t i = 0; i < sp->nr_areas; i++) {
+			if (!sp->areas[i].size)
+				continue;
+			p = sys_mmap((char *)base + sp->areas[i].offset,
+				     sp->areas[i].size, prot_of(info),
+				     MAP_SHARED | MAP_FIXED, dev->fd,
+				     (off_t)(info->offset + sp->areas[i].offset),
+				     &err);
+			if (p == MAP_FAILED) {
+				ret = err;
+				vfd_err(dev->ctx, "%s: mmap of region %u sparse area %u: %s",
+					dev->name, index, i, strerror(-ret));
+				sys_munmap(base, info->size);
+				goto out;
+			}
+		}
+	}
+	dev->maps[index].addr = base;
+	dev->maps[index].len = info->size;
+	*addr = base;
+	ret = 0;
+out:
+	free(info);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_region_munmap(struct vfiodev_device *dev,
+					 unsigned int index)
+{
+	int ret;
+
+	if (!dev || index >= dev->num_regions)
+		return -EINVAL;
+	if (!dev->maps[index].addr)
+		return -ENOENT;
+	ret = sys_munmap(dev->maps[index].addr, dev->maps[index].len);
+	dev->maps[index].addr = NULL;
+	dev->maps[index].len = 0;
+	return ret;
+}
+
+void region_unmap_all(struct vfiodev_device *dev)
+{
+	for (uint32_t i = 0; i < dev->num_regions; i++)
+		if (dev->maps[i].addr)
+			vfiodev_region_munmap(dev, i);
+}
+
+static int region_bounds(struct vfiodev_device *dev, unsigned int index,
+			 uint64_t offset, size_t len, uint64_t *fd_off)
+{
+	struct vfio_region_info *info;
+	const struct region_map *r;
+	int ret;
+
+	if (index < dev->num_regions && !dev->maps[index].known) {
+		ret = region_info_raw(dev, index, &info);
+		if (ret)
+			return ret;
+		free(info);
+	}
+	if (index >= dev->num_regions) {
+		vfd_err(dev->ctx, "%s: region %u does not exist (the device has %u)",
+			dev->name, index, dev->num_regions);
+		return -EINVAL;
+	}
+	r = &dev->maps[index];
+	if (offset > r->size || len > r->size - offset) {
+		vfd_err(dev->ctx, "%s: region %u: access 0x%llx+0x%zx past its end (0x%llx)",
+			dev->name, index, (unsigned long long)offset, len,
+			(unsigned long long)r->size);
+		return -EINVAL;
+	}
+	*fd_off = r->fd_offset + offset;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_region_read(struct vfiodev_device *dev,
+				       unsigned int index, uint64_t offset,
+				       void *buf, size_t len)
+{
+	uint64_t off;
+	ssize_t n;
+	int ret;
+
+	if (!dev || (len && !buf))
+		return -EINVAL;
+	ret = region_bounds(dev, index, offset, len, &off);
+	if (ret)
+		return ret;
+	n = sys_pread(dev->fd, buf, len, (off_t)off);
+	if (n == (ssize_t)len)
+		return 0;
+	vfd_err(dev->ctx, "%s: region %u read at 0x%llx: %s", dev->name, index,
+		(unsigned long long)offset, n < 0 ? strerror((int)-n) : "short read");
+	return n < 0 ? (int)n : -EIO;
+}
+
+VFIODEV_EXPORT int vfiodev_region_write(struct vfiodev_device *dev,
+					unsigned int index, uint64_t offset,
+					const void *buf, size_t len)
+{
+	uint64_t off;
+	ssize_t n;
+	int ret;
+
+	if (!dev || (len && !buf))
+		return -EINVAL;
+	ret = region_bounds(dev, index, offset, len, &off);
+	if (ret)
+		return ret;
+	n = sys_pwrite(dev->fd, buf, len, (off_t)off);
+	if (n == (ssize_t)len)
+		return 0;
+	vfd_err(dev->ctx, "%s: region %u write at 0x%llx: %s", dev->name, index,
+		(unsigned long long)offset, n < 0 ? strerror((int)-n) : "short write");
+	return n < 0 ? (int)n : -EIO;
+}
+
+static int config_args(struct vfiodev_device *dev, uint32_t offset,
+		       unsigned int width)
+{
+	if (width != 1 && width != 2 && width != 4) {
+		vfd_err(dev->ctx, "%s: config access width %u (must be 1, 2 or 4)",
+			dev->name, width);
+		return -EINVAL;
+	}
+	if (offset % width) {
+		vfd_err(dev->ctx, "%s: config offset 0x%x is not aligned to %u",
+			dev->name, offset, width);
+		return -EINVAL;
+	}
+	if (!(dev->flags & VFIO_DEVICE_FLAGS_PCI) ||
+	    dev->num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
+		vfd_err(dev->ctx, "%s: not a PCI device: no config space", dev->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_pci_config_read(struct vfiodev_device *dev,
+					   uint32_t offset, unsigned int width,
+					   uint32_t *val)
+{
+	uint8_t b[4] = { 0 };
+	int ret;
+
+	if (!dev || !val)
+		return -EINVAL;
+	ret = config_args(dev, offset, width);
+	if (!ret)
+		ret = vfiodev_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX, offset,
+					  b, width);
+	if (ret)
+		return ret;
+	/* config space is little-endian */
+	*val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_pci_config_write(struct vfiodev_device *dev,
+					    uint32_t offset, unsigned int width,
+					    uint32_t val)
+{
+	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16),
+			 (uint8_t)(val >> 24) };
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = config_args(dev, offset, width);
+	if (ret)
+		return ret;
+	if (width < 4 && val >> (width * 8)) {
+		vfd_err(dev->ctx, "%s: value 0x%x does not fit %u bytes", dev->name,
+			val, width);
+		return -EINVAL;
+	}
+	return vfiodev_region_write(dev, VFIO_PCI_CONFIG_REGION_INDEX, offset, b,
+				    width);
+}
+
+VFIODEV_EXPORT int vfiodev_pci_enable_bus_master(struct vfiodev_device *dev)
+{
+	uint32_t cmd;
+	int ret;
+
+	/* PCI_COMMAND at 0x04: bit 1 memory space, bit 2 bus master */
+	ret = vfiodev_pci_config_read(dev, 0x04, 2, &cmd);
+	if (ret)
+		return ret;
+	if ((cmd & 0x6) == 0x6)
+		return 0;
+	return vfiodev_pci_config_write(dev, 0x04, 2, cmd | 0x6);
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA address spaces: the object several devices share, its mapping table
+ * (sorted by virtual address, read lock-light by translate), the IOVA
+ * allocator, and the public map/unmap calls. The kernel side is the
+ * backend's (iommufd.c, container.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
+				     const struct vfiodev_space_opts *opts,
+				     struct vfiodev_space **out)
+{
+	struct vfiodev_space *space;
+	enum vfiodev_backend want = VFIODEV_BACKEND_AUTO;
+	int ret;
+
+	if (!ctx || !out)
+		return -EINVAL;
+	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_space_opts");
+	if (ret)
+		return ret;
+	if (OPTS_HAS(opts, vfiodev_space_opts, backend))
+		want = opts->backend;
+	if (want > VFIODEV_BACKEND_CONTAINER) {
+		vfd_err(ctx, "vfiodev_space_opts: unknown backend %d", want);
+		return -EINVAL;
+	}
+	if (want == VFIODEV_BACKEND_AUTO)
+		want = ctx->env_backend;
+
+	space = calloc(1, sizeof(*space));
+	if (!space)
+		return -ENOMEM;
+	space->refcount = 1;
+	space->ctx = vfiodev_ctx_ref(ctx);
+	space->want = want;
+	space->iommufd = -1;
+	space->container_fd = -1;
+	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_init(&space->lock, NULL);
+	pthread_rwlock_init(&space->map_lock, NULL);
+	*out = space;
+	return 0;
+}
+
+VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *space)
+{
+	if (space)
+		__atomic_add_fetch(&space->refcount, 1, __ATOMIC_RELAXED);
+	return space;
+}
+
+VFIODEV_EXPORT struct vfiodev_space *
+vfiodev_space_unref(struct vfiodev_space *space)
+{
+	if (!space || __atomic_sub_fetch(&space->refcount, 1, __ATOMIC_ACQ_REL))
+		return NULL;
+	if (space->ops) {
+		vfiodev_dma_unmap_all(space);
+		space->ops->destroy(space);
+	}
+	free(space->maps);
+	free(space->ranges);
+	pthread_rwlock_destroy(&space->map_lock);
+	pthread_mutex_destroy(&space->lock);
+	vfiodev_ctx_unref(space->ctx);
+	free(space);
+	return NULL;
+}
+
+VFIODEV_EXPORT enum vfiodev_backend
+vfiodev_space_backend(const struct vfiodev_space *space)
+{
+	return space && space->ops ? space->ops->backend : VFIODEV_BACKEND_AUTO;
+}
+
+int space_set_ranges(struct vfiodev_space *space,
+		     const struct vfiodev_iova_range *r, size_t n)
+{
+	struct vfiodev_iova_range *copy = NULL;
+
+	if (n) {
+		copy = calloc(n, sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, r, n * sizeof(*copy));
+	}
+	pthread_rwlock_wrlock(&space->map_lock);
+	free(space->ranges);
+	space->ranges = copy;
+	space->nr_ranges = n;
+	pthread_rwlock_unlock(&space->map_lock);
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_space_iova_ranges(struct vfiodev_space *space,
+					     struct vfiodev_iova_range *ranges,
+					     size_t n)
+{
+	int count;
+
+	if (!space || (n && !ranges))
+		return -EINVAL;
+	pthread_rwlock_rdlock(&space->map_lock);
+	if (!space->nr_devices && !space->nr_ranges) {
+		pthread_rwlock_unlock(&space->map_lock);
+		return -ENODEV;
+	}
+	count = (int)space->nr_ranges;
+	for (size_t i = 0; i < n && i < space->nr_ranges; i++)
+		ranges[i] = space->ranges[i];
+	pthread_rwlock_unlock(&space->map_lock);
+	return count;
+}
+
+/* caller holds space->lock */
+int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
+	       const struct backend_ops *ops)
+{
+	int ret;
+
+	if (space->ops && space->ops != ops) {
+		vfd_err(space->ctx, "%s: the space uses the %s backend; the device cannot join it with %s",
+			dev->name, vfiodev_backend_name(space->ops->backend),
+			vfiodev_backend_name(ops->backend));
+		return -EXDEV;
+	}
+	ret = ops->attach(space, dev);
+	if (ret)
+		return ret;
+	space->ops = ops;
+	space->nr_devices++;
+	dev->attached = true;
+	return 0;
+}
+
+void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
+{
+	pthread_mutex_lock(&space->lock);
+	if (dev->attached) {
+		space->ops->detach(space, dev);
+		space->nr_devices--;
+		dev->attached = false;
+	}
+	pthread_mutex_unlock(&space->lock);
+}
+
+static bool iova_overlaps(const struct vfiodev_space *space, uint64_t iova,
+			  uint64_t len)
+{
+	for (size_t i = 0; i < space->nr_maps; i++) {
+		const struct vfiodev_mapping *m = &space->maps[i];
+
+		if (iova < m->iova + m->len && m->iova < iova + len)
+			return true;
+	}
+	return false;
+}
+
+static bool iova_allowed(const struct vfiodev_space *space, uint64_t iova,
+			 uint64_t len)
+{
+	uint64_t last = iova + len - 1;
+
+	if (last < iova)
+		return false;
+	for (size_t i = 0; i < space->nr_ranges; i++)
+		if (iova >= space->ranges[i].start && last <= space->ranges[i].last)
+			return true;
+	return false;
+}
+
+/* lowest free aligned IOVA inside the ranges, never page 0 (a device that
+ * DMAs to address 0 is a bug worth catching) */
+static int iova_find(const struct vfiodev_space *space, uint64_t len,
+		     uint64_t *out)
+{
+	uint64_t a = space->iova_align;
+
+	for (size_t i = 0; i < space->nr_ranges; i++) {
+		uint64_t cand = (space->ranges[i].start + a - 1) & ~(a - 1);
+
+		if (cand < a)
+			cand = a;
+		while (cand >= space->ranges[i].start &&
+		       cand + len - 1 >= cand &&
+		       cand + len - 1 <= space->ranges[i].last) {
+			uint64_t next = 0;
+
+			for (size_t j = 0; j < space->nr_maps; j++) {
+				const struct vfiodev_mapping *m = &space->maps[j];
+
+				if (cand < m->iova + m->len && m->iova < cand + len &&
+				    m->iova + m->len > next)
+					next = m->iova + m->len;
+			}
+			if (!next) {
+				*out = cand;
+				return 0;
+			}
+			cand = (next + a - 1) & ~(a - 1);
+		}
+	}
+	return -ENOSPC;
+}
+
+static int table_insert(struct vfiodev_space *space,
+			const struct vfiodev_mapping *m)
+{
+	size_t pos = 0;
+
+	if (space->nr_maps == space->cap_maps) {
+		size_t cap = space->cap_maps ? space->cap_maps * 2 : 16;
+		struct vfiodev_mapping *n;
+
+		/* grown under the write lock: translate may be reading */
+		pthread_rwlock_wrlock(&space->map_lock);
+		n = realloc(space->maps, cap * sizeof(*n));
+		if (n) {
+			space->maps = n;
+			space->cap_maps = cap;
+		}
+		pthread_rwlock_unlock(&space->map_lock);
+		if (!n)
+			return -ENOMEM;
+	}
+	while (pos < space->nr_maps && space->maps[pos].vaddr <= m->vaddr)
+		pos++;
+	pthread_rwlock_wrlock(&space->map_lock);
+	memmove(&space->maps[pos + 1], &space->maps[pos],
+		(space->nr_maps - pos) * sizeof(*m));
+	space->maps[pos] = *m;
+	space->nr_maps++;
+	pthread_rwlock_unlock(&space->map_lock);
+	return 0;
+}
+
+static void table_remove(struct vfiodev_space *space, size_t pos)
+{
+	pthread_rwlock_wrlock(&space->map_lock);
+	memmove(&space->maps[pos], &space->maps[pos + 1],
+		(space->nr_maps - pos - 1) * sizeof(space->maps[0]));
+	space->nr_maps--;
+	pthread_rwlock_unlock(&space->map_lock);
+}
+
+static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
+		       uint64_t iova, bool pick, unsigned int flags,
+		       uint64_t *out)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	struct vfiodev_mapping m;
+	uint64_t a = space->iova_align;
+	int ret;
+
+	if (!len || ((uintptr_t)vaddr | len) & (a - 1)) {
+		vfd_err(ctx, "dma map: buffer %p+0x%zx is not page-aligned", vaddr, len);
+		return -EINVAL;
+	}
+	if (!flags || flags & ~(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)) {
+		vfd_err(ctx, "dma map: flags 0x%x must be VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE",
+			flags);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&space->lock);
+	if (!space->ops) {
+		vfd_err(ctx, "dma map: the space has no device yet; open a device into it first");
+		ret = -ENODEV;
+		goto out;
+	}
+	if (space->noiommu) {
+		vfd_err(ctx, "dma map: a noiommu space has no IOMMU to map into");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	if (pick) {
+		ret = iova_find(space, len, &iova);
+		if (ret) {
+			vfd_err(ctx, "dma map: no free IOVA range of 0x%zx bytes", len);
+			goto out;
+		}
+	} else if (iova & (a - 1) || !iova_allowed(space, iova, len)) {
+		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%zx is misaligned or outside the kernel's IOVA ranges",
+			(unsigned long long)iova, len);
+		ret = -EINVAL;
+		goto out;
+	} else if (iova_overlaps(space, iova, len)) {
+		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%zx overlaps an existing mapping",
+			(unsigned long long)iova, len);
+		ret = -EEXIST;
+		goto out;
+	}
+	m = (struct vfiodev_mapping){ .vaddr = (uintptr_t)vaddr, .iova = iova,
+				      .len = len, .flags = flags };
+	ret = space->ops->map(space, &m);
+	if (ret)
+		goto out;
+	ret = table_insert(space, &m);
+	if (ret) {
+		vfd_err(ctx, "dma map: out of memory for the mapping table");
+		space->ops->unmap(space, &m);
+		goto out;
+	}
+	if (out)
+		*out = iova;
+out:
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr,
+				   size_t len, uint64_t iova, unsigned int flags)
+{
+	if (!space)
+		return -EINVAL;
+	return map_checked(space, vaddr, len, iova, false, flags, NULL);
+}
+
+VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space,
+				       void *vaddr, size_t len,
+				       unsigned int flags, uint64_t *iova)
+{
+	if (!space)
+		return -EINVAL;
+	check_arg(space->ctx, iova);
+	return map_checked(space, vaddr, len, 0, true, flags, iova);
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space,
+				     uint64_t iova, size_t len)
+{
+	int ret = -ENOENT;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	for (size_t i = 0; i < space->nr_maps; i++) {
+		if (space->maps[i].iova != iova || space->maps[i].len != len)
+			continue;
+		ret = space->ops->unmap(space, &space->maps[i]);
+		if (!ret)
+			table_remove(space, i);
+		break;
+	}
+	pthread_mutex_unlock(&space->lock);
+	if (ret == -ENOENT)
+		vfd_err(space->ctx, "dma unmap: no mapping at IOVA 0x%llx of 0x%zx bytes",
+			(unsigned long long)iova, len);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
+{
+	int ret = 0;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	while (space->nr_maps) {
+		int r = space->ops->unmap(space, &space->maps[space->nr_maps - 1]);
+
+		if (r && !ret)
+			ret = r;
+		/* the entry goes either way: a failed unmap leaves the kernel
+		 * mapping to the IOAS/container teardown */
+		table_remove(space, space->nr_maps - 1);
+	}
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_translate(struct vfiodev_space *space,
+					 const void *vaddr, uint64_t *iova)
+{
+	uint64_t va = (uintptr_t)vaddr;
+	size_t lo = 0, hi;
+	int ret = -ENOENT;
+
+	if (__builtin_expect(!space || !iova, 0))
+		return -EINVAL;
+	pthread_rwlock_rdlock(&space->map_lock);
+	hi = space->nr_maps;
+	/* last mapping whose vaddr <= va */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (space->maps[mid].vaddr <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		const struct vfiodev_mapping *m = &space->maps[lo - 1];
+
+		if (va - m->vaddr < m->len) {
+			*iova = m->iova + (va - m->vaddr);
+			ret = 0;
+		}
+	}
+	pthread_rwlock_unlock(&space->map_lock);
+	return ret;
+}

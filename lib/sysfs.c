@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sysfs: PCI addresses, and what sysfs says about a device (its vfio cdev,
+ * its IOMMU group, its driver). The root is injectable, so tests run on
+ * fake trees; reads go through the syscall seam.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+static int hex_field(const char **p, unsigned int min, unsigned int max,
+		     unsigned long *out)
+{
+	const char *s = *p;
+	unsigned long v = 0;
+	unsigned int n = 0;
+
+	while (isxdigit((unsigned char)s[n]) && n <= max) {
+		int c = tolower((unsigned char)s[n]);
+
+		v = v * 16 + (unsigned long)(isdigit(c) ? c - '0' : c - 'a' + 10);
+		n++;
+	}
+	if (n < min || n > max)
+		return -EINVAL;
+	*p = s + n;
+	*out = v;
+	return 0;
+}
+
+/*
+ * "dddd:bb:dd.f" or "bb:dd.f" (domain 0), hex digits of either case, with
+ * 4 to 8 domain digits; normalised to lower case with a 4-digit domain.
+ */
+int vfiodev_bdf_normalise(const char *in, char out[BDF_BUF])
+{
+	unsigned long dom = 0, bus, dev, fn;
+	const char *p = in;
+	int colons = 0;
+
+	if (!in)
+		return -EINVAL;
+	for (const char *c = in; *c; c++)
+		colons += *c == ':';
+	if (colons == 2) {
+		if (hex_field(&p, 4, 8, &dom) || *p++ != ':')
+			return -EINVAL;
+	} else if (colons != 1) {
+		return -EINVAL;
+	}
+	if (hex_field(&p, 2, 2, &bus) || *p++ != ':' ||
+	    hex_field(&p, 2, 2, &dev) || *p++ != '.' ||
+	    hex_field(&p, 1, 1, &fn) || *p != '\0')
+		return -EINVAL;
+	if (dev > 0x1f || fn > 7)
+		return -EINVAL;
+	snprintf(out, BDF_BUF, "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
+	return 0;
+}
+
+static int vpath(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		 const char *fmt, va_list ap)
+{
+	int n = snprintf(buf, len, "%s/", ctx->sysfs_root);
+	int m;
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+	if (m < 0 || (size_t)m >= len - (size_t)n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vpath(ctx, buf, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* read a small attribute, trailing newline removed */
+int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+	       const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+	ssize_t n;
+	int fd, ret;
+
+	if (len < 2)
+		return -EINVAL;
+	va_start(ap, fmt);
+	ret = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	fd = sys_open(path, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	n = sys_read(fd, buf, len - 1);
+	sys_close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return (int)n;
+}
+
+int sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		    const char *fmt, ...)
+{
+	char path[512], target[512];
+	const char *base;
+	va_list ap;
+	ssize_t n;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	n = sys_readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return (int)n;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
+}
+
+int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf)
+{
+	char path[512];
+	struct stat st;
+	int ret;
+
+	ret = sysfs_path(ctx, path, sizeof(path), "bus/pci/devices/%s", bdf);
+	if (ret)
+		return ret;
+	return stat(path, &st) == 0 ? 0 : -ENODEV;
+}
+
+int parse_devnum(const char *s, dev_t *out)
+{
+	unsigned int maj, min;
+	char tail;
+
+	if (sscanf(s, "%u:%u%c", &maj, &min, &tail) != 2)
+		return -EINVAL;
+	*out = makedev(maj, min);
+	return 0;
+}
+
+/*
+ * The vfio cdev sysfs names for a device: <dev>/vfio-dev/vfioX/dev holds
+ * its major:minor. -ENOENT when there is no vfio-dev directory (no
+ * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
+ */
+int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
+		    char *name, size_t len, dev_t *devnum)
+{
+	char path[512], buf[64];
+	struct dirent *de;
+	DIR *dir;
+	int ret = -ENOENT;
+
+	ret = sysfs_path(ctx, path, sizeof(path), "bus/pci/devices/%s/vfio-dev",
+			 bdf);
+	if (ret)
+		return ret;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	ret = -ENOENT;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "vfio", 4) || !isdigit((unsigned char)de->d_name[4]))
+			continue;
+		if (strlen(de->d_name) >= len) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		strcpy(name, de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(dir);
+	if (ret)
+		return ret;
+	ret = sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/vfio-dev/%s/dev",
+			 bdf, name);
+	if (ret < 0)
+		return ret;
+	return parse_devnum(buf, devnum) ? -EPROTO : 0;
+}
+
+int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
+{
+	char name[64], *end;
+	long id;
+	int ret;
+
+	ret = sysfs_link_name(ctx, name, sizeof(name),
+			      "bus/pci/devices/%s/iommu_group", bdf);
+	if (ret)
+		return ret;
+	id = strtol(name, &end, 10);
+	if (*end || id < 0 || id > INT32_MAX)
+		return -EPROTO;
+	return (int)id;
+}
