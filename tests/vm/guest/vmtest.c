@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-guest tests of libvfiodev on a real kernel with QEMU's edu device.
+ * Only the public API is used. Each subcommand prints one or more
+ * "VMTEST <name> PASS|FAIL <reason>|SKIP <reason>" lines (tests/vm/guest-init.sh
+ * documents the protocol); $VMTEST_KERNEL (custom|stock) sets what the
+ * kernel is expected to offer: the custom kernel has iommufd + vfio cdev,
+ * Debian's stock kernel has neither, so there every open must fall back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "edu.h"
+
+#define DMA_LEN 2048
+
+static struct vfiodev_ctx *ctx;
+static bool custom_kernel;
+static int failures;
+
+static void result(const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void result(const char *name, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("VMTEST %s PASS\n", name);
+	} else {
+		printf("VMTEST %s FAIL ", name);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+		failures++;
+	}
+	fflush(stdout);
+}
+
+static void *page_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int open_dev(const char *bdf, struct vfiodev_space *space,
+		    enum vfiodev_backend backend, bool noiommu,
+		    struct vfiodev_device **dev)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+
+	opts.space = space;
+	opts.backend = backend;
+	opts.allow_noiommu = noiommu;
+	return vfiodev_device_open(ctx, bdf, &opts, dev);
+}
+
+static const char *expected_backend(void)
+{
+	return custom_kernel ? "iommufd" : "container";
+}
+
+/* RAM -> device -> RAM through @space, with the data at @src_off in a
+ * shared source buffer and the result at @dst_off in a shared destination;
+ * returns 0 when every byte came back */
+static int round_trip(const struct edu *e, uint64_t iova_src, uint64_t iova_dst,
+		      const uint8_t *src, const uint8_t *dst, char *why,
+		      size_t whylen)
+{
+	int ret;
+
+	ret = edu_dma(e, iova_src, 0, DMA_LEN, 0, 0);
+	if (!ret)
+		ret = edu_dma(e, iova_dst, 0, DMA_LEN, 1, 0);
+	if (ret) {
+		snprintf(why, whylen, "DMA: %s", strerror(-ret));
+		return ret;
+	}
+	for (int i = 0; i < DMA_LEN; i++) {
+		if (src[i] != dst[i]) {
+			snprintf(why, whylen, "byte %d: wrote 0x%02x, read back 0x%02x",
+				 i, src[i], dst[i]);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static void fill(uint8_t *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 131 + seed * 17 + 1);
+}
+
+/* open: backend, node, identity, fallback reason */
+static int t_open(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	unsigned int maj, min;
+	char path[256], buf[64];
+	const char *reason;
+	int ret;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	result("open/by-bdf", !ret, "vfiodev_device_open(%s): %s", bdf, strerror(-ret));
+	if (ret)
+		return 1;
+	reason = vfiodev_device_fallback_reason(dev);
+	printf("open: %s node %s backend %s reason: %s\n", bdf, vfiodev_device_node(dev),
+	       vfiodev_backend_name(vfiodev_device_backend(dev)), reason ? reason : "(none)");
+	result("open/backend", !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
+				       expected_backend()),
+	       "backend %s, expected %s", vfiodev_backend_name(vfiodev_device_backend(dev)),
+	       expected_backend());
+	if (custom_kernel) {
+		FILE *f;
+		unsigned int smaj = 0, smin = 0;
+		bool ok;
+
+		result("open/no-fallback", reason == NULL, "unexpected fallback: %s", reason);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+		ret = vfiodev_device_devnum(dev, &maj, &min);
+		snprintf(path, sizeof(path), "/sys/class/vfio-dev/vfio0/dev");
+		f = fopen(path, "r");
+		ok = f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &smaj, &smin) == 2;
+		if (f)
+			fclose(f);
+		result("open/devnum-matches-sysfs", !ret && ok && smaj == maj && smin == min,
+		       "library says %u:%u, sysfs %u:%u", maj, min, smaj, smin);
+		result("open/cdev-node", !strncmp(vfiodev_device_node(dev), "/dev/vfio/devices/vfio", 22),
+		       "node %s", vfiodev_device_node(dev));
+	} else {
+		result("open/fallback-reason-names-cdev", reason && strstr(reason, "cdev"),
+		       "reason '%s' does not name the missing cdev", reason ? reason : "(null)");
+		snprintf(path, sizeof(path), "/dev/vfio/%d", vfiodev_device_iommu_group(dev));
+		result("open/group-node", !strcmp(vfiodev_device_node(dev), path),
+		       "node %s, expected %s", vfiodev_device_node(dev), path);
+		result("open/no-cdev-devnum", vfiodev_device_devnum(dev, &maj, &min) == -ENOENT,
+		       "a group-path device reported a cdev number");
+	}
+	vfiodev_device_close(dev);
+	return 0;
+}
+
+/* BAR0, config space, region and IRQ info against what the kernel says */
+static int t_info(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+	struct vfiodev_region_info ri;
+	struct vfiodev_irq_info ii[5];
+	struct edu e;
+	unsigned long long start, end, flags;
+	uint32_t ven = 0, did = 0;
+	char path[256];
+	FILE *f;
+	int ret;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	if (ret) {
+		result("info/open", false, "open: %s", strerror(-ret));
+		return 1;
+	}
+	ret = edu_init(&e, dev);
+	result("bar0/mmap-id", !ret && edu_read32(&e, EDU_REG_ID) == EDU_ID_VALUE,
+	       "mmap: %s, id 0x%08x", strerror(-ret), ret ? 0 : edu_read32(&e, EDU_REG_ID));
+	if (!ret) {
+		edu_write32(&e, EDU_REG_LIVENESS, 0x12345678);
+		result("bar0/liveness", edu_read32(&e, EDU_REG_LIVENESS) == ~0x12345678u,
+		       "liveness read 0x%08x", edu_read32(&e, EDU_REG_LIVENESS));
+	}
+	ret = vfiodev_pci_config_read(dev, 0, 2, &ven);
+	if (!ret)
+		ret = vfiodev_pci_config_read(dev, 2, 2, &did);
+	result("config/vendor-device", !ret && ven == EDU_VENDOR && did == EDU_DEVICE,
+	       "read %04x:%04x (%s)", ven, did, strerror(-ret));
+
+	vfiodev_device_get_info(dev, &di);
+	result("info/device", (di.flags & VFIODEV_DEVICE_PCI) && di.num_regions >= 9 &&
+				      di.num_irqs >= 5,
+	       "flags 0x%x regions %u irqs %u", di.flags, di.num_regions, di.num_irqs);
+
+	/* BAR0 size as the PCI core sees it: line 0 of sysfs "resource" */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	ret = f && fscanf(f, "%llx %llx %llx", &start, &end, &flags) == 3 ? 0 : -EIO;
+	if (f)
+		fclose(f);
+	if (!ret)
+		ret = vfiodev_region_get_info(dev, VFIODEV_PCI_BAR0_REGION, &ri);
+	result("info/bar0-region", !ret && ri.size == end - start + 1 &&
+					   (ri.flags & VFIODEV_REGION_MMAP) &&
+					   (ri.flags & VFIODEV_REGION_READ) &&
+					   (ri.flags & VFIODEV_REGION_WRITE),
+	       "region size 0x%llx flags 0x%x, sysfs size 0x%llx (%s)",
+	       (unsigned long long)ri.size, ri.flags, end - start + 1, strerror(-ret));
+	ret = vfiodev_region_get_info(dev, VFIODEV_PCI_CONFIG_REGION, &ri);
+	result("info/config-region", !ret && ri.size >= 256 && !(ri.flags & VFIODEV_REGION_MMAP),
+	       "config size 0x%llx flags 0x%x", (unsigned long long)ri.size, ri.flags);
+	ret = vfiodev_region_get_info(dev, 1, &ri);
+	result("info/bar1-absent", !ret && ri.size == 0, "BAR1 size 0x%llx",
+	       (unsigned long long)ri.size);
+
+	for (unsigned int i = 0; i < 5; i++)
+		if (vfiodev_irq_get_info(dev, i, &ii[i]))
+			ii[i].count = ~0u;
+	/* edu: INTx and one MSI vector, no MSI-X */
+	result("info/irqs", ii[VFIODEV_PCI_INTX_IRQ].count == 1 &&
+				    ii[VFIODEV_PCI_MSI_IRQ].count == 1 &&
+				    ii[VFIODEV_PCI_MSIX_IRQ].count == 0 &&
+				    (ii[VFIODEV_PCI_INTX_IRQ].flags & VFIODEV_IRQ_MASKABLE) &&
+				    (ii[VFIODEV_PCI_MSI_IRQ].flags & VFIODEV_IRQ_EVENTFD),
+	       "INTx %u/0x%x MSI %u/0x%x MSI-X %u", ii[0].count, ii[0].flags, ii[1].count,
+	       ii[1].flags, ii[2].count);
+	vfiodev_device_close(dev);
+	return 0;
+}
+
+/* DMA round trip and the completion MSI, then a second MSI by the raise
+ * register; then unmap and prove the device no longer reaches the buffer */
+static int t_dma(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space;
+	struct vfiodev_iova_range r[8];
+	uint8_t *src, *dst;
+	uint64_t iova_src, iova_dst, n;
+	struct edu e;
+	char why[160] = "";
+	int efd, ret, nr;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	if (!ret)
+		ret = edu_init(&e, dev);
+	if (ret) {
+		result("dma/setup", false, "open/init: %s", strerror(-ret));
+		return 1;
+	}
+	space = vfiodev_device_space(dev);
+	nr = vfiodev_space_iova_ranges(space, r, 8);
+	printf("dma: %d IOVA range(s), first 0x%llx-0x%llx\n", nr,
+	       nr > 0 ? (unsigned long long)r[0].start : 0ull,
+	       nr > 0 ? (unsigned long long)r[0].last : 0ull);
+	result("dma/iova-ranges", nr > 0, "vfiodev_space_iova_ranges: %d", nr);
+
+	src = page_alloc(4096);
+	dst = page_alloc(4096);
+	fill(src, 4096, 1);
+	memset(dst, 0, 4096);
+	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
+	if (!ret)
+		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE, &iova_dst);
+	result("dma/map", !ret && iova_src < EDU_IOVA_LIMIT && iova_dst < EDU_IOVA_LIMIT,
+	       "map: %s (IOVAs 0x%llx 0x%llx)", strerror(-ret),
+	       (unsigned long long)iova_src, (unsigned long long)iova_dst);
+	if (ret)
+		return 1;
+	n = 0;
+	ret = vfiodev_dma_translate(space, src + 100, &n);
+	result("dma/translate", !ret && n == iova_src + 100, "translate: %s -> 0x%llx",
+	       strerror(-ret), (unsigned long long)n);
+
+	efd = eventfd(0, EFD_CLOEXEC);
+	ret = vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSI_IRQ, 0, 1, &efd);
+	result("irq/msi-eventfd-set", !ret, "set eventfd: %s", strerror(-ret));
+
+	ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
+	result("dma/round-trip", !ret, "%s", why);
+
+	/* the completion interrupt of a DMA with the IRQ bit */
+	ret = edu_dma(&e, iova_dst, 0, 16, 1, 1);
+	n = ret ? 0 : edu_wait_eventfd(efd, 5000);
+	result("irq/msi-dma-completion", n > 0 && (edu_read32(&e, EDU_REG_IRQ_STATUS) & EDU_DMA_IRQ_VALUE),
+	       "no MSI on the eventfd within 5 s (dma %s, status 0x%x)", strerror(-ret),
+	       edu_read32(&e, EDU_REG_IRQ_STATUS));
+	edu_irq_ack(&e);
+	/* a second one, raised by software through the device */
+	edu_write32(&e, EDU_REG_IRQ_RAISE, 0x1);
+	n = edu_wait_eventfd(efd, 5000);
+	result("irq/msi-raise", n > 0, "no MSI after writing the raise register");
+	edu_irq_ack(&e);
+	ret = vfiodev_irq_disable(dev, VFIODEV_PCI_MSI_IRQ);
+	edu_write32(&e, EDU_REG_IRQ_RAISE, 0x1);
+	n = edu_wait_eventfd(efd, 300);
+	result("irq/msi-disabled", !ret && n == 0, "disable: %s; %llu interrupt(s) after it",
+	       strerror(-ret), (unsigned long long)n);
+	edu_irq_ack(&e);
+	close(efd);
+
+	/* unmap: the device must no longer reach the old buffer */
+	ret = vfiodev_dma_unmap(space, iova_dst, 4096);
+	memset(dst, 0xaa, 4096);
+	fill(src, 4096, 2);
+	if (!ret)
+		ret = edu_dma(&e, iova_src, 0, DMA_LEN, 0, 0);
+	if (!ret)
+		ret = edu_dma(&e, iova_dst, 0, DMA_LEN, 1, 0);
+	bool untouched = true;
+	for (int i = 0; i < 4096; i++)
+		untouched &= dst[i] == 0xaa;
+	result("dma/unmapped-iova-blocked", !ret && untouched,
+	       "after unmap: %s, buffer %s", strerror(-ret),
+	       untouched ? "untouched" : "WAS WRITTEN by the device");
+	/* the control: mapped again, the same transfer lands */
+	ret = vfiodev_dma_map(space, dst, 4096, iova_dst, VFIODEV_DMA_WRITE);
+	if (!ret)
+		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
+	result("dma/remapped-iova-works", !ret, "%s (%s)", why, strerror(-ret));
+	vfiodev_device_close(dev);
+	return 0;
+}
+
+/* several devices in one space; @tag names the test */
+static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
+{
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev[4];
+	struct edu e[4];
+	uint8_t *src, *dst;
+	uint64_t iova_src, iova_dst;
+	char name[64], why[160] = "";
+	int ret, g0 = -1;
+
+	ret = vfiodev_space_new(ctx, NULL, &space);
+	if (ret)
+		return 1;
+	for (int i = 0; i < ndev; i++) {
+		ret = open_dev(bdfs[i], space, VFIODEV_BACKEND_AUTO, false, &dev[i]);
+		if (!ret)
+			ret = edu_init(&e[i], dev[i]);
+		snprintf(name, sizeof(name), "%s/open-%d", tag, i);
+		result(name, !ret && !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev[i])),
+					     expected_backend()),
+		       "%s: %s (backend %s)", bdfs[i], strerror(-ret),
+		       ret ? "-" : vfiodev_backend_name(vfiodev_device_backend(dev[i])));
+		if (ret)
+			return 1;
+		if (i == 0)
+			g0 = vfiodev_device_iommu_group(dev[0]);
+	}
+	snprintf(name, sizeof(name), "%s/groups", tag);
+	result(name, same_group == (vfiodev_device_iommu_group(dev[1]) == g0),
+	       "groups %d and %d, expected %s", g0, vfiodev_device_iommu_group(dev[1]),
+	       same_group ? "one group" : "two groups");
+
+	/* one source mapping serves every device */
+	src = page_alloc(4096);
+	dst = page_alloc(4096 * ndev);
+	fill(src, 4096, 3);
+	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
+	if (!ret)
+		ret = vfiodev_dma_map_any(space, dst, 4096 * ndev, VFIODEV_DMA_WRITE, &iova_dst);
+	snprintf(name, sizeof(name), "%s/map-once", tag);
+	result(name, !ret, "map: %s", strerror(-ret));
+	for (int i = 0; i < ndev && !ret; i++) {
+		int r;
+
+		memset(dst + 4096 * i, 0, 4096);
+		r = round_trip(&e[i], iova_src, iova_dst + 4096 * i, src, dst + 4096 * i,
+			       why, sizeof(why));
+		snprintf(name, sizeof(name), "%s/dma-%d", tag, i);
+		result(name, !r, "%s: %s", bdfs[i], why);
+	}
+	for (int i = 0; i < ndev; i++)
+		vfiodev_device_close(dev[i]);
+	vfiodev_space_unref(space);
+	return 0;
+}
+
+static int t_reset(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+	uint8_t *src, *dst;
+	uint64_t iova_src, iova_dst;
+	struct edu e;
+	char why[160] = "";
+	int ret;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	if (!ret)
+		ret = edu_init(&e, dev);
+	if (ret) {
+		result("reset/setup", false, "%s", strerror(-ret));
+		return 1;
+	}
+	vfiodev_device_get_info(dev, &di);
+	result("reset/supported", di.flags & VFIODEV_DEVICE_RESET, "device flags 0x%x", di.flags);
+	edu_write32(&e, EDU_REG_IRQ_RAISE, 0x4);
+	ret = vfiodev_device_reset(dev);
+	result("reset/ioctl", !ret, "vfiodev_device_reset: %s", strerror(-ret));
+	/* the driver's part after a reset: bus mastering on again */
+	ret = vfiodev_pci_enable_bus_master(dev);
+	src = page_alloc(4096);
+	dst = page_alloc(4096);
+	fill(src, 4096, 4);
+	if (!ret)
+		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096, VFIODEV_DMA_READ, &iova_src);
+	if (!ret)
+		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096, VFIODEV_DMA_WRITE, &iova_dst);
+	if (!ret)
+		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
+	result("reset/works-after", !ret && edu_read32(&e, EDU_REG_ID) == EDU_ID_VALUE,
+	       "after reset: %s %s", strerror(-ret), why);
+	vfiodev_device_close(dev);
+	return 0;
+}
+
+/* a character node with the wrong major:minor where the library looks */
+static int t_planted(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	char real[256], aside[300], buf[64], grp[64];
+	const char *reason;
+	ssize_t n;
+	int ret;
+
+	if (custom_kernel) {
+		snprintf(real, sizeof(real), "/dev/vfio/devices/vfio0");
+	} else {
+		snprintf(buf, sizeof(buf), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+		n = readlink(buf, grp, sizeof(grp) - 1);
+		grp[n > 0 ? n : 0] = '\0';
+		snprintf(real, sizeof(real), "/dev/vfio/%s", strrchr(grp, '/') ? strrchr(grp, '/') + 1 : "x");
+	}
+	snprintf(aside, sizeof(aside), "%s.genuine", real);
+	if (rename(real, aside) || mknod(real, S_IFCHR | 0600, makedev(1, 3))) {
+		result("planted/setup", false, "planting %s: %s", real, strerror(errno));
+		return 1;
+	}
+	printf("planted: %s is now char 1:3 (the real node moved aside)\n", real);
+	if (custom_kernel) {
+		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_IOMMUFD, false, &dev);
+		result("planted/forced-iommufd-refuses", ret == -ENXIO,
+		       "open returned %d (%s), expected -ENXIO", ret, strerror(-ret));
+		if (!ret)
+			vfiodev_device_close(dev);
+		/* AUTO: the planted node is never used; the group path is */
+		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+		reason = ret ? NULL : vfiodev_device_fallback_reason(dev);
+		result("planted/auto-falls-back", !ret &&
+			       vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
+			       reason && strstr(reason, "refused"),
+		       "open: %s, reason '%s'", strerror(-ret), reason ? reason : "(none)");
+		if (!ret)
+			vfiodev_device_close(dev);
+	} else {
+		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+		result("planted/group-node-refused", ret == -ENXIO,
+		       "open returned %d (%s), expected -ENXIO", ret, strerror(-ret));
+		if (!ret)
+			vfiodev_device_close(dev);
+		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_CONTAINER, false, &dev);
+		result("planted/forced-container-refuses", ret == -ENXIO,
+		       "open returned %d (%s), expected -ENXIO", ret, strerror(-ret));
+		if (!ret)
+			vfiodev_device_close(dev);
+	}
+	unlink(real);
+	rename(aside, real);
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	result("planted/genuine-node-opens", !ret &&
+		       !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)), expected_backend()),
+	       "open after restoring: %s", strerror(-ret));
+	if (!ret)
+		vfiodev_device_close(dev);
+	return 0;
+}
+
+static int t_noiommu(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+	const char *reason;
+	struct edu e;
+	uint64_t iova;
+	void *buf;
+	int ret;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	result("noiommu/refused-by-default", ret == -EPERM,
+	       "open without allow_noiommu returned %d (%s), expected -EPERM", ret, strerror(-ret));
+	if (!ret)
+		vfiodev_device_close(dev);
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, true, &dev);
+	result("noiommu/opens-when-allowed", !ret, "open: %s", strerror(-ret));
+	if (ret)
+		return 1;
+	reason = vfiodev_device_fallback_reason(dev);
+	vfiodev_device_get_info(dev, &di);
+	printf("noiommu: node %s reason: %s\n", vfiodev_device_node(dev), reason ? reason : "(none)");
+	result("noiommu/group-path", vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
+					     strstr(vfiodev_device_node(dev), "/dev/vfio/noiommu-") &&
+					     (di.flags & VFIODEV_DEVICE_NOIOMMU),
+	       "backend %s node %s flags 0x%x", vfiodev_backend_name(vfiodev_device_backend(dev)),
+	       vfiodev_device_node(dev), di.flags);
+	result("noiommu/reason-no-cdev-node", reason && strstr(reason, "no node"),
+	       "reason '%s'", reason ? reason : "(none)");
+	ret = edu_init(&e, dev);
+	result("noiommu/bar0", !ret, "BAR0: %s", strerror(-ret));
+	buf = page_alloc(4096);
+	ret = vfiodev_dma_map_any(vfiodev_device_space(dev), buf, 4096, VFIODEV_DMA_READ, &iova);
+	result("noiommu/dma-map-refused", ret == -EOPNOTSUPP, "map returned %d", ret);
+	vfiodev_device_close(dev);
+	return 0;
+}
+
+/* VFIODEV_BACKEND pins a path: container on the custom kernel works,
+ * iommufd on the stock kernel fails with a clear error */
+static int t_forced(const char *bdf)
+{
+	struct vfiodev_ctx *fctx;
+	struct vfiodev_device *dev;
+	int ret;
+
+	setenv("VFIODEV_BACKEND", custom_kernel ? "container" : "iommufd", 1);
+	ret = vfiodev_ctx_new(NULL, &fctx);
+	unsetenv("VFIODEV_BACKEND");
+	if (ret)
+		return 1;
+	vfiodev_ctx_set_log_priority(fctx, LOG_INFO);
+	ret = vfiodev_device_open(fctx, bdf, NULL, &dev);
+	if (custom_kernel) {
+		result("forced/container-on-iommufd-kernel",
+		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
+			       !vfiodev_device_fallback_reason(dev),
+		       "open: %s backend %s", strerror(-ret),
+		       ret ? "-" : vfiodev_backend_name(vfiodev_device_backend(dev)));
+	} else {
+		result("forced/iommufd-on-stock-kernel-fails", ret == -ENOENT,
+		       "open returned %d (%s), expected -ENOENT", ret, strerror(-ret));
+	}
+	if (!ret)
+		vfiodev_device_close(dev);
+	vfiodev_ctx_unref(fctx);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *k = getenv("VMTEST_KERNEL");
+	int ret;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: vmtest open|info|dma|reset|planted|noiommu|forced BDF\n"
+				"       vmtest two-groups|one-group BDF BDF\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	custom_kernel = k && !strcmp(k, "custom");
+	ret = vfiodev_ctx_new(NULL, &ctx);
+	if (ret) {
+		printf("vmtest: vfiodev_ctx_new: %s\n", strerror(-ret));
+		return 1;
+	}
+	/* library log lines land in the console log, for diagnosis */
+	vfiodev_ctx_set_log_priority(ctx, LOG_INFO);
+
+	if (!strcmp(argv[1], "open"))
+		ret = t_open(argv[2]);
+	else if (!strcmp(argv[1], "info"))
+		ret = t_info(argv[2]);
+	else if (!strcmp(argv[1], "dma"))
+		ret = t_dma(argv[2]);
+	else if (!strcmp(argv[1], "reset"))
+		ret = t_reset(argv[2]);
+	else if (!strcmp(argv[1], "planted"))
+		ret = t_planted(argv[2]);
+	else if (!strcmp(argv[1], "noiommu"))
+		ret = t_noiommu(argv[2]);
+	else if (!strcmp(argv[1], "forced"))
+		ret = t_forced(argv[2]);
+	else if (!strcmp(argv[1], "two-groups") && argc >= 4)
+		ret = t_shared("two-groups", 2, argv + 2, false);
+	else if (!strcmp(argv[1], "one-group") && argc >= 4)
+		ret = t_shared("one-group", 2, argv + 2, true);
+	else {
+		fprintf(stderr, "vmtest: unknown test %s\n", argv[1]);
+		ret = 2;
+	}
+	vfiodev_ctx_unref(ctx);
+	return ret || failures ? 1 : 0;
+}
