@@ -85,8 +85,14 @@ struct vfiodev_ctx_opts {
  * @type: the struct type name without "struct", e.g. vfiodev_device_opts
  * @name: the variable to declare
  */
+#ifdef __cplusplus
+#define VFIODEV_OPTS_INIT(type, name)                                          \
+	struct type name{};                                                    \
+	name.sz = sizeof(struct type)
+#else
 #define VFIODEV_OPTS_INIT(type, name)                                          \
 	struct type name = { .sz = sizeof(struct type) }
+#endif
 
 /**
  * vfiodev_ctx_new() - create a library context

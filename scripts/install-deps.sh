@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install what building, testing and the demo need on Debian 12 (bookworm):
+# the library's build and test dependencies, and the real-kernel test bed
+# (QEMU, the 6.12 kernel source, busybox, kernel build tools).
+# Idempotent; run as root (or it uses sudo).
+set -eu
+
+pkgs="gcc g++ make libc6-dev meson ninja-build pkg-config python3
+libkmod-dev libudev-dev libcmocka-dev
+qemu-system-x86 linux-source-6.12 busybox-static cpio kmod xz-utils
+flex bison bc libelf-dev libssl-dev"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+echo "install-deps: installing$missing"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
