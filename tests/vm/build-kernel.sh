@@ -6,6 +6,8 @@
 # source package version); a second run only prints the cached path.
 #
 # Usage: build-kernel.sh            -> last line of stdout: path of bzImage
+# Next to bzImage: config, kernelrelease, build.log, and modroot/lib/modules/
+# <release>/ (no modules: modules.builtin + depmod indexes).
 # Env:   VFIODEV_VM_CACHE           cache dir (default ~/.cache/libvfiodev-vm)
 #        LINUX_SOURCE_TARBALL       default /usr/src/linux-source-6.12.tar.xz
 #        VFIODEV_VM_KEEP_SRC=1      keep the unpacked, built source tree
@@ -17,7 +19,7 @@ FRAGMENT=$VM_DIR/kernel.config
 # Options without which the test bed is pointless: checked in the final .config.
 KEY_OPTIONS="IOMMUFD VFIO_DEVICE_CDEV INTEL_IOMMU VFIO_PCI VFIO_NOIOMMU"
 # Bump when the recipe below changes in a way that changes the result.
-RECIPE=1
+RECIPE=2
 
 [[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-6.12)"
 [[ -r $FRAGMENT ]] || die "config fragment $FRAGMENT not found"
@@ -91,7 +93,16 @@ build() {
 
 	cp arch/x86/boot/bzImage "$OUT.tmp/bzImage"
 	cp .config "$OUT.tmp/config"
-	make -s ARCH=x86_64 kernelrelease >"$OUT.tmp/kernelrelease"
+	local rel
+	rel=$(make -s ARCH=x86_64 kernelrelease)
+	echo "$rel" >"$OUT.tmp/kernelrelease"
+	# No loadable modules, but a module tree that says what is built in, as on
+	# a distribution kernel with VFIO =y: libkmod then reports "builtin".
+	local mods=$OUT.tmp/modroot/lib/modules/$rel
+	mkdir -p "$mods"
+	cp modules.builtin modules.builtin.modinfo "$mods/"
+	: >"$mods/modules.order"
+	depmod -b "$OUT.tmp/modroot" "$rel" || die "depmod -b failed"
 	echo "$src_version" >"$OUT.tmp/source-version"
 	echo "$((SECONDS - t0))" >"$OUT.tmp/build-seconds"
 	cd /
@@ -111,6 +122,6 @@ fi
 # Re-check the cached config every time: a cache entry is only trusted if it
 # still has the key options.
 verify_config "$OUT/config" || die "cached kernel $OUT has a bad config; delete it"
-[[ -s $OUT/bzImage ]] || die "no bzImage in $OUT"
+[[ -s $OUT/bzImage && -d $OUT/modroot ]] || die "incomplete cache entry $OUT; delete it"
 log "kernel $(cat "$OUT/kernelrelease") cached in $OUT"
 echo "$OUT/bzImage"

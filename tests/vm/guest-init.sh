@@ -16,8 +16,9 @@
 # helpers below (vmtest_pass / vmtest_fail / vmtest_skip / vmtest_check /
 # vmtest_run). Any other output is free-form log.
 # The init prints "VMSTART <kernel-label> <uname -r>" before the scenario and
-# "VMDONE <exit status of the scenario>" after it; run.sh fails the run if
-# VMDONE is missing (crash, hang, panic).
+# "VMDONE <exit status of the scenario>" after it (preceded by the kernel's
+# messages logged during the test, as "kmsg: " lines); run.sh fails the run if
+# VMDONE is missing (crash, hang, panic) or the status is not 0.
 # A scenario file is a busybox-sh script that starts with header comments:
 #     # vmtest-plan: N        how many VMTEST results it must produce (required)
 #     # vmtest-bind: SPEC     devices bound to vfio-pci before it runs:
@@ -25,10 +26,11 @@
 #                             or a comma-separated list of BDFs
 # The kernel command line carries the rest (set by run.sh):
 #     vmtest.kernel=LABEL     custom | stock (for messages and scenario logic)
+#     vmtest.topology=NAME    the device topology run.sh gave QEMU
 #     vmtest.script=PATH      scenario in the initramfs (/vmtest/scenario.sh)
 #     vmtest.bind=SPEC        overrides the scenario's vmtest-bind
 #     vmtest.shell=1          debugging: run a shell instead of powering off
-# The scenario sees: VMTEST_KERNEL, VMTEST_EDU_BDFS (all edu devices, sorted),
+# The scenario sees: VMTEST_KERNEL, VMTEST_TOPOLOGY, VMTEST_EDU_BDFS (all edu devices, sorted),
 # VMTEST_BOUND (the BDFs that were bound), PATH including /vmtest.
 # Source this file with VMTEST_LIB_ONLY=1 to get only the helper functions.
 # ---------------------------------------------------------------------------
@@ -130,10 +132,11 @@ ln -sf /proc/self/fd /dev/fd 2>/dev/null
 ln -sf /proc/mounts /etc/mtab 2>/dev/null
 ip link set lo up 2>/dev/null || true
 
-VMTEST_KERNEL=unknown VMTEST_SCRIPT=/vmtest/scenario.sh VMTEST_BIND_ARG= VMTEST_SHELL=0
+VMTEST_KERNEL=unknown VMTEST_TOPOLOGY=unknown VMTEST_SCRIPT=/vmtest/scenario.sh VMTEST_BIND_ARG= VMTEST_SHELL=0
 for _arg in $(cat /proc/cmdline); do
 	case $_arg in
 	vmtest.kernel=*) VMTEST_KERNEL=${_arg#*=} ;;
+	vmtest.topology=*) VMTEST_TOPOLOGY=${_arg#*=} ;;
 	vmtest.script=*) VMTEST_SCRIPT=${_arg#*=} ;;
 	vmtest.bind=*) VMTEST_BIND_ARG=${_arg#*=} ;;
 	vmtest.shell=*) VMTEST_SHELL=${_arg#*=} ;;
@@ -141,6 +144,10 @@ for _arg in $(cat /proc/cmdline); do
 done
 
 echo "VMSTART $VMTEST_KERNEL $(uname -r)"
+# Kernel messages of the test itself are printed after the scenario ("kmsg:"
+# lines): the console shows only errors (quiet), and run.sh looks for
+# WARNING/BUG/Oops in them.
+_kmsg_seen=$(dmesg | wc -l)
 if [ ! -r "$VMTEST_SCRIPT" ]; then
 	echo "vmtest: scenario $VMTEST_SCRIPT not found"
 	echo "VMDONE 127"
@@ -168,10 +175,12 @@ for _bdf in $_bind_list; do
 done
 VMTEST_BOUND=${VMTEST_BOUND# }
 
-echo "vmtest: kernel=$VMTEST_KERNEL edu=[$VMTEST_EDU_BDFS] bound=[$VMTEST_BOUND]"
-export VMTEST_KERNEL VMTEST_EDU_BDFS VMTEST_BOUND VMTEST_EDU_ID
+echo "vmtest: kernel=$VMTEST_KERNEL topology=$VMTEST_TOPOLOGY edu=[$VMTEST_EDU_BDFS] bound=[$VMTEST_BOUND]"
+export VMTEST_KERNEL VMTEST_TOPOLOGY VMTEST_EDU_BDFS VMTEST_BOUND VMTEST_EDU_ID
 cd /tmp
 # The scenario runs as a child so that its `exit` cannot end PID 1.
 VMTEST_LIB_ONLY=1 sh -c '. /init; . "$1"' vmtest "$VMTEST_SCRIPT"
-echo "VMDONE $?"
+_rc=$?
+dmesg | tail -n +$((_kmsg_seen + 1)) | sed 's/^/kmsg: /'
+echo "VMDONE $_rc"
 vmtest_halt

@@ -70,8 +70,8 @@ put() {
 # pack STAGE OUT LEVEL: newc cpio of STAGE, owned by root, gzip'd.
 pack() {
 	(cd "$1" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
-		cpio --quiet --null -o -H newc -R 0:0) | gzip "-$3" >"$2.tmp"
-	mv "$2.tmp" "$2"
+		cpio --quiet --null -o -H newc -R 0:0) | gzip "-$3" >"$2.tmp.$$"
+	mv "$2.tmp.$$" "$2" # atomic: parallel runs may pack the same archive
 }
 
 # --- 1. base archive -------------------------------------------------------
@@ -156,6 +156,6 @@ trap 'rm -rf "$STAGE" "$RUN"' EXIT
 pack "$STAGE" "$RUN" 1
 
 mkdir -p "$(dirname "$OUT")"
-cat "$BASE" ${MODS:+"$MODS"} "$RUN" >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+cat "$BASE" ${MODS:+"$MODS"} "$RUN" >"$OUT.tmp.$$"
+mv "$OUT.tmp.$$" "$OUT"
 echo "$OUT"
