@@ -4,7 +4,7 @@
 # build or unpack the same artefact twice.
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-VM_CACHE=${VFIODEV_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libvfiodev-vm}
+VM_CACHE=${VFIODEV_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/libvfiodev-vm}
 
 # Messages go to stderr: stdout of the scripts is reserved for their result.
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -31,12 +31,16 @@
 #     vmtest.bind=SPEC        overrides the scenario's vmtest-bind
 #     vmtest.shell=1          debugging: run a shell instead of powering off
 # The scenario sees: VMTEST_KERNEL, VMTEST_TOPOLOGY, VMTEST_EDU_BDFS (all edu devices, sorted),
-# VMTEST_BOUND (the BDFs that were bound), PATH including /vmtest.
+# VMTEST_BOUND (the BDFs that were bound), PATH including /vmtest,
+# LD_LIBRARY_PATH=/vmtest/lib.
 # Source this file with VMTEST_LIB_ONLY=1 to get only the helper functions.
 # ---------------------------------------------------------------------------
 
 PATH=/vmtest:/vmtest/bin:/sbin:/bin:/usr/sbin:/usr/bin
-export PATH
+# Libraries of the test programs that are not system libraries (the build's
+# libvfiodev.so.0): mkinitramfs.sh puts them here.
+LD_LIBRARY_PATH=/vmtest/lib
+export PATH LD_LIBRARY_PATH
 
 vmtest_pass() { echo "VMTEST $1 PASS"; }
 vmtest_fail() { _n=$1; shift; echo "VMTEST $_n FAIL ${*:-failed}"; }

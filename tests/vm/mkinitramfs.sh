@@ -11,8 +11,10 @@
 #
 # Usage: mkinitramfs.sh -o OUT [-m MODROOT] [-s SCENARIO] [--] [FILE[=DEST]]...
 #   FILE lands in /vmtest/<basename> unless DEST (an absolute guest path) is
-#   given; ELF files get their libraries (same absolute paths as on the host,
-#   so RUNPATHs into a meson build dir keep working) and the dynamic loader.
+#   given; ELF files get their libraries and the dynamic loader: system
+#   libraries (/lib, /lib64, /usr/lib) at their host paths, any other (e.g.
+#   build/libvfiodev.so.0, found through a $ORIGIN RUNPATH that means nothing
+#   in /vmtest) in /vmtest/lib, which guest-init.sh puts in LD_LIBRARY_PATH.
 #   MODROOT contains lib/modules/<release>/ with depmod indexes.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -54,11 +56,19 @@ libs_of() {
 		while IFS= read -r line; do
 			case $line in
 			*"not found"*) die "$f: shared library missing: $line" ;;
-			*"=> /"*) line=${line#*=> }; echo "${line%% (*}" ;;
-			[[:space:]]/*) line=${line#"${line%%[![:space:]]*}"}; echo "${line%% (*}" ;;
+			*"=> /"*) line=${line#*=> }; realpath -s "${line%% (*}" ;;
+			[[:space:]]/*) line=${line#"${line%%[![:space:]]*}"}; realpath -s "${line%% (*}" ;;
 			esac
 		done <<<"$out"
 	done | sort -u
+}
+
+# guest_lib_path LIB: where a library resolved on the host goes in the guest.
+guest_lib_path() {
+	case $1 in
+	/lib/*|/lib64/*|/usr/lib/*|/usr/lib64/*) echo "$1" ;;
+	*) echo "/vmtest/lib/${1##*/}" ;;
+	esac
 }
 
 # put FILE DEST STAGE: copy FILE (dereferenced) to STAGE/DEST.
@@ -148,7 +158,7 @@ if ((${#elves[@]})); then
 	for lib in $libs; do
 		# Already in the base archive: skip (same file, same path).
 		grep -qxF "$lib" "$BASE.libs" 2>/dev/null && continue
-		put "$lib" "$lib" "$STAGE"
+		put "$lib" "$(guest_lib_path "$lib")" "$STAGE"
 	done
 fi
 RUN=$STAGE.cpio.gz
