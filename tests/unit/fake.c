@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fake kernel's core: the fd table, the syscall table the library is
+ * pointed at, fault injection, accounting of live kernel objects, log
+ * capture, and the world's lifetime with the cmocka fixtures. The trees
+ * and node registry are in fake_tree.c, the VFIO and iommufd ioctls in
+ * fake_vfio.c and fake_iommufd.c.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "fake_priv.h"
+
+#define FAKE_MAX_FD 4096
+
+struct fake_state fk;
+struct fake_config fake_cfg;
+
+static struct fake_file *fdtab[FAKE_MAX_FD];
+static int fd_baseline;
+static struct vfiodev_ctx *the_ctx;
+
+struct mmap_rec {
+	uintptr_t addr;
+	size_t len;
+};
+
+static struct mmap_rec *mrecs;
+static size_t nr_mrecs, cap_mrecs;
+
+/* fault injection state */
+static struct {
+	unsigned long calls;
+	unsigned long eligible;
+	unsigned long nth;
+	int err;
+	bool fired;
+	char desc[512];
+	struct {
+		unsigned long req;
+		int err;
+		unsigned int skip;
+	} ioctls[8];
+	char open_suffix[128];
+	int open_err;
+	struct {
+		unsigned long req;
+		unsigned int n;
+	} counts[64];
+} fi;
+
+struct log_line {
+	int prio;
+	char text[480];
+};
+
+#define MAX_LOG 2048
+static struct log_line *logs;
+static size_t nr_logs;
+
+static void die(const char *what)
+{
+	perror(what);
+	abort();
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+struct fake_file *fake_file_of(int fd)
+{
+	return fd >= 0 && fd < FAKE_MAX_FD ? fdtab[fd] : NULL;
+}
+
+struct fake_file *fake_file_new(int fd, enum fake_kind kind)
+{
+	struct fake_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		die("calloc");
+	f->kind = kind;
+	f->refs = 1;
+	f->next = fk.files;
+	fk.files = f;
+	fdtab[fd] = f;
+	return f;
+}
+
+static void file_unlink(struct fake_file *f)
+{
+	for (struct fake_file **pp = &fk.files; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			return;
+		}
+	}
+}
+
+void fake_file_put(struct fake_file *f)
+{
+	if (--f->refs)
+		return;
+	switch (f->kind) {
+	case FK_CDEV:
+	case FK_DEVICE:
+		fake_device_release(f);
+		break;
+	case FK_GROUP:
+		fake_group_release(f);
+		break;
+	case FK_CONTAINER:
+		f->ct->files--;
+		fake_container_put(f->ct);
+		break;
+	case FK_IOMMUFD:
+		f->ictx->files--;
+		fake_ictx_put(f->ictx);
+		break;
+	}
+	file_unlink(f);
+	free(f);
+}
+
+static void fd_drop(int fd)
+{
+	struct fake_file *f = fake_file_of(fd);
+
+	if (!f)
+		return;
+	fdtab[fd] = NULL;
+	fake_file_put(f);
+}
+
+/* ---- fault injection --------------------------------------------------- */
+
+unsigned long fake_calls(void)
+{
+	return fi.calls;
+}
+
+void fake_fail_nth(unsigned long n, int err)
+{
+	fi.nth = n;
+	fi.err = err;
+	fi.eligible = 0;
+	fi.fired = false;
+	fi.desc[0] = '\0';
+}
+
+bool fake_fault_fired(void)
+{
+	return fi.fired;
+}
+
+const char *fake_fault_desc(void)
+{
+	return fi.desc;
+}
+
+void fake_fail_ioctl(unsigned long req, int err, unsigned int skip)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fi.ioctls); i++)
+		if (fi.ioctls[i].req == req || !fi.ioctls[i].req)
+			break;
+	if (i == ARRAY_SIZE(fi.ioctls))
+		abort();
+	fi.ioctls[i].req = err ? req : 0;
+	fi.ioctls[i].err = err;
+	fi.ioctls[i].skip = skip;
+}
+
+void fake_fail_open(const char *suffix, int err)
+{
+	snprintf(fi.open_suffix, sizeof(fi.open_suffix), "%s", suffix ? suffix : "");
+	fi.open_err = suffix ? err : 0;
+}
+
+/* every seam call passes here; true when this one must fail */
+static bool fault_now(void)
+{
+	fi.calls++;
+	if (!fi.nth)
+		return false;
+	return ++fi.eligible == fi.nth;
+}
+
+static int fault_fire(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fault_fire(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fi.desc, sizeof(fi.desc), fmt, ap);
+	va_end(ap);
+	fi.fired = true;
+	fi.nth = 0;
+	return -fi.err;
+}
+
+static void count_ioctl(unsigned long req)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fi.counts); i++) {
+		if (fi.counts[i].req == req || !fi.counts[i].req) {
+			fi.counts[i].req = req;
+			fi.counts[i].n++;
+			return;
+		}
+	}
+}
+
+unsigned int fake_ioctl_count(unsigned long req)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fi.counts); i++)
+		if (fi.counts[i].req == req)
+			return fi.counts[i].n;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t l = strlen(s), sl = strlen(suffix);
+
+	return sl && l >= sl && !strcmp(s + l - sl, suffix);
+}
+
+/* ---- the seam ---------------------------------------------------------- */
+
+static int f_open(const char *path, int flags)
+{
+	struct fake_node *n;
+	struct fake_file *f;
+	struct fake_group *g = NULL;
+	int fd;
+
+	if (fault_now())
+		return fault_fire("open %s", path);
+	if (fi.open_err && ends_with(path, fi.open_suffix))
+		return -fi.open_err;
+	n = fake_node_lookup(path);
+	if (!n) {
+		fd = open(path, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	n->opens++;
+	if (n->kind == FK_GROUP) {
+		g = fake_group_get(n->group);
+		if (g->open)
+			return -EBUSY;
+	}
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fd >= FAKE_MAX_FD) {
+		close(fd);
+		return -EMFILE;
+	}
+	f = fake_file_new(fd, n->kind);
+	f->rdev = n->rdev;
+	switch (n->kind) {
+	case FK_CDEV:
+		f->pci = n->pci;
+		break;
+	case FK_GROUP:
+		f->group = g;
+		g->open = true;
+		break;
+	case FK_CONTAINER:
+		f->ct = calloc(1, sizeof(*f->ct));
+		if (!f->ct)
+			die("calloc");
+		f->ct->files = 1;
+		f->ct->next = fk.cts;
+		fk.cts = f->ct;
+		break;
+	case FK_IOMMUFD:
+		f->ictx = calloc(1, sizeof(*f->ictx));
+		if (!f->ictx)
+			die("calloc");
+		f->ictx->files = 1;
+		f->ictx->next_id = 1;
+		f->ictx->next = fk.ictxs;
+		fk.ictxs = f->ictx;
+		break;
+	case FK_DEVICE:
+		break;
+	}
+	return fd;
+}
+
+/* as on Linux, the fd is gone even when close reports an error */
+static int f_close(int fd)
+{
+	int inj = 0, r;
+
+	if (fault_now())
+		inj = fault_fire("close fd %d%s", fd, fake_file_of(fd) ? " (a node)" : "");
+	fd_drop(fd);
+	r = close(fd);
+	if (inj)
+		return inj;
+	return r < 0 ? -errno : 0;
+}
+
+static int f_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct fake_file *f;
+
+	count_ioctl(req);
+	if (fault_now())
+		return fault_fire("ioctl %s on fd %d", fake_ioctl_name(req), fd);
+	for (size_t i = 0; i < ARRAY_SIZE(fi.ioctls); i++) {
+		if (!fi.ioctls[i].req || fi.ioctls[i].req != req)
+			continue;
+		if (fi.ioctls[i].skip) {
+			fi.ioctls[i].skip--;
+			break;
+		}
+		return -fi.ioctls[i].err;
+	}
+	f = fake_file_of(fd);
+	if (!f)
+		return fcntl(fd, F_GETFD) < 0 ? -EBADF : -ENOTTY;
+	if (f->kind == FK_IOMMUFD)
+		return fake_iommufd_ioctl(f, req, arg);
+	return fake_vfio_ioctl(f, req, arg);
+}
+
+static int f_fstat(int fd, struct stat *st)
+{
+	struct fake_file *f;
+
+	if (fault_now())
+		return fault_fire("fstat fd %d", fd);
+	f = fake_file_of(fd);
+	if (!f)
+		return fstat(fd, st) < 0 ? -errno : 0;
+	memset(st, 0, sizeof(*st));
+	/* a device fd from a group is an anonymous inode: no type bits */
+	st->st_mode = f->kind == FK_DEVICE ? 0600 : S_IFCHR | 0600;
+	st->st_rdev = f->rdev;
+	st->st_nlink = 1;
+	return 0;
+}
+
+static ssize_t f_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (fault_now())
+		return fault_fire("read fd %d", fd);
+	n = read(fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t f_write(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (fault_now())
+		return fault_fire("write fd %d", fd);
+	n = write(fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+/* region access through a device fd: offset bits 40+ pick the region */
+static ssize_t region_io(struct fake_file *f, void *buf, size_t len, off_t off,
+			 bool wr)
+{
+	uint64_t idx = (uint64_t)off >> 40;
+	uint64_t roff = (uint64_t)off & ((1ull << 40) - 1);
+	struct fake_region *r;
+	size_t n;
+
+	if (f->kind == FK_CDEV && !f->bound)
+		return -EINVAL;
+	if (f->kind != FK_CDEV && f->kind != FK_DEVICE)
+		return -EINVAL;
+	if (idx >= f->pci->num_regions)
+		return -EINVAL;
+	r = &f->pci->regions[idx];
+	if (!(r->flags & (wr ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
+		return -EINVAL;
+	if (roff >= r->size)
+		return -EINVAL;
+	n = len;
+	if (n > r->size - roff)
+		n = (size_t)(r->size - roff);
+	if (r->short_io && n > r->short_io)
+		n = r->short_io;
+	if (!r->mem) {
+		r->mem = calloc(1, 65536);
+		if (!r->mem)
+			die("calloc");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (roff + i >= 65536) {
+			if (!wr)
+				((uint8_t *)buf)[i] = 0;
+			continue;
+		}
+		if (wr)
+			r->mem[roff + i] = ((const uint8_t *)buf)[i];
+		else
+			((uint8_t *)buf)[i] = r->mem[roff + i];
+	}
+	return (ssize_t)n;
+}
+
+static ssize_t f_pread(int fd, void *buf, size_t len, off_t off)
+{
+	struct fake_file *f;
+	ssize_t n;
+
+	if (fault_now())
+		return fault_fire("pread fd %d", fd);
+	f = fake_file_of(fd);
+	if (f)
+		return region_io(f, buf, len, off, false);
+	n = pread(fd, buf, len, off);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t f_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	struct fake_file *f;
+	ssize_t n;
+
+	if (fault_now())
+		return fault_fire("pwrite fd %d", fd);
+	f = fake_file_of(fd);
+	if (f)
+		return region_io(f, (void *)buf, len, off, true);
+	n = pwrite(fd, buf, len, off);
+	return n < 0 ? -errno : n;
+}
+
+static void mrec_add(void *p, size_t len)
+{
+	if (nr_mrecs == cap_mrecs) {
+		size_t cap = cap_mrecs ? cap_mrecs * 2 : 16;
+		struct mmap_rec *n = realloc(mrecs, cap * sizeof(*n));
+
+		if (!n)
+			die("realloc");
+		mrecs = n;
+		cap_mrecs = cap;
+	}
+	mrecs[nr_mrecs++] = (struct mmap_rec){ (uintptr_t)p, len };
+}
+
+/* vfio-pci's checks: a shared mapping of an mmappable region, inside it,
+ * and, when the region is sparse, inside one area */
+static int device_mmap_check(struct fake_file *f, size_t len, int flags,
+			     off_t off)
+{
+	uint64_t idx = (uint64_t)off >> 40;
+	uint64_t roff = (uint64_t)off & ((1ull << 40) - 1);
+	struct fake_region *r;
+
+	if (f->kind != FK_CDEV && f->kind != FK_DEVICE)
+		return -ENODEV;
+	if (f->kind == FK_CDEV && !f->bound)
+		return -EINVAL;
+	if (!(flags & MAP_SHARED))
+		return -EINVAL;
+	if (idx >= f->pci->num_regions)
+		return -EINVAL;
+	r = &f->pci->regions[idx];
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return -EINVAL;
+	if (roff + len > r->size || roff + len < roff)
+		return -EINVAL;
+	if (r->nr_areas) {
+		for (unsigned int i = 0; i < r->nr_areas; i++)
+			if (roff >= r->areas[i].offset &&
+			    roff + len <= r->areas[i].offset + r->areas[i].size)
+				return 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void *f_mmap(void *addr, size_t len, int prot, int flags, int fd,
+		    off_t off, int *err)
+{
+	struct fake_file *f;
+	void *p;
+
+	if (fault_now()) {
+		*err = fault_fire("mmap fd %d len 0x%zx", fd, len);
+		return MAP_FAILED;
+	}
+	f = fake_file_of(fd);
+	if (f) {
+		int ret = device_mmap_check(f, len, flags, off);
+
+		if (ret) {
+			*err = ret;
+			return MAP_FAILED;
+		}
+		/* device memory: anonymous pages stand in for the BAR */
+		p = mmap(addr, len, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | (flags & MAP_FIXED), -1, 0);
+	} else {
+		p = mmap(addr, len, prot, flags, fd, off);
+	}
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return p;
+	}
+	mrec_add(p, len);
+	*err = 0;
+	return p;
+}
+
+static int f_munmap(void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+	size_t i = 0;
+
+	/* counted, never failed: see fake_fail_nth() */
+	fi.calls++;
+	if (munmap(addr, len) < 0)
+		return -errno;
+	while (i < nr_mrecs) {
+		if (mrecs[i].addr >= a && mrecs[i].addr + mrecs[i].len <= a + len)
+			mrecs[i] = mrecs[--nr_mrecs];
+		else
+			i++;
+	}
+	return 0;
+}
+
+static ssize_t f_readlink(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (fault_now())
+		return fault_fire("readlink %s", path);
+	n = readlink(path, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static int f_dup(int fd)
+{
+	struct fake_file *f;
+	int nfd;
+
+	if (fault_now())
+		return fault_fire("dup fd %d", fd);
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd < 0)
+		return -errno;
+	f = fake_file_of(fd);
+	if (f) {
+		if (nfd >= FAKE_MAX_FD) {
+			close(nfd);
+			return -EMFILE;
+		}
+		fdtab[nfd] = f;
+		f->refs++;
+	}
+	return nfd;
+}
+
+const struct vfiodev_sys fake_sys = {
+	.open = f_open,
+	.close = f_close,
+	.ioctl = f_ioctl,
+	.fstat = f_fstat,
+	.read = f_read,
+	.write = f_write,
+	.pread = f_pread,
+	.pwrite = f_pwrite,
+	.mmap = f_mmap,
+	.munmap = f_munmap,
+	.readlink = f_readlink,
+	.dup = f_dup,
+};
+
+int fake_open_node(const char *rel)
+{
+	return f_open(fake_path("%s", rel), O_RDWR);
+}
+
+/* ---- accounting -------------------------------------------------------- */
+
+int fake_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		die("/proc/self/fd");
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory's own fd */
+}
+
+void fake_live(struct fake_live *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (struct fake_file *f = fk.files; f; f = f->next) {
+		out->files++;
+		if (f->kind == FK_CDEV && f->bound)
+			out->bindings++;
+		if (f->kind == FK_CDEV && f->attached)
+			out->attached++;
+	}
+	for (struct fake_ictx *c = fk.ictxs; c; c = c->next) {
+		out->iommufds++;
+		for (struct fake_ioas *a = c->ioas; a; a = a->next) {
+			out->ioas++;
+			out->mappings += (int)a->maps.n;
+		}
+	}
+	for (struct fake_container *ct = fk.cts; ct; ct = ct->next) {
+		out->containers++;
+		out->mappings += (int)ct->maps.n;
+		if (ct->iommu)
+			out->iommus_set++;
+	}
+	for (struct fake_group *g = fk.groups; g; g = g->next)
+		if (g->container)
+			out->groups_in_container++;
+	for (struct fake_pci *p = fk.pcis; p; p = p->next)
+		for (int i = 0; i < FAKE_NR_IRQS; i++)
+			for (int v = 0; v < FAKE_MAX_VECTORS; v++)
+				if (p->irqs[i].trigger[v] >= 0)
+					out->irq_triggers++;
+	out->mmaps = (int)nr_mrecs;
+}
+
+void fake_implicit(struct fake_implicit *out)
+{
+	*out = fk.implicit;
+}
+
+bool fake_all_released(char *why, size_t len)
+{
+	struct fake_live l;
+	int n;
+
+	fake_live(&l);
+	n = snprintf(why, len,
+		     "files %d iommufds %d containers %d bindings %d ioas %d attached %d mappings %d groups_in_container %d iommus_set %d irq_triggers %d mmaps %d",
+		     l.files, l.iommufds, l.containers, l.bindings, l.ioas,
+		     l.attached, l.mappings, l.groups_in_container, l.iommus_set,
+		     l.irq_triggers, l.mmaps);
+	(void)n;
+	return !(l.files | l.iommufds | l.containers | l.bindings | l.ioas |
+		 l.attached | l.mappings | l.groups_in_container |
+		 l.iommus_set | l.irq_triggers | l.mmaps);
+}
+
+/* ---- logs -------------------------------------------------------------- */
+
+void fake_log_fn(void *data, int priority, const char *file, int line,
+		 const char *fn, const char *format, va_list args)
+{
+	struct log_line *l;
+
+	(void)data;
+	(void)file;
+	(void)line;
+	(void)fn;
+	if (!logs)
+		logs = calloc(MAX_LOG, sizeof(*logs));
+	if (!logs || nr_logs == MAX_LOG)
+		return;
+	l = &logs[nr_logs++];
+	l->prio = priority;
+	vsnprintf(l->text, sizeof(l->text), format, args);
+	if (getenv("FAKE_LOG"))
+		fprintf(stderr, "  [log %d] %s\n", priority, l->text);
+}
+
+bool fake_log_has(int priority, const char *substr)
+{
+	for (size_t i = 0; i < nr_logs; i++)
+		if ((priority < 0 || logs[i].prio == priority) &&
+		    strstr(logs[i].text, substr))
+			return true;
+	return false;
+}
+
+void fake_log_clear(void)
+{
+	nr_logs = 0;
+}
+
+void fake_log_dump(void)
+{
+	for (size_t i = 0; i < nr_logs; i++)
+		fprintf(stderr, "  [log %d] %s\n", logs[i].prio, logs[i].text);
+}
+
+/* ---- world lifetime ---------------------------------------------------- */
+
+static void defaults(void)
+{
+	static const struct vfiodev_iova_range x86[] = {
+		{ 0, 0xfedfffffull },
+		{ 0xfef00000ull, 0xffffffffffffull },
+	};
+
+	memset(&fake_cfg, 0, sizeof(fake_cfg));
+	memcpy(fake_cfg.ioas_ranges, x86, sizeof(x86));
+	fake_cfg.nr_ioas_ranges = ARRAY_SIZE(x86);
+	fake_cfg.ioas_alignment = 4096;
+	fake_cfg.api_version = VFIO_API_VERSION;
+	fake_cfg.type1 = true;
+	fake_cfg.type1v2 = true;
+	fake_cfg.noiommu = true;
+	fake_cfg.type1_iova_cap = true;
+	memcpy(fake_cfg.type1_ranges, x86, sizeof(x86));
+	fake_cfg.nr_type1_ranges = ARRAY_SIZE(x86);
+	fake_cfg.type1_pgsizes = 0x40201000ull; /* 4K, 2M, 1G */
+}
+
+int fake_init(void)
+{
+	char tmpl[] = "/tmp/vfiodev-unit-XXXXXX", real[PATH_MAX];
+
+	if (fk.root[0])
+		fake_fini();
+	if (!mkdtemp(tmpl))
+		die("mkdtemp");
+	if (!realpath(tmpl, real))
+		die(tmpl);
+	if (strlen(real) >= sizeof(fk.root))
+		die(real);
+	strcpy(fk.root, real);
+	snprintf(fk.sysfs, sizeof(fk.sysfs), "%s/sys", fk.root);
+	snprintf(fk.dev, sizeof(fk.dev), "%s/dev", fk.root);
+	fake_mkdir("sys/bus/pci/devices");
+	fake_mkdir("sys/bus/pci/drivers/vfio-pci");
+	fake_mkdir("sys/kernel/iommu_groups");
+	fake_mkdir("sys/class/vfio");
+	fake_mkdir("dev/vfio/devices");
+	defaults();
+	memset(&fi, 0, sizeof(fi));
+	fake_log_clear();
+	vfiodev_sys = &fake_sys;
+	fd_baseline = fake_fd_count();
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void fake_fini(void)
+{
+	if (the_ctx)
+		the_ctx = vfiodev_ctx_unref(the_ctx);
+	/* a failed test may leave fds behind: release them so the next
+	 * test starts from a clean kernel */
+	for (int fd = 0; fd < FAKE_MAX_FD; fd++) {
+		if (fdtab[fd]) {
+			fd_drop(fd);
+			close(fd);
+		}
+	}
+	for (size_t i = 0; i < nr_mrecs; i++)
+		munmap((void *)mrecs[i].addr, mrecs[i].len);
+	free(mrecs);
+	mrecs = NULL;
+	nr_mrecs = cap_mrecs = 0;
+	while (fk.pcis) {
+		struct fake_pci *p = fk.pcis;
+
+		fk.pcis = p->next;
+		for (int i = 0; i < FAKE_NR_REGIONS; i++)
+			free(p->regions[i].mem);
+		free(p);
+	}
+	while (fk.groups) {
+		struct fake_group *g = fk.groups;
+
+		fk.groups = g->next;
+		free(g);
+	}
+	while (fake_nodes) {
+		struct fake_node *n = fake_nodes;
+
+		fake_nodes = n->next;
+		free(n);
+	}
+	if (fk.root[0])
+		nftw(fk.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(logs);
+	logs = NULL;
+	nr_logs = 0;
+	memset(&fk, 0, sizeof(fk));
+	vfiodev_sys = &vfiodev_sys_real;
+}
+
+struct vfiodev_ctx *fake_ctx(void)
+{
+	struct vfiodev_ctx_opts opts = {
+		.sz = sizeof(opts),
+		.sysfs_root = fk.sysfs,
+		.dev_root = fk.dev,
+		.log_priority = LOG_DEBUG + 1,
+	};
+
+	if (!the_ctx) {
+		if (vfiodev_ctx_new(&opts, &the_ctx))
+			return NULL;
+		vfiodev_ctx_set_log_fn(the_ctx, fake_log_fn, NULL);
+	}
+	return the_ctx;
+}
+
+int fake_setup(void **state)
+{
+	(void)state;
+	return fake_init();
+}
+
+int fake_teardown(void **state)
+{
+	char why[512];
+	bool clean;
+	int fds;
+
+	(void)state;
+	if (the_ctx)
+		the_ctx = vfiodev_ctx_unref(the_ctx);
+	clean = fake_all_released(why, sizeof(why));
+	fds = fake_fd_count();
+	if (!clean)
+		fprintf(stderr, "teardown: kernel objects left: %s\n", why);
+	if (fds != fd_baseline)
+		fprintf(stderr, "teardown: %d fds open, %d at setup\n", fds,
+			fd_baseline);
+	if (!clean || fds != fd_baseline)
+		fake_log_dump();
+	fake_fini();
+	return clean && fds == fd_baseline ? 0 : -1;
+}

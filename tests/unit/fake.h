@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fake kernel the unit tests run the library against: a temporary
+ * directory with sys/ and dev/ trees built per test, and a syscall table
+ * installed as vfiodev_sys that emulates the VFIO and iommufd UAPI the
+ * library uses. Fds are real (device nodes are plain files, device fds from
+ * a group are /dev/null), so a leak shows in /proc/self/fd; kernel objects
+ * (bindings, IOAS, mappings, triggers, mmaps...) are counted so that a test
+ * can assert that everything the library created was undone. Any seam call
+ * can be made to fail.
+ */
+#ifndef FAKE_H
+#define FAKE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "internal.h"
+
+#define FAKE_NR_REGIONS 9
+#define FAKE_NR_IRQS 5
+#define FAKE_MAX_AREAS 8
+#define FAKE_MAX_VECTORS 64
+#define FAKE_MAX_RANGES 16
+
+/* device numbers the fake hands out, as a kernel would */
+#define FAKE_CDEV_MAJOR 511
+#define FAKE_GROUP_MAJOR 510
+
+/* the offset of region @i in a device fd, as vfio-pci lays them out */
+#define FAKE_REGION_OFFSET(i) ((uint64_t)(i) << 40)
+
+struct fake_region {
+	uint32_t flags; /* VFIO_REGION_INFO_FLAG_READ/WRITE/MMAP */
+	uint64_t size;
+	unsigned int nr_areas; /* sparse mmap areas, 0: no capability */
+	struct {
+		uint64_t offset;
+		uint64_t size;
+	} areas[FAKE_MAX_AREAS];
+	/* claim more areas than the capability has room for */
+	unsigned int nr_areas_lie;
+	bool has_type;
+	uint32_t type, subtype;
+	bool msix_mappable;
+	/* a raw capability chain replacing the built one: @raw_len bytes
+	 * placed right after struct vfio_region_info (offset 32), the first
+	 * capability at @raw_first (offsets count from the info's start) */
+	const void *raw;
+	size_t raw_len;
+	uint32_t raw_first;
+	/* misbehaving kernels: always ask for @grow more bytes of argsz */
+	uint32_t grow;
+	uint8_t *mem; /* contents for pread/pwrite, up to 64 KiB */
+	size_t short_io; /* non-zero: transfer at most this many bytes */
+};
+
+struct fake_irq {
+	uint32_t flags; /* VFIO_IRQ_INFO_* */
+	uint32_t count;
+	int trigger[FAKE_MAX_VECTORS]; /* eventfd per vector, -1: none */
+	uint64_t masked;
+};
+
+struct fake_pci {
+	char bdf[32];
+	int group;
+	int cdev_index; /* vfio-dev/vfio<N>, -1: none */
+	dev_t cdev_rdev;
+	uint32_t flags; /* VFIO_DEVICE_FLAGS_* */
+	uint32_t num_regions;
+	uint32_t num_irqs;
+	struct fake_region regions[FAKE_NR_REGIONS];
+	struct fake_irq irqs[FAKE_NR_IRQS];
+	int open_count; /* bound cdev files + device fds from its group */
+	unsigned int resets;
+	struct fake_pci *next;
+};
+
+struct fake_container;
+
+struct fake_group {
+	int id;
+	bool viable;
+	bool noiommu;
+	bool open; /* a group node is open (the kernel allows one) */
+	int device_fds;
+	struct fake_container *container;
+	struct fake_group *next;
+};
+
+/* kernel behaviour the tests adjust (reset by fake_init) */
+struct fake_config {
+	/* iommufd: the allowed IOVA ranges of every IOAS */
+	struct vfiodev_iova_range ioas_ranges[FAKE_MAX_RANGES];
+	size_t nr_ioas_ranges;
+	uint64_t ioas_alignment;
+	bool ranges_lie; /* EMSGSIZE without asking for more room */
+	/* legacy container */
+	int api_version;
+	bool type1, type1v2, noiommu;
+	bool type1_iova_cap; /* report the IOVA-range capability */
+	struct vfiodev_iova_range type1_ranges[FAKE_MAX_RANGES];
+	size_t nr_type1_ranges;
+	uint64_t type1_pgsizes;
+	unsigned int dma_entry_limit; /* 0: unlimited */
+};
+
+extern struct fake_config fake_cfg;
+
+/* kernel objects alive now; all zero once everything is closed */
+struct fake_live {
+	int files;	 /* open files of registered nodes, group device fds */
+	int iommufds;	 /* iommufd contexts */
+	int containers;	 /* container objects */
+	int bindings;	 /* cdev files bound to an iommufd */
+	int ioas;	 /* IOAS objects */
+	int attached;	 /* cdev files attached to an IOAS */
+	int mappings;	 /* IOAS and Type1 mappings */
+	int groups_in_container;
+	int iommus_set;	 /* containers with an IOMMU driver set */
+	int irq_triggers; /* vectors with an eventfd */
+	int mmaps;	 /* mmaps made through the seam, not yet unmapped */
+};
+
+/* what the kernel undid by itself because an fd was closed: the library
+ * must not rely on these for objects it promises to tear down */
+struct fake_implicit {
+	int detaches;
+	int unbinds;
+	int irq_teardowns;
+	int group_unsets;
+	int ioas_destroys;
+};
+
+/* world */
+int fake_init(void);
+void fake_fini(void);
+const char *fake_root(void);
+const char *fake_sysfs_root(void);
+const char *fake_dev_root(void);
+/* "<root>/<rel>", in one of a few rotating static buffers */
+const char *fake_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fake_fd_count(void);
+
+/* tree builders; paths are relative to the world's root */
+void fake_mkdir(const char *rel);
+void fake_write(const char *rel, const char *content);
+void fake_symlink(const char *target, const char *rel);
+void fake_unlink(const char *rel);
+
+/* a PCI device in sysfs: bus/pci/devices/<bdf>, bound to @driver (NULL:
+ * no driver), in IOMMU group @group (-1: none), with the default VFIO
+ * model (PCI + reset, 9 regions, 5 IRQ indexes) */
+struct fake_pci *fake_pci_add(const char *bdf, int group, const char *driver);
+struct fake_pci *fake_pci_find(const char *bdf);
+/* vfio-dev/vfio<index>/dev in sysfs naming FAKE_CDEV_MAJOR:index */
+void fake_pci_cdev_sysfs(struct fake_pci *p, int index);
+/* the sysfs entry plus the node dev/vfio/devices/vfio<index> */
+void fake_pci_cdev(struct fake_pci *p, int index);
+
+/* device nodes: plain files registered with what they are */
+void fake_node_cdev(struct fake_pci *p, const char *rel, dev_t rdev);
+struct fake_group *fake_group_get(int id);
+/* dev/vfio/<id> (or noiommu-<id>) and class/vfio/<name>/dev */
+struct fake_group *fake_group_node(int id);
+/* a noiommu group: kernel/iommu_groups/<id>/name and dev/vfio/noiommu-<id> */
+struct fake_group *fake_group_noiommu(int id);
+void fake_node_group(int id, const char *rel, dev_t rdev);
+void fake_node_container(void);
+void fake_node_iommu(void);
+
+/* bound to vfio-pci with a cdev (index >= 0) and a group node; creates
+ * the container and /dev/iommu nodes if missing */
+struct fake_pci *fake_std_device(const char *bdf, int group, int cdev_index);
+
+/* accounting */
+void fake_live(struct fake_live *out);
+void fake_implicit(struct fake_implicit *out);
+/* true when no kernel object is alive; else describes them in @why */
+bool fake_all_released(char *why, size_t len);
+unsigned int fake_ioctl_count(unsigned long req);
+/* opens of registered nodes whose path ends with @suffix */
+unsigned int fake_open_count(const char *suffix);
+
+/* fault injection */
+unsigned long fake_calls(void); /* seam calls so far (all kinds) */
+/* fail the @n-th injectable seam call from now (1 = the next) with
+ * -@err; 0 disarms. munmap is never failed: with valid arguments it
+ * cannot fail on Linux, and the sweep must not invent leaks */
+void fake_fail_nth(unsigned long n, int err);
+bool fake_fault_fired(void);
+const char *fake_fault_desc(void);
+/* fail every ioctl @req after @skip successful ones; err 0 clears */
+void fake_fail_ioctl(unsigned long req, int err, unsigned int skip);
+/* fail every open of a path ending with @suffix; NULL clears */
+void fake_fail_open(const char *suffix, int err);
+
+/* log capture */
+void fake_log_fn(void *data, int priority, const char *file, int line,
+		 const char *fn, const char *format, va_list args);
+/* a captured line at @priority (-1: any) containing @substr */
+bool fake_log_has(int priority, const char *substr);
+void fake_log_clear(void);
+void fake_log_dump(void);
+
+/* the seam itself, for tests that open nodes the way a caller would */
+extern const struct vfiodev_sys fake_sys;
+
+/* a context on the fake roots, logging everything into the capture;
+ * created on first use, released by the teardown */
+struct vfiodev_ctx *fake_ctx(void);
+
+/* cmocka fixtures: a fresh world per test; the teardown fails the test
+ * when an fd or a kernel object is left behind */
+int fake_setup(void **state);
+int fake_teardown(void **state);
+
+/* an fd of a registered node, opened through the fake (a caller's fd) */
+int fake_open_node(const char *rel);
+
+#endif /* FAKE_H */

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fake kernel's /dev/iommu: IOAS objects with their mappings, the
+ * IOVA_RANGES protocol (EMSGSIZE when the caller's array is short), and
+ * IOMMU_DESTROY, which refuses an IOAS a device is still attached to.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <linux/iommufd.h>
+
+#include "fake_priv.h"
+
+static struct fake_ioas *ioas_find(struct fake_ictx *c, uint32_t id)
+{
+	for (struct fake_ioas *a = c->ioas; a; a = a->next)
+		if (a->id == id)
+			return a;
+	return NULL;
+}
+
+static void ioas_free(struct fake_ictx *c, struct fake_ioas *a)
+{
+	for (struct fake_ioas **pp = &c->ioas; *pp; pp = &(*pp)->next) {
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	}
+	fake_maps_free(&a->maps);
+	free(a);
+}
+
+/* the context goes when neither a file nor a bound device holds it; its
+ * IOAS go with it (the library should have destroyed them already) */
+void fake_ictx_put(struct fake_ictx *c)
+{
+	if (c->files || c->nbound)
+		return;
+	while (c->ioas) {
+		fk.implicit.ioas_destroys++;
+		ioas_free(c, c->ioas);
+	}
+	for (struct fake_ictx **pp = &fk.ictxs; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	free(c);
+}
+
+static bool ioas_in_use(const struct fake_ioas *a)
+{
+	for (struct fake_file *f = fk.files; f; f = f->next)
+		if (f->kind == FK_CDEV && f->attached == a)
+			return true;
+	return false;
+}
+
+static int iova_ranges(struct fake_ictx *c, struct iommu_ioas_iova_ranges *cmd)
+{
+	struct iommu_iova_range *out = (void *)(uintptr_t)cmd->allowed_iovas;
+	uint32_t n = (uint32_t)fake_cfg.nr_ioas_ranges;
+
+	if (cmd->size < sizeof(*cmd) || cmd->__reserved)
+		return -EINVAL;
+	if (!ioas_find(c, cmd->ioas_id))
+		return -ENOENT;
+	for (uint32_t i = 0; i < n && i < cmd->num_iovas; i++) {
+		out[i].start = fake_cfg.ioas_ranges[i].start;
+		out[i].last = fake_cfg.ioas_ranges[i].last;
+	}
+	cmd->out_iova_alignment = fake_cfg.ioas_alignment;
+	if (cmd->num_iovas < n) {
+		/* a broken kernel may fail to say how much room it needs */
+		if (!fake_cfg.ranges_lie)
+			cmd->num_iovas = n;
+		return -EMSGSIZE;
+	}
+	cmd->num_iovas = n;
+	return 0;
+}
+
+static int ioas_map(struct fake_ictx *c, struct iommu_ioas_map *m)
+{
+	const uint32_t known = IOMMU_IOAS_MAP_FIXED_IOVA |
+			       IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	uint64_t align = fake_cfg.ioas_alignment ? fake_cfg.ioas_alignment : 1;
+	struct fake_ioas *a;
+
+	if (m->size < sizeof(*m) || m->__reserved)
+		return -EINVAL;
+	if (m->flags & ~known)
+		return -EOPNOTSUPP;
+	a = ioas_find(c, m->ioas_id);
+	if (!a)
+		return -ENOENT;
+	/* the library always picks the IOVA itself */
+	if (!(m->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		return -EOPNOTSUPP;
+	if (!(m->flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)))
+		return -EINVAL;
+	if (!m->length || (m->iova | m->length) & (align - 1))
+		return -EINVAL;
+	if (!fake_ranges_allow(fake_cfg.ioas_ranges, fake_cfg.nr_ioas_ranges,
+			       m->iova, m->length))
+		return -EINVAL;
+	if (fake_maps_overlap(&a->maps, m->iova, m->length))
+		return -EEXIST;
+	if (!fake_va_valid(m->user_va, m->length))
+		return -EFAULT;
+	return fake_maps_add(&a->maps, m->iova, m->length, m->user_va);
+}
+
+static int ioas_unmap(struct fake_ictx *c, struct iommu_ioas_unmap *u)
+{
+	struct fake_ioas *a;
+	uint64_t done = 0;
+	int ret;
+
+	if (u->size < sizeof(*u))
+		return -EINVAL;
+	a = ioas_find(c, u->ioas_id);
+	if (!a)
+		return -ENOENT;
+	ret = fake_maps_remove(&a->maps, u->iova, u->length, &done);
+	if (ret)
+		return ret;
+	if (!done)
+		return -ENOENT;
+	u->length = done;
+	return 0;
+}
+
+int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
+{
+	struct fake_ictx *c = f->ictx;
+
+	switch (req) {
+	case IOMMU_IOAS_ALLOC: {
+		struct iommu_ioas_alloc *cmd = arg;
+		struct fake_ioas *a;
+
+		if (cmd->size < sizeof(*cmd))
+			return -EINVAL;
+		if (cmd->flags)
+			return -EOPNOTSUPP;
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		a->id = c->next_id++;
+		a->next = c->ioas;
+		c->ioas = a;
+		cmd->out_ioas_id = a->id;
+		return 0;
+	}
+	case IOMMU_DESTROY: {
+		struct iommu_destroy *cmd = arg;
+		struct fake_ioas *a;
+
+		if (cmd->size < sizeof(*cmd))
+			return -EINVAL;
+		a = ioas_find(c, cmd->id);
+		if (!a)
+			return -ENOENT;
+		if (ioas_in_use(a))
+			return -EBUSY;
+		ioas_free(c, a);
+		return 0;
+	}
+	case IOMMU_IOAS_IOVA_RANGES:
+		return iova_ranges(c, arg);
+	case IOMMU_IOAS_MAP:
+		return ioas_map(c, arg);
+	case IOMMU_IOAS_UNMAP:
+		return ioas_unmap(c, arg);
+	}
+	return -ENOTTY;
+}

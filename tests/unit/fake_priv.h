@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fake kernel's own objects, shared by fake.c (files, the seam, fault
+ * injection), fake_vfio.c (device, group and container ioctls) and
+ * fake_iommufd.c (/dev/iommu). Tests only see fake.h.
+ */
+#ifndef FAKE_PRIV_H
+#define FAKE_PRIV_H
+
+#include "fake.h"
+
+enum fake_kind {
+	FK_CDEV,      /* an open vfio cdev */
+	FK_DEVICE,    /* a device fd from VFIO_GROUP_GET_DEVICE_FD */
+	FK_GROUP,     /* an open group node */
+	FK_CONTAINER, /* an open /dev/vfio/vfio */
+	FK_IOMMUFD,   /* an open /dev/iommu */
+};
+
+struct fake_map {
+	uint64_t iova, len, va;
+};
+
+struct fake_maps {
+	struct fake_map *v;
+	size_t n, cap;
+};
+
+struct fake_ioas {
+	uint32_t id;
+	struct fake_maps maps;
+	struct fake_ioas *next;
+};
+
+/* an iommufd context: lives while a file or a bound device holds it */
+struct fake_ictx {
+	int files;
+	int nbound;
+	uint32_t next_id;
+	struct fake_ioas *ioas;
+	struct fake_ictx *next;
+};
+
+/* a container: lives while its file or a group in it holds it */
+struct fake_container {
+	int files;
+	int ngroups;
+	int iommu; /* VFIO_*_IOMMU, 0: none set */
+	struct fake_maps maps;
+	struct fake_container *next;
+};
+
+/* an open file description; dup()ed fds share one */
+struct fake_file {
+	enum fake_kind kind;
+	int refs;
+	dev_t rdev;
+	struct fake_pci *pci;	    /* CDEV, DEVICE */
+	bool bound;		    /* CDEV: access granted by BIND */
+	uint32_t devid;
+	struct fake_ictx *ictx;	    /* CDEV when bound, IOMMUFD */
+	struct fake_ioas *attached; /* CDEV */
+	struct fake_group *group;   /* GROUP, DEVICE */
+	/* DEVICE: the group file it holds open, as the kernel's device
+	 * files do, so the group is released only after its devices */
+	struct fake_file *gfile;
+	struct fake_container *ct;  /* CONTAINER */
+	struct fake_file *next;
+};
+
+struct fake_state {
+	char root[256];
+	char sysfs[300];
+	char dev[300];
+	struct fake_pci *pcis;
+	struct fake_group *groups;
+	struct fake_ictx *ictxs;
+	struct fake_container *cts;
+	struct fake_file *files;
+	struct fake_implicit implicit;
+};
+
+extern struct fake_state fk;
+
+/* a registered device node */
+struct fake_node {
+	char path[4096]; /* resolved, so links to a node find it */
+	enum fake_kind kind;
+	dev_t rdev;
+	struct fake_pci *pci;
+	int group;
+	unsigned int opens;
+	struct fake_node *next;
+};
+
+extern struct fake_node *fake_nodes;
+struct fake_node *fake_node_lookup(const char *path);
+
+/* fd -> open file description, NULL when the fd is not a fake node */
+struct fake_file *fake_file_of(int fd);
+/* register a real fd as a new file of @kind */
+struct fake_file *fake_file_new(int fd, enum fake_kind kind);
+/* drop a reference on a file; the last one runs the kernel's release */
+void fake_file_put(struct fake_file *f);
+
+int fake_vfio_ioctl(struct fake_file *f, unsigned long req, void *arg);
+int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg);
+const char *fake_ioctl_name(unsigned long req);
+
+/* kernel-side teardown when the last fd of a file goes */
+void fake_device_release(struct fake_file *f);
+void fake_group_release(struct fake_file *f);
+void fake_container_put(struct fake_container *ct);
+void fake_ictx_put(struct fake_ictx *ictx);
+void fake_group_unset(struct fake_group *g);
+void fake_irq_clear(struct fake_pci *p);
+
+/* mapping tables */
+int fake_maps_add(struct fake_maps *m, uint64_t iova, uint64_t len,
+		  uint64_t va);
+bool fake_maps_overlap(const struct fake_maps *m, uint64_t iova,
+		       uint64_t len);
+/* remove mappings inside [iova, iova + len); -EINVAL when one would be
+ * split; *out receives the bytes removed */
+int fake_maps_remove(struct fake_maps *m, uint64_t iova, uint64_t len,
+		     uint64_t *out);
+void fake_maps_free(struct fake_maps *m);
+bool fake_ranges_allow(const struct vfiodev_iova_range *r, size_t n,
+		       uint64_t iova, uint64_t len);
+/* the user memory behind a mapping must exist, as pinning needs it */
+bool fake_va_valid(uint64_t va, uint64_t len);
+
+#endif /* FAKE_PRIV_H */

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fake kernel's trees: the per-test directory with sys/ and dev/, the
+ * builders tests use to lay out PCI devices, IOMMU groups and vfio cdevs
+ * the way sysfs shows them, and the registry of device nodes (plain files
+ * that the fake's open() recognises by their resolved path).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "fake_priv.h"
+
+struct fake_node *fake_nodes;
+
+static void die(const char *what)
+{
+	perror(what);
+	abort();
+}
+
+/* ---- paths and tree builders ------------------------------------------ */
+
+const char *fake_root(void)
+{
+	return fk.root;
+}
+
+const char *fake_sysfs_root(void)
+{
+	return fk.sysfs;
+}
+
+const char *fake_dev_root(void)
+{
+	return fk.dev;
+}
+
+const char *fake_path(const char *fmt, ...)
+{
+	static char bufs[8][PATH_MAX];
+	static unsigned int next;
+	char *b = bufs[next++ % 8];
+	va_list ap;
+	int n;
+
+	n = snprintf(b, PATH_MAX, "%s/", fk.root);
+	va_start(ap, fmt);
+	vsnprintf(b + n, PATH_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static void mkdir_p(const char *abs)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", abs);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			die(tmp);
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) && errno != EEXIST)
+		die(tmp);
+}
+
+static void mkdir_parent(const char *abs)
+{
+	char tmp[PATH_MAX], *slash;
+
+	snprintf(tmp, sizeof(tmp), "%s", abs);
+	slash = strrchr(tmp, '/');
+	if (slash && slash != tmp) {
+		*slash = '\0';
+		mkdir_p(tmp);
+	}
+}
+
+void fake_mkdir(const char *rel)
+{
+	mkdir_p(fake_path("%s", rel));
+}
+
+void fake_write(const char *rel, const char *content)
+{
+	const char *p = fake_path("%s", rel);
+	FILE *f;
+
+	mkdir_parent(p);
+	f = fopen(p, "we");
+	if (!f)
+		die(p);
+	fputs(content, f);
+	fclose(f);
+}
+
+/* @target is relative to the world's root too; the link is absolute,
+ * which is all readlink()-based lookups need */
+void fake_symlink(const char *target, const char *rel)
+{
+	char t[PATH_MAX];
+	const char *p = fake_path("%s", rel);
+
+	snprintf(t, sizeof(t), "%s/%s", fk.root, target);
+	mkdir_parent(p);
+	unlink(p);
+	if (symlink(t, p))
+		die(p);
+}
+
+void fake_unlink(const char *rel)
+{
+	unlink(fake_path("%s", rel));
+}
+
+static void node_register(const char *rel, enum fake_kind kind, dev_t rdev,
+			  struct fake_pci *pci, int group)
+{
+	struct fake_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		die("calloc");
+	fake_write(rel, "");
+	if (!realpath(fake_path("%s", rel), n->path))
+		die(rel);
+	n->kind = kind;
+	n->rdev = rdev;
+	n->pci = pci;
+	n->group = group;
+	n->next = fake_nodes;
+	fake_nodes = n;
+}
+
+struct fake_node *fake_node_lookup(const char *path)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(path, real))
+		return NULL;
+	for (struct fake_node *n = fake_nodes; n; n = n->next)
+		if (!strcmp(n->path, real))
+			return n;
+	return NULL;
+}
+
+unsigned int fake_open_count(const char *suffix)
+{
+	size_t sl = strlen(suffix);
+	unsigned int c = 0;
+
+	for (struct fake_node *n = fake_nodes; n; n = n->next) {
+		size_t l = strlen(n->path);
+
+		if (l >= sl && !strcmp(n->path + l - sl, suffix))
+			c += n->opens;
+	}
+	return c;
+}
+
+struct fake_group *fake_group_get(int id)
+{
+	struct fake_group *g;
+
+	for (g = fk.groups; g; g = g->next)
+		if (g->id == id)
+			return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		die("calloc");
+	g->id = id;
+	g->viable = true;
+	g->next = fk.groups;
+	fk.groups = g;
+	return g;
+}
+
+static void region_set(struct fake_region *r, uint32_t flags, uint64_t size)
+{
+	r->flags = flags;
+	r->size = size;
+}
+
+struct fake_pci *fake_pci_add(const char *bdf, int group, const char *driver)
+{
+	struct fake_pci *p = calloc(1, sizeof(*p));
+	char dir[256], rel[256], link[512];
+	uint8_t *cfg;
+
+	if (!p)
+		die("calloc");
+	snprintf(p->bdf, sizeof(p->bdf), "%s", bdf);
+	p->group = group;
+	p->cdev_index = -1;
+	snprintf(dir, sizeof(dir), "sys/bus/pci/devices/%s", bdf);
+	fake_mkdir(dir);
+	if (driver) {
+		snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver);
+		fake_mkdir(rel);
+		snprintf(link, sizeof(link), "%s/driver", dir);
+		fake_symlink(rel, link);
+	}
+	if (group >= 0) {
+		snprintf(rel, sizeof(rel), "sys/kernel/iommu_groups/%d", group);
+		fake_mkdir(rel);
+		snprintf(link, sizeof(link), "%s/iommu_group", dir);
+		fake_symlink(rel, link);
+		snprintf(link, sizeof(link), "%s/devices/%s", rel, bdf);
+		fake_symlink(dir, link);
+		fake_group_get(group);
+	}
+
+	p->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	p->num_regions = FAKE_NR_REGIONS;
+	p->num_irqs = FAKE_NR_IRQS;
+	region_set(&p->regions[VFIO_PCI_BAR0_REGION_INDEX],
+		   VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			   VFIO_REGION_INFO_FLAG_MMAP,
+		   0x4000);
+	region_set(&p->regions[VFIO_PCI_CONFIG_REGION_INDEX],
+		   VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, 256);
+	cfg = p->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem = calloc(1, 65536);
+	if (!cfg)
+		die("calloc");
+	/* an "edu"-like device: vendor 1234, device 11e8, status 0x0010 */
+	cfg[0] = 0x34;
+	cfg[1] = 0x12;
+	cfg[2] = 0xe8;
+	cfg[3] = 0x11;
+	cfg[6] = 0x10;
+
+	p->irqs[VFIO_PCI_INTX_IRQ_INDEX] = (struct fake_irq){
+		.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+			 VFIO_IRQ_INFO_AUTOMASKED,
+		.count = 1,
+	};
+	p->irqs[VFIO_PCI_MSI_IRQ_INDEX] = (struct fake_irq){
+		.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
+		.count = 1,
+	};
+	p->irqs[VFIO_PCI_MSIX_IRQ_INDEX] = (struct fake_irq){
+		.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
+		.count = 8,
+	};
+	p->irqs[VFIO_PCI_ERR_IRQ_INDEX] = (struct fake_irq){
+		.flags = VFIO_IRQ_INFO_EVENTFD, .count = 1,
+	};
+	p->irqs[VFIO_PCI_REQ_IRQ_INDEX] = (struct fake_irq){
+		.flags = VFIO_IRQ_INFO_EVENTFD, .count = 1,
+	};
+	for (int i = 0; i < FAKE_NR_IRQS; i++)
+		for (int v = 0; v < FAKE_MAX_VECTORS; v++)
+			p->irqs[i].trigger[v] = -1;
+	p->next = fk.pcis;
+	fk.pcis = p;
+	return p;
+}
+
+struct fake_pci *fake_pci_find(const char *bdf)
+{
+	for (struct fake_pci *p = fk.pcis; p; p = p->next)
+		if (!strcmp(p->bdf, bdf))
+			return p;
+	return NULL;
+}
+
+void fake_pci_cdev_sysfs(struct fake_pci *p, int index)
+{
+	char rel[PATH_MAX], val[32];
+
+	p->cdev_index = index;
+	p->cdev_rdev = makedev(FAKE_CDEV_MAJOR, (unsigned int)index);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vfio-dev/vfio%d/dev",
+		 p->bdf, index);
+	snprintf(val, sizeof(val), "%d:%d\n", FAKE_CDEV_MAJOR, index);
+	fake_write(rel, val);
+}
+
+void fake_pci_cdev(struct fake_pci *p, int index)
+{
+	char rel[64];
+
+	fake_pci_cdev_sysfs(p, index);
+	snprintf(rel, sizeof(rel), "dev/vfio/devices/vfio%d", index);
+	fake_node_cdev(p, rel, p->cdev_rdev);
+}
+
+void fake_node_cdev(struct fake_pci *p, const char *rel, dev_t rdev)
+{
+	node_register(rel, FK_CDEV, rdev, p, -1);
+}
+
+void fake_node_group(int id, const char *rel, dev_t rdev)
+{
+	fake_group_get(id);
+	node_register(rel, FK_GROUP, rdev, NULL, id);
+}
+
+static struct fake_group *group_node(int id, bool noiommu)
+{
+	struct fake_group *g = fake_group_get(id);
+	char name[32], rel[64], val[32];
+
+	snprintf(name, sizeof(name), "%s%d", noiommu ? "noiommu-" : "", id);
+	snprintf(rel, sizeof(rel), "dev/vfio/%s", name);
+	fake_node_group(id, rel, makedev(FAKE_GROUP_MAJOR, (unsigned int)id));
+	snprintf(rel, sizeof(rel), "sys/class/vfio/%s/dev", name);
+	snprintf(val, sizeof(val), "%d:%d\n", FAKE_GROUP_MAJOR, id);
+	fake_write(rel, val);
+	return g;
+}
+
+struct fake_group *fake_group_node(int id)
+{
+	return group_node(id, false);
+}
+
+struct fake_group *fake_group_noiommu(int id)
+{
+	struct fake_group *g = group_node(id, true);
+	char rel[64];
+
+	g->noiommu = true;
+	snprintf(rel, sizeof(rel), "sys/kernel/iommu_groups/%d/name", id);
+	fake_write(rel, "vfio-noiommu\n");
+	return g;
+}
+
+void fake_node_container(void)
+{
+	node_register("dev/vfio/vfio", FK_CONTAINER, makedev(10, 196), NULL, -1);
+}
+
+void fake_node_iommu(void)
+{
+	node_register("dev/iommu", FK_IOMMUFD, makedev(10, 123), NULL, -1);
+}
+
+static bool have_node(const char *rel)
+{
+	return fake_node_lookup(fake_path("%s", rel)) != NULL;
+}
+
+struct fake_pci *fake_std_device(const char *bdf, int group, int cdev_index)
+{
+	struct fake_pci *p = fake_pci_add(bdf, group, "vfio-pci");
+	char rel[64];
+
+	if (cdev_index >= 0)
+		fake_pci_cdev(p, cdev_index);
+	snprintf(rel, sizeof(rel), "dev/vfio/%d", group);
+	if (group >= 0 && !have_node(rel))
+		fake_group_node(group);
+	if (!have_node("dev/vfio/vfio"))
+		fake_node_container();
+	if (!have_node("dev/iommu"))
+		fake_node_iommu();
+	return p;
+}
+

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/caps.c: walking VFIO capability chains. The chain lives in bytes
+ * the kernel wrote, so every malformed shape (a loop, a backward or
+ * unaligned offset, a header or a body past argsz) must end in -EPROTO,
+ * never in a hang or a read past the buffer (ASan watches the latter).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/vfio.h>
+
+#include "fake.h"
+
+/* a buffer shaped like an INFO reply: the header struct, then caps */
+struct chain {
+	uint64_t words[64];
+};
+
+static void put_cap(struct chain *c, uint32_t off, uint16_t id, uint32_t next)
+{
+	struct vfio_info_cap_header *h = (void *)((char *)c->words + off);
+
+	h->id = id;
+	h->version = 1;
+	h->next = next;
+}
+
+/* heap copy of exactly @argsz bytes, so ASan catches any read past it */
+static void *exact(const struct chain *c, size_t argsz)
+{
+	void *p = malloc(argsz);
+
+	assert_non_null(p);
+	memcpy(p, c->words, argsz);
+	return p;
+}
+
+static void cap_find_walks_chain_to_the_requested_id(void **state)
+{
+	struct chain c = { 0 };
+	const void *out = NULL;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 7, 48);
+	put_cap(&c, 48, 3, 64);
+	put_cap(&c, 64, 1, 0);
+	buf = exact(&c, 80);
+	assert_int_equal(vfio_cap_find(buf, 80, 32, 1, 16, &out), 0);
+	assert_ptr_equal(out, (char *)buf + 64);
+	assert_int_equal(vfio_cap_find(buf, 80, 32, 3, 8, &out), 0);
+	assert_ptr_equal(out, (char *)buf + 48);
+	assert_int_equal(vfio_cap_validate(buf, 80, 32), 0);
+	free(buf);
+}
+
+static void cap_find_reports_missing_id_as_enoent(void **state)
+{
+	struct chain c = { 0 };
+	const void *out = NULL;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 7, 40);
+	put_cap(&c, 40, 3, 0);
+	buf = exact(&c, 48);
+	assert_int_equal(vfio_cap_find(buf, 48, 32, 2, 8, &out), -ENOENT);
+	assert_null(out);
+	free(buf);
+}
+
+static void cap_find_on_empty_chain_is_enoent(void **state)
+{
+	struct chain c = { 0 };
+	const void *out = NULL;
+
+	(void)state;
+	assert_int_equal(vfio_cap_find(c.words, 32, 0, 1, 8, &out), -ENOENT);
+	assert_int_equal(vfio_cap_validate(c.words, 32, 0), 0);
+}
+
+static void cap_chain_with_loop_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 7, 48);
+	put_cap(&c, 48, 3, 32); /* back to the first: a loop */
+	buf = exact(&c, 64);
+	assert_int_equal(vfio_cap_find(buf, 64, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfio_cap_validate(buf, 64, 32), -EPROTO);
+	free(buf);
+}
+
+static void cap_pointing_at_itself_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 7, 32);
+	buf = exact(&c, 40);
+	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfio_cap_validate(buf, 40, 32), -EPROTO);
+	free(buf);
+}
+
+static void cap_backward_offset_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+	void *buf;
+
+	(void)state;
+	/* 64 -> 40: backward, though not a loop (40 was never visited) */
+	put_cap(&c, 64, 7, 40);
+	put_cap(&c, 40, 1, 0);
+	buf = exact(&c, 80);
+	assert_int_equal(vfio_cap_find(buf, 80, 64, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfio_cap_validate(buf, 80, 64), -EPROTO);
+	free(buf);
+}
+
+static void cap_offset_past_argsz_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 7, 4096);
+	buf = exact(&c, 40);
+	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfio_cap_validate(buf, 40, 32), -EPROTO);
+	/* and a first offset outside the buffer */
+	assert_int_equal(vfio_cap_validate(buf, 40, 0x10000), -EPROTO);
+	free(buf);
+}
+
+static void cap_header_straddling_the_end_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 7, 40);
+	/* argsz 44: the next header would need bytes 40..47 */
+	buf = exact(&c, 44);
+	assert_int_equal(vfio_cap_find(buf, 44, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfio_cap_validate(buf, 44, 32), -EPROTO);
+	free(buf);
+}
+
+static void cap_body_past_argsz_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+	void *buf;
+
+	(void)state;
+	put_cap(&c, 32, 1, 0);
+	buf = exact(&c, 40);
+	/* the header fits, but the caller needs 24 bytes of capability */
+	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 24, &out), -EPROTO);
+	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 8, &out), 0);
+	free(buf);
+}
+
+static void cap_unaligned_offset_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+
+	(void)state;
+	put_cap(&c, 32, 7, 42);
+	assert_int_equal(vfio_cap_find(c.words, sizeof(c.words), 32, 1, 8, &out),
+			 -EPROTO);
+	assert_int_equal(vfio_cap_validate(c.words, sizeof(c.words), 33), -EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cap_find_walks_chain_to_the_requested_id),
+		cmocka_unit_test(cap_find_reports_missing_id_as_enoent),
+		cmocka_unit_test(cap_find_on_empty_chain_is_enoent),
+		cmocka_unit_test(cap_chain_with_loop_is_eproto),
+		cmocka_unit_test(cap_pointing_at_itself_is_eproto),
+		cmocka_unit_test(cap_backward_offset_is_eproto),
+		cmocka_unit_test(cap_offset_past_argsz_is_eproto),
+		cmocka_unit_test(cap_header_straddling_the_end_is_eproto),
+		cmocka_unit_test(cap_body_past_argsz_is_eproto),
+		cmocka_unit_test(cap_unaligned_offset_is_eproto),
+	};
+
+	return cmocka_run_group_tests_name("caps", tests, NULL, NULL);
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/devnode.c and the group node check of lib/container.c: finding the
+ * node of a character device and proving with fstat() that it is the one
+ * sysfs names. A stale or planted node is refused, never used; a missing
+ * one moves on to the next candidate.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/sysmacros.h>
+
+#include "fake.h"
+
+/* fake_path() rotates a few static buffers, and the builders use them
+ * too: candidate lists keep their own copies */
+struct cands {
+	char buf[3][256];
+	const char *v[4];
+};
+
+static const char *const *cands(struct cands *c, const char *a, const char *b)
+{
+	size_t n = 0;
+
+	if (a) {
+		snprintf(c->buf[n], sizeof(c->buf[n]), "%s", fake_path("%s", a));
+		c->v[n] = c->buf[n];
+		n++;
+	}
+	if (b) {
+		snprintf(c->buf[n], sizeof(c->buf[n]), "%s", fake_path("%s", b));
+		c->v[n] = c->buf[n];
+		n++;
+	}
+	c->v[n] = NULL;
+	return c->v;
+}
+
+static dev_t want(void)
+{
+	return makedev(FAKE_CDEV_MAJOR, 0);
+}
+
+static void devnode_check_accepts_the_char_device_sysfs_names(void **state)
+{
+	struct fake_pci *p;
+	int fd;
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	assert_true(fd >= 0);
+	assert_int_equal(devnode_check(fake_ctx(), fd, "vfio0", want()), 0);
+	fake_sys.close(fd);
+}
+
+static void devnode_check_refuses_a_node_with_another_devnum(void **state)
+{
+	struct fake_pci *p;
+	int fd;
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 9));
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	assert_true(fd >= 0);
+	assert_int_equal(devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "node is 511:9 but sysfs names 511:0"));
+	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
+	fake_sys.close(fd);
+}
+
+static void devnode_check_refuses_a_regular_file(void **state)
+{
+	int fd;
+
+	(void)state;
+	fake_write("dev/vfio/devices/vfio0", "");
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	assert_true(fd >= 0);
+	assert_int_equal(devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "not a character device"));
+	fake_sys.close(fd);
+}
+
+static void devnode_open_tries_candidates_in_order(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256] = "";
+	int fd;
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			  cands(&c, "dev/missing", "dev/vfio/devices/vfio0"),
+			  path, sizeof(path));
+	assert_true(fd >= 0);
+	assert_string_equal(path, fake_path("dev/vfio/devices/vfio0"));
+	fake_sys.close(fd);
+}
+
+static void devnode_open_falls_back_to_dev_char_majmin(void **state)
+{
+	struct fake_pci *p;
+	char path[256] = "";
+	int fd;
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fake_symlink("dev/vfio/devices/vfio0", "dev/char/511:0");
+	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(), NULL, path,
+			  sizeof(path));
+	assert_true(fd >= 0);
+	assert_string_equal(path, fake_path("dev/char/511:0"));
+	fake_sys.close(fd);
+}
+
+static void devnode_open_without_any_node_is_enoent_and_lists_tries(void **state)
+{
+	struct cands c;
+	char path[256] = "";
+
+	(void)state;
+	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
+				      cands(&c, "dev/vfio/devices/vfio0", NULL),
+				      path, sizeof(path)), -ENOENT);
+	assert_string_equal(path, "");
+	assert_true(fake_log_has(LOG_INFO, "no node for char device 511:0"));
+	assert_true(fake_log_has(LOG_INFO, "dev/vfio/devices/vfio0"));
+	assert_true(fake_log_has(LOG_INFO, "dev/char/511:0"));
+}
+
+static void devnode_open_stops_at_a_planted_node(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256] = "";
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/planted", makedev(FAKE_CDEV_MAJOR, 1));
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	/* a node that exists but is another device ends the search: the
+	 * planted one is closed (the teardown counts fds), not skipped */
+	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
+				      cands(&c, "dev/planted", "dev/vfio/devices/vfio0"),
+				      path, sizeof(path)), -ENXIO);
+	assert_string_equal(path, "");
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
+}
+
+static void devnode_open_permission_denied_is_logged(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256];
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fake_fail_open("/dev/vfio/devices/vfio0", EACCES);
+	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
+				      cands(&c, "dev/vfio/devices/vfio0", NULL),
+				      path, sizeof(path)), -EACCES);
+	assert_true(fake_log_has(LOG_ERR, "permission denied"));
+}
+
+static void group_node_open_checks_the_class_devnum(void **state)
+{
+	char path[256];
+
+	(void)state;
+	fake_group_node(5);
+	/* sysfs says group 5 is 510:6: the node (510:5) is not it */
+	fake_write("sys/class/vfio/5/dev", "510:6\n");
+	assert_int_equal(group_node_open(fake_ctx(), 5, false, path,
+					 sizeof(path)), -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "sysfs names 510:6"));
+}
+
+static void group_node_open_accepts_the_node_sysfs_names(void **state)
+{
+	char path[256];
+	int fd;
+
+	(void)state;
+	fake_group_node(5);
+	fd = group_node_open(fake_ctx(), 5, false, path, sizeof(path));
+	assert_true(fd >= 0);
+	assert_string_equal(path, fake_path("dev/vfio/5"));
+	fake_sys.close(fd);
+}
+
+static void group_node_open_without_class_entry_needs_a_char_device(void **state)
+{
+	char path[256];
+	int fd;
+
+	(void)state;
+	/* kernels before 6.2 have no class/vfio/N/dev */
+	fake_group_node(5);
+	fake_unlink("sys/class/vfio/5/dev");
+	fd = group_node_open(fake_ctx(), 5, false, path, sizeof(path));
+	assert_true(fd >= 0);
+	fake_sys.close(fd);
+
+	fake_write("dev/vfio/6", "");
+	assert_int_equal(group_node_open(fake_ctx(), 6, false, path,
+					 sizeof(path)), -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "refused: not a character device"));
+}
+
+static void group_node_open_of_missing_node_says_to_bind_vfio(void **state)
+{
+	char path[256];
+
+	(void)state;
+	assert_int_equal(group_node_open(fake_ctx(), 7, false, path,
+					 sizeof(path)), -ENOENT);
+	assert_true(fake_log_has(LOG_ERR, "group 7 is not bound to vfio"));
+}
+
+static void group_node_open_of_busy_group_is_ebusy(void **state)
+{
+	char path[256];
+	int fd;
+
+	(void)state;
+	fake_group_node(5);
+	fd = fake_open_node("dev/vfio/5"); /* another opener holds it */
+	assert_true(fd >= 0);
+	assert_int_equal(group_node_open(fake_ctx(), 5, false, path,
+					 sizeof(path)), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "busy"));
+	fake_sys.close(fd);
+}
+
+static void group_node_open_uses_the_noiommu_name(void **state)
+{
+	char path[256];
+	int fd;
+
+	(void)state;
+	fake_group_noiommu(3);
+	fd = group_node_open(fake_ctx(), 3, true, path, sizeof(path));
+	assert_true(fd >= 0);
+	assert_string_equal(path, fake_path("dev/vfio/noiommu-3"));
+	fake_sys.close(fd);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(devnode_check_accepts_the_char_device_sysfs_names),
+		T(devnode_check_refuses_a_node_with_another_devnum),
+		T(devnode_check_refuses_a_regular_file),
+		T(devnode_open_tries_candidates_in_order),
+		T(devnode_open_falls_back_to_dev_char_majmin),
+		T(devnode_open_without_any_node_is_enoent_and_lists_tries),
+		T(devnode_open_stops_at_a_planted_node),
+		T(devnode_open_permission_denied_is_logged),
+		T(group_node_open_checks_the_class_devnum),
+		T(group_node_open_accepts_the_node_sysfs_names),
+		T(group_node_open_without_class_entry_needs_a_char_device),
+		T(group_node_open_of_missing_node_says_to_bind_vfio),
+		T(group_node_open_of_busy_group_is_ebusy),
+		T(group_node_open_uses_the_noiommu_name),
+	};
+
+	return cmocka_run_group_tests_name("devnode", tests, NULL, NULL);
+}
