@@ -725,6 +725,374 @@ int vfiodev_irq_unmask(struct vfiodev_device *dev, unsigned int index,
 int vfiodev_irq_trigger(struct vfiodev_device *dev, unsigned int index,
 			unsigned int start, unsigned int count);
 
+/* ------------------------------------------------------------------ */
+/* Binding, discovery and diagnosis                                     */
+/* ------------------------------------------------------------------ */
+
+/** VFIODEV_BDF_LEN - room for a PCI address ("dddd:bb:dd.f") and its NUL */
+#define VFIODEV_BDF_LEN 20
+/** VFIODEV_NAME_LEN - room for a driver or module name and its NUL */
+#define VFIODEV_NAME_LEN 64
+
+/**
+ * enum vfiodev_module_state - where a kernel module stands
+ * @VFIODEV_MODULE_ABSENT: neither loaded nor built in (or not loadable)
+ * @VFIODEV_MODULE_BUILTIN: built into the kernel: nothing to load
+ * @VFIODEV_MODULE_LOADED: a module that was already loaded
+ * @VFIODEV_MODULE_INSERTED: loaded by this call, through libkmod
+ */
+enum vfiodev_module_state {
+	VFIODEV_MODULE_ABSENT = 0,
+	VFIODEV_MODULE_BUILTIN = 1,
+	VFIODEV_MODULE_LOADED = 2,
+	VFIODEV_MODULE_INSERTED = 3,
+};
+
+/**
+ * vfiodev_module_state_name() - printable name of a module state
+ * @state: a state
+ *
+ * Return: "absent", "built-in", "loaded", "inserted" or "unknown".
+ */
+const char *vfiodev_module_state_name(enum vfiodev_module_state state);
+
+/**
+ * struct vfiodev_module_status - one module a bind needs
+ * @name: module name, as libkmod and /proc/modules spell it ("vfio_pci")
+ * @state: where it stands after the call
+ * @required: the bind cannot work without it (an optional module is
+ *	one of two alternatives, such as iommufd before vfio_iommu_type1)
+ * @error: 0, or the negative errno of the failed load
+ */
+struct vfiodev_module_status {
+	char name[VFIODEV_NAME_LEN];
+	enum vfiodev_module_state state;
+	bool required;
+	int error;
+};
+
+/**
+ * vfiodev_modules_load() - load the modules a bind to a VFIO driver needs
+ * @ctx: the context
+ * @driver: the driver to bind to, NULL for "vfio-pci"
+ * @status: array to fill with one entry per module considered, may be NULL
+ *	when @n is 0
+ * @n: capacity of @status
+ *
+ * Loads, with libkmod, the driver's module and the IOMMU backend the
+ * running kernel needs: iommufd when the kernel has it, else
+ * vfio_iommu_type1 (the driver does not pull it in, and without it the
+ * container path fails). A built-in module counts as loaded. Each failure
+ * is logged with the module's name.
+ *
+ * Return: the number of modules considered (which may exceed @n; only @n
+ * entries are written); -ENOENT when a required module is not in the
+ * kernel's module index, -EPERM when loading needs root, -ENOTSUP when
+ * built without libkmod or with a fake sysfs root, or libkmod's error.
+ * The entries are written on failure too.
+ */
+int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *driver,
+			 struct vfiodev_module_status *status, size_t n);
+
+/**
+ * struct vfiodev_bind_opts - options of vfiodev_bind()
+ * @sz: sizeof(struct vfiodev_bind_opts)
+ * @driver: the driver to bind to, NULL for "vfio-pci"
+ * @no_modules: do not load modules (the caller did, or wants to)
+ */
+struct vfiodev_bind_opts {
+	size_t sz;
+	const char *driver;
+	bool no_modules;
+};
+
+/**
+ * vfiodev_bind() - bind a PCI device to vfio-pci
+ * @ctx: the context
+ * @bdf: "0000:00:03.0" or "00:03.0"
+ * @opts: options, or NULL
+ * @prev_driver: receives the driver the device had ("" when none), for
+ *	vfiodev_unbind(); may be NULL when @len is 0
+ * @len: size of @prev_driver (VFIODEV_NAME_LEN is enough)
+ *
+ * Loads the modules (vfiodev_modules_load()) unless told not to, writes
+ * the driver to the device's driver_override, unbinds the device from its
+ * current driver and asks the PCI core to probe it again. A device already
+ * bound to the driver is left as it is (@prev_driver is then that driver).
+ * On failure the device is given back to its previous driver.
+ *
+ * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
+ * exist; -EIO when the driver did not claim the device (its probe failed:
+ * see the kernel log); a module error as vfiodev_modules_load(); or the
+ * errno of the sysfs write that failed (-EACCES/-EPERM: not root).
+ */
+int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
+		 const struct vfiodev_bind_opts *opts, char *prev_driver,
+		 size_t len);
+
+/**
+ * vfiodev_unbind() - release a PCI device from its driver, and restore one
+ * @ctx: the context
+ * @bdf: the device
+ * @restore_driver: NULL: clear driver_override and let the kernel probe
+ *	the device again (it gets the driver that matches it by default);
+ *	"": leave it without a driver; a driver name: bind it to that driver
+ *	(the @prev_driver vfiodev_bind() returned)
+ *
+ * Return: 0; -ENODEV when the device does not exist; -EIO when
+ * @restore_driver did not take the device; or the errno of the sysfs
+ * write that failed.
+ */
+int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
+		   const char *restore_driver);
+
+/** VFIODEV_PATH_IOMMUFD - the vfio cdev + /dev/iommu path can be opened now */
+#define VFIODEV_PATH_IOMMUFD (1u << 0)
+/** VFIODEV_PATH_CONTAINER - the group + Type1 container path can be opened now */
+#define VFIODEV_PATH_CONTAINER (1u << 1)
+/** VFIODEV_PATH_NOIOMMU - a noiommu group can be opened now (allow_noiommu) */
+#define VFIODEV_PATH_NOIOMMU (1u << 2)
+
+/**
+ * struct vfiodev_pci_member - a device of an IOMMU group
+ * @bdf: its PCI address
+ * @driver: its driver, "" when none
+ * @blocking: its driver makes the group non-viable (a host driver that
+ *	does its own DMA: anything but a VFIO driver, pci-stub or pcieport)
+ */
+struct vfiodev_pci_member {
+	char bdf[VFIODEV_BDF_LEN];
+	char driver[VFIODEV_NAME_LEN];
+	bool blocking;
+};
+
+/**
+ * struct vfiodev_pci_device - what sysfs says about one PCI device
+ * @bdf: PCI address, "dddd:bb:dd.f"
+ * @vendor: vendor ID
+ * @device: device ID
+ * @subsystem_vendor: subsystem vendor ID
+ * @subsystem_device: subsystem device ID
+ * @class_code: class, subclass and programming interface (0x010802)
+ * @driver: bound driver, "" when none
+ * @driver_override: driver_override, "" when unset
+ * @reset_methods: the kernel's reset_method list ("flr bus"), "" if unknown
+ * @iommu_group: IOMMU group number, -1 when the device has none
+ * @noiommu: the group is a VFIO noiommu group (no DMA isolation)
+ * @nr_members: number of entries in @members
+ * @members: every device of the IOMMU group, this one included, by address
+ * @cdev: name of the vfio cdev ("vfio0"), "" when the device has none
+ * @has_cdev_devnum: @cdev_major and @cdev_minor are valid (the kernel has
+ *	CONFIG_VFIO_DEVICE_CDEV)
+ * @cdev_major: the cdev's major number
+ * @cdev_minor: the cdev's minor number
+ * @paths: VFIODEV_PATH_* bits: the ways the calling process could open the
+ *	device right now (bound, group viable, nodes present, correct and
+ *	accessible, kernel support present)
+ */
+struct vfiodev_pci_device {
+	char bdf[VFIODEV_BDF_LEN];
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subsystem_vendor;
+	uint16_t subsystem_device;
+	uint32_t class_code;
+	char driver[VFIODEV_NAME_LEN];
+	char driver_override[VFIODEV_NAME_LEN];
+	char reset_methods[VFIODEV_NAME_LEN];
+	int iommu_group;
+	bool noiommu;
+	size_t nr_members;
+	struct vfiodev_pci_member *members;
+	char cdev[32];
+	bool has_cdev_devnum;
+	unsigned int cdev_major;
+	unsigned int cdev_minor;
+	unsigned int paths;
+};
+
+/**
+ * struct vfiodev_pci_list - the result of vfiodev_pci_scan()
+ * @nr_devices: number of devices
+ * @devices: the devices, sorted by address
+ */
+struct vfiodev_pci_list {
+	size_t nr_devices;
+	struct vfiodev_pci_device **devices;
+};
+
+/**
+ * struct vfiodev_pci_scan_opts - options of vfiodev_pci_scan()
+ * @sz: sizeof(struct vfiodev_pci_scan_opts)
+ * @vfio_only: only devices bound to a VFIO driver
+ * @vendor: only this vendor ID (0: any)
+ * @device: only this device ID (0: any)
+ */
+struct vfiodev_pci_scan_opts {
+	size_t sz;
+	bool vfio_only;
+	uint16_t vendor;
+	uint16_t device;
+};
+
+/**
+ * vfiodev_pci_scan() - enumerate PCI devices
+ * @ctx: the context
+ * @opts: filters, or NULL for every device
+ * @out: receives the list; free it with vfiodev_pci_list_free()
+ *
+ * Enumerates with libudev when the library has it and the context uses the
+ * real /sys, else by reading <sysfs>/bus/pci/devices.
+ *
+ * Return: 0, -ENOENT when there is no PCI bus in sysfs, -ENOMEM.
+ */
+int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
+		     const struct vfiodev_pci_scan_opts *opts,
+		     struct vfiodev_pci_list **out);
+
+/**
+ * vfiodev_pci_list_free() - free a list from vfiodev_pci_scan()
+ * @list: the list, may be NULL
+ */
+void vfiodev_pci_list_free(struct vfiodev_pci_list *list);
+
+/**
+ * vfiodev_pci_lookup() - describe one PCI device
+ * @ctx: the context
+ * @bdf: its address
+ * @out: receives the description; free it with vfiodev_pci_device_free()
+ *
+ * Return: 0, -EINVAL for a malformed BDF, -ENODEV when there is no such
+ * device, -ENOMEM.
+ */
+int vfiodev_pci_lookup(struct vfiodev_ctx *ctx, const char *bdf,
+		       struct vfiodev_pci_device **out);
+
+/**
+ * vfiodev_pci_device_free() - free a description from vfiodev_pci_lookup()
+ * @dev: the description, may be NULL
+ */
+void vfiodev_pci_device_free(struct vfiodev_pci_device *dev);
+
+/**
+ * enum vfiodev_severity - how much a diagnosis finding matters
+ * @VFIODEV_SEVERITY_OK: checked and fine
+ * @VFIODEV_SEVERITY_INFO: worth knowing, changes nothing
+ * @VFIODEV_SEVERITY_WARNING: a path or feature is lost, the device can
+ *	still be used
+ * @VFIODEV_SEVERITY_ERROR: the device cannot be opened (or the mapping
+ *	asked about cannot be made) until it is fixed
+ */
+enum vfiodev_severity {
+	VFIODEV_SEVERITY_OK = 0,
+	VFIODEV_SEVERITY_INFO = 1,
+	VFIODEV_SEVERITY_WARNING = 2,
+	VFIODEV_SEVERITY_ERROR = 3,
+};
+
+/**
+ * vfiodev_severity_name() - printable name of a severity
+ * @severity: a severity
+ *
+ * Return: "ok", "info", "warning", "error" or "unknown".
+ */
+const char *vfiodev_severity_name(enum vfiodev_severity severity);
+
+/**
+ * struct vfiodev_finding - one thing a diagnosis checked
+ * @severity: how much it matters
+ * @check: a stable identifier of the kind of check, for scripts: "device",
+ *	"iommu", "module", "driver", "kernel", "group", "node", "permission",
+ *	"noiommu", "memlock", "dma-entry-limit"
+ * @subject: what was checked, in words
+ * @found: what was found
+ * @remedy: the command or sysfs write that fixes it, NULL when there is
+ *	nothing to fix
+ */
+struct vfiodev_finding {
+	enum vfiodev_severity severity;
+	const char *check;
+	const char *subject;
+	const char *found;
+	const char *remedy;
+};
+
+/**
+ * struct vfiodev_diagnose_opts - options of vfiodev_diagnose()
+ * @sz: sizeof(struct vfiodev_diagnose_opts)
+ * @map_bytes: check RLIMIT_MEMLOCK against DMA mappings of this many bytes
+ *	in all (0: only report the limit)
+ * @map_count: check Type1's dma_entry_limit against this many separate
+ *	mappings (0: only report the limit)
+ * @backend: the backend the open would be forced to (AUTO also honours
+ *	$VFIODEV_BACKEND)
+ * @allow_noiommu: the open would set allow_noiommu
+ * @check_user: check node permissions for @uid and @gid (and @uid's
+ *	supplementary groups) instead of the calling process
+ * @uid: user to check when @check_user
+ * @gid: primary group to check when @check_user
+ */
+struct vfiodev_diagnose_opts {
+	size_t sz;
+	uint64_t map_bytes;
+	uint64_t map_count;
+	enum vfiodev_backend backend;
+	bool allow_noiommu;
+	bool check_user;
+	uid_t uid;
+	gid_t gid;
+};
+
+/**
+ * struct vfiodev_diagnosis - the result of vfiodev_diagnose()
+ * @bdf: the device's address, normalised
+ * @usable: no finding is an error: vfiodev_device_open() with the same
+ *	options should succeed (and the mappings asked about fit)
+ * @backend: the backend an open would take (IOMMUFD or CONTAINER), AUTO
+ *	when neither path is usable
+ * @backend_reason: why that backend, in words; never NULL
+ * @paths: VFIODEV_PATH_* bits of the paths that are usable
+ * @nr_findings: number of findings
+ * @findings: the findings, in the order they were checked
+ */
+struct vfiodev_diagnosis {
+	char bdf[VFIODEV_BDF_LEN];
+	bool usable;
+	enum vfiodev_backend backend;
+	const char *backend_reason;
+	unsigned int paths;
+	size_t nr_findings;
+	struct vfiodev_finding **findings;
+};
+
+/**
+ * vfiodev_diagnose() - explain whether and how a device can be opened
+ * @ctx: the context
+ * @bdf: the device's address
+ * @opts: options, or NULL
+ * @out: receives the diagnosis; free it with vfiodev_diagnosis_free()
+ *
+ * Reads sysfs and stats device nodes; it opens no VFIO node and changes
+ * nothing. Checks: the device exists; an IOMMU is on (or noiommu mode);
+ * the modules; the driver; kernel support for the cdev and iommufd; the
+ * IOMMU group's viability, naming each device that blocks it and its
+ * driver; each node the paths need (present, a character device with the
+ * major:minor sysfs names, read-write for the user); RLIMIT_MEMLOCK; and
+ * Type1's dma_entry_limit. Every problem comes with its remedy.
+ *
+ * Return: 0 (also when the device does not exist: that is a finding),
+ * -EINVAL for a malformed BDF or options, -ENOMEM.
+ */
+int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
+		     const struct vfiodev_diagnose_opts *opts,
+		     struct vfiodev_diagnosis **out);
+
+/**
+ * vfiodev_diagnosis_free() - free a diagnosis
+ * @diag: the diagnosis, may be NULL
+ */
+void vfiodev_diagnosis_free(struct vfiodev_diagnosis *diag);
+
 #ifdef __cplusplus
 }
 #endif

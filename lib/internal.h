@@ -282,4 +282,59 @@ int device_load_info(struct vfiodev_device *dev);
 void region_unmap_all(struct vfiodev_device *dev);
 void irq_disable_all(struct vfiodev_device *dev);
 
+/* ---- binding, discovery, diagnosis (bind.c, discover.c, paths.c,
+ * diagnose.c) ------------------------------------------------------------ */
+/* a driver that does no DMA of its own behind VFIO's back, so it leaves its
+ * IOMMU group viable (the kernel's driver_managed_dma): VFIO drivers,
+ * pci-stub, pcieport */
+bool driver_keeps_group_viable(const char *driver);
+/* a VFIO driver: vfio-pci or a variant driver ("mlx5_vfio_pci") */
+bool driver_is_vfio(const char *driver);
+/* enum vfiodev_module_state of a module, from sysfs alone */
+int module_state(const struct vfiodev_ctx *ctx, const char *name);
+/* snprintf into a malloc'd string; NULL when out of memory */
+char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fill @d from sysfs; @d->paths is left 0. 0, -ENODEV, -ENOMEM */
+int pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,
+		    struct vfiodev_pci_device *d);
+void pci_device_clear(struct vfiodev_pci_device *d);
+
+/* the user who has to open the nodes */
+struct node_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int ngroups;
+	bool self; /* the calling process: capabilities can be read */
+	char name[64];
+};
+void node_user_self(struct node_user *u);
+void node_user_of(struct node_user *u, uid_t uid, gid_t gid);
+/* the user holds capability @cap (CAP_IPC_LOCK...): read for the calling
+ * process, assumed for root otherwise */
+bool node_user_has_cap(const struct node_user *u, int cap);
+
+/* a diagnosis under construction (diagnose.c); NULL records nothing */
+struct diag;
+/* which open path a finding concerns: its severity is settled once both
+ * paths are known (a failure is an error only when no path is left) */
+enum diag_path { DIAG_ANY = 0, DIAG_CDEV = 1, DIAG_GROUP = 2 };
+/* takes ownership of @subject, @found and @remedy (each may be NULL) */
+void diag_add(struct diag *dg, enum vfiodev_severity sev, enum diag_path path,
+	      const char *check, char *subject, char *found, char *remedy);
+
+struct path_args {
+	enum vfiodev_backend backend; /* forced backend, or AUTO */
+	bool allow_noiommu;
+	const struct node_user *user;
+	char *cdev_reason; /* out, malloc'd: why the cdev path is out */
+};
+/* VFIODEV_PATH_* bits of the paths that can be opened now; each check is
+ * recorded in @dg. Needs @d bound to a VFIO driver and in a viable group
+ * (the caller checks both). */
+unsigned int paths_evaluate(struct vfiodev_ctx *ctx,
+			    const struct vfiodev_pci_device *d,
+			    struct path_args *a, struct diag *dg);
+
 #endif /* VFIODEV_INTERNAL_H */

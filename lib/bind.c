@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Binding a PCI device to vfio-pci and giving it back: first the modules
+ * the bind needs (the driver and the IOMMU backend, through libkmod), then
+ * driver_override, unbind and drivers_probe. The PCI core reports a failed
+ * probe nowhere but in the kernel log, so every bind is checked by reading
+ * the driver link back.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define DEFAULT_DRIVER "vfio-pci"
+
+char *strfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+bool driver_is_vfio(const char *driver)
+{
+	return driver && strstr(driver, "vfio");
+}
+
+bool driver_keeps_group_viable(const char *driver)
+{
+	return !driver || !*driver || driver_is_vfio(driver) ||
+	       !strcmp(driver, "pci-stub") || !strcmp(driver, "pcieport");
+}
+
+static const char *const module_state_names[] = {
+	[VFIODEV_MODULE_ABSENT] = "absent",
+	[VFIODEV_MODULE_BUILTIN] = "built-in",
+	[VFIODEV_MODULE_LOADED] = "loaded",
+	[VFIODEV_MODULE_INSERTED] = "inserted",
+};
+
+VFIODEV_EXPORT const char *
+vfiodev_module_state_name(enum vfiodev_module_state state)
+{
+	if ((unsigned int)state < ARRAY_SIZE(module_state_names))
+		return module_state_names[state];
+	return "unknown";
+}
+
+/* the kernel's spelling of a module name: '-' becomes '_' */
+static void module_sysname(const char *name, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i < len - 1; i++)
+		out[i] = name[i] == '-' ? '_' : name[i];
+	out[i] = '\0';
+}
+
+static bool sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel)
+{
+	char path[512];
+	struct stat st;
+
+	if (sysfs_path(ctx, path, sizeof(path), "%s", rel))
+		return false;
+	return stat(path, &st) == 0;
+}
+
+/*
+ * A built-in module has a /sys/module directory only when it has
+ * parameters; these show the others are there.
+ */
+static const struct {
+	const char *module;
+	const char *sign;
+} builtin_signs[] = {
+	{ "vfio", "class/vfio-dev" },
+	{ "vfio_pci", "bus/pci/drivers/vfio-pci" },
+	{ "iommufd", "class/misc/iommu" },
+};
+
+/*
+ * /sys/module/<name>/initstate exists for loadable modules only; a
+ * directory without it is a built-in module's.
+ */
+int module_state(const struct vfiodev_ctx *ctx, const char *name)
+{
+	char mod[VFIODEV_NAME_LEN], rel[128], state[32];
+	int ret;
+
+	module_sysname(name, mod, sizeof(mod));
+	snprintf(rel, sizeof(rel), "module/%s", mod);
+	if (sysfs_exists(ctx, rel)) {
+		ret = sysfs_read(ctx, state, sizeof(state), "module/%s/initstate",
+				 mod);
+		if (ret == -ENOENT)
+			return VFIODEV_MODULE_BUILTIN;
+		if (ret >= 0 && !strcmp(state, "going"))
+			return VFIODEV_MODULE_ABSENT;
+		return VFIODEV_MODULE_LOADED;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(builtin_signs); i++)
+		if (!strcmp(mod, builtin_signs[i].module) &&
+		    sysfs_exists(ctx, builtin_signs[i].sign))
+			return VFIODEV_MODULE_BUILTIN;
+	return VFIODEV_MODULE_ABSENT;
+}
+
+static bool driver_registered(const struct vfiodev_ctx *ctx, const char *driver)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", driver);
+	return sysfs_exists(ctx, rel);
+}
+
+static const char *load_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "not in the kernel's module index (the kernel was built without it, or /lib/modules lacks it)";
+	case -EPERM:
+	case -EACCES:
+		return "permission denied (loading modules needs root)";
+	case -ENOTSUP:
+		return "cannot load modules here (built without libkmod, or the sysfs root is not /sys): load it with modprobe";
+	default:
+		return strerror(-err);
+	}
+}
+
+/*
+ * Make one module present. @driver names the PCI driver the module
+ * registers, when it is one: a registered driver is proof enough.
+ */
+static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
+			 const char *driver, bool required,
+			 struct vfiodev_module_status *st)
+{
+	int state, ret;
+
+	memset(st, 0, sizeof(*st));
+	module_sysname(name, st->name, sizeof(st->name));
+	st->required = required;
+	state = module_state(ctx, st->name);
+	if (state == VFIODEV_MODULE_ABSENT && driver &&
+	    driver_registered(ctx, driver))
+		state = VFIODEV_MODULE_BUILTIN;
+	if (state != VFIODEV_MODULE_ABSENT) {
+		st->state = state;
+		return 0;
+	}
+	ret = vfiodev_kmod_load(ctx, st->name);
+	if (ret) {
+		st->error = ret;
+		if (required)
+			vfd_err(ctx, "module %s: cannot load it: %s", st->name,
+				load_error(ret));
+		else
+			vfd_info(ctx, "module %s: not available (%s)", st->name,
+				 load_error(ret));
+		return ret;
+	}
+	/* libkmod also succeeds for a module its index lists as built in */
+	st->state = module_state(ctx, st->name) == VFIODEV_MODULE_LOADED ?
+			    VFIODEV_MODULE_INSERTED :
+			    VFIODEV_MODULE_BUILTIN;
+	return 0;
+}
+
+static bool valid_driver_name(const char *d)
+{
+	return *d && strlen(d) < VFIODEV_NAME_LEN && !strchr(d, '/') &&
+	       strcmp(d, ".") && strcmp(d, "..");
+}
+
+VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx,
+					const char *driver,
+					struct vfiodev_module_status *status,
+					size_t n)
+{
+	struct vfiodev_module_status st[3];
+	size_t k = 0;
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	check_arg(ctx, status || !n);
+	if (!driver)
+		driver = DEFAULT_DRIVER;
+	check_arg(ctx, valid_driver_name(driver));
+
+	ret = module_ensure(ctx, driver, driver, true, &st[k++]);
+	if (!ret) {
+		/* the kernel needs one IOMMU backend: iommufd when it has
+		 * it (the cdev path), else Type1 for the container */
+		if (module_ensure(ctx, "iommufd", NULL, false, &st[k++]))
+			ret = module_ensure(ctx, "vfio_iommu_type1", NULL, true,
+					    &st[k++]);
+	}
+	for (size_t i = 0; i < k && i < n; i++)
+		status[i] = st[i];
+	return ret ? ret : (int)k;
+}
+
+/* write @val to an attribute below sysfs */
+static int attr_write(const struct vfiodev_ctx *ctx, const char *val,
+		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int attr_write(const struct vfiodev_ctx *ctx, const char *val,
+		      const char *fmt, ...)
+{
+	char rel[256], path[512];
+	size_t len = strlen(val);
+	va_list ap;
+	ssize_t n;
+	int fd, ret;
+
+	va_start(ap, fmt);
+	ret = vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (ret < 0 || (size_t)ret >= sizeof(rel))
+		return -ENAMETOOLONG;
+	ret = sysfs_path(ctx, path, sizeof(path), "%s", rel);
+	if (ret)
+		return ret;
+	fd = sys_open(path, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	n = sys_write(fd, val, len);
+	sys_close(fd);
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* the device's driver, "" when it has none */
+static int current_driver(const struct vfiodev_ctx *ctx, const char *bdf,
+			  char *buf, size_t len)
+{
+	int ret;
+
+	ret = sysfs_link_name(ctx, buf, len, "bus/pci/devices/%s/driver", bdf);
+	if (ret == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return ret;
+}
+
+/* bdf normalised and present, or -EINVAL/-ENODEV logged */
+static int device_arg(struct vfiodev_ctx *ctx, const char *bdf,
+		      char norm[BDF_BUF])
+{
+	if (vfiodev_bdf_normalise(bdf, norm)) {
+		vfd_err(ctx, "'%s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
+			bdf ? bdf : "(null)");
+		return -EINVAL;
+	}
+	if (sysfs_device_exists(ctx, norm)) {
+		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices", norm,
+			ctx->sysfs_root);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/*
+ * Ask the PCI core to probe the device with @driver in driver_override,
+ * and check that @driver took it. @keep_override: leave the override set
+ * (a VFIO driver matches nothing without it, so a later re-probe keeps
+ * the device on it). Returns 0, or -EIO when the driver did not take it.
+ */
+static int probe_with(struct vfiodev_ctx *ctx, const char *bdf,
+		      const char *driver, bool keep_override, const char **step)
+{
+	char now[VFIODEV_NAME_LEN];
+	int ret;
+
+	*step = "writing driver_override";
+	ret = attr_write(ctx, driver, "bus/pci/devices/%s/driver_override", bdf);
+	if (ret)
+		return ret;
+	*step = "writing bus/pci/drivers_probe";
+	ret = attr_write(ctx, bdf, "bus/pci/drivers_probe");
+	if (!ret) {
+		*step = "reading the driver link back";
+		ret = current_driver(ctx, bdf, now, sizeof(now));
+		if (!ret && strcmp(now, driver))
+			ret = -EIO;
+	}
+	if (ret || !keep_override)
+		attr_write(ctx, "\n", "bus/pci/devices/%s/driver_override", bdf);
+	return ret;
+}
+
+/* why a driver did not claim a device, as far as sysfs tells */
+static const char *probe_hint(const struct vfiodev_ctx *ctx, const char *bdf,
+			      const char *driver)
+{
+	if (driver_is_vfio(driver) && sysfs_iommu_group(ctx, bdf) < 0)
+		return ": the device has no IOMMU group (enable the IOMMU, or vfio's enable_unsafe_noiommu_mode)";
+	return "; see the kernel log";
+}
+
+VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
+				const struct vfiodev_bind_opts *opts,
+				char *prev_driver, size_t len)
+{
+	char norm[BDF_BUF], cur[VFIODEV_NAME_LEN];
+	const char *driver = DEFAULT_DRIVER, *step;
+	bool no_modules = false;
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	check_arg(ctx, prev_driver || !len);
+	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_bind_opts");
+	if (ret)
+		return ret;
+	if (OPTS_HAS(opts, vfiodev_bind_opts, driver) && opts->driver)
+		driver = opts->driver;
+	if (OPTS_HAS(opts, vfiodev_bind_opts, no_modules))
+		no_modules = opts->no_modules;
+	check_arg(ctx, valid_driver_name(driver));
+	ret = device_arg(ctx, bdf, norm);
+	if (ret)
+		return ret;
+	if (len)
+		prev_driver[0] = '\0';
+
+	if (!no_modules) {
+		ret = vfiodev_modules_load(ctx, driver, NULL, 0);
+		if (ret < 0)
+			return ret; /* logged, naming the module */
+	}
+	ret = current_driver(ctx, norm, cur, sizeof(cur));
+	if (ret) {
+		vfd_err(ctx, "%s: reading its driver link: %s", norm, strerror(-ret));
+		return ret;
+	}
+	if (len)
+		snprintf(prev_driver, len, "%s", cur);
+	if (!strcmp(cur, driver)) {
+		vfd_info(ctx, "%s: already bound to %s", norm, driver);
+		return 0;
+	}
+	if (!driver_registered(ctx, driver)) {
+		vfd_err(ctx, "%s: driver %s is not registered with the PCI bus (module not loaded?)",
+			norm, driver);
+		return -ENODEV;
+	}
+	if (*cur) {
+		ret = attr_write(ctx, norm, "bus/pci/devices/%s/driver/unbind",
+				 norm);
+		if (ret) {
+			vfd_err(ctx, "%s: unbinding it from %s: %s", norm, cur,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	ret = probe_with(ctx, norm, driver, true, &step);
+	if (ret) {
+		if (ret == -EIO)
+			vfd_err(ctx, "%s: %s did not claim the device (its probe failed%s)",
+				norm, driver, probe_hint(ctx, norm, driver));
+		else
+			vfd_err(ctx, "%s: binding to %s: %s: %s", norm, driver,
+				step, strerror(-ret));
+		/* give the device back to the driver it had */
+		if (*cur && probe_with(ctx, norm, cur, false, &step))
+			vfd_warn(ctx, "%s: could not give it back to %s", norm, cur);
+		return ret;
+	}
+	vfd_info(ctx, "%s: bound to %s%s%s", norm, driver,
+		 *cur ? ", was bound to " : " (it had no driver)", cur);
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
+				  const char *restore_driver)
+{
+	char norm[BDF_BUF], cur[VFIODEV_NAME_LEN];
+	const char *step;
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	check_arg(ctx, !restore_driver || !*restore_driver ||
+			       valid_driver_name(restore_driver));
+	ret = device_arg(ctx, bdf, norm);
+	if (ret)
+		return ret;
+	ret = current_driver(ctx, norm, cur, sizeof(cur));
+	if (ret) {
+		vfd_err(ctx, "%s: reading its driver link: %s", norm, strerror(-ret));
+		return ret;
+	}
+	if (*cur) {
+		ret = attr_write(ctx, norm, "bus/pci/devices/%s/driver/unbind",
+				 norm);
+		if (ret) {
+			vfd_err(ctx, "%s: unbinding it from %s: %s", norm, cur,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	/* kernels before 3.16 have no driver_override: nothing to clear */
+	ret = attr_write(ctx, "\n", "bus/pci/devices/%s/driver_override", norm);
+	if (ret && ret != -ENOENT) {
+		vfd_err(ctx, "%s: clearing driver_override: %s", norm, strerror(-ret));
+		return ret;
+	}
+
+	if (!restore_driver) {
+		ret = attr_write(ctx, norm, "bus/pci/drivers_probe");
+		if (ret) {
+			vfd_err(ctx, "%s: writing bus/pci/drivers_probe: %s", norm,
+				strerror(-ret));
+			return ret;
+		}
+		ret = current_driver(ctx, norm, cur, sizeof(cur));
+		vfd_info(ctx, "%s: released; the kernel gave it %s%s", norm,
+			 !ret && *cur ? "to " : "no driver", !ret ? cur : "");
+		return 0;
+	}
+	if (!*restore_driver) {
+		vfd_info(ctx, "%s: released, left without a driver", norm);
+		return 0;
+	}
+	if (!driver_registered(ctx, restore_driver) &&
+	    vfiodev_kmod_load(ctx, restore_driver)) {
+		vfd_err(ctx, "%s: cannot give it back to %s: no such driver is registered",
+			norm, restore_driver);
+		return -ENODEV;
+	}
+	ret = probe_with(ctx, norm, restore_driver, driver_is_vfio(restore_driver),
+			 &step);
+	if (ret == -EIO) {
+		vfd_err(ctx, "%s: %s did not take it back (its probe failed%s)",
+			norm, restore_driver, probe_hint(ctx, norm, restore_driver));
+		return ret;
+	}
+	if (ret) {
+		vfd_err(ctx, "%s: giving it back to %s: %s: %s", norm,
+			restore_driver, step, strerror(-ret));
+		return ret;
+	}
+	vfd_info(ctx, "%s: released and given back to %s", norm, restore_driver);
+	return 0;
+}

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Diagnosis: everything that decides whether a device can be opened, each
+ * check a finding with what was found and the exact fix. It only reads
+ * sysfs and stats nodes, so it is safe to run beside a program that has
+ * the device open. A failure of one open path is a warning while the
+ * other path works, and an error once no path is left.
+ */
+#include <dirent.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct diag {
+	struct vfiodev_diagnosis *out;
+	enum diag_path *tags; /* parallel to out->findings */
+	size_t cap;
+	bool oom;
+};
+
+static const char *const severity_names[] = {
+	[VFIODEV_SEVERITY_OK] = "ok",
+	[VFIODEV_SEVERITY_INFO] = "info",
+	[VFIODEV_SEVERITY_WARNING] = "warning",
+	[VFIODEV_SEVERITY_ERROR] = "error",
+};
+
+VFIODEV_EXPORT const char *vfiodev_severity_name(enum vfiodev_severity severity)
+{
+	if ((unsigned int)severity < ARRAY_SIZE(severity_names))
+		return severity_names[severity];
+	return "unknown";
+}
+
+void diag_add(struct diag *dg, enum vfiodev_severity sev, enum diag_path path,
+	      const char *check, char *subject, char *found, char *remedy)
+{
+	struct vfiodev_diagnosis *o;
+	struct vfiodev_finding *f;
+
+	if (!dg || dg->oom || !subject || !found)
+		goto drop;
+	o = dg->out;
+	if (o->nr_findings == dg->cap) {
+		size_t ncap = dg->cap ? dg->cap * 2 : 16;
+		struct vfiodev_finding **v;
+		enum diag_path *t;
+
+		v = realloc(o->findings, ncap * sizeof(*v));
+		if (!v)
+			goto oom;
+		o->findings = v;
+		t = realloc(dg->tags, ncap * sizeof(*t));
+		if (!t)
+			goto oom;
+		dg->tags = t;
+		dg->cap = ncap;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		goto oom;
+	f->severity = sev;
+	f->check = check;
+	f->subject = subject;
+	f->found = found;
+	f->remedy = remedy;
+	dg->tags[o->nr_findings] = path;
+	o->findings[o->nr_findings++] = f;
+	return;
+oom:
+	dg->oom = true;
+drop:
+	if (dg && (!subject || !found))
+		dg->oom = true;
+	free(subject);
+	free(found);
+	free(remedy);
+}
+
+VFIODEV_EXPORT void vfiodev_diagnosis_free(struct vfiodev_diagnosis *diag)
+{
+	if (!diag)
+		return;
+	for (size_t i = 0; i < diag->nr_findings; i++) {
+		struct vfiodev_finding *f = diag->findings[i];
+
+		free((char *)f->subject);
+		free((char *)f->found);
+		free((char *)f->remedy);
+		free(f);
+	}
+	free(diag->findings);
+	free((char *)diag->backend_reason);
+	free(diag);
+}
+
+#define OK VFIODEV_SEVERITY_OK
+#define INFO VFIODEV_SEVERITY_INFO
+#define WARN VFIODEV_SEVERITY_WARNING
+#define ERR VFIODEV_SEVERITY_ERROR
+
+/* "8 MiB", "1.5 GiB": for people; the exact byte count goes beside it */
+static void human(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	size_t u = 0;
+
+	while (d >= 1024 && u < ARRAY_SIZE(units) - 1) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu bytes", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%.*f %s", d == (double)(uint64_t)d ? 0 : 1, d,
+			 units[u]);
+}
+
+static int count_entries(const struct vfiodev_ctx *ctx, const char *rel,
+			 char *first, size_t len)
+{
+	char path[512];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	first[0] = '\0';
+	if (sysfs_path(ctx, path, sizeof(path), "%s", rel))
+		return 0;
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!n++ && strlen(de->d_name) < len)
+			strcpy(first, de->d_name);
+	}
+	closedir(dir);
+	return n;
+}
+
+static bool attr_is(const struct vfiodev_ctx *ctx, const char *rel,
+		    const char *want)
+{
+	char buf[64];
+
+	return sysfs_read(ctx, buf, sizeof(buf), "%s", rel) > 0 &&
+	       !strcmp(buf, want);
+}
+
+static bool attr_exists(const struct vfiodev_ctx *ctx, const char *rel)
+{
+	char buf[8];
+
+	return sysfs_read(ctx, buf, sizeof(buf), "%s", rel) >= 0;
+}
+
+static void check_iommu(const struct vfiodev_ctx *ctx,
+			const struct vfiodev_pci_device *d, bool allow_noiommu,
+			struct diag *dg)
+{
+	const char *subject = "an IOMMU translates the device's DMA";
+	const char *noiommu_param = "module/vfio/parameters/enable_unsafe_noiommu_mode";
+	char unit[64];
+	int units = count_entries(ctx, "class/iommu", unit, sizeof(unit));
+
+	if (d->iommu_group >= 0 && !d->noiommu) {
+		diag_add(dg, OK, DIAG_ANY, "iommu", strfmt("%s", subject),
+			 strfmt("%s is in IOMMU group %d%s%s", d->bdf,
+				d->iommu_group, units ? ", IOMMU " : "", unit),
+			 NULL);
+		return;
+	}
+	if (d->noiommu) {
+		diag_add(dg, allow_noiommu ? WARN : ERR, DIAG_ANY, "iommu",
+			 strfmt("%s", subject),
+			 strfmt("no IOMMU: %s is in VFIO noiommu group %d (vfio's enable_unsafe_noiommu_mode): no DMA isolation, no IOVA translation%s",
+				d->bdf, d->iommu_group,
+				allow_noiommu ? "" : "; the library refuses it unless allow_noiommu is set"),
+			 allow_noiommu ? NULL :
+			 strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or enable an IOMMU: VT-d/AMD-Vi on in the firmware and intel_iommu=on (AMD: amd_iommu=on) on the kernel command line"));
+		return;
+	}
+	/* no group: why? */
+	if (units) {
+		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
+			 strfmt("IOMMU %s is on, but %s is in no IOMMU group", unit,
+				d->bdf),
+			 strfmt("look for IOMMU (DMAR/AMD-Vi) errors about %s in the kernel log (dmesg | grep -i -e dmar -e iommu); the device may sit behind a bridge the IOMMU does not cover",
+				d->bdf));
+		return;
+	}
+	if (attr_is(ctx, noiommu_param, "Y")) {
+		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
+			 strfmt("no IOMMU: /sys/class/iommu is empty and %s has no IOMMU group; vfio's unsafe noiommu mode is on",
+				d->bdf),
+			 strfmt("vfiodev bind %s (vfio-pci then puts it in a noiommu group), and open it with allow_noiommu (vfiodev --allow-noiommu): no DMA isolation; or enable an IOMMU: intel_iommu=on (AMD: amd_iommu=on)",
+				d->bdf));
+		return;
+	}
+	if (attr_exists(ctx, "firmware/acpi/tables/DMAR") ||
+	    attr_exists(ctx, "firmware/acpi/tables/IVRS")) {
+		bool intel = attr_exists(ctx, "firmware/acpi/tables/DMAR");
+
+		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
+			 strfmt("IOMMU off: the firmware describes one (ACPI %s table) but the kernel did not enable it; %s has no IOMMU group",
+				intel ? "DMAR" : "IVRS", d->bdf),
+			 strfmt("add %s to the kernel command line and reboot (iommu=pt keeps host devices fast)",
+				intel ? "intel_iommu=on" : "amd_iommu=on"));
+		return;
+	}
+	diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
+		 strfmt("no IOMMU: /sys/class/iommu is empty, the firmware describes none, and %s has no IOMMU group",
+			d->bdf),
+		 strfmt("enable VT-d (AMD: AMD-Vi) in the firmware and boot with intel_iommu=on (AMD: amd_iommu=on); without isolation: %s",
+			attr_exists(ctx, noiommu_param) ?
+				"echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode, then vfiodev bind and allow_noiommu" :
+				"modprobe vfio enable_unsafe_noiommu_mode=1, then vfiodev bind and allow_noiommu"));
+}
+
+static void check_driver(const struct vfiodev_ctx *ctx,
+			 const struct vfiodev_pci_device *d, struct diag *dg)
+{
+	const char *b = d->bdf;
+	int state;
+
+	if (!driver_is_vfio(d->driver)) {
+		state = module_state(ctx, "vfio_pci");
+		if (state == VFIODEV_MODULE_ABSENT)
+			diag_add(dg, ERR, DIAG_ANY, "module", strfmt("module vfio-pci"),
+				 strfmt("not loaded: the vfio-pci driver is not registered"),
+				 strfmt("modprobe vfio-pci (vfiodev bind %s loads it)", b));
+		else
+			diag_add(dg, OK, DIAG_ANY, "module", strfmt("module vfio-pci"),
+				 strfmt("%s", vfiodev_module_state_name(state)), NULL);
+	}
+	if (driver_is_vfio(d->driver))
+		diag_add(dg, OK, DIAG_ANY, "driver", strfmt("driver of %s", b),
+			 strfmt("bound to %s", d->driver), NULL);
+	else if (!d->driver[0])
+		diag_add(dg, ERR, DIAG_ANY, "driver", strfmt("driver of %s", b),
+			 strfmt("not bound to any driver%s%s%s",
+				d->driver_override[0] ? " (driver_override is " : "",
+				d->driver_override, d->driver_override[0] ? ")" : ""),
+			 strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers_probe)",
+				b, b, b));
+	else
+		diag_add(dg, ERR, DIAG_ANY, "driver", strfmt("driver of %s", b),
+			 strfmt("bound to %s, not to a VFIO driver", d->driver),
+			 strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers/%s/unbind && echo %s > /sys/bus/pci/drivers_probe)",
+				b, b, b, d->driver, b));
+}
+
+/* every group member with a host driver blocks both paths */
+static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
+{
+	char list[1024] = "";
+	bool viable = true;
+	size_t used = 0;
+
+	if (d->iommu_group < 0)
+		return false;
+	for (size_t i = 0; i < d->nr_members; i++) {
+		const struct vfiodev_pci_member *m = &d->members[i];
+
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+						 "%s%s (%s)", i ? ", " : "", m->bdf,
+						 m->driver[0] ? m->driver : "no driver");
+		if (!m->blocking)
+			continue;
+		viable = false;
+		diag_add(dg, ERR, DIAG_ANY, "group",
+			 strfmt("IOMMU group %d is viable", d->iommu_group),
+			 strfmt("group %d is not viable: %s is bound to %s, a host driver; neither path can open %s until it is released",
+				d->iommu_group, m->bdf, m->driver, d->bdf),
+			 strfmt("vfiodev bind %s (or release it: echo %s > /sys/bus/pci/drivers/%s/unbind)",
+				m->bdf, m->bdf, m->driver));
+	}
+	if (viable)
+		diag_add(dg, OK, DIAG_ANY, "group",
+			 strfmt("IOMMU group %d is viable", d->iommu_group),
+			 strfmt("members: %s", list), NULL);
+	return viable;
+}
+
+static void check_memlock(const struct node_user *u, uint64_t map_bytes,
+			  struct diag *dg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t need = map_bytes;
+	char lim[32], hard[32], want[32];
+	struct rlimit rl;
+	const char *note = u->self ? "" :
+				     " (the limit shown is this process's; the program's own applies)";
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		return;
+	if (page > 0)
+		need = (need + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
+	human(rl.rlim_cur, lim, sizeof(lim));
+	human(rl.rlim_max, hard, sizeof(hard));
+	human(need, want, sizeof(want));
+	if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(lim, sizeof(lim), "unlimited");
+	if (rl.rlim_max == RLIM_INFINITY)
+		snprintf(hard, sizeof(hard), "unlimited");
+
+	if (node_user_has_cap(u, CAP_IPC_LOCK)) {
+		diag_add(dg, OK, DIAG_ANY, "memlock",
+			 strfmt("RLIMIT_MEMLOCK for DMA mappings"),
+			 strfmt("%s holds CAP_IPC_LOCK: pinned memory is not charged to RLIMIT_MEMLOCK (%s)",
+				u->name, lim),
+			 NULL);
+		return;
+	}
+	if (!map_bytes) {
+		diag_add(dg, INFO, DIAG_ANY, "memlock",
+			 strfmt("RLIMIT_MEMLOCK for DMA mappings"),
+			 strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s: VFIO pins every mapped page and charges it to this limit",
+				lim, hard, note),
+			 NULL);
+		return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || need <= rl.rlim_cur) {
+		diag_add(dg, OK, DIAG_ANY, "memlock",
+			 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
+				(unsigned long long)map_bytes),
+			 strfmt("RLIMIT_MEMLOCK is %s%s, enough for %s", lim, note,
+				want),
+			 NULL);
+		return;
+	}
+	diag_add(dg, ERR, DIAG_ANY, "memlock",
+		 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
+			(unsigned long long)map_bytes),
+		 strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s, but a mapping of %llu bytes pins %s: the map fails with ENOMEM",
+			lim, hard, note, (unsigned long long)map_bytes, want),
+		 strfmt("raise the program's limit to at least %llu bytes: ulimit -l %llu in the shell that starts it%s, LimitMEMLOCK=%llu in its systemd unit, or prlimit --memlock=%llu:%llu --pid PID; or grant it CAP_IPC_LOCK",
+			(unsigned long long)need,
+			(unsigned long long)((need + 1023) / 1024),
+			rl.rlim_max != RLIM_INFINITY && need > rl.rlim_max ?
+				" (as root: it exceeds the hard limit)" : "",
+			(unsigned long long)need, (unsigned long long)need,
+			(unsigned long long)need));
+}
+
+static void check_dma_entries(const struct vfiodev_ctx *ctx, uint64_t count,
+			      struct diag *dg)
+{
+	const char *param = "module/vfio_iommu_type1/parameters/dma_entry_limit";
+	char buf[32];
+	unsigned long long limit;
+
+	if (sysfs_read(ctx, buf, sizeof(buf), "%s", param) <= 0) {
+		diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
+			 strfmt("vfio_iommu_type1 dma_entry_limit"),
+			 strfmt("not readable (vfio_iommu_type1 not loaded yet): the default is 65535 mappings per container"),
+			 NULL);
+		return;
+	}
+	limit = strtoull(buf, NULL, 10);
+	if (!count) {
+		diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
+			 strfmt("vfio_iommu_type1 dma_entry_limit"),
+			 strfmt("a container holds at most %llu separate DMA mappings", limit),
+			 NULL);
+		return;
+	}
+	if (count <= limit) {
+		diag_add(dg, OK, DIAG_ANY, "dma-entry-limit",
+			 strfmt("vfio_iommu_type1 dma_entry_limit for %llu mappings",
+				(unsigned long long)count),
+			 strfmt("the limit is %llu", limit), NULL);
+		return;
+	}
+	diag_add(dg, ERR, DIAG_ANY, "dma-entry-limit",
+		 strfmt("vfio_iommu_type1 dma_entry_limit for %llu mappings",
+			(unsigned long long)count),
+		 strfmt("the limit is %llu mappings per container: mapping number %llu fails with ENOSPC",
+			limit, limit + 1),
+		 strfmt("echo %llu > /sys/%s (lasting: 'options vfio_iommu_type1 dma_entry_limit=%llu' in /etc/modprobe.d/vfio.conf)",
+			(unsigned long long)count, param, (unsigned long long)count));
+}
+
+/* a path failure is an error only when no path is left */
+static void settle(struct diag *dg, unsigned int paths)
+{
+	struct vfiodev_diagnosis *o = dg->out;
+
+	if (paths)
+		return;
+	for (size_t i = 0; i < o->nr_findings; i++)
+		if (dg->tags[i] != DIAG_ANY &&
+		    (o->findings[i]->severity == INFO ||
+		     o->findings[i]->severity == WARN))
+			o->findings[i]->severity = ERR;
+}
+
+static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,
+			    enum vfiodev_backend forced, bool allow_noiommu,
+			    const char *cdev_reason)
+{
+	if (paths & VFIODEV_PATH_IOMMUFD) {
+		o->backend = VFIODEV_BACKEND_IOMMUFD;
+		return strfmt("%sthe vfio cdev and /dev/iommu are usable",
+			      forced == VFIODEV_BACKEND_IOMMUFD ?
+				      "the iommufd backend is forced, and " : "");
+	}
+	if (paths & VFIODEV_PATH_CONTAINER) {
+		o->backend = VFIODEV_BACKEND_CONTAINER;
+		if (forced == VFIODEV_BACKEND_CONTAINER)
+			return strfmt("the container backend is forced");
+		return strfmt("%s", cdev_reason ? cdev_reason : "the cdev path is unavailable");
+	}
+	if ((paths & VFIODEV_PATH_NOIOMMU) && allow_noiommu) {
+		o->backend = VFIODEV_BACKEND_CONTAINER;
+		return strfmt("noiommu group, opened through the group path (allow_noiommu)");
+	}
+	o->backend = VFIODEV_BACKEND_AUTO;
+	if (paths & VFIODEV_PATH_NOIOMMU)
+		return strfmt("only a noiommu group is usable, and allow_noiommu is not set");
+	return strfmt("no path is usable: see the errors");
+}
+
+static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
+		    const struct vfiodev_diagnose_opts *opts, struct diag *dg)
+{
+	struct vfiodev_diagnosis *o = dg->out;
+	enum vfiodev_backend forced = ctx->env_backend;
+	struct vfiodev_pci_device d;
+	struct node_user user;
+	struct path_args args = { 0 };
+	bool allow_noiommu = false;
+	unsigned int paths = 0;
+	uint64_t map_bytes = 0, map_count = 0;
+	int ret;
+
+	if (OPTS_HAS(opts, vfiodev_diagnose_opts, map_bytes))
+		map_bytes = opts->map_bytes;
+	if (OPTS_HAS(opts, vfiodev_diagnose_opts, map_count))
+		map_count = opts->map_count;
+	if (OPTS_HAS(opts, vfiodev_diagnose_opts, backend) && opts->backend)
+		forced = opts->backend;
+	if (OPTS_HAS(opts, vfiodev_diagnose_opts, allow_noiommu))
+		allow_noiommu = opts->allow_noiommu;
+	if (OPTS_HAS(opts, vfiodev_diagnose_opts, gid) && opts->check_user)
+		node_user_of(&user, opts->uid, opts->gid);
+	else
+		node_user_self(&user);
+
+	ret = pci_device_read(ctx, bdf, &d);
+	if (ret == -ENODEV) {
+		diag_add(dg, ERR, DIAG_ANY, "device", strfmt("PCI device %s", bdf),
+			 strfmt("no such device in %s/bus/pci/devices",
+				ctx->sysfs_root),
+			 strfmt("check the address: vfiodev list (or lspci -D) shows the devices"));
+		o->backend_reason = strfmt("the device does not exist");
+		return 0;
+	}
+	if (ret)
+		return ret;
+	diag_add(dg, OK, DIAG_ANY, "device", strfmt("PCI device %s", bdf),
+		 strfmt("%04x:%04x, class 0x%06x", d.vendor, d.device,
+			d.class_code),
+		 NULL);
+
+	check_iommu(ctx, &d, allow_noiommu, dg);
+	check_driver(ctx, &d, dg);
+	if (check_group(&d, dg) && driver_is_vfio(d.driver)) {
+		args.backend = forced;
+		args.allow_noiommu = allow_noiommu;
+		args.user = &user;
+		paths = paths_evaluate(ctx, &d, &args, dg);
+		settle(dg, paths);
+		o->backend_reason = choose_backend(o, paths, forced, allow_noiommu,
+						   args.cdev_reason);
+		free(args.cdev_reason);
+	} else {
+		o->backend = VFIODEV_BACKEND_AUTO;
+		o->backend_reason = strfmt("%s",
+			!driver_is_vfio(d.driver) ? "the device is not bound to a VFIO driver" :
+			d.iommu_group < 0 ? "the device has no IOMMU group" :
+						"its IOMMU group is not viable");
+	}
+	o->paths = paths;
+
+	check_memlock(&user, map_bytes, dg);
+	if (o->backend != VFIODEV_BACKEND_IOMMUFD && !d.noiommu)
+		check_dma_entries(ctx, map_count, dg);
+	pci_device_clear(&d);
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
+				    const struct vfiodev_diagnose_opts *opts,
+				    struct vfiodev_diagnosis **out)
+{
+	struct diag dg = { 0 };
+	char norm[BDF_BUF];
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	check_arg(ctx, out);
+	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_diagnose_opts");
+	if (ret)
+		return ret;
+	if (OPTS_HAS(opts, vfiodev_diagnose_opts, backend) &&
+	    (unsigned int)opts->backend > VFIODEV_BACKEND_CONTAINER) {
+		vfd_err(ctx, "vfiodev_diagnose_opts: unknown backend %d", opts->backend);
+		return -EINVAL;
+	}
+	if (vfiodev_bdf_normalise(bdf, norm)) {
+		vfd_err(ctx, "'%s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
+			bdf ? bdf : "(null)");
+		return -EINVAL;
+	}
+	dg.out = calloc(1, sizeof(*dg.out));
+	if (!dg.out)
+		return -ENOMEM;
+	snprintf(dg.out->bdf, sizeof(dg.out->bdf), "%s", norm);
+	ret = diagnose(ctx, norm, opts, &dg);
+	if (!ret && (dg.oom || !dg.out->backend_reason))
+		ret = -ENOMEM;
+	free(dg.tags);
+	if (ret) {
+		vfd_err(ctx, "%s: diagnosis failed: %s", norm, strerror(-ret));
+		vfiodev_diagnosis_free(dg.out);
+		return ret;
+	}
+	dg.out->usable = true;
+	for (size_t i = 0; i < dg.out->nr_findings; i++)
+		if (dg.out->findings[i]->severity == ERR)
+			dg.out->usable = false;
+	*out = dg.out;
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the vfiodev tool's command files share: the parsed command line,
+ * the context, and the helpers that print a device the same way in every
+ * command. The tool uses only the public API of libvfiodev.
+ */
+#ifndef VFIODEV_TOOL_H
+#define VFIODEV_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "json.h"
+#include "vfiodev.h"
+
+/* exit statuses: 0 done (doctor: the device can be opened), 1 failed
+ * (doctor: it cannot), 2 bad usage */
+#define EXIT_USAGE 2
+
+struct tool {
+	struct vfiodev_ctx *ctx;
+	bool json;
+	bool verbose;
+	const char *bdf;
+	/* options; each command uses some */
+	enum vfiodev_backend backend;
+	bool backend_set;
+	bool allow_noiommu;
+	bool vfio_only;
+	const char *driver;
+	const char *restore; /* unbind: NULL re-probe, "" none */
+	uint64_t map_bytes;
+	uint64_t map_count;
+	bool check_user;
+	uid_t uid;
+	gid_t gid;
+	const char *user;
+	bool no_open;
+	/* the last error line the library logged, for --json and doctor */
+	char last_error[512];
+	bool quiet_log; /* capture only, print nothing */
+};
+
+int cmd_list(struct tool *t);
+int cmd_info(struct tool *t);
+int cmd_bind(struct tool *t);
+int cmd_unbind(struct tool *t);
+int cmd_doctor(struct tool *t);
+
+/* "0x1234" pieces of a device, members, paths: the same in all commands */
+void json_pci_device(struct json *j, const struct vfiodev_pci_device *d);
+/* "iommufd,container" or "-" */
+void paths_text(unsigned int paths, char *buf, size_t len);
+
+#endif /* VFIODEV_TOOL_H */

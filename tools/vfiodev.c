@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vfiodev: the command-line face of libvfiodev. Command line and logging
+ * here, with the small commands (list, bind, unbind); info.c and doctor.c
+ * hold the two that say the most. Every command prints text for people or,
+ * with --json, one JSON document on stdout for scripts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#ifndef VFIODEV_VERSION
+#define VFIODEV_VERSION "unknown"
+#endif
+
+static const char usage_text[] =
+	"Usage: vfiodev [OPTIONS] COMMAND [BDF] [OPTIONS]\n"
+	"\n"
+	"Bind, inspect and diagnose Linux VFIO devices by PCI address.\n"
+	"\n"
+	"Commands:\n"
+	"  list          PCI devices with their driver, IOMMU group, vfio cdev and\n"
+	"                the open paths usable now\n"
+	"  info BDF      open the device: regions, IRQs, reset, and the backend the\n"
+	"                open took and why\n"
+	"  bind BDF      load the modules it needs and bind the device to vfio-pci\n"
+	"  unbind BDF    release the device and give it back to a driver\n"
+	"  doctor BDF    check everything an open needs, with remedies; exit status\n"
+	"                0 when the device can be opened\n"
+	"\n"
+	"Options:\n"
+	"  --json               one JSON document on stdout\n"
+	"  -v, --verbose        log the library's decisions to stderr\n"
+	"  -h, --help           this help\n"
+	"  -V, --version        print the version\n"
+	"  --vfio               list: only devices bound to a VFIO driver\n"
+	"  --backend B          info, doctor: auto, iommufd or container\n"
+	"  --allow-noiommu      info, doctor: accept a noiommu group\n"
+	"  --driver D           bind: bind to D instead of vfio-pci\n"
+	"  --restore D          unbind: give the device to driver D\n"
+	"                       (default: let the kernel pick its driver)\n"
+	"  --none               unbind: leave the device without a driver\n"
+	"  --map-bytes N        doctor: check RLIMIT_MEMLOCK for N bytes of DMA\n"
+	"                       mappings (suffixes K, M, G)\n"
+	"  --map-count N        doctor: check Type1's dma_entry_limit for N mappings\n"
+	"  --user USER          doctor: check node permissions for USER (name or uid)\n"
+	"  --no-open            doctor: do not try to open the device\n"
+	"\n"
+	"BDF is a PCI address, 0000:00:03.0 or 00:03.0. See vfiodev(1).\n";
+
+enum {
+	OPT_JSON = 256,
+	OPT_VFIO,
+	OPT_BACKEND,
+	OPT_ALLOW_NOIOMMU,
+	OPT_DRIVER,
+	OPT_RESTORE,
+	OPT_NONE,
+	OPT_MAP_BYTES,
+	OPT_MAP_COUNT,
+	OPT_USER,
+	OPT_NO_OPEN,
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "vfio", no_argument, NULL, OPT_VFIO },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "allow-noiommu", no_argument, NULL, OPT_ALLOW_NOIOMMU },
+	{ "driver", required_argument, NULL, OPT_DRIVER },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "none", no_argument, NULL, OPT_NONE },
+	{ "map-bytes", required_argument, NULL, OPT_MAP_BYTES },
+	{ "map-count", required_argument, NULL, OPT_MAP_COUNT },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "no-open", no_argument, NULL, OPT_NO_OPEN },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vfiodev: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vfiodev --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* "4096", "64K", "1G": bytes, or -1 */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	case 't': case 'T': v <<= 40; end++; break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_user(struct tool *t, const char *s)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], *end;
+	unsigned long uid;
+
+	if (!getpwnam_r(s, &pw, buf, sizeof(buf), &res) && res) {
+		t->uid = res->pw_uid;
+		t->gid = res->pw_gid;
+	} else {
+		errno = 0;
+		uid = strtoul(s, &end, 10);
+		if (errno || end == s || *end)
+			return -1;
+		t->uid = (uid_t)uid;
+		t->gid = (gid_t)uid;
+		if (!getpwuid_r(t->uid, &pw, buf, sizeof(buf), &res) && res)
+			t->gid = res->pw_gid;
+	}
+	t->check_user = true;
+	t->user = s;
+	return 0;
+}
+
+static void log_fn(void *data, int priority, const char *file, int line,
+		   const char *fn, const char *format, va_list args)
+{
+	struct tool *t = data;
+	char msg[512];
+
+	(void)file;
+	(void)line;
+	(void)fn;
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (priority <= LOG_ERR)
+		snprintf(t->last_error, sizeof(t->last_error), "%s", msg);
+	if (!t->quiet_log)
+		fprintf(stderr, "vfiodev: %s\n", msg);
+}
+
+void paths_text(unsigned int paths, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s",
+		 paths & VFIODEV_PATH_IOMMUFD ? "iommufd" : "",
+		 (paths & VFIODEV_PATH_IOMMUFD) && (paths & ~VFIODEV_PATH_IOMMUFD) ? "," : "",
+		 paths & VFIODEV_PATH_CONTAINER ? "container" : "",
+		 (paths & VFIODEV_PATH_NOIOMMU) && (paths & ~VFIODEV_PATH_NOIOMMU) ? "," : "",
+		 paths & VFIODEV_PATH_NOIOMMU ? "noiommu" : "");
+	if (!paths)
+		snprintf(buf, len, "-");
+}
+
+void json_pci_device(struct json *j, const struct vfiodev_pci_device *d)
+{
+	json_string(j, "bdf", d->bdf);
+	json_stringf(j, "vendor", "0x%04x", d->vendor);
+	json_stringf(j, "device", "0x%04x", d->device);
+	json_stringf(j, "subsystem_vendor", "0x%04x", d->subsystem_vendor);
+	json_stringf(j, "subsystem_device", "0x%04x", d->subsystem_device);
+	json_stringf(j, "class", "0x%06x", d->class_code);
+	json_string(j, "driver", d->driver[0] ? d->driver : NULL);
+	json_string(j, "driver_override",
+		    d->driver_override[0] ? d->driver_override : NULL);
+	json_string(j, "reset_methods", d->reset_methods[0] ? d->reset_methods : NULL);
+	if (d->iommu_group >= 0)
+		json_int(j, "iommu_group", d->iommu_group);
+	else
+		json_null(j, "iommu_group");
+	json_bool(j, "noiommu", d->noiommu);
+	json_array_begin(j, "group_members");
+	for (size_t i = 0; i < d->nr_members; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "bdf", d->members[i].bdf);
+		json_string(j, "driver",
+			    d->members[i].driver[0] ? d->members[i].driver : NULL);
+		json_bool(j, "blocking", d->members[i].blocking);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_string(j, "cdev", d->cdev[0] ? d->cdev : NULL);
+	if (d->has_cdev_devnum)
+		json_stringf(j, "cdev_devnum", "%u:%u", d->cdev_major, d->cdev_minor);
+	else
+		json_null(j, "cdev_devnum");
+	json_object_begin(j, "paths");
+	json_bool(j, "iommufd", d->paths & VFIODEV_PATH_IOMMUFD);
+	json_bool(j, "container", d->paths & VFIODEV_PATH_CONTAINER);
+	json_bool(j, "noiommu", d->paths & VFIODEV_PATH_NOIOMMU);
+	json_object_end(j);
+}
+
+int cmd_list(struct tool *t)
+{
+	VFIODEV_OPTS_INIT(vfiodev_pci_scan_opts, opts);
+	struct vfiodev_pci_list *list;
+	struct json j;
+	int ret;
+
+	opts.vfio_only = t->vfio_only;
+	ret = vfiodev_pci_scan(t->ctx, &opts, &list);
+	if (ret) {
+		fprintf(stderr, "vfiodev: listing PCI devices: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (t->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "devices");
+		for (size_t i = 0; i < list->nr_devices; i++) {
+			json_object_begin(&j, NULL);
+			json_pci_device(&j, list->devices[i]);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("%-13s %-9s %-6s %-16s %-6s %-16s %s\n", "BDF", "ID", "CLASS",
+		       "DRIVER", "GROUP", "VFIO CDEV", "PATHS");
+		for (size_t i = 0; i < list->nr_devices; i++) {
+			const struct vfiodev_pci_device *d = list->devices[i];
+			char group[16], cdev[48], paths[48];
+
+			snprintf(group, sizeof(group), d->iommu_group < 0 ? "-" :
+				 d->noiommu ? "n%d" : "%d", d->iommu_group);
+			if (d->has_cdev_devnum)
+				snprintf(cdev, sizeof(cdev), "%s (%u:%u)", d->cdev,
+					 d->cdev_major, d->cdev_minor);
+			else
+				snprintf(cdev, sizeof(cdev), "%s", d->cdev[0] ? d->cdev : "-");
+			paths_text(d->paths, paths, sizeof(paths));
+			printf("%-13s %04x:%04x %06x %-16s %-6s %-16s %s\n", d->bdf,
+			       d->vendor, d->device, d->class_code,
+			       d->driver[0] ? d->driver : "-", group, cdev, paths);
+		}
+	}
+	vfiodev_pci_list_free(list);
+	return 0;
+}
+
+static const char *driver_now(struct tool *t, char *buf, size_t len)
+{
+	struct vfiodev_pci_device *d;
+
+	buf[0] = '\0';
+	if (!vfiodev_pci_lookup(t->ctx, t->bdf, &d)) {
+		snprintf(buf, len, "%s", d->driver);
+		vfiodev_pci_device_free(d);
+	}
+	return buf;
+}
+
+int cmd_bind(struct tool *t)
+{
+	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
+	struct vfiodev_module_status mods[4] = { 0 };
+	char prev[VFIODEV_NAME_LEN] = "", now[VFIODEV_NAME_LEN];
+	const char *driver = t->driver ? t->driver : "vfio-pci";
+	int nmods, ret;
+	struct json j;
+
+	/* the modules first, so that their states can be reported */
+	nmods = vfiodev_modules_load(t->ctx, driver, mods, 4);
+	ret = nmods < 0 ? nmods : 0;
+	if (nmods < 0)
+		for (nmods = 0; nmods < 4 && mods[nmods].name[0]; nmods++)
+			;
+	if (nmods > 4)
+		nmods = 4;
+	if (!ret) {
+		opts.driver = driver;
+		opts.no_modules = true;
+		ret = vfiodev_bind(t->ctx, t->bdf, &opts, prev, sizeof(prev));
+	}
+	driver_now(t, now, sizeof(now));
+
+	if (t->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "bdf", t->bdf);
+		json_bool(&j, "ok", !ret);
+		json_string(&j, "error", ret ? (t->last_error[0] ? t->last_error :
+						strerror(-ret)) : NULL);
+		json_string(&j, "requested_driver", driver);
+		json_string(&j, "driver", now[0] ? now : NULL);
+		json_string(&j, "previous_driver", !ret && prev[0] ? prev : NULL);
+		json_array_begin(&j, "modules");
+		for (int i = 0; i < nmods; i++) {
+			json_object_begin(&j, NULL);
+			json_string(&j, "name", mods[i].name);
+			json_string(&j, "state", vfiodev_module_state_name(mods[i].state));
+			json_bool(&j, "required", mods[i].required);
+			json_string(&j, "error", mods[i].error ? strerror(-mods[i].error) : NULL);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+		return ret ? 1 : 0;
+	}
+	for (int i = 0; i < nmods; i++)
+		printf("module %-18s %s%s%s%s\n", mods[i].name,
+		       vfiodev_module_state_name(mods[i].state),
+		       mods[i].error ? " (" : "",
+		       mods[i].error ? strerror(-mods[i].error) : "",
+		       mods[i].error ? (mods[i].required ? ")" : ", not needed)") : "");
+	if (ret) {
+		printf("%s: not bound to %s: %s\n", t->bdf, driver,
+		       t->last_error[0] ? t->last_error : strerror(-ret));
+		return 1;
+	}
+	if (!strcmp(prev, driver))
+		printf("%s: already bound to %s\n", t->bdf, driver);
+	else
+		printf("%s: bound to %s (previous driver: %s)\n", t->bdf, driver,
+		       prev[0] ? prev : "none");
+	return 0;
+}
+
+int cmd_unbind(struct tool *t)
+{
+	char before[VFIODEV_NAME_LEN], now[VFIODEV_NAME_LEN];
+	struct json j;
+	int ret;
+
+	driver_now(t, before, sizeof(before));
+	ret = vfiodev_unbind(t->ctx, t->bdf, t->restore);
+	driver_now(t, now, sizeof(now));
+	if (t->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "bdf", t->bdf);
+		json_bool(&j, "ok", !ret);
+		json_string(&j, "error", ret ? (t->last_error[0] ? t->last_error :
+						strerror(-ret)) : NULL);
+		json_string(&j, "previous_driver", before[0] ? before : NULL);
+		json_string(&j, "driver", now[0] ? now : NULL);
+		json_object_end(&j);
+		json_finish(&j);
+		return ret ? 1 : 0;
+	}
+	if (ret) {
+		printf("%s: %s\n", t->bdf,
+		       t->last_error[0] ? t->last_error : strerror(-ret));
+		return 1;
+	}
+	printf("%s: released from %s; driver now: %s\n", t->bdf,
+	       before[0] ? before : "no driver", now[0] ? now : "none");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct tool *t);
+	bool needs_bdf;
+} commands[] = {
+	{ "list", cmd_list, false },
+	{ "info", cmd_info, true },
+	{ "bind", cmd_bind, true },
+	{ "unbind", cmd_unbind, true },
+	{ "doctor", cmd_doctor, true },
+};
+
+int main(int argc, char **argv)
+{
+	struct tool t = { .backend = VFIODEV_BACKEND_AUTO };
+	const char *cmd = NULL;
+	int (*fn)(struct tool *) = NULL;
+	bool needs_bdf = false;
+	int c, ret, nargs = 0;
+	char *args[2];
+
+	/* options may come before or after the command and the BDF */
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "+vhV", long_opts, NULL);
+		if (c == -1) {
+			if (nargs < 2)
+				args[nargs] = argv[optind];
+			nargs++;
+			optind++;
+			continue;
+		}
+		switch (c) {
+		case OPT_JSON:
+			t.json = true;
+			break;
+		case 'v':
+			t.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("vfiodev %s\n", VFIODEV_VERSION);
+			return 0;
+		case OPT_VFIO:
+			t.vfio_only = true;
+			break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "auto"))
+				t.backend = VFIODEV_BACKEND_AUTO;
+			else if (!strcmp(optarg, "iommufd"))
+				t.backend = VFIODEV_BACKEND_IOMMUFD;
+			else if (!strcmp(optarg, "container"))
+				t.backend = VFIODEV_BACKEND_CONTAINER;
+			else
+				return usage_error("--backend must be auto, iommufd or container");
+			t.backend_set = true;
+			break;
+		case OPT_ALLOW_NOIOMMU:
+			t.allow_noiommu = true;
+			break;
+		case OPT_DRIVER:
+			t.driver = optarg;
+			break;
+		case OPT_RESTORE:
+			t.restore = optarg;
+			break;
+		case OPT_NONE:
+			t.restore = "";
+			break;
+		case OPT_MAP_BYTES:
+			if (parse_size(optarg, &t.map_bytes))
+				return usage_error("--map-bytes: '%s' is not a size", optarg);
+			break;
+		case OPT_MAP_COUNT:
+			if (parse_size(optarg, &t.map_count))
+				return usage_error("--map-count: '%s' is not a number", optarg);
+			break;
+		case OPT_USER:
+			if (parse_user(&t, optarg))
+				return usage_error("--user: no user '%s'", optarg);
+			break;
+		case OPT_NO_OPEN:
+			t.no_open = true;
+			break;
+		default:
+			return usage_error("unknown option");
+		}
+	}
+	if (nargs == 0)
+		return usage_error("no command given");
+	cmd = args[0];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(cmd, commands[i].name)) {
+			fn = commands[i].fn;
+			needs_bdf = commands[i].needs_bdf;
+		}
+	}
+	if (!fn)
+		return usage_error("unknown command '%s'", cmd);
+	if (nargs != (needs_bdf ? 2 : 1))
+		return usage_error(needs_bdf ? "%s needs one BDF" :
+					       "%s takes no argument", cmd);
+	t.bdf = needs_bdf ? args[1] : NULL;
+
+	ret = vfiodev_ctx_new(NULL, &t.ctx);
+	if (ret) {
+		fprintf(stderr, "vfiodev: cannot create a library context: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+	vfiodev_ctx_set_log_fn(t.ctx, log_fn, &t);
+	if (t.verbose)
+		vfiodev_ctx_set_log_priority(t.ctx, LOG_INFO);
+	ret = fn(&t);
+	vfiodev_ctx_unref(t.ctx);
+	return ret;
+}
