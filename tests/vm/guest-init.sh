@@ -24,6 +24,11 @@
 #     # vmtest-bind: SPEC     devices bound to vfio-pci before it runs:
 #                             "none" (default), "all-edu" (every 1234:11e8),
 #                             or a comma-separated list of BDFs
+#     # vmtest-modprobe: M..  modules loaded with kmod's modprobe (softdeps
+#                             and all) before binding; default none. Binding
+#                             itself loads vfio-pci WITHOUT softdeps, so
+#                             vfio_iommu_type1 stays unloaded on the stock
+#                             kernel unless listed here.
 # The kernel command line carries the rest (set by run.sh):
 #     vmtest.kernel=LABEL     custom | stock (for messages and scenario logic)
 #     vmtest.topology=NAME    the device topology run.sh gave QEMU
@@ -41,6 +46,17 @@ PATH=/vmtest:/vmtest/bin:/sbin:/bin:/usr/sbin:/usr/bin
 # libvfiodev.so.0): mkinitramfs.sh puts them here.
 LD_LIBRARY_PATH=/vmtest/lib
 export PATH LD_LIBRARY_PATH
+
+# Debian's busybox-static runs its own applets for bare command names even
+# when PATH has another binary (FEATURE_SH_STANDALONE), so `modprobe` would be
+# busybox's (which tries finit_module on the .ko.xz first: "Invalid ELF header
+# magic" in dmesg). A path bypasses that: these names run kmod's tools.
+modprobe() { /sbin/modprobe "$@"; }
+insmod() { /sbin/insmod "$@"; }
+rmmod() { /sbin/rmmod "$@"; }
+lsmod() { /sbin/lsmod "$@"; }
+modinfo() { /sbin/modinfo "$@"; }
+depmod() { /sbin/depmod "$@"; }
 
 vmtest_pass() { echo "VMTEST $1 PASS"; }
 vmtest_fail() { _n=$1; shift; echo "VMTEST $_n FAIL ${*:-failed}"; }
@@ -78,11 +94,38 @@ vmtest_find_pci() {
 	return 0
 }
 
+# vmtest_load_nosoftdep MODULE: load MODULE and its hard dependencies
+# (modules.dep) with kmod's insmod, but NOT its soft dependencies. Needed
+# because kmod's `modprobe vfio-pci` also loads vfio_iommu_type1 (vfio has
+# "softdep post: vfio_iommu_type1 vfio_iommu_spapr_tce"), which would hide
+# whether the library loads the IOMMU backend itself. Built-ins: no-op.
+vmtest_load_nosoftdep() {
+	_root=/lib/modules/$(uname -r)
+	_want=$(echo "$1" | tr - _)
+	[ -d "/sys/module/$_want" ] && return 0
+	_files=$(awk -v want="$_want" '
+		function norm(p) { sub(/.*\//, "", p); sub(/\.ko.*/, "", p); gsub(/-/, "_", p); return p }
+		{ m = $1; sub(/:$/, "", m)
+		  if (norm(m) != want) next
+		  for (i = NF; i >= 2; i--) print $i
+		  print m; exit }' "$_root/modules.dep" 2>/dev/null)
+	if [ -z "$_files" ]; then
+		grep -q "/$1.ko\$\|/$_want.ko\$" "$_root/modules.builtin" 2>/dev/null && return 0
+		echo "vmtest: module $1 not found" >&2
+		return 1
+	fi
+	for _f in $_files; do
+		_n=$(basename "$_f"); _n=${_n%%.ko*}; _n=$(echo "$_n" | tr - _)
+		[ -d "/sys/module/$_n" ] && continue
+		/sbin/insmod "$_root/$_f" || { echo "vmtest: insmod $_f failed" >&2; return 1; }
+	done
+}
+
 # vmtest_load_vfio_pci: make the vfio-pci driver available (a module on the
 # stock kernel, built in on the custom one). Does NOT load vfio_iommu_type1.
 vmtest_load_vfio_pci() {
 	[ -d /sys/bus/pci/drivers/vfio-pci ] && return 0
-	modprobe vfio-pci || { echo "vmtest: modprobe vfio-pci failed" >&2; return 1; }
+	vmtest_load_nosoftdep vfio-pci || { echo "vmtest: loading vfio-pci failed" >&2; return 1; }
 	[ -d /sys/bus/pci/drivers/vfio-pci ]
 }
 
@@ -160,6 +203,11 @@ fi
 
 VMTEST_EDU_BDFS=$(vmtest_find_pci $VMTEST_EDU_ID | sort | tr '\n' ' ')
 VMTEST_EDU_BDFS=${VMTEST_EDU_BDFS% }
+
+_mods=$(sed -n 's/^# vmtest-modprobe:[[:space:]]*//p' "$VMTEST_SCRIPT" | head -n 1)
+for _m in $_mods; do
+	modprobe "$_m" || echo "vmtest: modprobe $_m failed (the scenario's tests will show it)"
+done
 
 # Binding: the command line wins over the scenario's header.
 _bind=$VMTEST_BIND_ARG

@@ -2,7 +2,7 @@
 # Smoke scenario (in-guest, busybox sh): proves the pipeline boots both
 # kernels, binds the single edu to vfio-pci and reports TAP. Checks the device
 # nodes each kernel must (custom: iommufd + cdev) or must not (stock) have.
-# vmtest-plan: 7
+# vmtest-plan: 8
 # vmtest-bind: all-edu
 
 bdf=0000:00:03.0
@@ -23,6 +23,14 @@ group=$(basename "$(readlink "$dev/iommu_group" 2>/dev/null)" 2>/dev/null)
 vmtest_check smoke/group-node "no /dev/vfio/<group> for iommu_group '$group'" \
 	is_chr "/dev/vfio/${group:-none}"
 vmtest_check smoke/container-node "/dev/vfio/vfio is missing" is_chr /dev/vfio/vfio
+# Binding must not have loaded the IOMMU backend: the library's job.
+if [ "$VMTEST_KERNEL" = stock ]; then
+	vmtest_check smoke/type1-not-preloaded "vfio_iommu_type1 was loaded by the init" \
+		[ ! -d /sys/module/vfio_iommu_type1 ]
+else
+	vmtest_check smoke/type1-not-preloaded "vfio_iommu_type1 is not built in" \
+		grep -q vfio_iommu_type1 "/lib/modules/$(uname -r)/modules.builtin"
+fi
 
 case $VMTEST_KERNEL in
 custom)
