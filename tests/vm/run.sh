@@ -7,8 +7,10 @@
 #
 # Usage: run.sh --kernel custom|stock --topology NAME --scenario FILE
 #               --build MESONBUILDDIR [--append "CMDLINE"] [--no-iommu]
-#               [--timeout SECONDS] [--] [FILE[=DEST]...]
+#               [--timeout SECONDS] [--interactive] [--] [FILE[=DEST]...]
 #   FILEs (test programs, data) are packed into the guest's /vmtest/.
+#   --interactive: debugging; after the scenario the guest gives a shell on
+#   this terminal (exit it to power off); no timeout. Ctrl-A X quits QEMU.
 # The run FAILS (a "not ok" line and exit status 1) when: a tool or the kernel
 # source is missing, the kernel cannot be built/fetched, QEMU fails, the guest
 # panics or times out, VMDONE is missing, or there are fewer results than the
@@ -33,7 +35,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-KERNEL= TOPOLOGY= SCENARIO= BUILD= APPEND= NO_IOMMU=0
+KERNEL= TOPOLOGY= SCENARIO= BUILD= APPEND= NO_IOMMU=0 INTERACTIVE=0
 TIMEOUT=${VFIODEV_VM_TIMEOUT:-120}
 QEMU=${VFIODEV_VM_QEMU:-qemu-system-x86_64}
 
@@ -61,6 +63,7 @@ while (($#)); do
 	--build) BUILD=$2; shift 2 ;;
 	--append) APPEND=$2; shift 2 ;;
 	--no-iommu) NO_IOMMU=1; shift ;;
+	--interactive) INTERACTIVE=1; shift ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	--) shift; break ;;
@@ -152,6 +155,7 @@ if ((TOPO_IOMMU)); then
 	CMDLINE+=" intel_iommu=on"
 fi
 CMDLINE+="${TOPO_APPEND:+ $TOPO_APPEND}${APPEND:+ $APPEND}"
+((INTERACTIVE)) && CMDLINE+=" vmtest.shell=1"
 QARGS+=("${TOPO_DEVICES[@]}" -append "$CMDLINE")
 
 {
@@ -160,7 +164,11 @@ QARGS+=("${TOPO_DEVICES[@]}" -append "$CMDLINE")
 } >"$LOG"
 t0=$(date +%s.%N)
 rc=0
-timeout -k 5 "$TIMEOUT" "$QEMU" "${QARGS[@]}" </dev/null >>"$LOG" 2>&1 || rc=$?
+if ((INTERACTIVE)); then
+	"$QEMU" "${QARGS[@]}" 2>&1 | tee -a "$LOG" >&2 || rc=$?
+else
+	timeout -k 5 "$TIMEOUT" "$QEMU" "${QARGS[@]}" </dev/null >>"$LOG" 2>&1 || rc=$?
+fi
 t1=$(date +%s.%N)
 ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 
