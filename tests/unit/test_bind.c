@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of lib/bind.c: which modules a bind loads or counts as
+ * present, and the driver_override / unbind / drivers_probe sequence with
+ * its rollback. The PCI core is emulated over the fake sysfs tree: a
+ * wrapper around the fake's write() acts on unbind, bind and drivers_probe
+ * the way the kernel does.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fake.h"
+
+/* ---- a PCI core over the fake tree ------------------------------------- */
+
+static struct vfiodev_sys pci_sys;
+static char probe_fails[64];	  /* a driver whose probe fails */
+static char default_driver[64];	  /* what a plain re-probe binds */
+static unsigned int probes, unbinds;
+
+static void link_driver(const char *bdf, const char *driver)
+{
+	char target[256], link[256];
+
+	snprintf(target, sizeof(target), "sys/bus/pci/drivers/%s", driver);
+	snprintf(link, sizeof(link), "sys/bus/pci/devices/%s/driver", bdf);
+	fake_symlink(target, link);
+}
+
+static void read_attr(const char *rel, char *buf, size_t len)
+{
+	FILE *f = fopen(fake_path("%s", rel), "re");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+}
+
+static bool dir_exists(const char *rel)
+{
+	struct stat st;
+
+	return !stat(fake_path("%s", rel), &st) && S_ISDIR(st.st_mode);
+}
+
+/* a probe of @bdf: its override if set, else the default driver */
+static void probe(const char *bdf)
+{
+	char rel[256], ovr[64];
+
+	probes++;
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", bdf);
+	read_attr(rel, ovr, sizeof(ovr));
+	if (!ovr[0] && default_driver[0])
+		snprintf(ovr, sizeof(ovr), "%s", default_driver);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s", ovr);
+	if (!ovr[0] || !dir_exists(rel) || !strcmp(ovr, probe_fails))
+		return;
+	link_driver(bdf, ovr);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t l = strlen(s), sl = strlen(suffix);
+
+	return l >= sl && !strcmp(s + l - sl, suffix);
+}
+
+static ssize_t pci_write(int fd, const void *buf, size_t len)
+{
+	char link[64], path[PATH_MAX], val[128];
+	ssize_t ret, n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	ret = fake_sys.write(fd, buf, len);
+	if (ret < 0 || n < 0)
+		return ret;
+	path[n] = '\0';
+	/* an attribute write replaces the value */
+	if (ftruncate(fd, ret))
+		return -errno;
+	snprintf(val, sizeof(val), "%.*s", (int)len, (const char *)buf);
+	val[strcspn(val, "\n")] = '\0';
+	if (ends_with(path, "/unbind")) {
+		unbinds++;
+		unlink(fake_path("sys/bus/pci/devices/%s/driver", val));
+	} else if (ends_with(path, "/drivers_probe")) {
+		probe(val);
+	} else if (ends_with(path, "/bind")) {
+		path[strlen(path) - strlen("/bind")] = '\0';
+		link_driver(val, strrchr(path, '/') + 1);
+	}
+	return ret;
+}
+
+static int setup(void **state)
+{
+	int ret = fake_setup(state);
+
+	pci_sys = fake_sys;
+	pci_sys.write = pci_write;
+	vfiodev_sys = &pci_sys;
+	probe_fails[0] = default_driver[0] = '\0';
+	probes = unbinds = 0;
+	fake_mkdir("sys/bus/pci/drivers/e1000e");
+	return ret;
+}
+
+/* a device in its own group, with attributes the PCI core writes */
+static void device(const char *bdf, int group, const char *driver)
+{
+	char rel[256];
+
+	fake_pci_add(bdf, group, driver);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", bdf);
+	fake_write(rel, "(null)\n");
+	snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver ? driver : "vfio-pci");
+	fake_mkdir(rel);
+	fake_write("sys/bus/pci/drivers_probe", "");
+	fake_write("sys/bus/pci/drivers/vfio-pci/bind", "");
+	fake_write("sys/bus/pci/drivers/vfio-pci/unbind", "");
+	fake_write("sys/bus/pci/drivers/e1000e/bind", "");
+	fake_write("sys/bus/pci/drivers/e1000e/unbind", "");
+}
+
+static const char *driver_of(const char *bdf)
+{
+	static char buf[PATH_MAX];
+	char link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s", fake_path("sys/bus/pci/devices/%s/driver", bdf));
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return "";
+	buf[n] = '\0';
+	return strrchr(buf, '/') + 1;
+}
+
+static const char *override_of(const char *bdf)
+{
+	static char buf[64];
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", bdf);
+	read_attr(rel, buf, sizeof(buf));
+	return buf;
+}
+
+/* the backend modules, present as the custom kernel has them */
+static void iommufd_builtin(void)
+{
+	fake_mkdir("sys/module/iommufd/parameters");
+}
+
+/* ---- modules ----------------------------------------------------------- */
+
+static void modules_builtin_count_as_loaded(void **state)
+{
+	struct vfiodev_module_status st[4];
+	int n;
+
+	(void)state;
+	iommufd_builtin();
+	n = vfiodev_modules_load(fake_ctx(), NULL, st, 4);
+	assert_int_equal(n, 2);
+	assert_string_equal(st[0].name, "vfio_pci");
+	assert_int_equal(st[0].state, VFIODEV_MODULE_BUILTIN);
+	assert_true(st[0].required);
+	assert_string_equal(st[1].name, "iommufd");
+	assert_int_equal(st[1].state, VFIODEV_MODULE_BUILTIN);
+	assert_string_equal(vfiodev_module_state_name(st[1].state), "built-in");
+}
+
+static void modules_loaded_module_reported_loaded(void **state)
+{
+	struct vfiodev_module_status st[4];
+
+	(void)state;
+	fake_write("sys/module/vfio_pci/initstate", "live\n");
+	fake_write("sys/module/iommufd/initstate", "live\n");
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), "vfio-pci", st, 4), 2);
+	assert_int_equal(st[0].state, VFIODEV_MODULE_LOADED);
+	assert_int_equal(st[1].state, VFIODEV_MODULE_LOADED);
+}
+
+static void modules_type1_needed_without_iommufd(void **state)
+{
+	struct vfiodev_module_status st[4];
+
+	(void)state;
+	fake_write("sys/module/vfio_iommu_type1/initstate", "live\n");
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), NULL, st, 4), 3);
+	assert_string_equal(st[1].name, "iommufd");
+	assert_int_equal(st[1].state, VFIODEV_MODULE_ABSENT);
+	assert_false(st[1].required);
+	assert_int_not_equal(st[1].error, 0);
+	assert_string_equal(st[2].name, "vfio_iommu_type1");
+	assert_int_equal(st[2].state, VFIODEV_MODULE_LOADED);
+	assert_true(st[2].required);
+}
+
+static void modules_missing_driver_fails_naming_it(void **state)
+{
+	struct vfiodev_module_status st[4] = { 0 };
+	int ret;
+
+	(void)state;
+	rmdir(fake_path("sys/bus/pci/drivers/vfio-pci"));
+	/* a fake sysfs root: libkmod is never asked */
+	ret = vfiodev_modules_load(fake_ctx(), NULL, st, 4);
+	assert_int_equal(ret, -ENOTSUP);
+	assert_string_equal(st[0].name, "vfio_pci");
+	assert_int_equal(st[0].error, -ENOTSUP);
+	assert_true(fake_log_has(LOG_ERR, "module vfio_pci"));
+}
+
+static void modules_missing_type1_fails_naming_it(void **state)
+{
+	(void)state;
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), NULL, NULL, 0), -ENOTSUP);
+	assert_true(fake_log_has(LOG_ERR, "module vfio_iommu_type1"));
+	assert_false(fake_log_has(LOG_ERR, "module iommufd"));
+}
+
+static void modules_going_module_is_absent(void **state)
+{
+	struct vfiodev_module_status st[4];
+
+	(void)state;
+	fake_write("sys/module/iommufd/initstate", "going\n");
+	fake_write("sys/module/vfio_iommu_type1/initstate", "live\n");
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), NULL, st, 4), 3);
+	assert_int_equal(st[1].state, VFIODEV_MODULE_ABSENT);
+}
+
+static void modules_reject_bad_driver_name(void **state)
+{
+	(void)state;
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), "../x", NULL, 0), -EINVAL);
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), "", NULL, 0), -EINVAL);
+	assert_int_equal(vfiodev_modules_load(NULL, NULL, NULL, 0), -EINVAL);
+}
+
+/* ---- bind -------------------------------------------------------------- */
+
+static void bind_device_without_driver(void **state)
+{
+	char prev[VFIODEV_NAME_LEN] = "junk";
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, NULL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_string_equal(prev, "");
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+	assert_string_equal(override_of("0000:00:03.0"), "vfio-pci");
+	assert_int_equal(unbinds, 0);
+	assert_int_equal(probes, 1);
+}
+
+static void bind_returns_previous_driver(void **state)
+{
+	char prev[VFIODEV_NAME_LEN];
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_string_equal(prev, "e1000e");
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+	assert_int_equal(unbinds, 1);
+}
+
+static void bind_already_bound_changes_nothing(void **state)
+{
+	char prev[VFIODEV_NAME_LEN];
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "vfio-pci");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_string_equal(prev, "vfio-pci");
+	assert_int_equal(probes, 0);
+	assert_int_equal(unbinds, 0);
+}
+
+static void bind_failed_probe_gives_device_back(void **state)
+{
+	char prev[VFIODEV_NAME_LEN];
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	snprintf(probe_fails, sizeof(probe_fails), "vfio-pci");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), -EIO);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+	assert_string_equal(override_of("0000:00:03.0"), "");
+	assert_true(fake_log_has(LOG_ERR, "vfio-pci did not claim the device"));
+}
+
+static void bind_failed_probe_without_group_blames_iommu(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", -1, NULL);
+	snprintf(probe_fails, sizeof(probe_fails), "vfio-pci");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -EIO);
+	assert_true(fake_log_has(LOG_ERR, "no IOMMU group"));
+	assert_string_equal(driver_of("0000:00:03.0"), "");
+}
+
+static void bind_without_modules_skips_loading(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
+
+	(void)state;
+	/* neither iommufd nor type1: loading would fail */
+	device("0000:00:03.0", 3, NULL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -ENOTSUP);
+	assert_string_equal(driver_of("0000:00:03.0"), "");
+	opts.no_modules = true;
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &opts, NULL, 0), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+}
+
+static void bind_to_another_driver(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
+	char prev[VFIODEV_NAME_LEN];
+
+	(void)state;
+	iommufd_builtin();
+	fake_mkdir("sys/bus/pci/drivers/mlx5_vfio_pci");
+	device("0000:00:03.0", 3, "e1000e");
+	opts.driver = "mlx5_vfio_pci";
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &opts, prev, sizeof(prev)), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "mlx5_vfio_pci");
+	assert_string_equal(prev, "e1000e");
+}
+
+static void bind_write_error_names_the_step(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, NULL);
+	fake_fail_open("driver_override", EACCES);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -EACCES);
+	assert_true(fake_log_has(LOG_ERR, "driver_override"));
+	fake_fail_open(NULL, 0);
+}
+
+static void bind_unbind_error_names_the_driver(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	fake_fail_open("driver/unbind", EBUSY);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "unbinding it from e1000e"));
+	fake_fail_open(NULL, 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+}
+
+static void bind_bad_arguments(void **state)
+{
+	struct {
+		struct vfiodev_bind_opts o;
+		int future;
+	} big = { .o = { .sz = sizeof(big) }, .future = 1 };
+	char prev[8];
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, NULL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "00:3.0", NULL, NULL, 0), -EINVAL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:09.0", NULL, NULL, 0), -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "no such PCI device"));
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &big.o, NULL, 0), -EINVAL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, sizeof(prev)), -EINVAL);
+	assert_int_equal(vfiodev_bind(NULL, "0000:00:03.0", NULL, NULL, 0), -EINVAL);
+}
+
+/* ---- unbind ------------------------------------------------------------ */
+
+static void unbind_reprobe_restores_default_driver(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	snprintf(default_driver, sizeof(default_driver), "e1000e");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", NULL), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+	assert_string_equal(override_of("0000:00:03.0"), "");
+}
+
+static void unbind_reprobe_leaves_driverless_device_unbound(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, NULL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), 0);
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", NULL), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "");
+	assert_string_equal(override_of("0000:00:03.0"), "");
+}
+
+static void unbind_restores_named_driver(void **state)
+{
+	char prev[VFIODEV_NAME_LEN];
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", prev), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+	/* a host driver needs no override: cleared */
+	assert_string_equal(override_of("0000:00:03.0"), "");
+}
+
+static void unbind_restore_to_vfio_keeps_override(void **state)
+{
+	(void)state;
+	device("0000:00:03.0", 3, "vfio-pci");
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", "vfio-pci"), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+	assert_string_equal(override_of("0000:00:03.0"), "vfio-pci");
+}
+
+static void unbind_none_leaves_no_driver(void **state)
+{
+	(void)state;
+	device("0000:00:03.0", 3, "vfio-pci");
+	snprintf(default_driver, sizeof(default_driver), "e1000e");
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", ""), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "");
+	assert_int_equal(probes, 0);
+}
+
+static void unbind_unknown_restore_driver_fails(void **state)
+{
+	(void)state;
+	device("0000:00:03.0", 3, "vfio-pci");
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", "nosuchdrv"), -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "nosuchdrv"));
+}
+
+static void unbind_restore_probe_failure_names_driver(void **state)
+{
+	(void)state;
+	device("0000:00:03.0", 3, "vfio-pci");
+	snprintf(probe_fails, sizeof(probe_fails), "e1000e");
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", "e1000e"), -EIO);
+	assert_true(fake_log_has(LOG_ERR, "e1000e did not take it back"));
+}
+
+static void unbind_bad_arguments(void **state)
+{
+	(void)state;
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "junk", NULL), -EINVAL);
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:09.0", NULL), -ENODEV);
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:09.0", "a/b"), -EINVAL);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(modules_builtin_count_as_loaded),
+		T(modules_loaded_module_reported_loaded),
+		T(modules_type1_needed_without_iommufd),
+		T(modules_missing_driver_fails_naming_it),
+		T(modules_missing_type1_fails_naming_it),
+		T(modules_going_module_is_absent),
+		T(modules_reject_bad_driver_name),
+		T(bind_device_without_driver),
+		T(bind_returns_previous_driver),
+		T(bind_already_bound_changes_nothing),
+		T(bind_failed_probe_gives_device_back),
+		T(bind_failed_probe_without_group_blames_iommu),
+		T(bind_without_modules_skips_loading),
+		T(bind_to_another_driver),
+		T(bind_write_error_names_the_step),
+		T(bind_unbind_error_names_the_driver),
+		T(bind_bad_arguments),
+		T(unbind_reprobe_restores_default_driver),
+		T(unbind_reprobe_leaves_driverless_device_unbound),
+		T(unbind_restores_named_driver),
+		T(unbind_restore_to_vfio_keeps_override),
+		T(unbind_none_leaves_no_driver),
+		T(unbind_unknown_restore_driver_fails),
+		T(unbind_restore_probe_failure_names_driver),
+		T(unbind_bad_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
