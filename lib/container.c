@@ -209,14 +209,6 @@ static int container_open(struct vfiodev_space *space)
 	return 0;
 }
 
-static bool group_is_noiommu(struct vfiodev_ctx *ctx, int group_id)
-{
-	char name[64];
-
-	return sysfs_read(ctx, name, sizeof(name), "kernel/iommu_groups/%d/name",
-			  group_id) > 0 && !strcmp(name, "vfio-noiommu");
-}
-
 /* open the group, check it, put it in the container; caller links it */
 static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 		     bool noiommu, struct vfiodev_group **out)
@@ -313,7 +305,7 @@ static int container_attach(struct vfiodev_space *space,
 			dev->name);
 		return -ENODEV;
 	}
-	noiommu = group_is_noiommu(ctx, dev->group_id);
+	noiommu = sysfs_group_is_noiommu(ctx, dev->group_id);
 	if (noiommu && !dev->allow_noiommu) {
 		vfd_err(ctx, "%s: group %d is a noiommu group (no DMA isolation); refused unless allow_noiommu is set",
 			dev->name, dev->group_id);

@@ -67,6 +67,11 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	int fd, ret;
 
 	ret = sysfs_vfio_cdev(ctx, dev->bdf, name, sizeof(name), &dev->devnum);
+	if (ret == -ENOENT && sysfs_group_is_noiommu(ctx, dev->group_id)) {
+		/* vfio registers noiommu devices without a cdev number */
+		set_reason(dev, "noiommu device: the vfio cdev does not serve noiommu devices");
+		return ret;
+	}
 	if (ret) {
 		set_reason(dev, ret == -ENOENT ?
 			   "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)" :

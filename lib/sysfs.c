@@ -226,3 +226,14 @@ int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
 		return -EPROTO;
 	return (int)id;
 }
+
+/* noiommu groups are named so by vfio (vfio_noiommu_group_alloc) */
+bool sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
+{
+	char name[64];
+
+	return group_id >= 0 &&
+	       sysfs_read(ctx, name, sizeof(name), "kernel/iommu_groups/%d/name",
+			  group_id) > 0 &&
+	       !strcmp(name, "vfio-noiommu");
+}

@@ -507,7 +507,7 @@ static int t_noiommu(const char *bdf)
 					     (di.flags & VFIODEV_DEVICE_NOIOMMU),
 	       "backend %s node %s flags 0x%x", vfiodev_backend_name(vfiodev_device_backend(dev)),
 	       vfiodev_device_node(dev), di.flags);
-	result("noiommu/reason-no-cdev-node", reason && strstr(reason, "no node"),
+	result("noiommu/reason-names-noiommu", reason && strstr(reason, "noiommu"),
 	       "reason '%s'", reason ? reason : "(none)");
 	ret = edu_init(&e, dev);
 	result("noiommu/bar0", !ret, "BAR0: %s", strerror(-ret));
