@@ -365,7 +365,9 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	}
 	dev->fd = ret;
 	ret = sys_fstat(dev->fd, &st);
-	if (!ret && !S_ISCHR(st.st_mode)) {
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", dev->name, strerror(-ret));
+	} else if (!S_ISCHR(st.st_mode)) {
 		vfd_err(ctx, "%s: not a character device", dev->name);
 		ret = -ENXIO;
 	}
@@ -391,8 +393,15 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 
 	pthread_mutex_lock(&space->lock);
 	ret = pick_mode(ctx, space, VFIODEV_BACKEND_IOMMUFD, dev->name);
-	if (ret >= 0)
+	if (ret >= 0) {
 		ret = space_join(space, dev, &iommufd_backend_ops);
+		/* the backend logs BIND and /dev/iommu failures at info only,
+		 * as reasons to fall back; here there is no fallback
+		 * (-EXDEV is logged by space_join) */
+		if (ret && ret != -EXDEV)
+			vfd_err(ctx, "%s: cannot bind the fd to iommufd: %s",
+				dev->name, strerror(-ret));
+	}
 	pthread_mutex_unlock(&space->lock);
 	if (ret)
 		goto fail_nolock;
