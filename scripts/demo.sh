@@ -9,34 +9,36 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+build=${VFIODEV_BUILD_DIR:-build}
+
 scripts/install-deps.sh
-[[ -d build ]] || meson setup build >/dev/null
-ninja -C build >/dev/null
+[[ -d $build ]] || meson setup "$build" >/dev/null
+ninja -C "$build" >/dev/null
 echo "demo: kernels (the first run builds one: about 5 minutes on 2 cores; cached after)"
 tests/vm/build-kernel.sh >/dev/null
 tests/vm/fetch-stock-kernel.sh >/dev/null
 
-files=(build/tests/vm/guest/vmtest build/examples/edu-demo build/examples/open-map)
+files=("$build/examples/edu-demo" "$build/examples/open-map")
 status=0
 declare -A verdict
 for kernel in custom stock; do
 	echo
 	echo "=== $kernel kernel ==="
 	if tests/vm/run.sh --kernel "$kernel" --topology single \
-		--scenario tests/vm/scenarios/demo.sh --build build -- "${files[@]}" >/dev/null; then
+		--scenario tests/vm/scenarios/demo.sh --build "$build" -- "${files[@]}" >/dev/null; then
 		verdict[$kernel]=ok
 	else
 		verdict[$kernel]=FAILED
 		status=1
 	fi
-	log=build/vm-logs/$kernel-single-demo.log
+	log=$build/vm-logs/$kernel-single-demo.log
 	grep -a '^DEMO ' "$log" | sed 's/^DEMO //' || echo "(no demo output: see $log)"
 done
 
 echo
 echo "=== summary ==="
 for kernel in custom stock; do
-	log=build/vm-logs/$kernel-single-demo.log
+	log=$build/vm-logs/$kernel-single-demo.log
 	backend=$(grep -a '^DEMO   backend' "$log" | awk '{print $3}')
 	why=$(grep -a '^DEMO   why' "$log" | sed 's/^DEMO   why *//')
 	dma=$(grep -aq 'every byte matches' "$log" && echo "DMA ok" || echo "DMA FAILED")
