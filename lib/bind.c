@@ -142,8 +142,24 @@ static const char *load_error(int err)
  * Make one module present. @driver names the PCI driver the module
  * registers, when it is one: a registered driver is proof enough.
  */
+static int present_state(const struct vfiodev_ctx *ctx, const char *mod,
+			 const char *driver)
+{
+	int state = module_state(ctx, mod);
+
+	if (state == VFIODEV_MODULE_ABSENT && driver &&
+	    driver_registered(ctx, driver))
+		state = VFIODEV_MODULE_BUILTIN;
+	return state;
+}
+
+/*
+ * @before is the module's state when the call began: a module that an
+ * earlier load pulled in (vfio's softdep brings vfio_iommu_type1 along)
+ * still counts as inserted by this call.
+ */
 static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
-			 const char *driver, bool required,
+			 const char *driver, bool required, int before,
 			 struct vfiodev_module_status *st)
 {
 	int state, ret;
@@ -151,12 +167,12 @@ static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 	memset(st, 0, sizeof(*st));
 	module_sysname(name, st->name, sizeof(st->name));
 	st->required = required;
-	state = module_state(ctx, st->name);
-	if (state == VFIODEV_MODULE_ABSENT && driver &&
-	    driver_registered(ctx, driver))
-		state = VFIODEV_MODULE_BUILTIN;
+	state = present_state(ctx, st->name, driver);
 	if (state != VFIODEV_MODULE_ABSENT) {
-		st->state = state;
+		st->state = before == VFIODEV_MODULE_ABSENT &&
+					    state == VFIODEV_MODULE_LOADED ?
+				    VFIODEV_MODULE_INSERTED :
+				    state;
 		return 0;
 	}
 	ret = vfiodev_kmod_load(ctx, st->name);
@@ -188,9 +204,10 @@ VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx,
 					struct vfiodev_module_status *status,
 					size_t n)
 {
+	static const char *const backends[] = { "iommufd", "vfio_iommu_type1" };
 	struct vfiodev_module_status st[3];
+	int before[3], ret;
 	size_t k = 0;
-	int ret;
 
 	if (!ctx)
 		return -EINVAL;
@@ -199,13 +216,17 @@ VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx,
 		driver = DEFAULT_DRIVER;
 	check_arg(ctx, valid_driver_name(driver));
 
-	ret = module_ensure(ctx, driver, driver, true, &st[k++]);
+	before[0] = present_state(ctx, driver, driver);
+	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
+		before[i + 1] = module_state(ctx, backends[i]);
+	ret = module_ensure(ctx, driver, driver, true, before[0], &st[k++]);
 	if (!ret) {
 		/* the kernel needs one IOMMU backend: iommufd when it has
 		 * it (the cdev path), else Type1 for the container */
-		if (module_ensure(ctx, "iommufd", NULL, false, &st[k++]))
-			ret = module_ensure(ctx, "vfio_iommu_type1", NULL, true,
-					    &st[k++]);
+		if (module_ensure(ctx, backends[0], NULL, false, before[1],
+				  &st[k++]))
+			ret = module_ensure(ctx, backends[1], NULL, true,
+					    before[2], &st[k++]);
 	}
 	for (size_t i = 0; i < k && i < n; i++)
 		status[i] = st[i];

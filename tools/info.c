@@ -76,11 +76,17 @@ static void json_regions(struct json *j, struct vfiodev_device *dev,
 		struct vfiodev_region_info ri;
 		int n;
 
-		if (vfiodev_region_get_info(dev, i, &ri))
-			continue;
 		json_object_begin(j, NULL);
 		json_uint(j, "index", i);
 		json_string(j, "name", region_name(i, nb, sizeof(nb)));
+		/* vfio-pci answers EINVAL for an index the device lacks
+		 * (VGA on a device that is not a VGA controller) */
+		if (vfiodev_region_get_info(dev, i, &ri)) {
+			json_bool(j, "available", false);
+			json_object_end(j);
+			continue;
+		}
+		json_bool(j, "available", true);
 		json_uint(j, "size", ri.size);
 		json_uint(j, "offset", ri.offset);
 		json_bool(j, "read", ri.flags & VFIODEV_REGION_READ);
@@ -115,11 +121,16 @@ static void json_irqs(struct json *j, struct vfiodev_device *dev,
 	for (unsigned int i = 0; i < di->num_irqs; i++) {
 		struct vfiodev_irq_info ii;
 
-		if (vfiodev_irq_get_info(dev, i, &ii))
-			continue;
 		json_object_begin(j, NULL);
 		json_uint(j, "index", i);
 		json_string(j, "name", irq_name(i, nb, sizeof(nb)));
+		/* EINVAL for an index the device lacks (ERR without PCIe) */
+		if (vfiodev_irq_get_info(dev, i, &ii)) {
+			json_bool(j, "available", false);
+			json_object_end(j);
+			continue;
+		}
+		json_bool(j, "available", true);
 		json_uint(j, "count", ii.count);
 		json_bool(j, "eventfd", ii.flags & VFIODEV_IRQ_EVENTFD);
 		json_bool(j, "maskable", ii.flags & VFIODEV_IRQ_MASKABLE);
@@ -237,6 +248,9 @@ int cmd_info(struct tool *t)
 		vfiodev_device_get_info(dev, &di);
 		has_devnum = !vfiodev_device_devnum(dev, &maj, &min);
 	}
+	/* indexes the device lacks fail with a logged EINVAL: shown as
+	 * unavailable instead */
+	t->quiet_log = !t->verbose;
 
 	if (t->json) {
 		json_init(&j, stdout);
@@ -273,9 +287,11 @@ int cmd_info(struct tool *t)
 		if (pd)
 			text_sysfs(pd);
 		if (!dev) {
-			printf("%s: cannot open: %s\n  (vfiodev doctor %s explains why)\n",
-			       t->bdf, t->last_error[0] ? t->last_error : strerror(-ret),
-			       t->bdf);
+			if (t->last_error[0])
+				printf("%s\n", t->last_error);
+			else
+				printf("%s: cannot open: %s\n", t->bdf, strerror(-ret));
+			printf("  (vfiodev doctor %s explains why)\n", t->bdf);
 		} else {
 			printf("  backend:        %s\n",
 			       vfiodev_backend_name(vfiodev_device_backend(dev)));
@@ -291,6 +307,7 @@ int cmd_info(struct tool *t)
 			text_irqs(dev, &di);
 		}
 	}
+	t->quiet_log = false;
 	vfiodev_device_close(dev);
 	vfiodev_pci_device_free(pd);
 	return ret ? 1 : 0;

@@ -280,6 +280,21 @@ static const char *driver_now(struct tool *t, char *buf, size_t len)
 	return buf;
 }
 
+static const char *load_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "not in this kernel";
+	case -ENOTSUP:
+		return "cannot load modules here";
+	case -EPERM:
+	case -EACCES:
+		return "loading modules needs root";
+	default:
+		return strerror(-err);
+	}
+}
+
 int cmd_bind(struct tool *t)
 {
 	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
@@ -320,7 +335,7 @@ int cmd_bind(struct tool *t)
 			json_string(&j, "name", mods[i].name);
 			json_string(&j, "state", vfiodev_module_state_name(mods[i].state));
 			json_bool(&j, "required", mods[i].required);
-			json_string(&j, "error", mods[i].error ? strerror(-mods[i].error) : NULL);
+			json_string(&j, "error", mods[i].error ? load_error(mods[i].error) : NULL);
 			json_object_end(&j);
 		}
 		json_array_end(&j);
@@ -332,8 +347,8 @@ int cmd_bind(struct tool *t)
 		printf("module %-18s %s%s%s%s\n", mods[i].name,
 		       vfiodev_module_state_name(mods[i].state),
 		       mods[i].error ? " (" : "",
-		       mods[i].error ? strerror(-mods[i].error) : "",
-		       mods[i].error ? (mods[i].required ? ")" : ", not needed)") : "");
+		       mods[i].error ? load_error(mods[i].error) : "",
+		       mods[i].error ? (mods[i].required ? ")" : "; not needed)") : "");
 	if (ret) {
 		printf("%s: not bound to %s: %s\n", t->bdf, driver,
 		       t->last_error[0] ? t->last_error : strerror(-ret));
