@@ -115,6 +115,15 @@ int module_state(const struct vfiodev_ctx *ctx, const char *name)
 	return VFIODEV_MODULE_ABSENT;
 }
 
+static bool module_going(const struct vfiodev_ctx *ctx, const char *mod)
+{
+	char state[32];
+
+	return sysfs_read(ctx, state, sizeof(state), "module/%s/initstate",
+			  mod) > 0 &&
+	       !strcmp(state, "going");
+}
+
 static bool driver_registered(const struct vfiodev_ctx *ctx, const char *driver)
 {
 	char rel[128];
@@ -131,6 +140,8 @@ static const char *load_error(int err)
 	case -EPERM:
 	case -EACCES:
 		return "permission denied (loading modules needs root)";
+	case -EBUSY:
+		return "it is being unloaded; try again once it is gone";
 	case -ENOTSUP:
 		return "cannot load modules here (built without libkmod, or the sysfs root is not /sys): load it with modprobe";
 	default:
@@ -175,7 +186,9 @@ static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 				    state;
 		return 0;
 	}
-	ret = vfiodev_kmod_load(ctx, st->name);
+	/* a module on its way out cannot be loaded until it is gone */
+	ret = module_going(ctx, st->name) ? -EBUSY :
+					    vfiodev_kmod_load(ctx, st->name);
 	if (ret) {
 		st->error = ret;
 		if (required)

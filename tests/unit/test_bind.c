@@ -247,6 +247,7 @@ static void modules_going_module_is_absent(void **state)
 	fake_write("sys/module/vfio_iommu_type1/initstate", "live\n");
 	assert_int_equal(vfiodev_modules_load(fake_ctx(), NULL, st, 4), 3);
 	assert_int_equal(st[1].state, VFIODEV_MODULE_ABSENT);
+	assert_int_equal(st[1].error, -EBUSY);
 }
 
 static void modules_reject_bad_driver_name(void **state)
