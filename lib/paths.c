@@ -309,13 +309,18 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 		return false;
 	}
 	if (!d->has_cdev_devnum) {
+		const char *iommufd =
+			module_state(ctx, "iommufd") == VFIODEV_MODULE_ABSENT ?
+				"; iommufd is not there either (no /sys/class/misc/iommu: no CONFIG_IOMMUFD, or not loaded)" :
+				"";
+
 		diag_add(dg, VFIODEV_SEVERITY_INFO, DIAG_CDEV, "kernel",
 			 strfmt("kernel support for the vfio cdev and iommufd"),
 			 d->cdev[0] ?
-				 strfmt("%s/vfio-dev/%s has no dev attribute: the kernel was built without CONFIG_VFIO_DEVICE_CDEV, so the cdev/iommufd path is unavailable",
-					d->bdf, d->cdev) :
-				 strfmt("%s has no vfio-dev directory: the kernel lacks the vfio cdev (Linux before 6.6, or no CONFIG_VFIO_DEVICE_CDEV)",
-					d->bdf),
+				 strfmt("%s/vfio-dev/%s has no dev attribute: the kernel was built without CONFIG_VFIO_DEVICE_CDEV, so the cdev/iommufd path is unavailable%s",
+					d->bdf, d->cdev, iommufd) :
+				 strfmt("%s has no vfio-dev directory: the kernel lacks the vfio cdev (Linux before 6.6, or no CONFIG_VFIO_DEVICE_CDEV)%s",
+					d->bdf, iommufd),
 			 strfmt("none needed while the group/container path works; for the cdev/iommufd path, a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later)"));
 		set_reason(a, strfmt("no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"));
 		return false;

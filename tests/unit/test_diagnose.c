@@ -135,6 +135,7 @@ static void kernel_without_cdev_takes_container_with_reason(void **state)
 			    "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)");
 	f = find(d, "kernel", "CONFIG_VFIO_DEVICE_CDEV");
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_INFO);
+	assert_true(contains(f->found, "no CONFIG_IOMMUFD"));
 	assert_true(contains(f->remedy, "CONFIG_IOMMUFD=y"));
 	vfiodev_diagnosis_free(d);
 }
