@@ -230,10 +230,11 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		group_blockers(ctx, dev->group_id, blockers, sizeof(blockers));
-		vfd_err(ctx, "%s: group %d is not viable: %s", dev->name,
-			dev->group_id,
-			blockers[0] ? blockers :
-				      "a device of the group is bound to a host driver");
+		snprintf(dev->group_failure, sizeof(dev->group_failure),
+			 "group %d is not viable: %s", dev->group_id,
+			 blockers[0] ? blockers :
+				       "a device of the group is bound to a host driver");
+		vfd_err(ctx, "%s: %s", dev->name, dev->group_failure);
 		ret = -EPERM;
 		goto close_group;
 	}

@@ -295,7 +295,9 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 			ret = path_unavailable(ret_ct) && !path_unavailable(ret_cdev) ?
 				      ret_cdev : ret_ct;
 			vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
-				dev->name, dev->fallback_reason, strerror(-ret_ct));
+				dev->name, dev->fallback_reason,
+				dev->group_failure[0] ? dev->group_failure :
+							strerror(-ret_ct));
 		} else {
 			ret = ret_ct;
 		}

@@ -261,6 +261,7 @@ struct vfiodev_device {
 	char name[32]; /* "0000:00:03.0" or "fd 5", for log lines */
 	enum vfiodev_backend backend;
 	char *fallback_reason;
+	char group_failure[512]; /* why the group path failed, in words */
 	char node[256];
 	dev_t devnum;
 	bool has_devnum;
