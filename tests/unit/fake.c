@@ -734,12 +734,24 @@ static void defaults(void)
 	fake_cfg.type1_pgsizes = 0x40201000ull; /* 4K, 2M, 1G */
 }
 
+/* a world is built and torn down per test, and per step of a fault
+ * sweep: on tmpfs that is thirty times faster than on a disk */
+static const char *tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (!access("/dev/shm", W_OK | X_OK))
+		return "/dev/shm";
+	return t && *t ? t : "/tmp";
+}
+
 int fake_init(void)
 {
-	char tmpl[] = "/tmp/vfiodev-unit-XXXXXX", real[PATH_MAX];
+	char tmpl[PATH_MAX], real[PATH_MAX];
 
 	if (fk.root[0])
 		fake_fini();
+	snprintf(tmpl, sizeof(tmpl), "%s/vfiodev-unit-XXXXXX", tmp_base());
 	if (!mkdtemp(tmpl))
 		die("mkdtemp");
 	if (!realpath(tmpl, real))

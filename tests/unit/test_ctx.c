@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/ctx.c and lib/log.c: the context's reference count, its log
+ * callback and priority (from opts, the environment, the setters), the
+ * injectable roots, the forced backend from the environment, and the
+ * options-struct rules (sized, forward compatible, unknown tails refused).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fake.h"
+
+#define BDF "0000:00:03.0"
+
+static const char *const env_vars[] = {
+	"VFIODEV_LOG", "VFIODEV_SYSFS_ROOT", "VFIODEV_DEV_ROOT", "VFIODEV_BACKEND",
+};
+
+static int ctx_teardown(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(env_vars); i++)
+		unsetenv(env_vars[i]);
+	return fake_teardown(state);
+}
+
+static struct vfiodev_ctx *ctx_new_ok(const struct vfiodev_ctx_opts *opts)
+{
+	struct vfiodev_ctx *ctx = NULL;
+
+	assert_int_equal(vfiodev_ctx_new(opts, &ctx), 0);
+	assert_non_null(ctx);
+	return ctx;
+}
+
+static int ctx_new_err(const struct vfiodev_ctx_opts *opts)
+{
+	struct vfiodev_ctx *ctx = NULL;
+	int ret = vfiodev_ctx_new(opts, &ctx);
+
+	assert_null(ctx);
+	return ret;
+}
+
+/* opens the standard device through @ctx and closes it again */
+static int try_open(struct vfiodev_ctx *ctx)
+{
+	struct vfiodev_device *dev = NULL;
+	int ret = vfiodev_device_open(ctx, BDF, NULL, &dev);
+
+	vfiodev_device_close(dev);
+	return ret;
+}
+
+struct seen {
+	int n;
+	int prio[32];
+	char text[32][256];
+	char fn[32][64];
+};
+
+static void record(void *data, int priority, const char *file, int line,
+		   const char *fn, const char *format, va_list args)
+{
+	struct seen *s = data;
+
+	assert_non_null(file);
+	assert_true(line > 0);
+	if (s->n == 32)
+		return;
+	s->prio[s->n] = priority;
+	snprintf(s->fn[s->n], sizeof(s->fn[0]), "%s", fn);
+	vsnprintf(s->text[s->n], sizeof(s->text[0]), format, args);
+	s->n++;
+}
+
+static int seen_find(const struct seen *s, const char *substr)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strstr(s->text[i], substr))
+			return i;
+	return -1;
+}
+
+static void ctx_new_gives_one_reference_and_the_last_unref_frees(void **state)
+{
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	ctx = ctx_new_ok(NULL);
+	assert_int_equal(ctx->refcount, 1);
+	assert_ptr_equal(vfiodev_ctx_ref(ctx), ctx);
+	assert_int_equal(ctx->refcount, 2);
+	assert_null(vfiodev_ctx_unref(ctx));
+	assert_int_equal(ctx->refcount, 1);
+	/* the last one frees (ASan reports any use after it) */
+	assert_null(vfiodev_ctx_unref(ctx));
+}
+
+static void ctx_ref_and_unref_accept_null(void **state)
+{
+	(void)state;
+	assert_null(vfiodev_ctx_ref(NULL));
+	assert_null(vfiodev_ctx_unref(NULL));
+	vfiodev_ctx_set_log_fn(NULL, record, NULL);
+	vfiodev_ctx_set_log_priority(NULL, LOG_DEBUG);
+	assert_int_equal(vfiodev_ctx_get_log_priority(NULL), LOG_ERR);
+	assert_int_equal(vfiodev_ctx_new(NULL, NULL), -EINVAL);
+}
+
+static void ctx_defaults_are_the_real_roots_and_log_err(void **state)
+{
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	ctx = ctx_new_ok(NULL);
+	assert_string_equal(ctx->sysfs_root, "/sys");
+	assert_string_equal(ctx->dev_root, "/dev");
+	assert_int_equal(vfiodev_ctx_get_log_priority(ctx), LOG_ERR);
+	assert_int_equal(ctx->env_backend, VFIODEV_BACKEND_AUTO);
+	assert_int_equal(ctx->iommufd, -1);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void log_callback_receives_lines_at_their_priority(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
+	struct vfiodev_ctx *ctx;
+	struct seen s = { 0 };
+	int i;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1); /* takes the group path: an info line */
+	opts.sysfs_root = fake_sysfs_root();
+	opts.dev_root = fake_dev_root();
+	opts.log_priority = LOG_DEBUG + 1;
+	ctx = ctx_new_ok(&opts);
+	vfiodev_ctx_set_log_fn(ctx, record, &s);
+	assert_int_equal(try_open(ctx), 0);
+	i = seen_find(&s, "trying the group path");
+	assert_true(i >= 0);
+	assert_int_equal(s.prio[i], LOG_INFO);
+	assert_string_equal(s.fn[i], "vfiodev_device_open");
+
+	assert_int_equal(vfiodev_device_open(ctx, "junk", NULL,
+					     &(struct vfiodev_device *){ NULL }),
+			 -EINVAL);
+	i = seen_find(&s, "'junk' is not a PCI address");
+	assert_true(i >= 0);
+	assert_int_equal(s.prio[i], LOG_ERR);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void log_priority_filters_lines_and_is_clamped(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
+	struct vfiodev_ctx *ctx;
+	struct seen s = { 0 };
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	opts.sysfs_root = fake_sysfs_root();
+	opts.dev_root = fake_dev_root();
+	ctx = ctx_new_ok(&opts);
+	vfiodev_ctx_set_log_fn(ctx, record, &s);
+	assert_int_equal(try_open(ctx), 0);
+	/* at LOG_ERR, a successful fallback logs nothing */
+	assert_int_equal(s.n, 0);
+	vfiodev_ctx_set_log_priority(ctx, LOG_INFO);
+	assert_int_equal(try_open(ctx), 0);
+	assert_true(seen_find(&s, "trying the group path") >= 0);
+	for (int i = 0; i < s.n; i++)
+		assert_true(s.prio[i] <= LOG_INFO);
+
+	vfiodev_ctx_set_log_priority(ctx, -5);
+	assert_int_equal(vfiodev_ctx_get_log_priority(ctx), LOG_EMERG);
+	vfiodev_ctx_set_log_priority(ctx, 99);
+	assert_int_equal(vfiodev_ctx_get_log_priority(ctx), LOG_DEBUG);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void log_priority_from_the_environment(void **state)
+{
+	static const struct {
+		const char *env;
+		int prio;
+	} cases[] = {
+		{ "debug", LOG_DEBUG }, { "6", LOG_INFO },   { "error", LOG_ERR },
+		{ "warning", LOG_WARNING }, { "0", LOG_EMERG },
+		/* nonsense keeps the default */
+		{ "bogus", LOG_ERR }, { "9", LOG_ERR },     { "-1", LOG_ERR },
+		{ "7x", LOG_ERR },  { "", LOG_ERR },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct vfiodev_ctx *ctx;
+
+		setenv("VFIODEV_LOG", cases[i].env, 1);
+		ctx = ctx_new_ok(NULL);
+		if (vfiodev_ctx_get_log_priority(ctx) != cases[i].prio)
+			fail_msg("VFIODEV_LOG=%s gave %d", cases[i].env,
+				 vfiodev_ctx_get_log_priority(ctx));
+		vfiodev_ctx_unref(ctx);
+	}
+}
+
+static void opts_log_priority_overrides_the_environment(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	setenv("VFIODEV_LOG", "debug", 1);
+	opts.log_priority = LOG_WARNING + 1;
+	ctx = ctx_new_ok(&opts);
+	assert_int_equal(vfiodev_ctx_get_log_priority(ctx), LOG_WARNING);
+	vfiodev_ctx_unref(ctx);
+	/* 0 keeps the environment's */
+	opts.log_priority = 0;
+	ctx = ctx_new_ok(&opts);
+	assert_int_equal(vfiodev_ctx_get_log_priority(ctx), LOG_DEBUG);
+	vfiodev_ctx_unref(ctx);
+	opts.log_priority = LOG_DEBUG + 2;
+	assert_int_equal(ctx_new_err(&opts), -EINVAL);
+	opts.log_priority = -1;
+	assert_int_equal(ctx_new_err(&opts), -EINVAL);
+}
+
+static void roots_from_the_environment_are_used(void **state)
+{
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	setenv("VFIODEV_SYSFS_ROOT", fake_sysfs_root(), 1);
+	setenv("VFIODEV_DEV_ROOT", fake_dev_root(), 1);
+	ctx = ctx_new_ok(NULL);
+	assert_string_equal(ctx->sysfs_root, fake_sysfs_root());
+	assert_string_equal(ctx->dev_root, fake_dev_root());
+	/* libudev only serves the real /sys and /dev */
+	assert_false(ctx->udev_usable);
+	assert_int_equal(try_open(ctx), 0);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void roots_from_opts_override_the_environment(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	setenv("VFIODEV_SYSFS_ROOT", "/nonexistent/sys", 1);
+	setenv("VFIODEV_DEV_ROOT", "/nonexistent/dev", 1);
+	ctx = ctx_new_ok(NULL);
+	assert_int_equal(try_open(ctx), -ENODEV);
+	vfiodev_ctx_unref(ctx);
+
+	opts.sysfs_root = fake_sysfs_root();
+	opts.dev_root = fake_dev_root();
+	ctx = ctx_new_ok(&opts);
+	assert_int_equal(try_open(ctx), 0);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void relative_roots_are_refused(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
+
+	(void)state;
+	opts.sysfs_root = "sys";
+	assert_int_equal(ctx_new_err(&opts), -EINVAL);
+	opts.sysfs_root = NULL;
+	opts.dev_root = "./dev";
+	assert_int_equal(ctx_new_err(&opts), -EINVAL);
+	setenv("VFIODEV_SYSFS_ROOT", "relative", 1);
+	assert_int_equal(ctx_new_err(NULL), -EINVAL);
+}
+
+static void opts_with_an_unknown_nonzero_tail_are_refused(void **state)
+{
+	struct {
+		struct vfiodev_ctx_opts o;
+		uint32_t newer;
+		uint32_t newest;
+	} big;
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.newest = 1;
+	assert_int_equal(ctx_new_err(&big.o), -EINVAL);
+	/* all-zero unknown fields: an old library serves a newer caller */
+	big.newest = 0;
+	ctx = ctx_new_ok(&big.o);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void opts_with_zero_size_are_refused(void **state)
+{
+	struct vfiodev_ctx_opts opts = { 0 };
+
+	(void)state;
+	assert_int_equal(ctx_new_err(&opts), -EINVAL);
+	opts.sz = sizeof(size_t) - 1;
+	assert_int_equal(ctx_new_err(&opts), -EINVAL);
+}
+
+static void older_smaller_opts_are_read_only_as_far_as_their_size(void **state)
+{
+	struct vfiodev_ctx_opts opts = { 0 };
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	/* an old caller knew only sz and sysfs_root: what lies beyond is
+	 * not its data and must not be read */
+	opts.sz = offsetof(struct vfiodev_ctx_opts, dev_root);
+	opts.sysfs_root = fake_sysfs_root();
+	opts.dev_root = "relative-garbage";
+	opts.log_priority = 1000;
+	ctx = ctx_new_ok(&opts);
+	assert_string_equal(ctx->sysfs_root, fake_sysfs_root());
+	assert_string_equal(ctx->dev_root, "/dev");
+	assert_int_equal(vfiodev_ctx_get_log_priority(ctx), LOG_ERR);
+	vfiodev_ctx_unref(ctx);
+}
+
+static void backend_from_the_environment(void **state)
+{
+	struct vfiodev_ctx *ctx;
+
+	(void)state;
+	setenv("VFIODEV_BACKEND", "iommufd", 1);
+	ctx = ctx_new_ok(NULL);
+	assert_int_equal(ctx->env_backend, VFIODEV_BACKEND_IOMMUFD);
+	vfiodev_ctx_unref(ctx);
+	setenv("VFIODEV_BACKEND", "", 1);
+	ctx = ctx_new_ok(NULL);
+	assert_int_equal(ctx->env_backend, VFIODEV_BACKEND_AUTO);
+	vfiodev_ctx_unref(ctx);
+	setenv("VFIODEV_BACKEND", "vfio", 1);
+	assert_int_equal(ctx_new_err(NULL), -EINVAL);
+}
+
+static void backend_names(void **state)
+{
+	(void)state;
+	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_AUTO), "auto");
+	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_IOMMUFD), "iommufd");
+	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_CONTAINER),
+			    "container");
+	assert_string_equal(vfiodev_backend_name((enum vfiodev_backend)3), "unknown");
+	assert_string_equal(vfiodev_backend_name((enum vfiodev_backend)-1), "unknown");
+}
+
+static void default_log_goes_to_stderr_as_one_line(void **state)
+{
+	struct vfiodev_ctx *ctx;
+	char out[512] = "";
+	int pipefd[2], saved;
+	ssize_t n;
+
+	(void)state;
+	ctx = ctx_new_ok(NULL);
+	vfiodev_ctx_set_log_fn(ctx, record, NULL);
+	vfiodev_ctx_set_log_fn(ctx, NULL, NULL); /* back to the default */
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC | O_NONBLOCK), 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(pipefd[1], 2);
+	assert_int_equal(vfiodev_device_open(ctx, "junk", NULL,
+					     &(struct vfiodev_device *){ NULL }),
+			 -EINVAL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = read(pipefd[0], out, sizeof(out) - 1);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_string_equal(out, "libvfiodev: err: 'junk' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)\n");
+	vfiodev_ctx_unref(ctx);
+}
+
+static void ctx_opens_dev_iommu_once_and_closes_it_with_the_last_ref(void **state)
+{
+	struct vfiodev_device *a, *b;
+	struct fake_live l;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device("0000:00:04.0", 6, 1);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &a), 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", NULL, &b), 0);
+	assert_int_equal(fake_open_count("/dev/iommu"), 1);
+	vfiodev_device_close(a);
+	vfiodev_device_close(b);
+	fake_live(&l);
+	assert_int_equal(l.iommufds, 1); /* held by the context */
+	/* the teardown drops the context and finds nothing open */
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, ctx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(ctx_new_gives_one_reference_and_the_last_unref_frees),
+		T(ctx_ref_and_unref_accept_null),
+		T(ctx_defaults_are_the_real_roots_and_log_err),
+		T(log_callback_receives_lines_at_their_priority),
+		T(log_priority_filters_lines_and_is_clamped),
+		T(log_priority_from_the_environment),
+		T(opts_log_priority_overrides_the_environment),
+		T(roots_from_the_environment_are_used),
+		T(roots_from_opts_override_the_environment),
+		T(relative_roots_are_refused),
+		T(opts_with_an_unknown_nonzero_tail_are_refused),
+		T(opts_with_zero_size_are_refused),
+		T(older_smaller_opts_are_read_only_as_far_as_their_size),
+		T(backend_from_the_environment),
+		T(backend_names),
+		T(default_log_goes_to_stderr_as_one_line),
+		T(ctx_opens_dev_iommu_once_and_closes_it_with_the_last_ref),
+	};
+
+	return cmocka_run_group_tests_name("ctx", tests, NULL, NULL);
+}

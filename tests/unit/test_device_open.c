@@ -1,0 +1,970 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/device.c (with the backends it drives): the open state machine.
+ * The cdev + iommufd path when it works; in AUTO mode every way it can
+ * fail moves to the group + container path with a reason a user can read;
+ * forced backends never fall back; spaces share what the kernel makes
+ * them share; open_fd checks identity; close undoes everything.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "fake.h"
+
+#define BDF "0000:00:03.0"
+#define BDF2 "0000:00:04.0"
+
+static struct vfiodev_device *open_ok(const char *bdf,
+				      const struct vfiodev_device_opts *opts)
+{
+	struct vfiodev_device *dev = NULL;
+	int ret;
+
+	ret = vfiodev_device_open(fake_ctx(), bdf, opts, &dev);
+	if (ret)
+		fake_log_dump();
+	assert_int_equal(ret, 0);
+	assert_non_null(dev);
+	return dev;
+}
+
+static int open_err(const char *bdf, const struct vfiodev_device_opts *opts)
+{
+	struct vfiodev_device *dev = NULL;
+	int ret;
+
+	ret = vfiodev_device_open(fake_ctx(), bdf, opts, &dev);
+	assert_null(dev);
+	return ret;
+}
+
+static void assert_reason_has(struct vfiodev_device *dev, const char *s)
+{
+	const char *r = vfiodev_device_fallback_reason(dev);
+
+	assert_non_null(r);
+	if (!strstr(r, s))
+		fail_msg("fallback reason '%s' does not say '%s'", r, s);
+}
+
+/* the context keeps /dev/iommu open; everything else must be gone */
+static void assert_only_ctx_left(void)
+{
+	struct fake_live l;
+
+	fake_live(&l);
+	assert_int_equal(l.bindings, 0);
+	assert_int_equal(l.attached, 0);
+	assert_int_equal(l.ioas, 0);
+	assert_int_equal(l.mappings, 0);
+	assert_int_equal(l.groups_in_container, 0);
+	assert_int_equal(l.iommus_set, 0);
+	assert_int_equal(l.containers, 0);
+	assert_int_equal(l.irq_triggers, 0);
+	assert_int_equal(l.mmaps, 0);
+	assert_in_range(l.files, 0, 1);
+}
+
+static void assert_on_group_path(struct vfiodev_device *dev, const char *node)
+{
+	unsigned int maj, min;
+
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
+	assert_string_equal(vfiodev_device_node(dev), fake_path("%s", node));
+	assert_int_equal(vfiodev_device_devnum(dev, &maj, &min), -ENOENT);
+	assert_int_equal(vfiodev_space_backend(vfiodev_device_space(dev)),
+			 VFIODEV_BACKEND_CONTAINER);
+}
+
+/* ---- the cdev path ----------------------------------------------------- */
+
+static void open_uses_cdev_and_iommufd_when_available(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_live l;
+	unsigned int maj = 0, min = 9;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	dev = open_ok("00:03.0", NULL);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	assert_null(vfiodev_device_fallback_reason(dev));
+	assert_string_equal(vfiodev_device_bdf(dev), BDF);
+	assert_string_equal(vfiodev_device_node(dev),
+			    fake_path("dev/vfio/devices/vfio0"));
+	assert_int_equal(vfiodev_device_devnum(dev, &maj, &min), 0);
+	assert_int_equal(maj, FAKE_CDEV_MAJOR);
+	assert_int_equal(min, 0);
+	assert_int_equal(vfiodev_device_iommu_group(dev), 5);
+	assert_true(vfiodev_device_fd(dev) >= 0);
+	assert_int_equal(vfiodev_space_backend(vfiodev_device_space(dev)),
+			 VFIODEV_BACKEND_IOMMUFD);
+	fake_live(&l);
+	assert_int_equal(l.bindings, 1);
+	assert_int_equal(l.attached, 1);
+	assert_int_equal(l.ioas, 1);
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_SET_CONTAINER), 0);
+	assert_true(fake_log_has(LOG_INFO, "opened"));
+
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_sysfs_has_no_vfio_dev(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_live l;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "no vfio cdev in sysfs");
+	assert_true(fake_log_has(LOG_INFO, "trying the group path"));
+	fake_live(&l);
+	assert_int_equal(l.groups_in_container, 1);
+	assert_int_equal(l.iommus_set, 1);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_cdev_node_missing(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	/* sysfs names vfio0, but no node exists (as for a noiommu device) */
+	p = fake_std_device(BDF, 5, -1);
+	fake_pci_cdev_sysfs(p, 0);
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "no node exists");
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_node_has_wrong_devnum(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, -1);
+	fake_pci_cdev_sysfs(p, 0);
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 7));
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "refused");
+	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void forced_iommufd_refuses_planted_node_with_enxio(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, -1);
+	fake_pci_cdev_sysfs(p, 0);
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 7));
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(open_err(BDF, &opts), -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "iommufd backend was forced"));
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_GET_STATUS), 0);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_node_is_a_regular_file(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, -1);
+	fake_pci_cdev_sysfs(p, 0);
+	fake_write("dev/vfio/devices/vfio0", "");
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "refused");
+	assert_true(fake_log_has(LOG_ERR, "not a character device"));
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_dev_iommu_is_absent(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_pci_add(BDF, 5, "vfio-pci");
+	fake_pci_cdev(p, 0);
+	fake_group_node(5);
+	fake_node_container();
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "/iommu");
+	assert_reason_has(dev, "CONFIG_IOMMUFD");
+	/* the cdev was opened, then closed again (the teardown counts fds) */
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 1);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_bind_iommufd_is_unsupported(void **state)
+{
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_fail_ioctl(VFIO_DEVICE_BIND_IOMMUFD, ENOTTY, 0);
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "VFIO_DEVICE_BIND_IOMMUFD is not supported");
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_attach_fails_and_undoes_the_ioas(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_live l;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_fail_ioctl(VFIO_DEVICE_ATTACH_IOMMUFD_PT, EINVAL, 0);
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "binding to iommufd");
+	fake_live(&l);
+	assert_int_equal(l.ioas, 0);
+	assert_int_equal(l.bindings, 0);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_falls_back_when_iova_ranges_fail_and_detaches(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_live l;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, EFAULT, 0);
+	dev = open_ok(BDF, NULL);
+	assert_on_group_path(dev, "dev/vfio/5");
+	fake_live(&l);
+	assert_int_equal(l.ioas, 0);
+	assert_int_equal(l.attached, 0);
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_DETACH_IOMMUFD_PT), 1);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+/* ---- forced backends --------------------------------------------------- */
+
+static void forced_container_via_opts_never_touches_the_cdev(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	dev = open_ok(BDF, &opts);
+	assert_on_group_path(dev, "dev/vfio/5");
+	/* forced is not a fallback: no reason */
+	assert_null(vfiodev_device_fallback_reason(dev));
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void forced_iommufd_via_opts_without_cdev_fails(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(open_err(BDF, &opts), -ENOENT);
+	assert_true(fake_log_has(LOG_ERR, "no vfio cdev in sysfs"));
+	assert_int_equal(fake_open_count("/dev/vfio/5"), 0);
+	assert_only_ctx_left();
+}
+
+static void forced_backend_via_environment(void **state)
+{
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	setenv("VFIODEV_BACKEND", "container", 1);
+	dev = open_ok(BDF, NULL);
+	unsetenv("VFIODEV_BACKEND");
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void forced_iommufd_via_environment_does_not_fall_back(void **state)
+{
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	setenv("VFIODEV_BACKEND", "iommufd", 1);
+	assert_int_equal(open_err(BDF, NULL), -ENOENT);
+	unsetenv("VFIODEV_BACKEND");
+	assert_int_equal(fake_open_count("/dev/vfio/5"), 0);
+}
+
+/* ---- both paths failing ------------------------------------------------ */
+
+static void both_paths_failing_returns_the_more_informative_error(void **state)
+{
+	struct fake_pci *p;
+
+	(void)state;
+	/* cdev: a planted node (-ENXIO); group: no node (-ENOENT) */
+	p = fake_pci_add(BDF, 5, "vfio-pci");
+	fake_pci_cdev_sysfs(p, 0);
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 7));
+	fake_node_container();
+	fake_node_iommu();
+	assert_int_equal(open_err(BDF, NULL), -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "cdev path:"));
+	assert_true(fake_log_has(LOG_ERR, "group path:"));
+	assert_only_ctx_left();
+}
+
+static void nonviable_group_is_eperm_and_names_the_blocker(void **state)
+{
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_pci_add("0000:00:05.0", 5, "e1000e");
+	fake_group_get(5)->viable = false;
+	assert_int_equal(open_err(BDF, NULL), -EPERM);
+	assert_true(fake_log_has(LOG_ERR,
+				 "group 5 is not viable: 0000:00:05.0 is bound to e1000e"));
+	assert_only_ctx_left();
+}
+
+static void noiommu_group_is_refused_without_allow_noiommu(void **state)
+{
+	(void)state;
+	fake_pci_add(BDF, 3, "vfio-pci");
+	fake_group_noiommu(3);
+	fake_node_container();
+	assert_int_equal(open_err(BDF, NULL), -EPERM);
+	assert_true(fake_log_has(LOG_ERR, "noiommu group"));
+	assert_int_equal(fake_open_count("/dev/vfio/noiommu-3"), 0);
+}
+
+static void noiommu_group_is_accepted_with_allow_noiommu(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device_info info;
+	struct vfiodev_device *dev;
+	struct fake_live l;
+	void *buf;
+
+	(void)state;
+	fake_pci_add(BDF, 3, "vfio-pci");
+	fake_group_noiommu(3);
+	fake_node_container();
+	opts.allow_noiommu = true;
+	dev = open_ok(BDF, &opts);
+	assert_on_group_path(dev, "dev/vfio/noiommu-3");
+	assert_int_equal(vfiodev_device_get_info(dev, &info), 0);
+	assert_true(info.flags & VFIODEV_DEVICE_NOIOMMU);
+	fake_live(&l);
+	assert_int_equal(l.iommus_set, 1);
+
+	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	assert_int_equal(vfiodev_dma_map(vfiodev_device_space(dev), buf, 4096,
+					 0x10000, VFIODEV_DMA_READ),
+			 -EOPNOTSUPP);
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), 0);
+	munmap(buf, 4096);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+/* ---- sharing ----------------------------------------------------------- */
+
+static void two_devices_of_one_group_share_the_group_fd(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a, *b;
+	struct vfiodev_space *space;
+	uint64_t iova;
+	void *buf;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_std_device(BDF2, 5, -1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	a = open_ok(BDF, &opts);
+	b = open_ok(BDF2, &opts);
+	assert_int_equal(fake_open_count("/dev/vfio/5"), 1);
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_SET_CONTAINER), 1);
+	assert_int_equal(fake_ioctl_count(VFIO_SET_IOMMU), 1);
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_GET_DEVICE_FD), 2);
+
+	/* the group outlives the first device: the second still works */
+	vfiodev_device_close(a);
+	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	assert_int_equal(vfiodev_dma_map_any(space, buf, 4096, VFIODEV_DMA_READ,
+					     &iova), 0);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(space);
+	munmap(buf, 4096);
+	assert_only_ctx_left();
+}
+
+static void second_device_of_a_group_in_another_space_is_ebusy(void **state)
+{
+	struct vfiodev_device *a;
+
+	(void)state;
+	/* a group can be in one container only: a private space per device
+	 * cannot work for two devices of one group */
+	fake_std_device(BDF, 5, -1);
+	fake_std_device(BDF2, 5, -1);
+	a = open_ok(BDF, NULL);
+	assert_int_equal(open_err(BDF2, NULL), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "busy"));
+	vfiodev_device_close(a);
+	assert_only_ctx_left();
+}
+
+static void two_devices_in_one_space_share_one_ioas(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a, *b;
+	struct vfiodev_space *space;
+	struct fake_live l;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	a = open_ok(BDF, &opts);
+	b = open_ok(BDF2, &opts);
+	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_ALLOC), 1);
+	fake_live(&l);
+	assert_int_equal(l.ioas, 1);
+	assert_int_equal(l.attached, 2);
+	assert_int_equal(l.iommufds, 1);
+	vfiodev_device_close(a);
+	fake_live(&l);
+	assert_int_equal(l.ioas, 1); /* the space still holds it */
+	assert_int_equal(l.attached, 1);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(space);
+	assert_only_ctx_left();
+}
+
+static void device_cannot_join_a_space_of_the_other_backend(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a;
+	struct vfiodev_space *space;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	a = open_ok(BDF, &opts);
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(open_err(BDF2, &opts), -EXDEV);
+	assert_true(fake_log_has(LOG_ERR, "the space uses iommufd"));
+	assert_int_equal(fake_open_count("/dev/vfio/6"), 0);
+	vfiodev_device_close(a);
+	vfiodev_space_unref(space);
+	assert_only_ctx_left();
+}
+
+static void device_without_cdev_cannot_join_an_iommufd_space(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a;
+	struct vfiodev_space *space;
+	int ret;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, -1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	a = open_ok(BDF, &opts);
+	/* AUTO would take the group path, which this space cannot hold */
+	ret = open_err(BDF2, &opts);
+	assert_true(ret < 0);
+	assert_int_equal(fake_open_count("/dev/vfio/6"), 0);
+	assert_int_equal(vfiodev_space_backend(space), VFIODEV_BACKEND_IOMMUFD);
+	vfiodev_device_close(a);
+	vfiodev_space_unref(space);
+	assert_only_ctx_left();
+}
+
+static void space_pinned_to_container_makes_auto_devices_use_it(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, sopts);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	sopts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
+	opts.space = space;
+	dev = open_ok(BDF, &opts);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
+	vfiodev_device_close(dev);
+	vfiodev_space_unref(space);
+	assert_only_ctx_left();
+}
+
+/* ---- open_fd ----------------------------------------------------------- */
+
+static void open_fd_adopts_a_cdev_fd_and_leaves_the_callers_fd_open(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	unsigned int maj, min;
+	int fd;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	assert_true(fd >= 0);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "00:03.0", NULL,
+						&dev), 0);
+	assert_int_not_equal(vfiodev_device_fd(dev), fd);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	assert_string_equal(vfiodev_device_bdf(dev), BDF);
+	assert_int_equal(vfiodev_device_iommu_group(dev), 5);
+	assert_int_equal(vfiodev_device_devnum(dev, &maj, &min), 0);
+	assert_int_equal(min, 0);
+	vfiodev_device_close(dev);
+	/* the caller's fd is still open and still its own */
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	assert_int_equal(fake_sys.close(fd), 0);
+	assert_only_ctx_left();
+}
+
+static void open_fd_refuses_the_fd_of_another_device(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	int fd;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	fd = fake_open_node("dev/vfio/devices/vfio1");
+	assert_true(fd >= 0);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, BDF, NULL, &dev),
+			 -ENXIO);
+	assert_null(dev);
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	fake_sys.close(fd);
+	assert_only_ctx_left();
+}
+
+static void open_fd_without_bdf_skips_the_identity_check(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	int fd;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, NULL, NULL, &dev), 0);
+	assert_string_equal(vfiodev_device_bdf(dev), "");
+	assert_int_equal(vfiodev_device_iommu_group(dev), -ENOENT);
+	vfiodev_device_close(dev);
+	fake_sys.close(fd);
+	assert_only_ctx_left();
+}
+
+static void open_fd_refuses_the_container_backend_and_bad_args(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+	int fd;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, BDF, &opts, &dev),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), -1, BDF, NULL, &dev),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "0000:00:03", NULL,
+						&dev), -EINVAL);
+	assert_int_equal(vfiodev_device_open_fd(NULL, fd, BDF, NULL, &dev), -EINVAL);
+	assert_null(dev);
+	fake_sys.close(fd);
+}
+
+static void open_fd_refuses_a_regular_file(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	int fd;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_write("plain", "");
+	fd = fake_open_node("plain");
+	assert_true(fd >= 0);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, NULL, NULL, &dev),
+			 -ENXIO);
+	assert_null(dev);
+	fake_sys.close(fd);
+	assert_only_ctx_left();
+}
+
+static void open_fd_logs_why_it_failed(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct fake_pci *p;
+	int fd;
+
+	(void)state;
+	/* no /dev/iommu: the fd cannot be bound, and the log must say so
+	 * (open() logs this at info only, as a reason to fall back) */
+	p = fake_pci_add(BDF, 5, "vfio-pci");
+	fake_pci_cdev(p, 0);
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, BDF, NULL, &dev),
+			 -ENOENT);
+	assert_true(fake_log_has(LOG_ERR, BDF));
+
+	/* fstat failing (the second seam call, after dup) */
+	fake_log_clear();
+	fake_fail_nth(2, EIO);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, BDF, NULL, &dev),
+			 -EIO);
+	assert_true(fake_fault_fired());
+	assert_true(fake_log_has(LOG_ERR, "fstat"));
+	assert_null(dev);
+	fake_sys.close(fd);
+	assert_only_ctx_left();
+}
+
+/* ---- arguments --------------------------------------------------------- */
+
+static void open_rejects_a_malformed_bdf(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	assert_int_equal(open_err("0000:00:20.0", NULL), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "'0000:00:20.0' is not a PCI address"));
+	assert_int_equal(open_err(NULL, NULL), -EINVAL);
+	assert_int_equal(vfiodev_device_open(NULL, BDF, NULL, &dev), -EINVAL);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, NULL), -EINVAL);
+}
+
+static void open_refuses_opts_with_unknown_nonzero_tail(void **state)
+{
+	struct {
+		struct vfiodev_device_opts o;
+		uint64_t newer_field;
+	} big;
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.newer_field = 1;
+	assert_int_equal(open_err(BDF, &big.o), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "unknown non-zero field"));
+	/* a newer caller that leaves the new field zero is fine */
+	big.newer_field = 0;
+	dev = open_ok(BDF, &big.o);
+	vfiodev_device_close(dev);
+}
+
+static void open_refuses_opts_with_zero_size_and_unknown_backend(void **state)
+{
+	struct vfiodev_device_opts opts = { 0 };
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(open_err(BDF, &opts), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "VFIODEV_OPTS_INIT"));
+	opts.sz = sizeof(opts);
+	opts.backend = (enum vfiodev_backend)7;
+	assert_int_equal(open_err(BDF, &opts), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "unknown backend 7"));
+}
+
+static void open_refuses_a_space_of_another_context(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_ctx *other;
+	struct vfiodev_space *space;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(vfiodev_ctx_new(NULL, &other), 0);
+	assert_int_equal(vfiodev_space_new(other, NULL, &space), 0);
+	opts.space = space;
+	assert_int_equal(open_err(BDF, &opts), -EINVAL);
+	vfiodev_space_unref(space);
+	vfiodev_ctx_unref(other);
+}
+
+/* ---- the group path's own failures ------------------------------------- */
+
+static void container_prefers_type1v2_then_type1(void **state)
+{
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	dev = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_device_space(dev)->iommu_type, VFIO_TYPE1v2_IOMMU);
+	vfiodev_device_close(dev);
+
+	fake_cfg.type1v2 = false;
+	dev = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_device_space(dev)->iommu_type, VFIO_TYPE1_IOMMU);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void container_without_type1_is_enodev(void **state)
+{
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_cfg.type1v2 = false;
+	fake_cfg.type1 = false;
+	assert_int_equal(open_err(BDF, NULL), -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "offers no Type1 IOMMU"));
+	assert_only_ctx_left();
+}
+
+static void container_with_another_api_version_is_eproto(void **state)
+{
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_cfg.api_version = 1;
+	assert_int_equal(open_err(BDF, NULL), -EPROTO);
+	assert_true(fake_log_has(LOG_ERR, "VFIO API version 1"));
+	assert_only_ctx_left();
+}
+
+static void get_device_fd_failure_undoes_the_group(void **state)
+{
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_fail_ioctl(VFIO_GROUP_GET_DEVICE_FD, EBUSY, 0);
+	assert_int_equal(open_err(BDF, NULL), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "(already open)"));
+	assert_only_ctx_left();
+}
+
+static void get_info_failure_after_open_undoes_everything(void **state)
+{
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_fail_ioctl(VFIO_DEVICE_GET_INFO, EIO, 0);
+	assert_int_equal(open_err(BDF, NULL), -EIO);
+	assert_true(fake_log_has(LOG_ERR, "VFIO_DEVICE_GET_INFO"));
+	assert_only_ctx_left();
+}
+
+/* ---- info, reset, close ------------------------------------------------ */
+
+static void get_info_reports_flags_and_counts(void **state)
+{
+	struct vfiodev_device_info info;
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	dev = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_device_get_info(dev, &info), 0);
+	assert_int_equal(info.flags, VFIODEV_DEVICE_RESET | VFIODEV_DEVICE_PCI);
+	assert_int_equal(info.num_regions, FAKE_NR_REGIONS);
+	assert_int_equal(info.num_irqs, FAKE_NR_IRQS);
+	assert_int_equal(vfiodev_device_get_info(dev, NULL), -EINVAL);
+	vfiodev_device_close(dev);
+}
+
+static void reset_issues_the_ioctl_when_supported(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, 0);
+	dev = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_device_reset(dev), 0);
+	assert_int_equal(p->resets, 1);
+	fake_fail_ioctl(VFIO_DEVICE_RESET, EIO, 0);
+	assert_int_equal(vfiodev_device_reset(dev), -EIO);
+	vfiodev_device_close(dev);
+}
+
+static void reset_without_support_is_enotsup(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, 0);
+	p->flags &= ~(uint32_t)VFIO_DEVICE_FLAGS_RESET;
+	dev = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_device_reset(dev), -ENOTSUP);
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_RESET), 0);
+	assert_int_equal(p->resets, 0);
+	assert_true(fake_log_has(LOG_ERR, "no reset method"));
+	vfiodev_device_close(dev);
+}
+
+static void close_undoes_every_kernel_object(void **state)
+{
+	const enum vfiodev_backend backends[] = { VFIODEV_BACKEND_IOMMUFD,
+						  VFIODEV_BACKEND_CONTAINER };
+	struct fake_implicit imp;
+	struct fake_live l;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
+		VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+		struct vfiodev_device *dev;
+		uint64_t iova;
+		void *buf, *bar;
+		int efd[2];
+
+		opts.backend = backends[i];
+		dev = open_ok(BDF, &opts);
+		buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(buf != MAP_FAILED);
+		assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf,
+						     8192, VFIODEV_DMA_READ, &iova), 0);
+		assert_int_equal(vfiodev_region_mmap(dev, 0, &bar), 0);
+		efd[0] = eventfd(0, EFD_CLOEXEC);
+		efd[1] = -1; /* vector 1 left without a trigger */
+		assert_true(efd[0] >= 0);
+		assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ,
+							  0, 2, efd), 0);
+		fake_live(&l);
+		assert_int_equal(l.mappings, 1);
+		assert_int_equal(l.mmaps, 1);
+		assert_int_equal(l.irq_triggers, 1);
+
+		vfiodev_device_close(dev);
+		assert_only_ctx_left();
+		close(efd[0]);
+		munmap(buf, 8192);
+	}
+	/* undone by the library, not left to the kernel's fd release */
+	fake_implicit(&imp);
+	assert_int_equal(imp.irq_teardowns, 0);
+	assert_int_equal(imp.ioas_destroys, 0);
+	assert_int_equal(imp.detaches, 0);
+	assert_int_equal(imp.group_unsets, 0);
+}
+
+static void device_accessors_are_null_safe(void **state)
+{
+	unsigned int maj, min;
+
+	(void)state;
+	assert_string_equal(vfiodev_device_bdf(NULL), "");
+	assert_int_equal(vfiodev_device_backend(NULL), VFIODEV_BACKEND_AUTO);
+	assert_null(vfiodev_device_fallback_reason(NULL));
+	assert_string_equal(vfiodev_device_node(NULL), "");
+	assert_int_equal(vfiodev_device_devnum(NULL, &maj, &min), -EINVAL);
+	assert_int_equal(vfiodev_device_fd(NULL), -EINVAL);
+	assert_null(vfiodev_device_space(NULL));
+	assert_int_equal(vfiodev_device_iommu_group(NULL), -EINVAL);
+	assert_int_equal(vfiodev_device_reset(NULL), -EINVAL);
+	vfiodev_device_close(NULL);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(open_uses_cdev_and_iommufd_when_available),
+		T(open_falls_back_when_sysfs_has_no_vfio_dev),
+		T(open_falls_back_when_cdev_node_missing),
+		T(open_falls_back_when_node_has_wrong_devnum),
+		T(forced_iommufd_refuses_planted_node_with_enxio),
+		T(open_falls_back_when_node_is_a_regular_file),
+		T(open_falls_back_when_dev_iommu_is_absent),
+		T(open_falls_back_when_bind_iommufd_is_unsupported),
+		T(open_falls_back_when_attach_fails_and_undoes_the_ioas),
+		T(open_falls_back_when_iova_ranges_fail_and_detaches),
+		T(forced_container_via_opts_never_touches_the_cdev),
+		T(forced_iommufd_via_opts_without_cdev_fails),
+		T(forced_backend_via_environment),
+		T(forced_iommufd_via_environment_does_not_fall_back),
+		T(both_paths_failing_returns_the_more_informative_error),
+		T(nonviable_group_is_eperm_and_names_the_blocker),
+		T(noiommu_group_is_refused_without_allow_noiommu),
+		T(noiommu_group_is_accepted_with_allow_noiommu),
+		T(two_devices_of_one_group_share_the_group_fd),
+		T(second_device_of_a_group_in_another_space_is_ebusy),
+		T(two_devices_in_one_space_share_one_ioas),
+		T(device_cannot_join_a_space_of_the_other_backend),
+		T(device_without_cdev_cannot_join_an_iommufd_space),
+		T(space_pinned_to_container_makes_auto_devices_use_it),
+		T(open_fd_adopts_a_cdev_fd_and_leaves_the_callers_fd_open),
+		T(open_fd_refuses_the_fd_of_another_device),
+		T(open_fd_without_bdf_skips_the_identity_check),
+		T(open_fd_refuses_the_container_backend_and_bad_args),
+		T(open_fd_refuses_a_regular_file),
+		T(open_fd_logs_why_it_failed),
+		T(open_rejects_a_malformed_bdf),
+		T(open_refuses_opts_with_unknown_nonzero_tail),
+		T(open_refuses_opts_with_zero_size_and_unknown_backend),
+		T(open_refuses_a_space_of_another_context),
+		T(container_prefers_type1v2_then_type1),
+		T(container_without_type1_is_enodev),
+		T(container_with_another_api_version_is_eproto),
+		T(get_device_fd_failure_undoes_the_group),
+		T(get_info_failure_after_open_undoes_everything),
+		T(get_info_reports_flags_and_counts),
+		T(reset_issues_the_ioctl_when_supported),
+		T(reset_without_support_is_enotsup),
+		T(close_undoes_every_kernel_object),
+		T(device_accessors_are_null_safe),
+	};
+
+	return cmocka_run_group_tests_name("device_open", tests, NULL, NULL);
+}

@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/space.c (with the map/unmap of lib/iommufd.c and lib/container.c):
+ * DMA spaces, the mapping table, the IOVA allocator and translate. The
+ * behaviour a caller sees must not depend on the backend, so the common
+ * cases run twice, once per backend; what only one backend has (the
+ * IOVA_RANGES protocol, the Type1 capability) is tested on its own.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sys/mman.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "fake.h"
+
+#define BDF "0000:00:03.0"
+#define PG 4096ul
+#define NPAGES 64
+
+struct world {
+	enum vfiodev_backend backend;
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space;
+	uint8_t *buf; /* NPAGES pages of ordinary memory to map */
+};
+
+static struct world iommufd_world = { .backend = VFIODEV_BACKEND_IOMMUFD };
+static struct world container_world = { .backend = VFIODEV_BACKEND_CONTAINER };
+
+static int dma_setup(void **state)
+{
+	struct world *w = *state;
+
+	fake_init();
+	fake_std_device(BDF, 5, 0);
+	w->dev = NULL;
+	w->space = NULL;
+	w->buf = mmap(NULL, NPAGES * PG, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return w->buf == MAP_FAILED ? -1 : 0;
+}
+
+static int dma_teardown(void **state)
+{
+	struct world *w = *state;
+
+	vfiodev_device_close(w->dev);
+	munmap(w->buf, NPAGES * PG);
+	return fake_teardown(state);
+}
+
+/* open after the test has shaped the kernel (ranges are read at join) */
+static void open_dev(struct world *w)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	int ret;
+
+	opts.backend = w->backend;
+	ret = vfiodev_device_open(fake_ctx(), BDF, &opts, &w->dev);
+	if (ret)
+		fake_log_dump();
+	assert_int_equal(ret, 0);
+	w->space = vfiodev_device_space(w->dev);
+}
+
+static unsigned long map_req(const struct world *w)
+{
+	return w->backend == VFIODEV_BACKEND_IOMMUFD ? IOMMU_IOAS_MAP :
+						       VFIO_IOMMU_MAP_DMA;
+}
+
+static unsigned long unmap_req(const struct world *w)
+{
+	return w->backend == VFIODEV_BACKEND_IOMMUFD ? IOMMU_IOAS_UNMAP :
+						       VFIO_IOMMU_UNMAP_DMA;
+}
+
+static int live_mappings(void)
+{
+	struct fake_live l;
+
+	fake_live(&l);
+	return l.mappings;
+}
+
+#define RW (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)
+
+/* ---- both backends ----------------------------------------------------- */
+
+static void map_at_fixed_iova_then_unmap(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova = 0;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, 0x100000, RW), 0);
+	assert_int_equal(live_mappings(), 1);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 0x1234, &iova), 0);
+	assert_int_equal(iova, 0x101234);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x100000, 2 * PG), 0);
+	assert_int_equal(live_mappings(), 0);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf, &iova), -ENOENT);
+}
+
+static void map_any_picks_lowest_free_iova_but_never_page_zero(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova = 0;
+
+	open_dev(w);
+	/* the ranges start at 0: the first IOVA handed out is page 1 */
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW, &iova), 0);
+	assert_int_equal(iova, PG);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + PG, PG, RW, &iova), 0);
+	assert_int_equal(iova, 2 * PG);
+}
+
+static void map_any_skips_existing_mappings(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova = 0;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, PG, RW), 0);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, PG, 5 * PG, RW), 0);
+	/* the hole 3..4 fits two pages; a third page goes after page 5 */
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 4 * PG, 2 * PG,
+					     RW, &iova), 0);
+	assert_int_equal(iova, 3 * PG);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 6 * PG, PG, RW,
+					     &iova), 0);
+	assert_int_equal(iova, 6 * PG);
+	assert_int_equal(live_mappings(), 4);
+}
+
+static void map_overlapping_an_existing_mapping_is_eexist(void **state)
+{
+	struct world *w = *state;
+	unsigned int calls;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, 0x100000, RW), 0);
+	calls = fake_ioctl_count(map_req(w));
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, 2 * PG,
+					 0x101000, RW), -EEXIST);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, 2 * PG,
+					 0xff000, RW), -EEXIST);
+	/* refused by the library, before the kernel */
+	assert_int_equal(fake_ioctl_count(map_req(w)), calls);
+	assert_true(fake_log_has(LOG_ERR, "overlaps an existing mapping"));
+	assert_int_equal(live_mappings(), 1);
+}
+
+static void map_misaligned_buffer_length_or_iova_is_einval(void **state)
+{
+	struct world *w = *state;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 1, PG, 0x100000, RW),
+			 -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG + 1, 0x100000, RW),
+			 -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 0, 0x100000, RW), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100800, RW),
+			 -EINVAL);
+	assert_int_equal(fake_ioctl_count(map_req(w)), 0);
+	assert_true(fake_log_has(LOG_ERR, "not page-aligned"));
+}
+
+static void map_outside_the_iova_ranges_is_einval(void **state)
+{
+	struct world *w = *state;
+
+	open_dev(w);
+	/* the default ranges leave out the x86 MSI window at 0xfee00000 */
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0xfee00000ull, RW),
+			 -EINVAL);
+	/* straddling the end of the first range */
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, 0xfedff000ull, RW),
+			 -EINVAL);
+	/* past the last range (48 bits), and wrapping around 2^64 */
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 1ull << 48, RW),
+			 -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG,
+					 UINT64_MAX - PG + 1, RW), -EINVAL);
+	assert_int_equal(fake_ioctl_count(map_req(w)), 0);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0xfef00000ull, RW), 0);
+}
+
+static void map_with_bad_flags_is_einval(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, 0), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, 4), -EINVAL);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW | 8, &iova),
+			 -EINVAL);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW, NULL), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(NULL, w->buf, PG, 0x100000, RW), -EINVAL);
+	assert_int_equal(fake_ioctl_count(map_req(w)), 0);
+	/* read-only and write-only are both fine */
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000,
+					 VFIODEV_DMA_READ), 0);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + PG, PG, 0x200000,
+					 VFIODEV_DMA_WRITE), 0);
+}
+
+static void unmap_of_unknown_mapping_is_enoent(void **state)
+{
+	struct world *w = *state;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x100000, PG), -ENOENT);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, 0x100000, RW), 0);
+	/* the length must be the mapped one; a part is not a mapping */
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x100000, PG), -ENOENT);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x101000, PG), -ENOENT);
+	assert_int_equal(fake_ioctl_count(unmap_req(w)), 0);
+	assert_true(fake_log_has(LOG_ERR, "no mapping at IOVA 0x100000"));
+	assert_int_equal(live_mappings(), 1);
+}
+
+static void unmap_all_removes_every_mapping(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova;
+
+	open_dev(w);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG, PG,
+						     RW, &iova), 0);
+	assert_int_equal(live_mappings(), 5);
+	assert_int_equal(vfiodev_dma_unmap_all(w->space), 0);
+	assert_int_equal(live_mappings(), 0);
+	assert_int_equal(fake_ioctl_count(unmap_req(w)), 5);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf, &iova), -ENOENT);
+	assert_int_equal(vfiodev_dma_unmap_all(w->space), 0);
+	assert_int_equal(vfiodev_dma_unmap_all(NULL), -EINVAL);
+}
+
+static void translate_inside_at_the_edges_and_outside(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova = 0;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 4 * PG, 2 * PG,
+					 0x200000, RW), 0);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 4 * PG, &iova), 0);
+	assert_int_equal(iova, 0x200000);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 6 * PG - 1, &iova), 0);
+	assert_int_equal(iova, 0x200000 + 2 * PG - 1);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 6 * PG, &iova),
+			 -ENOENT);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 4 * PG - 1, &iova),
+			 -ENOENT);
+	assert_int_equal(vfiodev_dma_translate(w->space, NULL, &iova), -ENOENT);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf, NULL), -EINVAL);
+	assert_int_equal(vfiodev_dma_translate(NULL, w->buf, &iova), -EINVAL);
+}
+
+static void translate_finds_each_of_many_mappings(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova;
+
+	open_dev(w);
+	/* inserted in descending address order, at scattered IOVAs */
+	for (int i = 15; i >= 0; i--)
+		assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * i * PG, PG,
+						 0x1000000 + (uint64_t)(15 - i) * 0x10000,
+						 RW), 0);
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(vfiodev_dma_translate(w->space,
+						       w->buf + 2 * i * PG + 8, &iova), 0);
+		assert_int_equal(iova, 0x1000000 + (uint64_t)(15 - i) * 0x10000 + 8);
+		/* the unmapped page between two mappings */
+		assert_int_equal(vfiodev_dma_translate(w->space,
+						       w->buf + (2 * i + 1) * PG, &iova),
+				 -ENOENT);
+	}
+}
+
+static void iova_ranges_are_exposed(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_iova_range r[4] = { { 0, 0 } };
+
+	open_dev(w);
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, r, 4), 2);
+	assert_int_equal(r[0].start, 0);
+	assert_int_equal(r[0].last, 0xfedfffffull);
+	assert_int_equal(r[1].start, 0xfef00000ull);
+	assert_int_equal(r[1].last, 0xffffffffffffull);
+	/* a short array gets what fits; the count says how many there are */
+	memset(r, 0, sizeof(r));
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, r, 1), 2);
+	assert_int_equal(r[0].last, 0xfedfffffull);
+	assert_int_equal(r[1].last, 0);
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, NULL, 0), 2);
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, NULL, 1), -EINVAL);
+}
+
+static void kernel_map_error_is_returned_and_not_recorded(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova;
+
+	open_dev(w);
+	fake_fail_ioctl(map_req(w), ENOMEM, 0);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW), -ENOMEM);
+	assert_true(fake_log_has(LOG_ERR, "RLIMIT_MEMLOCK"));
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf, &iova), -ENOENT);
+	fake_fail_ioctl(map_req(w), 0, 0);
+	/* the failed IOVA is free to use again */
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW), 0);
+}
+
+static void kernel_unmap_error_keeps_the_mapping(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW), 0);
+	fake_fail_ioctl(unmap_req(w), EIO, 0);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x100000, PG), -EIO);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf, &iova), 0);
+	fake_fail_ioctl(unmap_req(w), 0, 0);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x100000, PG), 0);
+	assert_int_equal(live_mappings(), 0);
+}
+
+static void unmap_all_reports_the_first_error_and_empties_the_table(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova;
+
+	open_dev(w);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG, PG,
+						     RW, &iova), 0);
+	fake_fail_ioctl(unmap_req(w), EIO, 1);
+	assert_int_equal(vfiodev_dma_unmap_all(w->space), -EIO);
+	fake_fail_ioctl(unmap_req(w), 0, 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(vfiodev_dma_translate(w->space, w->buf + i * PG,
+						       &iova), -ENOENT);
+	/* the mapping the kernel kept goes with the space (the teardown
+	 * checks that nothing is left) */
+	assert_int_equal(live_mappings(), 2);
+}
+
+static void space_release_unmaps_and_destroys_the_kernel_object(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct world *w = *state;
+	struct vfiodev_space *space;
+	struct fake_implicit imp;
+	struct fake_live l;
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	opts.backend = w->backend;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &w->dev), 0);
+	assert_int_equal(vfiodev_dma_map(space, w->buf, PG, 0x100000, RW), 0);
+	vfiodev_device_close(w->dev);
+	w->dev = NULL;
+	/* the caller's reference keeps the space and its mappings */
+	assert_int_equal(live_mappings(), 1);
+	assert_int_equal(vfiodev_space_backend(space), w->backend);
+	assert_int_equal(vfiodev_space_unref(space), NULL);
+	fake_live(&l);
+	assert_int_equal(l.mappings, 0);
+	assert_int_equal(l.ioas, 0);
+	assert_int_equal(l.containers, 0);
+	assert_int_equal(l.groups_in_container, 0);
+	fake_implicit(&imp);
+	assert_int_equal(imp.ioas_destroys, 0);
+	assert_int_equal(imp.group_unsets, 0);
+}
+
+/* ---- one backend ------------------------------------------------------- */
+
+static void map_any_stays_inside_the_ranges_and_reports_enospc(void **state)
+{
+	struct world *w = *state;
+	uint64_t iova = 0;
+
+	fake_cfg.nr_ioas_ranges = fake_cfg.nr_type1_ranges = 2;
+	fake_cfg.ioas_ranges[0] = fake_cfg.type1_ranges[0] =
+		(struct vfiodev_iova_range){ 0x10000, 0x1ffff };
+	fake_cfg.ioas_ranges[1] = fake_cfg.type1_ranges[1] =
+		(struct vfiodev_iova_range){ 0x40000, 0x5ffff };
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, 16 * PG, RW, &iova), 0);
+	assert_int_equal(iova, 0x10000);
+	/* the first range is full: the next one */
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 16 * PG, PG, RW,
+					     &iova), 0);
+	assert_int_equal(iova, 0x40000);
+	/* larger than what is left anywhere */
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 17 * PG, 32 * PG,
+					     RW, &iova), -ENOSPC);
+	assert_true(fake_log_has(LOG_ERR, "no free IOVA range"));
+	assert_int_equal(live_mappings(), 2);
+}
+
+static void iommufd_ranges_follow_the_emsgsize_protocol(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_iova_range r[8];
+
+	/* more ranges than the library's first guess of four */
+	fake_cfg.nr_ioas_ranges = 6;
+	for (int i = 0; i < 6; i++)
+		fake_cfg.ioas_ranges[i] = (struct vfiodev_iova_range){
+			(uint64_t)(i + 1) << 32, ((uint64_t)(i + 1) << 32) + 0xffffff
+		};
+	open_dev(w);
+	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_IOVA_RANGES), 2);
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, r, 8), 6);
+	assert_int_equal(r[5].start, 6ull << 32);
+	assert_int_equal(r[5].last, (6ull << 32) + 0xffffff);
+}
+
+static void iommufd_ranges_protocol_violation_is_eproto(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_cfg.nr_ioas_ranges = 6;
+	fake_cfg.ranges_lie = true; /* EMSGSIZE, but no bigger count */
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -EPROTO);
+	assert_null(dev);
+}
+
+static void type1_ranges_come_from_the_info_capability(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_iova_range r[2];
+
+	fake_cfg.nr_type1_ranges = 1;
+	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ 0x1000000, 0x1ffffff };
+	open_dev(w);
+	/* the capability sits behind another one in the chain */
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, r, 2), 1);
+	assert_int_equal(r[0].start, 0x1000000);
+	assert_int_equal(r[0].last, 0x1ffffff);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x1000000, RW), 0);
+	/* the info was re-read with room for the capabilities */
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_GET_INFO), 2);
+}
+
+static void type1_without_iova_capability_allows_everything(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_iova_range r[2];
+	uint64_t iova;
+
+	fake_cfg.type1_iova_cap = false; /* kernels before 5.4 */
+	open_dev(w);
+	assert_int_equal(vfiodev_space_iova_ranges(w->space, r, 2), 1);
+	assert_int_equal(r[0].start, 0);
+	assert_int_equal(r[0].last, UINT64_MAX);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW, &iova), 0);
+	assert_int_equal(iova, PG);
+}
+
+static void space_without_device_refuses_maps_and_ranges(void **state)
+{
+	struct vfiodev_space *space;
+	struct vfiodev_iova_range r;
+	uint8_t *buf = ((struct world *)*state)->buf;
+	uint64_t iova;
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	assert_int_equal(vfiodev_space_backend(space), VFIODEV_BACKEND_AUTO);
+	assert_int_equal(vfiodev_space_iova_ranges(space, &r, 1), -ENODEV);
+	assert_int_equal(vfiodev_dma_map(space, buf, PG, 0x100000, RW), -ENODEV);
+	assert_int_equal(vfiodev_dma_map_any(space, buf, PG, RW, &iova), -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "has no device yet"));
+	assert_int_equal(vfiodev_dma_unmap(space, 0x100000, PG), -ENOENT);
+	assert_int_equal(vfiodev_dma_unmap_all(space), 0);
+	vfiodev_space_unref(space);
+}
+
+static void space_refcount_and_arguments(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, opts);
+	struct {
+		struct vfiodev_space_opts o;
+		uint32_t newer;
+	} big = { .o.sz = sizeof(big), .newer = 1 };
+	struct vfiodev_space *space = NULL;
+
+	(void)state;
+	assert_null(vfiodev_space_ref(NULL));
+	assert_null(vfiodev_space_unref(NULL));
+	assert_int_equal(vfiodev_space_backend(NULL), VFIODEV_BACKEND_AUTO);
+	assert_int_equal(vfiodev_space_new(NULL, NULL, &space), -EINVAL);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, NULL), -EINVAL);
+	opts.backend = (enum vfiodev_backend)9;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &opts, &space), -EINVAL);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &big.o, &space), -EINVAL);
+	assert_null(space);
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	assert_ptr_equal(vfiodev_space_ref(space), space);
+	assert_int_equal(space->refcount, 2);
+	assert_null(vfiodev_space_unref(space));
+	assert_int_equal(space->refcount, 1);
+	/* the space holds the context: it outlives the caller's reference */
+	assert_int_equal(space->ctx->refcount, 2);
+	assert_null(vfiodev_space_unref(space));
+}
+
+/* the backend goes into the name, so a failure says which one */
+#define IOMMUFD(f) { #f "__iommufd", f, dma_setup, dma_teardown, &iommufd_world }
+#define CONTAINER(f)                                                           \
+	{ #f "__container", f, dma_setup, dma_teardown, &container_world }
+#define BOTH(f) IOMMUFD(f), CONTAINER(f)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(map_at_fixed_iova_then_unmap),
+		BOTH(map_any_picks_lowest_free_iova_but_never_page_zero),
+		BOTH(map_any_skips_existing_mappings),
+		BOTH(map_overlapping_an_existing_mapping_is_eexist),
+		BOTH(map_misaligned_buffer_length_or_iova_is_einval),
+		BOTH(map_outside_the_iova_ranges_is_einval),
+		BOTH(map_with_bad_flags_is_einval),
+		BOTH(unmap_of_unknown_mapping_is_enoent),
+		BOTH(unmap_all_removes_every_mapping),
+		BOTH(translate_inside_at_the_edges_and_outside),
+		BOTH(translate_finds_each_of_many_mappings),
+		BOTH(iova_ranges_are_exposed),
+		BOTH(kernel_map_error_is_returned_and_not_recorded),
+		BOTH(kernel_unmap_error_keeps_the_mapping),
+		BOTH(unmap_all_reports_the_first_error_and_empties_the_table),
+		BOTH(space_release_unmaps_and_destroys_the_kernel_object),
+		BOTH(map_any_stays_inside_the_ranges_and_reports_enospc),
+		IOMMUFD(iommufd_ranges_follow_the_emsgsize_protocol),
+		IOMMUFD(iommufd_ranges_protocol_violation_is_eproto),
+		CONTAINER(type1_ranges_come_from_the_info_capability),
+		CONTAINER(type1_without_iova_capability_allows_everything),
+		IOMMUFD(space_without_device_refuses_maps_and_ranges),
+		IOMMUFD(space_refcount_and_arguments),
+	};
+
+	return cmocka_run_group_tests_name("space_dma", tests, NULL, NULL);
+}
