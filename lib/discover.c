@@ -389,7 +389,9 @@ VFIODEV_EXPORT int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
 		names_free(&ns);
 		return ret;
 	}
-	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
+	/* qsort's base must not be NULL, even for no elements */
+	if (ns.n)
+		qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
 	list = calloc(1, sizeof(*list));
 	if (list && ns.n)
 		list->devices = calloc(ns.n, sizeof(*list->devices));
