@@ -18,6 +18,8 @@
 #include "fake.h"
 
 #define BDF "0000:00:03.0"
+/* VFIO_REGION_TYPE_PCI_VENDOR_TYPE is (1 << 31): undefined on an int */
+#define VENDOR_TYPE 0x80000000u
 #define BAR0 VFIODEV_PCI_BAR0_REGION
 #define CONFIG VFIODEV_PCI_CONFIG_REGION
 
@@ -116,7 +118,7 @@ static void region_info_parses_sparse_type_and_msix_capabilities(void **state)
 	r->areas[1].offset = 0x3000;
 	r->areas[1].size = 0x1000;
 	r->has_type = true;
-	r->type = (uint32_t)VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086;
+	r->type = VENDOR_TYPE | 0x8086;
 	r->subtype = 3;
 	r->msix_mappable = true;
 	open_dev();
@@ -127,7 +129,7 @@ static void region_info_parses_sparse_type_and_msix_capabilities(void **state)
 				 VFIODEV_REGION_HAS_TYPE |
 				 VFIODEV_REGION_MSIX_MAPPABLE);
 	assert_int_equal(info.nr_sparse, 2);
-	assert_int_equal(info.type, (uint32_t)VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086);
+	assert_int_equal(info.type, VENDOR_TYPE | 0x8086);
 	assert_int_equal(info.subtype, 3);
 	/* the first call was too small for the chain: asked again */
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_GET_REGION_INFO), 2);
