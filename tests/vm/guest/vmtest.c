@@ -152,6 +152,33 @@ static int t_open(const char *bdf)
 		       "a group-path device reported a cdev number");
 	}
 	vfiodev_device_close(dev);
+
+	/* adopt an fd opened elsewhere (a privileged helper passing it) */
+	if (custom_kernel) {
+		int fd = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
+
+		ret = fd < 0 ? -errno : vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
+		result("open/from-fd", !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_IOMMUFD &&
+					       fcntl(fd, F_GETFD) >= 0,
+		       "open_fd: %s", strerror(-ret));
+		if (!ret)
+			vfiodev_device_close(dev);
+		/* the caller's fd is its own: still open after the close */
+		if (fd >= 0 && fcntl(fd, F_GETFD) < 0)
+			result("open/from-fd-caller-keeps-fd", false, "caller's fd closed");
+		if (fd >= 0)
+			close(fd);
+	} else {
+		/* a group fd is no device cdev: refused, identity unproven */
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+
+		ret = fd < 0 ? -errno : vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
+		result("open/from-fd-refuses-non-cdev", ret < 0, "a group fd was adopted as a device");
+		if (!ret)
+			vfiodev_device_close(dev);
+		if (fd >= 0)
+			close(fd);
+	}
 	return 0;
 }
 
