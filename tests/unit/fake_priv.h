@@ -96,6 +96,9 @@ struct fake_node {
 extern struct fake_node *fake_nodes;
 struct fake_node *fake_node_lookup(const char *path);
 
+/* forget every file, mmap and armed fault (fake.c) */
+void fake_seam_reset(void);
+
 /* fd -> open file description, NULL when the fd is not a fake node */
 struct fake_file *fake_file_of(int fd);
 /* register a real fd as a new file of @kind */
@@ -104,6 +107,8 @@ struct fake_file *fake_file_new(int fd, enum fake_kind kind);
 void fake_file_put(struct fake_file *f);
 
 int fake_vfio_ioctl(struct fake_file *f, unsigned long req, void *arg);
+int fake_group_ioctl(struct fake_file *f, unsigned long req, void *arg);
+int fake_container_ioctl(struct fake_file *f, unsigned long req, void *arg);
 int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg);
 const char *fake_ioctl_name(unsigned long req);
 
@@ -114,6 +119,20 @@ void fake_container_put(struct fake_container *ct);
 void fake_ictx_put(struct fake_ictx *ictx);
 void fake_group_unset(struct fake_group *g);
 void fake_irq_clear(struct fake_pci *p);
+
+/* capability chains as the kernel builds them: 8-byte aligned, each
+ * header's next the offset of the following one from the info's start */
+struct fake_capbuf {
+	uint8_t b[2048];
+	size_t len;
+	uint32_t first;
+	size_t last; /* offset of the last header in b, or SIZE_MAX */
+	size_t base; /* where b lands in the caller's buffer */
+};
+
+void *fake_cap_add(struct fake_capbuf *c, uint16_t id, size_t size);
+
+#define offsetofend(t, m) (offsetof(t, m) + sizeof(((t *)0)->m))
 
 /* mapping tables */
 int fake_maps_add(struct fake_maps *m, uint64_t iova, uint64_t len,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Every error path, mechanically: for an operation (open on each path,
- * DMA map/unmap, IRQ setup, sparse mmap), fail its 1st seam call, then its
+ * DMA map/unmap, IRQ setup, sparse mmap, close), fail its 1st seam call, then its
  * 2nd, ... until it runs to the end without reaching the armed call. Each
  * run must return a negative errno (or succeed, when the failed call was
  * one the library may shrug off) after logging an error line, and once
@@ -268,6 +268,36 @@ static int op_mmap(void)
 	return ret;
 }
 
+/* a device with everything close must undo: mappings, an mmap, triggers */
+static void build_busy(void)
+{
+	uint64_t iova;
+	void *bar;
+
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(open_one(BDF, &dev), 0);
+	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf, PG,
+					     VFIODEV_DMA_READ, &iova), 0);
+	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf + PG,
+					     PG, VFIODEV_DMA_WRITE, &iova), 0);
+	assert_int_equal(vfiodev_region_mmap(dev, 0, &bar), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ, 0, 2,
+						  efd), 0);
+}
+
+/* close cannot fail: every call in it is best effort, and what the
+ * library cannot undo the kernel undoes when the fds go */
+static int op_close(void)
+{
+	vfiodev_device_close(dev);
+	dev = NULL;
+	return 0;
+}
+
+static void finish_nothing(void)
+{
+}
+
 /* ---- the sweep --------------------------------------------------------- */
 
 /* report every violation of a sweep, not only the first */
@@ -338,8 +368,9 @@ static void sweep(const struct scenario *sc, enum vfiodev_backend m)
 			violation("%s: only %lu seam calls: the sweep did not reach far",
 				  sc->name, n - 1);
 	}
-	print_message("  %s: %lu points x %zu errnos, %lu absorbed\n", sc->name,
-		      n - 1, ARRAY_SIZE(errnos), tolerated_n);
+	print_message("  %s [%s]: %lu points x %zu errnos, %lu absorbed\n",
+		      sc->name, vfiodev_backend_name(m), n - 1, ARRAY_SIZE(errnos),
+		      tolerated_n);
 	if (violations)
 		fail_msg("%s: %u violations", sc->name, violations);
 }
@@ -375,6 +406,10 @@ static const struct scenario irq_sc = {
 };
 static const struct scenario mmap_sc = {
 	"sparse mmap", build_sparse, op_mmap, finish_map, true, 3,
+};
+
+static const struct scenario close_sc = {
+	"close", build_busy, op_close, finish_nothing, true, 6,
 };
 
 static void fault_sweep_open_iommufd(void **state)
@@ -443,6 +478,18 @@ static void fault_sweep_sparse_mmap(void **state)
 	sweep(&mmap_sc, VFIODEV_BACKEND_AUTO);
 }
 
+static void fault_sweep_close_iommufd(void **state)
+{
+	(void)state;
+	sweep(&close_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
+static void fault_sweep_close_container(void **state)
+{
+	(void)state;
+	sweep(&close_sc, VFIODEV_BACKEND_CONTAINER);
+}
+
 static int sweep_setup(void **state)
 {
 	(void)state;
@@ -476,6 +523,8 @@ int main(void)
 		cmocka_unit_test(fault_sweep_map_container),
 		cmocka_unit_test(fault_sweep_irq),
 		cmocka_unit_test(fault_sweep_sparse_mmap),
+		cmocka_unit_test(fault_sweep_close_iommufd),
+		cmocka_unit_test(fault_sweep_close_container),
 	};
 
 	return cmocka_run_group_tests_name("fault_sweep", tests, sweep_setup,
