@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
@@ -387,6 +388,57 @@ static void space_release_unmaps_and_destroys_the_kernel_object(void **state)
 	assert_int_equal(imp.group_unsets, 0);
 }
 
+struct translator {
+	struct vfiodev_space *space;
+	const uint8_t *va;
+	uint64_t want;
+	bool stop;
+	unsigned long lookups, wrong;
+};
+
+static void *translate_loop(void *arg)
+{
+	struct translator *t = arg;
+	uint64_t iova;
+
+	while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
+		if (vfiodev_dma_translate(t->space, t->va + 100, &iova) ||
+		    iova != t->want + 100)
+			t->wrong++;
+		t->lookups++;
+	}
+	return NULL;
+}
+
+/* DESIGN.md: translate is the hot path and safe against writers; the
+ * table grows (realloc) while the reader runs, which ASan would catch */
+static void translate_stays_right_while_another_thread_maps(void **state)
+{
+	struct world *w = *state;
+	struct translator t = { 0 };
+	pthread_t th;
+
+	open_dev(w);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x40000000, RW), 0);
+	t.space = w->space;
+	t.va = w->buf;
+	t.want = 0x40000000;
+	assert_int_equal(pthread_create(&th, NULL, translate_loop, &t), 0);
+	for (int round = 0; round < 20; round++) {
+		uint64_t iova[NPAGES];
+
+		for (int i = 1; i < NPAGES; i++)
+			assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG,
+							     PG, RW, &iova[i]), 0);
+		for (int i = 1; i < NPAGES; i++)
+			assert_int_equal(vfiodev_dma_unmap(w->space, iova[i], PG), 0);
+	}
+	__atomic_store_n(&t.stop, true, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	assert_true(t.lookups > 0);
+	assert_int_equal(t.wrong, 0);
+}
+
 /* ---- one backend ------------------------------------------------------- */
 
 static void map_any_stays_inside_the_ranges_and_reports_enospc(void **state)
@@ -550,6 +602,7 @@ int main(void)
 		BOTH(kernel_unmap_error_keeps_the_mapping),
 		BOTH(unmap_all_reports_the_first_error_and_empties_the_table),
 		BOTH(space_release_unmaps_and_destroys_the_kernel_object),
+		BOTH(translate_stays_right_while_another_thread_maps),
 		BOTH(map_any_stays_inside_the_ranges_and_reports_enospc),
 		IOMMUFD(iommufd_ranges_follow_the_emsgsize_protocol),
 		IOMMUFD(iommufd_ranges_protocol_violation_is_eproto),
