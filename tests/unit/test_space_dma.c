@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
@@ -404,8 +405,8 @@ static void *translate_loop(void *arg)
 	while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
 		if (vfiodev_dma_translate(t->space, t->va + 100, &iova) ||
 		    iova != t->want + 100)
-			t->wrong++;
-		t->lookups++;
+			__atomic_add_fetch(&t->wrong, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&t->lookups, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -416,6 +417,7 @@ static void translate_stays_right_while_another_thread_maps(void **state)
 {
 	struct world *w = *state;
 	struct translator t = { 0 };
+	unsigned long before;
 	pthread_t th;
 
 	open_dev(w);
@@ -424,7 +426,12 @@ static void translate_stays_right_while_another_thread_maps(void **state)
 	t.va = w->buf;
 	t.want = 0x40000000;
 	assert_int_equal(pthread_create(&th, NULL, translate_loop, &t), 0);
-	for (int round = 0; round < 20; round++) {
+	/* the reader must be running while the table changes: wait for it,
+	 * and go on until it has looked up many times during the churn */
+	while (!__atomic_load_n(&t.lookups, __ATOMIC_RELAXED))
+		sched_yield();
+	before = __atomic_load_n(&t.lookups, __ATOMIC_RELAXED);
+	for (int round = 0; round < 2000; round++) {
 		uint64_t iova[NPAGES];
 
 		for (int i = 1; i < NPAGES; i++)
@@ -432,10 +439,13 @@ static void translate_stays_right_while_another_thread_maps(void **state)
 							     PG, RW, &iova[i]), 0);
 		for (int i = 1; i < NPAGES; i++)
 			assert_int_equal(vfiodev_dma_unmap(w->space, iova[i], PG), 0);
+		if (round >= 20 &&
+		    __atomic_load_n(&t.lookups, __ATOMIC_RELAXED) - before > 10000)
+			break;
 	}
 	__atomic_store_n(&t.stop, true, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
-	assert_true(t.lookups > 0);
+	assert_true(t.lookups - before > 0);
 	assert_int_equal(t.wrong, 0);
 }
 
