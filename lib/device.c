@@ -168,6 +168,12 @@ static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
 
 	if (mode == VFIODEV_BACKEND_AUTO)
 		mode = space->want;
+	if (space->pinned && mode != space->want) {
+		vfd_err(ctx, "%s: asked for the %s backend, but the space is pinned to %s",
+			name, vfiodev_backend_name(mode),
+			vfiodev_backend_name(space->want));
+		return -EXDEV;
+	}
 	if (space->ops) {
 		if (mode != VFIODEV_BACKEND_AUTO && mode != space->ops->backend) {
 			vfd_err(ctx, "%s: asked for the %s backend, but the space uses %s",
@@ -245,6 +251,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space;
 	char norm[BDF_BUF];
+	enum vfiodev_backend asked;
 	int mode, ret, ret_cdev = 0, ret_ct;
 
 	if (!ctx || !out)
@@ -266,11 +273,10 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	ret = sysfs_iommu_group(ctx, norm);
 	dev->group_id = ret >= 0 ? ret : -1;
 
+	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ? opts->backend :
+							       VFIODEV_BACKEND_AUTO;
 	pthread_mutex_lock(&space->lock);
-	ret = mode = pick_mode(ctx, space,
-			       OPTS_HAS(opts, vfiodev_device_opts, backend) ?
-				       opts->backend : VFIODEV_BACKEND_AUTO,
-			       dev->name);
+	ret = mode = pick_mode(ctx, space, asked, dev->name);
 	if (mode < 0)
 		goto fail;
 
@@ -279,6 +285,14 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 		if (!ret_cdev) {
 			dev->backend = VFIODEV_BACKEND_IOMMUFD;
 			goto opened;
+		}
+		if (mode == VFIODEV_BACKEND_IOMMUFD && asked == VFIODEV_BACKEND_AUTO &&
+		    space->ops) {
+			/* AUTO, but the space already chose: no fallback */
+			vfd_err(ctx, "%s: cannot join a space that uses the iommufd backend: %s",
+				dev->name, dev->fallback_reason);
+			ret = -EXDEV;
+			goto fail;
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD) {
 			vfd_err(ctx, "%s: the iommufd backend was forced and cannot be used: %s",

@@ -212,6 +212,7 @@ struct vfiodev_space {
 	int refcount;
 	struct vfiodev_ctx *ctx;
 	enum vfiodev_backend want; /* from opts; AUTO lets a device choose */
+	bool pinned; /* want came from vfiodev_space_opts, not the environment */
 	const struct backend_ops *ops; /* NULL until the first device joins */
 	unsigned int nr_devices;
 	bool noiommu;

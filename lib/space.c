@@ -39,6 +39,8 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 	space->refcount = 1;
 	space->ctx = vfiodev_ctx_ref(ctx);
 	space->want = want;
+	space->pinned = OPTS_HAS(opts, vfiodev_space_opts, backend) &&
+			opts->backend != VFIODEV_BACKEND_AUTO;
 	space->iommufd = -1;
 	space->container_fd = -1;
 	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -156,7 +158,7 @@ static bool iova_overlaps(const struct vfiodev_space *space, uint64_t iova,
 	for (size_t i = 0; i < space->nr_maps; i++) {
 		const struct vfiodev_mapping *m = &space->maps[i];
 
-		if (iova < m->iova + m->len && m->iova < iova + len)
+		if (iova <= m->iova + (m->len - 1) && m->iova <= iova + (len - 1))
 			return true;
 	}
 	return false;
@@ -190,20 +192,26 @@ static int iova_find(const struct vfiodev_space *space, uint64_t len,
 		while (cand >= space->ranges[i].start &&
 		       cand + len - 1 >= cand &&
 		       cand + len - 1 <= space->ranges[i].last) {
-			uint64_t next = 0;
+			uint64_t last = 0;
+			bool hit = false;
 
 			for (size_t j = 0; j < space->nr_maps; j++) {
 				const struct vfiodev_mapping *m = &space->maps[j];
+				uint64_t ml = m->iova + (m->len - 1);
 
-				if (cand < m->iova + m->len && m->iova < cand + len &&
-				    m->iova + m->len > next)
-					next = m->iova + m->len;
+				if (cand <= ml && m->iova <= cand + (len - 1) &&
+				    (!hit || ml > last)) {
+					last = ml;
+					hit = true;
+				}
 			}
-			if (!next) {
+			if (!hit) {
 				*out = cand;
 				return 0;
 			}
-			cand = (next + a - 1) & ~(a - 1);
+			if (last > UINT64_MAX - a)
+				break;
+			cand = (last + a) & ~(a - 1);
 		}
 	}
 	return -ENOSPC;

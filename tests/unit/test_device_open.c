@@ -522,7 +522,8 @@ static void device_without_cdev_cannot_join_an_iommufd_space(void **state)
 	a = open_ok(BDF, &opts);
 	/* AUTO would take the group path, which this space cannot hold */
 	ret = open_err(BDF2, &opts);
-	assert_true(ret < 0);
+	assert_int_equal(ret, -EXDEV);
+	assert_true(fake_log_has(LOG_ERR, "cannot join a space that uses the iommufd backend"));
 	assert_int_equal(fake_open_count("/dev/vfio/6"), 0);
 	assert_int_equal(vfiodev_space_backend(space), VFIODEV_BACKEND_IOMMUFD);
 	vfiodev_device_close(a);
