@@ -190,7 +190,7 @@ static int t_info(const char *bdf)
 	struct vfiodev_region_info ri;
 	struct vfiodev_irq_info ii[5];
 	struct edu e;
-	unsigned long long start, end, flags;
+	unsigned long long start = 0, end = 0, flags = 0;
 	uint32_t ven = 0, did = 0;
 	char path[256];
 	FILE *f;
@@ -264,7 +264,7 @@ static int t_dma(const char *bdf)
 	struct vfiodev_space *space;
 	struct vfiodev_iova_range r[8];
 	uint8_t *src, *dst;
-	uint64_t iova_src, iova_dst, n;
+	uint64_t iova_src = 0, iova_dst = 0, n;
 	struct edu e;
 	char why[160] = "";
 	int efd, ret, nr;
