@@ -16,12 +16,16 @@ for p in $pkgs; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+# the VM suite downloads Debian's stock cloud kernel: apt must know it
+if ! apt-cache search --names-only '^linux-image-6\.12\..*-cloud-amd64-unsigned$' | grep -q .; then
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+fi
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
 	exit 0
 fi
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
 echo "install-deps: installing$missing"
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
 # shellcheck disable=SC2086
