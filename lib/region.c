@@ -310,10 +310,12 @@ static int region_bounds(struct vfiodev_device *dev, unsigned int index,
 	return 0;
 }
 
-VFIODEV_EXPORT int vfiodev_region_read(struct vfiodev_device *dev,
-				       unsigned int index, uint64_t offset,
-				       void *buf, size_t len)
+/* pread/pwrite of a whole access inside a region; a short transfer is -EIO.
+ * @buf is only read from when @write */
+static int region_rw(struct vfiodev_device *dev, unsigned int index,
+		     uint64_t offset, void *buf, size_t len, bool write)
 {
+	const char *what = write ? "write" : "read";
 	uint64_t off;
 	ssize_t n;
 	int ret;
@@ -323,33 +325,29 @@ VFIODEV_EXPORT int vfiodev_region_read(struct vfiodev_device *dev,
 	ret = region_bounds(dev, index, offset, len, &off);
 	if (ret)
 		return ret;
-	n = sys_pread(dev->fd, buf, len, (off_t)off);
+	n = write ? sys_pwrite(dev->fd, buf, len, (off_t)off) :
+		    sys_pread(dev->fd, buf, len, (off_t)off);
 	if (n == (ssize_t)len)
 		return 0;
-	vfd_err(dev->ctx, "%s: region %u read at 0x%llx: %s", dev->name, index,
-		(unsigned long long)offset, n < 0 ? strerror((int)-n) : "short read");
+	vfd_err(dev->ctx, "%s: region %u %s at 0x%llx: %s%s", dev->name, index,
+		what, (unsigned long long)offset, n < 0 ? strerror((int)-n) : "short ",
+		n < 0 ? "" : what);
 	return n < 0 ? (int)n : -EIO;
+}
+
+VFIODEV_EXPORT int vfiodev_region_read(struct vfiodev_device *dev,
+				       unsigned int index, uint64_t offset,
+				       void *buf, size_t len)
+{
+	return region_rw(dev, index, offset, buf, len, false);
 }
 
 VFIODEV_EXPORT int vfiodev_region_write(struct vfiodev_device *dev,
 					unsigned int index, uint64_t offset,
 					const void *buf, size_t len)
 {
-	uint64_t off;
-	ssize_t n;
-	int ret;
-
-	if (!dev || (len && !buf))
-		return -EINVAL;
-	ret = region_bounds(dev, index, offset, len, &off);
-	if (ret)
-		return ret;
-	n = sys_pwrite(dev->fd, buf, len, (off_t)off);
-	if (n == (ssize_t)len)
-		return 0;
-	vfd_err(dev->ctx, "%s: region %u write at 0x%llx: %s", dev->name, index,
-		(unsigned long long)offset, n < 0 ? strerror((int)-n) : "short write");
-	return n < 0 ? (int)n : -EIO;
+	/* region_rw() does not write through @buf for a write */
+	return region_rw(dev, index, offset, (void *)(uintptr_t)buf, len, true);
 }
 
 static int config_args(struct vfiodev_device *dev, uint32_t offset,
