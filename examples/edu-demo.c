@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 	int efd, ret;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s <pci-address of an edu device>\n", argv[0]);
+		fprintf(stderr, "usage: %s <pci-address of an edu device>\n",
+			argv[0]);
 		return 2;
 	}
 	ret = vfiodev_ctx_new(NULL, &ctx);
@@ -49,17 +50,23 @@ int main(int argc, char **argv)
 	printf("  opened %s by its PCI address\n", vfiodev_device_bdf(dev));
 	printf("  node      %s", vfiodev_device_node(dev));
 	if (!vfiodev_device_devnum(dev, &maj, &min))
-		printf("  (char %u:%u = what sysfs names, checked with fstat)", maj, min);
-	printf("\n  backend   %s\n", vfiodev_backend_name(vfiodev_device_backend(dev)));
-	printf("  why       %s\n", reason ? reason : "the vfio cdev and /dev/iommu are available");
+		printf("  (char %u:%u = what sysfs names, checked with fstat)",
+		       maj, min);
+	printf("\n  backend   %s\n",
+	       vfiodev_backend_name(vfiodev_device_backend(dev)));
+	printf("  why       %s\n",
+	       reason ? reason : "the vfio cdev and /dev/iommu are available");
 
 	ret = edu_init(&edu, dev);
 	if (ret)
 		return fail("BAR0 mmap / id check", ret);
-	printf("  BAR0      mmapped, id register 0x%08x\n", edu_read32(&edu, EDU_REG_ID));
+	printf("  BAR0      mmapped, id register 0x%08x\n",
+	       edu_read32(&edu, EDU_REG_ID));
 
-	src = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dst = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (src == MAP_FAILED || dst == MAP_FAILED)
 		return fail("mmap", errno);
 	for (int i = 0; i < LEN; i++)
@@ -67,12 +74,15 @@ int main(int argc, char **argv)
 	space = vfiodev_device_space(dev);
 	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
 	if (!ret)
-		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE, &iova_dst);
+		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE,
+					  &iova_dst);
 	if (ret)
 		return fail("dma map", ret);
 
 	efd = eventfd(0, EFD_CLOEXEC);
-	ret = efd < 0 ? -errno : vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSI_IRQ, 0, 1, &efd);
+	ret = efd < 0 ? -errno :
+			vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSI_IRQ, 0, 1,
+						 &efd);
 	if (ret)
 		return fail("MSI eventfd", ret);
 
@@ -87,7 +97,7 @@ int main(int argc, char **argv)
 	       LEN, (unsigned long long)iova_src, (unsigned long long)iova_dst,
 	       memcmp(src, dst, LEN) ? "MISMATCH" : "every byte matches");
 	printf("  MSI       %s\n", n ? "completion interrupt delivered to the eventfd" :
-					 "NO interrupt within 5 s");
+				       "NO interrupt within 5 s");
 	ret = memcmp(src, dst, LEN) || !n;
 
 	close(efd);

@@ -44,20 +44,28 @@ int main(int argc, char **argv)
 	printf("node:    %s", vfiodev_device_node(dev));
 	if (!vfiodev_device_devnum(dev, &maj, &min))
 		printf(" (%u:%u, verified with fstat)", maj, min);
-	printf("\nbackend: %s%s%s\n", vfiodev_backend_name(vfiodev_device_backend(dev)),
+	printf("\nbackend: %s%s%s\n",
+	       vfiodev_backend_name(vfiodev_device_backend(dev)),
 	       reason ? " - fell back because: " : "", reason ? reason : "");
 
 	/* one page the device may read and write, at an IOVA the library picks */
-	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	space = vfiodev_device_space(dev);
-	ret = buf == MAP_FAILED ? -1 :
-	      vfiodev_dma_map_any(space, buf, 4096, VFIODEV_DMA_READ | VFIODEV_DMA_WRITE, &iova);
+	ret = buf == MAP_FAILED ?
+		      -1 :
+		      vfiodev_dma_map_any(space, buf, 4096,
+					  VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
+					  &iova);
 	if (ret)
-		fprintf(stderr, "dma map: %s\n", ret < 0 ? strerror(-ret) : "mmap failed");
+		fprintf(stderr, "dma map: %s\n",
+			ret < 0 ? strerror(-ret) : "mmap failed");
 	else
-		printf("dma:     %p mapped at IOVA 0x%llx\n", buf, (unsigned long long)iova);
+		printf("dma:     %p mapped at IOVA 0x%llx\n", buf,
+		       (unsigned long long)iova);
 
-	ret = vfiodev_region_read(dev, VFIODEV_PCI_BAR0_REGION, 0, &reg0, sizeof(reg0));
+	ret = vfiodev_region_read(dev, VFIODEV_PCI_BAR0_REGION, 0, &reg0,
+				  sizeof(reg0));
 	if (ret)
 		fprintf(stderr, "BAR0 read: %s\n", strerror(-ret));
 	else

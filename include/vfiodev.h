@@ -61,9 +61,8 @@ const char *vfiodev_backend_name(enum vfiodev_backend backend);
  * @format: printf format
  * @args: its arguments
  */
-typedef void (*vfiodev_log_fn)(void *data, int priority, const char *file,
-			       int line, const char *fn, const char *format,
-			       va_list args);
+typedef void (*vfiodev_log_fn)(void *data, int priority, const char *file, int line,
+			       const char *fn, const char *format, va_list args);
 
 /**
  * struct vfiodev_ctx_opts - options of vfiodev_ctx_new()
@@ -87,7 +86,8 @@ struct vfiodev_ctx_opts {
  */
 #ifdef __cplusplus
 #define VFIODEV_OPTS_INIT(type, name)                                          \
-	struct type name{};                                                    \
+	struct type name {                                                     \
+	};                                                                     \
 	name.sz = sizeof(struct type)
 #else
 #define VFIODEV_OPTS_INIT(type, name)                                          \
@@ -101,8 +101,7 @@ struct vfiodev_ctx_opts {
  *
  * Return: 0, -EINVAL for bad options, -ENOMEM.
  */
-int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
-		    struct vfiodev_ctx **out);
+int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts, struct vfiodev_ctx **out);
 
 /**
  * vfiodev_ctx_ref() - take a reference on a context
@@ -126,8 +125,7 @@ struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx);
  * @fn: the callback, or NULL to restore the default (stderr)
  * @data: passed to @fn
  */
-void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx, vfiodev_log_fn fn,
-			    void *data);
+void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx, vfiodev_log_fn fn, void *data);
 
 /**
  * vfiodev_ctx_set_log_priority() - set the most verbose priority logged
@@ -170,8 +168,7 @@ struct vfiodev_space_opts {
  *
  * Return: 0, -EINVAL, -ENOMEM.
  */
-int vfiodev_space_new(struct vfiodev_ctx *ctx,
-		      const struct vfiodev_space_opts *opts,
+int vfiodev_space_new(struct vfiodev_ctx *ctx, const struct vfiodev_space_opts *opts,
 		      struct vfiodev_space **out);
 
 /**
@@ -399,8 +396,8 @@ const char *vfiodev_device_node(const struct vfiodev_device *dev);
  *
  * Return: 0, -ENOENT on the group path (the group node's number is given).
  */
-int vfiodev_device_devnum(const struct vfiodev_device *dev,
-			  unsigned int *major, unsigned int *minor);
+int vfiodev_device_devnum(const struct vfiodev_device *dev, unsigned int *major,
+			  unsigned int *minor);
 
 /**
  * vfiodev_device_fd() - the VFIO device fd, for ioctls the library lacks
@@ -554,8 +551,7 @@ int vfiodev_region_sparse_areas(struct vfiodev_device *dev, unsigned int index,
  *
  * Return: 0, -EINVAL when the region cannot be mmapped, or mmap's error.
  */
-int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index,
-			void **addr);
+int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index, void **addr);
 
 /**
  * vfiodev_region_munmap() - undo vfiodev_region_mmap()

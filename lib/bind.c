@@ -47,8 +47,7 @@ static const char *const module_state_names[] = {
 	[VFIODEV_MODULE_INSERTED] = "inserted",
 };
 
-VFIODEV_EXPORT const char *
-vfiodev_module_state_name(enum vfiodev_module_state state)
+VFIODEV_EXPORT const char *vfiodev_module_state_name(enum vfiodev_module_state state)
 {
 	if ((unsigned int)state < ARRAY_SIZE(module_state_names))
 		return module_state_names[state];
@@ -100,8 +99,8 @@ int module_state(const struct vfiodev_ctx *ctx, const char *name)
 	module_sysname(name, mod, sizeof(mod));
 	snprintf(rel, sizeof(rel), "module/%s", mod);
 	if (sysfs_exists(ctx, rel)) {
-		ret = sysfs_read(ctx, state, sizeof(state), "module/%s/initstate",
-				 mod);
+		ret = sysfs_read(ctx, state, sizeof(state),
+				 "module/%s/initstate", mod);
 		if (ret == -ENOENT)
 			return VFIODEV_MODULE_BUILTIN;
 		if (ret >= 0 && !strcmp(state, "going"))
@@ -119,8 +118,7 @@ static bool module_going(const struct vfiodev_ctx *ctx, const char *mod)
 {
 	char state[32];
 
-	return sysfs_read(ctx, state, sizeof(state), "module/%s/initstate",
-			  mod) > 0 &&
+	return sysfs_read(ctx, state, sizeof(state), "module/%s/initstate", mod) > 0 &&
 	       !strcmp(state, "going");
 }
 
@@ -212,8 +210,7 @@ static bool valid_driver_name(const char *d)
 	       strcmp(d, ".") && strcmp(d, "..");
 }
 
-VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx,
-					const char *driver,
+VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *driver,
 					struct vfiodev_module_status *status,
 					size_t n)
 {
@@ -236,8 +233,7 @@ VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx,
 	if (!ret) {
 		/* the kernel needs one IOMMU backend: iommufd when it has
 		 * it (the cdev path), else Type1 for the container */
-		if (module_ensure(ctx, backends[0], NULL, false, before[1],
-				  &st[k++]))
+		if (module_ensure(ctx, backends[0], NULL, false, before[1], &st[k++]))
 			ret = module_ensure(ctx, backends[1], NULL, true,
 					    before[2], &st[k++]);
 	}
@@ -292,8 +288,7 @@ static int current_driver(const struct vfiodev_ctx *ctx, const char *bdf,
 }
 
 /* bdf normalised and present, or -EINVAL/-ENODEV logged */
-static int device_arg(struct vfiodev_ctx *ctx, const char *bdf,
-		      char norm[BDF_BUF])
+static int device_arg(struct vfiodev_ctx *ctx, const char *bdf, char norm[BDF_BUF])
 {
 	if (vfiodev_bdf_normalise(bdf, norm)) {
 		vfd_err(ctx, "'%s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
@@ -301,8 +296,8 @@ static int device_arg(struct vfiodev_ctx *ctx, const char *bdf,
 		return -EINVAL;
 	}
 	if (sysfs_device_exists(ctx, norm)) {
-		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices", norm,
-			ctx->sysfs_root);
+		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
+			norm, ctx->sysfs_root);
 		return -ENODEV;
 	}
 	return 0;
@@ -379,7 +374,8 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 	ret = current_driver(ctx, norm, cur, sizeof(cur));
 	if (ret) {
-		vfd_err(ctx, "%s: reading its driver link: %s", norm, strerror(-ret));
+		vfd_err(ctx, "%s: reading its driver link: %s", norm,
+			strerror(-ret));
 		return ret;
 	}
 	if (len)
@@ -436,7 +432,8 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 		return ret;
 	ret = current_driver(ctx, norm, cur, sizeof(cur));
 	if (ret) {
-		vfd_err(ctx, "%s: reading its driver link: %s", norm, strerror(-ret));
+		vfd_err(ctx, "%s: reading its driver link: %s", norm,
+			strerror(-ret));
 		return ret;
 	}
 	if (*cur) {
@@ -451,15 +448,16 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 	/* kernels before 3.16 have no driver_override: nothing to clear */
 	ret = attr_write(ctx, "\n", "bus/pci/devices/%s/driver_override", norm);
 	if (ret && ret != -ENOENT) {
-		vfd_err(ctx, "%s: clearing driver_override: %s", norm, strerror(-ret));
+		vfd_err(ctx, "%s: clearing driver_override: %s", norm,
+			strerror(-ret));
 		return ret;
 	}
 
 	if (!restore_driver) {
 		ret = attr_write(ctx, norm, "bus/pci/drivers_probe");
 		if (ret) {
-			vfd_err(ctx, "%s: writing bus/pci/drivers_probe: %s", norm,
-				strerror(-ret));
+			vfd_err(ctx, "%s: writing bus/pci/drivers_probe: %s",
+				norm, strerror(-ret));
 			return ret;
 		}
 		ret = current_driver(ctx, norm, cur, sizeof(cur));
@@ -477,11 +475,12 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 			norm, restore_driver);
 		return -ENODEV;
 	}
-	ret = probe_with(ctx, norm, restore_driver, driver_is_vfio(restore_driver),
-			 &step);
+	ret = probe_with(ctx, norm, restore_driver,
+			 driver_is_vfio(restore_driver), &step);
 	if (ret == -EIO) {
 		vfd_err(ctx, "%s: %s did not take it back (its probe failed%s)",
-			norm, restore_driver, probe_hint(ctx, norm, restore_driver));
+			norm, restore_driver,
+			probe_hint(ctx, norm, restore_driver));
 		return ret;
 	}
 	if (ret) {

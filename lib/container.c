@@ -24,8 +24,8 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 	DIR *dir;
 
 	buf[0] = '\0';
-	if (sysfs_path(ctx, path, sizeof(path), "kernel/iommu_groups/%d/devices",
-		       group_id))
+	if (sysfs_path(ctx, path, sizeof(path),
+		       "kernel/iommu_groups/%d/devices", group_id))
 		return;
 	dir = opendir(path);
 	if (!dir)
@@ -40,7 +40,8 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 		if (strstr(drv, "vfio") || !strcmp(drv, "pci-stub") ||
 		    !strcmp(drv, "pcieport"))
 			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s is bound to %s",
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%s%s is bound to %s",
 					 used ? ", " : "", de->d_name, drv);
 	}
 	closedir(dir);
@@ -102,7 +103,8 @@ static int type1_read_info(struct vfiodev_space *space)
 		info->argsz = (uint32_t)argsz;
 		ret = sys_ioctl(space->container_fd, VFIO_IOMMU_GET_INFO, info);
 		if (ret) {
-			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: %s", strerror(-ret));
+			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: %s",
+				strerror(-ret));
 			free(info);
 			return ret;
 		}
@@ -126,16 +128,19 @@ static int type1_read_info(struct vfiodev_space *space)
 				    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
 				    sizeof(*cap), (const void **)&cap);
 	if (ret == -EPROTO) {
-		vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: malformed capability chain");
+		vfd_err(space->ctx,
+			"VFIO_IOMMU_GET_INFO: malformed capability chain");
 		free(info);
 		return ret;
 	}
 	if (ret == 0) {
 		size_t end = (size_t)((const char *)cap - (const char *)info) +
-			     sizeof(*cap) + cap->nr_iovas * sizeof(cap->iova_ranges[0]);
+			     sizeof(*cap) +
+			     cap->nr_iovas * sizeof(cap->iova_ranges[0]);
 
 		if (!cap->nr_iovas || end > argsz) {
-			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
+			vfd_err(space->ctx,
+				"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
 			free(info);
 			return -EPROTO;
 		}
@@ -170,7 +175,8 @@ static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
 	if (noiommu)
 		return sys_ioctl(space->container_fd, VFIO_CHECK_EXTENSION,
 				 (void *)(uintptr_t)VFIO_NOIOMMU_IOMMU) > 0 ?
-			       VFIO_NOIOMMU_IOMMU : -ENODEV;
+			       VFIO_NOIOMMU_IOMMU :
+			       -ENODEV;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < ARRAY_SIZE(types); i++)
 			if (sys_ioctl(space->container_fd, VFIO_CHECK_EXTENSION,
@@ -179,7 +185,8 @@ static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
 		if (pass == 0 && vfiodev_kmod_load(ctx, "vfio_iommu_type1"))
 			break;
 	}
-	vfd_err(ctx, "the container offers no Type1 IOMMU: module vfio_iommu_type1 is not loaded and could not be loaded");
+	vfd_err(ctx,
+		"the container offers no Type1 IOMMU: module vfio_iommu_type1 is not loaded and could not be loaded");
 	return -ENODEV;
 }
 
@@ -195,7 +202,8 @@ static int container_open(struct vfiodev_space *space)
 		fd = sys_open(path, O_RDWR);
 	if (fd < 0) {
 		vfd_err(ctx, "%s: %s%s", path, strerror(-fd),
-			fd == -ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" : "");
+			fd == -ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" :
+					"");
 		return fd;
 	}
 	ret = sys_ioctl(fd, VFIO_GET_API_VERSION, NULL);
@@ -232,8 +240,9 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 		group_blockers(ctx, dev->group_id, blockers, sizeof(blockers));
 		snprintf(dev->group_failure, sizeof(dev->group_failure),
 			 "group %d is not viable: %s", dev->group_id,
-			 blockers[0] ? blockers :
-				       "a device of the group is bound to a host driver");
+			 blockers[0] ?
+				 blockers :
+				 "a device of the group is bound to a host driver");
 		vfd_err(ctx, "%s: %s", dev->name, dev->group_failure);
 		ret = -EPERM;
 		goto close_group;
@@ -245,7 +254,8 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 	}
 	ret = sys_ioctl(fd, VFIO_GROUP_SET_CONTAINER, &space->container_fd);
 	if (ret) {
-		vfd_err(ctx, "%s: VFIO_GROUP_SET_CONTAINER: %s", path, strerror(-ret));
+		vfd_err(ctx, "%s: VFIO_GROUP_SET_CONTAINER: %s", path,
+			strerror(-ret));
 		goto close_container;
 	}
 	if (!space->iommu_type) {
@@ -293,8 +303,7 @@ close_group:
 	return ret;
 }
 
-static int container_attach(struct vfiodev_space *space,
-			    struct vfiodev_device *dev)
+static int container_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	struct vfiodev_group *g;
@@ -329,8 +338,7 @@ static int container_attach(struct vfiodev_space *space,
 	fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
 	if (fd < 0) {
 		vfd_err(ctx, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
-			strerror(-fd),
-			fd == -EBUSY ? " (already open)" : "");
+			strerror(-fd), fd == -EBUSY ? " (already open)" : "");
 		if (new_group) {
 			sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 			sys_close(g->fd);
@@ -354,8 +362,7 @@ static int container_attach(struct vfiodev_space *space,
 	return 0;
 }
 
-static void container_detach(struct vfiodev_space *space,
-			     struct vfiodev_device *dev)
+static void container_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	/* the group stays in the container until the space is released */
 	(void)space;
@@ -378,16 +385,17 @@ static int type1_map(struct vfiodev_space *space, const struct vfiodev_mapping *
 		cmd.flags |= VFIO_DMA_MAP_FLAG_WRITE;
 	ret = sys_ioctl(space->container_fd, VFIO_IOMMU_MAP_DMA, &cmd);
 	if (ret)
-		vfd_err(space->ctx, "VFIO_IOMMU_MAP_DMA of 0x%llx bytes at IOVA 0x%llx: %s%s",
+		vfd_err(space->ctx,
+			"VFIO_IOMMU_MAP_DMA of 0x%llx bytes at IOVA 0x%llx: %s%s",
 			(unsigned long long)m->len, (unsigned long long)m->iova,
 			strerror(-ret),
 			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" :
-			ret == -ENOSPC ? " (vfio_iommu_type1 dma_entry_limit reached?)" : "");
+			ret == -ENOSPC ? " (vfio_iommu_type1 dma_entry_limit reached?)" :
+					 "");
 	return ret;
 }
 
-static int type1_unmap(struct vfiodev_space *space,
-		       const struct vfiodev_mapping *m)
+static int type1_unmap(struct vfiodev_space *space, const struct vfiodev_mapping *m)
 {
 	struct vfio_iommu_type1_dma_unmap cmd = {
 		.argsz = sizeof(cmd),
@@ -401,7 +409,8 @@ static int type1_unmap(struct vfiodev_space *space,
 		vfd_err(space->ctx, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx: %s",
 			(unsigned long long)m->iova, strerror(-ret));
 	else if (cmd.size != m->len)
-		vfd_warn(space->ctx, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx unmapped 0x%llx of 0x%llx bytes",
+		vfd_warn(space->ctx,
+			 "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx unmapped 0x%llx of 0x%llx bytes",
 			 (unsigned long long)m->iova, (unsigned long long)cmd.size,
 			 (unsigned long long)m->len);
 	return ret;

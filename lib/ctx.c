@@ -38,8 +38,8 @@ int backend_parse(const char *s)
 	return -1;
 }
 
-int opts_check(const struct vfiodev_ctx *ctx, const void *opts,
-	       size_t known_sz, const char *name)
+int opts_check(const struct vfiodev_ctx *ctx, const void *opts, size_t known_sz,
+	       const char *name)
 {
 	size_t sz;
 
@@ -96,8 +96,7 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_ctx_opts");
 	if (ret)
 		goto fail;
-	if (OPTS_HAS(opts, vfiodev_ctx_opts, log_priority) &&
-	    opts->log_priority) {
+	if (OPTS_HAS(opts, vfiodev_ctx_opts, log_priority) && opts->log_priority) {
 		if (opts->log_priority < 1 || opts->log_priority > LOG_DEBUG + 1) {
 			vfd_err(ctx, "vfiodev_ctx_opts: log_priority %d out of range",
 				opts->log_priority);

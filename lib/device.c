@@ -46,7 +46,8 @@ int device_load_info(struct vfiodev_device *dev)
 		return ret;
 	}
 	if (info.num_regions > 64 || info.num_irqs > 64) {
-		vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_INFO: implausible counts (%u regions, %u irqs)",
+		vfd_err(dev->ctx,
+			"%s: VFIO_DEVICE_GET_INFO: implausible counts (%u regions, %u irqs)",
 			dev->name, info.num_regions, info.num_irqs);
 		return -EPROTO;
 	}
@@ -69,17 +70,20 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	ret = sysfs_vfio_cdev(ctx, dev->bdf, name, sizeof(name), &dev->devnum);
 	if (ret == -ENOENT && sysfs_group_is_noiommu(ctx, dev->group_id)) {
 		/* vfio registers noiommu devices without a cdev number */
-		set_reason(dev, "noiommu device: the vfio cdev does not serve noiommu devices");
+		set_reason(dev,
+			   "noiommu device: the vfio cdev does not serve noiommu devices");
 		return ret;
 	}
 	if (ret) {
-		set_reason(dev, ret == -ENOENT ?
-			   "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)" :
-			   "reading the vfio cdev from sysfs: %s", strerror(-ret));
+		set_reason(dev,
+			   ret == -ENOENT ?
+				   "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)" :
+				   "reading the vfio cdev from sysfs: %s",
+			   strerror(-ret));
 		return ret;
 	}
-	snprintf(fallback, sizeof(fallback), "%s/vfio/devices/%s", ctx->dev_root,
-		 name);
+	snprintf(fallback, sizeof(fallback), "%s/vfio/devices/%s",
+		 ctx->dev_root, name);
 	fd = devnode_open(ctx, dev->name, dev->devnum, fallbacks, dev->node,
 			  sizeof(dev->node));
 	if (fd < 0) {
@@ -87,8 +91,8 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 			set_reason(dev, "sysfs names %s (%u:%u) but no node exists for it (a noiommu device has none)",
 				   name, major(dev->devnum), minor(dev->devnum));
 		else if (fd == -ENXIO)
-			set_reason(dev, "the node of %s is not %u:%u: refused", name,
-				   major(dev->devnum), minor(dev->devnum));
+			set_reason(dev, "the node of %s is not %u:%u: refused",
+				   name, major(dev->devnum), minor(dev->devnum));
 		else
 			set_reason(dev, "opening the node of %s: %s", name,
 				   strerror(-fd));
@@ -107,9 +111,11 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	}
 	ret = space_join(space, dev, &iommufd_backend_ops);
 	if (ret) {
-		set_reason(dev, ret == -ENOTTY ?
-			   "VFIO_DEVICE_BIND_IOMMUFD is not supported by this kernel" :
-			   "binding to iommufd: %s", strerror(-ret));
+		set_reason(dev,
+			   ret == -ENOTTY ?
+				   "VFIO_DEVICE_BIND_IOMMUFD is not supported by this kernel" :
+				   "binding to iommufd: %s",
+			   strerror(-ret));
 		goto fail;
 	}
 	return 0;
@@ -199,7 +205,8 @@ static int device_new(struct vfiodev_ctx *ctx,
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&
 	    opts->backend > VFIODEV_BACKEND_CONTAINER) {
-		vfd_err(ctx, "vfiodev_device_opts: unknown backend %d", opts->backend);
+		vfd_err(ctx, "vfiodev_device_opts: unknown backend %d",
+			opts->backend);
 		return -EINVAL;
 	}
 	dev = calloc(1, sizeof(*dev));
@@ -210,7 +217,8 @@ static int device_new(struct vfiodev_ctx *ctx,
 	dev->group_id = -1;
 	if (OPTS_HAS(opts, vfiodev_device_opts, space) && opts->space) {
 		if (opts->space->ctx != ctx) {
-			vfd_err(ctx, "vfiodev_device_opts: the space belongs to another context");
+			vfd_err(ctx,
+				"vfiodev_device_opts: the space belongs to another context");
 			free(dev);
 			return -EINVAL;
 		}
@@ -273,8 +281,9 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	ret = sysfs_iommu_group(ctx, norm);
 	dev->group_id = ret >= 0 ? ret : -1;
 
-	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ? opts->backend :
-							       VFIODEV_BACKEND_AUTO;
+	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
+			opts->backend :
+			VFIODEV_BACKEND_AUTO;
 	pthread_mutex_lock(&space->lock);
 	ret = mode = pick_mode(ctx, space, asked, dev->name);
 	if (mode < 0)
@@ -286,8 +295,8 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 			dev->backend = VFIODEV_BACKEND_IOMMUFD;
 			goto opened;
 		}
-		if (mode == VFIODEV_BACKEND_IOMMUFD && asked == VFIODEV_BACKEND_AUTO &&
-		    space->ops) {
+		if (mode == VFIODEV_BACKEND_IOMMUFD &&
+		    asked == VFIODEV_BACKEND_AUTO && space->ops) {
 			/* AUTO, but the space already chose: no fallback */
 			vfd_err(ctx, "%s: cannot join a space that uses the iommufd backend: %s",
 				dev->name, dev->fallback_reason);
@@ -306,8 +315,10 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	ret_ct = space_join(space, dev, &container_backend_ops);
 	if (ret_ct) {
 		if (mode == VFIODEV_BACKEND_AUTO) {
-			ret = path_unavailable(ret_ct) && !path_unavailable(ret_cdev) ?
-				      ret_cdev : ret_ct;
+			ret = path_unavailable(ret_ct) &&
+					      !path_unavailable(ret_cdev) ?
+				      ret_cdev :
+				      ret_ct;
 			vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
 				dev->name, dev->fallback_reason,
 				dev->group_failure[0] ? dev->group_failure :
@@ -360,7 +371,8 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	}
 	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&
 	    opts->backend == VFIODEV_BACKEND_CONTAINER) {
-		vfd_err(ctx, "fd %d: a cdev fd cannot use the container backend", fd);
+		vfd_err(ctx,
+			"fd %d: a cdev fd cannot use the container backend", fd);
 		return -EINVAL;
 	}
 	ret = device_new(ctx, opts, &dev);
@@ -396,8 +408,8 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 
 		ret = sysfs_vfio_cdev(ctx, norm, cdev, sizeof(cdev), &want);
 		if (ret) {
-			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s", dev->name,
-				strerror(-ret));
+			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s",
+				dev->name, strerror(-ret));
 			goto fail_nolock;
 		}
 		ret = devnode_check(ctx, dev->fd, dev->node, want);
@@ -514,7 +526,8 @@ VFIODEV_EXPORT int vfiodev_device_reset(struct vfiodev_device *dev)
 	if (!dev)
 		return -EINVAL;
 	if (!(dev->flags & VFIO_DEVICE_FLAGS_RESET)) {
-		vfd_err(dev->ctx, "%s: the device reports no reset method", dev->name);
+		vfd_err(dev->ctx, "%s: the device reports no reset method",
+			dev->name);
 		return -ENOTSUP;
 	}
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_RESET, NULL);

@@ -41,8 +41,7 @@ int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 	return 0;
 }
 
-int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
-			size_t len)
+int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path, size_t len)
 {
 #ifdef HAVE_LIBUDEV
 	struct udev_device *ud;
@@ -108,7 +107,8 @@ int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 
 	if (devnode_udev_lookup(ctx, devnum, udev_node, sizeof(udev_node)) == 0)
 		cands[n++] = udev_node;
-	for (size_t i = 0; fallbacks && fallbacks[i] && n < ARRAY_SIZE(cands) - 1; i++)
+	for (size_t i = 0;
+	     fallbacks && fallbacks[i] && n < ARRAY_SIZE(cands) - 1; i++)
 		cands[n++] = fallbacks[i];
 	snprintf(char_node, sizeof(char_node), "%s/char/%u:%u", ctx->dev_root,
 		 major(devnum), minor(devnum));

@@ -118,8 +118,8 @@ static void human(uint64_t v, char *buf, size_t len)
 	if (u == 0)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)v);
 	else
-		snprintf(buf, len, "%.*f %s", d == (double)(uint64_t)d ? 0 : 1, d,
-			 units[u]);
+		snprintf(buf, len, "%.*f %s", d == (double)(uint64_t)d ? 0 : 1,
+			 d, units[u]);
 }
 
 static int count_entries(const struct vfiodev_ctx *ctx, const char *rel,
@@ -146,8 +146,7 @@ static int count_entries(const struct vfiodev_ctx *ctx, const char *rel,
 	return n;
 }
 
-static bool attr_is(const struct vfiodev_ctx *ctx, const char *rel,
-		    const char *want)
+static bool attr_is(const struct vfiodev_ctx *ctx, const char *rel, const char *want)
 {
 	char buf[64];
 
@@ -167,7 +166,8 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 			struct diag *dg)
 {
 	const char *subject = "an IOMMU translates the device's DMA";
-	const char *noiommu_param = "module/vfio/parameters/enable_unsafe_noiommu_mode";
+	const char *noiommu_param =
+		"module/vfio/parameters/enable_unsafe_noiommu_mode";
 	char unit[64];
 	int units = count_entries(ctx, "class/iommu", unit, sizeof(unit));
 
@@ -183,16 +183,19 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 			 strfmt("%s", subject),
 			 strfmt("no IOMMU: %s is in VFIO noiommu group %d (vfio's enable_unsafe_noiommu_mode): no DMA isolation, no IOVA translation%s",
 				d->bdf, d->iommu_group,
-				allow_noiommu ? "" : "; the library refuses it unless allow_noiommu is set"),
-			 allow_noiommu ? NULL :
-			 strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or enable an IOMMU: VT-d/AMD-Vi on in the firmware and intel_iommu=on (AMD: amd_iommu=on) on the kernel command line"));
+				allow_noiommu ?
+					"" :
+					"; the library refuses it unless allow_noiommu is set"),
+			 allow_noiommu ?
+				 NULL :
+				 strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or enable an IOMMU: VT-d/AMD-Vi on in the firmware and intel_iommu=on (AMD: amd_iommu=on) on the kernel command line"));
 		return;
 	}
 	/* no group: why? */
 	if (units) {
 		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
-			 strfmt("IOMMU %s is on, but %s is in no IOMMU group", unit,
-				d->bdf),
+			 strfmt("IOMMU %s is on, but %s is in no IOMMU group",
+				unit, d->bdf),
 			 strfmt("look for IOMMU (DMAR/AMD-Vi) errors about %s in the kernel log (dmesg | grep -i -e dmar -e iommu); the device may sit behind a bridge the IOMMU does not cover",
 				d->bdf));
 		return;
@@ -234,12 +237,16 @@ static void check_driver(const struct vfiodev_ctx *ctx,
 	if (!driver_is_vfio(d->driver)) {
 		state = module_state(ctx, "vfio_pci");
 		if (state == VFIODEV_MODULE_ABSENT)
-			diag_add(dg, ERR, DIAG_ANY, "module", strfmt("module vfio-pci"),
+			diag_add(dg, ERR, DIAG_ANY, "module",
+				 strfmt("module vfio-pci"),
 				 strfmt("not loaded: the vfio-pci driver is not registered"),
-				 strfmt("modprobe vfio-pci (vfiodev bind %s loads it)", b));
+				 strfmt("modprobe vfio-pci (vfiodev bind %s loads it)",
+					b));
 		else
-			diag_add(dg, OK, DIAG_ANY, "module", strfmt("module vfio-pci"),
-				 strfmt("%s", vfiodev_module_state_name(state)), NULL);
+			diag_add(dg, OK, DIAG_ANY, "module",
+				 strfmt("module vfio-pci"),
+				 strfmt("%s", vfiodev_module_state_name(state)),
+				 NULL);
 	}
 	if (driver_is_vfio(d->driver))
 		diag_add(dg, OK, DIAG_ANY, "driver", strfmt("driver of %s", b),
@@ -248,7 +255,8 @@ static void check_driver(const struct vfiodev_ctx *ctx,
 		diag_add(dg, ERR, DIAG_ANY, "driver", strfmt("driver of %s", b),
 			 strfmt("not bound to any driver%s%s%s",
 				d->driver_override[0] ? " (driver_override is " : "",
-				d->driver_override, d->driver_override[0] ? ")" : ""),
+				d->driver_override,
+				d->driver_override[0] ? ")" : ""),
 			 strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers_probe)",
 				b, b, b));
 	else
@@ -273,7 +281,8 @@ static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used,
 						 "%s%s (%s)", i ? ", " : "", m->bdf,
-						 m->driver[0] ? m->driver : "no driver");
+						 m->driver[0] ? m->driver :
+								"no driver");
 		if (!m->blocking)
 			continue;
 		viable = false;
@@ -298,8 +307,9 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 	uint64_t need = map_bytes;
 	char lim[32], hard[32], want[32];
 	struct rlimit rl;
-	const char *note = u->self ? "" :
-				     " (the limit shown is this process's; the program's own applies)";
+	const char *note =
+		u->self ? "" :
+			  " (the limit shown is this process's; the program's own applies)";
 
 	if (getrlimit(RLIMIT_MEMLOCK, &rl))
 		return;
@@ -333,8 +343,8 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 		diag_add(dg, OK, DIAG_ANY, "memlock",
 			 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
 				(unsigned long long)map_bytes),
-			 strfmt("RLIMIT_MEMLOCK is %s%s, enough for %s", lim, note,
-				want),
+			 strfmt("RLIMIT_MEMLOCK is %s%s, enough for %s", lim,
+				note, want),
 			 NULL);
 		return;
 	}
@@ -347,7 +357,8 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 			(unsigned long long)need,
 			(unsigned long long)((need + 1023) / 1024),
 			rl.rlim_max != RLIM_INFINITY && need > rl.rlim_max ?
-				" (as root: it exceeds the hard limit)" : "",
+				" (as root: it exceeds the hard limit)" :
+				"",
 			(unsigned long long)need, (unsigned long long)need,
 			(unsigned long long)need));
 }
@@ -370,7 +381,8 @@ static void check_dma_entries(const struct vfiodev_ctx *ctx, uint64_t count,
 	if (!count) {
 		diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
 			 strfmt("vfio_iommu_type1 dma_entry_limit"),
-			 strfmt("a container holds at most %llu separate DMA mappings", limit),
+			 strfmt("a container holds at most %llu separate DMA mappings",
+				limit),
 			 NULL);
 		return;
 	}
@@ -387,7 +399,8 @@ static void check_dma_entries(const struct vfiodev_ctx *ctx, uint64_t count,
 		 strfmt("the limit is %llu mappings per container: mapping number %llu fails with ENOSPC",
 			limit, limit + 1),
 		 strfmt("echo %llu > /sys/%s (lasting: 'options vfio_iommu_type1 dma_entry_limit=%llu' in /etc/modprobe.d/vfio.conf)",
-			(unsigned long long)count, param, (unsigned long long)count));
+			(unsigned long long)count, param,
+			(unsigned long long)count));
 }
 
 /* a path failure is an error only when no path is left */
@@ -398,9 +411,8 @@ static void settle(struct diag *dg, unsigned int paths)
 	if (paths)
 		return;
 	for (size_t i = 0; i < o->nr_findings; i++)
-		if (dg->tags[i] != DIAG_ANY &&
-		    (o->findings[i]->severity == INFO ||
-		     o->findings[i]->severity == WARN))
+		if (dg->tags[i] != DIAG_ANY && (o->findings[i]->severity == INFO ||
+						o->findings[i]->severity == WARN))
 			o->findings[i]->severity = ERR;
 }
 
@@ -412,13 +424,15 @@ static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,
 		o->backend = VFIODEV_BACKEND_IOMMUFD;
 		return strfmt("%sthe vfio cdev and /dev/iommu are usable",
 			      forced == VFIODEV_BACKEND_IOMMUFD ?
-				      "the iommufd backend is forced, and " : "");
+				      "the iommufd backend is forced, and " :
+				      "");
 	}
 	if (paths & VFIODEV_PATH_CONTAINER) {
 		o->backend = VFIODEV_BACKEND_CONTAINER;
 		if (forced == VFIODEV_BACKEND_CONTAINER)
 			return strfmt("the container backend is forced");
-		return strfmt("%s", cdev_reason ? cdev_reason : "the cdev path is unavailable");
+		return strfmt("%s", cdev_reason ? cdev_reason :
+						  "the cdev path is unavailable");
 	}
 	if ((paths & VFIODEV_PATH_NOIOMMU) && allow_noiommu) {
 		o->backend = VFIODEV_BACKEND_CONTAINER;
@@ -468,8 +482,7 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	if (ret)
 		return ret;
 	diag_add(dg, OK, DIAG_ANY, "device", strfmt("PCI device %s", bdf),
-		 strfmt("%04x:%04x, class 0x%06x", d.vendor, d.device,
-			d.class_code),
+		 strfmt("%04x:%04x, class 0x%06x", d.vendor, d.device, d.class_code),
 		 NULL);
 
 	check_iommu(ctx, &d, allow_noiommu, dg);
@@ -485,10 +498,12 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 		free(args.cdev_reason);
 	} else {
 		o->backend = VFIODEV_BACKEND_AUTO;
-		o->backend_reason = strfmt("%s",
-			!driver_is_vfio(d.driver) ? "the device is not bound to a VFIO driver" :
-			d.iommu_group < 0 ? "the device has no IOMMU group" :
-						"its IOMMU group is not viable");
+		o->backend_reason =
+			strfmt("%s", !driver_is_vfio(d.driver) ?
+					     "the device is not bound to a VFIO driver" :
+				     d.iommu_group < 0 ?
+					     "the device has no IOMMU group" :
+					     "its IOMMU group is not viable");
 	}
 	o->paths = paths;
 
@@ -516,7 +531,8 @@ VFIODEV_EXPORT int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_diagnose_opts, backend) &&
 	    (unsigned int)opts->backend > VFIODEV_BACKEND_CONTAINER) {
-		vfd_err(ctx, "vfiodev_diagnose_opts: unknown backend %d", opts->backend);
+		vfd_err(ctx, "vfiodev_diagnose_opts: unknown backend %d",
+			opts->backend);
 		return -EINVAL;
 	}
 	if (vfiodev_bdf_normalise(bdf, norm)) {

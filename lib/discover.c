@@ -23,8 +23,7 @@ static unsigned long read_hex(const struct vfiodev_ctx *ctx, const char *bdf,
 {
 	char buf[32];
 
-	if (sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/%s", bdf,
-		       attr) <= 0)
+	if (sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/%s", bdf, attr) <= 0)
 		return 0;
 	return strtoul(buf, NULL, 16);
 }
@@ -35,8 +34,7 @@ static int cmp_member(const void *a, const void *b)
 		      ((const struct vfiodev_pci_member *)b)->bdf);
 }
 
-static int read_members(const struct vfiodev_ctx *ctx,
-			struct vfiodev_pci_device *d)
+static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device *d)
 {
 	char path[512];
 	struct dirent *de;
@@ -44,8 +42,8 @@ static int read_members(const struct vfiodev_ctx *ctx,
 	DIR *dir;
 	int ret = 0;
 
-	if (sysfs_path(ctx, path, sizeof(path), "kernel/iommu_groups/%d/devices",
-		       d->iommu_group))
+	if (sysfs_path(ctx, path, sizeof(path),
+		       "kernel/iommu_groups/%d/devices", d->iommu_group))
 		return 0;
 	dir = opendir(path);
 	if (!dir)
@@ -53,8 +51,7 @@ static int read_members(const struct vfiodev_ctx *ctx,
 	while ((de = readdir(dir))) {
 		struct vfiodev_pci_member *m;
 
-		if (de->d_name[0] == '.' ||
-		    strlen(de->d_name) >= sizeof(m->bdf))
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(m->bdf))
 			continue;
 		if (d->nr_members == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
@@ -83,8 +80,7 @@ static int read_members(const struct vfiodev_ctx *ctx,
 }
 
 /* vfio-dev/vfioN, and its major:minor when the kernel has the cdev */
-static void read_cdev(const struct vfiodev_ctx *ctx,
-		      struct vfiodev_pci_device *d)
+static void read_cdev(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device *d)
 {
 	char path[512], buf[32];
 	struct dirent *de;
@@ -218,8 +214,8 @@ VFIODEV_EXPORT int vfiodev_pci_lookup(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 	ret = lookup(ctx, norm, out);
 	if (ret == -ENODEV)
-		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices", norm,
-			ctx->sysfs_root);
+		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
+			norm, ctx->sysfs_root);
 	else if (ret)
 		vfd_err(ctx, "%s: reading it from sysfs: %s", norm, strerror(-ret));
 	return ret;
@@ -312,8 +308,8 @@ static int scan_udev(struct vfiodev_ctx *ctx, struct names *ns)
 	ret = udev_enumerate_add_match_subsystem(e, "pci");
 	if (!ret)
 		ret = udev_enumerate_scan_devices(e);
-	udev_list_entry_foreach(entry, ret ? NULL :
-					    udev_enumerate_get_list_entry(e)) {
+	udev_list_entry_foreach (entry,
+				 ret ? NULL : udev_enumerate_get_list_entry(e)) {
 		const char *syspath = udev_list_entry_get_name(entry);
 		const char *name = strrchr(syspath, '/');
 

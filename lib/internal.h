@@ -89,7 +89,7 @@ struct vfiodev_ctx {
 	enum vfiodev_backend env_backend; /* $VFIODEV_BACKEND */
 
 	pthread_mutex_t lock; /* iommufd, kmod, udev */
-	int iommufd;	      /* shared /dev/iommu fd, -1 until needed */
+	int iommufd; /* shared /dev/iommu fd, -1 until needed */
 	struct kmod_ctx *kmod;
 	struct udev *udev;
 	bool udev_usable; /* roots are the real /sys and /dev */
@@ -117,24 +117,23 @@ int backend_parse(const char *s);
 #define vfd_dbg(ctx, ...) vfd_log(ctx, LOG_DEBUG, __VA_ARGS__)
 
 /* argument checks at public entries: log and return -EINVAL */
-#define check_arg(ctx, cond)                                                   \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			vfd_err(ctx, "%s: invalid argument: %s", __func__,    \
-				#cond);                                        \
-			return -EINVAL;                                        \
-		}                                                              \
+#define check_arg(ctx, cond)                                                       \
+	do {                                                                       \
+		if (!(cond)) {                                                     \
+			vfd_err(ctx, "%s: invalid argument: %s", __func__, #cond); \
+			return -EINVAL;                                            \
+		}                                                                  \
 	} while (0)
 
 /* opts structs: accept older (smaller) and newer ones whose unknown tail is
  * zero; refuse a non-zero unknown tail (libbpf's rule) */
-int opts_check(const struct vfiodev_ctx *ctx, const void *opts,
-	       size_t known_sz, const char *name);
+int opts_check(const struct vfiodev_ctx *ctx, const void *opts, size_t known_sz,
+	       const char *name);
 
 /* a field is present in a caller's opts if its size covers it */
 #define OPTS_HAS(opts, type, field)                                            \
-	((opts) && (opts)->sz >= offsetof(struct type, field) +               \
-				       sizeof((opts)->field))
+	((opts) &&                                                             \
+	 (opts)->sz >= offsetof(struct type, field) + sizeof((opts)->field))
 
 /* the shared /dev/iommu fd, opened on first use; -errno on failure */
 int ctx_iommufd(struct vfiodev_ctx *ctx);
@@ -150,8 +149,8 @@ int sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
 /* vfio-dev/vfioX: name and major:minor of the cdev sysfs names */
-int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
-		    char *name, size_t len, dev_t *devnum);
+int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
+		    size_t len, dev_t *devnum);
 int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
 bool sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
 int parse_devnum(const char *s, dev_t *out);
@@ -172,8 +171,8 @@ int module_present(const struct vfiodev_ctx *ctx, const char *name);
 /* ---- capability chains (caps.c) ---------------------------------------- */
 /* find capability @id in the chain that starts at @first inside the
  * @argsz bytes of @buf; 0 and *@out, -ENOENT, or -EPROTO when malformed */
-int vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
-		  uint16_t id, size_t min_size, const void **out);
+int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
+		  size_t min_size, const void **out);
 /* walk and validate the whole chain: 0 or -EPROTO */
 int vfio_cap_validate(const void *buf, size_t argsz, uint32_t first);
 
@@ -200,8 +199,7 @@ struct backend_ops {
 	int (*attach)(struct vfiodev_space *space, struct vfiodev_device *dev);
 	void (*detach)(struct vfiodev_space *space, struct vfiodev_device *dev);
 	int (*map)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
-	int (*unmap)(struct vfiodev_space *space,
-		     const struct vfiodev_mapping *m);
+	int (*unmap)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
 	void (*destroy)(struct vfiodev_space *space);
 };
 

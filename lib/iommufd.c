@@ -69,8 +69,8 @@ static void ioas_destroy(struct vfiodev_space *space)
 
 	ret = sys_ioctl(space->iommufd, IOMMU_DESTROY, &cmd);
 	if (ret)
-		vfd_err(space->ctx, "IOMMU_DESTROY of IOAS %u: %s", space->ioas_id,
-			strerror(-ret));
+		vfd_err(space->ctx, "IOMMU_DESTROY of IOAS %u: %s",
+			space->ioas_id, strerror(-ret));
 	space->ioas_id = 0;
 }
 
@@ -129,8 +129,7 @@ undo:
 	return ret;
 }
 
-static void iommufd_detach(struct vfiodev_space *space,
-			   struct vfiodev_device *dev)
+static void iommufd_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
 	int ret;
@@ -142,8 +141,7 @@ static void iommufd_detach(struct vfiodev_space *space,
 	/* closing the device fd undoes the binding */
 }
 
-static int iommufd_map(struct vfiodev_space *space,
-		       const struct vfiodev_mapping *m)
+static int iommufd_map(struct vfiodev_space *space, const struct vfiodev_mapping *m)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
@@ -161,7 +159,8 @@ static int iommufd_map(struct vfiodev_space *space,
 		cmd.flags |= IOMMU_IOAS_MAP_WRITEABLE;
 	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP, &cmd);
 	if (ret)
-		vfd_err(space->ctx, "IOMMU_IOAS_MAP of 0x%llx bytes at IOVA 0x%llx: %s%s",
+		vfd_err(space->ctx,
+			"IOMMU_IOAS_MAP of 0x%llx bytes at IOVA 0x%llx: %s%s",
 			(unsigned long long)m->len, (unsigned long long)m->iova,
 			strerror(-ret),
 			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" : "");

@@ -16,7 +16,8 @@ static int irq_info_raw(struct vfiodev_device *dev, unsigned int index,
 	int ret;
 
 	if (index >= dev->num_irqs) {
-		vfd_err(dev->ctx, "%s: IRQ index %u does not exist (the device has %u)",
+		vfd_err(dev->ctx,
+			"%s: IRQ index %u does not exist (the device has %u)",
 			dev->name, index, dev->num_irqs);
 		return -EINVAL;
 	}
@@ -25,8 +26,8 @@ static int irq_info_raw(struct vfiodev_device *dev, unsigned int index,
 	info->index = index;
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_GET_IRQ_INFO, info);
 	if (ret)
-		vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_IRQ_INFO(%u): %s", dev->name,
-			index, strerror(-ret));
+		vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_IRQ_INFO(%u): %s",
+			dev->name, index, strerror(-ret));
 	return ret;
 }
 
@@ -95,15 +96,15 @@ static int set_irqs(struct vfiodev_device *dev, uint32_t flags,
 		((int32_t *)set->data)[i] = fds[i];
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_SET_IRQS, set);
 	if (ret)
-		vfd_err(dev->ctx, "%s: VFIO_DEVICE_SET_IRQS(%s, index %u, %u+%u): %s",
+		vfd_err(dev->ctx,
+			"%s: VFIO_DEVICE_SET_IRQS(%s, index %u, %u+%u): %s",
 			dev->name, what, index, start, count, strerror(-ret));
 	free(set);
 	return ret;
 }
 
 VFIODEV_EXPORT int vfiodev_irq_set_eventfds(struct vfiodev_device *dev,
-					    unsigned int index,
-					    unsigned int start,
+					    unsigned int index, unsigned int start,
 					    unsigned int count, const int *fds)
 {
 	struct vfio_irq_info info;
@@ -126,15 +127,15 @@ VFIODEV_EXPORT int vfiodev_irq_set_eventfds(struct vfiodev_device *dev,
 	return ret;
 }
 
-VFIODEV_EXPORT int vfiodev_irq_disable(struct vfiodev_device *dev,
-				       unsigned int index)
+VFIODEV_EXPORT int vfiodev_irq_disable(struct vfiodev_device *dev, unsigned int index)
 {
 	int ret;
 
 	if (!dev)
 		return -EINVAL;
 	if (index >= dev->num_irqs) {
-		vfd_err(dev->ctx, "%s: IRQ index %u does not exist", dev->name, index);
+		vfd_err(dev->ctx, "%s: IRQ index %u does not exist", dev->name,
+			index);
 		return -EINVAL;
 	}
 	ret = set_irqs(dev, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
@@ -158,24 +159,23 @@ static int irq_action(struct vfiodev_device *dev, unsigned int index,
 		return ret;
 	if (action != VFIO_IRQ_SET_ACTION_TRIGGER &&
 	    !(info.flags & VFIO_IRQ_INFO_MASKABLE)) {
-		vfd_err(dev->ctx, "%s: IRQ index %u is not maskable", dev->name, index);
+		vfd_err(dev->ctx, "%s: IRQ index %u is not maskable", dev->name,
+			index);
 		return -ENOTSUP;
 	}
-	return set_irqs(dev, VFIO_IRQ_SET_DATA_NONE | action, index, start, count,
-			NULL, what);
+	return set_irqs(dev, VFIO_IRQ_SET_DATA_NONE | action, index, start,
+			count, NULL, what);
 }
 
-VFIODEV_EXPORT int vfiodev_irq_mask(struct vfiodev_device *dev,
-				    unsigned int index, unsigned int start,
-				    unsigned int count)
+VFIODEV_EXPORT int vfiodev_irq_mask(struct vfiodev_device *dev, unsigned int index,
+				    unsigned int start, unsigned int count)
 {
 	return irq_action(dev, index, start, count, VFIO_IRQ_SET_ACTION_MASK,
 			  "mask");
 }
 
-VFIODEV_EXPORT int vfiodev_irq_unmask(struct vfiodev_device *dev,
-				      unsigned int index, unsigned int start,
-				      unsigned int count)
+VFIODEV_EXPORT int vfiodev_irq_unmask(struct vfiodev_device *dev, unsigned int index,
+				      unsigned int start, unsigned int count)
 {
 	return irq_action(dev, index, start, count, VFIO_IRQ_SET_ACTION_UNMASK,
 			  "unmask");

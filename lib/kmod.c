@@ -70,18 +70,18 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 	ret = kmod_module_new_from_lookup(kctx, name, &list);
 	if (ret < 0 || !list) {
 		vfd_info(ctx, "module %s: not found in the kernel's module index (%s)",
-			name, ret < 0 ? strerror(-ret) : "no match");
+			 name, ret < 0 ? strerror(-ret) : "no match");
 		return ret < 0 ? ret : -ENOENT;
 	}
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach (l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
 		int state = kmod_module_get_initstate(mod);
 
 		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 			loaded = 1;
 		} else {
-			ret = kmod_module_probe_insert_module(mod, 0, NULL, NULL,
-							      NULL, NULL);
+			ret = kmod_module_probe_insert_module(mod, 0, NULL,
+							      NULL, NULL, NULL);
 			if (ret == 0 || ret == -EEXIST) {
 				vfd_info(ctx, "loaded module %s",
 					 kmod_module_get_name(mod));

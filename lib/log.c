@@ -32,7 +32,8 @@ void log_stderr(void *data, int priority, const char *file, int line,
 	(void)fn;
 	fprintf(stderr, "libvfiodev: %s: ",
 		priority >= 0 && priority < (int)ARRAY_SIZE(prio_names) ?
-			prio_names[priority] : "?");
+			prio_names[priority] :
+			"?");
 	vfprintf(stderr, fmt, args);
 	fputc('\n', stderr);
 }
@@ -65,8 +66,7 @@ VFIODEV_EXPORT void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx,
 	ctx->log_data = fn ? data : NULL;
 }
 
-VFIODEV_EXPORT void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx,
-						 int priority)
+VFIODEV_EXPORT void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int priority)
 {
 	if (!ctx)
 		return;

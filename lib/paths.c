@@ -145,7 +145,7 @@ static void set_reason(struct path_args *a, char *reason)
 
 /* what a node is, and what udev rule keeps its owner */
 struct node_kind {
-	const char *what;  /* "group node", "/dev/iommu" */
+	const char *what; /* "group node", "/dev/iommu" */
 	const char *match; /* udev match: SUBSYSTEM=="vfio" */
 };
 
@@ -170,11 +170,11 @@ static bool node_usable(const struct path_args *a, struct diag *dg,
 				 strfmt("%s is %u:%u but sysfs names %u:%u (a stale or planted node): the library refuses it",
 					n->path, major(got), minor(got),
 					major(want), minor(want)),
-			 have_want ? strfmt("rm %s && mknod -m 0600 %s c %u %u",
-					    n->path, n->path, major(want),
-					    minor(want)) :
-				     strfmt("rm %s && udevadm trigger --action=add",
-					    n->path));
+			 have_want ?
+				 strfmt("rm %s && mknod -m 0600 %s c %u %u", n->path,
+					n->path, major(want), minor(want)) :
+				 strfmt("rm %s && udevadm trigger --action=add",
+					n->path));
 		return false;
 	}
 	diag_add(dg, VFIODEV_SEVERITY_OK, path, "node",
@@ -188,8 +188,8 @@ static bool node_usable(const struct path_args *a, struct diag *dg,
 	owner_names(&n->st, owner, sizeof(owner));
 	if (!node_rw(u, n)) {
 		diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "permission",
-			 strfmt("read-write access to %s for %s (uid %u)", n->path,
-				u->name, (unsigned int)u->uid),
+			 strfmt("read-write access to %s for %s (uid %u)",
+				n->path, u->name, (unsigned int)u->uid),
 			 strfmt("%s (uid %u) cannot open %s read-write: %s",
 				u->name, (unsigned int)u->uid, n->path, owner),
 			 strfmt("chown %s %s (lasting: a udev rule such as '%s, OWNER=\"%s\"' in /etc/udev/rules.d/90-vfiodev.rules)",
@@ -230,7 +230,8 @@ static bool fixed_node(struct vfiodev_ctx *ctx, struct path_args *a,
 		return false;
 	}
 	if (!node_usable(a, dg, path, k, &n, have, want)) {
-		*why = strfmt("%s is unusable (wrong device or no access)", node_path);
+		*why = strfmt("%s is unusable (wrong device or no access)",
+			      node_path);
 		return false;
 	}
 	return true;
@@ -241,7 +242,8 @@ static bool fixed_node(struct vfiodev_ctx *ctx, struct path_args *a,
 static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 		      struct diag *dg, const struct vfiodev_pci_device *d)
 {
-	static const struct node_kind kind = { "vfio cdev", "SUBSYSTEM==\"vfio-dev\"" };
+	static const struct node_kind kind = { "vfio cdev",
+					       "SUBSYSTEM==\"vfio-dev\"" };
 	char cands[3][256], tried[800] = "";
 	dev_t want = makedev(d->cdev_major, d->cdev_minor);
 	size_t nc = 0;
@@ -258,16 +260,17 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 
 		node_stat(cands[i], &n);
 		if (n.err == -ENOENT) {
-			snprintf(tried + l, sizeof(tried) - l, "%s%s", l ? ", " : "",
-				 cands[i]);
+			snprintf(tried + l, sizeof(tried) - l, "%s%s",
+				 l ? ", " : "", cands[i]);
 			continue;
 		}
 		if (n.err) {
-			diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV, "node",
-				 strfmt("vfio cdev %s", cands[i]),
-				 strfmt("%s: %s", cands[i], strerror(-n.err)), NULL);
-			set_reason(a, strfmt("opening the node of %s: %s", d->cdev,
-					     strerror(-n.err)));
+			diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV,
+				 "node", strfmt("vfio cdev %s", cands[i]),
+				 strfmt("%s: %s", cands[i], strerror(-n.err)),
+				 NULL);
+			set_reason(a, strfmt("opening the node of %s: %s",
+					     d->cdev, strerror(-n.err)));
 			return false;
 		}
 		if (node_usable(a, dg, DIAG_CDEV, &kind, &n, true, want))
@@ -277,8 +280,7 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 		return false;
 	}
 	diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV, "node",
-		 strfmt("vfio cdev %s (%u:%u)", d->cdev, d->cdev_major,
-			d->cdev_minor),
+		 strfmt("vfio cdev %s (%u:%u)", d->cdev, d->cdev_major, d->cdev_minor),
 		 strfmt("no node for it (tried %s)", tried),
 		 strfmt("mknod -m 0600 %s/vfio/devices/%s c %u %u (lasting: udevadm trigger --action=add --subsystem-match=vfio-dev)",
 			ctx->dev_root, d->cdev, d->cdev_major, d->cdev_minor));
@@ -351,8 +353,8 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 		}
 		return ok;
 	}
-	if (!fixed_node(ctx, a, dg, DIAG_CDEV, &iommu, node, "class/misc/iommu/dev",
-			&why)) {
+	if (!fixed_node(ctx, a, dg, DIAG_CDEV, &iommu, node,
+			"class/misc/iommu/dev", &why)) {
 		set_reason(a, why);
 		return false;
 	}
@@ -364,7 +366,8 @@ static unsigned int eval_group(struct vfiodev_ctx *ctx,
 			       struct path_args *a, struct diag *dg)
 {
 	static const struct node_kind group = { "group node", "SUBSYSTEM==\"vfio\"" };
-	static const struct node_kind container = { "container node", "KERNEL==\"vfio\"" };
+	static const struct node_kind container = { "container node",
+						    "KERNEL==\"vfio\"" };
 	char name[32], node[256], class_dev[64], *why = NULL;
 	bool ok = true;
 	int state;
@@ -393,8 +396,10 @@ static unsigned int eval_group(struct vfiodev_ctx *ctx,
 			 DIAG_GROUP, "permission",
 			 strfmt("CAP_SYS_RAWIO for %s (uid %u), which a noiommu group requires",
 				a->user->name, (unsigned int)a->user->uid),
-			 strfmt("%s", rawio ? "held" : "missing: the kernel refuses to open a noiommu group without it"),
-			 rawio ? NULL : strfmt("run the program as root, or grant it the capability (setcap cap_sys_rawio+ep PROGRAM)"));
+			 strfmt("%s", rawio ? "held" :
+					      "missing: the kernel refuses to open a noiommu group without it"),
+			 rawio ? NULL :
+				 strfmt("run the program as root, or grant it the capability (setcap cap_sys_rawio+ep PROGRAM)"));
 		if (!rawio)
 			ok = false;
 		return ok ? VFIODEV_PATH_NOIOMMU : 0;

@@ -76,14 +76,16 @@ static int sparse_cap(struct vfiodev_device *dev,
 	end = (size_t)((const char *)sp - (const char *)info) + sizeof(*sp) +
 	      (size_t)sp->nr_areas * sizeof(sp->areas[0]);
 	if (end > info->argsz) {
-		vfd_err(dev->ctx, "%s: region %u: sparse capability overruns the buffer",
+		vfd_err(dev->ctx,
+			"%s: region %u: sparse capability overruns the buffer",
 			dev->name, info->index);
 		return -EPROTO;
 	}
 	for (uint32_t i = 0; i < sp->nr_areas; i++) {
 		if (sp->areas[i].offset + sp->areas[i].size < sp->areas[i].offset ||
 		    sp->areas[i].offset + sp->areas[i].size > info->size) {
-			vfd_err(dev->ctx, "%s: region %u: sparse area %u lies outside the region",
+			vfd_err(dev->ctx,
+				"%s: region %u: sparse area %u lies outside the region",
 				dev->name, info->index, i);
 			return -EPROTO;
 		}
@@ -119,7 +121,8 @@ VFIODEV_EXPORT int vfiodev_region_get_info(struct vfiodev_device *dev,
 		out->flags |= VFIODEV_REGION_MMAP;
 	if (info->flags & VFIO_REGION_INFO_FLAG_CAPS) {
 		if (vfio_cap_validate(info, info->argsz, info->cap_offset)) {
-			vfd_err(dev->ctx, "%s: region %u: malformed capability chain",
+			vfd_err(dev->ctx,
+				"%s: region %u: malformed capability chain",
 				dev->name, index);
 			free(info);
 			return -EPROTO;
@@ -206,7 +209,8 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 	if (ret)
 		return ret;
 	if (!(info->flags & VFIO_REGION_INFO_FLAG_MMAP) || !info->size) {
-		vfd_err(dev->ctx, "%s: region %u cannot be mmapped", dev->name, index);
+		vfd_err(dev->ctx, "%s: region %u cannot be mmapped", dev->name,
+			index);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -218,8 +222,8 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 				dev->fd, (off_t)info->offset, &err);
 		if (base == MAP_FAILED) {
 			ret = err;
-			vfd_err(dev->ctx, "%s: mmap of region %u: %s", dev->name,
-				index, strerror(-ret));
+			vfd_err(dev->ctx, "%s: mmap of region %u: %s",
+				dev->name, index, strerror(-ret));
 			goto out;
 		}
 	} else {
@@ -228,9 +232,10 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &err);
 		if (base == MAP_FAILED) {
 			ret = err;
-			vfd_err(dev->ctx, "%s: reserving 0x%llx bytes for region %u: %s",
-				dev->name, (unsigned long long)info->size, index,
-				strerror(-ret));
+			vfd_err(dev->ctx,
+				"%s: reserving 0x%llx bytes for region %u: %s",
+				dev->name, (unsigned long long)info->size,
+				index, strerror(-ret));
 			goto out;
 		}
 		for (uint32_t i = 0; i < sp->nr_areas; i++) {
@@ -243,7 +248,8 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 				     &err);
 			if (p == MAP_FAILED) {
 				ret = err;
-				vfd_err(dev->ctx, "%s: mmap of region %u sparse area %u: %s",
+				vfd_err(dev->ctx,
+					"%s: mmap of region %u sparse area %u: %s",
 					dev->name, index, i, strerror(-ret));
 				sys_munmap(base, info->size);
 				goto out;
@@ -301,7 +307,8 @@ static int region_bounds(struct vfiodev_device *dev, unsigned int index,
 	}
 	r = &dev->maps[index];
 	if (offset > r->size || len > r->size - offset) {
-		vfd_err(dev->ctx, "%s: region %u: access 0x%llx+0x%zx past its end (0x%llx)",
+		vfd_err(dev->ctx,
+			"%s: region %u: access 0x%llx+0x%zx past its end (0x%llx)",
 			dev->name, index, (unsigned long long)offset, len,
 			(unsigned long long)r->size);
 		return -EINVAL;
@@ -330,8 +337,8 @@ static int region_rw(struct vfiodev_device *dev, unsigned int index,
 	if (n == (ssize_t)len)
 		return 0;
 	vfd_err(dev->ctx, "%s: region %u %s at 0x%llx: %s%s", dev->name, index,
-		what, (unsigned long long)offset, n < 0 ? strerror((int)-n) : "short ",
-		n < 0 ? "" : what);
+		what, (unsigned long long)offset,
+		n < 0 ? strerror((int)-n) : "short ", n < 0 ? "" : what);
 	return n < 0 ? (int)n : -EIO;
 }
 
@@ -350,8 +357,7 @@ VFIODEV_EXPORT int vfiodev_region_write(struct vfiodev_device *dev,
 	return region_rw(dev, index, offset, (void *)(uintptr_t)buf, len, true);
 }
 
-static int config_args(struct vfiodev_device *dev, uint32_t offset,
-		       unsigned int width)
+static int config_args(struct vfiodev_device *dev, uint32_t offset, unsigned int width)
 {
 	if (width != 1 && width != 2 && width != 4) {
 		vfd_err(dev->ctx, "%s: config access width %u (must be 1, 2 or 4)",
@@ -365,7 +371,8 @@ static int config_args(struct vfiodev_device *dev, uint32_t offset,
 	}
 	if (!(dev->flags & VFIO_DEVICE_FLAGS_PCI) ||
 	    dev->num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
-		vfd_err(dev->ctx, "%s: not a PCI device: no config space", dev->name);
+		vfd_err(dev->ctx, "%s: not a PCI device: no config space",
+			dev->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -382,8 +389,8 @@ VFIODEV_EXPORT int vfiodev_pci_config_read(struct vfiodev_device *dev,
 		return -EINVAL;
 	ret = config_args(dev, offset, width);
 	if (!ret)
-		ret = vfiodev_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX, offset,
-					  b, width);
+		ret = vfiodev_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX,
+					  offset, b, width);
 	if (ret)
 		return ret;
 	/* config space is little-endian */
@@ -396,8 +403,8 @@ VFIODEV_EXPORT int vfiodev_pci_config_write(struct vfiodev_device *dev,
 					    uint32_t offset, unsigned int width,
 					    uint32_t val)
 {
-	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16),
-			 (uint8_t)(val >> 24) };
+	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8),
+			 (uint8_t)(val >> 16), (uint8_t)(val >> 24) };
 	int ret;
 
 	if (!dev)
@@ -406,12 +413,12 @@ VFIODEV_EXPORT int vfiodev_pci_config_write(struct vfiodev_device *dev,
 	if (ret)
 		return ret;
 	if (width < 4 && val >> (width * 8)) {
-		vfd_err(dev->ctx, "%s: value 0x%x does not fit %u bytes", dev->name,
-			val, width);
+		vfd_err(dev->ctx, "%s: value 0x%x does not fit %u bytes",
+			dev->name, val, width);
 		return -EINVAL;
 	}
-	return vfiodev_region_write(dev, VFIO_PCI_CONFIG_REGION_INDEX, offset, b,
-				    width);
+	return vfiodev_region_write(dev, VFIO_PCI_CONFIG_REGION_INDEX, offset,
+				    b, width);
 }
 
 VFIODEV_EXPORT int vfiodev_pci_enable_bus_master(struct vfiodev_device *dev)

@@ -57,8 +57,7 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *spa
 	return space;
 }
 
-VFIODEV_EXPORT struct vfiodev_space *
-vfiodev_space_unref(struct vfiodev_space *space)
+VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *space)
 {
 	if (!space || __atomic_sub_fetch(&space->refcount, 1, __ATOMIC_ACQ_REL))
 		return NULL;
@@ -127,7 +126,8 @@ int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	int ret;
 
 	if (space->ops && space->ops != ops) {
-		vfd_err(space->ctx, "%s: the space uses the %s backend; the device cannot join it with %s",
+		vfd_err(space->ctx,
+			"%s: the space uses the %s backend; the device cannot join it with %s",
 			dev->name, vfiodev_backend_name(space->ops->backend),
 			vfiodev_backend_name(ops->backend));
 		return -EXDEV;
@@ -179,8 +179,7 @@ static bool iova_allowed(const struct vfiodev_space *space, uint64_t iova,
 
 /* lowest free aligned IOVA inside the ranges, never page 0 (a device that
  * DMAs to address 0 is a bug worth catching) */
-static int iova_find(const struct vfiodev_space *space, uint64_t len,
-		     uint64_t *out)
+static int iova_find(const struct vfiodev_space *space, uint64_t len, uint64_t *out)
 {
 	uint64_t a = space->iova_align;
 
@@ -189,8 +188,7 @@ static int iova_find(const struct vfiodev_space *space, uint64_t len,
 
 		if (cand < a)
 			cand = a;
-		while (cand >= space->ranges[i].start &&
-		       cand + len - 1 >= cand &&
+		while (cand >= space->ranges[i].start && cand + len - 1 >= cand &&
 		       cand + len - 1 <= space->ranges[i].last) {
 			uint64_t last = 0;
 			bool hit = false;
@@ -217,8 +215,7 @@ static int iova_find(const struct vfiodev_space *space, uint64_t len,
 	return -ENOSPC;
 }
 
-static int table_insert(struct vfiodev_space *space,
-			const struct vfiodev_mapping *m)
+static int table_insert(struct vfiodev_space *space, const struct vfiodev_mapping *m)
 {
 	size_t pos = 0;
 
@@ -258,8 +255,7 @@ static void table_remove(struct vfiodev_space *space, size_t pos)
 }
 
 static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
-		       uint64_t iova, bool pick, unsigned int flags,
-		       uint64_t *out)
+		       uint64_t iova, bool pick, unsigned int flags, uint64_t *out)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	struct vfiodev_mapping m;
@@ -267,7 +263,8 @@ static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
 	int ret;
 
 	if (!len || ((uintptr_t)vaddr | len) & (a - 1)) {
-		vfd_err(ctx, "dma map: buffer %p+0x%zx is not page-aligned", vaddr, len);
+		vfd_err(ctx, "dma map: buffer %p+0x%zx is not page-aligned",
+			vaddr, len);
 		return -EINVAL;
 	}
 	if (!flags || flags & ~(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)) {
@@ -277,7 +274,8 @@ static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
 	}
 	pthread_mutex_lock(&space->lock);
 	if (!space->ops) {
-		vfd_err(ctx, "dma map: the space has no device yet; open a device into it first");
+		vfd_err(ctx,
+			"dma map: the space has no device yet; open a device into it first");
 		ret = -ENODEV;
 		goto out;
 	}
@@ -289,7 +287,8 @@ static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
 	if (pick) {
 		ret = iova_find(space, len, &iova);
 		if (ret) {
-			vfd_err(ctx, "dma map: no free IOVA range of 0x%zx bytes", len);
+			vfd_err(ctx, "dma map: no free IOVA range of 0x%zx bytes",
+				len);
 			goto out;
 		}
 	} else if (iova & (a - 1) || !iova_allowed(space, iova, len)) {
@@ -303,8 +302,9 @@ static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
 		ret = -EEXIST;
 		goto out;
 	}
-	m = (struct vfiodev_mapping){ .vaddr = (uintptr_t)vaddr, .iova = iova,
-				      .len = len, .flags = flags };
+	m = (struct vfiodev_mapping){
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .len = len, .flags = flags
+	};
 	ret = space->ops->map(space, &m);
 	if (ret)
 		goto out;
@@ -329,9 +329,9 @@ VFIODEV_EXPORT int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr,
 	return map_checked(space, vaddr, len, iova, false, flags, NULL);
 }
 
-VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space,
-				       void *vaddr, size_t len,
-				       unsigned int flags, uint64_t *iova)
+VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
+				       size_t len, unsigned int flags,
+				       uint64_t *iova)
 {
 	if (!space)
 		return -EINVAL;
@@ -339,8 +339,8 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space,
 	return map_checked(space, vaddr, len, 0, true, flags, iova);
 }
 
-VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space,
-				     uint64_t iova, size_t len)
+VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
+				     size_t len)
 {
 	int ret = -ENOENT;
 
@@ -357,7 +357,8 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space,
 	}
 	pthread_mutex_unlock(&space->lock);
 	if (ret == -ENOENT)
-		vfd_err(space->ctx, "dma unmap: no mapping at IOVA 0x%llx of 0x%zx bytes",
+		vfd_err(space->ctx,
+			"dma unmap: no mapping at IOVA 0x%llx of 0x%zx bytes",
 			(unsigned long long)iova, len);
 	return ret;
 }

@@ -55,9 +55,8 @@ int vfiodev_bdf_normalise(const char *in, char out[BDF_BUF])
 	} else if (colons != 1) {
 		return -EINVAL;
 	}
-	if (hex_field(&p, 2, 2, &bus) || *p++ != ':' ||
-	    hex_field(&p, 2, 2, &dev) || *p++ != '.' ||
-	    hex_field(&p, 1, 1, &fn) || *p != '\0')
+	if (hex_field(&p, 2, 2, &bus) || *p++ != ':' || hex_field(&p, 2, 2, &dev) ||
+	    *p++ != '.' || hex_field(&p, 1, 1, &fn) || *p != '\0')
 		return -EINVAL;
 	if (dev > 0x1f || fn > 7)
 		return -EINVAL;
@@ -174,8 +173,8 @@ int parse_devnum(const char *s, dev_t *out)
  * its major:minor. -ENOENT when there is no vfio-dev directory (no
  * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
  */
-int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
-		    char *name, size_t len, dev_t *devnum)
+int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
+		    size_t len, dev_t *devnum)
 {
 	char path[512], buf[64];
 	struct dirent *de;
@@ -191,7 +190,8 @@ int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 		return -errno;
 	ret = -ENOENT;
 	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "vfio", 4) || !isdigit((unsigned char)de->d_name[4]))
+		if (strncmp(de->d_name, "vfio", 4) ||
+		    !isdigit((unsigned char)de->d_name[4]))
 			continue;
 		if (strlen(de->d_name) >= len) {
 			ret = -ENAMETOOLONG;
@@ -204,8 +204,8 @@ int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 	closedir(dir);
 	if (ret)
 		return ret;
-	ret = sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/vfio-dev/%s/dev",
-			 bdf, name);
+	ret = sysfs_read(ctx, buf, sizeof(buf),
+			 "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
 	if (ret < 0)
 		return ret;
 	return parse_devnum(buf, devnum) ? -EPROTO : 0;
@@ -233,7 +233,7 @@ bool sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
 	char name[64];
 
 	return group_id >= 0 &&
-	       sysfs_read(ctx, name, sizeof(name), "kernel/iommu_groups/%d/name",
-			  group_id) > 0 &&
+	       sysfs_read(ctx, name, sizeof(name),
+			  "kernel/iommu_groups/%d/name", group_id) > 0 &&
 	       !strcmp(name, "vfio-noiommu");
 }

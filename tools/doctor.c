@@ -52,8 +52,8 @@ static void trial_open(struct tool *t, const struct vfiodev_diagnosis *d,
 	vfiodev_device_close(dev);
 }
 
-static void print_json(const struct vfiodev_diagnosis *d, const struct trial *tr,
-		       bool ok)
+static void print_json(const struct vfiodev_diagnosis *d,
+		       const struct trial *tr, bool ok)
 {
 	struct json j;
 
@@ -62,8 +62,10 @@ static void print_json(const struct vfiodev_diagnosis *d, const struct trial *tr
 	json_string(&j, "bdf", d->bdf);
 	json_bool(&j, "ok", ok);
 	json_bool(&j, "usable", d->usable);
-	json_string(&j, "backend", d->backend == VFIODEV_BACKEND_AUTO ? NULL :
-				   vfiodev_backend_name(d->backend));
+	json_string(&j, "backend",
+		    d->backend == VFIODEV_BACKEND_AUTO ?
+			    NULL :
+			    vfiodev_backend_name(d->backend));
 	json_string(&j, "backend_reason", d->backend_reason);
 	json_object_begin(&j, "paths");
 	json_bool(&j, "iommufd", d->paths & VFIODEV_PATH_IOMMUFD);
@@ -87,8 +89,10 @@ static void print_json(const struct vfiodev_diagnosis *d, const struct trial *tr
 	json_bool(&j, "attempted", tr->attempted);
 	if (tr->attempted) {
 		json_bool(&j, "ok", tr->ok);
-		json_string(&j, "backend", tr->ok ? vfiodev_backend_name(tr->backend) : NULL);
-		json_string(&j, "fallback_reason", tr->ok && tr->reason[0] ? tr->reason : NULL);
+		json_string(&j, "backend",
+			    tr->ok ? vfiodev_backend_name(tr->backend) : NULL);
+		json_string(&j, "fallback_reason",
+			    tr->ok && tr->reason[0] ? tr->reason : NULL);
 		json_string(&j, "error", tr->ok ? NULL : tr->error);
 	}
 	json_object_end(&j);
@@ -96,8 +100,8 @@ static void print_json(const struct vfiodev_diagnosis *d, const struct trial *tr
 	json_finish(&j);
 }
 
-static void print_text(const struct vfiodev_diagnosis *d, const struct trial *tr,
-		       bool ok)
+static void print_text(const struct vfiodev_diagnosis *d,
+		       const struct trial *tr, bool ok)
 {
 	char paths[48];
 
@@ -105,7 +109,8 @@ static void print_text(const struct vfiodev_diagnosis *d, const struct trial *tr
 		const struct vfiodev_finding *f = d->findings[i];
 		char tag[16];
 
-		snprintf(tag, sizeof(tag), "[%s]", vfiodev_severity_name(f->severity));
+		snprintf(tag, sizeof(tag), "[%s]",
+			 vfiodev_severity_name(f->severity));
 		printf("%-9s %s\n", tag, f->subject);
 		printf("%-9s   %s\n", "", f->found);
 		if (f->remedy)
@@ -114,8 +119,9 @@ static void print_text(const struct vfiodev_diagnosis *d, const struct trial *tr
 	paths_text(d->paths, paths, sizeof(paths));
 	printf("\nusable paths: %s\n", paths);
 	printf("backend: %s (%s)\n",
-	       d->backend == VFIODEV_BACKEND_AUTO ? "none" :
-						    vfiodev_backend_name(d->backend),
+	       d->backend == VFIODEV_BACKEND_AUTO ?
+		       "none" :
+		       vfiodev_backend_name(d->backend),
 	       d->backend_reason);
 	if (tr->attempted && tr->ok)
 		printf("trial open: ok, %s backend%s%s\n",

@@ -15,9 +15,9 @@
 
 static const char *region_name(unsigned int i, char *buf, size_t len)
 {
-	static const char *const fixed[] = { "BAR0", "BAR1", "BAR2", "BAR3",
-					     "BAR4", "BAR5", "ROM", "CONFIG",
-					     "VGA" };
+	static const char *const fixed[] = { "BAR0", "BAR1",   "BAR2",
+					     "BAR3", "BAR4",   "BAR5",
+					     "ROM",  "CONFIG", "VGA" };
 
 	if (i < sizeof(fixed) / sizeof(fixed[0]))
 		return fixed[i];
@@ -92,14 +92,16 @@ static void json_regions(struct json *j, struct vfiodev_device *dev,
 		json_bool(j, "read", ri.flags & VFIODEV_REGION_READ);
 		json_bool(j, "write", ri.flags & VFIODEV_REGION_WRITE);
 		json_bool(j, "mmap", ri.flags & VFIODEV_REGION_MMAP);
-		json_bool(j, "msix_mappable", ri.flags & VFIODEV_REGION_MSIX_MAPPABLE);
+		json_bool(j, "msix_mappable",
+			  ri.flags & VFIODEV_REGION_MSIX_MAPPABLE);
 		if (ri.flags & VFIODEV_REGION_HAS_TYPE) {
 			json_uint(j, "type", ri.type);
 			json_uint(j, "subtype", ri.subtype);
 		}
 		json_array_begin(j, "sparse_areas");
 		n = (ri.flags & VFIODEV_REGION_SPARSE) ?
-			    vfiodev_region_sparse_areas(dev, i, areas, MAX_AREAS) : 0;
+			    vfiodev_region_sparse_areas(dev, i, areas, MAX_AREAS) :
+			    0;
 		for (int a = 0; a < n && a < MAX_AREAS; a++) {
 			json_object_begin(j, NULL);
 			json_uint(j, "offset", areas[a].offset);
@@ -161,9 +163,11 @@ static void text_regions(struct vfiodev_device *dev,
 		       ri.flags & VFIODEV_REGION_READ ? "read " : "",
 		       ri.flags & VFIODEV_REGION_WRITE ? "write " : "",
 		       ri.flags & VFIODEV_REGION_MMAP ? "mmap " : "",
-		       ri.flags & VFIODEV_REGION_MSIX_MAPPABLE ? "msix-mappable" : "");
+		       ri.flags & VFIODEV_REGION_MSIX_MAPPABLE ? "msix-mappable" :
+								 "");
 		if (ri.flags & VFIODEV_REGION_HAS_TYPE)
-			printf("             type %u subtype %u\n", ri.type, ri.subtype);
+			printf("             type %u subtype %u\n", ri.type,
+			       ri.subtype);
 		if (!(ri.flags & VFIODEV_REGION_SPARSE))
 			continue;
 		n = vfiodev_region_sparse_areas(dev, i, areas, MAX_AREAS);
@@ -209,17 +213,20 @@ static void text_sysfs(const struct vfiodev_pci_device *pd)
 		       pd->noiommu ? ", noiommu" : "");
 		for (size_t i = 0; i < pd->nr_members; i++)
 			printf("%s%s %s%s", i ? ", " : "", pd->members[i].bdf,
-			       pd->members[i].driver[0] ? pd->members[i].driver : "no driver",
+			       pd->members[i].driver[0] ? pd->members[i].driver :
+							  "no driver",
 			       pd->members[i].blocking ? " [blocks the group]" : "");
 		printf(")\n");
 	}
 	if (pd->has_cdev_devnum)
-		printf("  vfio cdev:      %s (%u:%u)\n", pd->cdev, pd->cdev_major,
-		       pd->cdev_minor);
+		printf("  vfio cdev:      %s (%u:%u)\n", pd->cdev,
+		       pd->cdev_major, pd->cdev_minor);
 	else
-		printf("  vfio cdev:      %s\n", pd->cdev[0] ?
-		       "none (kernel without CONFIG_VFIO_DEVICE_CDEV)" : "none");
-	printf("  reset methods:  %s\n", pd->reset_methods[0] ? pd->reset_methods : "none");
+		printf("  vfio cdev:      %s\n",
+		       pd->cdev[0] ? "none (kernel without CONFIG_VFIO_DEVICE_CDEV)" :
+				     "none");
+	printf("  reset methods:  %s\n",
+	       pd->reset_methods[0] ? pd->reset_methods : "none");
 	paths_text(pd->paths, paths, sizeof(paths));
 	printf("  usable paths:   %s\n", paths);
 }
@@ -260,11 +267,13 @@ int cmd_info(struct tool *t)
 		else
 			json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "opened", dev != NULL);
-		json_string(&j, "error", ret ? (t->last_error[0] ? t->last_error :
-						strerror(-ret)) : NULL);
+		json_string(&j, "error",
+			    ret ? (t->last_error[0] ? t->last_error : strerror(-ret)) :
+				  NULL);
 		if (dev) {
 			json_string(&j, "backend",
-				    vfiodev_backend_name(vfiodev_device_backend(dev)));
+				    vfiodev_backend_name(
+					    vfiodev_device_backend(dev)));
 			json_string(&j, "backend_reason", backend_reason(t, dev));
 			json_bool(&j, "fell_back",
 				  vfiodev_device_fallback_reason(dev) != NULL);
@@ -275,7 +284,8 @@ int cmd_info(struct tool *t)
 				json_null(&j, "node_devnum");
 			json_bool(&j, "reset", di.flags & VFIODEV_DEVICE_RESET);
 			json_bool(&j, "pci", di.flags & VFIODEV_DEVICE_PCI);
-			json_bool(&j, "noiommu_open", di.flags & VFIODEV_DEVICE_NOIOMMU);
+			json_bool(&j, "noiommu_open",
+				  di.flags & VFIODEV_DEVICE_NOIOMMU);
 			json_uint(&j, "num_regions", di.num_regions);
 			json_uint(&j, "num_irqs", di.num_irqs);
 			json_regions(&j, dev, &di);
@@ -290,7 +300,8 @@ int cmd_info(struct tool *t)
 			if (t->last_error[0])
 				printf("%s\n", t->last_error);
 			else
-				printf("%s: cannot open: %s\n", t->bdf, strerror(-ret));
+				printf("%s: cannot open: %s\n", t->bdf,
+				       strerror(-ret));
 			printf("  (vfiodev doctor %s explains why)\n", t->bdf);
 		} else {
 			printf("  backend:        %s\n",
@@ -301,7 +312,8 @@ int cmd_info(struct tool *t)
 				printf(" (%u:%u, checked)", maj, min);
 			printf("\n  device flags:  %s%s%s\n",
 			       di.flags & VFIODEV_DEVICE_PCI ? " pci" : "",
-			       di.flags & VFIODEV_DEVICE_RESET ? " reset" : " no-reset",
+			       di.flags & VFIODEV_DEVICE_RESET ? " reset" :
+								 " no-reset",
 			       di.flags & VFIODEV_DEVICE_NOIOMMU ? " noiommu" : "");
 			text_regions(dev, &di);
 			text_irqs(dev, &di);

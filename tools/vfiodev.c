@@ -113,10 +113,26 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s || *s == '-')
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case 't': case 'T': v <<= 40; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		v <<= 40;
+		end++;
+		break;
 	}
 	if (*end == 'i' && end[1] == 'B')
 		end += 2;
@@ -172,9 +188,13 @@ void paths_text(unsigned int paths, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s%s",
 		 paths & VFIODEV_PATH_IOMMUFD ? "iommufd" : "",
-		 (paths & VFIODEV_PATH_IOMMUFD) && (paths & ~VFIODEV_PATH_IOMMUFD) ? "," : "",
+		 (paths & VFIODEV_PATH_IOMMUFD) && (paths & ~VFIODEV_PATH_IOMMUFD) ?
+			 "," :
+			 "",
 		 paths & VFIODEV_PATH_CONTAINER ? "container" : "",
-		 (paths & VFIODEV_PATH_NOIOMMU) && (paths & ~VFIODEV_PATH_NOIOMMU) ? "," : "",
+		 (paths & VFIODEV_PATH_NOIOMMU) && (paths & ~VFIODEV_PATH_NOIOMMU) ?
+			 "," :
+			 "",
 		 paths & VFIODEV_PATH_NOIOMMU ? "noiommu" : "");
 	if (!paths)
 		snprintf(buf, len, "-");
@@ -191,7 +211,8 @@ void json_pci_device(struct json *j, const struct vfiodev_pci_device *d)
 	json_string(j, "driver", d->driver[0] ? d->driver : NULL);
 	json_string(j, "driver_override",
 		    d->driver_override[0] ? d->driver_override : NULL);
-	json_string(j, "reset_methods", d->reset_methods[0] ? d->reset_methods : NULL);
+	json_string(j, "reset_methods",
+		    d->reset_methods[0] ? d->reset_methods : NULL);
 	if (d->iommu_group >= 0)
 		json_int(j, "iommu_group", d->iommu_group);
 	else
@@ -209,7 +230,8 @@ void json_pci_device(struct json *j, const struct vfiodev_pci_device *d)
 	json_array_end(j);
 	json_string(j, "cdev", d->cdev[0] ? d->cdev : NULL);
 	if (d->has_cdev_devnum)
-		json_stringf(j, "cdev_devnum", "%u:%u", d->cdev_major, d->cdev_minor);
+		json_stringf(j, "cdev_devnum", "%u:%u", d->cdev_major,
+			     d->cdev_minor);
 	else
 		json_null(j, "cdev_devnum");
 	json_object_begin(j, "paths");
@@ -229,7 +251,8 @@ int cmd_list(struct tool *t)
 	opts.vfio_only = t->vfio_only;
 	ret = vfiodev_pci_scan(t->ctx, &opts, &list);
 	if (ret) {
-		fprintf(stderr, "vfiodev: listing PCI devices: %s\n", strerror(-ret));
+		fprintf(stderr, "vfiodev: listing PCI devices: %s\n",
+			strerror(-ret));
 		return 1;
 	}
 	if (t->json) {
@@ -245,22 +268,26 @@ int cmd_list(struct tool *t)
 		json_object_end(&j);
 		json_finish(&j);
 	} else {
-		printf("%-13s %-9s %-6s %-16s %-6s %-16s %s\n", "BDF", "ID", "CLASS",
-		       "DRIVER", "GROUP", "VFIO CDEV", "PATHS");
+		printf("%-13s %-9s %-6s %-16s %-6s %-16s %s\n", "BDF", "ID",
+		       "CLASS", "DRIVER", "GROUP", "VFIO CDEV", "PATHS");
 		for (size_t i = 0; i < list->nr_devices; i++) {
 			const struct vfiodev_pci_device *d = list->devices[i];
 			char group[16], cdev[48], paths[48];
 
-			snprintf(group, sizeof(group), d->iommu_group < 0 ? "-" :
-				 d->noiommu ? "n%d" : "%d", d->iommu_group);
+			snprintf(group, sizeof(group),
+				 d->iommu_group < 0 ? "-" :
+				 d->noiommu	    ? "n%d" :
+						      "%d",
+				 d->iommu_group);
 			if (d->has_cdev_devnum)
-				snprintf(cdev, sizeof(cdev), "%s (%u:%u)", d->cdev,
-					 d->cdev_major, d->cdev_minor);
+				snprintf(cdev, sizeof(cdev), "%s (%u:%u)",
+					 d->cdev, d->cdev_major, d->cdev_minor);
 			else
-				snprintf(cdev, sizeof(cdev), "%s", d->cdev[0] ? d->cdev : "-");
+				snprintf(cdev, sizeof(cdev), "%s",
+					 d->cdev[0] ? d->cdev : "-");
 			paths_text(d->paths, paths, sizeof(paths));
-			printf("%-13s %04x:%04x %06x %-16s %-6s %-16s %s\n", d->bdf,
-			       d->vendor, d->device, d->class_code,
+			printf("%-13s %04x:%04x %06x %-16s %-6s %-16s %s\n",
+			       d->bdf, d->vendor, d->device, d->class_code,
 			       d->driver[0] ? d->driver : "-", group, cdev, paths);
 		}
 	}
@@ -324,8 +351,9 @@ int cmd_bind(struct tool *t)
 		json_object_begin(&j, NULL);
 		json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", !ret);
-		json_string(&j, "error", ret ? (t->last_error[0] ? t->last_error :
-						strerror(-ret)) : NULL);
+		json_string(&j, "error",
+			    ret ? (t->last_error[0] ? t->last_error : strerror(-ret)) :
+				  NULL);
 		json_string(&j, "requested_driver", driver);
 		json_string(&j, "driver", now[0] ? now : NULL);
 		json_string(&j, "previous_driver", !ret && prev[0] ? prev : NULL);
@@ -333,9 +361,12 @@ int cmd_bind(struct tool *t)
 		for (int i = 0; i < nmods; i++) {
 			json_object_begin(&j, NULL);
 			json_string(&j, "name", mods[i].name);
-			json_string(&j, "state", vfiodev_module_state_name(mods[i].state));
+			json_string(&j, "state",
+				    vfiodev_module_state_name(mods[i].state));
 			json_bool(&j, "required", mods[i].required);
-			json_string(&j, "error", mods[i].error ? load_error(mods[i].error) : NULL);
+			json_string(&j, "error",
+				    mods[i].error ? load_error(mods[i].error) :
+						    NULL);
 			json_object_end(&j);
 		}
 		json_array_end(&j);
@@ -348,7 +379,8 @@ int cmd_bind(struct tool *t)
 		       vfiodev_module_state_name(mods[i].state),
 		       mods[i].error ? " (" : "",
 		       mods[i].error ? load_error(mods[i].error) : "",
-		       mods[i].error ? (mods[i].required ? ")" : "; not needed)") : "");
+		       mods[i].error ? (mods[i].required ? ")" : "; not needed)") :
+				       "");
 	if (ret) {
 		printf("%s: not bound to %s: %s\n", t->bdf, driver,
 		       t->last_error[0] ? t->last_error : strerror(-ret));
@@ -357,8 +389,8 @@ int cmd_bind(struct tool *t)
 	if (!strcmp(prev, driver))
 		printf("%s: already bound to %s\n", t->bdf, driver);
 	else
-		printf("%s: bound to %s (previous driver: %s)\n", t->bdf, driver,
-		       prev[0] ? prev : "none");
+		printf("%s: bound to %s (previous driver: %s)\n", t->bdf,
+		       driver, prev[0] ? prev : "none");
 	return 0;
 }
 
@@ -376,8 +408,9 @@ int cmd_unbind(struct tool *t)
 		json_object_begin(&j, NULL);
 		json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", !ret);
-		json_string(&j, "error", ret ? (t->last_error[0] ? t->last_error :
-						strerror(-ret)) : NULL);
+		json_string(&j, "error",
+			    ret ? (t->last_error[0] ? t->last_error : strerror(-ret)) :
+				  NULL);
 		json_string(&j, "previous_driver", before[0] ? before : NULL);
 		json_string(&j, "driver", now[0] ? now : NULL);
 		json_object_end(&j);
@@ -399,10 +432,8 @@ static const struct {
 	int (*fn)(struct tool *t);
 	bool needs_bdf;
 } commands[] = {
-	{ "list", cmd_list, false },
-	{ "info", cmd_info, true },
-	{ "bind", cmd_bind, true },
-	{ "unbind", cmd_unbind, true },
+	{ "list", cmd_list, false },	{ "info", cmd_info, true },
+	{ "bind", cmd_bind, true },	{ "unbind", cmd_unbind, true },
 	{ "doctor", cmd_doctor, true },
 };
 
@@ -449,7 +480,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "container"))
 				t.backend = VFIODEV_BACKEND_CONTAINER;
 			else
-				return usage_error("--backend must be auto, iommufd or container");
+				return usage_error(
+					"--backend must be auto, iommufd or container");
 			t.backend_set = true;
 			break;
 		case OPT_ALLOW_NOIOMMU:
@@ -466,11 +498,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAP_BYTES:
 			if (parse_size(optarg, &t.map_bytes))
-				return usage_error("--map-bytes: '%s' is not a size", optarg);
+				return usage_error("--map-bytes: '%s' is not a size",
+						   optarg);
 			break;
 		case OPT_MAP_COUNT:
 			if (parse_size(optarg, &t.map_count))
-				return usage_error("--map-count: '%s' is not a number", optarg);
+				return usage_error("--map-count: '%s' is not a number",
+						   optarg);
 			break;
 		case OPT_USER:
 			if (parse_user(&t, optarg))
@@ -496,7 +530,8 @@ int main(int argc, char **argv)
 		return usage_error("unknown command '%s'", cmd);
 	if (nargs != (needs_bdf ? 2 : 1))
 		return usage_error(needs_bdf ? "%s needs one BDF" :
-					       "%s takes no argument", cmd);
+					       "%s takes no argument",
+				   cmd);
 	t.bdf = needs_bdf ? args[1] : NULL;
 
 	ret = vfiodev_ctx_new(NULL, &t.ctx);

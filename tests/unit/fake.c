@@ -289,7 +289,8 @@ static int f_close(int fd)
 	int inj = 0, r;
 
 	if (fault_now())
-		inj = fault_fire("close fd %d%s", fd, fake_file_of(fd) ? " (a node)" : "");
+		inj = fault_fire("close fd %d%s", fd,
+				 fake_file_of(fd) ? " (a node)" : "");
 	fd_drop(fd);
 	r = close(fd);
 	if (inj)
@@ -374,7 +375,8 @@ static ssize_t region_io(struct fake_file *f, void *buf, size_t len, off_t off,
 	if (idx >= f->pci->num_regions)
 		return -EINVAL;
 	r = &f->pci->regions[idx];
-	if (!(r->flags & (wr ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
+	if (!(r->flags &
+	      (wr ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
 		return -EINVAL;
 	if (roff >= r->size)
 		return -EINVAL;
@@ -446,8 +448,7 @@ static void mrec_add(void *p, size_t len)
 
 /* vfio-pci's checks: a shared mapping of an mmappable region, inside it,
  * and, when the region is sparse, inside one area */
-static int device_mmap_check(struct fake_file *f, size_t len, int flags,
-			     off_t off)
+static int device_mmap_check(struct fake_file *f, size_t len, int flags, off_t off)
 {
 	uint64_t idx = (uint64_t)off >> 40;
 	uint64_t roff = (uint64_t)off & ((1ull << 40) - 1);
@@ -644,8 +645,8 @@ bool fake_all_released(char *why, size_t len)
 	n = snprintf(why, len,
 		     "files %d iommufds %d containers %d bindings %d ioas %d attached %d mappings %d groups_in_container %d iommus_set %d irq_triggers %d mmaps %d",
 		     l.files, l.iommufds, l.containers, l.bindings, l.ioas,
-		     l.attached, l.mappings, l.groups_in_container, l.iommus_set,
-		     l.irq_triggers, l.mmaps);
+		     l.attached, l.mappings, l.groups_in_container,
+		     l.iommus_set, l.irq_triggers, l.mmaps);
 	(void)n;
 	return !(l.files | l.iommufds | l.containers | l.bindings | l.ioas |
 		 l.attached | l.mappings | l.groups_in_container |

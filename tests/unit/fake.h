@@ -113,17 +113,17 @@ extern struct fake_config fake_cfg;
 
 /* kernel objects alive now; all zero once everything is closed */
 struct fake_live {
-	int files;	 /* open files of registered nodes, group device fds */
-	int iommufds;	 /* iommufd contexts */
-	int containers;	 /* container objects */
-	int bindings;	 /* cdev files bound to an iommufd */
-	int ioas;	 /* IOAS objects */
-	int attached;	 /* cdev files attached to an IOAS */
-	int mappings;	 /* IOAS and Type1 mappings */
+	int files; /* open files of registered nodes, group device fds */
+	int iommufds; /* iommufd contexts */
+	int containers; /* container objects */
+	int bindings; /* cdev files bound to an iommufd */
+	int ioas; /* IOAS objects */
+	int attached; /* cdev files attached to an IOAS */
+	int mappings; /* IOAS and Type1 mappings */
 	int groups_in_container;
-	int iommus_set;	 /* containers with an IOMMU driver set */
+	int iommus_set; /* containers with an IOMMU driver set */
 	int irq_triggers; /* vectors with an eventfd */
-	int mmaps;	 /* mmaps made through the seam, not yet unmapped */
+	int mmaps; /* mmaps made through the seam, not yet unmapped */
 };
 
 /* what the kernel undid by itself because an fd was closed: the library

@@ -43,8 +43,7 @@ bool fake_maps_overlap(const struct fake_maps *m, uint64_t iova, uint64_t len)
 	return false;
 }
 
-int fake_maps_remove(struct fake_maps *m, uint64_t iova, uint64_t len,
-		     uint64_t *out)
+int fake_maps_remove(struct fake_maps *m, uint64_t iova, uint64_t len, uint64_t *out)
 {
 	uint64_t last = iova + len - 1, done = 0;
 	size_t i;
@@ -256,7 +255,8 @@ static int type1_info(struct fake_container *ct, struct vfio_iommu_type1_info *i
 	/* a capability before the one the library wants, so that it walks */
 	{
 		struct vfio_iommu_type1_info_dma_avail *av =
-			fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, sizeof(*av));
+			fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+				     sizeof(*av));
 
 		av->avail = 65535;
 	}
@@ -265,7 +265,7 @@ static int type1_info(struct fake_container *ct, struct vfio_iommu_type1_info *i
 		size_t n = fake_cfg.nr_type1_ranges;
 
 		r = fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-			    sizeof(*r) + n * sizeof(r->iova_ranges[0]));
+				 sizeof(*r) + n * sizeof(r->iova_ranges[0]));
 		r->nr_iovas = (uint32_t)n;
 		for (size_t i = 0; i < n; i++) {
 			r->iova_ranges[i].start = fake_cfg.type1_ranges[i].start;

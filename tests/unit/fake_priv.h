@@ -10,11 +10,11 @@
 #include "fake.h"
 
 enum fake_kind {
-	FK_CDEV,      /* an open vfio cdev */
-	FK_DEVICE,    /* a device fd from VFIO_GROUP_GET_DEVICE_FD */
-	FK_GROUP,     /* an open group node */
+	FK_CDEV, /* an open vfio cdev */
+	FK_DEVICE, /* a device fd from VFIO_GROUP_GET_DEVICE_FD */
+	FK_GROUP, /* an open group node */
 	FK_CONTAINER, /* an open /dev/vfio/vfio */
-	FK_IOMMUFD,   /* an open /dev/iommu */
+	FK_IOMMUFD, /* an open /dev/iommu */
 };
 
 struct fake_map {
@@ -55,16 +55,16 @@ struct fake_file {
 	enum fake_kind kind;
 	int refs;
 	dev_t rdev;
-	struct fake_pci *pci;	    /* CDEV, DEVICE */
-	bool bound;		    /* CDEV: access granted by BIND */
+	struct fake_pci *pci; /* CDEV, DEVICE */
+	bool bound; /* CDEV: access granted by BIND */
 	uint32_t devid;
-	struct fake_ictx *ictx;	    /* CDEV when bound, IOMMUFD */
+	struct fake_ictx *ictx; /* CDEV when bound, IOMMUFD */
 	struct fake_ioas *attached; /* CDEV */
-	struct fake_group *group;   /* GROUP, DEVICE */
+	struct fake_group *group; /* GROUP, DEVICE */
 	/* DEVICE: the group file it holds open, as the kernel's device
 	 * files do, so the group is released only after its devices */
 	struct fake_file *gfile;
-	struct fake_container *ct;  /* CONTAINER */
+	struct fake_container *ct; /* CONTAINER */
 	struct fake_file *next;
 };
 
@@ -135,10 +135,8 @@ void *fake_cap_add(struct fake_capbuf *c, uint16_t id, size_t size);
 #define offsetofend(t, m) (offsetof(t, m) + sizeof(((t *)0)->m))
 
 /* mapping tables */
-int fake_maps_add(struct fake_maps *m, uint64_t iova, uint64_t len,
-		  uint64_t va);
-bool fake_maps_overlap(const struct fake_maps *m, uint64_t iova,
-		       uint64_t len);
+int fake_maps_add(struct fake_maps *m, uint64_t iova, uint64_t len, uint64_t va);
+bool fake_maps_overlap(const struct fake_maps *m, uint64_t iova, uint64_t len);
 /* remove mappings inside [iova, iova + len); -EINVAL when one would be
  * split; *out receives the bytes removed */
 int fake_maps_remove(struct fake_maps *m, uint64_t iova, uint64_t len,

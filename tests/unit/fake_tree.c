@@ -252,10 +252,12 @@ struct fake_pci *fake_pci_add(const char *bdf, int group, const char *driver)
 		.count = 8,
 	};
 	p->irqs[VFIO_PCI_ERR_IRQ_INDEX] = (struct fake_irq){
-		.flags = VFIO_IRQ_INFO_EVENTFD, .count = 1,
+		.flags = VFIO_IRQ_INFO_EVENTFD,
+		.count = 1,
 	};
 	p->irqs[VFIO_PCI_REQ_IRQ_INDEX] = (struct fake_irq){
-		.flags = VFIO_IRQ_INFO_EVENTFD, .count = 1,
+		.flags = VFIO_IRQ_INFO_EVENTFD,
+		.count = 1,
 	};
 	for (int i = 0; i < FAKE_NR_IRQS; i++)
 		for (int v = 0; v < FAKE_MAX_VECTORS; v++)
@@ -366,4 +368,3 @@ struct fake_pci *fake_std_device(const char *bdf, int group, int cdev_index)
 		fake_node_iommu();
 	return p;
 }
-

@@ -99,12 +99,13 @@ static int region_info(struct fake_pci *p, struct vfio_region_info *info)
 	}
 	if (r->msix_mappable)
 		fake_cap_add(&c, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
-			sizeof(struct vfio_info_cap_header));
+			     sizeof(struct vfio_info_cap_header));
 	/* last, so that a lying nr_areas runs past the end of the buffer */
 	if (r->nr_areas || r->nr_areas_lie) {
 		struct vfio_region_info_cap_sparse_mmap *sp =
 			fake_cap_add(&c, VFIO_REGION_INFO_CAP_SPARSE_MMAP,
-				sizeof(*sp) + r->nr_areas * sizeof(sp->areas[0]));
+				     sizeof(*sp) +
+					     r->nr_areas * sizeof(sp->areas[0]));
 
 		sp->nr_areas = r->nr_areas_lie ? r->nr_areas_lie : r->nr_areas;
 		for (unsigned int i = 0; i < r->nr_areas; i++) {
@@ -159,7 +160,9 @@ static int set_irqs(struct fake_pci *p, struct vfio_irq_set *s)
 		return -EINVAL;
 	if (s->start >= irq->count || s->count > irq->count - s->start)
 		return -EINVAL;
-	size = data == VFIO_IRQ_SET_DATA_EVENTFD ? 4 : data == VFIO_IRQ_SET_DATA_BOOL ? 1 : 0;
+	size = data == VFIO_IRQ_SET_DATA_EVENTFD ? 4 :
+	       data == VFIO_IRQ_SET_DATA_BOOL	 ? 1 :
+						   0;
 	if (s->argsz - minsz < size * s->count)
 		return -EINVAL;
 
@@ -179,7 +182,8 @@ static int set_irqs(struct fake_pci *p, struct vfio_irq_set *s)
 		const int32_t *fds = (const int32_t *)(void *)s->data;
 
 		for (uint32_t i = 0; i < s->count; i++)
-			if (fds[i] < -1 || (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0))
+			if (fds[i] < -1 ||
+			    (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0))
 				return -EBADF;
 		for (uint32_t i = 0; i < s->count; i++)
 			irq->trigger[s->start + i] = fds[i];
@@ -328,17 +332,29 @@ const char *fake_ioctl_name(unsigned long req)
 		const char *name;
 	} names[] = {
 #define N(x) { x, #x }
-		N(VFIO_GET_API_VERSION), N(VFIO_CHECK_EXTENSION),
-		N(VFIO_SET_IOMMU), N(VFIO_GROUP_GET_STATUS),
-		N(VFIO_GROUP_SET_CONTAINER), N(VFIO_GROUP_UNSET_CONTAINER),
-		N(VFIO_GROUP_GET_DEVICE_FD), N(VFIO_DEVICE_GET_INFO),
-		N(VFIO_DEVICE_GET_REGION_INFO), N(VFIO_DEVICE_GET_IRQ_INFO),
-		N(VFIO_DEVICE_SET_IRQS), N(VFIO_DEVICE_RESET),
-		N(VFIO_DEVICE_BIND_IOMMUFD), N(VFIO_DEVICE_ATTACH_IOMMUFD_PT),
-		N(VFIO_DEVICE_DETACH_IOMMUFD_PT), N(VFIO_IOMMU_GET_INFO),
-		N(VFIO_IOMMU_MAP_DMA), N(VFIO_IOMMU_UNMAP_DMA),
-		N(IOMMU_DESTROY), N(IOMMU_IOAS_ALLOC), N(IOMMU_IOAS_IOVA_RANGES),
-		N(IOMMU_IOAS_MAP), N(IOMMU_IOAS_UNMAP),
+		N(VFIO_GET_API_VERSION),
+		N(VFIO_CHECK_EXTENSION),
+		N(VFIO_SET_IOMMU),
+		N(VFIO_GROUP_GET_STATUS),
+		N(VFIO_GROUP_SET_CONTAINER),
+		N(VFIO_GROUP_UNSET_CONTAINER),
+		N(VFIO_GROUP_GET_DEVICE_FD),
+		N(VFIO_DEVICE_GET_INFO),
+		N(VFIO_DEVICE_GET_REGION_INFO),
+		N(VFIO_DEVICE_GET_IRQ_INFO),
+		N(VFIO_DEVICE_SET_IRQS),
+		N(VFIO_DEVICE_RESET),
+		N(VFIO_DEVICE_BIND_IOMMUFD),
+		N(VFIO_DEVICE_ATTACH_IOMMUFD_PT),
+		N(VFIO_DEVICE_DETACH_IOMMUFD_PT),
+		N(VFIO_IOMMU_GET_INFO),
+		N(VFIO_IOMMU_MAP_DMA),
+		N(VFIO_IOMMU_UNMAP_DMA),
+		N(IOMMU_DESTROY),
+		N(IOMMU_IOAS_ALLOC),
+		N(IOMMU_IOAS_IOVA_RANGES),
+		N(IOMMU_IOAS_MAP),
+		N(IOMMU_IOAS_UNMAP),
 #undef N
 	};
 

@@ -23,8 +23,8 @@
 /* ---- a PCI core over the fake tree ------------------------------------- */
 
 static struct vfiodev_sys pci_sys;
-static char probe_fails[64];	  /* a driver whose probe fails */
-static char default_driver[64];	  /* what a plain re-probe binds */
+static char probe_fails[64]; /* a driver whose probe fails */
+static char default_driver[64]; /* what a plain re-probe binds */
 static unsigned int probes, unbinds;
 
 static void link_driver(const char *bdf, const char *driver)
@@ -129,7 +129,8 @@ static void device(const char *bdf, int group, const char *driver)
 	fake_pci_add(bdf, group, driver);
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", bdf);
 	fake_write(rel, "(null)\n");
-	snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver ? driver : "vfio-pci");
+	snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s",
+		 driver ? driver : "vfio-pci");
 	fake_mkdir(rel);
 	fake_write("sys/bus/pci/drivers_probe", "");
 	fake_write("sys/bus/pci/drivers/vfio-pci/bind", "");
@@ -144,7 +145,8 @@ static const char *driver_of(const char *bdf)
 	char link[PATH_MAX];
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "%s", fake_path("sys/bus/pci/devices/%s/driver", bdf));
+	snprintf(link, sizeof(link), "%s",
+		 fake_path("sys/bus/pci/devices/%s/driver", bdf));
 	n = readlink(link, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return "";
@@ -267,7 +269,9 @@ static void bind_device_without_driver(void **state)
 	(void)state;
 	iommufd_builtin();
 	device("0000:00:03.0", 3, NULL);
-	assert_int_equal(vfiodev_bind(fake_ctx(), "00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "00:03.0", NULL, prev,
+				      sizeof(prev)),
+			 0);
 	assert_string_equal(prev, "");
 	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
 	assert_string_equal(override_of("0000:00:03.0"), "vfio-pci");
@@ -282,7 +286,9 @@ static void bind_returns_previous_driver(void **state)
 	(void)state;
 	iommufd_builtin();
 	device("0000:00:03.0", 3, "e1000e");
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev,
+				      sizeof(prev)),
+			 0);
 	assert_string_equal(prev, "e1000e");
 	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
 	assert_int_equal(unbinds, 1);
@@ -295,7 +301,9 @@ static void bind_already_bound_changes_nothing(void **state)
 	(void)state;
 	iommufd_builtin();
 	device("0000:00:03.0", 3, "vfio-pci");
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev,
+				      sizeof(prev)),
+			 0);
 	assert_string_equal(prev, "vfio-pci");
 	assert_int_equal(probes, 0);
 	assert_int_equal(unbinds, 0);
@@ -309,7 +317,9 @@ static void bind_failed_probe_gives_device_back(void **state)
 	iommufd_builtin();
 	device("0000:00:03.0", 3, "e1000e");
 	snprintf(probe_fails, sizeof(probe_fails), "vfio-pci");
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), -EIO);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev,
+				      sizeof(prev)),
+			 -EIO);
 	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
 	assert_string_equal(override_of("0000:00:03.0"), "");
 	assert_true(fake_log_has(LOG_ERR, "vfio-pci did not claim the device"));
@@ -321,7 +331,8 @@ static void bind_failed_probe_without_group_blames_iommu(void **state)
 	iommufd_builtin();
 	device("0000:00:03.0", -1, NULL);
 	snprintf(probe_fails, sizeof(probe_fails), "vfio-pci");
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -EIO);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -EIO);
 	assert_true(fake_log_has(LOG_ERR, "no IOMMU group"));
 	assert_string_equal(driver_of("0000:00:03.0"), "");
 }
@@ -333,10 +344,12 @@ static void bind_without_modules_skips_loading(void **state)
 	(void)state;
 	/* neither iommufd nor type1: loading would fail */
 	device("0000:00:03.0", 3, NULL);
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -ENOTSUP);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -ENOTSUP);
 	assert_string_equal(driver_of("0000:00:03.0"), "");
 	opts.no_modules = true;
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &opts, NULL, 0), 0);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &opts, NULL, 0),
+			 0);
 	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
 }
 
@@ -350,7 +363,9 @@ static void bind_to_another_driver(void **state)
 	fake_mkdir("sys/bus/pci/drivers/mlx5_vfio_pci");
 	device("0000:00:03.0", 3, "e1000e");
 	opts.driver = "mlx5_vfio_pci";
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &opts, prev, sizeof(prev)), 0);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &opts, prev,
+				      sizeof(prev)),
+			 0);
 	assert_string_equal(driver_of("0000:00:03.0"), "mlx5_vfio_pci");
 	assert_string_equal(prev, "e1000e");
 }
@@ -361,7 +376,8 @@ static void bind_write_error_names_the_step(void **state)
 	iommufd_builtin();
 	device("0000:00:03.0", 3, NULL);
 	fake_fail_open("driver_override", EACCES);
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -EACCES);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -EACCES);
 	assert_true(fake_log_has(LOG_ERR, "driver_override"));
 	fake_fail_open(NULL, 0);
 }
@@ -372,7 +388,8 @@ static void bind_unbind_error_names_the_driver(void **state)
 	iommufd_builtin();
 	device("0000:00:03.0", 3, "e1000e");
 	fake_fail_open("driver/unbind", EBUSY);
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), -EBUSY);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -EBUSY);
 	assert_true(fake_log_has(LOG_ERR, "unbinding it from e1000e"));
 	fake_fail_open(NULL, 0);
 	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
@@ -390,10 +407,14 @@ static void bind_bad_arguments(void **state)
 	iommufd_builtin();
 	device("0000:00:03.0", 3, NULL);
 	assert_int_equal(vfiodev_bind(fake_ctx(), "00:3.0", NULL, NULL, 0), -EINVAL);
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:09.0", NULL, NULL, 0), -ENODEV);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:09.0", NULL, NULL, 0),
+			 -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "no such PCI device"));
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &big.o, NULL, 0), -EINVAL);
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, sizeof(prev)), -EINVAL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", &big.o, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL,
+				      sizeof(prev)),
+			 -EINVAL);
 	assert_int_equal(vfiodev_bind(NULL, "0000:00:03.0", NULL, NULL, 0), -EINVAL);
 }
 
@@ -430,7 +451,9 @@ static void unbind_restores_named_driver(void **state)
 	(void)state;
 	iommufd_builtin();
 	device("0000:00:03.0", 3, "e1000e");
-	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev)), 0);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev,
+				      sizeof(prev)),
+			 0);
 	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", prev), 0);
 	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
 	/* a host driver needs no override: cleared */
@@ -460,7 +483,8 @@ static void unbind_unknown_restore_driver_fails(void **state)
 {
 	(void)state;
 	device("0000:00:03.0", 3, "vfio-pci");
-	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", "nosuchdrv"), -ENODEV);
+	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", "nosuchdrv"),
+			 -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "nosuchdrv"));
 }
 

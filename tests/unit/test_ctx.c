@@ -21,7 +21,10 @@
 #define BDF "0000:00:03.0"
 
 static const char *const env_vars[] = {
-	"VFIODEV_LOG", "VFIODEV_SYSFS_ROOT", "VFIODEV_DEV_ROOT", "VFIODEV_BACKEND",
+	"VFIODEV_LOG",
+	"VFIODEV_SYSFS_ROOT",
+	"VFIODEV_DEV_ROOT",
+	"VFIODEV_BACKEND",
 };
 
 static int ctx_teardown(void **state)
@@ -192,11 +195,17 @@ static void log_priority_from_the_environment(void **state)
 		const char *env;
 		int prio;
 	} cases[] = {
-		{ "debug", LOG_DEBUG }, { "6", LOG_INFO },   { "error", LOG_ERR },
-		{ "warning", LOG_WARNING }, { "0", LOG_EMERG },
+		{ "debug", LOG_DEBUG },
+		{ "6", LOG_INFO },
+		{ "error", LOG_ERR },
+		{ "warning", LOG_WARNING },
+		{ "0", LOG_EMERG },
 		/* nonsense keeps the default */
-		{ "bogus", LOG_ERR }, { "9", LOG_ERR },     { "-1", LOG_ERR },
-		{ "7x", LOG_ERR },  { "", LOG_ERR },
+		{ "bogus", LOG_ERR },
+		{ "9", LOG_ERR },
+		{ "-1", LOG_ERR },
+		{ "7x", LOG_ERR },
+		{ "", LOG_ERR },
 	};
 
 	(void)state;
@@ -355,11 +364,14 @@ static void backend_names(void **state)
 {
 	(void)state;
 	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_AUTO), "auto");
-	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_IOMMUFD), "iommufd");
+	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_IOMMUFD),
+			    "iommufd");
 	assert_string_equal(vfiodev_backend_name(VFIODEV_BACKEND_CONTAINER),
 			    "container");
-	assert_string_equal(vfiodev_backend_name((enum vfiodev_backend)3), "unknown");
-	assert_string_equal(vfiodev_backend_name((enum vfiodev_backend)-1), "unknown");
+	assert_string_equal(vfiodev_backend_name((enum vfiodev_backend)3),
+			    "unknown");
+	assert_string_equal(vfiodev_backend_name((enum vfiodev_backend) - 1),
+			    "unknown");
 }
 
 static void default_log_goes_to_stderr_as_one_line(void **state)
@@ -388,7 +400,8 @@ static void default_log_goes_to_stderr_as_one_line(void **state)
 	close(pipefd[1]);
 	assert_true(n > 0);
 	out[n] = '\0';
-	assert_string_equal(out, "libvfiodev: err: 'junk' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)\n");
+	assert_string_equal(out,
+			    "libvfiodev: err: 'junk' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)\n");
 	vfiodev_ctx_unref(ctx);
 }
 
@@ -401,7 +414,8 @@ static void ctx_opens_dev_iommu_once_and_closes_it_with_the_last_ref(void **stat
 	fake_std_device(BDF, 5, 0);
 	fake_std_device("0000:00:04.0", 6, 1);
 	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &a), 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", NULL, &b), 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", NULL, &b),
+			 0);
 	assert_int_equal(fake_open_count("/dev/iommu"), 1);
 	vfiodev_device_close(a);
 	vfiodev_device_close(b);

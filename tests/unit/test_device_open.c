@@ -435,7 +435,8 @@ static void two_devices_of_one_group_share_the_group_fd(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(buf != MAP_FAILED);
 	assert_int_equal(vfiodev_dma_map_any(space, buf, 4096, VFIODEV_DMA_READ,
-					     &iova), 0);
+					     &iova),
+			 0);
 	vfiodev_device_close(b);
 	vfiodev_space_unref(space);
 	munmap(buf, 4096);
@@ -523,7 +524,8 @@ static void device_without_cdev_cannot_join_an_iommufd_space(void **state)
 	/* AUTO would take the group path, which this space cannot hold */
 	ret = open_err(BDF2, &opts);
 	assert_int_equal(ret, -EXDEV);
-	assert_true(fake_log_has(LOG_ERR, "cannot join a space that uses the iommufd backend"));
+	assert_true(fake_log_has(LOG_ERR,
+				 "cannot join a space that uses the iommufd backend"));
 	assert_int_equal(fake_open_count("/dev/vfio/6"), 0);
 	assert_int_equal(vfiodev_space_backend(space), VFIODEV_BACKEND_IOMMUFD);
 	vfiodev_device_close(a);
@@ -564,7 +566,8 @@ static void open_fd_adopts_a_cdev_fd_and_leaves_the_callers_fd_open(void **state
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "00:03.0", NULL,
-						&dev), 0);
+						&dev),
+			 0);
 	assert_int_not_equal(vfiodev_device_fd(dev), fd);
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
 	assert_string_equal(vfiodev_device_bdf(dev), BDF);
@@ -604,7 +607,8 @@ static void open_fd_without_bdf_skips_the_identity_check(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fd = fake_open_node("dev/vfio/devices/vfio0");
-	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, NULL, NULL, &dev), 0);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, NULL, NULL, &dev),
+			 0);
 	assert_string_equal(vfiodev_device_bdf(dev), "");
 	assert_int_equal(vfiodev_device_iommu_group(dev), -ENOENT);
 	vfiodev_device_close(dev);
@@ -626,8 +630,9 @@ static void open_fd_refuses_the_container_backend_and_bad_args(void **state)
 			 -EINVAL);
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), -1, BDF, NULL, &dev),
 			 -EINVAL);
-	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "0000:00:03", NULL,
-						&dev), -EINVAL);
+	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "0000:00:03",
+						NULL, &dev),
+			 -EINVAL);
 	assert_int_equal(vfiodev_device_open_fd(NULL, fd, BDF, NULL, &dev), -EINVAL);
 	assert_null(dev);
 	fake_sys.close(fd);
@@ -873,14 +878,17 @@ static void close_undoes_every_kernel_object(void **state)
 		buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		assert_true(buf != MAP_FAILED);
-		assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf,
-						     8192, VFIODEV_DMA_READ, &iova), 0);
+		assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev),
+						     buf, 8192,
+						     VFIODEV_DMA_READ, &iova),
+				 0);
 		assert_int_equal(vfiodev_region_mmap(dev, 0, &bar), 0);
 		efd[0] = eventfd(0, EFD_CLOEXEC);
 		efd[1] = -1; /* vector 1 left without a trigger */
 		assert_true(efd[0] >= 0);
 		assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ,
-							  0, 2, efd), 0);
+							  0, 2, efd),
+				 0);
 		fake_live(&l);
 		assert_int_equal(l.mappings, 1);
 		assert_int_equal(l.mmaps, 1);

@@ -133,7 +133,8 @@ static void devnode_open_without_any_node_is_enoent_and_lists_tries(void **state
 	(void)state;
 	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
 				      cands(&c, "dev/vfio/devices/vfio0", NULL),
-				      path, sizeof(path)), -ENOENT);
+				      path, sizeof(path)),
+			 -ENOENT);
 	assert_string_equal(path, "");
 	assert_true(fake_log_has(LOG_INFO, "no node for char device 511:0"));
 	assert_true(fake_log_has(LOG_INFO, "dev/vfio/devices/vfio0"));
@@ -154,7 +155,8 @@ static void devnode_open_stops_at_a_planted_node(void **state)
 	 * planted one is closed (the teardown counts fds), not skipped */
 	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
 				      cands(&c, "dev/planted", "dev/vfio/devices/vfio0"),
-				      path, sizeof(path)), -ENXIO);
+				      path, sizeof(path)),
+			 -ENXIO);
 	assert_string_equal(path, "");
 	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
 }
@@ -171,7 +173,8 @@ static void devnode_open_permission_denied_is_logged(void **state)
 	fake_fail_open("/dev/vfio/devices/vfio0", EACCES);
 	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
 				      cands(&c, "dev/vfio/devices/vfio0", NULL),
-				      path, sizeof(path)), -EACCES);
+				      path, sizeof(path)),
+			 -EACCES);
 	assert_true(fake_log_has(LOG_ERR, "permission denied"));
 }
 
@@ -183,8 +186,8 @@ static void group_node_open_checks_the_class_devnum(void **state)
 	fake_group_node(5);
 	/* sysfs says group 5 is 510:6: the node (510:5) is not it */
 	fake_write("sys/class/vfio/5/dev", "510:6\n");
-	assert_int_equal(group_node_open(fake_ctx(), 5, false, path,
-					 sizeof(path)), -ENXIO);
+	assert_int_equal(group_node_open(fake_ctx(), 5, false, path, sizeof(path)),
+			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "sysfs names 510:6"));
 }
 
@@ -215,8 +218,8 @@ static void group_node_open_without_class_entry_needs_a_char_device(void **state
 	fake_sys.close(fd);
 
 	fake_write("dev/vfio/6", "");
-	assert_int_equal(group_node_open(fake_ctx(), 6, false, path,
-					 sizeof(path)), -ENXIO);
+	assert_int_equal(group_node_open(fake_ctx(), 6, false, path, sizeof(path)),
+			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "refused: not a character device"));
 }
 
@@ -225,8 +228,8 @@ static void group_node_open_of_missing_node_says_to_bind_vfio(void **state)
 	char path[256];
 
 	(void)state;
-	assert_int_equal(group_node_open(fake_ctx(), 7, false, path,
-					 sizeof(path)), -ENOENT);
+	assert_int_equal(group_node_open(fake_ctx(), 7, false, path, sizeof(path)),
+			 -ENOENT);
 	assert_true(fake_log_has(LOG_ERR, "group 7 is not bound to vfio"));
 }
 
@@ -239,8 +242,8 @@ static void group_node_open_of_busy_group_is_ebusy(void **state)
 	fake_group_node(5);
 	fd = fake_open_node("dev/vfio/5"); /* another opener holds it */
 	assert_true(fd >= 0);
-	assert_int_equal(group_node_open(fake_ctx(), 5, false, path,
-					 sizeof(path)), -EBUSY);
+	assert_int_equal(group_node_open(fake_ctx(), 5, false, path, sizeof(path)),
+			 -EBUSY);
 	assert_true(fake_log_has(LOG_ERR, "busy"));
 	fake_sys.close(fd);
 }

@@ -106,10 +106,12 @@ static void healthy_cdev_device_takes_iommufd(void **state)
 	assert_int_equal(d->paths, VFIODEV_PATH_IOMMUFD | VFIODEV_PATH_CONTAINER);
 	assert_true(contains(d->backend_reason, "cdev"));
 	assert_int_equal(find(d, "iommu", "group 3")->severity, VFIODEV_SEVERITY_OK);
-	assert_int_equal(find(d, "driver", "vfio-pci")->severity, VFIODEV_SEVERITY_OK);
+	assert_int_equal(find(d, "driver", "vfio-pci")->severity,
+			 VFIODEV_SEVERITY_OK);
 	assert_int_equal(find(d, "group", "members")->severity, VFIODEV_SEVERITY_OK);
 	assert_int_equal(find(d, "node", "vfio0")->severity, VFIODEV_SEVERITY_OK);
-	assert_int_equal(find(d, "node", "/dev/iommu")->severity, VFIODEV_SEVERITY_OK);
+	assert_int_equal(find(d, "node", "/dev/iommu")->severity,
+			 VFIODEV_SEVERITY_OK);
 	assert_int_equal(find(d, "node", "/vfio/3")->severity, VFIODEV_SEVERITY_OK);
 	assert_int_equal(find(d, "permission", "/vfio/vfio")->severity,
 			 VFIODEV_SEVERITY_OK);
@@ -238,7 +240,8 @@ static void noiommu_group_needs_allow_noiommu(void **state)
 	assert_true(d->usable);
 	assert_int_equal(d->backend, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(d->paths, VFIODEV_PATH_NOIOMMU);
-	assert_int_equal(find(d, "node", "noiommu-0")->severity, VFIODEV_SEVERITY_OK);
+	assert_int_equal(find(d, "node", "noiommu-0")->severity,
+			 VFIODEV_SEVERITY_OK);
 	vfiodev_diagnosis_free(d);
 }
 
@@ -291,9 +294,10 @@ static void unbound_device_gets_bind_remedy(void **state)
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
 	assert_true(contains(f->remedy, "vfiodev bind " BDF));
 	assert_true(contains(f->remedy, "echo vfio-pci > /sys/bus/pci/devices/" BDF
-				       "/driver_override"));
+					"/driver_override"));
 	assert_true(contains(f->remedy, "echo " BDF " > /sys/bus/pci/drivers_probe"));
-	assert_int_equal(find(d, "module", "vfio-pci")->severity, VFIODEV_SEVERITY_OK);
+	assert_int_equal(find(d, "module", "vfio-pci")->severity,
+			 VFIODEV_SEVERITY_OK);
 	assert_true(contains(d->backend_reason, "not bound"));
 	assert_false(d->usable);
 	vfiodev_diagnosis_free(d);
@@ -309,7 +313,8 @@ static void device_on_host_driver_gets_unbind_remedy(void **state)
 	d = diagnose(BDF, NULL);
 	f = find(d, "driver", "bound to e1000e");
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
-	assert_true(contains(f->remedy, "echo " BDF " > /sys/bus/pci/drivers/e1000e/unbind"));
+	assert_true(contains(f->remedy, "echo " BDF
+					" > /sys/bus/pci/drivers/e1000e/unbind"));
 	vfiodev_diagnosis_free(d);
 }
 
@@ -331,7 +336,8 @@ static void nonviable_group_names_each_blocker(void **state)
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
 	assert_true(contains(f->found, "group 1 is not viable"));
 	assert_true(contains(f->remedy, "vfiodev bind 0000:01:02.0"));
-	assert_true(contains(f->remedy, "echo 0000:01:02.0 > /sys/bus/pci/drivers/virtio-pci/unbind"));
+	assert_true(contains(f->remedy,
+			     "echo 0000:01:02.0 > /sys/bus/pci/drivers/virtio-pci/unbind"));
 	f = find(d, "group", "0000:01:03.0 is bound to e1000e");
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
 	assert_false(d->usable);
@@ -564,7 +570,8 @@ static void memlock_too_low_for_mapping(void **state)
 
 	opts.map_bytes = 4096;
 	d = diagnose(BDF, &opts);
-	assert_int_equal(find(d, "memlock", "enough")->severity, VFIODEV_SEVERITY_OK);
+	assert_int_equal(find(d, "memlock", "enough")->severity,
+			 VFIODEV_SEVERITY_OK);
 	vfiodev_diagnosis_free(d);
 
 	opts.map_bytes = 0;
@@ -583,7 +590,8 @@ static void dma_entry_limit_for_container(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 3, -1);
-	fake_write("sys/module/vfio_iommu_type1/parameters/dma_entry_limit", "100\n");
+	fake_write("sys/module/vfio_iommu_type1/parameters/dma_entry_limit",
+		   "100\n");
 	opts.map_count = 200;
 	d = diagnose(BDF, &opts);
 	assert_int_equal(d->backend, VFIODEV_BACKEND_CONTAINER);
@@ -644,7 +652,8 @@ static void bad_arguments(void **state)
 	struct vfiodev_diagnosis *d = NULL;
 
 	(void)state;
-	assert_int_equal(vfiodev_diagnose(fake_ctx(), "0000:00:03", NULL, &d), -EINVAL);
+	assert_int_equal(vfiodev_diagnose(fake_ctx(), "0000:00:03", NULL, &d),
+			 -EINVAL);
 	assert_int_equal(vfiodev_diagnose(fake_ctx(), BDF, &big.o, &d), -EINVAL);
 	opts.backend = (enum vfiodev_backend)7;
 	assert_int_equal(vfiodev_diagnose(fake_ctx(), BDF, &opts, &d), -EINVAL);
@@ -652,8 +661,10 @@ static void bad_arguments(void **state)
 	assert_int_equal(vfiodev_diagnose(NULL, BDF, NULL, &d), -EINVAL);
 	assert_null(d);
 	vfiodev_diagnosis_free(NULL);
-	assert_string_equal(vfiodev_severity_name(VFIODEV_SEVERITY_WARNING), "warning");
-	assert_string_equal(vfiodev_severity_name((enum vfiodev_severity)9), "unknown");
+	assert_string_equal(vfiodev_severity_name(VFIODEV_SEVERITY_WARNING),
+			    "warning");
+	assert_string_equal(vfiodev_severity_name((enum vfiodev_severity)9),
+			    "unknown");
 }
 
 static void seam_failures_never_crash(void **state)

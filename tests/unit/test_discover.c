@@ -264,10 +264,12 @@ static void lookup_bad_arguments(void **state)
 
 	(void)state;
 	assert_int_equal(vfiodev_pci_lookup(fake_ctx(), "0000:00:3.0", &d), -EINVAL);
-	assert_int_equal(vfiodev_pci_lookup(fake_ctx(), "0000:00:03.0", &d), -ENODEV);
+	assert_int_equal(vfiodev_pci_lookup(fake_ctx(), "0000:00:03.0", &d),
+			 -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "no such PCI device"));
 	assert_null(d);
-	assert_int_equal(vfiodev_pci_lookup(fake_ctx(), "0000:00:03.0", NULL), -EINVAL);
+	assert_int_equal(vfiodev_pci_lookup(fake_ctx(), "0000:00:03.0", NULL),
+			 -EINVAL);
 	assert_int_equal(vfiodev_pci_lookup(NULL, "0000:00:03.0", &d), -EINVAL);
 	vfiodev_pci_device_free(NULL);
 	vfiodev_pci_list_free(NULL);

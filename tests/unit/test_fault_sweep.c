@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Every error path, mechanically: for an operation (open on each path,
- * DMA map/unmap, IRQ setup, sparse mmap, close), fail its 1st seam call, then its
- * 2nd, ... until it runs to the end without reaching the armed call. Each
+ * DMA map/unmap, IRQ setup, sparse mmap, close), fail its 1st seam call, then
+ * its 2nd, ... until it runs to the end without reaching the armed call. Each
  * run must return a negative errno (or succeed, when the failed call was
  * one the library may shrug off) after logging an error line, and once
- * everything is closed no fd may be left open and no kernel object alive. Under ASan/LSan the same runs
- * prove that no memory leaks on any of those paths.
+ * everything is closed no fd may be left open and no kernel object alive. Under
+ * ASan/LSan the same runs prove that no memory leaks on any of those paths.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,7 +41,7 @@ static const char *const tolerated[] = {
 	"ioctl IOMMU_DESTROY",
 	"ioctl VFIO_GROUP_UNSET_CONTAINER",
 	"ioctl VFIO_DEVICE_SET_IRQS", /* the disable at close */
-	"ioctl IOMMU_IOAS_UNMAP",     /* at space release; the IOAS goes */
+	"ioctl IOMMU_IOAS_UNMAP", /* at space release; the IOAS goes */
 	"ioctl VFIO_IOMMU_UNMAP_DMA", /* likewise with the container */
 };
 
@@ -99,7 +99,8 @@ static void exercise(struct vfiodev_device *d)
 	assert_int_equal(vfiodev_device_get_info(d, &info), 0);
 	assert_int_equal(info.num_regions, FAKE_NR_REGIONS);
 	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(d), buf, PG,
-					     VFIODEV_DMA_READ, &iova), 0);
+					     VFIODEV_DMA_READ, &iova),
+			 0);
 	assert_int_equal(vfiodev_dma_unmap(vfiodev_device_space(d), iova, PG), 0);
 	assert_int_equal(vfiodev_pci_config_read(d, 0, 2, &v), 0);
 	assert_int_equal(v, 0x1234);
@@ -277,12 +278,15 @@ static void build_busy(void)
 	fake_std_device(BDF, 5, 0);
 	assert_int_equal(open_one(BDF, &dev), 0);
 	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf, PG,
-					     VFIODEV_DMA_READ, &iova), 0);
+					     VFIODEV_DMA_READ, &iova),
+			 0);
 	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf + PG,
-					     PG, VFIODEV_DMA_WRITE, &iova), 0);
+					     PG, VFIODEV_DMA_WRITE, &iova),
+			 0);
 	assert_int_equal(vfiodev_region_mmap(dev, 0, &bar), 0);
-	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ, 0, 2,
-						  efd), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ, 0,
+						  2, efd),
+			 0);
 }
 
 /* close cannot fail: every call in it is best effort, and what the
@@ -369,8 +373,8 @@ static void sweep(const struct scenario *sc, enum vfiodev_backend m)
 				  sc->name, n - 1);
 	}
 	print_message("  %s [%s]: %lu points x %zu errnos, %lu absorbed\n",
-		      sc->name, vfiodev_backend_name(m), n - 1, ARRAY_SIZE(errnos),
-		      tolerated_n);
+		      sc->name, vfiodev_backend_name(m), n - 1,
+		      ARRAY_SIZE(errnos), tolerated_n);
 	if (violations)
 		fail_msg("%s: %u violations", sc->name, violations);
 }
@@ -382,18 +386,36 @@ static const struct scenario open_container = {
 	"open (container)", build_group_only, op_open, finish_open, true, 12,
 };
 static const struct scenario open_auto_cdev = {
-	"open (auto, cdev present)", build_cdev, op_open, finish_open, false, 10,
+	"open (auto, cdev present)",
+	build_cdev,
+	op_open,
+	finish_open,
+	false,
+	10,
 };
 static const struct scenario open_auto_fallback = {
-	"open (auto, no cdev)", build_group_only, op_open, finish_open, false, 12,
+	"open (auto, no cdev)",
+	build_group_only,
+	op_open,
+	finish_open,
+	false,
+	12,
 };
 static const struct scenario open_second_group = {
-	"open second device of a group", build_second_in_group, op_open_second,
-	finish_second, true, 3,
+	"open second device of a group",
+	build_second_in_group,
+	op_open_second,
+	finish_second,
+	true,
+	3,
 };
 static const struct scenario open_second_ioas = {
-	"open second device into an IOAS", build_second_in_ioas, op_open_second,
-	finish_second, true, 6,
+	"open second device into an IOAS",
+	build_second_in_ioas,
+	op_open_second,
+	finish_second,
+	true,
+	6,
 };
 static const struct scenario open_fd_sc = {
 	"open_fd", build_open_fd, op_open_fd, finish_open, true, 6,

@@ -152,8 +152,8 @@ static void set_eventfds_on_an_index_without_eventfds_is_enotsup(void **state)
 	(void)state;
 	pci->irqs[VFIODEV_PCI_ERR_IRQ].flags = 0;
 	open_dev();
-	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_ERR_IRQ, 0, 1,
-						  efd), -ENOTSUP);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_ERR_IRQ, 0, 1, efd),
+			 -ENOTSUP);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 0);
 }
 
@@ -229,8 +229,9 @@ static void triggers_are_torn_down_by_the_library_at_close(void **state)
 	open_dev();
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, INTX, 0, 1, efd + 3), 0);
-	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_REQ_IRQ, 0, 1,
-						  efd + 3), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_REQ_IRQ, 0,
+						  1, efd + 3),
+			 0);
 	/* one index already disabled: close need not disable it again */
 	assert_int_equal(vfiodev_irq_disable(dev, VFIODEV_PCI_REQ_IRQ), 0);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 4);

@@ -71,7 +71,8 @@ static void perms_at(const void *addr, char out[5])
 		unsigned long lo, hi;
 		char p[5];
 
-		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, p) == 3 && a >= lo && a < hi) {
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, p) == 3 && a >= lo &&
+		    a < hi) {
 			strcpy(out, p);
 			break;
 		}
@@ -123,11 +124,11 @@ static void region_info_parses_sparse_type_and_msix_capabilities(void **state)
 	r->msix_mappable = true;
 	open_dev();
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), 0);
-	assert_int_equal(info.flags,
-			 VFIODEV_REGION_READ | VFIODEV_REGION_WRITE |
-				 VFIODEV_REGION_MMAP | VFIODEV_REGION_SPARSE |
-				 VFIODEV_REGION_HAS_TYPE |
-				 VFIODEV_REGION_MSIX_MAPPABLE);
+	assert_int_equal(info.flags, VFIODEV_REGION_READ | VFIODEV_REGION_WRITE |
+					     VFIODEV_REGION_MMAP |
+					     VFIODEV_REGION_SPARSE |
+					     VFIODEV_REGION_HAS_TYPE |
+					     VFIODEV_REGION_MSIX_MAPPABLE);
 	assert_int_equal(info.nr_sparse, 2);
 	assert_int_equal(info.type, VENDOR_TYPE | 0x8086);
 	assert_int_equal(info.subtype, 3);
@@ -431,7 +432,8 @@ static void region_access_past_the_end_is_einval(void **state)
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x4001, b, 1), -EINVAL);
 	assert_int_equal(vfiodev_region_write(dev, BAR0, UINT64_MAX - 1, b, 4),
 			 -EINVAL);
-	assert_int_equal(vfiodev_region_read(dev, FAKE_NR_REGIONS, 0, b, 1), -EINVAL);
+	assert_int_equal(vfiodev_region_read(dev, FAKE_NR_REGIONS, 0, b, 1),
+			 -EINVAL);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0, NULL, 1), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "past its end"));
 }
@@ -529,8 +531,8 @@ static void enable_bus_master_sets_bits_1_and_2_only(void **state)
 	uint32_t v;
 
 	(void)state;
-	cfg[4] = 0x01;	/* I/O space on */
-	cfg[5] = 0x04;	/* INTx disabled (bit 10) */
+	cfg[4] = 0x01; /* I/O space on */
+	cfg[5] = 0x04; /* INTx disabled (bit 10) */
 	open_dev();
 	assert_int_equal(vfiodev_pci_enable_bus_master(dev), 0);
 	assert_int_equal(vfiodev_pci_config_read(dev, 4, 2, &v), 0);

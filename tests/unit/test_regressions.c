@@ -103,9 +103,10 @@ static void map_any_beside_a_mapping_ending_at_2_64_reports_enospc(void **state)
 	dev = open_with_top_range(UINT64_MAX - 2 * PG + 1);
 	s = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_dma_map(s, buf, PG, UINT64_MAX - PG + 1,
-					 VFIODEV_DMA_READ), 0);
-	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ,
-					     &iova), 0);
+					 VFIODEV_DMA_READ),
+			 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ, &iova),
+			 0);
 	assert_int_equal(iova, UINT64_MAX - 2 * PG + 1);
 	/* both pages of the range are taken now */
 	ret = vfiodev_dma_map_any(s, buf + 2 * PG, PG, VFIODEV_DMA_READ, &iova);
@@ -134,7 +135,8 @@ static void map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel(void 
 	dev = open_with_top_range(0);
 	s = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_dma_map(s, buf, PG, UINT64_MAX - PG + 1,
-					 VFIODEV_DMA_READ), 0);
+					 VFIODEV_DMA_READ),
+			 0);
 	calls = fake_ioctl_count(VFIO_IOMMU_MAP_DMA);
 	ret = vfiodev_dma_map(s, buf + PG, PG, UINT64_MAX - PG + 1,
 			      VFIODEV_DMA_READ);

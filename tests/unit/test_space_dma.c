@@ -118,7 +118,8 @@ static void map_any_picks_lowest_free_iova_but_never_page_zero(void **state)
 	/* the ranges start at 0: the first IOVA handed out is page 1 */
 	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW, &iova), 0);
 	assert_int_equal(iova, PG);
-	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + PG, PG, RW, &iova), 0);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + PG, PG, RW, &iova),
+			 0);
 	assert_int_equal(iova, 2 * PG);
 }
 
@@ -129,13 +130,15 @@ static void map_any_skips_existing_mappings(void **state)
 
 	open_dev(w);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, PG, RW), 0);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, PG, 5 * PG, RW), 0);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, PG, 5 * PG, RW),
+			 0);
 	/* the hole 3..4 fits two pages; a third page goes after page 5 */
 	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 4 * PG, 2 * PG,
-					     RW, &iova), 0);
+					     RW, &iova),
+			 0);
 	assert_int_equal(iova, 3 * PG);
-	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 6 * PG, PG, RW,
-					     &iova), 0);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 6 * PG, PG, RW, &iova),
+			 0);
 	assert_int_equal(iova, 6 * PG);
 	assert_int_equal(live_mappings(), 4);
 }
@@ -149,9 +152,11 @@ static void map_overlapping_an_existing_mapping_is_eexist(void **state)
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG, 0x100000, RW), 0);
 	calls = fake_ioctl_count(map_req(w));
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, 2 * PG,
-					 0x101000, RW), -EEXIST);
+					 0x101000, RW),
+			 -EEXIST);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * PG, 2 * PG,
-					 0xff000, RW), -EEXIST);
+					 0xff000, RW),
+			 -EEXIST);
 	/* refused by the library, before the kernel */
 	assert_int_equal(fake_ioctl_count(map_req(w)), calls);
 	assert_true(fake_log_has(LOG_ERR, "overlaps an existing mapping"));
@@ -167,7 +172,8 @@ static void map_misaligned_buffer_length_or_iova_is_einval(void **state)
 			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG + 1, 0x100000, RW),
 			 -EINVAL);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 0, 0x100000, RW), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 0, 0x100000, RW),
+			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100800, RW),
 			 -EINVAL);
 	assert_int_equal(fake_ioctl_count(map_req(w)), 0);
@@ -189,9 +195,11 @@ static void map_outside_the_iova_ranges_is_einval(void **state)
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 1ull << 48, RW),
 			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, 2 * PG,
-					 UINT64_MAX - PG + 1, RW), -EINVAL);
+					 UINT64_MAX - PG + 1, RW),
+			 -EINVAL);
 	assert_int_equal(fake_ioctl_count(map_req(w)), 0);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0xfef00000ull, RW), 0);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0xfef00000ull, RW),
+			 0);
 }
 
 static void map_with_bad_flags_is_einval(void **state)
@@ -200,18 +208,23 @@ static void map_with_bad_flags_is_einval(void **state)
 	uint64_t iova;
 
 	open_dev(w);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, 0), -EINVAL);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, 4), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, 0),
+			 -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, 4),
+			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW | 8, &iova),
 			 -EINVAL);
-	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW, NULL), -EINVAL);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, PG, RW, NULL),
+			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map(NULL, w->buf, PG, 0x100000, RW), -EINVAL);
 	assert_int_equal(fake_ioctl_count(map_req(w)), 0);
 	/* read-only and write-only are both fine */
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000,
-					 VFIODEV_DMA_READ), 0);
+					 VFIODEV_DMA_READ),
+			 0);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf + PG, PG, 0x200000,
-					 VFIODEV_DMA_WRITE), 0);
+					 VFIODEV_DMA_WRITE),
+			 0);
 }
 
 static void unmap_of_unknown_mapping_is_enoent(void **state)
@@ -236,8 +249,9 @@ static void unmap_all_removes_every_mapping(void **state)
 
 	open_dev(w);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG, PG,
-						     RW, &iova), 0);
+		assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG,
+						     PG, RW, &iova),
+				 0);
 	assert_int_equal(live_mappings(), 5);
 	assert_int_equal(vfiodev_dma_unmap_all(w->space), 0);
 	assert_int_equal(live_mappings(), 0);
@@ -254,10 +268,12 @@ static void translate_inside_at_the_edges_and_outside(void **state)
 
 	open_dev(w);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf + 4 * PG, 2 * PG,
-					 0x200000, RW), 0);
+					 0x200000, RW),
+			 0);
 	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 4 * PG, &iova), 0);
 	assert_int_equal(iova, 0x200000);
-	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 6 * PG - 1, &iova), 0);
+	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 6 * PG - 1, &iova),
+			 0);
 	assert_int_equal(iova, 0x200000 + 2 * PG - 1);
 	assert_int_equal(vfiodev_dma_translate(w->space, w->buf + 6 * PG, &iova),
 			 -ENOENT);
@@ -278,14 +294,18 @@ static void translate_finds_each_of_many_mappings(void **state)
 	for (int i = 15; i >= 0; i--)
 		assert_int_equal(vfiodev_dma_map(w->space, w->buf + 2 * i * PG, PG,
 						 0x1000000 + (uint64_t)(15 - i) * 0x10000,
-						 RW), 0);
+						 RW),
+				 0);
 	for (int i = 0; i < 16; i++) {
 		assert_int_equal(vfiodev_dma_translate(w->space,
-						       w->buf + 2 * i * PG + 8, &iova), 0);
+						       w->buf + 2 * i * PG + 8,
+						       &iova),
+				 0);
 		assert_int_equal(iova, 0x1000000 + (uint64_t)(15 - i) * 0x10000 + 8);
 		/* the unmapped page between two mappings */
 		assert_int_equal(vfiodev_dma_translate(w->space,
-						       w->buf + (2 * i + 1) * PG, &iova),
+						       w->buf + (2 * i + 1) * PG,
+						       &iova),
 				 -ENOENT);
 	}
 }
@@ -317,7 +337,8 @@ static void kernel_map_error_is_returned_and_not_recorded(void **state)
 
 	open_dev(w);
 	fake_fail_ioctl(map_req(w), ENOMEM, 0);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW), -ENOMEM);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW),
+			 -ENOMEM);
 	assert_true(fake_log_has(LOG_ERR, "RLIMIT_MEMLOCK"));
 	assert_int_equal(vfiodev_dma_translate(w->space, w->buf, &iova), -ENOENT);
 	fake_fail_ioctl(map_req(w), 0, 0);
@@ -347,14 +368,16 @@ static void unmap_all_reports_the_first_error_and_empties_the_table(void **state
 
 	open_dev(w);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG, PG,
-						     RW, &iova), 0);
+		assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG,
+						     PG, RW, &iova),
+				 0);
 	fake_fail_ioctl(unmap_req(w), EIO, 1);
 	assert_int_equal(vfiodev_dma_unmap_all(w->space), -EIO);
 	fake_fail_ioctl(unmap_req(w), 0, 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(vfiodev_dma_translate(w->space, w->buf + i * PG,
-						       &iova), -ENOENT);
+		assert_int_equal(vfiodev_dma_translate(w->space,
+						       w->buf + i * PG, &iova),
+				 -ENOENT);
 	/* the mapping the kernel kept goes with the space (the teardown
 	 * checks that nothing is left) */
 	assert_int_equal(live_mappings(), 2);
@@ -435,10 +458,13 @@ static void translate_stays_right_while_another_thread_maps(void **state)
 		uint64_t iova[NPAGES];
 
 		for (int i = 1; i < NPAGES; i++)
-			assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + i * PG,
-							     PG, RW, &iova[i]), 0);
+			assert_int_equal(vfiodev_dma_map_any(w->space,
+							     w->buf + i * PG,
+							     PG, RW, &iova[i]),
+					 0);
 		for (int i = 1; i < NPAGES; i++)
-			assert_int_equal(vfiodev_dma_unmap(w->space, iova[i], PG), 0);
+			assert_int_equal(vfiodev_dma_unmap(w->space, iova[i], PG),
+					 0);
 		if (round >= 20 &&
 		    __atomic_load_n(&t.lookups, __ATOMIC_RELAXED) - before > 10000)
 			break;
@@ -462,15 +488,18 @@ static void map_any_stays_inside_the_ranges_and_reports_enospc(void **state)
 	fake_cfg.ioas_ranges[1] = fake_cfg.type1_ranges[1] =
 		(struct vfiodev_iova_range){ 0x40000, 0x5ffff };
 	open_dev(w);
-	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, 16 * PG, RW, &iova), 0);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf, 16 * PG, RW, &iova),
+			 0);
 	assert_int_equal(iova, 0x10000);
 	/* the first range is full: the next one */
 	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 16 * PG, PG, RW,
-					     &iova), 0);
+					     &iova),
+			 0);
 	assert_int_equal(iova, 0x40000);
 	/* larger than what is left anywhere */
-	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 17 * PG, 32 * PG,
-					     RW, &iova), -ENOSPC);
+	assert_int_equal(vfiodev_dma_map_any(w->space, w->buf + 17 * PG,
+					     32 * PG, RW, &iova),
+			 -ENOSPC);
 	assert_true(fake_log_has(LOG_ERR, "no free IOVA range"));
 	assert_int_equal(live_mappings(), 2);
 }
@@ -512,13 +541,15 @@ static void type1_ranges_come_from_the_info_capability(void **state)
 	struct vfiodev_iova_range r[2];
 
 	fake_cfg.nr_type1_ranges = 1;
-	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ 0x1000000, 0x1ffffff };
+	fake_cfg.type1_ranges[0] =
+		(struct vfiodev_iova_range){ 0x1000000, 0x1ffffff };
 	open_dev(w);
 	/* the capability sits behind another one in the chain */
 	assert_int_equal(vfiodev_space_iova_ranges(w->space, r, 2), 1);
 	assert_int_equal(r[0].start, 0x1000000);
 	assert_int_equal(r[0].last, 0x1ffffff);
-	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW), -EINVAL);
+	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x100000, RW),
+			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, 0x1000000, RW), 0);
 	/* the info was re-read with room for the capabilities */
 	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_GET_INFO), 2);
@@ -588,9 +619,14 @@ static void space_refcount_and_arguments(void **state)
 }
 
 /* the backend goes into the name, so a failure says which one */
-#define IOMMUFD(f) { #f "__iommufd", f, dma_setup, dma_teardown, &iommufd_world }
+#define IOMMUFD(f)                                                             \
+	{                                                                      \
+#f "__iommufd", f, dma_setup, dma_teardown, &iommufd_world     \
+	}
 #define CONTAINER(f)                                                           \
-	{ #f "__container", f, dma_setup, dma_teardown, &container_world }
+	{                                                                      \
+#f "__container", f, dma_setup, dma_teardown, &container_world \
+	}
 #define BOTH(f) IOMMUFD(f), CONTAINER(f)
 
 int main(void)

@@ -128,7 +128,8 @@ static void sysfs_vfio_cdev_reads_name_and_devnum(void **state)
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_pci_cdev_sysfs(p, 3);
 	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn), 0);
+					 sizeof(name), &dn),
+			 0);
 	assert_string_equal(name, "vfio3");
 	assert_int_equal(major(dn), FAKE_CDEV_MAJOR);
 	assert_int_equal(minor(dn), 3);
@@ -142,11 +143,13 @@ static void sysfs_vfio_cdev_without_vfio_dev_dir_is_enoent(void **state)
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn), -ENOENT);
+					 sizeof(name), &dn),
+			 -ENOENT);
 	/* an empty vfio-dev directory says the same */
 	fake_mkdir("sys/bus/pci/devices/0000:00:03.0/vfio-dev");
 	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn), -ENOENT);
+					 sizeof(name), &dn),
+			 -ENOENT);
 }
 
 static void sysfs_vfio_cdev_with_malformed_dev_is_eproto(void **state)
@@ -156,10 +159,10 @@ static void sysfs_vfio_cdev_with_malformed_dev_is_eproto(void **state)
 
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, "vfio-pci");
-	fake_write("sys/bus/pci/devices/0000:00:03.0/vfio-dev/vfio0/dev",
-		   "511-0\n");
+	fake_write("sys/bus/pci/devices/0000:00:03.0/vfio-dev/vfio0/dev", "511-0\n");
 	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn), -EPROTO);
+					 sizeof(name), &dn),
+			 -EPROTO);
 }
 
 static void sysfs_iommu_group_follows_the_link(void **state)
@@ -205,10 +208,12 @@ static void sysfs_read_strips_the_trailing_newline(void **state)
 	(void)state;
 	fake_write("sys/kernel/iommu_groups/3/name", "vfio-noiommu\n");
 	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf),
-				    "kernel/iommu_groups/%d/name", 3), 12);
+				    "kernel/iommu_groups/%d/name", 3),
+			 12);
 	assert_string_equal(buf, "vfio-noiommu");
 	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf),
-				    "kernel/iommu_groups/%d/nothing", 3), -ENOENT);
+				    "kernel/iommu_groups/%d/nothing", 3),
+			 -ENOENT);
 }
 
 static void sysfs_path_too_long_is_enametoolong(void **state)
@@ -229,8 +234,8 @@ static void open_of_missing_device_is_enodev_and_logged(void **state)
 	struct vfiodev_device *dev = NULL;
 
 	(void)state;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:03.0", NULL,
-					     &dev), -ENODEV);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:03.0", NULL, &dev),
+			 -ENODEV);
 	assert_null(dev);
 	assert_true(fake_log_has(LOG_ERR, "0000:00:03.0: no such PCI device"));
 }
@@ -253,8 +258,8 @@ static void open_of_device_on_another_driver_names_the_driver(void **state)
 
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, "e1000e");
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:03.0", NULL,
-					     &dev), -ENODEV);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:03.0", NULL, &dev),
+			 -ENODEV);
 	assert_null(dev);
 	assert_true(fake_log_has(LOG_ERR, "0000:00:03.0: bound to e1000e"));
 }

@@ -68,8 +68,10 @@ static int raw_open_iommufd(const char *bdf, struct raw *r)
 	unsigned int maj, min;
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev/vfio0/dev", bdf);
-	if (read_line(path, num, sizeof(num)) || sscanf(num, "%u:%u", &maj, &min) != 2)
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/vfio-dev/vfio0/dev", bdf);
+	if (read_line(path, num, sizeof(num)) ||
+	    sscanf(num, "%u:%u", &maj, &min) != 2)
 		return -1;
 	r->dev = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
 	if (r->dev < 0 || fstat(r->dev, &st) || st.st_rdev != makedev(maj, min))
@@ -137,16 +139,22 @@ static int raw_map(const struct raw *r, bool iommufd, void *va, uint64_t iova)
 	if (iommufd) {
 		struct iommu_ioas_map m = {
 			.size = sizeof(m),
-			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE,
-			.ioas_id = r->ioas, .user_va = (uintptr_t)va, .length = 4096, .iova = iova,
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
+				 IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = r->ioas,
+			.user_va = (uintptr_t)va,
+			.length = 4096,
+			.iova = iova,
 		};
 
 		return ioctl(r->iommufd, IOMMU_IOAS_MAP, &m);
 	}
 	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)va, .iova = iova, .size = 4096,
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)va,
+		.iova = iova,
+		.size = 4096,
 	};
 
 	return ioctl(r->container, VFIO_IOMMU_MAP_DMA, &m);
@@ -155,12 +163,16 @@ static int raw_map(const struct raw *r, bool iommufd, void *va, uint64_t iova)
 static int raw_unmap(const struct raw *r, bool iommufd, uint64_t iova)
 {
 	if (iommufd) {
-		struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = r->ioas,
-					      .iova = iova, .length = 4096 };
+		struct iommu_ioas_unmap u = { .size = sizeof(u),
+					      .ioas_id = r->ioas,
+					      .iova = iova,
+					      .length = 4096 };
 
 		return ioctl(r->iommufd, IOMMU_IOAS_UNMAP, &u);
 	}
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = 4096 };
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u),
+						.iova = iova,
+						.size = 4096 };
 
 	return ioctl(r->container, VFIO_IOMMU_UNMAP_DMA, &u);
 }
@@ -206,8 +218,10 @@ int main(int argc, char **argv)
 		t0 = now_ns();
 		for (int i = 0; i < n / 4; i++) {
 			memset(&r, 0, sizeof(r));
-			if (iommufd ? raw_open_iommufd(argv[1], &r) : raw_open_container(argv[1], &r)) {
-				printf("BENCH raw open failed: %s\n", strerror(errno));
+			if (iommufd ? raw_open_iommufd(argv[1], &r) :
+				      raw_open_container(argv[1], &r)) {
+				printf("BENCH raw open failed: %s\n",
+				       strerror(errno));
 				return 1;
 			}
 			iommufd ? raw_close_iommufd(&r) : raw_close_container(&r);
@@ -226,18 +240,21 @@ int main(int argc, char **argv)
 	for (int round = 0; round < 4; round++) {
 		t0 = now_ns();
 		for (int i = 0; i < n * 5; i++) {
-			if (vfiodev_dma_map(space, buf, 4096, 0x100000, VFIODEV_DMA_READ | VFIODEV_DMA_WRITE) ||
+			if (vfiodev_dma_map(space, buf, 4096, 0x100000,
+					    VFIODEV_DMA_READ | VFIODEV_DMA_WRITE) ||
 			    vfiodev_dma_unmap(space, 0x100000, 4096))
 				return 1;
 		}
 		lib += now_ns() - t0;
 		vfiodev_device_close(dev);
 		memset(&r, 0, sizeof(r));
-		if (iommufd ? raw_open_iommufd(argv[1], &r) : raw_open_container(argv[1], &r))
+		if (iommufd ? raw_open_iommufd(argv[1], &r) :
+			      raw_open_container(argv[1], &r))
 			return 1;
 		t0 = now_ns();
 		for (int i = 0; i < n * 5; i++) {
-			if (raw_map(&r, iommufd, buf, 0x100000) || raw_unmap(&r, iommufd, 0x100000))
+			if (raw_map(&r, iommufd, buf, 0x100000) ||
+			    raw_unmap(&r, iommufd, 0x100000))
 				return 1;
 		}
 		raw += now_ns() - t0;
@@ -250,11 +267,13 @@ int main(int argc, char **argv)
 
 	/* translate among 1024 mappings */
 	for (int i = 0; i < 1024; i++)
-		if (vfiodev_dma_map_any(space, buf + i * 4096, 4096, VFIODEV_DMA_READ, &iova))
+		if (vfiodev_dma_map_any(space, buf + i * 4096, 4096,
+					VFIODEV_DMA_READ, &iova))
 			return 1;
 	t0 = now_ns();
 	for (int i = 0; i < n * 500; i++) {
-		vfiodev_dma_translate(space, buf + ((i * 7919) % 1024) * 4096 + 12, &iova);
+		vfiodev_dma_translate(space, buf + ((i * 7919) % 1024) * 4096 + 12,
+				      &iova);
 		sink += iova;
 	}
 	lib = now_ns() - t0;

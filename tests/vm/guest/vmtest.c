@@ -91,8 +91,9 @@ static int round_trip(const struct edu *e, uint64_t iova_src, uint64_t iova_dst,
 	}
 	for (int i = 0; i < DMA_LEN; i++) {
 		if (src[i] != dst[i]) {
-			snprintf(why, whylen, "byte %d: wrote 0x%02x, read back 0x%02x",
-				 i, src[i], dst[i]);
+			snprintf(why, whylen,
+				 "byte %d: wrote 0x%02x, read back 0x%02x", i,
+				 src[i], dst[i]);
 			return -EIO;
 		}
 	}
@@ -115,40 +116,55 @@ static int t_open(const char *bdf)
 	int ret;
 
 	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
-	result("open/by-bdf", !ret, "vfiodev_device_open(%s): %s", bdf, strerror(-ret));
+	result("open/by-bdf", !ret, "vfiodev_device_open(%s): %s", bdf,
+	       strerror(-ret));
 	if (ret)
 		return 1;
 	reason = vfiodev_device_fallback_reason(dev);
-	printf("open: %s node %s backend %s reason: %s\n", bdf, vfiodev_device_node(dev),
-	       vfiodev_backend_name(vfiodev_device_backend(dev)), reason ? reason : "(none)");
-	result("open/backend", !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
-				       expected_backend()),
-	       "backend %s, expected %s", vfiodev_backend_name(vfiodev_device_backend(dev)),
+	printf("open: %s node %s backend %s reason: %s\n", bdf,
+	       vfiodev_device_node(dev),
+	       vfiodev_backend_name(vfiodev_device_backend(dev)),
+	       reason ? reason : "(none)");
+	result("open/backend",
+	       !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
+		       expected_backend()),
+	       "backend %s, expected %s",
+	       vfiodev_backend_name(vfiodev_device_backend(dev)),
 	       expected_backend());
 	if (custom_kernel) {
 		FILE *f;
 		unsigned int smaj = 0, smin = 0;
 		bool ok;
 
-		result("open/no-fallback", reason == NULL, "unexpected fallback: %s", reason);
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+		result("open/no-fallback", reason == NULL,
+		       "unexpected fallback: %s", reason);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
+			 bdf);
 		ret = vfiodev_device_devnum(dev, &maj, &min);
 		snprintf(path, sizeof(path), "/sys/class/vfio-dev/vfio0/dev");
 		f = fopen(path, "r");
-		ok = f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &smaj, &smin) == 2;
+		ok = f && fgets(buf, sizeof(buf), f) &&
+		     sscanf(buf, "%u:%u", &smaj, &smin) == 2;
 		if (f)
 			fclose(f);
-		result("open/devnum-matches-sysfs", !ret && ok && smaj == maj && smin == min,
+		result("open/devnum-matches-sysfs",
+		       !ret && ok && smaj == maj && smin == min,
 		       "library says %u:%u, sysfs %u:%u", maj, min, smaj, smin);
-		result("open/cdev-node", !strncmp(vfiodev_device_node(dev), "/dev/vfio/devices/vfio", 22),
+		result("open/cdev-node",
+		       !strncmp(vfiodev_device_node(dev),
+				"/dev/vfio/devices/vfio", 22),
 		       "node %s", vfiodev_device_node(dev));
 	} else {
-		result("open/fallback-reason-names-cdev", reason && strstr(reason, "cdev"),
-		       "reason '%s' does not name the missing cdev", reason ? reason : "(null)");
-		snprintf(path, sizeof(path), "/dev/vfio/%d", vfiodev_device_iommu_group(dev));
+		result("open/fallback-reason-names-cdev",
+		       reason && strstr(reason, "cdev"),
+		       "reason '%s' does not name the missing cdev",
+		       reason ? reason : "(null)");
+		snprintf(path, sizeof(path), "/dev/vfio/%d",
+			 vfiodev_device_iommu_group(dev));
 		result("open/group-node", !strcmp(vfiodev_device_node(dev), path),
 		       "node %s, expected %s", vfiodev_device_node(dev), path);
-		result("open/no-cdev-devnum", vfiodev_device_devnum(dev, &maj, &min) == -ENOENT,
+		result("open/no-cdev-devnum",
+		       vfiodev_device_devnum(dev, &maj, &min) == -ENOENT,
 		       "a group-path device reported a cdev number");
 	}
 	vfiodev_device_close(dev);
@@ -157,23 +173,28 @@ static int t_open(const char *bdf)
 	if (custom_kernel) {
 		int fd = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
 
-		ret = fd < 0 ? -errno : vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
-		result("open/from-fd", !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_IOMMUFD &&
-					       fcntl(fd, F_GETFD) >= 0,
+		ret = fd < 0 ? -errno :
+			       vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
+		result("open/from-fd",
+		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_IOMMUFD &&
+			       fcntl(fd, F_GETFD) >= 0,
 		       "open_fd: %s", strerror(-ret));
 		if (!ret)
 			vfiodev_device_close(dev);
 		/* the caller's fd is its own: still open after the close */
 		if (fd >= 0 && fcntl(fd, F_GETFD) < 0)
-			result("open/from-fd-caller-keeps-fd", false, "caller's fd closed");
+			result("open/from-fd-caller-keeps-fd", false,
+			       "caller's fd closed");
 		if (fd >= 0)
 			close(fd);
 	} else {
 		/* a group fd is no device cdev: refused, identity unproven */
 		int fd = open(path, O_RDWR | O_CLOEXEC);
 
-		ret = fd < 0 ? -errno : vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
-		result("open/from-fd-refuses-non-cdev", ret < 0, "a group fd was adopted as a device");
+		ret = fd < 0 ? -errno :
+			       vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
+		result("open/from-fd-refuses-non-cdev", ret < 0,
+		       "a group fd was adopted as a device");
 		if (!ret)
 			vfiodev_device_close(dev);
 		if (fd >= 0)
@@ -203,22 +224,27 @@ static int t_info(const char *bdf)
 	}
 	ret = edu_init(&e, dev);
 	result("bar0/mmap-id", !ret && edu_read32(&e, EDU_REG_ID) == EDU_ID_VALUE,
-	       "mmap: %s, id 0x%08x", strerror(-ret), ret ? 0 : edu_read32(&e, EDU_REG_ID));
+	       "mmap: %s, id 0x%08x", strerror(-ret),
+	       ret ? 0 : edu_read32(&e, EDU_REG_ID));
 	if (!ret) {
 		edu_write32(&e, EDU_REG_LIVENESS, 0x12345678);
-		result("bar0/liveness", edu_read32(&e, EDU_REG_LIVENESS) == ~0x12345678u,
+		result("bar0/liveness",
+		       edu_read32(&e, EDU_REG_LIVENESS) == ~0x12345678u,
 		       "liveness read 0x%08x", edu_read32(&e, EDU_REG_LIVENESS));
 	}
 	ret = vfiodev_pci_config_read(dev, 0, 2, &ven);
 	if (!ret)
 		ret = vfiodev_pci_config_read(dev, 2, 2, &did);
-	result("config/vendor-device", !ret && ven == EDU_VENDOR && did == EDU_DEVICE,
+	result("config/vendor-device",
+	       !ret && ven == EDU_VENDOR && did == EDU_DEVICE,
 	       "read %04x:%04x (%s)", ven, did, strerror(-ret));
 
 	vfiodev_device_get_info(dev, &di);
-	result("info/device", (di.flags & VFIODEV_DEVICE_PCI) && di.num_regions >= 9 &&
-				      di.num_irqs >= 5,
-	       "flags 0x%x regions %u irqs %u", di.flags, di.num_regions, di.num_irqs);
+	result("info/device",
+	       (di.flags & VFIODEV_DEVICE_PCI) && di.num_regions >= 9 &&
+		       di.num_irqs >= 5,
+	       "flags 0x%x regions %u irqs %u", di.flags, di.num_regions,
+	       di.num_irqs);
 
 	/* BAR0 size as the PCI core sees it: line 0 of sysfs "resource" */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
@@ -228,15 +254,19 @@ static int t_info(const char *bdf)
 		fclose(f);
 	if (!ret)
 		ret = vfiodev_region_get_info(dev, VFIODEV_PCI_BAR0_REGION, &ri);
-	result("info/bar0-region", !ret && ri.size == end - start + 1 &&
-					   (ri.flags & VFIODEV_REGION_MMAP) &&
-					   (ri.flags & VFIODEV_REGION_READ) &&
-					   (ri.flags & VFIODEV_REGION_WRITE),
+	result("info/bar0-region",
+	       !ret && ri.size == end - start + 1 &&
+		       (ri.flags & VFIODEV_REGION_MMAP) &&
+		       (ri.flags & VFIODEV_REGION_READ) &&
+		       (ri.flags & VFIODEV_REGION_WRITE),
 	       "region size 0x%llx flags 0x%x, sysfs size 0x%llx (%s)",
-	       (unsigned long long)ri.size, ri.flags, end - start + 1, strerror(-ret));
+	       (unsigned long long)ri.size, ri.flags, end - start + 1,
+	       strerror(-ret));
 	ret = vfiodev_region_get_info(dev, VFIODEV_PCI_CONFIG_REGION, &ri);
-	result("info/config-region", !ret && ri.size >= 256 && !(ri.flags & VFIODEV_REGION_MMAP),
-	       "config size 0x%llx flags 0x%x", (unsigned long long)ri.size, ri.flags);
+	result("info/config-region",
+	       !ret && ri.size >= 256 && !(ri.flags & VFIODEV_REGION_MMAP),
+	       "config size 0x%llx flags 0x%x", (unsigned long long)ri.size,
+	       ri.flags);
 	ret = vfiodev_region_get_info(dev, 1, &ri);
 	result("info/bar1-absent", !ret && ri.size == 0, "BAR1 size 0x%llx",
 	       (unsigned long long)ri.size);
@@ -245,13 +275,14 @@ static int t_info(const char *bdf)
 		if (vfiodev_irq_get_info(dev, i, &ii[i]))
 			ii[i].count = ~0u;
 	/* edu: INTx and one MSI vector, no MSI-X */
-	result("info/irqs", ii[VFIODEV_PCI_INTX_IRQ].count == 1 &&
-				    ii[VFIODEV_PCI_MSI_IRQ].count == 1 &&
-				    ii[VFIODEV_PCI_MSIX_IRQ].count == 0 &&
-				    (ii[VFIODEV_PCI_INTX_IRQ].flags & VFIODEV_IRQ_MASKABLE) &&
-				    (ii[VFIODEV_PCI_MSI_IRQ].flags & VFIODEV_IRQ_EVENTFD),
-	       "INTx %u/0x%x MSI %u/0x%x MSI-X %u", ii[0].count, ii[0].flags, ii[1].count,
-	       ii[1].flags, ii[2].count);
+	result("info/irqs",
+	       ii[VFIODEV_PCI_INTX_IRQ].count == 1 &&
+		       ii[VFIODEV_PCI_MSI_IRQ].count == 1 &&
+		       ii[VFIODEV_PCI_MSIX_IRQ].count == 0 &&
+		       (ii[VFIODEV_PCI_INTX_IRQ].flags & VFIODEV_IRQ_MASKABLE) &&
+		       (ii[VFIODEV_PCI_MSI_IRQ].flags & VFIODEV_IRQ_EVENTFD),
+	       "INTx %u/0x%x MSI %u/0x%x MSI-X %u", ii[0].count, ii[0].flags,
+	       ii[1].count, ii[1].flags, ii[2].count);
 	vfiodev_device_close(dev);
 	return 0;
 }
@@ -289,16 +320,18 @@ static int t_dma(const char *bdf)
 	memset(dst, 0, 4096);
 	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
 	if (!ret)
-		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE, &iova_dst);
-	result("dma/map", !ret && iova_src < EDU_IOVA_LIMIT && iova_dst < EDU_IOVA_LIMIT,
+		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE,
+					  &iova_dst);
+	result("dma/map",
+	       !ret && iova_src < EDU_IOVA_LIMIT && iova_dst < EDU_IOVA_LIMIT,
 	       "map: %s (IOVAs 0x%llx 0x%llx)", strerror(-ret),
 	       (unsigned long long)iova_src, (unsigned long long)iova_dst);
 	if (ret)
 		return 1;
 	n = 0;
 	ret = vfiodev_dma_translate(space, src + 100, &n);
-	result("dma/translate", !ret && n == iova_src + 100, "translate: %s -> 0x%llx",
-	       strerror(-ret), (unsigned long long)n);
+	result("dma/translate", !ret && n == iova_src + 100,
+	       "translate: %s -> 0x%llx", strerror(-ret), (unsigned long long)n);
 
 	efd = eventfd(0, EFD_CLOEXEC);
 	ret = vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSI_IRQ, 0, 1, &efd);
@@ -310,9 +343,10 @@ static int t_dma(const char *bdf)
 	/* the completion interrupt of a DMA with the IRQ bit */
 	ret = edu_dma(&e, iova_dst, 0, 16, 1, 1);
 	n = ret ? 0 : edu_wait_eventfd(efd, 5000);
-	result("irq/msi-dma-completion", n > 0 && (edu_read32(&e, EDU_REG_IRQ_STATUS) & EDU_DMA_IRQ_VALUE),
-	       "no MSI on the eventfd within 5 s (dma %s, status 0x%x)", strerror(-ret),
-	       edu_read32(&e, EDU_REG_IRQ_STATUS));
+	result("irq/msi-dma-completion",
+	       n > 0 && (edu_read32(&e, EDU_REG_IRQ_STATUS) & EDU_DMA_IRQ_VALUE),
+	       "no MSI on the eventfd within 5 s (dma %s, status 0x%x)",
+	       strerror(-ret), edu_read32(&e, EDU_REG_IRQ_STATUS));
 	edu_irq_ack(&e);
 	/* a second one, raised by software through the device */
 	edu_write32(&e, EDU_REG_IRQ_RAISE, 0x1);
@@ -322,8 +356,9 @@ static int t_dma(const char *bdf)
 	ret = vfiodev_irq_disable(dev, VFIODEV_PCI_MSI_IRQ);
 	edu_write32(&e, EDU_REG_IRQ_RAISE, 0x1);
 	n = edu_wait_eventfd(efd, 300);
-	result("irq/msi-disabled", !ret && n == 0, "disable: %s; %llu interrupt(s) after it",
-	       strerror(-ret), (unsigned long long)n);
+	result("irq/msi-disabled", !ret && n == 0,
+	       "disable: %s; %llu interrupt(s) after it", strerror(-ret),
+	       (unsigned long long)n);
 	edu_irq_ack(&e);
 	close(efd);
 
@@ -365,14 +400,18 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	if (ret)
 		return 1;
 	for (int i = 0; i < ndev; i++) {
-		ret = open_dev(bdfs[i], space, VFIODEV_BACKEND_AUTO, false, &dev[i]);
+		ret = open_dev(bdfs[i], space, VFIODEV_BACKEND_AUTO, false,
+			       &dev[i]);
 		if (!ret)
 			ret = edu_init(&e[i], dev[i]);
 		snprintf(name, sizeof(name), "%s/open-%d", tag, i);
-		result(name, !ret && !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev[i])),
-					     expected_backend()),
+		result(name,
+		       !ret && !strcmp(vfiodev_backend_name(
+					       vfiodev_device_backend(dev[i])),
+				       expected_backend()),
 		       "%s: %s (backend %s)", bdfs[i], strerror(-ret),
-		       ret ? "-" : vfiodev_backend_name(vfiodev_device_backend(dev[i])));
+		       ret ? "-" :
+			     vfiodev_backend_name(vfiodev_device_backend(dev[i])));
 		if (ret)
 			return 1;
 		if (i == 0)
@@ -380,7 +419,8 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	}
 	snprintf(name, sizeof(name), "%s/groups", tag);
 	result(name, same_group == (vfiodev_device_iommu_group(dev[1]) == g0),
-	       "groups %d and %d, expected %s", g0, vfiodev_device_iommu_group(dev[1]),
+	       "groups %d and %d, expected %s", g0,
+	       vfiodev_device_iommu_group(dev[1]),
 	       same_group ? "one group" : "two groups");
 
 	/* one source mapping serves every device */
@@ -389,15 +429,16 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	fill(src, 4096, 3);
 	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
 	if (!ret)
-		ret = vfiodev_dma_map_any(space, dst, 4096 * ndev, VFIODEV_DMA_WRITE, &iova_dst);
+		ret = vfiodev_dma_map_any(space, dst, 4096 * ndev,
+					  VFIODEV_DMA_WRITE, &iova_dst);
 	snprintf(name, sizeof(name), "%s/map-once", tag);
 	result(name, !ret, "map: %s", strerror(-ret));
 	for (int i = 0; i < ndev && !ret; i++) {
 		int r;
 
 		memset(dst + 4096 * i, 0, 4096);
-		r = round_trip(&e[i], iova_src, iova_dst + 4096 * i, src, dst + 4096 * i,
-			       why, sizeof(why));
+		r = round_trip(&e[i], iova_src, iova_dst + 4096 * i, src,
+			       dst + 4096 * i, why, sizeof(why));
 		snprintf(name, sizeof(name), "%s/dma-%d", tag, i);
 		result(name, !r, "%s: %s", bdfs[i], why);
 	}
@@ -425,7 +466,8 @@ static int t_reset(const char *bdf)
 		return 1;
 	}
 	vfiodev_device_get_info(dev, &di);
-	result("reset/supported", di.flags & VFIODEV_DEVICE_RESET, "device flags 0x%x", di.flags);
+	result("reset/supported", di.flags & VFIODEV_DEVICE_RESET,
+	       "device flags 0x%x", di.flags);
 	edu_write32(&e, EDU_REG_IRQ_RAISE, 0x4);
 	ret = vfiodev_device_reset(dev);
 	result("reset/ioctl", !ret, "vfiodev_device_reset: %s", strerror(-ret));
@@ -435,12 +477,15 @@ static int t_reset(const char *bdf)
 	dst = page_alloc(4096);
 	fill(src, 4096, 4);
 	if (!ret)
-		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096, VFIODEV_DMA_READ, &iova_src);
+		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096,
+					  VFIODEV_DMA_READ, &iova_src);
 	if (!ret)
-		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096, VFIODEV_DMA_WRITE, &iova_dst);
+		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096,
+					  VFIODEV_DMA_WRITE, &iova_dst);
 	if (!ret)
 		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
-	result("reset/works-after", !ret && edu_read32(&e, EDU_REG_ID) == EDU_ID_VALUE,
+	result("reset/works-after",
+	       !ret && edu_read32(&e, EDU_REG_ID) == EDU_ID_VALUE,
 	       "after reset: %s %s", strerror(-ret), why);
 	vfiodev_device_close(dev);
 	return 0;
@@ -458,49 +503,57 @@ static int t_planted(const char *bdf)
 	if (custom_kernel) {
 		snprintf(real, sizeof(real), "/dev/vfio/devices/vfio0");
 	} else {
-		snprintf(buf, sizeof(buf), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+		snprintf(buf, sizeof(buf),
+			 "/sys/bus/pci/devices/%s/iommu_group", bdf);
 		n = readlink(buf, grp, sizeof(grp) - 1);
 		grp[n > 0 ? n : 0] = '\0';
-		snprintf(real, sizeof(real), "/dev/vfio/%s", strrchr(grp, '/') ? strrchr(grp, '/') + 1 : "x");
+		snprintf(real, sizeof(real), "/dev/vfio/%s",
+			 strrchr(grp, '/') ? strrchr(grp, '/') + 1 : "x");
 	}
 	snprintf(aside, sizeof(aside), "%s.genuine", real);
 	if (rename(real, aside) || mknod(real, S_IFCHR | 0600, makedev(1, 3))) {
-		result("planted/setup", false, "planting %s: %s", real, strerror(errno));
+		result("planted/setup", false, "planting %s: %s", real,
+		       strerror(errno));
 		return 1;
 	}
 	printf("planted: %s is now char 1:3 (the real node moved aside)\n", real);
 	if (custom_kernel) {
 		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_IOMMUFD, false, &dev);
 		result("planted/forced-iommufd-refuses", ret == -ENXIO,
-		       "open returned %d (%s), expected -ENXIO", ret, strerror(-ret));
+		       "open returned %d (%s), expected -ENXIO", ret,
+		       strerror(-ret));
 		if (!ret)
 			vfiodev_device_close(dev);
 		/* AUTO: the planted node is never used; the group path is */
 		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 		reason = ret ? NULL : vfiodev_device_fallback_reason(dev);
-		result("planted/auto-falls-back", !ret &&
-			       vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
+		result("planted/auto-falls-back",
+		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
 			       reason && strstr(reason, "refused"),
-		       "open: %s, reason '%s'", strerror(-ret), reason ? reason : "(none)");
+		       "open: %s, reason '%s'", strerror(-ret),
+		       reason ? reason : "(none)");
 		if (!ret)
 			vfiodev_device_close(dev);
 	} else {
 		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 		result("planted/group-node-refused", ret == -ENXIO,
-		       "open returned %d (%s), expected -ENXIO", ret, strerror(-ret));
+		       "open returned %d (%s), expected -ENXIO", ret,
+		       strerror(-ret));
 		if (!ret)
 			vfiodev_device_close(dev);
 		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_CONTAINER, false, &dev);
 		result("planted/forced-container-refuses", ret == -ENXIO,
-		       "open returned %d (%s), expected -ENXIO", ret, strerror(-ret));
+		       "open returned %d (%s), expected -ENXIO", ret,
+		       strerror(-ret));
 		if (!ret)
 			vfiodev_device_close(dev);
 	}
 	unlink(real);
 	rename(aside, real);
 	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
-	result("planted/genuine-node-opens", !ret &&
-		       !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)), expected_backend()),
+	result("planted/genuine-node-opens",
+	       !ret && !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
+			       expected_backend()),
 	       "open after restoring: %s", strerror(-ret));
 	if (!ret)
 		vfiodev_device_close(dev);
@@ -519,7 +572,8 @@ static int t_noiommu(const char *bdf)
 
 	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	result("noiommu/refused-by-default", ret == -EPERM,
-	       "open without allow_noiommu returned %d (%s), expected -EPERM", ret, strerror(-ret));
+	       "open without allow_noiommu returned %d (%s), expected -EPERM",
+	       ret, strerror(-ret));
 	if (!ret)
 		vfiodev_device_close(dev);
 	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, true, &dev);
@@ -528,19 +582,24 @@ static int t_noiommu(const char *bdf)
 		return 1;
 	reason = vfiodev_device_fallback_reason(dev);
 	vfiodev_device_get_info(dev, &di);
-	printf("noiommu: node %s reason: %s\n", vfiodev_device_node(dev), reason ? reason : "(none)");
-	result("noiommu/group-path", vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
-					     strstr(vfiodev_device_node(dev), "/dev/vfio/noiommu-") &&
-					     (di.flags & VFIODEV_DEVICE_NOIOMMU),
-	       "backend %s node %s flags 0x%x", vfiodev_backend_name(vfiodev_device_backend(dev)),
+	printf("noiommu: node %s reason: %s\n", vfiodev_device_node(dev),
+	       reason ? reason : "(none)");
+	result("noiommu/group-path",
+	       vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
+		       strstr(vfiodev_device_node(dev), "/dev/vfio/noiommu-") &&
+		       (di.flags & VFIODEV_DEVICE_NOIOMMU),
+	       "backend %s node %s flags 0x%x",
+	       vfiodev_backend_name(vfiodev_device_backend(dev)),
 	       vfiodev_device_node(dev), di.flags);
 	result("noiommu/reason-names-noiommu", reason && strstr(reason, "noiommu"),
 	       "reason '%s'", reason ? reason : "(none)");
 	ret = edu_init(&e, dev);
 	result("noiommu/bar0", !ret, "BAR0: %s", strerror(-ret));
 	buf = page_alloc(4096);
-	ret = vfiodev_dma_map_any(vfiodev_device_space(dev), buf, 4096, VFIODEV_DMA_READ, &iova);
-	result("noiommu/dma-map-refused", ret == -EOPNOTSUPP, "map returned %d", ret);
+	ret = vfiodev_dma_map_any(vfiodev_device_space(dev), buf, 4096,
+				  VFIODEV_DMA_READ, &iova);
+	result("noiommu/dma-map-refused", ret == -EOPNOTSUPP, "map returned %d",
+	       ret);
 	vfiodev_device_close(dev);
 	return 0;
 }
@@ -565,10 +624,12 @@ static int t_forced(const char *bdf)
 		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
 			       !vfiodev_device_fallback_reason(dev),
 		       "open: %s backend %s", strerror(-ret),
-		       ret ? "-" : vfiodev_backend_name(vfiodev_device_backend(dev)));
+		       ret ? "-" :
+			     vfiodev_backend_name(vfiodev_device_backend(dev)));
 	} else {
 		result("forced/iommufd-on-stock-kernel-fails", ret == -ENOENT,
-		       "open returned %d (%s), expected -ENOENT", ret, strerror(-ret));
+		       "open returned %d (%s), expected -ENOENT", ret,
+		       strerror(-ret));
 	}
 	if (!ret)
 		vfiodev_device_close(dev);
