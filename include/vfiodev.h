@@ -333,8 +333,12 @@ int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 /**
  * vfiodev_device_open_fd() - adopt a vfio cdev fd opened by someone else
  * @ctx: the context
- * @fd: an fd of /dev/vfio/devices/vfioX, not yet bound; the library
- *	duplicates it (the caller keeps and closes its own)
+ * @fd: an fd of /dev/vfio/devices/vfioX, not yet bound. On success the
+ *	library owns it and closes it in vfiodev_device_close(): the kernel
+ *	ties the iommufd binding to the open file, so a duplicate kept by the
+ *	caller would keep the device bound. Do not keep duplicates. On failure
+ *	@fd stays the caller's to close (if the failure came after
+ *	VFIO_DEVICE_BIND_IOMMUFD it stays bound until closed: VFIO has no unbind)
  * @bdf: the device's PCI address, used to check the fd's identity against
  *	sysfs; NULL skips that check (the fd must still be a character device)
  * @opts: options (backend must be AUTO or IOMMUFD), or NULL

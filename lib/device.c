@@ -246,7 +246,8 @@ static void device_destroy(struct vfiodev_device *dev)
 	if (dev->fd >= 0)
 		irq_disable_all(dev);
 	space_leave(space, dev);
-	if (dev->fd >= 0)
+	/* a failed open_fd() leaves the fd to its caller */
+	if (dev->fd >= 0 && !dev->fd_borrowed)
 		sys_close(dev->fd);
 	device_free(dev);
 	vfiodev_space_unref(space);
@@ -386,12 +387,10 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 		snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
 	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
 
-	ret = sys_dup(fd);
-	if (ret < 0) {
-		vfd_err(ctx, "%s: dup: %s", dev->name, strerror(-ret));
-		goto fail_nolock;
-	}
-	dev->fd = ret;
+	/* no dup: the kernel ties the binding to the open file, so a dup the
+	 * caller kept would hold the device bound after close */
+	dev->fd = fd;
+	dev->fd_borrowed = true;
 	ret = sys_fstat(dev->fd, &st);
 	if (ret) {
 		vfd_err(ctx, "%s: fstat: %s", dev->name, strerror(-ret));
@@ -437,6 +436,7 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	ret = device_load_info(dev);
 	if (ret)
 		goto fail_nolock;
+	dev->fd_borrowed = false; /* ours from now on */
 	*out = dev;
 	return 0;
 fail_nolock:

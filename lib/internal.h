@@ -45,7 +45,6 @@ struct vfiodev_sys {
 		      off_t off, int *err);
 	int (*munmap)(void *addr, size_t len);
 	ssize_t (*readlink)(const char *path, char *buf, size_t len);
-	int (*dup)(int fd);
 };
 
 extern const struct vfiodev_sys *vfiodev_sys;
@@ -63,7 +62,6 @@ extern const struct vfiodev_sys vfiodev_sys_real;
 	vfiodev_sys->mmap((a), (l), (p), (f), (fd), (o), (e))
 #define sys_munmap(a, l) vfiodev_sys->munmap((a), (l))
 #define sys_readlink(p, b, l) vfiodev_sys->readlink((p), (b), (l))
-#define sys_dup(fd) vfiodev_sys->dup(fd)
 
 static inline void closep(int *fd)
 {
@@ -267,6 +265,7 @@ struct vfiodev_device {
 	int group_id;
 	struct vfiodev_group *group; /* container path */
 	int fd;
+	bool fd_borrowed; /* open_fd() until it succeeds: not ours to close */
 	bool allow_noiommu;
 	bool attached; /* joined to its space */
 	uint32_t devid; /* iommufd device id */

@@ -84,13 +84,6 @@ static ssize_t real_readlink(const char *path, char *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static int real_dup(int fd)
-{
-	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-
-	return nfd < 0 ? -errno : nfd;
-}
-
 const struct vfiodev_sys vfiodev_sys_real = {
 	.open = real_open,
 	.close = real_close,
@@ -103,7 +96,6 @@ const struct vfiodev_sys vfiodev_sys_real = {
 	.mmap = real_mmap,
 	.munmap = real_munmap,
 	.readlink = real_readlink,
-	.dup = real_dup,
 };
 
 const struct vfiodev_sys *vfiodev_sys = &vfiodev_sys_real;

@@ -538,28 +538,6 @@ static ssize_t f_readlink(const char *path, char *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static int f_dup(int fd)
-{
-	struct fake_file *f;
-	int nfd;
-
-	if (fault_now())
-		return fault_fire("dup fd %d", fd);
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (nfd < 0)
-		return -errno;
-	f = fake_file_of(fd);
-	if (f) {
-		if (nfd >= FAKE_MAX_FD) {
-			close(nfd);
-			return -EMFILE;
-		}
-		fdtab[nfd] = f;
-		f->refs++;
-	}
-	return nfd;
-}
-
 const struct vfiodev_sys fake_sys = {
 	.open = f_open,
 	.close = f_close,
@@ -572,7 +550,6 @@ const struct vfiodev_sys fake_sys = {
 	.mmap = f_mmap,
 	.munmap = f_munmap,
 	.readlink = f_readlink,
-	.dup = f_dup,
 };
 
 int fake_open_node(const char *rel)

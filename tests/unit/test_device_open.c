@@ -555,7 +555,7 @@ static void space_pinned_to_container_makes_auto_devices_use_it(void **state)
 
 /* ---- open_fd ----------------------------------------------------------- */
 
-static void open_fd_adopts_a_cdev_fd_and_leaves_the_callers_fd_open(void **state)
+static void open_fd_adopts_a_cdev_fd_and_closes_it_on_close(void **state)
 {
 	struct vfiodev_device *dev = NULL;
 	unsigned int maj, min;
@@ -568,16 +568,15 @@ static void open_fd_adopts_a_cdev_fd_and_leaves_the_callers_fd_open(void **state
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "00:03.0", NULL,
 						&dev),
 			 0);
-	assert_int_not_equal(vfiodev_device_fd(dev), fd);
+	assert_int_equal(vfiodev_device_fd(dev), fd);
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
 	assert_string_equal(vfiodev_device_bdf(dev), BDF);
 	assert_int_equal(vfiodev_device_iommu_group(dev), 5);
 	assert_int_equal(vfiodev_device_devnum(dev, &maj, &min), 0);
 	assert_int_equal(min, 0);
 	vfiodev_device_close(dev);
-	/* the caller's fd is still open and still its own */
-	assert_true(fcntl(fd, F_GETFD) >= 0);
-	assert_int_equal(fake_sys.close(fd), 0);
+	/* the library owned it: closed, which is what unbinds the device */
+	assert_true(fcntl(fd, F_GETFD) < 0);
 	assert_only_ctx_left();
 }
 
@@ -612,7 +611,6 @@ static void open_fd_without_bdf_skips_the_identity_check(void **state)
 	assert_string_equal(vfiodev_device_bdf(dev), "");
 	assert_int_equal(vfiodev_device_iommu_group(dev), -ENOENT);
 	vfiodev_device_close(dev);
-	fake_sys.close(fd);
 	assert_only_ctx_left();
 }
 
@@ -671,9 +669,9 @@ static void open_fd_logs_why_it_failed(void **state)
 			 -ENOENT);
 	assert_true(fake_log_has(LOG_ERR, BDF));
 
-	/* fstat failing (the second seam call, after dup) */
+	/* fstat failing (the first seam call: the fd is adopted, not dup'ed) */
 	fake_log_clear();
-	fake_fail_nth(2, EIO);
+	fake_fail_nth(1, EIO);
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, BDF, NULL, &dev),
 			 -EIO);
 	assert_true(fake_fault_fired());
@@ -953,7 +951,7 @@ int main(void)
 		T(device_cannot_join_a_space_of_the_other_backend),
 		T(device_without_cdev_cannot_join_an_iommufd_space),
 		T(space_pinned_to_container_makes_auto_devices_use_it),
-		T(open_fd_adopts_a_cdev_fd_and_leaves_the_callers_fd_open),
+		T(open_fd_adopts_a_cdev_fd_and_closes_it_on_close),
 		T(open_fd_refuses_the_fd_of_another_device),
 		T(open_fd_without_bdf_skips_the_identity_check),
 		T(open_fd_refuses_the_container_backend_and_bad_args),

@@ -179,8 +179,9 @@ static int op_open_fd(void)
 {
 	int ret = vfiodev_device_open_fd(fake_ctx(), caller_fd, BDF, NULL, &dev);
 
-	/* the caller's fd is the caller's, whatever happened */
-	fake_sys.close(caller_fd);
+	/* on success the library owns the fd; on failure it is the caller's */
+	if (ret)
+		fake_sys.close(caller_fd);
 	caller_fd = -1;
 	return ret;
 }

@@ -177,16 +177,24 @@ static int t_open(const char *bdf)
 			       vfiodev_device_open_fd(ctx, fd, bdf, NULL, &dev);
 		result("open/from-fd",
 		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_IOMMUFD &&
-			       fcntl(fd, F_GETFD) >= 0,
+			       vfiodev_device_fd(dev) == fd,
 		       "open_fd: %s", strerror(-ret));
-		if (!ret)
+		if (!ret) {
+			bool closed;
+
 			vfiodev_device_close(dev);
-		/* the caller's fd is its own: still open after the close */
-		if (fd >= 0 && fcntl(fd, F_GETFD) < 0)
-			result("open/from-fd-caller-keeps-fd", false,
-			       "caller's fd closed");
-		if (fd >= 0)
+			/* closed by the library: the device is free again */
+			closed = fcntl(fd, F_GETFD) < 0;
+			ret = open_dev(bdf, NULL, VFIODEV_BACKEND_IOMMUFD,
+				       false, &dev);
+			result("open/from-fd-released-on-close", !ret && closed,
+			       "fd %s after close; reopen: %s",
+			       closed ? "closed" : "STILL OPEN", strerror(-ret));
+			if (!ret)
+				vfiodev_device_close(dev);
+		} else if (fd >= 0) {
 			close(fd);
+		}
 	} else {
 		/* a group fd is no device cdev: refused, identity unproven */
 		int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -197,6 +205,10 @@ static int t_open(const char *bdf)
 		       "a group fd was adopted as a device");
 		if (!ret)
 			vfiodev_device_close(dev);
+		/* a failed adoption leaves the fd to its caller */
+		result("open/from-fd-failure-leaves-fd",
+		       fd >= 0 && fcntl(fd, F_GETFD) >= 0,
+		       "the caller's fd was closed by a failed open_fd");
 		if (fd >= 0)
 			close(fd);
 	}
