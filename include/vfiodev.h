@@ -239,8 +239,9 @@ int vfiodev_space_iova_ranges(struct vfiodev_space *space,
  * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
  *
  * Return: 0; -EINVAL for misaligned or out-of-range arguments, -EEXIST when
- * the IOVA range overlaps a mapping, or the kernel's error (-ENOMEM when
- * RLIMIT_MEMLOCK is too low, for example).
+ * the IOVA range or the buffer overlaps a mapping (map a buffer once, so
+ * that vfiodev_dma_translate() has one answer), or the kernel's error
+ * (-ENOMEM when RLIMIT_MEMLOCK is too low, for example).
  */
 int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr, size_t len,
 		    uint64_t iova, unsigned int flags);

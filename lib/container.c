@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -217,6 +218,18 @@ static int container_open(struct vfiodev_space *space)
 	return 0;
 }
 
+/* close a container that holds no group, and forget what it told us, so
+ * that the space is as new for whichever backend joins next */
+static void container_close(struct vfiodev_space *space)
+{
+	sys_close(space->container_fd);
+	space->container_fd = -1;
+	space->iommu_type = 0;
+	space->noiommu = false;
+	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
+	space_set_ranges(space, NULL, 0);
+}
+
 /* open the group, check it, put it in the container; caller links it */
 static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 		     bool noiommu, struct vfiodev_group **out)
@@ -272,13 +285,13 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 		}
 		space->iommu_type = type;
 		space->noiommu = noiommu;
-		if (!noiommu) {
-			ret = type1_read_info(space);
-			if (ret) {
-				space->iommu_type = 0;
-				goto unset;
-			}
-		}
+	}
+	/* every group's reserved regions shrink the container's IOVA ranges
+	 * (and may raise its page size): read them again on each join */
+	if (!noiommu) {
+		ret = type1_read_info(space);
+		if (ret)
+			goto unset;
 	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
@@ -293,11 +306,8 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 unset:
 	sys_ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 close_container:
-	if (new_container) {
-		sys_close(space->container_fd);
-		space->container_fd = -1;
-		space->iommu_type = 0;
-	}
+	if (new_container)
+		container_close(space);
 close_group:
 	sys_close(fd);
 	return ret;
@@ -343,11 +353,8 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 			sys_close(g->fd);
 			free(g);
-			if (!space->groups) {
-				sys_close(space->container_fd);
-				space->container_fd = -1;
-				space->iommu_type = 0;
-			}
+			if (!space->groups)
+				container_close(space);
 		}
 		return fd;
 	}
@@ -428,8 +435,7 @@ static void container_destroy(struct vfiodev_space *space)
 	}
 	space->groups = NULL;
 	if (space->container_fd >= 0)
-		sys_close(space->container_fd);
-	space->container_fd = -1;
+		container_close(space);
 }
 
 const struct backend_ops container_backend_ops = {

@@ -298,10 +298,12 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD &&
 		    asked == VFIODEV_BACKEND_AUTO && space->ops) {
-			/* AUTO, but the space already chose: no fallback */
+			/* AUTO, but the space already chose: no fallback. A
+			 * missing path is a backend mismatch; anything else
+			 * (a refused node, a denied open) is its own error */
 			vfd_err(ctx, "%s: cannot join a space that uses the iommufd backend: %s",
 				dev->name, dev->fallback_reason);
-			ret = -EXDEV;
+			ret = path_unavailable(ret_cdev) ? -EXDEV : ret_cdev;
 			goto fail;
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD) {

@@ -16,6 +16,7 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 				     struct vfiodev_space **out)
 {
 	struct vfiodev_space *space;
+	pthread_rwlockattr_t attr;
 	enum vfiodev_backend want = VFIODEV_BACKEND_AUTO;
 	int ret;
 
@@ -45,7 +46,13 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 	space->container_fd = -1;
 	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
 	pthread_mutex_init(&space->lock, NULL);
-	pthread_rwlock_init(&space->map_lock, NULL);
+	/* writers (map/unmap) hold space->lock while they wait for this one:
+	 * do not let a stream of translate() readers starve them */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&space->map_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	*out = space;
 	return 0;
 }
@@ -164,6 +171,19 @@ static bool iova_overlaps(const struct vfiodev_space *space, uint64_t iova,
 	return false;
 }
 
+/* translate() finds one mapping per address: buffers may not overlap */
+static const struct vfiodev_mapping *
+vaddr_overlaps(const struct vfiodev_space *space, uint64_t va, uint64_t len)
+{
+	for (size_t i = 0; i < space->nr_maps; i++) {
+		const struct vfiodev_mapping *m = &space->maps[i];
+
+		if (va <= m->vaddr + (m->len - 1) && m->vaddr <= va + (len - 1))
+			return m;
+	}
+	return NULL;
+}
+
 static bool iova_allowed(const struct vfiodev_space *space, uint64_t iova,
 			 uint64_t len)
 {
@@ -258,21 +278,24 @@ static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
 		       uint64_t iova, bool pick, unsigned int flags, uint64_t *out)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
+	const struct vfiodev_mapping *other;
 	struct vfiodev_mapping m;
-	uint64_t a = space->iova_align;
+	uint64_t a;
 	int ret;
 
-	if (!len || ((uintptr_t)vaddr | len) & (a - 1)) {
-		vfd_err(ctx, "dma map: buffer %p+0x%zx is not page-aligned",
-			vaddr, len);
-		return -EINVAL;
-	}
 	if (!flags || flags & ~(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)) {
 		vfd_err(ctx, "dma map: flags 0x%x must be VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE",
 			flags);
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&space->lock);
+	a = space->iova_align; /* joins may raise it, under this lock */
+	if (!len || ((uintptr_t)vaddr | len) & (a - 1)) {
+		vfd_err(ctx, "dma map: buffer %p+0x%zx is not page-aligned (0x%llx)",
+			vaddr, len, (unsigned long long)a);
+		ret = -EINVAL;
+		goto out;
+	}
 	if (!space->ops) {
 		vfd_err(ctx,
 			"dma map: the space has no device yet; open a device into it first");
@@ -282,6 +305,13 @@ static int map_checked(struct vfiodev_space *space, void *vaddr, size_t len,
 	if (space->noiommu) {
 		vfd_err(ctx, "dma map: a noiommu space has no IOMMU to map into");
 		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	other = vaddr_overlaps(space, (uintptr_t)vaddr, len);
+	if (other) {
+		vfd_err(ctx, "dma map: buffer %p+0x%zx overlaps the one mapped at IOVA 0x%llx (map a buffer once)",
+			vaddr, len, (unsigned long long)other->iova);
+		ret = -EEXIST;
 		goto out;
 	}
 	if (pick) {

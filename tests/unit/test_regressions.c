@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Regression tests for library bugs this suite found (space pinning, IOVA
- * arithmetic at the top of the 64-bit space), one test each, stating the
- * behaviour the library promises.
+ * Regression tests for library bugs found by this suite (space pinning, IOVA
+ * arithmetic at the top of the 64-bit space) and by review (translate with
+ * overlapping buffers, Type1 ranges per group, -EXDEV masking, state left
+ * by a failed container join), one test each, stating the behaviour the
+ * library promises.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <linux/vfio.h>
 
 #include "fake.h"
@@ -147,6 +150,114 @@ static void map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel(void 
 	assert_true(fake_log_has(LOG_ERR, "overlaps an existing mapping"));
 }
 
+#define BDF2 "0000:00:04.0"
+
+/* review: translate() finds the last mapping starting at or below an
+ * address, so a buffer mapped inside another one hid the outer one. Maps
+ * of overlapping buffers are refused now, and translate stays exact. */
+static void map_of_a_buffer_inside_a_mapped_one_is_eexist(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *s;
+	uint64_t iova = 0, got = 0;
+	uint8_t *buf;
+
+	(void)state;
+	buf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map_any(s, buf, 4 * PG, VFIODEV_DMA_READ, &iova),
+			 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ, &got),
+			 -EEXIST);
+	assert_true(fake_log_has(LOG_ERR, "map a buffer once"));
+	assert_int_equal(vfiodev_dma_translate(s, buf + 3 * PG + 8, &got), 0);
+	assert_int_equal(got, iova + 3 * PG + 8);
+	vfiodev_device_close(dev);
+	munmap(buf, 4 * PG);
+}
+
+/* review: a Type1 container's ranges shrink as groups join (their reserved
+ * regions); they were read for the first group only */
+static void second_group_in_a_container_refreshes_the_iova_ranges(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a = NULL, *b = NULL;
+	struct vfiodev_space *space;
+	struct vfiodev_iova_range r[4];
+	unsigned int calls;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_std_device(BDF2, 6, -1);
+	fake_cfg.nr_type1_ranges = 1;
+	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ 0, 0xffffffff };
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &a), 0);
+	calls = fake_ioctl_count(VFIO_IOMMU_GET_INFO);
+	/* the second group brings a reserved window */
+	fake_cfg.nr_type1_ranges = 2;
+	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ 0, 0xfedfffff };
+	fake_cfg.type1_ranges[1] =
+		(struct vfiodev_iova_range){ 0xfef00000, 0xffffffff };
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &opts, &b), 0);
+	assert_true(fake_ioctl_count(VFIO_IOMMU_GET_INFO) > calls);
+	assert_int_equal(vfiodev_space_iova_ranges(space, r, 4), 2);
+	assert_true(r[0].last == 0xfedfffff && r[1].start == 0xfef00000);
+	vfiodev_device_close(a);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(space);
+}
+
+/* review: an AUTO device joining an iommufd space turned every cdev
+ * failure into -EXDEV, hiding a refused (planted) node's -ENXIO */
+static void planted_node_joining_an_iommufd_space_is_enxio(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a = NULL, *b = NULL;
+	struct vfiodev_space *space;
+	struct fake_pci *p;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	p = fake_pci_add(BDF2, 6, "vfio-pci");
+	fake_pci_cdev_sysfs(p, 1);
+	fake_node_cdev(p, "dev/vfio/devices/vfio1", makedev(1, 3));
+	fake_group_node(6);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &a), 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &opts, &b), -ENXIO);
+	assert_null(b);
+	vfiodev_device_close(a);
+	vfiodev_space_unref(space);
+}
+
+/* review: a container torn down after a failed first join left its
+ * ranges behind, so an empty space reported IOVA ranges */
+static void failed_first_container_join_leaves_the_space_empty(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a = NULL;
+	struct vfiodev_space *space;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	fake_fail_ioctl(VFIO_GROUP_GET_DEVICE_FD, EIO, 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &a), -EIO);
+	assert_int_equal(vfiodev_space_iova_ranges(space, NULL, 0), -ENODEV);
+	assert_int_equal(vfiodev_space_backend(space), VFIODEV_BACKEND_AUTO);
+	vfiodev_space_unref(space);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
@@ -156,6 +267,10 @@ int main(int argc, char **argv)
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
+		T(map_of_a_buffer_inside_a_mapped_one_is_eexist),
+		T(second_group_in_a_container_refreshes_the_iova_ranges),
+		T(planted_node_joining_an_iommufd_space_is_enxio),
+		T(failed_first_container_join_leaves_the_space_empty),
 	};
 
 	if (argc > 1)
