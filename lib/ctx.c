@@ -85,6 +85,7 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 	ctx->log_priority = LOG_ERR;
 	ctx->iommufd = -1;
 	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->ext_lock, NULL);
 
 	env = secure_getenv("VFIODEV_LOG");
 	if (env) {
@@ -171,6 +172,7 @@ VFIODEV_EXPORT struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx)
 	udev_unref(ctx->udev);
 #endif
 	pthread_mutex_destroy(&ctx->lock);
+	pthread_mutex_destroy(&ctx->ext_lock);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
 	free(ctx);

@@ -50,21 +50,19 @@ int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path, size_
 
 	if (!ctx->udev_usable)
 		return -ENOTSUP;
-	pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_lock(&ctx->ext_lock);
 	if (!ctx->udev)
 		ctx->udev = udev_new();
-	pthread_mutex_unlock(&ctx->lock);
+	ud = ctx->udev ? udev_device_new_from_devnum(ctx->udev, 'c', devnum) : NULL;
 	if (!ctx->udev)
-		return -ENOMEM;
-	ud = udev_device_new_from_devnum(ctx->udev, 'c', devnum);
-	if (!ud)
-		return -ENOENT;
-	node = udev_device_get_devnode(ud);
+		ret = -ENOMEM;
+	node = ud ? udev_device_get_devnode(ud) : NULL;
 	if (node && strlen(node) < len) {
 		strcpy(path, node);
 		ret = 0;
 	}
 	udev_device_unref(ud);
+	pthread_mutex_unlock(&ctx->ext_lock);
 	return ret;
 #else
 	(void)ctx;

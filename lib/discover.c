@@ -296,15 +296,15 @@ static int scan_udev(struct vfiodev_ctx *ctx, struct names *ns)
 	struct udev_list_entry *entry;
 	int ret;
 
-	pthread_mutex_lock(&ctx->lock);
+	/* libudev is not thread-safe: one user of ctx->udev at a time */
+	pthread_mutex_lock(&ctx->ext_lock);
 	if (!ctx->udev)
 		ctx->udev = udev_new();
-	pthread_mutex_unlock(&ctx->lock);
-	if (!ctx->udev)
+	e = ctx->udev ? udev_enumerate_new(ctx->udev) : NULL;
+	if (!e) {
+		pthread_mutex_unlock(&ctx->ext_lock);
 		return -ENOMEM;
-	e = udev_enumerate_new(ctx->udev);
-	if (!e)
-		return -ENOMEM;
+	}
 	ret = udev_enumerate_add_match_subsystem(e, "pci");
 	if (!ret)
 		ret = udev_enumerate_scan_devices(e);
@@ -320,6 +320,7 @@ static int scan_udev(struct vfiodev_ctx *ctx, struct names *ns)
 		}
 	}
 	udev_enumerate_unref(e);
+	pthread_mutex_unlock(&ctx->ext_lock);
 	return ret;
 }
 #endif

@@ -86,7 +86,10 @@ struct vfiodev_ctx {
 	int log_priority;
 	enum vfiodev_backend env_backend; /* $VFIODEV_BACKEND */
 
-	pthread_mutex_t lock; /* iommufd, kmod, udev */
+	pthread_mutex_t lock; /* iommufd, group owners */
+	/* libkmod and libudev are not thread-safe: held across every use of
+	 * ctx->kmod / ctx->udev, including their lazy creation */
+	pthread_mutex_t ext_lock;
 	int iommufd; /* shared /dev/iommu fd, -1 until needed */
 	struct kmod_ctx *kmod;
 	struct udev *udev;

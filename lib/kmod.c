@@ -36,9 +36,9 @@ static void kmod_log_fn(void *data, int priority, const char *file, int line,
 		ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
 }
 
+/* caller holds ctx->ext_lock */
 static struct kmod_ctx *ctx_kmod(struct vfiodev_ctx *ctx)
 {
-	pthread_mutex_lock(&ctx->lock);
 	if (!ctx->kmod) {
 		ctx->kmod = kmod_new(NULL, NULL);
 		if (ctx->kmod) {
@@ -47,21 +47,15 @@ static struct kmod_ctx *ctx_kmod(struct vfiodev_ctx *ctx)
 			kmod_load_resources(ctx->kmod);
 		}
 	}
-	pthread_mutex_unlock(&ctx->lock);
 	return ctx->kmod;
 }
 
-int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
+static int kmod_load_locked(struct vfiodev_ctx *ctx, const char *name)
 {
 	struct kmod_list *list = NULL, *l;
 	struct kmod_ctx *kctx;
 	int ret, loaded = 0;
 
-	/* the real modules only serve the real /sys */
-	if (strcmp(ctx->sysfs_root, "/sys"))
-		return -ENOTSUP;
-	if (module_present(ctx, name))
-		return 0;
 	kctx = ctx_kmod(ctx);
 	if (!kctx) {
 		vfd_err(ctx, "libkmod: cannot create a context to load %s", name);
@@ -97,6 +91,20 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 	}
 	kmod_module_unref_list(list);
 	return loaded ? 0 : (ret < 0 ? ret : -ENOENT);
+}
+int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
+{
+	int ret;
+
+	/* the real modules only serve the real /sys */
+	if (strcmp(ctx->sysfs_root, "/sys"))
+		return -ENOTSUP;
+	if (module_present(ctx, name))
+		return 0;
+	pthread_mutex_lock(&ctx->ext_lock);
+	ret = kmod_load_locked(ctx, name);
+	pthread_mutex_unlock(&ctx->ext_lock);
+	return ret;
 }
 #else
 int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
