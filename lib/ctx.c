@@ -173,6 +173,7 @@ VFIODEV_EXPORT struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx)
 #endif
 	pthread_mutex_destroy(&ctx->lock);
 	pthread_mutex_destroy(&ctx->ext_lock);
+	free(ctx->owners);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
 	free(ctx);
@@ -196,4 +197,86 @@ int ctx_iommufd(struct vfiodev_ctx *ctx)
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return fd;
+}
+
+static struct group_owner *owner_find(struct vfiodev_ctx *ctx, int group,
+				      const struct vfiodev_space *space)
+{
+	for (size_t i = 0; i < ctx->nr_owners; i++)
+		if (ctx->owners[i].group == group &&
+		    (!space || ctx->owners[i].space == space))
+			return &ctx->owners[i];
+	return NULL;
+}
+
+static void owner_remove(struct vfiodev_ctx *ctx, struct group_owner *o)
+{
+	*o = ctx->owners[--ctx->nr_owners];
+}
+
+struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
+{
+	struct vfiodev_space *space = NULL;
+	struct group_owner *o;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, NULL);
+	if (o)
+		space = space_tryget(o->space);
+	pthread_mutex_unlock(&ctx->lock);
+	return space;
+}
+
+bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
+{
+	struct group_owner *o;
+	bool ok = true;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, space);
+	if (o) {
+		o->users++;
+	} else if (ctx->nr_owners < ctx->cap_owners) {
+		ctx->owners[ctx->nr_owners++] =
+			(struct group_owner){ group, space, 1 };
+	} else {
+		size_t cap = ctx->cap_owners ? ctx->cap_owners * 2 : 8;
+		struct group_owner *n = realloc(ctx->owners, cap * sizeof(*n));
+
+		if (n) {
+			ctx->owners = n;
+			ctx->cap_owners = cap;
+			n[ctx->nr_owners++] =
+				(struct group_owner){ group, space, 1 };
+		}
+		ok = n != NULL;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return ok;
+}
+
+void ctx_group_put(struct vfiodev_ctx *ctx, int group,
+		   struct vfiodev_space *space, bool keep)
+{
+	struct group_owner *o;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, space);
+	if (o && o->users)
+		o->users--;
+	if (o && !o->users && !keep)
+		owner_remove(ctx, o);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
+{
+	pthread_mutex_lock(&ctx->lock);
+	for (size_t i = 0; i < ctx->nr_owners;) {
+		if (ctx->owners[i].space == space)
+			owner_remove(ctx, &ctx->owners[i]);
+		else
+			i++;
+	}
+	pthread_mutex_unlock(&ctx->lock);
 }

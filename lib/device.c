@@ -192,9 +192,11 @@ static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
 	return mode;
 }
 
+/* @group: the device's IOMMU group, or -1; without a space in @opts the
+ * device joins the space that already holds its group, else a new one */
 static int device_new(struct vfiodev_ctx *ctx,
-		      const struct vfiodev_device_opts *opts,
-		      struct vfiodev_device **out)
+		      const struct vfiodev_device_opts *opts, int group,
+		      const char *name, struct vfiodev_device **out)
 {
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space = NULL;
@@ -223,6 +225,9 @@ static int device_new(struct vfiodev_ctx *ctx,
 			return -EINVAL;
 		}
 		space = vfiodev_space_ref(opts->space);
+	} else if (group >= 0 && (space = ctx_group_space(ctx, group))) {
+		vfd_info(ctx, "%s: joins the space of IOMMU group %d's open devices (one group, one address space)",
+			 name, group);
 	} else {
 		ret = vfiodev_space_new(ctx, NULL, &space);
 		if (ret) {
@@ -231,10 +236,24 @@ static int device_new(struct vfiodev_ctx *ctx,
 		}
 	}
 	dev->space = space;
+	dev->group_id = group;
 	if (OPTS_HAS(opts, vfiodev_device_opts, allow_noiommu))
 		dev->allow_noiommu = opts->allow_noiommu;
 	*out = dev;
 	return 0;
+}
+
+/* count the open device against its group, so that the next device of
+ * the group opened without a space finds this one's */
+static void device_register_group(struct vfiodev_device *dev)
+{
+	if (dev->group_id < 0)
+		return;
+	dev->group_registered = ctx_group_get(dev->ctx, dev->group_id, dev->space);
+	if (!dev->group_registered)
+		vfd_warn(dev->ctx,
+			 "%s: out of memory recording IOMMU group %d: its other devices need this space passed explicitly",
+			 dev->name, dev->group_id);
 }
 
 static void device_destroy(struct vfiodev_device *dev)
@@ -245,6 +264,9 @@ static void device_destroy(struct vfiodev_device *dev)
 		region_unmap_all(dev);
 	if (dev->fd >= 0)
 		irq_disable_all(dev);
+	if (dev->group_registered)
+		ctx_group_put(dev->ctx, dev->group_id, space,
+			      dev->backend == VFIODEV_BACKEND_CONTAINER);
 	space_leave(space, dev);
 	/* a failed open_fd() leaves the fd to its caller */
 	if (dev->fd >= 0 && !dev->fd_borrowed)
@@ -273,14 +295,13 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	ret = check_driver(ctx, norm);
 	if (ret)
 		return ret;
-	ret = device_new(ctx, opts, &dev);
+	ret = sysfs_iommu_group(ctx, norm);
+	ret = device_new(ctx, opts, ret >= 0 ? ret : -1, norm, &dev);
 	if (ret)
 		return ret;
 	space = dev->space;
 	snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
 	snprintf(dev->name, sizeof(dev->name), "%s", norm);
-	ret = sysfs_iommu_group(ctx, norm);
-	dev->group_id = ret >= 0 ? ret : -1;
 
 	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
 			opts->backend :
@@ -343,6 +364,7 @@ opened:
 		device_destroy(dev);
 		return ret;
 	}
+	device_register_group(dev);
 	vfd_info(ctx, "%s: opened %s with the %s backend%s%s", dev->name,
 		 dev->node, vfiodev_backend_name(dev->backend),
 		 dev->fallback_reason ? ": " : "",
@@ -364,7 +386,7 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	struct vfiodev_space *space;
 	char norm[BDF_BUF], cdev[64];
 	struct stat st;
-	int ret;
+	int ret, group;
 
 	if (!ctx || !out || fd < 0)
 		return -EINVAL;
@@ -378,7 +400,9 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 			"fd %d: a cdev fd cannot use the container backend", fd);
 		return -EINVAL;
 	}
-	ret = device_new(ctx, opts, &dev);
+	group = bdf ? sysfs_iommu_group(ctx, norm) : -1;
+	ret = device_new(ctx, opts, group >= 0 ? group : -1, bdf ? norm : "fd",
+			 &dev);
 	if (ret)
 		return ret;
 	space = dev->space;
@@ -416,8 +440,6 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 		ret = devnode_check(ctx, dev->fd, dev->node, want);
 		if (ret)
 			goto fail_nolock;
-		ret = sysfs_iommu_group(ctx, norm);
-		dev->group_id = ret >= 0 ? ret : -1;
 	}
 
 	pthread_mutex_lock(&space->lock);
@@ -439,6 +461,7 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	if (ret)
 		goto fail_nolock;
 	dev->fd_borrowed = false; /* ours from now on */
+	device_register_group(dev);
 	*out = dev;
 	return 0;
 fail_nolock:

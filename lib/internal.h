@@ -91,6 +91,11 @@ struct vfiodev_ctx {
 	 * ctx->kmod / ctx->udev, including their lazy creation */
 	pthread_mutex_t ext_lock;
 	int iommufd; /* shared /dev/iommu fd, -1 until needed */
+	/* which space holds each IOMMU group with an open device: the kernel
+	 * wants one group in one container / one IOAS, so a device opened
+	 * without a space joins its group's */
+	struct group_owner *owners;
+	size_t nr_owners, cap_owners;
 	struct kmod_ctx *kmod;
 	struct udev *udev;
 	bool udev_usable; /* roots are the real /sys and /dev */
@@ -135,6 +140,22 @@ int opts_check(const struct vfiodev_ctx *ctx, const void *opts, size_t known_sz,
 #define OPTS_HAS(opts, type, field)                                            \
 	((opts) &&                                                             \
 	 (opts)->sz >= offsetof(struct type, field) + sizeof((opts)->field))
+
+struct group_owner {
+	int group;
+	struct vfiodev_space *space; /* not referenced: entries die with it */
+	unsigned int users; /* open devices of the group */
+};
+
+/* a new reference on the space that holds @group, or NULL */
+struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group);
+/* a device of @group is open in @space; false when out of memory */
+bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space);
+/* it closed; @keep: the space still holds the group (container path) */
+void ctx_group_put(struct vfiodev_ctx *ctx, int group,
+		   struct vfiodev_space *space, bool keep);
+/* the space is going away */
+void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 
 /* the shared /dev/iommu fd, opened on first use; -errno on failure */
 int ctx_iommufd(struct vfiodev_ctx *ctx);
@@ -234,6 +255,8 @@ struct vfiodev_space {
 	uint64_t iova_align;
 };
 
+/* a reference, unless the space is already being released */
+struct vfiodev_space *space_tryget(struct vfiodev_space *space);
 int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	       const struct backend_ops *ops);
 void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
@@ -271,6 +294,7 @@ struct vfiodev_device {
 	bool fd_borrowed; /* open_fd() until it succeeds: not ours to close */
 	bool allow_noiommu;
 	bool attached; /* joined to its space */
+	bool group_registered; /* counted in ctx->owners */
 	uint32_t devid; /* iommufd device id */
 	uint32_t flags; /* VFIO_DEVICE_FLAGS_* */
 	uint32_t num_regions;

@@ -64,10 +64,23 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *spa
 	return space;
 }
 
+struct vfiodev_space *space_tryget(struct vfiodev_space *space)
+{
+	int n = __atomic_load_n(&space->refcount, __ATOMIC_RELAXED);
+
+	do {
+		if (n == 0)
+			return NULL; /* its last unref is tearing it down */
+	} while (!__atomic_compare_exchange_n(&space->refcount, &n, n + 1, true,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	return space;
+}
+
 VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *space)
 {
 	if (!space || __atomic_sub_fetch(&space->refcount, 1, __ATOMIC_ACQ_REL))
 		return NULL;
+	ctx_groups_forget(space->ctx, space);
 	if (space->ops) {
 		vfiodev_dma_unmap_all(space);
 		space->ops->destroy(space);

@@ -443,18 +443,71 @@ static void two_devices_of_one_group_share_the_group_fd(void **state)
 	assert_only_ctx_left();
 }
 
-static void second_device_of_a_group_in_another_space_is_ebusy(void **state)
+static void second_device_of_a_group_joins_the_first_ones_space(void **state)
 {
-	struct vfiodev_device *a;
+	struct vfiodev_device *a, *b;
+	struct fake_live l;
 
 	(void)state;
-	/* a group can be in one container only: a private space per device
-	 * cannot work for two devices of one group */
+	/* a group can be in one container only: without a space given, the
+	 * second device of a group joins the space of the first */
 	fake_std_device(BDF, 5, -1);
 	fake_std_device(BDF2, 5, -1);
 	a = open_ok(BDF, NULL);
-	assert_int_equal(open_err(BDF2, NULL), -EBUSY);
+	b = open_ok(BDF2, NULL);
+	assert_ptr_equal(vfiodev_device_space(a), vfiodev_device_space(b));
+	assert_true(fake_log_has(LOG_INFO, "joins the space of IOMMU group 5"));
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_SET_CONTAINER), 1);
+	/* the space lives on with the second device */
+	vfiodev_device_close(a);
+	fake_live(&l);
+	assert_int_equal(l.groups_in_container, 1);
+	vfiodev_device_close(b);
+	assert_only_ctx_left();
+}
+
+static void second_device_of_a_group_joins_the_first_ones_ioas(void **state)
+{
+	struct vfiodev_device *a, *b;
+	struct fake_live l;
+
+	(void)state;
+	/* iommufd wants the devices of a group in one IOAS */
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 5, 1);
+	a = open_ok(BDF, NULL);
+	b = open_ok(BDF2, NULL);
+	assert_int_equal(vfiodev_device_backend(b), VFIODEV_BACKEND_IOMMUFD);
+	assert_ptr_equal(vfiodev_device_space(a), vfiodev_device_space(b));
+	fake_live(&l);
+	assert_int_equal(l.ioas, 1);
+	assert_int_equal(l.attached, 2);
+	vfiodev_device_close(b);
+	vfiodev_device_close(a);
+	/* a device of the group opened later gets a fresh private space */
+	a = open_ok(BDF2, NULL);
+	fake_live(&l);
+	assert_int_equal(l.ioas, 1);
+	vfiodev_device_close(a);
+	assert_only_ctx_left();
+}
+
+static void a_space_given_explicitly_wins_over_the_groups(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a;
+	struct vfiodev_space *other;
+
+	(void)state;
+	/* the caller's choice is not overridden: the kernel refuses it */
+	fake_std_device(BDF, 5, -1);
+	fake_std_device(BDF2, 5, -1);
+	a = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &other), 0);
+	opts.space = other;
+	assert_int_equal(open_err(BDF2, &opts), -EBUSY);
 	assert_true(fake_log_has(LOG_ERR, "busy"));
+	vfiodev_space_unref(other);
 	vfiodev_device_close(a);
 	assert_only_ctx_left();
 }
@@ -669,9 +722,10 @@ static void open_fd_logs_why_it_failed(void **state)
 			 -ENOENT);
 	assert_true(fake_log_has(LOG_ERR, BDF));
 
-	/* fstat failing (the first seam call: the fd is adopted, not dup'ed) */
+	/* fstat failing (the second seam call, after reading the group link:
+	 * the fd is adopted, not dup'ed) */
 	fake_log_clear();
-	fake_fail_nth(1, EIO);
+	fake_fail_nth(2, EIO);
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, BDF, NULL, &dev),
 			 -EIO);
 	assert_true(fake_fault_fired());
@@ -946,7 +1000,9 @@ int main(void)
 		T(noiommu_group_is_refused_without_allow_noiommu),
 		T(noiommu_group_is_accepted_with_allow_noiommu),
 		T(two_devices_of_one_group_share_the_group_fd),
-		T(second_device_of_a_group_in_another_space_is_ebusy),
+		T(second_device_of_a_group_joins_the_first_ones_space),
+		T(second_device_of_a_group_joins_the_first_ones_ioas),
+		T(a_space_given_explicitly_wins_over_the_groups),
 		T(two_devices_in_one_space_share_one_ioas),
 		T(device_cannot_join_a_space_of_the_other_backend),
 		T(device_without_cdev_cannot_join_an_iommufd_space),

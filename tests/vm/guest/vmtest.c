@@ -457,6 +457,26 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	for (int i = 0; i < ndev; i++)
 		vfiodev_device_close(dev[i]);
 	vfiodev_space_unref(space);
+
+	/* no space given: devices of one group must still share one (the
+	 * kernel allows a group in one container / IOAS only), devices of
+	 * different groups get their own */
+	ret = open_dev(bdfs[0], NULL, VFIODEV_BACKEND_AUTO, false, &dev[0]);
+	if (!ret)
+		ret = open_dev(bdfs[1], NULL, VFIODEV_BACKEND_AUTO, false, &dev[1]);
+	snprintf(name, sizeof(name), "%s/implicit-space", tag);
+	result(name,
+	       !ret && same_group == (vfiodev_device_space(dev[0]) ==
+				      vfiodev_device_space(dev[1])),
+	       "open without a space: %s; spaces %s", strerror(-ret),
+	       ret ? "-" :
+	       vfiodev_device_space(dev[0]) == vfiodev_device_space(dev[1]) ?
+		     "shared" :
+		     "separate");
+	if (!ret) {
+		vfiodev_device_close(dev[0]);
+		vfiodev_device_close(dev[1]);
+	}
 	return 0;
 }
 
