@@ -399,7 +399,8 @@ const char *vfiodev_device_node(const struct vfiodev_device *dev);
  * @major: receives the major number
  * @minor: receives the minor number
  *
- * Return: 0, -ENOENT on the group path (the group node's number is given).
+ * Return: 0, -ENOENT on the group path (no cdev; vfiodev_device_node()
+ * names the group node, which was verified too).
  */
 int vfiodev_device_devnum(const struct vfiodev_device *dev, unsigned int *major,
 			  unsigned int *minor);

@@ -52,7 +52,6 @@ int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
 		    char *path, size_t len)
 {
 	char name[32], attr[64];
-	dev_t devnum;
 	int fd, ret;
 
 	snprintf(name, sizeof(name), "%s%d", noiommu ? "noiommu-" : "", group_id);
@@ -70,18 +69,8 @@ int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
 		return fd;
 	}
 	/* the group's class device names its number (Linux 6.2+) */
-	if (sysfs_read(ctx, attr, sizeof(attr), "class/vfio/%s/dev", name) > 0 &&
-	    !parse_devnum(attr, &devnum))
-		ret = devnode_check(ctx, fd, path, devnum);
-	else {
-		struct stat st;
-
-		ret = sys_fstat(fd, &st);
-		if (!ret && !S_ISCHR(st.st_mode)) {
-			vfd_err(ctx, "%s: refused: not a character device", path);
-			ret = -ENXIO;
-		}
-	}
+	snprintf(attr, sizeof(attr), "class/vfio/%s/dev", name);
+	ret = devnode_verify(ctx, fd, path, attr);
 	if (ret) {
 		sys_close(fd);
 		return ret;
@@ -135,11 +124,12 @@ static int type1_read_info(struct vfiodev_space *space)
 		return ret;
 	}
 	if (ret == 0) {
-		size_t end = (size_t)((const char *)cap - (const char *)info) +
-			     sizeof(*cap) +
-			     cap->nr_iovas * sizeof(cap->iova_ranges[0]);
+		size_t off = (size_t)((const char *)cap - (const char *)info);
 
-		if (!cap->nr_iovas || end > argsz) {
+		/* divide, not multiply: no wrap on 32-bit size_t */
+		if (!cap->nr_iovas ||
+		    cap->nr_iovas > (argsz - off - sizeof(*cap)) /
+					    sizeof(cap->iova_ranges[0])) {
 			vfd_err(space->ctx,
 				"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
 			free(info);
@@ -206,6 +196,11 @@ static int container_open(struct vfiodev_space *space)
 			fd == -ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" :
 					"");
 		return fd;
+	}
+	ret = devnode_verify(ctx, fd, path, "class/misc/vfio/dev");
+	if (ret) {
+		sys_close(fd);
+		return ret;
 	}
 	ret = sys_ioctl(fd, VFIO_GET_API_VERSION, NULL);
 	if (ret != VFIO_API_VERSION) {

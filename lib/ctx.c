@@ -190,10 +190,20 @@ int ctx_iommufd(struct vfiodev_ctx *ctx)
 	if (fd < 0) {
 		snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
 		fd = sys_open(path, O_RDWR);
-		if (fd >= 0)
-			ctx->iommufd = fd;
-		else
+		if (fd >= 0) {
+			/* the misc device names its number: no planted node */
+			int ret = devnode_verify(ctx, fd, path,
+						 "class/misc/iommu/dev");
+
+			if (ret) {
+				sys_close(fd);
+				fd = ret;
+			} else {
+				ctx->iommufd = fd;
+			}
+		} else {
 			vfd_info(ctx, "%s: %s", path, strerror(-fd));
+		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return fd;

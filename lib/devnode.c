@@ -41,6 +41,34 @@ int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 	return 0;
 }
 
+/*
+ * Verify a node against the number sysfs gives it in @dev_attr (relative to
+ * the sysfs root, e.g. "class/misc/iommu/dev"); when sysfs has no such
+ * attribute (older kernels), it must at least be a character device.
+ */
+int devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		   const char *dev_attr)
+{
+	char attr[64];
+	dev_t devnum;
+	struct stat st;
+	int ret;
+
+	if (sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
+	    !parse_devnum(attr, &devnum))
+		return devnode_check(ctx, fd, path, devnum);
+	ret = sys_fstat(fd, &st);
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		vfd_err(ctx, "%s: refused: not a character device", path);
+		return -ENXIO;
+	}
+	return 0;
+}
+
 int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path, size_t len)
 {
 #ifdef HAVE_LIBUDEV

@@ -182,6 +182,8 @@ int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 		 const char *const *fallbacks, char *path, size_t len);
 int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 		  dev_t devnum);
+int devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		   const char *dev_attr);
 int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
 			size_t len);
 

@@ -63,7 +63,7 @@ static int sparse_cap(struct vfiodev_device *dev,
 		      const struct vfio_region_info_cap_sparse_mmap **out)
 {
 	const struct vfio_region_info_cap_sparse_mmap *sp;
-	size_t end;
+	size_t off;
 	int ret;
 
 	if (!(info->flags & VFIO_REGION_INFO_FLAG_CAPS))
@@ -73,9 +73,10 @@ static int sparse_cap(struct vfiodev_device *dev,
 			    (const void **)&sp);
 	if (ret)
 		return ret;
-	end = (size_t)((const char *)sp - (const char *)info) + sizeof(*sp) +
-	      (size_t)sp->nr_areas * sizeof(sp->areas[0]);
-	if (end > info->argsz) {
+	/* vfio_cap_find() checked the header fits; divide, not multiply:
+	 * no wrap on 32-bit size_t */
+	off = (size_t)((const char *)sp - (const char *)info);
+	if (sp->nr_areas > (info->argsz - off - sizeof(*sp)) / sizeof(sp->areas[0])) {
 		vfd_err(dev->ctx,
 			"%s: region %u: sparse capability overruns the buffer",
 			dev->name, info->index);

@@ -258,6 +258,46 @@ static void failed_first_container_join_leaves_the_space_empty(void **state)
 	vfiodev_space_unref(space);
 }
 
+/* review: /dev/iommu was used without an identity check, although the
+ * diagnosis says the library refuses a wrong node; now a node that is not
+ * the misc device sysfs names is refused and the group path is taken */
+static void planted_dev_iommu_is_refused(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	const char *why;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	/* fake_node_iommu() registers 10:123; sysfs names another number */
+	fake_mkdir("sys/class/misc/iommu");
+	fake_write("sys/class/misc/iommu/dev", "10:124\n");
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
+	why = vfiodev_device_fallback_reason(dev);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "iommu"));
+	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
+	vfiodev_device_close(dev);
+}
+
+static void planted_container_node_is_refused(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_mkdir("sys/class/misc/vfio");
+	fake_write("sys/class/misc/vfio/dev", "10:197\n");
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -ENXIO);
+	assert_null(dev);
+	/* the genuine number is accepted */
+	fake_write("sys/class/misc/vfio/dev", "10:196\n");
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), 0);
+	vfiodev_device_close(dev);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
@@ -271,6 +311,8 @@ int main(int argc, char **argv)
 		T(second_group_in_a_container_refreshes_the_iova_ranges),
 		T(planted_node_joining_an_iommufd_space_is_enxio),
 		T(failed_first_container_join_leaves_the_space_empty),
+		T(planted_dev_iommu_is_refused),
+		T(planted_container_node_is_refused),
 	};
 
 	if (argc > 1)
