@@ -250,8 +250,12 @@ struct vfiodev_space {
 
 	pthread_mutex_t lock; /* writers: joins, maps, unmaps */
 	pthread_rwlock_t map_lock; /* the mapping table, read by translate */
-	struct vfiodev_mapping *maps; /* sorted by vaddr */
+	struct vfiodev_mapping *maps; /* sorted by vaddr, disjoint */
 	size_t nr_maps, cap_maps;
+	/* the same mappings sorted by IOVA: the index of the allocator and
+	 * the overlap checks (under space->lock only; nr_maps entries) */
+	struct vfiodev_mapping *by_iova;
+	size_t cap_by_iova;
 	struct vfiodev_iova_range *ranges;
 	size_t nr_ranges;
 	uint64_t iova_align;

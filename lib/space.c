@@ -86,6 +86,7 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *s
 		space->ops->destroy(space);
 	}
 	free(space->maps);
+	free(space->by_iova);
 	free(space->ranges);
 	pthread_rwlock_destroy(&space->map_lock);
 	pthread_mutex_destroy(&space->lock);
@@ -172,28 +173,65 @@ void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 	pthread_mutex_unlock(&space->lock);
 }
 
+static inline uint64_t map_last(const struct vfiodev_mapping *m)
+{
+	return m->iova + (m->len - 1);
+}
+
+static inline uint64_t map_vlast(const struct vfiodev_mapping *m)
+{
+	return m->vaddr + (m->len - 1);
+}
+
+/* first entry of by_iova whose last IOVA is >= @iova (entries are disjoint,
+ * so their ends are sorted too) */
+static size_t iova_lower(const struct vfiodev_space *space, uint64_t iova)
+{
+	size_t lo = 0, hi = space->nr_maps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (map_last(&space->by_iova[mid]) < iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* first entry of maps whose last address is >= @va */
+static size_t vaddr_lower(const struct vfiodev_space *space, uint64_t va)
+{
+	size_t lo = 0, hi = space->nr_maps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (map_vlast(&space->maps[mid]) < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static bool iova_overlaps(const struct vfiodev_space *space, uint64_t iova,
 			  uint64_t len)
 {
-	for (size_t i = 0; i < space->nr_maps; i++) {
-		const struct vfiodev_mapping *m = &space->maps[i];
+	size_t j = iova_lower(space, iova);
 
-		if (iova <= m->iova + (m->len - 1) && m->iova <= iova + (len - 1))
-			return true;
-	}
-	return false;
+	return j < space->nr_maps && space->by_iova[j].iova <= iova + (len - 1);
 }
 
 /* translate() finds one mapping per address: buffers may not overlap */
 static const struct vfiodev_mapping *
 vaddr_overlaps(const struct vfiodev_space *space, uint64_t va, uint64_t len)
 {
-	for (size_t i = 0; i < space->nr_maps; i++) {
-		const struct vfiodev_mapping *m = &space->maps[i];
+	size_t j = vaddr_lower(space, va);
 
-		if (va <= m->vaddr + (m->len - 1) && m->vaddr <= va + (len - 1))
-			return m;
-	}
+	if (j < space->nr_maps && space->maps[j].vaddr <= va + (len - 1))
+		return &space->maps[j];
 	return NULL;
 }
 
@@ -211,78 +249,101 @@ static bool iova_allowed(const struct vfiodev_space *space, uint64_t iova,
 }
 
 /* lowest free aligned IOVA inside the ranges, never page 0 (a device that
- * DMAs to address 0 is a bug worth catching) */
+ * DMAs to address 0 is a bug worth catching): one sweep of the IOVA index
+ * per range, O(log n + mappings skipped) */
 static int iova_find(const struct vfiodev_space *space, uint64_t len, uint64_t *out)
 {
 	uint64_t a = space->iova_align;
 
 	for (size_t i = 0; i < space->nr_ranges; i++) {
-		uint64_t cand = (space->ranges[i].start + a - 1) & ~(a - 1);
+		const struct vfiodev_iova_range *r = &space->ranges[i];
+		uint64_t cand, end;
+		size_t j;
 
+		if (r->start > UINT64_MAX - (a - 1))
+			continue;
+		cand = (r->start + a - 1) & ~(a - 1);
 		if (cand < a)
 			cand = a;
-		while (cand >= space->ranges[i].start && cand + len - 1 >= cand &&
-		       cand + len - 1 <= space->ranges[i].last) {
-			uint64_t last = 0;
-			bool hit = false;
-
-			for (size_t j = 0; j < space->nr_maps; j++) {
-				const struct vfiodev_mapping *m = &space->maps[j];
-				uint64_t ml = m->iova + (m->len - 1);
-
-				if (cand <= ml && m->iova <= cand + (len - 1) &&
-				    (!hit || ml > last)) {
-					last = ml;
-					hit = true;
-				}
-			}
-			if (!hit) {
+		j = iova_lower(space, cand);
+		for (;;) {
+			end = cand + (len - 1);
+			if (end < cand || end > r->last)
+				break;
+			if (j >= space->nr_maps || space->by_iova[j].iova > end) {
 				*out = cand;
 				return 0;
 			}
-			if (last > UINT64_MAX - a)
+			/* collides with entry j: try just past it */
+			if (map_last(&space->by_iova[j]) > UINT64_MAX - a)
 				break;
-			cand = (last + a) & ~(a - 1);
+			cand = (map_last(&space->by_iova[j]) + a) & ~(a - 1);
+			while (j < space->nr_maps &&
+			       map_last(&space->by_iova[j]) < cand)
+				j++;
 		}
 	}
 	return -ENOSPC;
 }
 
+static int grow(struct vfiodev_mapping **arr, size_t *cap, size_t need)
+{
+	struct vfiodev_mapping *n;
+	size_t c = *cap ? *cap * 2 : 16;
+
+	if (need <= *cap)
+		return 0;
+	n = realloc(*arr, c * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = c;
+	return 0;
+}
+
+static void insert_at(struct vfiodev_mapping *arr, size_t n, size_t pos,
+		      const struct vfiodev_mapping *m)
+{
+	memmove(&arr[pos + 1], &arr[pos], (n - pos) * sizeof(*m));
+	arr[pos] = *m;
+}
+
+static void remove_at(struct vfiodev_mapping *arr, size_t n, size_t pos)
+{
+	memmove(&arr[pos], &arr[pos + 1], (n - pos - 1) * sizeof(*arr));
+}
+
+/* caller holds space->lock and checked that @m overlaps nothing */
 static int table_insert(struct vfiodev_space *space, const struct vfiodev_mapping *m)
 {
-	size_t pos = 0;
+	size_t vpos = vaddr_lower(space, m->vaddr);
+	size_t ipos = iova_lower(space, m->iova);
+	int ret;
 
-	if (space->nr_maps == space->cap_maps) {
-		size_t cap = space->cap_maps ? space->cap_maps * 2 : 16;
-		struct vfiodev_mapping *n;
-
-		/* grown under the write lock: translate may be reading */
-		pthread_rwlock_wrlock(&space->map_lock);
-		n = realloc(space->maps, cap * sizeof(*n));
-		if (n) {
-			space->maps = n;
-			space->cap_maps = cap;
-		}
-		pthread_rwlock_unlock(&space->map_lock);
-		if (!n)
-			return -ENOMEM;
-	}
-	while (pos < space->nr_maps && space->maps[pos].vaddr <= m->vaddr)
-		pos++;
+	/* grown under the write lock: translate may be reading maps */
 	pthread_rwlock_wrlock(&space->map_lock);
-	memmove(&space->maps[pos + 1], &space->maps[pos],
-		(space->nr_maps - pos) * sizeof(*m));
-	space->maps[pos] = *m;
+	ret = grow(&space->maps, &space->cap_maps, space->nr_maps + 1);
+	pthread_rwlock_unlock(&space->map_lock);
+	if (!ret)
+		ret = grow(&space->by_iova, &space->cap_by_iova, space->nr_maps + 1);
+	if (ret)
+		return ret;
+	insert_at(space->by_iova, space->nr_maps, ipos, m);
+	pthread_rwlock_wrlock(&space->map_lock);
+	insert_at(space->maps, space->nr_maps, vpos, m);
 	space->nr_maps++;
 	pthread_rwlock_unlock(&space->map_lock);
 	return 0;
 }
 
-static void table_remove(struct vfiodev_space *space, size_t pos)
+/* remove entry @ipos of by_iova and its twin in maps */
+static void table_remove(struct vfiodev_space *space, size_t ipos)
 {
+	size_t vpos = vaddr_lower(space, space->by_iova[ipos].vaddr);
+
+	remove_at(space->by_iova, space->nr_maps, ipos);
 	pthread_rwlock_wrlock(&space->map_lock);
-	memmove(&space->maps[pos], &space->maps[pos + 1],
-		(space->nr_maps - pos - 1) * sizeof(space->maps[0]));
+	remove_at(space->maps, space->nr_maps, vpos);
 	space->nr_maps--;
 	pthread_rwlock_unlock(&space->map_lock);
 }
@@ -386,17 +447,17 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 				     size_t len)
 {
 	int ret = -ENOENT;
+	size_t j;
 
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	for (size_t i = 0; i < space->nr_maps; i++) {
-		if (space->maps[i].iova != iova || space->maps[i].len != len)
-			continue;
-		ret = space->ops->unmap(space, &space->maps[i]);
+	j = iova_lower(space, iova);
+	if (j < space->nr_maps && space->by_iova[j].iova == iova &&
+	    space->by_iova[j].len == len) {
+		ret = space->ops->unmap(space, &space->by_iova[j]);
 		if (!ret)
-			table_remove(space, i);
-		break;
+			table_remove(space, j);
 	}
 	pthread_mutex_unlock(&space->lock);
 	if (ret == -ENOENT)
@@ -413,15 +474,17 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	while (space->nr_maps) {
-		int r = space->ops->unmap(space, &space->maps[space->nr_maps - 1]);
+	for (size_t i = 0; i < space->nr_maps; i++) {
+		int r = space->ops->unmap(space, &space->by_iova[i]);
 
 		if (r && !ret)
 			ret = r;
-		/* the entry goes either way: a failed unmap leaves the kernel
-		 * mapping to the IOAS/container teardown */
-		table_remove(space, space->nr_maps - 1);
 	}
+	/* the entries go either way: a failed unmap leaves the kernel
+	 * mapping to the IOAS/container teardown */
+	pthread_rwlock_wrlock(&space->map_lock);
+	space->nr_maps = 0;
+	pthread_rwlock_unlock(&space->map_lock);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }
