@@ -256,6 +256,9 @@ struct vfiodev_space {
 	 * the overlap checks (under space->lock only; nr_maps entries) */
 	struct vfiodev_mapping *by_iova;
 	size_t cap_by_iova;
+	/* no free aligned IOVA page lies below this: where map_any's search
+	 * starts, so that filling a range is O(log n) per mapping */
+	uint64_t iova_floor;
 	struct vfiodev_iova_range *ranges;
 	size_t nr_ranges;
 	uint64_t iova_align;

@@ -116,6 +116,7 @@ int space_set_ranges(struct vfiodev_space *space,
 	free(space->ranges);
 	space->ranges = copy;
 	space->nr_ranges = n;
+	space->iova_floor = 0; /* new ranges may start lower */
 	pthread_rwlock_unlock(&space->map_lock);
 	return 0;
 }
@@ -249,28 +250,45 @@ static bool iova_allowed(const struct vfiodev_space *space, uint64_t iova,
 }
 
 /* lowest free aligned IOVA inside the ranges, never page 0 (a device that
- * DMAs to address 0 is a bug worth catching): one sweep of the IOVA index
- * per range, O(log n + mappings skipped) */
-static int iova_find(const struct vfiodev_space *space, uint64_t len, uint64_t *out)
+ * DMAs to address 0 is a bug worth catching). The search starts at the
+ * floor (below it everything is taken) and moves it up: filling a range
+ * page by page costs O(log n) a mapping, not a walk of all of them. */
+static int iova_find(struct vfiodev_space *space, uint64_t len, uint64_t *out)
 {
-	uint64_t a = space->iova_align;
+	uint64_t a = space->iova_align, first_free = 0;
+	bool seen_free = false;
 
 	for (size_t i = 0; i < space->nr_ranges; i++) {
 		const struct vfiodev_iova_range *r = &space->ranges[i];
-		uint64_t cand, end;
+		uint64_t cand, end, from;
 		size_t j;
 
-		if (r->start > UINT64_MAX - (a - 1))
+		if (r->last < space->iova_floor)
 			continue;
-		cand = (r->start + a - 1) & ~(a - 1);
+		from = r->start > space->iova_floor ? r->start : space->iova_floor;
+		if (from > UINT64_MAX - (a - 1))
+			continue;
+		cand = (from + a - 1) & ~(a - 1);
 		if (cand < a)
 			cand = a;
 		j = iova_lower(space, cand);
 		for (;;) {
+			bool page_free = j >= space->nr_maps ||
+					 space->by_iova[j].iova > cand;
+
+			if (cand > r->last || cand < from)
+				break;
+			if (page_free && !seen_free) {
+				first_free = cand;
+				seen_free = true;
+			}
 			end = cand + (len - 1);
 			if (end < cand || end > r->last)
 				break;
 			if (j >= space->nr_maps || space->by_iova[j].iova > end) {
+				/* nothing free before it: the floor moves past */
+				space->iova_floor =
+					first_free == cand ? end + 1 : first_free;
 				*out = cand;
 				return 0;
 			}
@@ -283,6 +301,8 @@ static int iova_find(const struct vfiodev_space *space, uint64_t len, uint64_t *
 				j++;
 		}
 	}
+	if (seen_free)
+		space->iova_floor = first_free;
 	return -ENOSPC;
 }
 
@@ -320,10 +340,14 @@ static int table_insert(struct vfiodev_space *space, const struct vfiodev_mappin
 	size_t ipos = iova_lower(space, m->iova);
 	int ret;
 
-	/* grown under the write lock: translate may be reading maps */
-	pthread_rwlock_wrlock(&space->map_lock);
-	ret = grow(&space->maps, &space->cap_maps, space->nr_maps + 1);
-	pthread_rwlock_unlock(&space->map_lock);
+	/* grown under the write lock (translate may be reading maps), which
+	 * is only taken when the table really moves */
+	ret = 0;
+	if (space->nr_maps == space->cap_maps) {
+		pthread_rwlock_wrlock(&space->map_lock);
+		ret = grow(&space->maps, &space->cap_maps, space->nr_maps + 1);
+		pthread_rwlock_unlock(&space->map_lock);
+	}
 	if (!ret)
 		ret = grow(&space->by_iova, &space->cap_by_iova, space->nr_maps + 1);
 	if (ret)
@@ -456,6 +480,8 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 	if (j < space->nr_maps && space->by_iova[j].iova == iova &&
 	    space->by_iova[j].len == len) {
 		ret = space->ops->unmap(space, &space->by_iova[j]);
+		if (!ret && iova < space->iova_floor)
+			space->iova_floor = iova;
 		if (!ret)
 			table_remove(space, j);
 	}
@@ -485,6 +511,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 	pthread_rwlock_wrlock(&space->map_lock);
 	space->nr_maps = 0;
 	pthread_rwlock_unlock(&space->map_lock);
+	space->iova_floor = 0;
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }

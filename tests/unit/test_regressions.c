@@ -298,6 +298,55 @@ static void planted_container_node_is_refused(void **state)
 	vfiodev_device_close(dev);
 }
 
+/* review: map_any walked every mapping per call (quadratic); it now starts
+ * at a floor, which must still give the lowest free IOVA when holes open
+ * and must not skip a hole too small for one request but fine for the next */
+static void map_any_stays_lowest_first_fit_with_holes(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *s;
+	uint64_t iova[6], got;
+	uint8_t *buf;
+
+	(void)state;
+	buf = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	s = vfiodev_device_space(dev);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vfiodev_dma_map_any(s, buf + i * PG, PG,
+						     VFIODEV_DMA_READ, &iova[i]),
+				 0);
+		if (i)
+			assert_int_equal(iova[i], iova[i - 1] + PG);
+	}
+	/* a one-page hole at iova[1] */
+	assert_int_equal(vfiodev_dma_unmap(s, iova[1], PG), 0);
+	/* two pages do not fit there: they go after the last mapping */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 4 * PG, 2 * PG,
+					     VFIODEV_DMA_READ, &iova[4]),
+			 0);
+	assert_int_equal(iova[4], iova[3] + PG);
+	/* one page does: the hole is still found */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 6 * PG, PG,
+					     VFIODEV_DMA_READ, &got),
+			 0);
+	assert_int_equal(got, iova[1]);
+	/* the next one appends again */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 7 * PG, PG,
+					     VFIODEV_DMA_READ, &iova[5]),
+			 0);
+	assert_int_equal(iova[5], iova[4] + 2 * PG);
+	/* after unmap_all the lowest IOVA is handed out again */
+	assert_int_equal(vfiodev_dma_unmap_all(s), 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf, PG, VFIODEV_DMA_READ, &got), 0);
+	assert_int_equal(got, iova[0]);
+	vfiodev_device_close(dev);
+	munmap(buf, 16 * PG);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
@@ -313,6 +362,7 @@ int main(int argc, char **argv)
 		T(failed_first_container_join_leaves_the_space_empty),
 		T(planted_dev_iommu_is_refused),
 		T(planted_container_node_is_refused),
+		T(map_any_stays_lowest_first_fit_with_holes),
 	};
 
 	if (argc > 1)
