@@ -19,8 +19,10 @@ static int cap_at(size_t argsz, uint32_t off, uint32_t prev)
 	return 0;
 }
 
-int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
-		  size_t min_size, const void **out)
+/* walk the chain to capability @id; -1 matches none, so that the walk
+ * validates the whole chain */
+static int cap_walk(const void *buf, size_t argsz, uint32_t first, int id,
+		    size_t min_size, const void **out)
 {
 	const struct vfio_info_cap_header *hdr;
 	uint32_t off = first, prev = 0;
@@ -41,17 +43,15 @@ int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
 	return -ENOENT;
 }
 
+int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
+		  size_t min_size, const void **out)
+{
+	return cap_walk(buf, argsz, first, id, min_size, out);
+}
+
 int vfio_cap_validate(const void *buf, size_t argsz, uint32_t first)
 {
-	const struct vfio_info_cap_header *hdr;
-	uint32_t off = first, prev = 0;
+	int ret = cap_walk(buf, argsz, first, -1, 0, NULL);
 
-	while (off) {
-		if (cap_at(argsz, off, prev))
-			return -EPROTO;
-		hdr = (const void *)((const char *)buf + off);
-		prev = off;
-		off = hdr->next;
-	}
-	return 0;
+	return ret == -ENOENT ? 0 : ret;
 }

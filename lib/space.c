@@ -184,16 +184,19 @@ static inline uint64_t map_vlast(const struct vfiodev_mapping *m)
 	return m->vaddr + (m->len - 1);
 }
 
-/* first entry of by_iova whose last IOVA is >= @iova (entries are disjoint,
- * so their ends are sorted too) */
-static size_t iova_lower(const struct vfiodev_space *space, uint64_t iova)
+/* first entry of @arr whose last IOVA (@by_iova) or last address is >=
+ * @x; entries are disjoint, so their ends are sorted like their starts */
+static size_t lower_bound(const struct vfiodev_mapping *arr, size_t n,
+			  uint64_t x, bool by_iova)
 {
-	size_t lo = 0, hi = space->nr_maps;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint64_t last = by_iova ? map_last(&arr[mid]) :
+					  map_vlast(&arr[mid]);
 
-		if (map_last(&space->by_iova[mid]) < iova)
+		if (last < x)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -201,20 +204,14 @@ static size_t iova_lower(const struct vfiodev_space *space, uint64_t iova)
 	return lo;
 }
 
-/* first entry of maps whose last address is >= @va */
+static size_t iova_lower(const struct vfiodev_space *space, uint64_t iova)
+{
+	return lower_bound(space->by_iova, space->nr_maps, iova, true);
+}
+
 static size_t vaddr_lower(const struct vfiodev_space *space, uint64_t va)
 {
-	size_t lo = 0, hi = space->nr_maps;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (map_vlast(&space->maps[mid]) < va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(space->maps, space->nr_maps, va, false);
 }
 
 static bool iova_overlaps(const struct vfiodev_space *space, uint64_t iova,
