@@ -669,13 +669,94 @@ static int t_forced(const char *bdf)
 	return 0;
 }
 
+/* a second, independent device: QEMU's NVMe controller (MSI-X, FLR) */
+static int t_nvme(const char *bdf)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+	struct vfiodev_region_info ri;
+	struct vfiodev_irq_info ii;
+	uint32_t ven = 0;
+	uint64_t n0, n1;
+	int efd[2] = { -1, -1 }, ret, nvec;
+	void *bar;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	result("nvme/open",
+	       !ret && !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
+			       expected_backend()),
+	       "open: %s", strerror(-ret));
+	if (ret)
+		return 1;
+	vfiodev_pci_config_read(dev, 0, 2, &ven);
+	vfiodev_device_get_info(dev, &di);
+	result("nvme/info", ven == 0x1b36 && (di.flags & VFIODEV_DEVICE_RESET),
+	       "vendor 0x%04x flags 0x%x", ven, di.flags);
+
+	/* BAR0 holds the MSI-X table; the kernel lets it be mmapped whole */
+	ret = vfiodev_region_get_info(dev, VFIODEV_PCI_BAR0_REGION, &ri);
+	if (!ret)
+		ret = vfiodev_region_mmap(dev, VFIODEV_PCI_BAR0_REGION, &bar);
+	result("nvme/bar0-msix-mappable",
+	       !ret && (ri.flags & VFIODEV_REGION_MSIX_MAPPABLE) &&
+		       *(volatile uint64_t *)bar != 0,
+	       "BAR0 flags 0x%x mmap %s", ri.flags, strerror(-ret));
+
+	/* MSI-X: two vectors to two eventfds, each fired by loopback */
+	ret = vfiodev_irq_get_info(dev, VFIODEV_PCI_MSIX_IRQ, &ii);
+	nvec = ret ? 0 : (int)ii.count;
+	efd[0] = eventfd(0, EFD_CLOEXEC);
+	efd[1] = eventfd(0, EFD_CLOEXEC);
+	ret = nvec >= 2 ? vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ, 0,
+						   2, efd) :
+			  -ENODEV;
+	result("nvme/msix-eventfds", !ret, "%d MSI-X vectors; set: %s", nvec,
+	       strerror(-ret));
+	if (!ret)
+		ret = vfiodev_irq_trigger(dev, VFIODEV_PCI_MSIX_IRQ, 1, 1);
+	n1 = ret ? 0 : edu_wait_eventfd(efd[1], 2000);
+	n0 = edu_wait_eventfd(efd[0], 100);
+	result("nvme/msix-trigger-one-vector", !ret && n1 == 1 && n0 == 0,
+	       "trigger: %s; vector 1 fired %llu, vector 0 fired %llu",
+	       strerror(-ret), (unsigned long long)n1, (unsigned long long)n0);
+	ret = vfiodev_irq_disable(dev, VFIODEV_PCI_MSIX_IRQ);
+	result("nvme/msix-disable", !ret, "disable: %s", strerror(-ret));
+
+	/* the request interrupt (the kernel asks for the device back) */
+	ret = vfiodev_irq_get_info(dev, VFIODEV_PCI_REQ_IRQ, &ii);
+	if (!ret && ii.count == 1) {
+		ret = vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_REQ_IRQ, 0, 1, efd);
+		if (!ret)
+			ret = vfiodev_irq_trigger(dev, VFIODEV_PCI_REQ_IRQ, 0, 1);
+		n0 = ret ? 0 : edu_wait_eventfd(efd[0], 2000);
+		result("nvme/req-eventfd", !ret && n0 == 1, "REQ: %s, fired %llu",
+		       strerror(-ret), (unsigned long long)n0);
+	} else {
+		result("nvme/req-eventfd", false, "REQ index: count %u (%s)",
+		       ret ? 0 : ii.count, strerror(-ret));
+	}
+
+	/* function-level reset, then the controller still answers */
+	ret = vfiodev_device_reset(dev);
+	ven = 0;
+	if (!ret)
+		ret = vfiodev_pci_config_read(dev, 0, 2, &ven);
+	result("nvme/reset",
+	       !ret && ven == 0x1b36 && *(volatile uint64_t *)bar != 0,
+	       "reset: %s, vendor 0x%04x after", strerror(-ret), ven);
+	close(efd[0]);
+	close(efd[1]);
+	vfiodev_device_close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *k = getenv("VMTEST_KERNEL");
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest open|info|dma|reset|planted|noiommu|forced BDF\n"
+		fprintf(stderr, "usage: vmtest open|info|dma|reset|planted|noiommu|forced|nvme BDF\n"
 				"       vmtest two-groups|one-group BDF BDF\n");
 		return 2;
 	}
@@ -703,6 +784,8 @@ int main(int argc, char **argv)
 		ret = t_noiommu(argv[2]);
 	else if (!strcmp(argv[1], "forced"))
 		ret = t_forced(argv[2]);
+	else if (!strcmp(argv[1], "nvme"))
+		ret = t_nvme(argv[2]);
 	else if (!strcmp(argv[1], "two-groups") && argc >= 4)
 		ret = t_shared("two-groups", 2, argv + 2, false);
 	else if (!strcmp(argv[1], "one-group") && argc >= 4)
