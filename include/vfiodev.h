@@ -817,11 +817,15 @@ struct vfiodev_bind_opts {
  *	vfiodev_unbind(); may be NULL when @len is 0
  * @len: size of @prev_driver (VFIODEV_NAME_LEN is enough)
  *
- * Loads the modules (vfiodev_modules_load()) unless told not to, writes
- * the driver to the device's driver_override, unbinds the device from its
- * current driver and asks the PCI core to probe it again. A device already
- * bound to the driver is left as it is (@prev_driver is then that driver).
- * On failure the device is given back to its previous driver.
+ * Loads the modules (vfiodev_modules_load()) unless told not to, then, in
+ * this order: writes the driver to the device's driver_override (from then
+ * on no other driver can take it), unbinds the device from its current
+ * driver, and writes its address to drivers_probe. A device already bound
+ * to the driver is left as it is (@prev_driver is then that driver). A
+ * failure before the unbind leaves the device on its driver, with
+ * driver_override cleared; a failure after it gives the device back to its
+ * previous driver (through driver_override, or, when that cannot be
+ * written, by clearing it and writing the address to the driver's bind).
  *
  * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
  * exist; -EIO when the driver did not claim the device (its probe failed:

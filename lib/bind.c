@@ -303,33 +303,80 @@ static int device_arg(struct vfiodev_ctx *ctx, const char *bdf, char norm[BDF_BU
 	return 0;
 }
 
+/* kernels before 3.16 have no driver_override: nothing to clear */
+static int override_clear(const struct vfiodev_ctx *ctx, const char *bdf)
+{
+	int ret = attr_write(ctx, "\n", "bus/pci/devices/%s/driver_override", bdf);
+
+	return ret == -ENOENT ? 0 : ret;
+}
+
 /*
- * Ask the PCI core to probe the device with @driver in driver_override,
- * and check that @driver took it. @keep_override: leave the override set
- * (a VFIO driver matches nothing without it, so a later re-probe keeps
- * the device on it). Returns 0, or -EIO when the driver did not take it.
+ * Ask the PCI core to probe the device, and check that @driver took it.
+ * Returns 0, -EIO when it did not, or the errno of the step that failed.
  */
-static int probe_with(struct vfiodev_ctx *ctx, const char *bdf,
-		      const char *driver, bool keep_override, const char **step)
+static int probe_check(const struct vfiodev_ctx *ctx, const char *bdf,
+		       const char *driver, const char **step)
 {
 	char now[VFIODEV_NAME_LEN];
+	int ret;
+
+	*step = "writing bus/pci/drivers_probe";
+	ret = attr_write(ctx, bdf, "bus/pci/drivers_probe");
+	if (ret)
+		return ret;
+	*step = "reading the driver link back";
+	ret = current_driver(ctx, bdf, now, sizeof(now));
+	if (!ret && strcmp(now, driver))
+		ret = -EIO;
+	return ret;
+}
+
+/*
+ * Probe the (driverless) device with @driver in driver_override.
+ * @keep_override: leave the override set (a VFIO driver matches nothing
+ * without it, so a later re-probe keeps the device on it).
+ */
+static int probe_with(const struct vfiodev_ctx *ctx, const char *bdf,
+		      const char *driver, bool keep_override, const char **step)
+{
 	int ret;
 
 	*step = "writing driver_override";
 	ret = attr_write(ctx, driver, "bus/pci/devices/%s/driver_override", bdf);
 	if (ret)
 		return ret;
-	*step = "writing bus/pci/drivers_probe";
-	ret = attr_write(ctx, bdf, "bus/pci/drivers_probe");
+	ret = probe_check(ctx, bdf, driver, step);
+	if (ret || !keep_override)
+		override_clear(ctx, bdf);
+	return ret;
+}
+
+/*
+ * Rollback of a failed bind: the driverless device goes back to @prev.
+ * Through driver_override first (@prev may match the device only that
+ * way); when the override cannot name @prev, it is cleared (an override
+ * naming another driver makes every bind fail) and the address written to
+ * drivers/<prev>/bind.
+ */
+static void give_back(struct vfiodev_ctx *ctx, const char *bdf, const char *prev)
+{
+	char now[VFIODEV_NAME_LEN];
+	const char *step;
+	int ret;
+
+	if (!probe_with(ctx, bdf, prev, false, &step))
+		return;
+	override_clear(ctx, bdf);
+	ret = attr_write(ctx, bdf, "bus/pci/drivers/%s/bind", prev);
 	if (!ret) {
-		*step = "reading the driver link back";
 		ret = current_driver(ctx, bdf, now, sizeof(now));
-		if (!ret && strcmp(now, driver))
+		if (!ret && strcmp(now, prev))
 			ret = -EIO;
 	}
-	if (ret || !keep_override)
-		attr_write(ctx, "\n", "bus/pci/devices/%s/driver_override", bdf);
-	return ret;
+	if (ret)
+		vfd_warn(ctx, "%s: could not give it back to %s (%s): it has no driver now",
+			 bdf, prev, strerror(-ret));
 }
 
 /* why a driver did not claim a device, as far as sysfs tells */
@@ -389,16 +436,28 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 			norm, driver);
 		return -ENODEV;
 	}
+	/*
+	 * The override before the unbind: from then on only @driver matches
+	 * the device, so no probe in between (a hotplug event, another
+	 * tool) can hand it back to its host driver.
+	 */
+	ret = attr_write(ctx, driver, "bus/pci/devices/%s/driver_override", norm);
+	if (ret) {
+		vfd_err(ctx, "%s: binding to %s: writing driver_override: %s",
+			norm, driver, strerror(-ret));
+		return ret;
+	}
 	if (*cur) {
 		ret = attr_write(ctx, norm, "bus/pci/devices/%s/driver/unbind",
 				 norm);
 		if (ret) {
 			vfd_err(ctx, "%s: unbinding it from %s: %s", norm, cur,
 				strerror(-ret));
+			override_clear(ctx, norm);
 			return ret;
 		}
 	}
-	ret = probe_with(ctx, norm, driver, true, &step);
+	ret = probe_check(ctx, norm, driver, &step);
 	if (ret) {
 		if (ret == -EIO)
 			vfd_err(ctx, "%s: %s did not claim the device (its probe failed%s)",
@@ -406,9 +465,9 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 		else
 			vfd_err(ctx, "%s: binding to %s: %s: %s", norm, driver,
 				step, strerror(-ret));
-		/* give the device back to the driver it had */
-		if (*cur && probe_with(ctx, norm, cur, false, &step))
-			vfd_warn(ctx, "%s: could not give it back to %s", norm, cur);
+		override_clear(ctx, norm);
+		if (*cur)
+			give_back(ctx, norm, cur);
 		return ret;
 	}
 	vfd_info(ctx, "%s: bound to %s%s%s", norm, driver,

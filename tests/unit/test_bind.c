@@ -25,7 +25,11 @@
 static struct vfiodev_sys pci_sys;
 static char probe_fails[64]; /* a driver whose probe fails */
 static char default_driver[64]; /* what a plain re-probe binds */
+static char override_refuses[64]; /* a value driver_override refuses */
 static unsigned int probes, unbinds;
+/* every attribute write, in order: "driver_override=vfio-pci
+ * e1000e/unbind=0000:00:03.0 drivers_probe=0000:00:03.0 " */
+static char writes[2048];
 
 static void link_driver(const char *bdf, const char *driver)
 {
@@ -65,6 +69,8 @@ static void probe(const char *bdf)
 	probes++;
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", bdf);
 	read_attr(rel, ovr, sizeof(ovr));
+	if (!strcmp(ovr, "(null)"))
+		ovr[0] = '\0';
 	if (!ovr[0] && default_driver[0])
 		snprintf(ovr, sizeof(ovr), "%s", default_driver);
 	snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s", ovr);
@@ -80,22 +86,56 @@ static bool ends_with(const char *s, const char *suffix)
 	return l >= sl && !strcmp(s + l - sl, suffix);
 }
 
+/* "e1000e/unbind", "driver_override": the attribute, for the write log */
+static const char *attr_name(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *prev = slash;
+
+	if (!slash)
+		return path;
+	if (!strcmp(slash, "/bind") || !strcmp(slash, "/unbind"))
+		while (prev > path && prev[-1] != '/')
+			prev--;
+	return prev == slash ? slash + 1 : prev;
+}
+
 static ssize_t pci_write(int fd, const void *buf, size_t len)
 {
-	char link[64], path[PATH_MAX], val[128];
+	char link[64], path[PATH_MAX], val[128], ovr[64], rel[256];
+	size_t used = strlen(writes);
 	ssize_t ret, n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
-	ret = fake_sys.write(fd, buf, len);
-	if (ret < 0 || n < 0)
-		return ret;
+	if (n < 0)
+		return fake_sys.write(fd, buf, len);
 	path[n] = '\0';
+	snprintf(val, sizeof(val), "%.*s", (int)len, (const char *)buf);
+	val[strcspn(val, "\n")] = '\0';
+	if (snprintf(writes + used, sizeof(writes) - used, "%s=%s ",
+		     attr_name(path), val) >= (int)(sizeof(writes) - used))
+		fail_msg("the write log is full");
+	if (ends_with(path, "/driver_override") && override_refuses[0] &&
+	    !strcmp(val, override_refuses))
+		return -EACCES;
+	/* bind_store: the driver must match, and a driver_override that
+	 * names another driver matches nothing else */
+	if (ends_with(path, "/bind")) {
+		snprintf(rel, sizeof(rel),
+			 "sys/bus/pci/devices/%s/driver_override", val);
+		read_attr(rel, ovr, sizeof(ovr));
+		path[strlen(path) - strlen("/bind")] = '\0';
+		if (ovr[0] && strcmp(ovr, "(null)") &&
+		    strcmp(ovr, strrchr(path, '/') + 1))
+			return -ENODEV;
+		strcat(path, "/bind");
+	}
+	ret = fake_sys.write(fd, buf, len);
+	if (ret < 0)
+		return ret;
 	/* an attribute write replaces the value */
 	if (ftruncate(fd, ret))
 		return -errno;
-	snprintf(val, sizeof(val), "%.*s", (int)len, (const char *)buf);
-	val[strcspn(val, "\n")] = '\0';
 	if (ends_with(path, "/unbind")) {
 		unbinds++;
 		unlink(fake_path("sys/bus/pci/devices/%s/driver", val));
@@ -115,7 +155,8 @@ static int setup(void **state)
 	pci_sys = fake_sys;
 	pci_sys.write = pci_write;
 	vfiodev_sys = &pci_sys;
-	probe_fails[0] = default_driver[0] = '\0';
+	probe_fails[0] = default_driver[0] = override_refuses[0] = '\0';
+	writes[0] = '\0';
 	probes = unbinds = 0;
 	fake_mkdir("sys/bus/pci/drivers/e1000e");
 	return ret;
@@ -161,6 +202,9 @@ static const char *override_of(const char *bdf)
 
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", bdf);
 	read_attr(rel, buf, sizeof(buf));
+	/* the kernel shows an unset override as "(null)" */
+	if (!strcmp(buf, "(null)"))
+		buf[0] = '\0';
 	return buf;
 }
 
@@ -294,6 +338,63 @@ static void bind_returns_previous_driver(void **state)
 	assert_int_equal(unbinds, 1);
 }
 
+/* the override first: no probe between the unbind and the override can
+ * hand the device back to its host driver */
+static void bind_writes_override_then_unbind_then_probe(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), 0);
+	assert_string_equal(writes,
+			    "driver_override=vfio-pci e1000e/unbind=0000:00:03.0 drivers_probe=0000:00:03.0 ");
+}
+
+static void bind_override_failure_keeps_the_driver(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	fake_fail_open("driver_override", EACCES);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -EACCES);
+	fake_fail_open(NULL, 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+	assert_int_equal(unbinds, 0);
+	assert_int_equal(probes, 0);
+	assert_true(fake_log_has(LOG_ERR, "driver_override"));
+}
+
+static void bind_unbind_failure_clears_the_override(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	fake_fail_open("driver/unbind", EBUSY);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -EBUSY);
+	fake_fail_open(NULL, 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+	assert_string_equal(override_of("0000:00:03.0"), "");
+}
+
+/* the rollback cannot set the override to the old driver: it clears the
+ * override and binds through drivers/<old>/bind */
+static void bind_rollback_binds_directly_without_override(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, "e1000e");
+	snprintf(probe_fails, sizeof(probe_fails), "vfio-pci");
+	snprintf(override_refuses, sizeof(override_refuses), "e1000e");
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0),
+			 -EIO);
+	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
+	assert_string_equal(override_of("0000:00:03.0"), "");
+	assert_non_null(strstr(writes, "e1000e/bind=0000:00:03.0"));
+	assert_false(fake_log_has(LOG_WARNING, "could not give it back"));
+}
+
 static void bind_already_bound_changes_nothing(void **state)
 {
 	char prev[VFIODEV_NAME_LEN];
@@ -323,6 +424,9 @@ static void bind_failed_probe_gives_device_back(void **state)
 	assert_string_equal(driver_of("0000:00:03.0"), "e1000e");
 	assert_string_equal(override_of("0000:00:03.0"), "");
 	assert_true(fake_log_has(LOG_ERR, "vfio-pci did not claim the device"));
+	assert_string_equal(writes,
+			    "driver_override=vfio-pci e1000e/unbind=0000:00:03.0 drivers_probe=0000:00:03.0 "
+			    "driver_override= driver_override=e1000e drivers_probe=0000:00:03.0 driver_override= ");
 }
 
 static void bind_failed_probe_without_group_blames_iommu(void **state)
@@ -519,6 +623,10 @@ int main(void)
 		T(modules_reject_bad_driver_name),
 		T(bind_device_without_driver),
 		T(bind_returns_previous_driver),
+		T(bind_writes_override_then_unbind_then_probe),
+		T(bind_override_failure_keeps_the_driver),
+		T(bind_unbind_failure_clears_the_override),
+		T(bind_rollback_binds_directly_without_override),
 		T(bind_already_bound_changes_nothing),
 		T(bind_failed_probe_gives_device_back),
 		T(bind_failed_probe_without_group_blames_iommu),
