@@ -845,9 +845,13 @@ int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
  *	"": leave it without a driver; a driver name: bind it to that driver
  *	(the @prev_driver vfiodev_bind() returned)
  *
- * Return: 0; -ENODEV when the device does not exist; -EIO when
- * @restore_driver did not take the device; or the errno of the sysfs
- * write that failed.
+ * A named @restore_driver must be registered with the PCI bus, or its
+ * module load, before the device is released; otherwise the device is
+ * left on its driver.
+ *
+ * Return: 0; -ENODEV when the device does not exist, or @restore_driver
+ * is neither registered nor loadable; -EIO when @restore_driver did not
+ * take the device; or the errno of the sysfs write that failed.
  */
 int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 		   const char *restore_driver);

@@ -489,6 +489,18 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 	ret = device_arg(ctx, bdf, norm);
 	if (ret)
 		return ret;
+	/* a driver to give it to must be there before the device is let go */
+	if (restore_driver && *restore_driver &&
+	    !driver_registered(ctx, restore_driver)) {
+		ret = vfiodev_kmod_load(ctx, restore_driver);
+		if (ret || !driver_registered(ctx, restore_driver)) {
+			vfd_err(ctx, "%s: not released: driver %s is not registered with the PCI bus%s%s",
+				norm, restore_driver,
+				ret ? ", and loading its module failed: " : "",
+				ret ? load_error(ret) : "");
+			return -ENODEV;
+		}
+	}
 	ret = current_driver(ctx, norm, cur, sizeof(cur));
 	if (ret) {
 		vfd_err(ctx, "%s: reading its driver link: %s", norm,
@@ -504,9 +516,8 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 			return ret;
 		}
 	}
-	/* kernels before 3.16 have no driver_override: nothing to clear */
-	ret = attr_write(ctx, "\n", "bus/pci/devices/%s/driver_override", norm);
-	if (ret && ret != -ENOENT) {
+	ret = override_clear(ctx, norm);
+	if (ret) {
 		vfd_err(ctx, "%s: clearing driver_override: %s", norm,
 			strerror(-ret));
 		return ret;
@@ -527,12 +538,6 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 	if (!*restore_driver) {
 		vfd_info(ctx, "%s: released, left without a driver", norm);
 		return 0;
-	}
-	if (!driver_registered(ctx, restore_driver) &&
-	    vfiodev_kmod_load(ctx, restore_driver)) {
-		vfd_err(ctx, "%s: cannot give it back to %s: no such driver is registered",
-			norm, restore_driver);
-		return -ENODEV;
 	}
 	ret = probe_with(ctx, norm, restore_driver,
 			 driver_is_vfio(restore_driver), &step);

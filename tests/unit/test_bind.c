@@ -590,6 +590,10 @@ static void unbind_unknown_restore_driver_fails(void **state)
 	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:03.0", "nosuchdrv"),
 			 -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "nosuchdrv"));
+	/* checked before the release: the device keeps its driver */
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+	assert_int_equal(unbinds, 0);
+	assert_string_equal(writes, "");
 }
 
 static void unbind_restore_probe_failure_names_driver(void **state)
