@@ -266,7 +266,10 @@ static void check_driver(const struct vfiodev_ctx *ctx,
 				b, b, b, d->driver, b));
 }
 
-/* every group member with a host driver blocks both paths */
+/*
+ * Every other group member with a host driver blocks both paths; the
+ * device's own driver is the 'driver' finding.
+ */
 static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
 {
 	char list[1024] = "";
@@ -283,7 +286,7 @@ static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
 						 "%s%s (%s)", i ? ", " : "", m->bdf,
 						 m->driver[0] ? m->driver :
 								"no driver");
-		if (!m->blocking)
+		if (!m->blocking || !strcmp(m->bdf, d->bdf))
 			continue;
 		viable = false;
 		diag_add(dg, ERR, DIAG_ANY, "group",

@@ -320,6 +320,46 @@ static void device_on_host_driver_gets_unbind_remedy(void **state)
 
 /* ---- group ------------------------------------------------------------- */
 
+static size_t count(const struct vfiodev_diagnosis *d, const char *check,
+		    enum vfiodev_severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nr_findings; i++)
+		if (!strcmp(d->findings[i]->check, check) &&
+		    d->findings[i]->severity == sev)
+			n++;
+	return n;
+}
+
+/* its own host driver is the 'driver' finding, not a group blocker */
+static void device_is_not_the_blocker_of_its_own_group(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	fake_pci_add(BDF, 3, "e1000e");
+	fake_pci_add("0000:00:04.0", 3, "vfio-pci");
+	d = diagnose(BDF, NULL);
+	assert_int_equal(find(d, "driver", "bound to e1000e")->severity,
+			 VFIODEV_SEVERITY_ERROR);
+	assert_int_equal(count(d, "group", VFIODEV_SEVERITY_ERROR), 0);
+	f = find(d, "group", "members");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_OK);
+	assert_true(contains(f->found, "0000:00:04.0 (vfio-pci)"));
+	vfiodev_diagnosis_free(d);
+
+	/* another member with a host driver is still named, and only it */
+	fake_pci_add("0000:00:05.0", 3, "virtio-pci");
+	d = diagnose(BDF, NULL);
+	assert_int_equal(count(d, "group", VFIODEV_SEVERITY_ERROR), 1);
+	f = find(d, "group", "0000:00:05.0 is bound to virtio-pci");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_false(contains(f->found, BDF " is bound"));
+	vfiodev_diagnosis_free(d);
+}
+
 static void nonviable_group_names_each_blocker(void **state)
 {
 	struct vfiodev_diagnosis *d;
@@ -703,6 +743,7 @@ int main(void)
 		T(vfio_pci_module_missing),
 		T(unbound_device_gets_bind_remedy),
 		T(device_on_host_driver_gets_unbind_remedy),
+		T(device_is_not_the_blocker_of_its_own_group),
 		T(nonviable_group_names_each_blocker),
 		T(missing_cdev_node_falls_back_with_warning),
 		T(wrong_cdev_node_is_refused),
