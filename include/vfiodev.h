@@ -1088,7 +1088,10 @@ struct vfiodev_diagnosis {
  * IOMMU group's viability, naming each device that blocks it and its
  * driver; each node the paths need (present, a character device with the
  * major:minor sysfs names, read-write for the user); RLIMIT_MEMLOCK; and
- * Type1's dma_entry_limit. Every problem comes with its remedy.
+ * Type1's dma_entry_limit. Every problem comes with its remedy. What
+ * loses one open path is a warning while the other path works; once no
+ * path is left, those warnings become errors (information stays
+ * information).
  *
  * Return: 0 (also when the device does not exist: that is a finding),
  * -EINVAL for a malformed BDF or options, -ENOMEM.

@@ -406,17 +406,31 @@ static void check_dma_entries(const struct vfiodev_ctx *ctx, uint64_t count,
 			(unsigned long long)count));
 }
 
-/* a path failure is an error only when no path is left */
+/*
+ * A path failure is an error only when no path is left, and then only a
+ * warning with a remedy: information ("the kernel lacks the cdev, none
+ * needed while the group path works") stays information. Should no
+ * warning have a remedy, the others become the errors, so that a
+ * diagnosis without a path is never free of errors.
+ */
 static void settle(struct diag *dg, unsigned int paths)
 {
 	struct vfiodev_diagnosis *o = dg->out;
+	bool promoted = false;
 
 	if (paths)
 		return;
-	for (size_t i = 0; i < o->nr_findings; i++)
-		if (dg->tags[i] != DIAG_ANY && (o->findings[i]->severity == INFO ||
-						o->findings[i]->severity == WARN))
-			o->findings[i]->severity = ERR;
+	for (int pass = 0; pass < 2 && !promoted; pass++) {
+		for (size_t i = 0; i < o->nr_findings; i++) {
+			struct vfiodev_finding *f = o->findings[i];
+
+			if (dg->tags[i] == DIAG_ANY || f->severity != WARN ||
+			    (!pass && !f->remedy))
+				continue;
+			f->severity = ERR;
+			promoted = true;
+		}
+	}
 }
 
 static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,

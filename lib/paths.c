@@ -293,6 +293,7 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 		      struct path_args *a, struct diag *dg)
 {
 	static const struct node_kind iommu = { "iommufd node", "KERNEL==\"iommu\"" };
+	bool forced = a->backend == VFIODEV_BACKEND_IOMMUFD;
 	char node[256], *why = NULL;
 	struct node n;
 	bool ok;
@@ -301,12 +302,15 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 		set_reason(a, strfmt("the container backend is forced"));
 		return false;
 	}
+	/* information while the group path may serve; a lost path when
+	 * the iommufd backend is forced */
 	if (d->noiommu) {
-		diag_add(dg, VFIODEV_SEVERITY_INFO, DIAG_CDEV, "kernel",
-			 strfmt("a vfio cdev for %s", d->bdf),
+		diag_add(dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
+			 DIAG_CDEV, "kernel", strfmt("a vfio cdev for %s", d->bdf),
 			 strfmt("IOMMU group %d is a noiommu group: the kernel serves no vfio cdev for it, only /dev/vfio/noiommu-%d",
 				d->iommu_group, d->iommu_group),
-			 NULL);
+			 forced ? strfmt("open it through the group path: the container backend (vfiodev --backend container), with allow_noiommu") :
+				  NULL);
 		set_reason(a, strfmt("noiommu group: the kernel has no vfio cdev for it"));
 		return false;
 	}
@@ -316,14 +320,16 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 				"; iommufd is not there either (no /sys/class/misc/iommu: no CONFIG_IOMMUFD, or not loaded)" :
 				"";
 
-		diag_add(dg, VFIODEV_SEVERITY_INFO, DIAG_CDEV, "kernel",
+		diag_add(dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
+			 DIAG_CDEV, "kernel",
 			 strfmt("kernel support for the vfio cdev and iommufd"),
 			 d->cdev[0] ?
 				 strfmt("%s/vfio-dev/%s has no dev attribute: the kernel was built without CONFIG_VFIO_DEVICE_CDEV, so the cdev/iommufd path is unavailable%s",
 					d->bdf, d->cdev, iommufd) :
 				 strfmt("%s has no vfio-dev directory: the kernel lacks the vfio cdev (Linux before 6.6, or no CONFIG_VFIO_DEVICE_CDEV)%s",
 					d->bdf, iommufd),
-			 strfmt("none needed while the group/container path works; for the cdev/iommufd path, a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later)"));
+			 forced ? strfmt("a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later), or the container backend (vfiodev --backend container)") :
+				  strfmt("none needed while the group/container path works; for the cdev/iommufd path, a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later)"));
 		set_reason(a, strfmt("no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"));
 		return false;
 	}

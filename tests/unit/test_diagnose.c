@@ -219,7 +219,11 @@ static void noiommu_group_needs_allow_noiommu(void **state)
 	fake_pci_add(BDF, 0, "vfio-pci");
 	fake_group_noiommu(0);
 	fake_node_container();
-	d = diagnose(BDF, NULL);
+	/* root (assumed to hold CAP_SYS_RAWIO), whoever runs the test */
+	opts.check_user = true;
+	opts.uid = 0;
+	opts.gid = 0;
+	d = diagnose(BDF, &opts);
 	f = find(d, "iommu", "noiommu group 0");
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
 	assert_true(contains(f->remedy, "allow_noiommu"));
@@ -231,8 +235,6 @@ static void noiommu_group_needs_allow_noiommu(void **state)
 			 VFIODEV_SEVERITY_INFO);
 	vfiodev_diagnosis_free(d);
 
-	if (geteuid())
-		return; /* the group takes CAP_SYS_RAWIO */
 	opts.allow_noiommu = true;
 	d = diagnose(BDF, &opts);
 	assert_int_equal(find(d, "iommu", "noiommu group 0")->severity,
@@ -472,10 +474,49 @@ static void no_path_left_turns_warnings_into_errors(void **state)
 	vfiodev_diagnosis_free(d);
 }
 
+/* an error says what to do: none reads "none needed" */
+static void no_error_without_a_remedy(const struct vfiodev_diagnosis *d)
+{
+	for (size_t i = 0; i < d->nr_findings; i++) {
+		const struct vfiodev_finding *f = d->findings[i];
+
+		if (f->severity != VFIODEV_SEVERITY_ERROR)
+			continue;
+		if (!f->remedy || contains(f->remedy, "none needed"))
+			fail_msg("error without a remedy: %s: %s | %s", f->check,
+				 f->found, f->remedy ? f->remedy : "-");
+	}
+}
+
+/* the group path is lost too: its node is the fix, while the kernel
+ * without the cdev stays what it was, information */
+static void no_path_left_keeps_information_informational(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	type1_builtin();
+	fake_pci_add(BDF, 3, "vfio-pci");
+	fake_mkdir("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0");
+	fake_write("sys/class/vfio/3/dev", "510:3\n");
+	fake_node_container();
+	d = diagnose(BDF, NULL);
+	assert_false(d->usable);
+	assert_int_equal(d->paths, 0);
+	f = find(d, "kernel", "CONFIG_VFIO_DEVICE_CDEV");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_INFO);
+	f = find(d, "node", "/vfio/3");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	no_error_without_a_remedy(d);
+	vfiodev_diagnosis_free(d);
+}
+
 static void forced_iommufd_on_kernel_without_cdev_is_an_error(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
 	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
 
 	(void)state;
 	type1_builtin();
@@ -484,8 +525,11 @@ static void forced_iommufd_on_kernel_without_cdev_is_an_error(void **state)
 	d = diagnose(BDF, &opts);
 	assert_false(d->usable);
 	assert_int_equal(d->backend, VFIODEV_BACKEND_AUTO);
-	assert_int_equal(find(d, "kernel", "vfio-dev")->severity,
-			 VFIODEV_SEVERITY_ERROR);
+	f = find(d, "kernel", "vfio-dev");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->remedy, "CONFIG_VFIO_DEVICE_CDEV=y"));
+	assert_true(contains(f->remedy, "container backend"));
+	no_error_without_a_remedy(d);
 	vfiodev_diagnosis_free(d);
 
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
@@ -749,6 +793,7 @@ int main(void)
 		T(wrong_cdev_node_is_refused),
 		T(node_that_is_no_char_device_is_refused),
 		T(no_path_left_turns_warnings_into_errors),
+		T(no_path_left_keeps_information_informational),
 		T(forced_iommufd_on_kernel_without_cdev_is_an_error),
 		T(iommufd_not_loaded),
 		T(type1_not_loaded),
