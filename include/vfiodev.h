@@ -784,8 +784,11 @@ struct vfiodev_module_status {
  * Loads, with libkmod, the driver's module and the IOMMU backend the
  * running kernel needs: iommufd when the kernel has it, else
  * vfio_iommu_type1 (the driver does not pull it in, and without it the
- * container path fails). A built-in module counts as loaded. Each failure
- * is logged with the module's name.
+ * container path fails). vfio_iommu_type1 is loaded beside iommufd too
+ * when a VFIO device in sysfs shows that the kernel lacks the vfio cdev
+ * (a /sys/class/vfio-dev/vfioN without dev): iommufd alone then opens
+ * nothing. A built-in module counts as loaded. Each failure is logged
+ * with the module's name.
  *
  * Return: the number of modules considered (which may exceed @n; only @n
  * entries are written); -ENOENT when a required module is not in the
@@ -826,6 +829,11 @@ struct vfiodev_bind_opts {
  * driver_override cleared; a failure after it gives the device back to its
  * previous driver (through driver_override, or, when that cannot be
  * written, by clearing it and writing the address to the driver's bind).
+ * Once the device is bound (unless @opts says no_modules), a device
+ * without a vfio cdev (no vfio-dev/vfioN/dev: a kernel without
+ * CONFIG_VFIO_DEVICE_CDEV) gets vfio_iommu_type1 loaded as well, since
+ * only the container path can open it; a failure there is logged as a
+ * warning and the bind stands.
  *
  * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
  * exist; -EIO when the driver did not claim the device (its probe failed:

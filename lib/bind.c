@@ -6,6 +6,8 @@
  * probe nowhere but in the kernel log, so every bind is checked by reading
  * the driver link back.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -169,7 +171,7 @@ static int present_state(const struct vfiodev_ctx *ctx, const char *mod,
  */
 static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 			 const char *driver, bool required, int before,
-			 struct vfiodev_module_status *st)
+			 int fail_prio, struct vfiodev_module_status *st)
 {
 	int state, ret;
 
@@ -190,11 +192,11 @@ static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 	if (ret) {
 		st->error = ret;
 		if (required)
-			vfd_err(ctx, "module %s: cannot load it: %s", st->name,
-				load_error(ret));
+			vfd_log(ctx, fail_prio, "module %s: cannot load it: %s",
+				st->name, load_error(ret));
 		else
-			vfd_info(ctx, "module %s: not available (%s)", st->name,
-				 load_error(ret));
+			vfd_log(ctx, fail_prio, "module %s: not available (%s)",
+				st->name, load_error(ret));
 		return ret;
 	}
 	/* libkmod also succeeds for a module its index lists as built in */
@@ -208,6 +210,44 @@ static bool valid_driver_name(const char *d)
 {
 	return *d && strlen(d) < VFIODEV_NAME_LEN && !strchr(d, '/') &&
 	       strcmp(d, ".") && strcmp(d, "..");
+}
+
+/* the device's IOMMU group is a VFIO noiommu group */
+static bool device_noiommu(const struct vfiodev_ctx *ctx, const char *bdf)
+{
+	return sysfs_group_is_noiommu(ctx, sysfs_iommu_group(ctx, bdf));
+}
+
+/*
+ * A VFIO device without a cdev node number shows a kernel without
+ * CONFIG_VFIO_DEVICE_CDEV, where iommufd alone opens nothing. noiommu
+ * devices never have a cdev, so they show nothing.
+ */
+static bool kernel_lacks_cdev(const struct vfiodev_ctx *ctx)
+{
+	char path[512], bdf[BDF_BUF + 8], buf[32];
+	bool lacks = false;
+	struct dirent *de;
+	DIR *dir;
+
+	if (sysfs_path(ctx, path, sizeof(path), "class/vfio-dev"))
+		return false;
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!lacks && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "vfio", 4) ||
+		    !isdigit((unsigned char)de->d_name[4]))
+			continue;
+		if (sysfs_read(ctx, buf, sizeof(buf), "class/vfio-dev/%s/dev",
+			       de->d_name) != -ENOENT)
+			continue;
+		lacks = sysfs_link_name(ctx, bdf, sizeof(bdf),
+					"class/vfio-dev/%s/device", de->d_name) ||
+			!device_noiommu(ctx, bdf);
+	}
+	closedir(dir);
+	return lacks;
 }
 
 VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *driver,
@@ -229,13 +269,16 @@ VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *dri
 	before[0] = present_state(ctx, driver, driver);
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
 		before[i + 1] = module_state(ctx, backends[i]);
-	ret = module_ensure(ctx, driver, driver, true, before[0], &st[k++]);
+	ret = module_ensure(ctx, driver, driver, true, before[0], LOG_ERR, &st[k++]);
 	if (!ret) {
 		/* the kernel needs one IOMMU backend: iommufd when it has
-		 * it (the cdev path), else Type1 for the container */
-		if (module_ensure(ctx, backends[0], NULL, false, before[1], &st[k++]))
+		 * it and the vfio cdev (the cdev path), else Type1 for the
+		 * container */
+		if (module_ensure(ctx, backends[0], NULL, false, before[1],
+				  LOG_INFO, &st[k++]) ||
+		    kernel_lacks_cdev(ctx))
 			ret = module_ensure(ctx, backends[1], NULL, true,
-					    before[2], &st[k++]);
+					    before[2], LOG_ERR, &st[k++]);
 	}
 	for (size_t i = 0; i < k && i < n; i++)
 		status[i] = st[i];
@@ -388,6 +431,24 @@ static const char *probe_hint(const struct vfiodev_ctx *ctx, const char *bdf,
 	return "; see the kernel log";
 }
 
+/*
+ * Bound, a VFIO device shows whether the kernel has the vfio cdev. Without
+ * it (iommufd may still be there) only the container path opens the
+ * device, and that needs vfio_iommu_type1. The bind stands either way.
+ */
+static void type1_if_no_cdev(struct vfiodev_ctx *ctx, const char *bdf)
+{
+	struct vfiodev_module_status st;
+	char name[32];
+	dev_t devnum;
+
+	if (!sysfs_vfio_cdev(ctx, bdf, name, sizeof(name), &devnum) ||
+	    device_noiommu(ctx, bdf))
+		return;
+	module_ensure(ctx, "vfio_iommu_type1", NULL, true,
+		      module_state(ctx, "vfio_iommu_type1"), LOG_WARNING, &st);
+}
+
 VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 				const struct vfiodev_bind_opts *opts,
 				char *prev_driver, size_t len)
@@ -429,6 +490,8 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 		snprintf(prev_driver, len, "%s", cur);
 	if (!strcmp(cur, driver)) {
 		vfd_info(ctx, "%s: already bound to %s", norm, driver);
+		if (!no_modules && driver_is_vfio(driver))
+			type1_if_no_cdev(ctx, norm);
 		return 0;
 	}
 	if (!driver_registered(ctx, driver)) {
@@ -472,6 +535,8 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 	vfd_info(ctx, "%s: bound to %s%s%s", norm, driver,
 		 *cur ? ", was bound to " : " (it had no driver)", cur);
+	if (!no_modules && driver_is_vfio(driver))
+		type1_if_no_cdev(ctx, norm);
 	return 0;
 }
 

@@ -322,6 +322,27 @@ static const char *load_error(int err)
 	}
 }
 
+/* the modules a second load considered that the first did not */
+static int merge_modules(struct tool *t, const char *driver,
+			 struct vfiodev_module_status *mods, int n, int cap)
+{
+	struct vfiodev_module_status again[4] = { 0 };
+	int m = vfiodev_modules_load(t->ctx, driver, again, 4);
+
+	if (m < 0)
+		for (m = 0; m < 4 && again[m].name[0]; m++)
+			;
+	for (int i = 0; i < m && i < 4 && n < cap; i++) {
+		bool known = false;
+
+		for (int k = 0; k < n; k++)
+			known = known || !strcmp(mods[k].name, again[i].name);
+		if (!known)
+			mods[n++] = again[i];
+	}
+	return n;
+}
+
 int cmd_bind(struct tool *t)
 {
 	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
@@ -344,6 +365,11 @@ int cmd_bind(struct tool *t)
 		opts.no_modules = true;
 		ret = vfiodev_bind(t->ctx, t->bdf, &opts, prev, sizeof(prev));
 	}
+	/* bound, the device shows whether the kernel has the vfio cdev;
+	 * without it the container path needs vfio_iommu_type1 too, which
+	 * a second load adds */
+	if (!ret)
+		nmods = merge_modules(t, driver, mods, nmods, 4);
 	driver_now(t, now, sizeof(now));
 
 	if (t->json) {

@@ -26,6 +26,7 @@ static struct vfiodev_sys pci_sys;
 static char probe_fails[64]; /* a driver whose probe fails */
 static char default_driver[64]; /* what a plain re-probe binds */
 static char override_refuses[64]; /* a value driver_override refuses */
+static bool kernel_has_cdev; /* a VFIO driver's probe adds vfio-dev/vfio0/dev */
 static unsigned int probes, unbinds;
 /* every attribute write, in order: "driver_override=vfio-pci
  * e1000e/unbind=0000:00:03.0 drivers_probe=0000:00:03.0 " */
@@ -77,6 +78,14 @@ static void probe(const char *bdf)
 	if (!ovr[0] || !dir_exists(rel) || !strcmp(ovr, probe_fails))
 		return;
 	link_driver(bdf, ovr);
+	if (strstr(ovr, "vfio")) {
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vfio-dev/vfio0%s",
+			 bdf, kernel_has_cdev ? "/dev" : "");
+		if (kernel_has_cdev)
+			fake_write(rel, "511:0\n");
+		else
+			fake_mkdir(rel);
+	}
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -157,6 +166,7 @@ static int setup(void **state)
 	vfiodev_sys = &pci_sys;
 	probe_fails[0] = default_driver[0] = override_refuses[0] = '\0';
 	writes[0] = '\0';
+	kernel_has_cdev = false;
 	probes = unbinds = 0;
 	fake_mkdir("sys/bus/pci/drivers/e1000e");
 	return ret;
@@ -259,6 +269,28 @@ static void modules_type1_needed_without_iommufd(void **state)
 	assert_string_equal(st[2].name, "vfio_iommu_type1");
 	assert_int_equal(st[2].state, VFIODEV_MODULE_LOADED);
 	assert_true(st[2].required);
+}
+
+/* iommufd is there, but a VFIO device without a cdev shows that the
+ * kernel lacks CONFIG_VFIO_DEVICE_CDEV: only the container path works */
+static void modules_type1_too_when_kernel_lacks_cdev(void **state)
+{
+	struct vfiodev_module_status st[4];
+
+	(void)state;
+	iommufd_builtin();
+	fake_write("sys/module/vfio_iommu_type1/initstate", "live\n");
+	fake_mkdir("sys/class/vfio-dev/vfio0");
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), NULL, st, 4), 3);
+	assert_string_equal(st[1].name, "iommufd");
+	assert_int_equal(st[1].state, VFIODEV_MODULE_BUILTIN);
+	assert_string_equal(st[2].name, "vfio_iommu_type1");
+	assert_int_equal(st[2].state, VFIODEV_MODULE_LOADED);
+	assert_true(st[2].required);
+
+	/* with the cdev, iommufd is enough */
+	fake_write("sys/class/vfio-dev/vfio0/dev", "511:0\n");
+	assert_int_equal(vfiodev_modules_load(fake_ctx(), NULL, st, 4), 2);
 }
 
 static void modules_missing_driver_fails_naming_it(void **state)
@@ -393,6 +425,29 @@ static void bind_rollback_binds_directly_without_override(void **state)
 	assert_string_equal(override_of("0000:00:03.0"), "");
 	assert_non_null(strstr(writes, "e1000e/bind=0000:00:03.0"));
 	assert_false(fake_log_has(LOG_WARNING, "could not give it back"));
+}
+
+/* bound, the device shows whether the kernel has the cdev: without it,
+ * the container path needs vfio_iommu_type1 as well */
+static void bind_without_cdev_ensures_type1(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, NULL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "vfio-pci");
+	/* a fake sysfs root: the load cannot work, and says so */
+	assert_true(fake_log_has(LOG_WARNING, "module vfio_iommu_type1"));
+}
+
+static void bind_with_cdev_leaves_type1_alone(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	kernel_has_cdev = true;
+	device("0000:00:03.0", 3, NULL);
+	assert_int_equal(vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, NULL, 0), 0);
+	assert_false(fake_log_has(-1, "vfio_iommu_type1"));
 }
 
 static void bind_already_bound_changes_nothing(void **state)
@@ -621,6 +676,7 @@ int main(void)
 		T(modules_builtin_count_as_loaded),
 		T(modules_loaded_module_reported_loaded),
 		T(modules_type1_needed_without_iommufd),
+		T(modules_type1_too_when_kernel_lacks_cdev),
 		T(modules_missing_driver_fails_naming_it),
 		T(modules_missing_type1_fails_naming_it),
 		T(modules_going_module_is_absent),
@@ -631,6 +687,8 @@ int main(void)
 		T(bind_override_failure_keeps_the_driver),
 		T(bind_unbind_failure_clears_the_override),
 		T(bind_rollback_binds_directly_without_override),
+		T(bind_without_cdev_ensures_type1),
+		T(bind_with_cdev_leaves_type1_alone),
 		T(bind_already_bound_changes_nothing),
 		T(bind_failed_probe_gives_device_back),
 		T(bind_failed_probe_without_group_blames_iommu),
