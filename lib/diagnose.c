@@ -161,6 +161,23 @@ static bool attr_exists(const struct vfiodev_ctx *ctx, const char *rel)
 	return sysfs_read(ctx, buf, sizeof(buf), "%s", rel) >= 0;
 }
 
+/* valid on both vendors' kernels: amd_iommu has no "on" */
+static const char enable_iommu[] =
+	"enable an IOMMU: VT-d (Intel) or AMD-Vi (AMD) on in the firmware, then on the kernel command line intel_iommu=on (Intel; AMD's is on by default) and no amd_iommu=off or iommu=off";
+
+/*
+ * A module option reaches vfio only as it loads; once it is there the
+ * parameter is written, and a vfio without it has no noiommu mode at all.
+ */
+static const char *noiommu_mode_remedy(const struct vfiodev_ctx *ctx)
+{
+	if (attr_exists(ctx, "module/vfio/parameters/enable_unsafe_noiommu_mode"))
+		return "echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode, then vfiodev bind and allow_noiommu";
+	if (module_state(ctx, "vfio") == VFIODEV_MODULE_ABSENT)
+		return "modprobe vfio enable_unsafe_noiommu_mode=1, then vfiodev bind and allow_noiommu";
+	return "none with this kernel: vfio has no enable_unsafe_noiommu_mode parameter (built without CONFIG_VFIO_NOIOMMU)";
+}
+
 static void check_iommu(const struct vfiodev_ctx *ctx,
 			const struct vfiodev_pci_device *d, bool allow_noiommu,
 			struct diag *dg)
@@ -188,7 +205,8 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 					"; the library refuses it unless allow_noiommu is set"),
 			 allow_noiommu ?
 				 NULL :
-				 strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or enable an IOMMU: VT-d/AMD-Vi on in the firmware and intel_iommu=on (AMD: amd_iommu=on) on the kernel command line"));
+				 strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or %s",
+					enable_iommu));
 		return;
 	}
 	/* no group: why? */
@@ -204,8 +222,8 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
 			 strfmt("no IOMMU: /sys/class/iommu is empty and %s has no IOMMU group; vfio's unsafe noiommu mode is on",
 				d->bdf),
-			 strfmt("vfiodev bind %s (vfio-pci then puts it in a noiommu group), and open it with allow_noiommu (vfiodev --allow-noiommu): no DMA isolation; or enable an IOMMU: intel_iommu=on (AMD: amd_iommu=on)",
-				d->bdf));
+			 strfmt("vfiodev bind %s (vfio-pci then puts it in a noiommu group), and open it with allow_noiommu (vfiodev --allow-noiommu): no DMA isolation; or %s",
+				d->bdf, enable_iommu));
 		return;
 	}
 	if (attr_exists(ctx, "firmware/acpi/tables/DMAR") ||
@@ -215,17 +233,16 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
 			 strfmt("IOMMU off: the firmware describes one (ACPI %s table) but the kernel did not enable it; %s has no IOMMU group",
 				intel ? "DMAR" : "IVRS", d->bdf),
-			 strfmt("add %s to the kernel command line and reboot (iommu=pt keeps host devices fast)",
-				intel ? "intel_iommu=on" : "amd_iommu=on"));
+			 strfmt("%s, then reboot (iommu=pt keeps host devices fast)",
+				intel ? "add intel_iommu=on to the kernel command line and remove any iommu=off" :
+					"the AMD IOMMU is on unless the command line turns it off: remove amd_iommu=off and iommu=off from it (see /proc/cmdline)"));
 		return;
 	}
 	diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
 		 strfmt("no IOMMU: /sys/class/iommu is empty, the firmware describes none, and %s has no IOMMU group",
 			d->bdf),
-		 strfmt("enable VT-d (AMD: AMD-Vi) in the firmware and boot with intel_iommu=on (AMD: amd_iommu=on); without isolation: %s",
-			attr_exists(ctx, noiommu_param) ?
-				"echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode, then vfiodev bind and allow_noiommu" :
-				"modprobe vfio enable_unsafe_noiommu_mode=1, then vfiodev bind and allow_noiommu"));
+		 strfmt("%s; without isolation: %s", enable_iommu,
+			noiommu_mode_remedy(ctx)));
 }
 
 static void check_driver(const struct vfiodev_ctx *ctx,

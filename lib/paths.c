@@ -143,10 +143,12 @@ static void set_reason(struct path_args *a, char *reason)
 		free(reason);
 }
 
-/* what a node is, and what udev rule keeps its owner */
+/* what a node is, what udev rule keeps its owner, and the mode the
+ * kernel creates it with (a recreated node should not be stricter) */
 struct node_kind {
 	const char *what; /* "group node", "/dev/iommu" */
 	const char *match; /* udev match: SUBSYSTEM=="vfio" */
+	unsigned int mode;
 };
 
 /*
@@ -170,11 +172,11 @@ static bool node_usable(const struct path_args *a, struct diag *dg,
 				 strfmt("%s is %u:%u but sysfs names %u:%u (a stale or planted node): the library refuses it",
 					n->path, major(got), minor(got),
 					major(want), minor(want)),
-			 have_want ?
-				 strfmt("rm %s && mknod -m 0600 %s c %u %u", n->path,
-					n->path, major(want), minor(want)) :
-				 strfmt("rm %s && udevadm trigger --action=add",
-					n->path));
+			 have_want ? strfmt("rm %s && mknod -m 0%o %s c %u %u",
+					    n->path, k->mode, n->path,
+					    major(want), minor(want)) :
+				     strfmt("rm %s && udevadm trigger --action=add",
+					    n->path));
 		return false;
 	}
 	diag_add(dg, VFIODEV_SEVERITY_OK, path, "node",
@@ -187,13 +189,21 @@ static bool node_usable(const struct path_args *a, struct diag *dg,
 
 	owner_names(&n->st, owner, sizeof(owner));
 	if (!node_rw(u, n)) {
+		char who[64];
+
+		/* chown and udev take a uid the passwd database lacks as
+		 * a number, not as node_user's "uid N" */
+		if (!strncmp(u->name, "uid ", 4))
+			snprintf(who, sizeof(who), "%u", (unsigned int)u->uid);
+		else
+			snprintf(who, sizeof(who), "%s", u->name);
 		diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "permission",
 			 strfmt("read-write access to %s for %s (uid %u)",
 				n->path, u->name, (unsigned int)u->uid),
 			 strfmt("%s (uid %u) cannot open %s read-write: %s",
 				u->name, (unsigned int)u->uid, n->path, owner),
 			 strfmt("chown %s %s (lasting: a udev rule such as '%s, OWNER=\"%s\"' in /etc/udev/rules.d/90-vfiodev.rules)",
-				u->name, n->path, k->match, u->name));
+				who, n->path, k->match, who));
 		return false;
 	}
 	diag_add(dg, VFIODEV_SEVERITY_OK, path, "permission",
@@ -223,8 +233,8 @@ static bool fixed_node(struct vfiodev_ctx *ctx, struct path_args *a,
 			 strfmt("%s %s", k->what, node_path),
 			 strfmt("%s: %s", node_path, strerror(-n.err)),
 			 n.err != -ENOENT ? NULL :
-			 have ? strfmt("mknod -m 0600 %s c %u %u (lasting: udevadm trigger --action=add)",
-				       node_path, major(want), minor(want)) :
+			 have ? strfmt("mknod -m 0%o %s c %u %u (lasting: udevadm trigger --action=add)",
+				       k->mode, node_path, major(want), minor(want)) :
 				strfmt("udevadm trigger --action=add (the kernel has not registered the device yet)"));
 		*why = strfmt("%s: %s", node_path, strerror(-n.err));
 		return false;
@@ -243,7 +253,7 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 		      struct diag *dg, const struct vfiodev_pci_device *d)
 {
 	static const struct node_kind kind = { "vfio cdev",
-					       "SUBSYSTEM==\"vfio-dev\"" };
+					       "SUBSYSTEM==\"vfio-dev\"", 0600 };
 	char cands[3][256], tried[800] = "";
 	dev_t want = makedev(d->cdev_major, d->cdev_minor);
 	size_t nc = 0;
@@ -282,8 +292,9 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 	diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV, "node",
 		 strfmt("vfio cdev %s (%u:%u)", d->cdev, d->cdev_major, d->cdev_minor),
 		 strfmt("no node for it (tried %s)", tried),
-		 strfmt("mknod -m 0600 %s/vfio/devices/%s c %u %u (lasting: udevadm trigger --action=add --subsystem-match=vfio-dev)",
-			ctx->dev_root, d->cdev, d->cdev_major, d->cdev_minor));
+		 strfmt("mknod -m 0%o %s/vfio/devices/%s c %u %u (lasting: udevadm trigger --action=add --subsystem-match=vfio-dev)",
+			kind.mode, ctx->dev_root, d->cdev, d->cdev_major,
+			d->cdev_minor));
 	set_reason(a, strfmt("sysfs names %s (%u:%u) but no node exists for it",
 			     d->cdev, d->cdev_major, d->cdev_minor));
 	return false;
@@ -292,7 +303,9 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *d,
 		      struct path_args *a, struct diag *dg)
 {
-	static const struct node_kind iommu = { "iommufd node", "KERNEL==\"iommu\"" };
+	/* iommufd's misc device: 0660 */
+	static const struct node_kind iommu = { "iommufd node",
+						"KERNEL==\"iommu\"", 0660 };
 	bool forced = a->backend == VFIODEV_BACKEND_IOMMUFD;
 	char node[256], *why = NULL;
 	struct node n;
@@ -371,9 +384,11 @@ static unsigned int eval_group(struct vfiodev_ctx *ctx,
 			       const struct vfiodev_pci_device *d,
 			       struct path_args *a, struct diag *dg)
 {
-	static const struct node_kind group = { "group node", "SUBSYSTEM==\"vfio\"" };
+	static const struct node_kind group = { "group node",
+						"SUBSYSTEM==\"vfio\"", 0600 };
+	/* vfio's misc device: 0666, the container alone grants nothing */
 	static const struct node_kind container = { "container node",
-						    "KERNEL==\"vfio\"" };
+						    "KERNEL==\"vfio\"", 0666 };
 	char name[32], node[256], class_dev[64], *why = NULL;
 	bool ok = true;
 	int state;

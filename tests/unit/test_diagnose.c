@@ -176,7 +176,75 @@ static void iommu_off_in_kernel_but_in_firmware(void **state)
 	fake_unlink("sys/firmware/acpi/tables/DMAR");
 	fake_write("sys/firmware/acpi/tables/IVRS", "IVRS");
 	d = diagnose(BDF, NULL);
-	assert_true(contains(find(d, "iommu", "IVRS")->remedy, "amd_iommu=on"));
+	/* amd_iommu has no "on": the AMD IOMMU is on unless turned off */
+	f = find(d, "iommu", "IVRS");
+	assert_false(contains(f->remedy, "amd_iommu=on"));
+	assert_true(contains(f->remedy, "amd_iommu=off"));
+	assert_true(contains(f->remedy, "iommu=off"));
+	vfiodev_diagnosis_free(d);
+}
+
+/* no remedy asks for amd_iommu=on, which the kernel does not know */
+static void iommu_remedies_use_valid_parameters(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	fake_pci_add(BDF, -1, NULL);
+	d = diagnose(BDF, NULL);
+	f = find(d, "iommu", "no IOMMU");
+	assert_false(contains(f->remedy, "amd_iommu=on"));
+	assert_true(contains(f->remedy, "AMD-Vi"));
+	vfiodev_diagnosis_free(d);
+
+	fake_write("sys/module/vfio/parameters/enable_unsafe_noiommu_mode", "Y\n");
+	d = diagnose(BDF, NULL);
+	assert_false(contains(find(d, "iommu", "noiommu mode is on")->remedy,
+			      "amd_iommu=on"));
+	vfiodev_diagnosis_free(d);
+
+	fake_pci_add("0000:00:04.0", 0, "vfio-pci");
+	fake_group_noiommu(0);
+	d = diagnose("0000:00:04.0", &opts);
+	assert_false(contains(find(d, "iommu", "noiommu group 0")->remedy,
+			      "amd_iommu=on"));
+	vfiodev_diagnosis_free(d);
+}
+
+/* modprobe's options do nothing to a vfio that is already there */
+static void noiommu_mode_remedy_fits_the_vfio_module(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	fake_pci_add(BDF, -1, NULL);
+	/* vfio not loaded: the module option works */
+	d = diagnose(BDF, NULL);
+	f = find(d, "iommu", "no IOMMU");
+	assert_true(contains(f->remedy,
+			     "modprobe vfio enable_unsafe_noiommu_mode=1"));
+	vfiodev_diagnosis_free(d);
+
+	/* vfio there, with the parameter: write it */
+	fake_write("sys/module/vfio/parameters/enable_unsafe_noiommu_mode", "N\n");
+	fake_write("sys/module/vfio/initstate", "live\n");
+	d = diagnose(BDF, NULL);
+	f = find(d, "iommu", "no IOMMU");
+	assert_true(contains(f->remedy,
+			     "echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode"));
+	assert_false(contains(f->remedy, "modprobe vfio"));
+	vfiodev_diagnosis_free(d);
+
+	/* vfio there, without the parameter: the kernel has no noiommu */
+	fake_unlink("sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
+	d = diagnose(BDF, NULL);
+	f = find(d, "iommu", "no IOMMU");
+	assert_true(contains(f->remedy, "CONFIG_VFIO_NOIOMMU"));
+	assert_false(contains(f->remedy, "modprobe vfio"));
+	assert_false(contains(f->remedy, "echo 1 >"));
 	vfiodev_diagnosis_free(d);
 }
 
@@ -512,6 +580,34 @@ static void no_path_left_keeps_information_informational(void **state)
 	vfiodev_diagnosis_free(d);
 }
 
+/* a recreated node gets the mode the kernel gives it */
+static void missing_node_remedies_use_kernel_modes(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	struct fake_pci *p;
+
+	(void)state;
+	type1_builtin();
+	p = fake_pci_add(BDF, 3, "vfio-pci");
+	fake_pci_cdev(p, 0);
+	fake_group_node(3);
+	fake_write("sys/class/misc/vfio/dev", "10:196\n");
+	fake_write("sys/class/misc/iommu/dev", "10:123\n");
+	d = diagnose(BDF, NULL);
+	assert_true(contains(find(d, "node", "/vfio/vfio")->remedy,
+			     "mknod -m 0666 "));
+	assert_true(contains(find(d, "node", "/iommu")->remedy, "mknod -m 0660 "));
+	vfiodev_diagnosis_free(d);
+
+	fake_unlink("dev/vfio/3");
+	fake_unlink("dev/vfio/devices/vfio0");
+	d = diagnose(BDF, NULL);
+	assert_true(contains(find(d, "node", "/vfio/3")->remedy, "mknod -m 0600 "));
+	assert_true(contains(find(d, "node", "no node for it")->remedy,
+			     "mknod -m 0600 "));
+	vfiodev_diagnosis_free(d);
+}
+
 static void forced_iommufd_on_kernel_without_cdev_is_an_error(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
@@ -611,7 +707,10 @@ static void nodes_other_user_cannot_open(void **state)
 	assert_true(contains(f->found, "uid 54321"));
 	assert_true(contains(f->found, "cannot open"));
 	assert_true(contains(f->found, "mode 0600"));
-	assert_true(contains(f->remedy, "chown"));
+	/* a uid without a passwd entry: chown and udev take the number */
+	assert_true(contains(f->remedy, "chown 54321 "));
+	assert_true(contains(f->remedy, "OWNER=\"54321\""));
+	assert_false(contains(f->remedy, "chown uid"));
 	assert_true(contains(f->remedy, "SUBSYSTEM==\"vfio-dev\""));
 	f = find(d, "permission", "/vfio/3");
 	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
@@ -780,6 +879,8 @@ int main(void)
 		T(kernel_without_cdev_takes_container_with_reason),
 		T(iommu_absent),
 		T(iommu_off_in_kernel_but_in_firmware),
+		T(iommu_remedies_use_valid_parameters),
+		T(noiommu_mode_remedy_fits_the_vfio_module),
 		T(iommu_on_but_device_in_no_group),
 		T(iommu_absent_with_noiommu_mode_on),
 		T(noiommu_group_needs_allow_noiommu),
@@ -794,6 +895,7 @@ int main(void)
 		T(node_that_is_no_char_device_is_refused),
 		T(no_path_left_turns_warnings_into_errors),
 		T(no_path_left_keeps_information_informational),
+		T(missing_node_remedies_use_kernel_modes),
 		T(forced_iommufd_on_kernel_without_cdev_is_an_error),
 		T(iommufd_not_loaded),
 		T(type1_not_loaded),
