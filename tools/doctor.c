@@ -36,13 +36,13 @@ static void trial_open(struct tool *t, const struct vfiodev_diagnosis *d,
 	tr->attempted = true;
 	opts.backend = t->backend;
 	opts.allow_noiommu = t->allow_noiommu;
-	t->last_error[0] = '\0';
+	t->first_error[0] = '\0';
 	t->quiet_log = true; /* the diagnosis already explains; keep the line */
 	ret = vfiodev_device_open(t->ctx, t->bdf, &opts, &dev);
 	t->quiet_log = false;
 	if (ret) {
 		snprintf(tr->error, sizeof(tr->error), "%s",
-			 t->last_error[0] ? t->last_error : strerror(-ret));
+			 t->first_error[0] ? t->first_error : strerror(-ret));
 		return;
 	}
 	tr->ok = true;
@@ -151,7 +151,10 @@ int cmd_doctor(struct tool *t)
 	opts.gid = t->gid;
 	ret = vfiodev_diagnose(t->ctx, t->bdf, &opts, &d);
 	if (ret) {
-		fprintf(stderr, "vfiodev: doctor %s: %s\n", t->bdf, strerror(-ret));
+		/* the library logged the cause */
+		if (t->json)
+			json_failure(t, t->first_error[0] ? t->first_error :
+							    strerror(-ret));
 		return ret == -EINVAL ? EXIT_USAGE : 1;
 	}
 	trial_open(t, d, &tr);

@@ -266,9 +266,11 @@ int cmd_info(struct tool *t)
 			json_pci_device(&j, pd);
 		else
 			json_string(&j, "bdf", t->bdf);
+		json_bool(&j, "ok", dev != NULL);
 		json_bool(&j, "opened", dev != NULL);
 		json_string(&j, "error",
-			    ret ? (t->last_error[0] ? t->last_error : strerror(-ret)) :
+			    ret ? (t->first_error[0] ? t->first_error :
+						       strerror(-ret)) :
 				  NULL);
 		if (dev) {
 			json_string(&j, "backend",
@@ -297,8 +299,8 @@ int cmd_info(struct tool *t)
 		if (pd)
 			text_sysfs(pd);
 		if (!dev) {
-			if (t->last_error[0])
-				printf("%s\n", t->last_error);
+			if (t->first_error[0])
+				printf("%s\n", t->first_error);
 			else
 				printf("%s: cannot open: %s\n", t->bdf,
 				       strerror(-ret));

@@ -71,6 +71,22 @@ if "$TOOL" --help | grep -q 'doctor BDF'; then ok "--help"; else not_ok "--help"
 "$TOOL" doctor 0000:00:03.0 --map-bytes lots >/dev/null 2>&1
 [[ $? == 2 ]] && ok "bad size: status 2" || not_ok "bad size: status 2"
 
+# a malformed BDF: a usage error (status 2) for every command, said once
+for c in info bind unbind doctor; do
+	"$TOOL" $c zz >/dev/null 2>"$ROOT/stderr"
+	rc=$? n=$(grep -c 'not a PCI address' "$ROOT/stderr")
+	if [[ $rc == 2 && $n == 1 && $(wc -l <"$ROOT/stderr") == 2 ]]; then
+		ok "$c zz: status 2, one error line"
+	else
+		not_ok "$c zz: status 2, one error line" "status $rc, $n error lines" "$(cat "$ROOT/stderr")"
+	fi
+done
+check "doctor zz --json: a document saying why" 2 \
+	"j['ok'] is False and \"'zz' is not a PCI address\" in j['error']" -- doctor zz
+check "bind zz --json: a document saying why" 2 \
+	"j['ok'] is False and 'not a PCI address' in j['error']" -- bind zz
+check "info: the address comes out normalised" 1 "j['bdf'] == '0000:00:03.0'" -- info 00:03.0
+
 # ---- list ----------------------------------------------------------------
 check "list: every device, sorted" 0 \
 	"[d['bdf'] for d in j['devices']] == ['0000:00:03.0', '0000:00:05.0', '0000:01:01.0', '0000:01:02.0']" -- list
@@ -130,6 +146,27 @@ check "bind: the fake PCI core never probes: reported, status 1" 1 \
 	"j['ok'] is False and j['modules'][0]['name'] == 'vfio_pci'" -- bind 0000:00:03.0
 check "unbind: a device without a driver" 0 "j['ok'] and j['driver'] is None" \
 	-- unbind 0000:00:03.0 --none
+
+# a device that is not there: said once, the cause in the JSON, and bind
+# loads no module for it
+for c in bind unbind; do
+	check "$c: a missing device" 1 \
+		"j['ok'] is False and j['error'] == 'vfiodev_place: no such PCI device in $ROOT/sys/bus/pci/devices'.replace('vfiodev_place', '0000:00:09.0')" \
+		-- $c 0000:00:09.0
+	"$TOOL" $c 0000:00:09.0 >/dev/null 2>"$ROOT/stderr"
+	n=$(wc -l <"$ROOT/stderr")
+	[[ $n == 1 ]] && ok "$c: a missing device is reported once" ||
+		not_ok "$c: a missing device is reported once" "$n lines" "$(cat "$ROOT/stderr")"
+done
+check "bind: a missing device loads no module" 1 "j['modules'] == []" -- bind 0000:00:09.0
+
+# ---- JSON whatever the bytes ---------------------------------------------
+dev 0000:02:00.0 7 $'b\xffad\xc3(\xc3\xa9\xed\xa0\x80'
+check "list: invalid UTF-8 in a name becomes U+FFFD" 0 \
+	"[d['driver'] for d in j['devices'] if d['bdf'] == '0000:02:00.0'] == ['b\\ufffdad\\ufffd(\\u00e9\\ufffd\\ufffd\\ufffd']" -- list
+mkdir -p "$ROOT/empty"
+VFIODEV_SYSFS_ROOT=$ROOT/empty check "list: a failure is a JSON document too" 1 \
+	"j['ok'] is False and 'bus/pci/devices' in j['error']" -- list
 
 echo "1..$N"
 exit $FAILED

@@ -37,10 +37,16 @@ struct tool {
 	gid_t gid;
 	const char *user;
 	bool no_open;
-	/* the last error line the library logged, for --json and doctor */
-	char last_error[512];
+	/* the first error line the library logged since it was last
+	 * cleared: the cause, for --json and doctor */
+	char first_error[512];
 	bool quiet_log; /* capture only, print nothing */
+	bool mute_log; /* neither print nor capture (lookups for display) */
+	char bdf_buf[VFIODEV_BDF_LEN]; /* @bdf, normalised */
 };
+
+/* under --json, a failure is still one document: {"ok": false, ...} */
+void json_failure(const struct tool *t, const char *error);
 
 int cmd_list(struct tool *t);
 int cmd_info(struct tool *t);

@@ -5,6 +5,7 @@
  * hold the two that say the most. Every command prints text for people or,
  * with --json, one JSON document on stdout for scripts.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -177,11 +178,75 @@ static void log_fn(void *data, int priority, const char *file, int line,
 	(void)file;
 	(void)line;
 	(void)fn;
+	if (t->mute_log)
+		return;
 	vsnprintf(msg, sizeof(msg), format, args);
-	if (priority <= LOG_ERR)
-		snprintf(t->last_error, sizeof(t->last_error), "%s", msg);
+	/* the first error is the cause; later ones follow from it */
+	if (priority <= LOG_ERR && !t->first_error[0])
+		snprintf(t->first_error, sizeof(t->first_error), "%s", msg);
 	if (!t->quiet_log)
 		fprintf(stderr, "vfiodev: %s\n", msg);
+}
+
+void json_failure(const struct tool *t, const char *error)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	if (t->bdf)
+		json_string(&j, "bdf", t->bdf);
+	json_bool(&j, "ok", false);
+	json_string(&j, "error", error);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+/* a hex field of @min to @max digits */
+static const char *hex_field(const char *p, int min, int max, unsigned long *out)
+{
+	unsigned long v = 0;
+	int n = 0;
+
+	for (; isxdigit((unsigned char)p[n]); n++) {
+		if (n == max)
+			return NULL;
+		v = v * 16 + (unsigned long)(isdigit((unsigned char)p[n]) ?
+						     p[n] - '0' :
+						     tolower((unsigned char)p[n]) -
+							     'a' + 10);
+	}
+	if (n < min)
+		return NULL;
+	*out = v;
+	return p + n;
+}
+
+/*
+ * The library's rule for a PCI address: "dddd:bb:dd.f" (4 to 8 domain
+ * digits) or "bb:dd.f", any case; normalised to "0000:00:03.0".
+ */
+static int bdf_normalise(const char *in, char out[VFIODEV_BDF_LEN])
+{
+	unsigned long dom = 0, bus, dev, fn;
+	const char *p = in;
+
+	if (strchr(in, ':') != strrchr(in, ':')) {
+		p = hex_field(p, 4, 8, &dom);
+		if (!p || *p++ != ':')
+			return -1;
+	}
+	p = hex_field(p, 2, 2, &bus);
+	if (!p || *p++ != ':')
+		return -1;
+	p = hex_field(p, 2, 2, &dev);
+	if (!p || *p++ != '.')
+		return -1;
+	p = hex_field(p, 1, 1, &fn);
+	if (!p || *p || dev > 0x1f || fn > 7)
+		return -1;
+	snprintf(out, VFIODEV_BDF_LEN, "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
+	return 0;
 }
 
 void paths_text(unsigned int paths, char *buf, size_t len)
@@ -251,8 +316,10 @@ int cmd_list(struct tool *t)
 	opts.vfio_only = t->vfio_only;
 	ret = vfiodev_pci_scan(t->ctx, &opts, &list);
 	if (ret) {
-		fprintf(stderr, "vfiodev: listing PCI devices: %s\n",
-			strerror(-ret));
+		/* the library logged the cause */
+		if (t->json)
+			json_failure(t, t->first_error[0] ? t->first_error :
+							    strerror(-ret));
 		return 1;
 	}
 	if (t->json) {
@@ -295,16 +362,31 @@ int cmd_list(struct tool *t)
 	return 0;
 }
 
+/* the driver now, for display: a failure here is no news, and must
+ * neither repeat nor replace the error that matters */
 static const char *driver_now(struct tool *t, char *buf, size_t len)
 {
 	struct vfiodev_pci_device *d;
 
 	buf[0] = '\0';
+	t->mute_log = true;
 	if (!vfiodev_pci_lookup(t->ctx, t->bdf, &d)) {
 		snprintf(buf, len, "%s", d->driver);
 		vfiodev_pci_device_free(d);
 	}
+	t->mute_log = false;
 	return buf;
+}
+
+/* 0, or the lookup's error, logged once */
+static int device_exists(struct tool *t)
+{
+	struct vfiodev_pci_device *d;
+	int ret = vfiodev_pci_lookup(t->ctx, t->bdf, &d);
+
+	if (!ret)
+		vfiodev_pci_device_free(d);
+	return ret;
 }
 
 static const char *load_error(int err)
@@ -352,14 +434,19 @@ int cmd_bind(struct tool *t)
 	int nmods, ret;
 	struct json j;
 
-	/* the modules first, so that their states can be reported */
-	nmods = vfiodev_modules_load(t->ctx, driver, mods, 4);
-	ret = nmods < 0 ? nmods : 0;
-	if (nmods < 0)
-		for (nmods = 0; nmods < 4 && mods[nmods].name[0]; nmods++)
-			;
-	if (nmods > 4)
-		nmods = 4;
+	/* a device that is not there needs no modules */
+	ret = device_exists(t);
+	nmods = 0;
+	if (!ret) {
+		/* the modules first, so that their states can be reported */
+		nmods = vfiodev_modules_load(t->ctx, driver, mods, 4);
+		ret = nmods < 0 ? nmods : 0;
+		if (nmods < 0)
+			for (nmods = 0; nmods < 4 && mods[nmods].name[0]; nmods++)
+				;
+		if (nmods > 4)
+			nmods = 4;
+	}
 	if (!ret) {
 		opts.driver = driver;
 		opts.no_modules = true;
@@ -378,7 +465,8 @@ int cmd_bind(struct tool *t)
 		json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", !ret);
 		json_string(&j, "error",
-			    ret ? (t->last_error[0] ? t->last_error : strerror(-ret)) :
+			    ret ? (t->first_error[0] ? t->first_error :
+						       strerror(-ret)) :
 				  NULL);
 		json_string(&j, "requested_driver", driver);
 		json_string(&j, "driver", now[0] ? now : NULL);
@@ -409,7 +497,7 @@ int cmd_bind(struct tool *t)
 				       "");
 	if (ret) {
 		printf("%s: not bound to %s: %s\n", t->bdf, driver,
-		       t->last_error[0] ? t->last_error : strerror(-ret));
+		       t->first_error[0] ? t->first_error : strerror(-ret));
 		return 1;
 	}
 	if (!strcmp(prev, driver))
@@ -435,7 +523,8 @@ int cmd_unbind(struct tool *t)
 		json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", !ret);
 		json_string(&j, "error",
-			    ret ? (t->last_error[0] ? t->last_error : strerror(-ret)) :
+			    ret ? (t->first_error[0] ? t->first_error :
+						       strerror(-ret)) :
 				  NULL);
 		json_string(&j, "previous_driver", before[0] ? before : NULL);
 		json_string(&j, "driver", now[0] ? now : NULL);
@@ -445,7 +534,7 @@ int cmd_unbind(struct tool *t)
 	}
 	if (ret) {
 		printf("%s: %s\n", t->bdf,
-		       t->last_error[0] ? t->last_error : strerror(-ret));
+		       t->first_error[0] ? t->first_error : strerror(-ret));
 		return 1;
 	}
 	printf("%s: released from %s; driver now: %s\n", t->bdf,
@@ -558,7 +647,18 @@ int main(int argc, char **argv)
 		return usage_error(needs_bdf ? "%s needs one BDF" :
 					       "%s takes no argument",
 				   cmd);
-	t.bdf = needs_bdf ? args[1] : NULL;
+	/* one check for every command, a usage error like any other */
+	if (needs_bdf && bdf_normalise(args[1], t.bdf_buf)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "'%.64s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
+			 args[1]);
+		if (t.json)
+			json_failure(&t, msg);
+		return usage_error("%s", msg);
+	}
+	t.bdf = needs_bdf ? t.bdf_buf : NULL;
 
 	ret = vfiodev_ctx_new(NULL, &t.ctx);
 	if (ret) {
