@@ -107,9 +107,14 @@ check "doctor: non-viable group names the blocker and its driver" 1 \
 check "doctor: missing device" 1 \
 	"j['findings'][0]['check'] == 'device' and j['findings'][0]['severity'] == 'error'" \
 	-- doctor 0000:00:09.0
+# plain files where the group and container nodes belong
+mkdir -p "$ROOT/dev/vfio"
+: >"$ROOT/dev/vfio/5"
+: >"$ROOT/dev/vfio/vfio"
 check "doctor: plain files are no device nodes" 1 \
-	"any(f['check'] == 'node' and f['severity'] == 'error' for f in j['findings'])" \
+	"[f['severity'] for f in j['findings'] if f['check'] == 'node' and 'is not a character device' in f['found']] == ['error', 'error']" \
 	-- doctor 0000:00:05.0 --no-open
+rm -f "$ROOT/dev/vfio/5" "$ROOT/dev/vfio/vfio"
 out=$("$TOOL" doctor 0000:01:01.0 2>&1)
 if grep -q 'fix: vfiodev bind 0000:01:02.0' <<<"$out"; then ok "doctor: text shows the remedy"; else not_ok "doctor: text shows the remedy" "$out"; fi
 
@@ -142,8 +147,21 @@ fi
 # ---- info, bind, unbind: nothing real to open or probe -------------------
 check "info: cannot open a device without a driver" 1 \
 	"j['opened'] is False and j['driver'] is None and 'not bound' in j['error']" -- info 0000:00:03.0
+# the modules there (vfio-pci registered, Type1 built in), the bind goes
+# through the sysfs writes; nothing here probes, so vfio-pci never claims
+# the device
+rm -rf "$ROOT/sys/module/vfio_iommu_type1"
+check "bind: a module that cannot load fails the bind, naming it" 1 \
+	"j['ok'] is False and j['error'].startswith('module vfio_iommu_type1: cannot load it') and j['driver'] is None" \
+	-- bind 0000:00:03.0
+[[ ! -s $ROOT/sys/bus/pci/drivers_probe ]] && ok "bind: no sysfs write without the modules" ||
+	not_ok "bind: no sysfs write without the modules" "drivers_probe holds '$(cat "$ROOT/sys/bus/pci/drivers_probe")'"
+mkdir -p "$ROOT/sys/module/vfio_iommu_type1/parameters"
 check "bind: the fake PCI core never probes: reported, status 1" 1 \
-	"j['ok'] is False and j['modules'][0]['name'] == 'vfio_pci'" -- bind 0000:00:03.0
+	"j['ok'] is False and 'vfio-pci did not claim the device' in j['error'] and j['driver'] is None and [m['state'] for m in j['modules'] if m['name'] == 'vfio_iommu_type1'] == ['built-in']" \
+	-- bind 0000:00:03.0
+[[ $(cat "$ROOT/sys/bus/pci/drivers_probe") == 0000:00:03.0 ]] && ok "bind: the address went to drivers_probe" ||
+	not_ok "bind: the address went to drivers_probe" "drivers_probe holds '$(cat "$ROOT/sys/bus/pci/drivers_probe")'"
 check "unbind: a device without a driver" 0 "j['ok'] and j['driver'] is None" \
 	-- unbind 0000:00:03.0 --none
 

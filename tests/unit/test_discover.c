@@ -136,7 +136,9 @@ static void lookup_lists_group_members_and_blockers(void **state)
 	struct vfiodev_pci_device *d;
 
 	(void)state;
-	fake_pci_add("0000:01:01.0", 5, "vfio-pci");
+	/* both paths would open it, but for the blocker */
+	type1_builtin();
+	fake_std_device("0000:01:01.0", 5, 0);
 	fake_pci_add("0000:01:02.0", 5, "virtio-pci");
 	fake_pci_add("0000:01:00.0", 5, "pcieport");
 	fake_pci_add("0000:01:03.0", 5, NULL);
@@ -158,6 +160,13 @@ static void lookup_lists_group_members_and_blockers(void **state)
 	assert_false(d->members[4].blocking);
 	/* a blocked group opens no path */
 	assert_int_equal(d->paths, 0);
+	vfiodev_pci_device_free(d);
+
+	/* the blocker released: both paths */
+	fake_unlink("sys/bus/pci/devices/0000:01:02.0/driver");
+	d = lookup("01:01.0");
+	assert_false(d->members[2].blocking);
+	assert_int_equal(d->paths, VFIODEV_PATH_IOMMUFD | VFIODEV_PATH_CONTAINER);
 	vfiodev_pci_device_free(d);
 }
 
