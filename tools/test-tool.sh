@@ -177,6 +177,9 @@ for c in bind unbind; do
 		not_ok "$c: a missing device is reported once" "$n lines" "$(cat "$ROOT/stderr")"
 done
 check "bind: a missing device loads no module" 1 "j['modules'] == []" -- bind 0000:00:09.0
+out=$("$TOOL" unbind 0000:00:09.0 2>/dev/null)
+[[ $out == "0000:00:09.0: no such PCI device in $ROOT/sys/bus/pci/devices" ]] &&
+	ok "unbind: the text names the device once" || not_ok "unbind: the text names the device once" "$out"
 
 # ---- JSON whatever the bytes ---------------------------------------------
 dev 0000:02:00.0 7 $'b\xffad\xc3(\xc3\xa9\xed\xa0\x80'

@@ -378,6 +378,19 @@ static const char *driver_now(struct tool *t, char *buf, size_t len)
 	return buf;
 }
 
+/* the error for a line that already names the device */
+static const char *cause(const struct tool *t, int ret)
+{
+	size_t n = strlen(t->bdf);
+
+	if (!t->first_error[0])
+		return strerror(-ret);
+	if (!strncmp(t->first_error, t->bdf, n) && t->first_error[n] == ':' &&
+	    t->first_error[n + 1] == ' ')
+		return t->first_error + n + 2;
+	return t->first_error;
+}
+
 /* 0, or the lookup's error, logged once */
 static int device_exists(struct tool *t)
 {
@@ -496,8 +509,7 @@ int cmd_bind(struct tool *t)
 		       mods[i].error ? (mods[i].required ? ")" : "; not needed)") :
 				       "");
 	if (ret) {
-		printf("%s: not bound to %s: %s\n", t->bdf, driver,
-		       t->first_error[0] ? t->first_error : strerror(-ret));
+		printf("%s: not bound to %s: %s\n", t->bdf, driver, cause(t, ret));
 		return 1;
 	}
 	if (!strcmp(prev, driver))
@@ -533,8 +545,7 @@ int cmd_unbind(struct tool *t)
 		return ret ? 1 : 0;
 	}
 	if (ret) {
-		printf("%s: %s\n", t->bdf,
-		       t->first_error[0] ? t->first_error : strerror(-ret));
+		printf("%s: %s\n", t->bdf, cause(t, ret));
 		return 1;
 	}
 	printf("%s: released from %s; driver now: %s\n", t->bdf,
