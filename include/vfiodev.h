@@ -765,12 +765,15 @@ const char *vfiodev_module_state_name(enum vfiodev_module_state state);
  * @required: the bind cannot work without it (an optional module is
  *	one of two alternatives, such as iommufd before vfio_iommu_type1)
  * @error: 0, or the negative errno of the failed load
+ * @reserved: written as zero; room for fields a later version adds without
+ *	changing the size (callers pass arrays of this struct)
  */
 struct vfiodev_module_status {
 	char name[VFIODEV_NAME_LEN];
 	enum vfiodev_module_state state;
 	bool required;
 	int error;
+	uint64_t reserved[4];
 };
 
 /**
@@ -877,11 +880,14 @@ int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
  * @driver: its driver, "" when none
  * @blocking: its driver makes the group non-viable (a host driver that
  *	does its own DMA: anything but a VFIO driver, pci-stub or pcieport)
+ * @reserved: zero; room for fields a later version adds without changing
+ *	the size (the members come as an array of this struct)
  */
 struct vfiodev_pci_member {
 	char bdf[VFIODEV_BDF_LEN];
 	char driver[VFIODEV_NAME_LEN];
 	bool blocking;
+	uint64_t reserved[4];
 };
 
 /**
@@ -1019,9 +1025,12 @@ const char *vfiodev_severity_name(enum vfiodev_severity severity);
 /**
  * struct vfiodev_finding - one thing a diagnosis checked
  * @severity: how much it matters
- * @check: a stable identifier of the kind of check, for scripts: "device",
- *	"iommu", "module", "driver", "kernel", "group", "node", "permission",
- *	"noiommu", "memlock", "dma-entry-limit"
+ * @check: a stable identifier of the kind of check, for scripts: "device"
+ *	(it exists), "iommu" (an IOMMU, or noiommu mode, serves it), "module",
+ *	"driver", "kernel" (support for the cdev and iommufd), "group"
+ *	(viability), "node" (present and the right device), "permission"
+ *	(read-write access to a node, and CAP_SYS_RAWIO for a noiommu
+ *	group), "memlock", "dma-entry-limit"
  * @subject: what was checked, in words
  * @found: what was found
  * @remedy: the command or sysfs write that fixes it, NULL when there is

@@ -250,9 +250,14 @@ static void modules_loaded_module_reported_loaded(void **state)
 	(void)state;
 	fake_write("sys/module/vfio_pci/initstate", "live\n");
 	fake_write("sys/module/iommufd/initstate", "live\n");
+	memset(st, 0xa5, sizeof(st));
 	assert_int_equal(vfiodev_modules_load(fake_ctx(), "vfio-pci", st, 4), 2);
 	assert_int_equal(st[0].state, VFIODEV_MODULE_LOADED);
 	assert_int_equal(st[1].state, VFIODEV_MODULE_LOADED);
+	/* the reserved tail is written, as zero */
+	for (int i = 0; i < 2; i++)
+		for (size_t r = 0; r < ARRAY_SIZE(st[i].reserved); r++)
+			assert_int_equal(st[i].reserved[r], 0);
 }
 
 static void modules_type1_needed_without_iommufd(void **state)

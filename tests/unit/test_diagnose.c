@@ -809,6 +809,50 @@ static void dma_entry_limit_not_checked_for_iommufd(void **state)
 
 /* ---- the API ----------------------------------------------------------- */
 
+/* the @check identifiers struct vfiodev_finding documents, and no other */
+static void every_check_is_a_documented_one(void **state)
+{
+	static const char *const documented[] = {
+		"device", "iommu", "module",	 "driver",  "kernel",
+		"group",  "node",  "permission", "memlock", "dma-entry-limit",
+	};
+	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
+	const char *bdfs[] = { BDF, "0000:00:04.0", "0000:00:05.0",
+			       "0000:00:06.0", "0000:00:09.0" };
+	struct vfiodev_diagnosis *d;
+
+	(void)state;
+	fake_std_device(BDF, 3, 0);
+	fake_pci_add("0000:00:04.0", 4, "e1000e");
+	fake_pci_add("0000:00:05.0", -1, NULL);
+	fake_pci_add("0000:00:06.0", 0, "vfio-pci");
+	fake_group_noiommu(0);
+	opts.allow_noiommu = true;
+	opts.map_bytes = 1ull << 40;
+	opts.map_count = 1000000;
+	opts.check_user = true;
+	opts.uid = NOBODY;
+	opts.gid = NOBODY;
+	for (size_t b = 0; b < ARRAY_SIZE(bdfs); b++) {
+		d = diagnose(bdfs[b], &opts);
+		for (size_t i = 0; i < d->nr_findings; i++) {
+			bool known = false;
+
+			for (size_t k = 0; k < ARRAY_SIZE(documented); k++)
+				known = known || !strcmp(d->findings[i]->check,
+							 documented[k]);
+			if (!known)
+				fail_msg("%s: undocumented check '%s'", bdfs[b],
+					 d->findings[i]->check);
+		}
+		vfiodev_diagnosis_free(d);
+	}
+	/* CAP_SYS_RAWIO is a permission */
+	d = diagnose("0000:00:06.0", &opts);
+	find(d, "permission", "CAP_SYS_RAWIO");
+	vfiodev_diagnosis_free(d);
+}
+
 static void diagnosis_opens_no_vfio_node(void **state)
 {
 	struct vfiodev_diagnosis *d;
@@ -903,6 +947,7 @@ int main(void)
 		T(memlock_too_low_for_mapping),
 		T(dma_entry_limit_for_container),
 		T(dma_entry_limit_not_checked_for_iommufd),
+		T(every_check_is_a_documented_one),
 		T(diagnosis_opens_no_vfio_node),
 		T(bad_arguments),
 		T(seam_failures_never_crash),

@@ -158,6 +158,9 @@ static void lookup_lists_group_members_and_blockers(void **state)
 	assert_string_equal(d->members[3].driver, "");
 	assert_false(d->members[3].blocking);
 	assert_false(d->members[4].blocking);
+	for (size_t i = 0; i < d->nr_members; i++)
+		for (size_t r = 0; r < ARRAY_SIZE(d->members[i].reserved); r++)
+			assert_int_equal(d->members[i].reserved[r], 0);
 	/* a blocked group opens no path */
 	assert_int_equal(d->paths, 0);
 	vfiodev_pci_device_free(d);
