@@ -1048,7 +1048,8 @@ struct vfiodev_finding {
  * struct vfiodev_diagnose_opts - options of vfiodev_diagnose()
  * @sz: sizeof(struct vfiodev_diagnose_opts)
  * @map_bytes: check RLIMIT_MEMLOCK against DMA mappings of this many bytes
- *	in all (0: only report the limit)
+ *	in all, rounded up to whole pages (0: only report the limit); not
+ *	checked for a noiommu group, which maps nothing through VFIO
  * @map_count: check Type1's dma_entry_limit against this many separate
  *	mappings (0: only report the limit)
  * @backend: the backend the open would be forced to (AUTO also honours

@@ -333,8 +333,14 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 
 	if (getrlimit(RLIMIT_MEMLOCK, &rl))
 		return;
-	if (page > 0)
-		need = (need + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
+	/* whole pages are pinned; a size that rounds past 2^64 fits under
+	 * no finite limit */
+	if (page > 0 && need % (uint64_t)page) {
+		if (need > UINT64_MAX - (uint64_t)page)
+			need = UINT64_MAX;
+		else
+			need += (uint64_t)page - need % (uint64_t)page;
+	}
 	human(rl.rlim_cur, lim, sizeof(lim));
 	human(rl.rlim_max, hard, sizeof(hard));
 	human(need, want, sizeof(want));
@@ -368,6 +374,15 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 			 NULL);
 		return;
 	}
+	if (need == UINT64_MAX) {
+		diag_add(dg, ERR, DIAG_ANY, "memlock",
+			 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
+				(unsigned long long)map_bytes),
+			 strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s, and no finite limit holds a mapping of %llu bytes: the map fails with ENOMEM",
+				lim, hard, note, (unsigned long long)map_bytes),
+			 strfmt("lift the program's limit: ulimit -l unlimited in the shell that starts it, LimitMEMLOCK=infinity in its systemd unit, or prlimit --memlock=unlimited --pid PID; or grant it CAP_IPC_LOCK"));
+		return;
+	}
 	diag_add(dg, ERR, DIAG_ANY, "memlock",
 		 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
 			(unsigned long long)map_bytes),
@@ -375,7 +390,7 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 			lim, hard, note, (unsigned long long)map_bytes, want),
 		 strfmt("raise the program's limit to at least %llu bytes: ulimit -l %llu in the shell that starts it%s, LimitMEMLOCK=%llu in its systemd unit, or prlimit --memlock=%llu:%llu --pid PID; or grant it CAP_IPC_LOCK",
 			(unsigned long long)need,
-			(unsigned long long)((need + 1023) / 1024),
+			(unsigned long long)(need / 1024 + (need % 1024 != 0)),
 			rl.rlim_max != RLIM_INFINITY && need > rl.rlim_max ?
 				" (as root: it exceeds the hard limit)" :
 				"",
@@ -541,7 +556,9 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 	o->paths = paths;
 
-	check_memlock(&user, map_bytes, dg);
+	/* noiommu maps nothing through VFIO: nothing is pinned or charged */
+	if (!d.noiommu)
+		check_memlock(&user, map_bytes, dg);
 	/* iommufd has no such limit; noiommu maps nothing */
 	if (o->backend == VFIODEV_BACKEND_CONTAINER && !d.noiommu)
 		check_dma_entries(ctx, map_count, dg);

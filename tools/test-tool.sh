@@ -68,8 +68,11 @@ if "$TOOL" --help | grep -q 'doctor BDF'; then ok "--help"; else not_ok "--help"
 [[ $? == 2 ]] && ok "unknown command: status 2" || not_ok "unknown command: status 2"
 "$TOOL" info >/dev/null 2>&1
 [[ $? == 2 ]] && ok "missing BDF: status 2" || not_ok "missing BDF: status 2"
-"$TOOL" doctor 0000:00:03.0 --map-bytes lots >/dev/null 2>&1
-[[ $? == 2 ]] && ok "bad size: status 2" || not_ok "bad size: status 2"
+for size in lots 16777216T 18446744073709551616 -1 ' 5' 0x; do
+	"$TOOL" doctor 0000:00:03.0 --map-bytes "$size" >/dev/null 2>&1
+	[[ $? == 2 ]] && ok "bad size '$size': status 2" || not_ok "bad size '$size': status 2"
+done
+check "a size just below 2^64 is one" 1 "j['ok'] is False" -- doctor 0000:00:03.0 --map-bytes 16777215T
 
 # a malformed BDF: a usage error (status 2) for every command, said once
 for c in info bind unbind doctor; do

@@ -103,37 +103,43 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* "4096", "64K", "1G": bytes, or -1 */
+/* "4096", "64K", "1G": bytes, or -1 (a size past 2^64 included) */
 static int parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
+	unsigned int shift = 0;
 	char *end;
 
+	/* strtoull skips spaces and negates "-1" into a huge size */
+	if (!isdigit((unsigned char)*s))
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
+	if (errno || end == s)
 		return -1;
 	switch (*end) {
 	case 'k':
 	case 'K':
-		v <<= 10;
-		end++;
+		shift = 10;
 		break;
 	case 'm':
 	case 'M':
-		v <<= 20;
-		end++;
+		shift = 20;
 		break;
 	case 'g':
 	case 'G':
-		v <<= 30;
-		end++;
+		shift = 30;
 		break;
 	case 't':
 	case 'T':
-		v <<= 40;
-		end++;
+		shift = 40;
 		break;
+	}
+	if (shift) {
+		if (v > UINT64_MAX >> shift)
+			return -1;
+		v <<= shift;
+		end++;
 	}
 	if (*end == 'i' && end[1] == 'B')
 		end += 2;

@@ -765,6 +765,64 @@ static void memlock_too_low_for_mapping(void **state)
 	assert_int_equal(setrlimit(RLIMIT_MEMLOCK, &saved), 0);
 }
 
+/* a size that rounds past 2^64 must not wrap to a small one that fits */
+static void memlock_huge_mapping_does_not_wrap(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+	struct rlimit saved, low;
+
+	(void)state;
+	type1_builtin();
+	fake_std_device(BDF, 3, 0);
+	assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &saved), 0);
+	low = saved;
+	low.rlim_cur = 64 * 1024;
+	if (low.rlim_max != RLIM_INFINITY && low.rlim_max < low.rlim_cur)
+		low.rlim_cur = low.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_MEMLOCK, &low), 0);
+	opts.check_user = true;
+	opts.uid = NOBODY;
+	opts.gid = NOBODY;
+	opts.map_bytes = UINT64_MAX - 1;
+	d = diagnose(BDF, &opts);
+	f = find(d, "memlock", "bytes");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->remedy, "unlimited"));
+	vfiodev_diagnosis_free(d);
+	assert_int_equal(setrlimit(RLIMIT_MEMLOCK, &saved), 0);
+}
+
+/* noiommu maps nothing through VFIO: nothing is pinned or charged */
+static void memlock_not_checked_for_noiommu(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
+	struct vfiodev_diagnosis *d;
+	struct rlimit saved, low;
+
+	(void)state;
+	fake_pci_add(BDF, 0, "vfio-pci");
+	fake_group_noiommu(0);
+	fake_node_container();
+	assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &saved), 0);
+	low = saved;
+	low.rlim_cur = 64 * 1024;
+	if (low.rlim_max != RLIM_INFINITY && low.rlim_max < low.rlim_cur)
+		low.rlim_cur = low.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_MEMLOCK, &low), 0);
+	opts.allow_noiommu = true;
+	/* a user without CAP_IPC_LOCK, whom the limit would bind */
+	opts.check_user = true;
+	opts.uid = NOBODY;
+	opts.gid = NOBODY;
+	opts.map_bytes = 1ull << 30;
+	d = diagnose(BDF, &opts);
+	assert_int_equal(count(d, "memlock", VFIODEV_SEVERITY_ERROR), 0);
+	vfiodev_diagnosis_free(d);
+	assert_int_equal(setrlimit(RLIMIT_MEMLOCK, &saved), 0);
+}
+
 static void dma_entry_limit_for_container(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
@@ -945,6 +1003,8 @@ int main(void)
 		T(type1_not_loaded),
 		T(nodes_other_user_cannot_open),
 		T(memlock_too_low_for_mapping),
+		T(memlock_huge_mapping_does_not_wrap),
+		T(memlock_not_checked_for_noiommu),
 		T(dma_entry_limit_for_container),
 		T(dma_entry_limit_not_checked_for_iommufd),
 		T(every_check_is_a_documented_one),
