@@ -879,7 +879,8 @@ int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
  * @bdf: its PCI address
  * @driver: its driver, "" when none
  * @blocking: its driver makes the group non-viable (a host driver that
- *	does its own DMA: anything but a VFIO driver, pci-stub or pcieport)
+ *	does its own DMA: anything but a VFIO driver, pci-stub or pcieport);
+ *	also set, with @driver "", when its driver link cannot be read
  * @reserved: zero; room for fields a later version adds without changing
  *	the size (the members come as an array of this struct)
  */
@@ -913,6 +914,9 @@ struct vfiodev_pci_member {
  * @paths: VFIODEV_PATH_* bits: the ways the calling process could open the
  *	device right now (bound, group viable, nodes present, correct and
  *	accessible, kernel support present)
+ * @members_unknown: @members may miss a blocker: the group's devices could
+ *	not be listed, or a member whose name does not fit @bdf has (or may
+ *	have) a host driver. The group then counts as not viable.
  */
 struct vfiodev_pci_device {
 	char bdf[VFIODEV_BDF_LEN];
@@ -933,6 +937,7 @@ struct vfiodev_pci_device {
 	unsigned int cdev_major;
 	unsigned int cdev_minor;
 	unsigned int paths;
+	bool members_unknown;
 };
 
 /**

@@ -306,12 +306,30 @@ static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
 		if (!m->blocking || !strcmp(m->bdf, d->bdf))
 			continue;
 		viable = false;
+		if (!m->driver[0]) {
+			diag_add(dg, ERR, DIAG_ANY, "group",
+				 strfmt("IOMMU group %d is viable", d->iommu_group),
+				 strfmt("group %d may not be viable: the driver link of %s cannot be read",
+					d->iommu_group, m->bdf),
+				 strfmt("ls -l /sys/bus/pci/devices/%s/driver; a member bound to a host driver must be released: vfiodev bind %s",
+					m->bdf, m->bdf));
+			continue;
+		}
 		diag_add(dg, ERR, DIAG_ANY, "group",
 			 strfmt("IOMMU group %d is viable", d->iommu_group),
 			 strfmt("group %d is not viable: %s is bound to %s, a host driver; neither path can open %s until it is released",
 				d->iommu_group, m->bdf, m->driver, d->bdf),
 			 strfmt("vfiodev bind %s (or release it: echo %s > /sys/bus/pci/drivers/%s/unbind)",
 				m->bdf, m->bdf, m->driver));
+	}
+	if (d->members_unknown) {
+		viable = false;
+		diag_add(dg, ERR, DIAG_ANY, "group",
+			 strfmt("IOMMU group %d is viable", d->iommu_group),
+			 strfmt("the members of group %d could not all be read (the group cannot be listed, or a device whose name is no PCI address has a host driver): a blocker may be among them",
+				d->iommu_group),
+			 strfmt("ls -l /sys/kernel/iommu_groups/%d/devices/*/driver: every member must have no driver, or a VFIO driver, pci-stub or pcieport",
+				d->iommu_group));
 	}
 	if (viable)
 		diag_add(dg, OK, DIAG_ANY, "group",

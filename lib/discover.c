@@ -34,25 +34,45 @@ static int cmp_member(const void *a, const void *b)
 		      ((const struct vfiodev_pci_member *)b)->bdf);
 }
 
+/*
+ * The members of @d's group. What cannot be read may hide a blocker, so
+ * it counts as one rather than as nothing: a member whose driver link is
+ * unreadable blocks (its driver ""), and a group that cannot be listed, or
+ * a member whose name does not fit a struct vfiodev_pci_member and that
+ * has (or may have) a host driver, makes the membership unknown.
+ */
 static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device *d)
 {
-	char path[512];
+	char path[512], driver[VFIODEV_NAME_LEN];
 	struct dirent *de;
 	size_t cap = 0;
 	DIR *dir;
-	int ret = 0;
+	int ret = 0, err;
 
 	if (sysfs_path(ctx, path, sizeof(path),
-		       "kernel/iommu_groups/%d/devices", d->iommu_group))
+		       "kernel/iommu_groups/%d/devices", d->iommu_group) ||
+	    !(dir = opendir(path))) {
+		d->members_unknown = true;
 		return 0;
-	dir = opendir(path);
-	if (!dir)
-		return 0; /* a group without a devices directory: no members */
+	}
 	while ((de = readdir(dir))) {
 		struct vfiodev_pci_member *m;
+		bool unreadable;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(m->bdf))
+		if (de->d_name[0] == '.')
 			continue;
+		err = sysfs_link_name(ctx, driver, sizeof(driver),
+				      "kernel/iommu_groups/%d/devices/%s/driver",
+				      d->iommu_group, de->d_name);
+		if (err)
+			driver[0] = '\0';
+		/* a link there but unreadable: a driver we cannot name */
+		unreadable = err && err != -ENOENT;
+		if (strlen(de->d_name) >= sizeof(m->bdf)) {
+			if (unreadable || !driver_keeps_group_viable(driver))
+				d->members_unknown = true;
+			continue;
+		}
 		if (d->nr_members == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
 
@@ -67,11 +87,8 @@ static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device
 		m = &d->members[d->nr_members++];
 		memset(m, 0, sizeof(*m));
 		strcpy(m->bdf, de->d_name);
-		if (sysfs_link_name(ctx, m->driver, sizeof(m->driver),
-				    "kernel/iommu_groups/%d/devices/%s/driver",
-				    d->iommu_group, de->d_name))
-			m->driver[0] = '\0';
-		m->blocking = !driver_keeps_group_viable(m->driver);
+		strcpy(m->driver, driver);
+		m->blocking = unreadable || !driver_keeps_group_viable(m->driver);
 	}
 	closedir(dir);
 	if (d->nr_members > 1)
@@ -169,7 +186,7 @@ static void device_paths(struct vfiodev_ctx *ctx, struct vfiodev_pci_device *d)
 	struct path_args args = { .allow_noiommu = true, .user = &self };
 
 	d->paths = 0;
-	if (!driver_is_vfio(d->driver) || d->iommu_group < 0)
+	if (!driver_is_vfio(d->driver) || d->iommu_group < 0 || d->members_unknown)
 		return;
 	for (size_t i = 0; i < d->nr_members; i++)
 		if (d->members[i].blocking)

@@ -216,7 +216,10 @@ static void text_sysfs(const struct vfiodev_pci_device *pd)
 			       pd->members[i].driver[0] ? pd->members[i].driver :
 							  "no driver",
 			       pd->members[i].blocking ? " [blocks the group]" : "");
-		printf(")\n");
+		printf(")%s\n",
+		       pd->members_unknown ?
+			       " and members that could not be read [block the group]" :
+			       "");
 	}
 	if (pd->has_cdev_devnum)
 		printf("  vfio cdev:      %s (%u:%u)\n", pd->cdev,

@@ -188,6 +188,14 @@ out=$("$TOOL" unbind 0000:00:09.0 2>/dev/null)
 dev 0000:02:00.0 7 $'b\xffad\xc3(\xc3\xa9\xed\xa0\x80'
 check "list: invalid UTF-8 in a name becomes U+FFFD" 0 \
 	"[d['driver'] for d in j['devices'] if d['bdf'] == '0000:02:00.0'] == ['b\\ufffdad\\ufffd(\\u00e9\\ufffd\\ufffd\\ufffd']" -- list
+# a group member whose name is no PCI address, with a host driver
+dev 0000:03:00.0 8 vfio-pci
+dev platform-dma-engine.0 8 dw-dmac
+check "list: a member that cannot be named makes the group unknown" 0 \
+	"[(d['group_members_unknown'], d['paths']['container']) for d in j['devices'] if d['bdf'] == '0000:03:00.0'] == [(True, False)]" -- list
+check "doctor: the unknown membership is a group error" 1 \
+	"any(f['check'] == 'group' and f['severity'] == 'error' and 'could not all be read' in f['found'] for f in j['findings'])" \
+	-- doctor 0000:03:00.0 --no-open
 mkdir -p "$ROOT/empty"
 VFIODEV_SYSFS_ROOT=$ROOT/empty check "list: a failure is a JSON document too" 1 \
 	"j['ok'] is False and 'bus/pci/devices' in j['error']" -- list

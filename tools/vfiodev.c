@@ -299,6 +299,7 @@ void json_pci_device(struct json *j, const struct vfiodev_pci_device *d)
 		json_object_end(j);
 	}
 	json_array_end(j);
+	json_bool(j, "group_members_unknown", d->members_unknown);
 	json_string(j, "cdev", d->cdev[0] ? d->cdev : NULL);
 	if (d->has_cdev_devnum)
 		json_stringf(j, "cdev_devnum", "%u:%u", d->cdev_major,

@@ -457,6 +457,35 @@ static void nonviable_group_names_each_blocker(void **state)
 	vfiodev_diagnosis_free(d);
 }
 
+static void unknown_group_members_are_an_error(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	type1_builtin();
+	fake_std_device("0000:01:01.0", 1, 0);
+	fake_pci_add("platform-dma-engine.0", 1, "dw-dmac");
+	d = diagnose("0000:01:01.0", NULL);
+	f = find(d, "group", "could not all be read");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->remedy, "/sys/kernel/iommu_groups/1/devices"));
+	assert_false(d->usable);
+	assert_int_equal(d->paths, 0);
+	assert_int_equal(count(d, "group", VFIODEV_SEVERITY_OK), 0);
+	vfiodev_diagnosis_free(d);
+
+	fake_unlink("sys/bus/pci/devices/platform-dma-engine.0/driver");
+	fake_pci_add("0000:01:02.0", 1,
+		     "a_driver_whose_name_is_much_longer_than_sixty_four_characters_in_all");
+	d = diagnose("0000:01:01.0", NULL);
+	f = find(d, "group", "driver link of 0000:01:02.0 cannot be read");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->remedy, "vfiodev bind 0000:01:02.0"));
+	assert_int_equal(count(d, "group", VFIODEV_SEVERITY_ERROR), 1);
+	vfiodev_diagnosis_free(d);
+}
+
 /* ---- nodes ------------------------------------------------------------- */
 
 static void missing_cdev_node_falls_back_with_warning(void **state)
@@ -992,6 +1021,7 @@ int main(void)
 		T(device_on_host_driver_gets_unbind_remedy),
 		T(device_is_not_the_blocker_of_its_own_group),
 		T(nonviable_group_names_each_blocker),
+		T(unknown_group_members_are_an_error),
 		T(missing_cdev_node_falls_back_with_warning),
 		T(wrong_cdev_node_is_refused),
 		T(node_that_is_no_char_device_is_refused),

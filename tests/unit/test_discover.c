@@ -173,6 +173,67 @@ static void lookup_lists_group_members_and_blockers(void **state)
 	vfiodev_pci_device_free(d);
 }
 
+/* a member whose name does not fit a BDF still counts: its driver is
+ * read, and a host driver makes the membership unknown, so not viable */
+static void lookup_long_member_name_is_not_skipped(void **state)
+{
+	struct vfiodev_pci_device *d;
+
+	(void)state;
+	type1_builtin();
+	fake_std_device("0000:01:01.0", 5, 0);
+	fake_pci_add("platform-dma-engine.0", 5, "dw-dmac");
+	d = lookup("01:01.0");
+	assert_true(d->members_unknown);
+	assert_int_equal(d->paths, 0);
+	vfiodev_pci_device_free(d);
+
+	/* without a driver it blocks nothing */
+	fake_unlink("sys/bus/pci/devices/platform-dma-engine.0/driver");
+	d = lookup("01:01.0");
+	assert_false(d->members_unknown);
+	assert_int_equal(d->paths, VFIODEV_PATH_IOMMUFD | VFIODEV_PATH_CONTAINER);
+	vfiodev_pci_device_free(d);
+}
+
+/* a driver link that cannot be read may name a host driver: it blocks */
+static void lookup_unreadable_driver_link_blocks(void **state)
+{
+	struct vfiodev_pci_device *d;
+
+	(void)state;
+	type1_builtin();
+	fake_std_device("0000:01:01.0", 5, 0);
+	/* longer than any driver name the library takes: ENAMETOOLONG */
+	fake_pci_add("0000:01:02.0", 5,
+		     "a_driver_whose_name_is_much_longer_than_sixty_four_characters_in_all");
+	d = lookup("01:01.0");
+	assert_int_equal(d->nr_members, 2);
+	assert_string_equal(d->members[1].driver, "");
+	assert_true(d->members[1].blocking);
+	assert_int_equal(d->paths, 0);
+	vfiodev_pci_device_free(d);
+}
+
+/* a group whose members cannot be listed is no viable group */
+static void lookup_unreadable_members_are_unknown(void **state)
+{
+	struct vfiodev_pci_device *d;
+
+	(void)state;
+	type1_builtin();
+	fake_std_device("0000:00:03.0", 6, 0);
+	fake_unlink("sys/kernel/iommu_groups/6/devices/0000:00:03.0");
+	assert_int_equal(rmdir(fake_path("sys/kernel/iommu_groups/6/devices")), 0);
+	fake_write("sys/kernel/iommu_groups/6/devices", "");
+	d = lookup("0000:00:03.0");
+	assert_int_equal(d->iommu_group, 6);
+	assert_int_equal(d->nr_members, 0);
+	assert_true(d->members_unknown);
+	assert_int_equal(d->paths, 0);
+	vfiodev_pci_device_free(d);
+}
+
 static void lookup_reports_cdev_and_both_paths(void **state)
 {
 	struct vfiodev_pci_device *d;
@@ -321,6 +382,9 @@ int main(void)
 		T(scan_without_pci_bus_fails),
 		T(scan_refuses_unknown_opts),
 		T(lookup_lists_group_members_and_blockers),
+		T(lookup_long_member_name_is_not_skipped),
+		T(lookup_unreadable_members_are_unknown),
+		T(lookup_unreadable_driver_link_blocks),
 		T(lookup_reports_cdev_and_both_paths),
 		T(lookup_kernel_without_cdev_has_container_only),
 		T(lookup_wrong_cdev_node_loses_iommufd_path),
