@@ -737,6 +737,20 @@ int vfiodev_irq_trigger(struct vfiodev_device *dev, unsigned int index,
 #define VFIODEV_NAME_LEN 64
 
 /**
+ * vfiodev_bdf_normalise() - check and normalise a PCI address
+ * @in: "dddd:bb:dd.f" (4 to 8 domain digits) or "bb:dd.f" (domain 0), hex
+ *	digits of either case
+ * @out: receives the address in the form the kernel uses in sysfs, e.g.
+ *	"0000:00:03.0"; untouched on failure
+ *
+ * The rule vfiodev_device_open() and every call taking a BDF apply.
+ *
+ * Return: 0, or -EINVAL for anything else (device above 0x1f, function
+ * above 7, trailing characters, NULL).
+ */
+int vfiodev_bdf_normalise(const char *in, char out[VFIODEV_BDF_LEN]);
+
+/**
  * enum vfiodev_module_state - where a kernel module stands
  * @VFIODEV_MODULE_ABSENT: neither loaded nor built in (or not loadable)
  * @VFIODEV_MODULE_BUILTIN: built into the kernel: nothing to load

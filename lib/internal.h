@@ -23,7 +23,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* "dddd:bb:dd.f" (domain up to 8 digits) plus NUL */
-#define BDF_BUF 20
+#define BDF_BUF VFIODEV_BDF_LEN
 
 /* ---- the syscall seam -------------------------------------------------
  * Every call that reaches the kernel for a device, a node or sysfs goes
@@ -161,7 +161,6 @@ void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 int ctx_iommufd(struct vfiodev_ctx *ctx);
 
 /* ---- sysfs and nodes (sysfs.c, devnode.c) ------------------------------ */
-int vfiodev_bdf_normalise(const char *in, char out[BDF_BUF]);
 int sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,

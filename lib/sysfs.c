@@ -39,7 +39,7 @@ static int hex_field(const char **p, unsigned int min, unsigned int max,
  * "dddd:bb:dd.f" or "bb:dd.f" (domain 0), hex digits of either case, with
  * 4 to 8 domain digits; normalised to lower case with a 4-digit domain.
  */
-int vfiodev_bdf_normalise(const char *in, char out[BDF_BUF])
+VFIODEV_EXPORT int vfiodev_bdf_normalise(const char *in, char out[BDF_BUF])
 {
 	unsigned long dom = 0, bus, dev, fn;
 	const char *p = in;

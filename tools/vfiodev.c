@@ -208,53 +208,6 @@ void json_failure(const struct tool *t, const char *error)
 	json_finish(&j);
 }
 
-/* a hex field of @min to @max digits */
-static const char *hex_field(const char *p, int min, int max, unsigned long *out)
-{
-	unsigned long v = 0;
-	int n = 0;
-
-	for (; isxdigit((unsigned char)p[n]); n++) {
-		if (n == max)
-			return NULL;
-		v = v * 16 + (unsigned long)(isdigit((unsigned char)p[n]) ?
-						     p[n] - '0' :
-						     tolower((unsigned char)p[n]) -
-							     'a' + 10);
-	}
-	if (n < min)
-		return NULL;
-	*out = v;
-	return p + n;
-}
-
-/*
- * The library's rule for a PCI address: "dddd:bb:dd.f" (4 to 8 domain
- * digits) or "bb:dd.f", any case; normalised to "0000:00:03.0".
- */
-static int bdf_normalise(const char *in, char out[VFIODEV_BDF_LEN])
-{
-	unsigned long dom = 0, bus, dev, fn;
-	const char *p = in;
-
-	if (strchr(in, ':') != strrchr(in, ':')) {
-		p = hex_field(p, 4, 8, &dom);
-		if (!p || *p++ != ':')
-			return -1;
-	}
-	p = hex_field(p, 2, 2, &bus);
-	if (!p || *p++ != ':')
-		return -1;
-	p = hex_field(p, 2, 2, &dev);
-	if (!p || *p++ != '.')
-		return -1;
-	p = hex_field(p, 1, 1, &fn);
-	if (!p || *p || dev > 0x1f || fn > 7)
-		return -1;
-	snprintf(out, VFIODEV_BDF_LEN, "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
-	return 0;
-}
-
 void paths_text(unsigned int paths, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s%s",
@@ -666,7 +619,7 @@ int main(int argc, char **argv)
 					       "%s takes no argument",
 				   cmd);
 	/* one check for every command, a usage error like any other */
-	if (needs_bdf && bdf_normalise(args[1], t.bdf_buf)) {
+	if (needs_bdf && vfiodev_bdf_normalise(args[1], t.bdf_buf)) {
 		char msg[160];
 
 		snprintf(msg, sizeof(msg),
