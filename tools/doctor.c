@@ -41,8 +41,7 @@ static void trial_open(struct tool *t, const struct vfiodev_diagnosis *d,
 	ret = vfiodev_device_open(t->ctx, t->bdf, &opts, &dev);
 	t->quiet_log = false;
 	if (ret) {
-		snprintf(tr->error, sizeof(tr->error), "%s",
-			 t->first_error[0] ? t->first_error : strerror(-ret));
+		snprintf(tr->error, sizeof(tr->error), "%s", tool_error(t, ret));
 		return;
 	}
 	tr->ok = true;
@@ -153,8 +152,7 @@ int cmd_doctor(struct tool *t)
 	if (ret) {
 		/* the library logged the cause */
 		if (t->json)
-			json_failure(t, t->first_error[0] ? t->first_error :
-							    strerror(-ret));
+			json_failure(t, tool_error(t, ret));
 		return ret == -EINVAL ? EXIT_USAGE : 1;
 	}
 	trial_open(t, d, &tr);

@@ -271,10 +271,7 @@ int cmd_info(struct tool *t)
 			json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", dev != NULL);
 		json_bool(&j, "opened", dev != NULL);
-		json_string(&j, "error",
-			    ret ? (t->first_error[0] ? t->first_error :
-						       strerror(-ret)) :
-				  NULL);
+		json_string(&j, "error", ret ? tool_error(t, ret) : NULL);
 		if (dev) {
 			json_string(&j, "backend",
 				    vfiodev_backend_name(

@@ -47,6 +47,7 @@ struct tool {
 
 /* under --json, a failure is still one document: {"ok": false, ...} */
 void json_failure(const struct tool *t, const char *error);
+const char *tool_error(const struct tool *t, int ret);
 
 int cmd_list(struct tool *t);
 int cmd_info(struct tool *t);

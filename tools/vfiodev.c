@@ -278,8 +278,7 @@ int cmd_list(struct tool *t)
 	if (ret) {
 		/* the library logged the cause */
 		if (t->json)
-			json_failure(t, t->first_error[0] ? t->first_error :
-							    strerror(-ret));
+			json_failure(t, tool_error(t, ret));
 		return 1;
 	}
 	if (t->json) {
@@ -339,12 +338,18 @@ static const char *driver_now(struct tool *t, char *buf, size_t len)
 }
 
 /* the error for a line that already names the device */
+/* the first error the library logged, else the errno's text */
+const char *tool_error(const struct tool *t, int ret)
+{
+	return t->first_error[0] ? t->first_error : strerror(-ret);
+}
+
 static const char *cause(const struct tool *t, int ret)
 {
 	size_t n = strlen(t->bdf);
 
 	if (!t->first_error[0])
-		return strerror(-ret);
+		return tool_error(t, ret);
 	if (!strncmp(t->first_error, t->bdf, n) && t->first_error[n] == ':' &&
 	    t->first_error[n + 1] == ' ')
 		return t->first_error + n + 2;
@@ -437,10 +442,7 @@ int cmd_bind(struct tool *t)
 		json_object_begin(&j, NULL);
 		json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", !ret);
-		json_string(&j, "error",
-			    ret ? (t->first_error[0] ? t->first_error :
-						       strerror(-ret)) :
-				  NULL);
+		json_string(&j, "error", ret ? tool_error(t, ret) : NULL);
 		json_string(&j, "requested_driver", driver);
 		json_string(&j, "driver", now[0] ? now : NULL);
 		json_string(&j, "previous_driver", !ret && prev[0] ? prev : NULL);
@@ -494,10 +496,7 @@ int cmd_unbind(struct tool *t)
 		json_object_begin(&j, NULL);
 		json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", !ret);
-		json_string(&j, "error",
-			    ret ? (t->first_error[0] ? t->first_error :
-						       strerror(-ret)) :
-				  NULL);
+		json_string(&j, "error", ret ? tool_error(t, ret) : NULL);
 		json_string(&j, "previous_driver", before[0] ? before : NULL);
 		json_string(&j, "driver", now[0] ? now : NULL);
 		json_object_end(&j);
