@@ -19,18 +19,6 @@
 
 #define DEFAULT_DRIVER "vfio-pci"
 
-char *strfmt(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
-
 bool driver_is_vfio(const char *driver)
 {
 	return driver && strstr(driver, "vfio");

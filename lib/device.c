@@ -22,12 +22,11 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vstrfmt(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (!s)
 		return -ENOMEM;
 	free(dev->fallback_reason);
 	dev->fallback_reason = s;

@@ -7,6 +7,7 @@
 #define VFIODEV_INTERNAL_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -19,7 +20,6 @@
 
 #define VFIODEV_EXPORT __attribute__((visibility("default")))
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* "dddd:bb:dd.f" (domain up to 8 digits) plus NUL */
@@ -62,16 +62,6 @@ extern const struct vfiodev_sys vfiodev_sys_real;
 	vfiodev_sys->mmap((a), (l), (p), (f), (fd), (o), (e))
 #define sys_munmap(a, l) vfiodev_sys->munmap((a), (l))
 #define sys_readlink(p, b, l) vfiodev_sys->readlink((p), (b), (l))
-
-static inline void closep(int *fd)
-{
-	if (*fd >= 0)
-		sys_close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-
-void freep(void *p);
-#define _cleanup_free_ _cleanup_(freep)
 
 /* ---- context ----------------------------------------------------------- */
 struct kmod_ctx;
@@ -329,6 +319,8 @@ bool driver_is_vfio(const char *driver);
 int module_state(const struct vfiodev_ctx *ctx, const char *name);
 /* snprintf into a malloc'd string; NULL when out of memory */
 char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strfmt() with a va_list; NULL when out of memory */
+char *vstrfmt(const char *fmt, va_list ap);
 
 /* fill @d from sysfs; @d->paths is left 0. 0, -ENODEV, -ENOMEM */
 int pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,

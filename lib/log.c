@@ -81,3 +81,22 @@ VFIODEV_EXPORT int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx)
 {
 	return ctx ? ctx->log_priority : LOG_ERR;
 }
+
+char *vstrfmt(const char *fmt, va_list ap)
+{
+	char *s;
+
+	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+/* a formatted string the caller frees; NULL when out of memory */
+char *strfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vstrfmt(fmt, ap);
+	va_end(ap);
+	return s;
+}

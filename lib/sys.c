@@ -99,8 +99,3 @@ const struct vfiodev_sys vfiodev_sys_real = {
 };
 
 const struct vfiodev_sys *vfiodev_sys = &vfiodev_sys_real;
-
-void freep(void *p)
-{
-	free(*(void **)p);
-}
