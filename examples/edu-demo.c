@@ -72,10 +72,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < LEN; i++)
 		src[i] = (uint8_t)(i * 7 + 3);
 	space = vfiodev_device_space(dev);
-	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
+	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, NULL,
+				  &iova_src);
 	if (!ret)
 		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE,
-					  &iova_dst);
+					  NULL, &iova_dst);
 	if (ret)
 		return fail("dma map", ret);
 

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		      -1 :
 		      vfiodev_dma_map_any(space, buf, 4096,
 					  VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
-					  &iova);
+					  NULL, &iova);
 	if (ret)
 		fprintf(stderr, "dma map: %s\n",
 			ret < 0 ? strerror(-ret) : "mmap failed");

@@ -147,26 +147,44 @@ int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx);
 /* ------------------------------------------------------------------ */
 
 /**
+ * VFIODEV_DMA_BIT_MASK() - the highest IOVA a device with an @n-bit DMA mask
+ *	reaches, for vfiodev_space_opts.iova_max and vfiodev_dma_opts.iova_max
+ * @n: address bits, 1..64
+ */
+#define VFIODEV_DMA_BIT_MASK(n) ((n) >= 64 ? ~0ull : (1ull << (n)) - 1)
+
+/**
  * struct vfiodev_space_opts - options of vfiodev_space_new()
  * @sz: sizeof(struct vfiodev_space_opts)
  * @backend: pin the space to one backend; AUTO lets its first device choose
  *	(a forced backend from $VFIODEV_BACKEND applies when this is AUTO)
+ * @iova_max: the highest IOVA any mapping of the space may touch (a DMA
+ *	mask, e.g. VFIODEV_DMA_BIT_MASK(28) for a 28-bit device); 0: no limit.
+ *	vfiodev_dma_map_any() never hands out an IOVA above it, and
+ *	vfiodev_dma_map() refuses one.
  */
 struct vfiodev_space_opts {
 	size_t sz;
 	enum vfiodev_backend backend;
+	uint64_t iova_max;
 };
 
 /**
- * vfiodev_space_new() - create an empty DMA address space
+ * vfiodev_space_new() - create a DMA address space
  * @ctx: the context
  * @opts: options, or NULL
  * @out: receives the space (refcount 1)
  *
- * The kernel object behind the space (an iommufd IOAS or a Type1 container)
- * is created when the first device joins it, with that device's backend.
+ * A space is usable at once: memory can be mapped before any device joins
+ * (a VMM lays out guest memory first). The space's record of mappings is
+ * the truth: a space pinned to the iommufd backend creates its IOAS now and
+ * maps into it as it goes; otherwise the mappings are recorded and replayed
+ * into the kernel object (IOAS or Type1 container) that the first device's
+ * backend creates when it joins. Until a device has joined, the IOVA ranges
+ * are provisional (see vfiodev_space_ranges_provisional()).
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Context: may block (opens /dev/iommu for an iommufd space).
+ * Return: 0, -EINVAL, -ENOMEM, or the error of creating the IOAS.
  */
 int vfiodev_space_new(struct vfiodev_ctx *ctx, const struct vfiodev_space_opts *opts,
 		      struct vfiodev_space **out);
@@ -192,7 +210,8 @@ struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *space);
  * vfiodev_space_backend() - the backend a space is bound to
  * @space: the space
  *
- * Return: IOMMUFD or CONTAINER once a device joined, else AUTO.
+ * Return: IOMMUFD or CONTAINER once its kernel object exists (its first
+ * device joined, or at once for a space pinned to iommufd), else AUTO.
  */
 enum vfiodev_backend vfiodev_space_backend(const struct vfiodev_space *space);
 
@@ -207,19 +226,57 @@ struct vfiodev_iova_range {
 };
 
 /**
- * vfiodev_space_iova_ranges() - the IOVA ranges the kernel allows
- * @space: a space with at least one device
+ * vfiodev_space_iova_ranges() - the IOVA ranges the space may map into
+ * @space: the space
  * @ranges: array to fill, may be NULL when @n is 0
  * @n: capacity of @ranges
  *
- * The ranges are read from the kernel (IOMMU_IOAS_IOVA_RANGES, or the Type1
- * VFIO_IOMMU_GET_INFO IOVA-range capability) when a device joins.
+ * The ranges are the kernel's (IOMMU_IOAS_IOVA_RANGES, or the Type1
+ * VFIO_IOMMU_GET_INFO IOVA-range capability), read again whenever a device
+ * joins. Before the first device they are provisional: the empty IOAS's
+ * ranges, or every address for a space with no kernel object yet, less the
+ * x86 interrupt window 0xfee00000-0xfeefffff that every x86 IOMMU reserves.
+ * Mappings recorded in provisional ranges that a device's reserved regions
+ * exclude make that device's join fail.
  *
- * Return: the number of ranges (which may exceed @n; only @n are written),
- * -ENODEV if the space has no device yet.
+ * Return: the number of ranges (which may exceed @n; only @n are written).
  */
 int vfiodev_space_iova_ranges(struct vfiodev_space *space,
 			      struct vfiodev_iova_range *ranges, size_t n);
+
+/**
+ * vfiodev_space_ranges_provisional() - whether the ranges may still shrink
+ * @space: the space
+ *
+ * Return: true while no device is attached to the space (its ranges are
+ * provisional), false once they are the kernel's for its devices.
+ */
+bool vfiodev_space_ranges_provisional(struct vfiodev_space *space);
+
+/**
+ * vfiodev_space_iommufd() - the kernel handles of an iommufd space
+ * @space: the space
+ * @ioas_id: receives the IOAS id, may be NULL
+ *
+ * For ioctls the library does not wrap. The fd is borrowed: it belongs to
+ * the context and stays valid while the space lives; do not close it, and
+ * do not unmap the library's mappings behind its back.
+ *
+ * Return: the /dev/iommu fd, or -ENODEV when the space has no IOAS (it is a
+ * container, or its kernel object does not exist yet).
+ */
+int vfiodev_space_iommufd(struct vfiodev_space *space, uint32_t *ioas_id);
+
+/**
+ * vfiodev_space_container_fd() - the Type1 container of a space
+ * @space: the space
+ *
+ * Borrowed like vfiodev_space_iommufd()'s fd: valid while the space holds a
+ * group.
+ *
+ * Return: the /dev/vfio/vfio fd, or -ENODEV when the space has none.
+ */
+int vfiodev_space_container_fd(struct vfiodev_space *space);
 
 /* ------------------------------------------------------------------ */
 /* DMA                                                                  */
@@ -231,20 +288,44 @@ int vfiodev_space_iova_ranges(struct vfiodev_space *space,
 #define VFIODEV_DMA_WRITE (1u << 1)
 
 /**
+ * struct vfiodev_dma_opts - where vfiodev_dma_map_any() and
+ *	vfiodev_dma_alloc() may place a buffer
+ * @sz: sizeof(struct vfiodev_dma_opts)
+ * @iova_max: the highest IOVA the mapping may touch, below the space's own
+ *	limit (0: the space's limit only)
+ * @align: IOVA alignment, a power of two >= the page size; 0: like the
+ *	buffer (a 1 GiB- or 2 MiB-aligned buffer at least that long gets an
+ *	IOVA aligned the same, so the IOMMU can use superpages, falling back
+ *	to the page size when no such IOVA is free)
+ */
+struct vfiodev_dma_opts {
+	size_t sz;
+	uint64_t iova_max;
+	uint64_t align;
+};
+
+/**
  * vfiodev_dma_map() - map a buffer at a chosen IOVA
- * @space: the space (it must hold at least one device)
+ * @space: the space
  * @vaddr: page-aligned start of the buffer
  * @len: page-aligned length, > 0
- * @iova: page-aligned IOVA, inside one of the space's IOVA ranges
  * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
+ * @iova: page-aligned IOVA, inside one of the space's IOVA ranges and at or
+ *	below its iova_max
  *
+ * The arguments come in vfiodev_dma_map_any()'s order. On a space whose
+ * kernel object does not exist yet, the mapping is recorded and reaches the
+ * kernel when the first device joins.
+ *
+ * Context: takes the space's lock; may block in the kernel (page pinning).
  * Return: 0; -EINVAL for misaligned or out-of-range arguments, -EEXIST when
  * the IOVA range or the buffer overlaps a mapping (map a buffer once, so
- * that vfiodev_dma_translate() has one answer), or the kernel's error
- * (-ENOMEM when RLIMIT_MEMLOCK is too low, for example).
+ * that vfiodev_dma_translate() has one answer), -ERANGE for an address at
+ * or above 2^48, or the kernel's error (-ENOMEM when RLIMIT_MEMLOCK is too
+ * low, for example); a failed call changes nothing.
  */
 int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr, size_t len,
-		    uint64_t iova, unsigned int flags);
+		    unsigned int flags, uint64_t iova);
 
 /**
  * vfiodev_dma_map_any() - map a buffer at an IOVA the library picks
@@ -252,12 +333,18 @@ int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr, size_t len,
  * @vaddr: page-aligned start of the buffer
  * @len: page-aligned length, > 0
  * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
- * @iova: receives the IOVA (lowest free one inside the allowed ranges)
+ * @opts: limit and alignment, or NULL (the space's limit, the buffer's
+ *	alignment)
+ * @iova: receives the IOVA: the lowest free one inside the ranges, above
+ *	page 0, aligned and under the limits
  *
- * Return: 0, -ENOSPC when no range has room, or as vfiodev_dma_map().
+ * Context: as vfiodev_dma_map().
+ * Return: 0; -ENOSPC when no range has room under the constraints (the log
+ * says which constraint left none); or as vfiodev_dma_map().
  */
 int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr, size_t len,
-			unsigned int flags, uint64_t *iova);
+			unsigned int flags, const struct vfiodev_dma_opts *opts,
+			uint64_t *iova);
 
 /**
  * vfiodev_dma_unmap() - remove one mapping
@@ -265,15 +352,50 @@ int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr, size_t len,
  * @iova: the IOVA the mapping starts at
  * @len: its length (must equal the mapped length)
  *
- * Return: 0, -ENOENT when no such mapping exists.
+ * Context: takes the space's lock.
+ * Return: 0, -ENOENT when no such mapping exists, or the kernel's error
+ * (the mapping then stays).
  */
 int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova, size_t len);
+
+/**
+ * vfiodev_dma_unmap_vaddr() - remove the mapping of a buffer
+ * @space: the space
+ * @vaddr: the start of the mapped buffer (the address given to the map)
+ *
+ * Context: takes the space's lock.
+ * Return: 0, -ENOENT when no mapping starts at @vaddr, or the kernel's error.
+ */
+int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space, const void *vaddr);
+
+/**
+ * vfiodev_dma_unmap_range() - remove every mapping inside an IOVA range
+ * @space: the space
+ * @iova: the first IOVA of the range
+ * @len: its length, > 0 (UINT64_MAX - @iova + 1 reaches the top)
+ * @unmapped: receives the bytes unmapped, may be NULL
+ *
+ * Mappings must lie wholly inside the range: if one straddles an edge,
+ * nothing is unmapped. Memory from vfiodev_dma_alloc() is refused the same
+ * way (free it with vfiodev_dma_free()).
+ *
+ * Context: takes the space's lock.
+ * Return: 0 (also when the range holds no mapping), -EINVAL for a straddling
+ * mapping or a bad range, or the first kernel error; the mappings before it
+ * are gone (and counted in @unmapped), the others stay.
+ */
+int vfiodev_dma_unmap_range(struct vfiodev_space *space, uint64_t iova,
+			    uint64_t len, uint64_t *unmapped);
 
 /**
  * vfiodev_dma_unmap_all() - remove every mapping of the space
  * @space: the space
  *
- * Return: 0 or the first kernel error (all mappings are attempted).
+ * Memory from vfiodev_dma_alloc() is unmapped and freed too.
+ *
+ * Context: takes the space's lock.
+ * Return: 0 or the first kernel error; every mapping is attempted, and the
+ * ones the kernel refused to unmap stay recorded.
  */
 int vfiodev_dma_unmap_all(struct vfiodev_space *space);
 
@@ -283,12 +405,79 @@ int vfiodev_dma_unmap_all(struct vfiodev_space *space);
  * @vaddr: any address inside a mapped buffer
  * @iova: receives the IOVA
  *
- * The hot path of a userspace driver: a binary search under a read lock.
+ * The hot path of a userspace driver: a walk of a radix table by virtual
+ * address, with no lock and no atomic read-modify-write. Safe against any
+ * concurrent map and unmap; an address that is being unmapped at the same
+ * time translates to its old IOVA or to -ENOENT.
  *
+ * Context: lock-free; any thread.
  * Return: 0, -ENOENT when @vaddr is not mapped.
  */
 int vfiodev_dma_translate(struct vfiodev_space *space, const void *vaddr,
 			  uint64_t *iova);
+
+/**
+ * vfiodev_dma_translate_len() - the IOVA of an address and how far it runs
+ * @space: the space
+ * @vaddr: any address inside a mapped buffer
+ * @iova: receives the IOVA
+ * @len: receives the bytes from @vaddr to the end of its mapping (IOVA-
+ *	contiguous: @vaddr + k is at @iova + k for k < *@len)
+ *
+ * One call per mapping crossed builds a PRP or SGL list.
+ *
+ * Context: lock-free, as vfiodev_dma_translate().
+ * Return: 0, -ENOENT when @vaddr is not mapped.
+ */
+int vfiodev_dma_translate_len(struct vfiodev_space *space, const void *vaddr,
+			      uint64_t *iova, size_t *len);
+
+/**
+ * vfiodev_dma_iova_to_vaddr() - the virtual address behind an IOVA
+ * @space: the space
+ * @iova: any IOVA inside a mapping (e.g. a DMA fault address)
+ * @vaddr: receives the virtual address
+ * @len: receives the bytes from @iova to the end of its mapping, may be NULL
+ *
+ * Context: takes the space's lock; O(log n).
+ * Return: 0, -ENOENT when @iova is not mapped.
+ */
+int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space, uint64_t iova,
+			      void **vaddr, size_t *len);
+
+/**
+ * vfiodev_dma_alloc() - allocate memory for DMA, mapped
+ * @space: the space
+ * @len: bytes, > 0 (rounded up to the page size, or to 2 MiB when backed
+ *	by hugepages)
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
+ * @opts: limit and alignment as for vfiodev_dma_map_any(), or NULL
+ * @vaddr: receives the memory: zeroed, page-aligned
+ * @iova: receives its IOVA
+ *
+ * Requests of 2 MiB or more are backed by 2 MiB hugetlb pages when the
+ * system has free ones, else by 2 MiB-aligned anonymous memory advised for
+ * transparent hugepages; smaller ones by anonymous pages. The IOVA follows
+ * the memory's alignment, so hugepages become IOMMU superpages.
+ *
+ * Context: as vfiodev_dma_map().
+ * Return: 0, -ENOMEM, or as vfiodev_dma_map_any(); on failure nothing is
+ * left allocated or mapped.
+ */
+int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
+		      unsigned int flags, const struct vfiodev_dma_opts *opts,
+		      void **vaddr, uint64_t *iova);
+
+/**
+ * vfiodev_dma_free() - unmap and free memory from vfiodev_dma_alloc()
+ * @space: the space it was allocated in
+ * @vaddr: the address vfiodev_dma_alloc() returned, may be NULL
+ *
+ * Context: takes the space's lock.
+ * Return: 0, -ENOENT when @vaddr is no such allocation, or the kernel's
+ * unmap error (the memory then stays mapped and allocated).
+ */
+int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
 
 /* ------------------------------------------------------------------ */
 /* Devices                                                              */

@@ -222,6 +222,8 @@ static void container_close(struct vfiodev_space *space)
 	space->iommu_type = 0;
 	space->noiommu = false;
 	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
+	/* the record outlives the container: replayed into the next one */
+	space->synced = false;
 	space_set_ranges(space, NULL, 0);
 }
 

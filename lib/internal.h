@@ -21,6 +21,9 @@
 #define VFIODEV_EXPORT __attribute__((visibility("default")))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* the end of a struct's field: where a newer version's next field lands */
+#define offsetofend(type, field)                                               \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* "dddd:bb:dd.f" (domain up to 8 digits) plus NUL */
 #define BDF_BUF VFIODEV_BDF_LEN
@@ -219,14 +222,126 @@ struct backend_ops {
 extern const struct backend_ops iommufd_backend_ops;
 extern const struct backend_ops container_backend_ops;
 
+/* ---- the mapping record (iova_tree.c, vtable.c) ------------------------ */
+#define ITREE_PAGE_SHIFT 12
+/* flags kept in the low bits of itree_node.vaddr (addresses are page
+ * aligned); the first two are VFIODEV_DMA_READ and VFIODEV_DMA_WRITE */
+#define MAPF_RESERVED 0x4u /* not a mapping: IOVA outside the ranges */
+#define MAPF_ALLOC 0x8u /* memory of vfiodev_dma_alloc(): freed with it */
+#define MAPF_HUGETLB 0x10u /* ... and that memory is hugetlb */
+#define MAPF_MASK 0xfffull
+
+/* 40 bytes: a mapping (or a reserved IOVA span) in the IOVA-ordered treap */
+struct itree_node {
+	uint64_t iova;
+	uint64_t len;
+	uint64_t vaddr; /* | MAPF_* and DMA flags */
+	uint32_t l, r; /* children (pool indexes, 0: none) */
+	uint32_t gap; /* free pages in front of this node (saturated) */
+	uint32_t maxgap; /* the largest gap of the subtree */
+};
+
+struct itree {
+	struct itree_node **chunks;
+	uint32_t nr_chunks, cap_chunks;
+	uint32_t free_head;
+	uint32_t root;
+	size_t count;
+};
+
+static inline uint64_t itree_last(const struct itree_node *n)
+{
+	return n->iova + (n->len - 1);
+}
+
+void itree_init(struct itree *t);
+void itree_fini(struct itree *t);
+size_t itree_bytes(const struct itree *t);
+uint32_t itree_alloc(struct itree *t);
+void itree_release(struct itree *t, uint32_t i);
+struct itree_node *itree_node(const struct itree *t, uint32_t i);
+void itree_insert(struct itree *t, uint32_t x);
+void itree_remove(struct itree *t, uint32_t x);
+uint32_t itree_find(const struct itree *t, uint64_t iova);
+uint32_t itree_overlap(const struct itree *t, uint64_t first, uint64_t last);
+uint32_t itree_ceil(const struct itree *t, uint64_t iova);
+uint32_t itree_next(const struct itree *t, uint32_t i);
+uint32_t itree_last_node(const struct itree *t);
+int itree_fit(const struct itree *t, uint64_t len, uint64_t align, uint64_t lo,
+	      uint64_t hi, uint64_t *out);
+
+#define VT_VA_BITS 48
+#define VT_L1_SHIFT 30
+#define VT_L2_SHIFT 21
+#define VT_L3_SHIFT 12
+#define VT_L1_ENTRIES (1u << (VT_VA_BITS - VT_L1_SHIFT))
+#define VT_ENTRIES 512u
+#define VT_TABLE 1ull
+#define VT_LEAF 2ull
+
+/* a slot: the IOVA of its first byte | VT_LEAF, or a table | VT_TABLE, or
+ * 0; @end: the end (exclusive) of the mapping the slot belongs to */
+struct vt_entry {
+	uint64_t word;
+	uint64_t end;
+};
+
+struct vtable {
+	struct vt_entry *l1;
+	struct vt_entry **tables;
+	size_t nr_tables, cap_tables;
+	size_t l1_pages; /* pages of l1 written */
+	uint64_t l1_seen[VT_L1_ENTRIES * sizeof(struct vt_entry) / 4096 / 64];
+};
+
+int vtable_init(struct vtable *vt);
+void vtable_fini(struct vtable *vt);
+size_t vtable_bytes(const struct vtable *vt);
+/* 0, -EEXIST (*@busy: a mapped address in the range), -ERANGE */
+int vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy);
+int vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova);
+void vtable_clear(struct vtable *vt, uint64_t va, uint64_t len);
+
+/* lock-free: a few dependent loads. A lookup that races with an unmap of
+ * the same address may see the old or no translation, never a torn one
+ * of a stable mapping */
+static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
+				uint64_t *iova, uint64_t *len)
+{
+	const struct vt_entry *e;
+	unsigned int shift = VT_L1_SHIFT;
+	uint64_t w;
+
+	if (__builtin_expect(va >> VT_VA_BITS, 0))
+		return -ENOENT;
+	e = &vt->l1[va >> VT_L1_SHIFT];
+	w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	while (w & VT_TABLE) {
+		shift -= 9;
+		e = (const struct vt_entry *)(uintptr_t)(w - VT_TABLE) +
+		    ((va >> shift) & (VT_ENTRIES - 1));
+		w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	}
+	if (__builtin_expect(!(w & VT_LEAF), 0))
+		return -ENOENT;
+	*iova = (w - VT_LEAF) + (va & ((1ull << shift) - 1));
+	if (len)
+		*len = __atomic_load_n(&e->end, __ATOMIC_RELAXED) - va;
+	return 0;
+}
+
 struct vfiodev_space {
 	int refcount;
 	struct vfiodev_ctx *ctx;
 	enum vfiodev_backend want; /* from opts; AUTO lets a device choose */
 	bool pinned; /* want came from vfiodev_space_opts, not the environment */
-	const struct backend_ops *ops; /* NULL until the first device joins */
+	/* NULL until the kernel object exists (the first device, or at once
+	 * for a space pinned to iommufd); until then maps are only recorded */
+	const struct backend_ops *ops;
 	unsigned int nr_devices;
 	bool noiommu;
+	/* the kernel object holds every recorded mapping */
+	bool synced;
 
 	/* iommufd */
 	int iommufd; /* the ctx's fd, borrowed */
@@ -237,20 +352,16 @@ struct vfiodev_space {
 	int iommu_type;
 	struct vfiodev_group *groups;
 
-	pthread_mutex_t lock; /* writers: joins, maps, unmaps */
-	pthread_rwlock_t map_lock; /* the mapping table, read by translate */
-	struct vfiodev_mapping *maps; /* sorted by vaddr, disjoint */
-	size_t nr_maps, cap_maps;
-	/* the same mappings sorted by IOVA: the index of the allocator and
-	 * the overlap checks (under space->lock only; nr_maps entries) */
-	struct vfiodev_mapping *by_iova;
-	size_t cap_by_iova;
-	/* no free aligned IOVA page lies below this: where map_any's search
-	 * starts, so that filling a range is O(log n) per mapping */
-	uint64_t iova_floor;
+	pthread_mutex_t lock; /* joins, maps, unmaps, the record */
+	struct vtable vt; /* vaddr -> IOVA, read without the lock */
+	struct itree tree; /* mappings and reserved spans by IOVA */
+	size_t nr_maps; /* mappings in the tree */
+	uint32_t *resv; /* the reserved spans' nodes */
+	size_t nr_resv;
 	struct vfiodev_iova_range *ranges;
 	size_t nr_ranges;
 	uint64_t iova_align;
+	uint64_t iova_max; /* space-wide limit (inclusive) */
 };
 
 /* a reference, unless the space is already being released */
@@ -258,8 +369,16 @@ struct vfiodev_space *space_tryget(struct vfiodev_space *space);
 int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	       const struct backend_ops *ops);
 void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
+/* the kernel's IOVA ranges; NULL, 0: unknown (provisional ranges).
+ * -EADDRINUSE, changing nothing, when a recorded mapping lies outside */
 int space_set_ranges(struct vfiodev_space *space,
 		     const struct vfiodev_iova_range *r, size_t n);
+/* put every recorded mapping into the new kernel object; all or nothing */
+int space_replay(struct vfiodev_space *space);
+/* bytes of bookkeeping the record holds (bench, tests) */
+size_t space_record_bytes(struct vfiodev_space *space);
+/* iommufd.c: create the IOAS of a space pinned to iommufd */
+int iommufd_space_create(struct vfiodev_space *space);
 
 /* container.c: the node of a VFIO group, identity-checked */
 int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,

@@ -8,6 +8,7 @@
 #include <linux/vfio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -72,6 +73,55 @@ static void ioas_destroy(struct vfiodev_space *space)
 		vfd_err(space->ctx, "IOMMU_DESTROY of IOAS %u: %s",
 			space->ioas_id, strerror(-ret));
 	space->ioas_id = 0;
+	/* the record outlives the IOAS: it is replayed into the next one */
+	space->synced = false;
+	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
+	space_set_ranges(space, NULL, 0);
+}
+
+static int ioas_new(struct vfiodev_space *space, const char *who)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct vfiodev_ctx *ctx = space->ctx;
+	int iommufd, ret;
+
+	iommufd = ctx_iommufd(ctx);
+	if (iommufd < 0)
+		return iommufd;
+	ret = sys_ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc);
+	if (ret) {
+		vfd_err(ctx, "%s: IOMMU_IOAS_ALLOC: %s", who, strerror(-ret));
+		return ret;
+	}
+	space->iommufd = iommufd;
+	space->ioas_id = alloc.out_ioas_id;
+	return 0;
+}
+
+int iommufd_space_create(struct vfiodev_space *space)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	int ret;
+
+	ret = ctx_iommufd(ctx);
+	if (ret == -ENOENT && !vfiodev_kmod_load(ctx, "iommufd"))
+		ret = ctx_iommufd(ctx);
+	if (ret < 0) {
+		vfd_err(ctx, "space: %s/iommu: %s%s", ctx->dev_root, strerror(-ret),
+			ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");
+		return ret;
+	}
+	ret = ioas_new(space, "space");
+	if (ret)
+		return ret;
+	ret = ioas_read_ranges(space);
+	if (ret) {
+		ioas_destroy(space);
+		return ret;
+	}
+	space->ops = &iommufd_backend_ops;
+	space->synced = true; /* empty, like the record */
+	return 0;
 }
 
 static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
@@ -95,16 +145,9 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	dev->devid = bind.out_devid;
 
 	if (!space->ioas_id) {
-		struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-
-		ret = sys_ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc);
-		if (ret) {
-			vfd_err(ctx, "%s: IOMMU_IOAS_ALLOC: %s", dev->name,
-				strerror(-ret));
+		ret = ioas_new(space, dev->name);
+		if (ret)
 			return ret;
-		}
-		space->iommufd = iommufd;
-		space->ioas_id = alloc.out_ioas_id;
 		new_ioas = true;
 	}
 	at.pt_id = space->ioas_id;

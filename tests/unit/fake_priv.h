@@ -132,7 +132,9 @@ struct fake_capbuf {
 
 void *fake_cap_add(struct fake_capbuf *c, uint16_t id, size_t size);
 
+#ifndef offsetofend
 #define offsetofend(t, m) (offsetof(t, m) + sizeof(((t *)0)->m))
+#endif
 
 /* mapping tables */
 int fake_maps_add(struct fake_maps *m, uint64_t iova, uint64_t len, uint64_t va);

@@ -399,7 +399,7 @@ static void noiommu_group_is_accepted_with_allow_noiommu(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(buf != MAP_FAILED);
 	assert_int_equal(vfiodev_dma_map(vfiodev_device_space(dev), buf, 4096,
-					 0x10000, VFIODEV_DMA_READ),
+					 VFIODEV_DMA_READ, 0x10000),
 			 -EOPNOTSUPP);
 	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), 0);
 	munmap(buf, 4096);
@@ -435,7 +435,7 @@ static void two_devices_of_one_group_share_the_group_fd(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(buf != MAP_FAILED);
 	assert_int_equal(vfiodev_dma_map_any(space, buf, 4096, VFIODEV_DMA_READ,
-					     &iova),
+					     NULL, &iova),
 			 0);
 	vfiodev_device_close(b);
 	vfiodev_space_unref(space);
@@ -931,8 +931,8 @@ static void close_undoes_every_kernel_object(void **state)
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		assert_true(buf != MAP_FAILED);
 		assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev),
-						     buf, 8192,
-						     VFIODEV_DMA_READ, &iova),
+						     buf, 8192, VFIODEV_DMA_READ,
+						     NULL, &iova),
 				 0);
 		assert_int_equal(vfiodev_region_mmap(dev, 0, &bar), 0);
 		efd[0] = eventfd(0, EFD_CLOEXEC);

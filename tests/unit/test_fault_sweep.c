@@ -99,7 +99,7 @@ static void exercise(struct vfiodev_device *d)
 	assert_int_equal(vfiodev_device_get_info(d, &info), 0);
 	assert_int_equal(info.num_regions, FAKE_NR_REGIONS);
 	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(d), buf, PG,
-					     VFIODEV_DMA_READ, &iova),
+					     VFIODEV_DMA_READ, NULL, &iova),
 			 0);
 	assert_int_equal(vfiodev_dma_unmap(vfiodev_device_space(d), iova, PG), 0);
 	assert_int_equal(vfiodev_pci_config_read(d, 0, 2, &v), 0);
@@ -198,14 +198,14 @@ static int op_map(void)
 	uint64_t iova, got;
 	int ret;
 
-	ret = vfiodev_dma_map_any(s, buf, 2 * PG, VFIODEV_DMA_READ, &iova);
+	ret = vfiodev_dma_map_any(s, buf, 2 * PG, VFIODEV_DMA_READ, NULL, &iova);
 	if (ret) {
 		/* a failed map is not in the table */
 		assert_int_equal(vfiodev_dma_translate(s, buf, &got), -ENOENT);
 		return ret;
 	}
-	ret = vfiodev_dma_map(s, buf + 2 * PG, PG, 0x100000,
-			      VFIODEV_DMA_READ | VFIODEV_DMA_WRITE);
+	ret = vfiodev_dma_map(s, buf + 2 * PG, PG,
+			      VFIODEV_DMA_READ | VFIODEV_DMA_WRITE, 0x100000);
 	if (ret) {
 		assert_int_equal(vfiodev_dma_translate(s, buf + 2 * PG, &got),
 				 -ENOENT);
@@ -279,10 +279,10 @@ static void build_busy(void)
 	fake_std_device(BDF, 5, 0);
 	assert_int_equal(open_one(BDF, &dev), 0);
 	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf, PG,
-					     VFIODEV_DMA_READ, &iova),
+					     VFIODEV_DMA_READ, NULL, &iova),
 			 0);
 	assert_int_equal(vfiodev_dma_map_any(vfiodev_device_space(dev), buf + PG,
-					     PG, VFIODEV_DMA_WRITE, &iova),
+					     PG, VFIODEV_DMA_WRITE, NULL, &iova),
 			 0);
 	assert_int_equal(vfiodev_region_mmap(dev, 0, &bar), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ, 0,

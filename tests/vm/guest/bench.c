@@ -240,8 +240,9 @@ int main(int argc, char **argv)
 	for (int round = 0; round < 4; round++) {
 		t0 = now_ns();
 		for (int i = 0; i < n * 5; i++) {
-			if (vfiodev_dma_map(space, buf, 4096, 0x100000,
-					    VFIODEV_DMA_READ | VFIODEV_DMA_WRITE) ||
+			if (vfiodev_dma_map(space, buf, 4096,
+					    VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
+					    0x100000) ||
 			    vfiodev_dma_unmap(space, 0x100000, 4096))
 				return 1;
 		}
@@ -272,7 +273,7 @@ int main(int argc, char **argv)
 		t0 = now_ns();
 		for (int i = 0; i < 1024; i++)
 			if (vfiodev_dma_map_any(space, buf + i * 4096, 4096,
-						VFIODEV_DMA_READ, &iova))
+						VFIODEV_DMA_READ, NULL, &iova))
 				return 1;
 		if (vfiodev_dma_unmap_all(space))
 			return 1;
@@ -300,7 +301,7 @@ int main(int argc, char **argv)
 	/* translate among 1024 mappings */
 	for (int i = 0; i < 1024; i++)
 		if (vfiodev_dma_map_any(space, buf + i * 4096, 4096,
-					VFIODEV_DMA_READ, &iova))
+					VFIODEV_DMA_READ, NULL, &iova))
 			return 1;
 	t0 = now_ns();
 	for (int i = 0; i < n * 500; i++) {

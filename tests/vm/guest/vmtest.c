@@ -330,10 +330,11 @@ static int t_dma(const char *bdf)
 	dst = page_alloc(4096);
 	fill(src, 4096, 1);
 	memset(dst, 0, 4096);
-	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
+	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, NULL,
+				  &iova_src);
 	if (!ret)
 		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE,
-					  &iova_dst);
+					  NULL, &iova_dst);
 	result("dma/map",
 	       !ret && iova_src < EDU_IOVA_LIMIT && iova_dst < EDU_IOVA_LIMIT,
 	       "map: %s (IOVAs 0x%llx 0x%llx)", strerror(-ret),
@@ -389,7 +390,7 @@ static int t_dma(const char *bdf)
 	       "after unmap: %s, buffer %s", strerror(-ret),
 	       untouched ? "untouched" : "WAS WRITTEN by the device");
 	/* the control: mapped again, the same transfer lands */
-	ret = vfiodev_dma_map(space, dst, 4096, iova_dst, VFIODEV_DMA_WRITE);
+	ret = vfiodev_dma_map(space, dst, 4096, VFIODEV_DMA_WRITE, iova_dst);
 	if (!ret)
 		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
 	result("dma/remapped-iova-works", !ret, "%s (%s)", why, strerror(-ret));
@@ -439,10 +440,11 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	src = page_alloc(4096);
 	dst = page_alloc(4096 * ndev);
 	fill(src, 4096, 3);
-	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, &iova_src);
+	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, NULL,
+				  &iova_src);
 	if (!ret)
 		ret = vfiodev_dma_map_any(space, dst, 4096 * ndev,
-					  VFIODEV_DMA_WRITE, &iova_dst);
+					  VFIODEV_DMA_WRITE, NULL, &iova_dst);
 	snprintf(name, sizeof(name), "%s/map-once", tag);
 	result(name, !ret, "map: %s", strerror(-ret));
 	for (int i = 0; i < ndev && !ret; i++) {
@@ -510,10 +512,10 @@ static int t_reset(const char *bdf)
 	fill(src, 4096, 4);
 	if (!ret)
 		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096,
-					  VFIODEV_DMA_READ, &iova_src);
+					  VFIODEV_DMA_READ, NULL, &iova_src);
 	if (!ret)
 		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096,
-					  VFIODEV_DMA_WRITE, &iova_dst);
+					  VFIODEV_DMA_WRITE, NULL, &iova_dst);
 	if (!ret)
 		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
 	result("reset/works-after",
@@ -629,7 +631,7 @@ static int t_noiommu(const char *bdf)
 	result("noiommu/bar0", !ret, "BAR0: %s", strerror(-ret));
 	buf = page_alloc(4096);
 	ret = vfiodev_dma_map_any(vfiodev_device_space(dev), buf, 4096,
-				  VFIODEV_DMA_READ, &iova);
+				  VFIODEV_DMA_READ, NULL, &iova);
 	result("noiommu/dma-map-refused", ret == -EOPNOTSUPP, "map returned %d",
 	       ret);
 	vfiodev_device_close(dev);

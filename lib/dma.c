@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The public DMA calls of a space: map (at a chosen IOVA or the lowest one
+ * that fits the limit and alignment), unmap (one mapping, by buffer, a
+ * range, all), translate both ways, and DMA memory. Each call checks
+ * everything before it asks the kernel, and changes the record only after
+ * the kernel said yes, so a failed call changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SZ_2M (2ull << 20)
+#define SZ_1G (1ull << 30)
+
+static bool kernel_live(const struct vfiodev_space *space)
+{
+	return space->ops && space->synced;
+}
+
+static struct vfiodev_mapping as_mapping(const struct itree_node *n)
+{
+	return (struct vfiodev_mapping){
+		.vaddr = n->vaddr & ~MAPF_MASK,
+		.iova = n->iova,
+		.len = n->len,
+		.flags = (unsigned int)(n->vaddr &
+					(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)),
+	};
+}
+
+/* the IOVA alignment a buffer asks for by itself: 1 GiB or 2 MiB when it is
+ * that aligned and at least that long, else none beyond the page */
+static uint64_t natural_align(uint64_t va, uint64_t len)
+{
+	if (!(va & (SZ_1G - 1)) && len >= SZ_1G)
+		return SZ_1G;
+	if (!(va & (SZ_2M - 1)) && len >= SZ_2M)
+		return SZ_2M;
+	return 0;
+}
+
+struct placement {
+	uint64_t iova_max; /* inclusive */
+	uint64_t align; /* 0: natural */
+};
+
+static int placement_of(struct vfiodev_space *space,
+			const struct vfiodev_dma_opts *opts, struct placement *p)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	int ret;
+
+	ret = opts_check(ctx, opts, offsetofend(struct vfiodev_dma_opts, align),
+			 "vfiodev_dma_opts");
+	if (ret)
+		return ret;
+	p->iova_max = UINT64_MAX;
+	p->align = 0;
+	if (OPTS_HAS(opts, vfiodev_dma_opts, iova_max) && opts->iova_max)
+		p->iova_max = opts->iova_max;
+	if (OPTS_HAS(opts, vfiodev_dma_opts, align))
+		p->align = opts->align;
+	if (p->align & (p->align - 1)) {
+		vfd_err(ctx, "vfiodev_dma_opts: align 0x%llx is not a power of two",
+			(unsigned long long)p->align);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the lowest fit for @len under the space's and the call's constraints;
+ * on -ENOSPC the log says which constraint left no room */
+static int pick_iova(struct vfiodev_space *space, uint64_t va, uint64_t len,
+		     const struct placement *p, uint64_t *out)
+{
+	uint64_t a = space->iova_align, hi, lo, want;
+	const struct itree *t = &space->tree;
+	int ret;
+
+	hi = p->iova_max < space->iova_max ? p->iova_max : space->iova_max;
+	want = p->align ? p->align : natural_align(va, len);
+	if (want < a)
+		want = a;
+	lo = a; /* never page 0: a device that DMAs to 0 is a bug to catch */
+	ret = itree_fit(t, len, want, lo, hi, out);
+	if (!ret)
+		return 0;
+	if (!p->align && want > a && !itree_fit(t, len, a, lo, hi, out))
+		return 0; /* no superpage-aligned room: page alignment */
+	if (hi != UINT64_MAX && !itree_fit(t, len, a, lo, UINT64_MAX, out))
+		vfd_err(space->ctx,
+			"dma map: no free IOVA range of 0x%llx bytes at or below the IOVA limit 0x%llx",
+			(unsigned long long)len, (unsigned long long)hi);
+	else if (want > a && !itree_fit(t, len, a, lo, hi, out))
+		vfd_err(space->ctx,
+			"dma map: no free IOVA range of 0x%llx bytes aligned to 0x%llx",
+			(unsigned long long)len, (unsigned long long)want);
+	else
+		vfd_err(space->ctx,
+			"dma map: no free IOVA range of 0x%llx bytes: the IOVA ranges are full",
+			(unsigned long long)len);
+	return -ENOSPC;
+}
+
+static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	uint64_t last = iova + (len - 1);
+	uint32_t hit;
+
+	if (iova & (space->iova_align - 1) || last < iova) {
+		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx is misaligned (0x%llx) or wraps",
+			(unsigned long long)iova, (unsigned long long)len,
+			(unsigned long long)space->iova_align);
+		return -EINVAL;
+	}
+	if (last > space->iova_max) {
+		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx is above the space's IOVA limit 0x%llx",
+			(unsigned long long)iova, (unsigned long long)len,
+			(unsigned long long)space->iova_max);
+		return -EINVAL;
+	}
+	hit = itree_overlap(&space->tree, iova, last);
+	if (hit) {
+		const struct itree_node *n = itree_node(&space->tree, hit);
+
+		if (n->vaddr & MAPF_RESERVED) {
+			vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx is outside the %sIOVA ranges (0x%llx-0x%llx is reserved)",
+				(unsigned long long)iova, (unsigned long long)len,
+				space->nr_devices ? "" : "provisional ",
+				(unsigned long long)n->iova,
+				(unsigned long long)itree_last(n));
+			return -EINVAL;
+		}
+		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx overlaps an existing mapping at IOVA 0x%llx",
+			(unsigned long long)iova, (unsigned long long)len,
+			(unsigned long long)n->iova);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* map @va+@len at @iova (fixed) or at a picked IOVA (@p non-NULL); @mflags
+ * are MAPF_* bits recorded with it. Caller holds space->lock */
+static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
+		      unsigned int flags, uint64_t iova, const struct placement *p,
+		      unsigned int mflags, uint64_t *out)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	struct vfiodev_mapping m;
+	struct itree_node *n;
+	uint64_t busy, a = space->iova_align;
+	uint32_t x;
+	int ret;
+
+	if (!len || (va | len) & (a - 1)) {
+		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx is not page-aligned (0x%llx)",
+			(unsigned long long)va, (unsigned long long)len,
+			(unsigned long long)a);
+		return -EINVAL;
+	}
+	if (space->noiommu) {
+		vfd_err(ctx, "dma map: a noiommu space has no IOMMU to map into");
+		return -EOPNOTSUPP;
+	}
+	ret = vtable_check(&space->vt, va, len, &busy);
+	if (ret == -ERANGE) {
+		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx reaches past the 48-bit address space the table covers",
+			(unsigned long long)va, (unsigned long long)len);
+		return ret;
+	}
+	if (ret) {
+		uint64_t other = 0;
+
+		vtable_lookup(&space->vt, busy, &other, NULL);
+		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx overlaps the one mapped at IOVA 0x%llx (map a buffer once)",
+			(unsigned long long)va, (unsigned long long)len,
+			(unsigned long long)other);
+		return -EEXIST;
+	}
+	ret = p ? pick_iova(space, va, len, p, &iova) :
+		  check_fixed(space, iova, len);
+	if (ret)
+		return ret;
+	x = itree_alloc(&space->tree);
+	if (!x) {
+		vfd_err(ctx, "dma map: out of memory for the mapping record");
+		return -ENOMEM;
+	}
+	m = (struct vfiodev_mapping){
+		.vaddr = va, .iova = iova, .len = len, .flags = flags
+	};
+	if (kernel_live(space)) {
+		ret = space->ops->map(space, &m);
+		if (ret)
+			goto release;
+	}
+	ret = vtable_set(&space->vt, va, len, iova);
+	if (ret) {
+		vfd_err(ctx, "dma map: out of memory for the translation table");
+		if (kernel_live(space))
+			space->ops->unmap(space, &m);
+		goto release;
+	}
+	n = itree_node(&space->tree, x);
+	n->iova = iova;
+	n->len = len;
+	n->vaddr = va | flags | mflags;
+	itree_insert(&space->tree, x);
+	space->nr_maps++;
+	if (out)
+		*out = iova;
+	return 0;
+release:
+	itree_release(&space->tree, x);
+	return ret;
+}
+
+static int check_flags(const struct vfiodev_space *space, unsigned int flags)
+{
+	if (!flags || flags & ~(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)) {
+		vfd_err(space->ctx,
+			"dma map: flags 0x%x must be VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE",
+			flags);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr,
+				   size_t len, unsigned int flags, uint64_t iova)
+{
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	ret = check_flags(space, flags);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&space->lock);
+	ret = map_locked(space, (uintptr_t)vaddr, len, flags, iova, NULL, 0, NULL);
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
+				       size_t len, unsigned int flags,
+				       const struct vfiodev_dma_opts *opts,
+				       uint64_t *iova)
+{
+	struct placement p;
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	check_arg(space->ctx, iova);
+	ret = check_flags(space, flags);
+	if (!ret)
+		ret = placement_of(space, opts, &p);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&space->lock);
+	ret = map_locked(space, (uintptr_t)vaddr, len, flags, 0, &p, 0, iova);
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+/* unmap node @x from the kernel and the record; caller holds the lock */
+static int unmap_node(struct vfiodev_space *space, uint32_t x)
+{
+	struct itree_node *n = itree_node(&space->tree, x);
+	struct vfiodev_mapping m = as_mapping(n);
+	int ret;
+
+	if (kernel_live(space)) {
+		ret = space->ops->unmap(space, &m);
+		if (ret)
+			return ret;
+	}
+	vtable_clear(&space->vt, m.vaddr, m.len);
+	itree_remove(&space->tree, x);
+	if (n->vaddr & MAPF_ALLOC)
+		munmap((void *)(uintptr_t)m.vaddr, m.len);
+	itree_release(&space->tree, x);
+	space->nr_maps--;
+	return 0;
+}
+
+static bool is_mapping(const struct itree_node *n)
+{
+	return !(n->vaddr & MAPF_RESERVED);
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
+				     size_t len)
+{
+	const struct itree_node *n;
+	int ret = -ENOENT;
+	uint32_t x;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	x = itree_find(&space->tree, iova);
+	n = itree_node(&space->tree, x);
+	if (n && is_mapping(n) && n->iova == iova && n->len == len &&
+	    !(n->vaddr & MAPF_ALLOC))
+		ret = unmap_node(space, x);
+	pthread_mutex_unlock(&space->lock);
+	if (ret == -ENOENT)
+		vfd_err(space->ctx,
+			"dma unmap: no mapping at IOVA 0x%llx of 0x%zx bytes%s",
+			(unsigned long long)iova, len,
+			n && (n->vaddr & MAPF_ALLOC) ?
+				" (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
+				"");
+	return ret;
+}
+
+/* the node of the mapping that starts at @va, or 0; caller holds the lock */
+static uint32_t node_at_vaddr(struct vfiodev_space *space, uint64_t va)
+{
+	const struct itree_node *n;
+	uint64_t iova;
+	uint32_t x;
+
+	if (vtable_lookup(&space->vt, va, &iova, NULL))
+		return 0;
+	x = itree_find(&space->tree, iova);
+	n = itree_node(&space->tree, x);
+	if (!n || (n->vaddr & ~MAPF_MASK) != va)
+		return 0;
+	return x;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space,
+					   const void *vaddr)
+{
+	const struct itree_node *n = NULL;
+	int ret = -ENOENT;
+	uint32_t x;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	x = node_at_vaddr(space, (uintptr_t)vaddr);
+	if (x)
+		n = itree_node(&space->tree, x);
+	if (n && !(n->vaddr & MAPF_ALLOC))
+		ret = unmap_node(space, x);
+	pthread_mutex_unlock(&space->lock);
+	if (ret == -ENOENT)
+		vfd_err(space->ctx, "dma unmap: no mapping starts at %p%s", vaddr,
+			n ? " (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
+			    "");
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
+					   uint64_t iova, uint64_t len,
+					   uint64_t *unmapped)
+{
+	struct itree *t;
+	uint64_t last = iova + (len - 1), done = 0;
+	uint32_t x, next;
+	int ret = 0;
+
+	if (!space)
+		return -EINVAL;
+	if (!len || last < iova) {
+		vfd_err(space->ctx,
+			"dma unmap: range 0x%llx+0x%llx is empty or wraps",
+			(unsigned long long)iova, (unsigned long long)len);
+		return -EINVAL;
+	}
+	t = &space->tree;
+	pthread_mutex_lock(&space->lock);
+	/* check every mapping first: all or nothing for straddlers */
+	for (x = itree_ceil(t, iova); x; x = itree_next(t, x)) {
+		const struct itree_node *n = itree_node(t, x);
+
+		if (n->iova > last)
+			break;
+		if (!is_mapping(n))
+			continue;
+		if (n->iova < iova || itree_last(n) > last || n->vaddr & MAPF_ALLOC) {
+			vfd_err(space->ctx,
+				"dma unmap: the mapping at IOVA 0x%llx+0x%llx %s the range 0x%llx+0x%llx: nothing unmapped",
+				(unsigned long long)n->iova,
+				(unsigned long long)n->len,
+				n->vaddr & MAPF_ALLOC ?
+					"is memory of vfiodev_dma_alloc() in" :
+					"straddles an edge of",
+				(unsigned long long)iova, (unsigned long long)len);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	for (x = itree_ceil(t, iova); x; x = next) {
+		const struct itree_node *n = itree_node(t, x);
+		uint64_t l = n->len;
+
+		if (n->iova > last)
+			break;
+		next = itree_last(n) == UINT64_MAX ?
+			       0 :
+			       itree_ceil(t, itree_last(n) + 1);
+		if (!is_mapping(n))
+			continue;
+		ret = unmap_node(space, x);
+		if (ret)
+			break;
+		done += l;
+	}
+out:
+	pthread_mutex_unlock(&space->lock);
+	if (unmapped)
+		*unmapped = done;
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
+{
+	struct itree *t;
+	uint32_t x, next;
+	int ret = 0;
+
+	if (!space)
+		return -EINVAL;
+	t = &space->tree;
+	pthread_mutex_lock(&space->lock);
+	for (x = itree_ceil(t, 0); x; x = next) {
+		const struct itree_node *n = itree_node(t, x);
+		int r;
+
+		next = itree_last(n) == UINT64_MAX ?
+			       0 :
+			       itree_ceil(t, itree_last(n) + 1);
+		if (!is_mapping(n))
+			continue;
+		/* a refused unmap keeps its entry: the record stays the
+		 * kernel's truth */
+		r = unmap_node(space, x);
+		if (r && !ret)
+			ret = r;
+	}
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_translate(struct vfiodev_space *space,
+					 const void *vaddr, uint64_t *iova)
+{
+	if (__builtin_expect(!space || !iova, 0))
+		return -EINVAL;
+	return vtable_lookup(&space->vt, (uintptr_t)vaddr, iova, NULL);
+}
+
+VFIODEV_EXPORT int vfiodev_dma_translate_len(struct vfiodev_space *space,
+					     const void *vaddr, uint64_t *iova,
+					     size_t *len)
+{
+	uint64_t l;
+	int ret;
+
+	if (__builtin_expect(!space || !iova || !len, 0))
+		return -EINVAL;
+	ret = vtable_lookup(&space->vt, (uintptr_t)vaddr, iova, &l);
+	if (!ret)
+		*len = (size_t)l;
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space,
+					     uint64_t iova, void **vaddr,
+					     size_t *len)
+{
+	const struct itree_node *n;
+	int ret = -ENOENT;
+
+	if (!space || !vaddr)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	n = itree_node(&space->tree, itree_find(&space->tree, iova));
+	if (n && is_mapping(n)) {
+		*vaddr = (void *)(uintptr_t)((n->vaddr & ~MAPF_MASK) +
+					     (iova - n->iova));
+		if (len)
+			*len = (size_t)(n->len - (iova - n->iova));
+		ret = 0;
+	}
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+/* ---- DMA memory -------------------------------------------------------- */
+
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)
+#endif
+
+/* zeroed memory for @len bytes (rounded): hugetlb for 2 MiB and more when
+ * there are free hugepages, else 2 MiB-aligned THP-advised anonymous
+ * memory; small requests get pages. *@huge says which */
+static void *dma_mem_get(uint64_t *len, bool *huge)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), l = *len, big;
+	void *p;
+
+	*huge = false;
+	if (l < SZ_2M) {
+		l = (l + pg - 1) & ~(pg - 1);
+		p = mmap(NULL, l, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		*len = l;
+		return p;
+	}
+	l = (l + SZ_2M - 1) & ~(SZ_2M - 1);
+	p = mmap(NULL, l, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	if (p != MAP_FAILED) {
+		*huge = true;
+		*len = l;
+		return p;
+	}
+	/* over-allocate, keep the 2 MiB-aligned middle */
+	big = l + SZ_2M;
+	p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	{
+		uintptr_t a = ((uintptr_t)p + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1);
+		size_t head = a - (uintptr_t)p, tail = big - head - l;
+
+		if (head)
+			munmap(p, head);
+		if (tail)
+			munmap((char *)a + l, tail);
+		p = (void *)a;
+	}
+	madvise(p, l, MADV_HUGEPAGE);
+	*len = l;
+	return p;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
+				     unsigned int flags,
+				     const struct vfiodev_dma_opts *opts,
+				     void **vaddr, uint64_t *iova)
+{
+	struct placement p;
+	uint64_t l = len;
+	bool huge;
+	void *mem;
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	check_arg(space->ctx, vaddr && iova && len);
+	ret = check_flags(space, flags);
+	if (!ret)
+		ret = placement_of(space, opts, &p);
+	if (ret)
+		return ret;
+	mem = dma_mem_get(&l, &huge);
+	if (!mem) {
+		vfd_err(space->ctx, "dma alloc: no memory for %zu bytes", len);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&space->lock);
+	ret = map_locked(space, (uintptr_t)mem, l, flags, 0, &p,
+			 MAPF_ALLOC | (huge ? MAPF_HUGETLB : 0), iova);
+	pthread_mutex_unlock(&space->lock);
+	if (ret) {
+		munmap(mem, l);
+		return ret;
+	}
+	vfd_dbg(space->ctx, "dma alloc: %zu bytes at %p (%s), IOVA 0x%llx", len,
+		mem, huge ? "hugetlb" : "anonymous", (unsigned long long)*iova);
+	*vaddr = mem;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr)
+{
+	const struct itree_node *n = NULL;
+	int ret = -ENOENT;
+	uint32_t x;
+
+	if (!space)
+		return -EINVAL;
+	if (!vaddr)
+		return 0;
+	pthread_mutex_lock(&space->lock);
+	x = node_at_vaddr(space, (uintptr_t)vaddr);
+	if (x)
+		n = itree_node(&space->tree, x);
+	if (n && (n->vaddr & MAPF_ALLOC))
+		ret = unmap_node(space, x);
+	pthread_mutex_unlock(&space->lock);
+	if (ret == -ENOENT)
+		vfd_err(space->ctx,
+			"dma free: %p is not memory of vfiodev_dma_alloc() in this space",
+			vaddr);
+	return ret;
+}
+
+/* for the benchmark and tests: bytes of bookkeeping the record holds */
+size_t space_record_bytes(struct vfiodev_space *space)
+{
+	size_t b;
+
+	pthread_mutex_lock(&space->lock);
+	b = itree_bytes(&space->tree) + vtable_bytes(&space->vt);
+	pthread_mutex_unlock(&space->lock);
+	return b;
+}
