@@ -311,6 +311,22 @@ static uint32_t erase_at(struct itree *t, uint32_t root, uint64_t iova)
 	return root;
 }
 
+/* pull every node on the path from @root to the node at @iova: its gap
+ * changed, so must the largest gaps above it */
+static void refresh(struct itree *t, uint32_t root, uint64_t iova)
+{
+	struct itree_node *n;
+
+	if (!root)
+		return;
+	n = N(t, root);
+	if (iova < n->iova)
+		refresh(t, n->l, iova);
+	else if (iova > n->iova)
+		refresh(t, n->r, iova);
+	pull(t, root);
+}
+
 /* link node @x (iova, len, vaddr set; it overlaps nothing) into the tree */
 void itree_insert(struct itree *t, uint32_t x)
 {
@@ -345,15 +361,16 @@ void itree_remove(struct itree *t, uint32_t x)
 				0 :
 				itree_ceil(t, itree_last(n) + 1);
 
-	/* the successor is an ancestor of @x or on the left spine of its
-	 * right subtree: the erase pulls it either way */
-	if (succ) {
-		uint64_t start = gap_start(t, n->iova);
+	uint64_t start = succ ? gap_start(t, n->iova) : 0;
 
-		N(t, succ)->gap = pages_sat(N(t, succ)->iova - start);
-	}
 	t->root = erase_at(t, t->root, n->iova);
 	t->count--;
+	/* the successor's gap now reaches back over @x; merge() does not
+	 * visit every node whose subtree holds it, so walk to it */
+	if (succ) {
+		N(t, succ)->gap = pages_sat(N(t, succ)->iova - start);
+		refresh(t, t->root, N(t, succ)->iova);
+	}
 }
 
 struct fit {
