@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/dma.c and the record-first space: maps before the first device and
+ * their replay, IOVA limits and superpage alignment, unmap by buffer and
+ * by range, translate with length and in reverse, DMA memory, the kernel
+ * handles, and translate under concurrent writers (no wrong answer, ever).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "fake.h"
+
+#define BDF "0000:00:03.0"
+#define PG 4096ul
+#define SZ_2M (2ul << 20)
+#define RW (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)
+
+struct world {
+	enum vfiodev_backend backend;
+	struct vfiodev_device *dev;
+	uint8_t *buf; /* 8 MiB, 2 MiB-aligned, readable */
+	void *raw;
+};
+
+static struct world iommufd_world = { .backend = VFIODEV_BACKEND_IOMMUFD };
+static struct world container_world = { .backend = VFIODEV_BACKEND_CONTAINER };
+
+static int setup(void **state)
+{
+	struct world *w = *state;
+
+	fake_init();
+	fake_std_device(BDF, 5, 0);
+	w->dev = NULL;
+	w->raw = mmap(NULL, 10 * SZ_2M, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w->raw == MAP_FAILED)
+		return -1;
+	w->buf = (uint8_t *)(((uintptr_t)w->raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	vfiodev_device_close(w->dev);
+	munmap(w->raw, 10 * SZ_2M);
+	return fake_teardown(state);
+}
+
+static int live_mappings(void)
+{
+	struct fake_live l;
+
+	fake_live(&l);
+	return l.mappings;
+}
+
+static unsigned long map_req(const struct world *w)
+{
+	return w->backend == VFIODEV_BACKEND_IOMMUFD ? IOMMU_IOAS_MAP :
+						       VFIO_IOMMU_MAP_DMA;
+}
+
+static int open_into(struct world *w, struct vfiodev_space *space)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+
+	opts.backend = w->backend;
+	opts.space = space;
+	return vfiodev_device_open(fake_ctx(), BDF, &opts, &w->dev);
+}
+
+static void maps_before_the_first_device_are_replayed_at_its_join(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova;
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	assert_int_equal(vfiodev_dma_map(sp, w->buf, PG, RW, 0x100000), 0);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + PG, PG, RW, NULL, &iova),
+			 0);
+	assert_int_equal(iova, PG);
+	assert_int_equal(live_mappings(), 0);
+	assert_true(vfiodev_space_ranges_provisional(sp));
+	assert_int_equal(open_into(w, sp), 0);
+	assert_int_equal(live_mappings(), 2);
+	assert_false(vfiodev_space_ranges_provisional(sp));
+	assert_int_equal(vfiodev_space_backend(sp), w->backend);
+	assert_int_equal(vfiodev_dma_translate(sp, w->buf + PG + 8, &iova), 0);
+	assert_int_equal(iova, PG + 8);
+	/* once joined, maps go straight to the kernel */
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + 2 * PG, PG, RW, NULL, &iova),
+			 0);
+	assert_int_equal(live_mappings(), 3);
+	if (w->backend == VFIODEV_BACKEND_IOMMUFD) {
+		uint32_t ioas = 0;
+
+		assert_true(vfiodev_space_iommufd(sp, &ioas) >= 0);
+		assert_int_not_equal(ioas, 0);
+		assert_int_equal(vfiodev_space_container_fd(sp), -ENODEV);
+	} else {
+		assert_true(vfiodev_space_container_fd(sp) >= 0);
+		assert_int_equal(vfiodev_space_iommufd(sp, NULL), -ENODEV);
+	}
+	vfiodev_space_unref(sp);
+}
+
+static void a_failed_replay_fails_the_join_and_keeps_the_record(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova;
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(vfiodev_dma_map_any(sp, w->buf + i * PG, PG,
+						     RW, NULL, &iova),
+				 0);
+	fake_fail_ioctl(map_req(w), ENOMEM, 1);
+	assert_int_equal(open_into(w, sp), -ENOMEM);
+	fake_fail_ioctl(map_req(w), 0, 0);
+	assert_null(w->dev);
+	assert_true(fake_log_has(LOG_ERR,
+				 "replaying the space's 3 recorded mappings"));
+	/* nothing half-done in the kernel; the record is whole */
+	assert_int_equal(live_mappings(), 0);
+	assert_int_equal(vfiodev_space_backend(sp), VFIODEV_BACKEND_AUTO);
+	assert_true(vfiodev_space_ranges_provisional(sp));
+	assert_int_equal(vfiodev_dma_translate(sp, w->buf + 2 * PG, &iova), 0);
+	assert_int_equal(open_into(w, sp), 0);
+	assert_int_equal(live_mappings(), 3);
+	vfiodev_space_unref(sp);
+}
+
+static void a_recorded_map_the_device_cannot_reach_refuses_its_join(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+
+	/* the fake kernel's ranges end at 2^48 - 1 */
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	assert_int_equal(vfiodev_dma_map(sp, w->buf, PG, RW, 1ull << 50), 0);
+	assert_int_not_equal(open_into(w, sp), 0);
+	assert_true(fake_log_has(LOG_ERR, "lies outside the IOVA ranges"));
+	assert_int_equal(live_mappings(), 0);
+	assert_int_equal(vfiodev_dma_unmap(sp, 1ull << 50, PG), 0);
+	assert_int_equal(open_into(w, sp), 0);
+	vfiodev_space_unref(sp);
+}
+
+static void an_iommufd_space_has_its_ioas_at_once(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, so);
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint32_t ioas = 0;
+	struct fake_live l;
+
+	so.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &sp), 0);
+	fake_live(&l);
+	assert_int_equal(l.ioas, 1);
+	assert_true(vfiodev_space_iommufd(sp, &ioas) >= 0);
+	assert_int_equal(vfiodev_space_backend(sp), VFIODEV_BACKEND_IOMMUFD);
+	assert_true(vfiodev_space_ranges_provisional(sp));
+	assert_int_equal(vfiodev_dma_map(sp, w->buf, PG, RW, 0x100000), 0);
+	assert_int_equal(live_mappings(), 1);
+	assert_int_equal(open_into(w, sp), 0);
+	assert_int_equal(live_mappings(), 1);
+	vfiodev_space_unref(sp);
+}
+
+static void the_iova_limit_bounds_map_any_and_says_so(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, so);
+	VFIODEV_OPTS_INIT(vfiodev_dma_opts, o);
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova;
+
+	so.iova_max = 0x4fff; /* pages 1..4 */
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &sp), 0);
+	assert_int_equal(open_into(w, sp), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vfiodev_dma_map_any(sp, w->buf + i * PG, PG,
+						     RW, NULL, &iova),
+				 0);
+		assert_true(iova + PG - 1 <= 0x4fff);
+	}
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + 4 * PG, PG, RW, NULL, &iova),
+			 -ENOSPC);
+	assert_true(fake_log_has(LOG_ERR, "at or below the IOVA limit 0x4fff"));
+	assert_int_equal(vfiodev_dma_map(sp, w->buf + 4 * PG, PG, RW, 0x5000),
+			 -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "above the space's IOVA limit"));
+	assert_int_equal(live_mappings(), 4);
+	vfiodev_space_unref(sp);
+
+	/* a per-call limit below the space's */
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	o.iova_max = 0x2fff;
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, PG, RW, &o, &iova), 0);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + PG, PG, RW, &o, &iova), 0);
+	assert_int_equal(iova, 0x2000);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + 2 * PG, PG, RW, &o, &iova),
+			 -ENOSPC);
+	vfiodev_space_unref(sp);
+}
+
+static void superpage_buffers_get_superpage_aligned_iovas(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_dma_opts, o);
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova;
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + 4 * SZ_2M, PG, RW,
+					     NULL, &iova),
+			 0);
+	assert_int_equal(iova, PG);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, SZ_2M, RW, NULL, &iova), 0);
+	assert_int_equal(iova, SZ_2M);
+	/* not 2 MiB-aligned in memory: page alignment is enough (the hole
+	 * below 2 MiB is two pages short) */
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + SZ_2M + PG,
+					     SZ_2M - 2 * PG, RW, NULL, &iova),
+			 0);
+	assert_int_equal(iova, 2 * PG);
+	/* an explicit alignment */
+	o.align = 1ul << 20;
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + 3 * SZ_2M + PG, PG,
+					     RW, &o, &iova),
+			 0);
+	assert_int_equal(iova, 4ul << 20); /* below it all is taken */
+	o.align = 3 * PG;
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf + 5 * SZ_2M, PG, RW, &o,
+					     &iova),
+			 -EINVAL);
+	vfiodev_space_unref(sp);
+}
+
+static void unmap_by_buffer_and_by_range(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova, done = 1;
+
+	assert_int_equal(open_into(w, NULL), 0);
+	sp = vfiodev_device_space(w->dev);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(vfiodev_dma_map(sp, w->buf + i * 2 * PG, 2 * PG,
+						 RW, 0x100000 + i * 2 * PG),
+				 0);
+	assert_int_equal(vfiodev_dma_unmap_vaddr(sp, w->buf + PG), -ENOENT);
+	assert_int_equal(vfiodev_dma_unmap_vaddr(sp, w->buf), 0);
+	assert_int_equal(vfiodev_dma_translate(sp, w->buf, &iova), -ENOENT);
+	/* a range that cuts the second mapping refuses everything */
+	assert_int_equal(vfiodev_dma_unmap_range(sp, 0x100000, 3 * PG, &done),
+			 -EINVAL);
+	assert_int_equal(done, 0);
+	assert_true(fake_log_has(LOG_ERR, "straddles an edge"));
+	assert_int_equal(live_mappings(), 3);
+	assert_int_equal(vfiodev_dma_unmap_range(sp, 0x100000, 6 * PG, &done), 0);
+	assert_int_equal(done, 4 * PG);
+	assert_int_equal(live_mappings(), 1);
+	assert_int_equal(vfiodev_dma_unmap_range(sp, 2, UINT64_MAX, &done), -EINVAL);
+	assert_int_equal(vfiodev_dma_unmap_range(sp, 0, 0, &done), -EINVAL);
+	assert_int_equal(vfiodev_dma_unmap_range(sp, 0, 1ull << 48, &done), 0);
+	assert_int_equal(done, 2 * PG);
+	assert_int_equal(live_mappings(), 0);
+}
+
+static void translate_len_and_reverse(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova;
+	size_t len;
+	void *va;
+
+	assert_int_equal(open_into(w, NULL), 0);
+	sp = vfiodev_device_space(w->dev);
+	/* 2 MiB + 8 KiB at 2 MiB: the table holds one 2 MiB entry and two
+	 * 4 KiB ones */
+	assert_int_equal(vfiodev_dma_map(sp, w->buf, SZ_2M + 2 * PG, RW, 0x400000),
+			 0);
+	assert_int_equal(vfiodev_dma_translate_len(sp, w->buf + 100, &iova, &len),
+			 0);
+	assert_int_equal(iova, 0x400000 + 100);
+	assert_int_equal(len, SZ_2M + 2 * PG - 100);
+	assert_int_equal(vfiodev_dma_translate_len(sp, w->buf + SZ_2M + PG + 1,
+						   &iova, &len),
+			 0);
+	assert_int_equal(iova, 0x400000 + SZ_2M + PG + 1);
+	assert_int_equal(len, PG - 1);
+	assert_int_equal(vfiodev_dma_translate_len(sp, w->buf + SZ_2M + 2 * PG,
+						   &iova, &len),
+			 -ENOENT);
+	assert_int_equal(vfiodev_dma_iova_to_vaddr(sp, 0x400000 + SZ_2M, &va, &len),
+			 0);
+	assert_ptr_equal(va, w->buf + SZ_2M);
+	assert_int_equal(len, 2 * PG);
+	assert_int_equal(vfiodev_dma_iova_to_vaddr(sp, 0x3fffff, &va, NULL),
+			 -ENOENT);
+	assert_int_equal(vfiodev_dma_translate_len(sp, w->buf, &iova, NULL),
+			 -EINVAL);
+	assert_int_equal(vfiodev_dma_iova_to_vaddr(NULL, 0, &va, NULL), -EINVAL);
+	/* addresses past the 48-bit table are refused, not truncated */
+	assert_int_equal(vfiodev_dma_map(sp, (void *)(1ul << 48), PG, RW, 0x100000),
+			 -ERANGE);
+}
+
+static void dma_memory_is_zeroed_mapped_and_freed(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova, iova2, t;
+	uint8_t *p, *big;
+
+	assert_int_equal(open_into(w, NULL), 0);
+	sp = vfiodev_device_space(w->dev);
+	assert_int_equal(vfiodev_dma_alloc(sp, 100, RW, NULL, (void **)&p, &iova),
+			 0);
+	assert_int_equal((uintptr_t)p & (PG - 1), 0);
+	for (size_t i = 0; i < PG; i++)
+		assert_int_equal(p[i], 0);
+	p[PG - 1] = 1; /* the rounded page is ours */
+	assert_int_equal(vfiodev_dma_translate(sp, p + 5, &t), 0);
+	assert_int_equal(t, iova + 5);
+	assert_int_equal(live_mappings(), 1);
+	/* 3 MiB: 4 MiB of hugetlb or THP memory at a 2 MiB-aligned IOVA */
+	assert_int_equal(vfiodev_dma_alloc(sp, 3ul << 20, RW, NULL,
+					   (void **)&big, &iova2),
+			 0);
+	assert_int_equal((uintptr_t)big & (SZ_2M - 1), 0);
+	assert_int_equal(iova2 & (SZ_2M - 1), 0);
+	big[(4ul << 20) - 1] = 7;
+	/* the allocation is the library's: not unmapped by other calls */
+	assert_int_equal(vfiodev_dma_unmap(sp, iova, PG), -ENOENT);
+	assert_true(fake_log_has(LOG_ERR, "use vfiodev_dma_free()"));
+	assert_int_equal(vfiodev_dma_unmap_vaddr(sp, p), -ENOENT);
+	assert_int_equal(vfiodev_dma_free(sp, p + PG), -ENOENT);
+	assert_int_equal(vfiodev_dma_free(sp, NULL), 0);
+	assert_int_equal(vfiodev_dma_free(sp, p), 0);
+	assert_int_equal(live_mappings(), 1);
+	assert_int_equal(vfiodev_dma_translate(sp, p, &t), -ENOENT);
+	/* a failed allocation leaves nothing */
+	fake_fail_ioctl(map_req(w), ENOMEM, 0);
+	assert_int_equal(vfiodev_dma_alloc(sp, PG, RW, NULL, (void **)&p, &iova),
+			 -ENOMEM);
+	fake_fail_ioctl(map_req(w), 0, 0);
+	/* unmap_all frees the rest (ASan's leak check would see a leak) */
+	assert_int_equal(vfiodev_dma_unmap_all(sp), 0);
+	assert_int_equal(live_mappings(), 0);
+}
+
+static void newer_options_with_unknown_fields_are_refused(void **state)
+{
+	struct world *w = *state;
+	struct {
+		struct vfiodev_dma_opts o;
+		uint64_t newer;
+	} big = { .o.sz = sizeof(big), .newer = 1 };
+	struct {
+		struct vfiodev_space_opts o;
+		uint32_t newer;
+	} sbig = { .o.sz = sizeof(sbig), .newer = 1 };
+	struct vfiodev_space *sp = NULL;
+	uint64_t iova;
+
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sbig.o, &sp), -EINVAL);
+	assert_null(sp);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, PG, RW, &big.o, &iova),
+			 -EINVAL);
+	big.newer = 0;
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, PG, RW, &big.o, &iova), 0);
+	vfiodev_space_unref(sp);
+}
+
+/* ---- translate under writers ------------------------------------------- */
+
+#define STABLE 64
+#define FLIP 64
+
+struct stress {
+	struct vfiodev_space *sp;
+	uint8_t *buf;
+	bool stop;
+	unsigned long lookups, wrong, absent;
+};
+
+static void *reader(void *arg)
+{
+	struct stress *s = arg;
+	uint64_t x = (uintptr_t)arg, iova;
+	size_t len;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		unsigned int i;
+		int ret;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		i = (unsigned int)(x >> 33) % (STABLE + FLIP);
+		ret = vfiodev_dma_translate_len(s->sp, s->buf + i * PG + 17,
+						&iova, &len);
+		/* buffer i, when mapped, is at IOVA 1 MiB + i pages */
+		if (ret == -ENOENT && i >= STABLE)
+			__atomic_add_fetch(&s->absent, 1, __ATOMIC_RELAXED);
+		else if (ret || iova != 0x100000 + i * PG + 17 || len != PG - 17)
+			__atomic_add_fetch(&s->wrong, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&s->lookups, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void translate_is_never_wrong_while_others_map_and_unmap(void **state)
+{
+	struct world *w = *state;
+	struct stress s = { 0 };
+	pthread_t th[2];
+	uint64_t iova;
+
+	assert_int_equal(open_into(w, NULL), 0);
+	s.sp = vfiodev_device_space(w->dev);
+	s.buf = w->buf;
+	for (int i = 0; i < STABLE; i++)
+		assert_int_equal(vfiodev_dma_map(s.sp, w->buf + i * PG, PG, RW,
+						 0x100000 + i * PG),
+				 0);
+	for (int t = 0; t < 2; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, reader, &s), 0);
+	while (__atomic_load_n(&s.lookups, __ATOMIC_RELAXED) < 1000)
+		sched_yield();
+	for (int round = 0; round < 300; round++) {
+		/* the flipping buffers come and go at their own IOVAs, and
+		 * unrelated buffers elsewhere make the tables grow */
+		for (int i = STABLE; i < STABLE + FLIP; i++)
+			assert_int_equal(vfiodev_dma_map(s.sp, w->buf + i * PG, PG,
+							 RW, 0x100000 + i * PG),
+					 0);
+		assert_int_equal(vfiodev_dma_map_any(s.sp,
+						     w->buf + (2 + round % 8) * SZ_2M,
+						     PG, RW, NULL, &iova),
+				 0);
+		for (int i = STABLE + FLIP; i-- > STABLE;)
+			assert_int_equal(vfiodev_dma_unmap_vaddr(s.sp,
+								 w->buf + i * PG),
+					 0);
+		assert_int_equal(vfiodev_dma_unmap(s.sp, iova, PG), 0);
+	}
+	__atomic_store_n(&s.stop, true, __ATOMIC_RELAXED);
+	for (int t = 0; t < 2; t++)
+		pthread_join(th[t], NULL);
+	print_message("%lu lookups, %lu of a flipping buffer absent, %lu wrong\n",
+		      s.lookups, s.absent, s.wrong);
+	assert_int_equal(s.wrong, 0);
+	assert_true(s.lookups > 1000);
+}
+
+#define IOMMUFD(f)                                                             \
+	{                                                                      \
+#f "__iommufd", f, setup, teardown, &iommufd_world             \
+	}
+#define CONTAINER(f)                                                           \
+	{                                                                      \
+#f "__container", f, setup, teardown, &container_world         \
+	}
+#define BOTH(f) IOMMUFD(f), CONTAINER(f)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(maps_before_the_first_device_are_replayed_at_its_join),
+		BOTH(a_failed_replay_fails_the_join_and_keeps_the_record),
+		BOTH(a_recorded_map_the_device_cannot_reach_refuses_its_join),
+		IOMMUFD(an_iommufd_space_has_its_ioas_at_once),
+		BOTH(the_iova_limit_bounds_map_any_and_says_so),
+		IOMMUFD(superpage_buffers_get_superpage_aligned_iovas),
+		BOTH(unmap_by_buffer_and_by_range),
+		BOTH(translate_len_and_reverse),
+		BOTH(dma_memory_is_zeroed_mapped_and_freed),
+		IOMMUFD(newer_options_with_unknown_fields_are_refused),
+		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
+	};
+
+	return cmocka_run_group_tests_name("dma_api", tests, NULL, NULL);
+}
