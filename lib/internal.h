@@ -309,22 +309,29 @@ static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
 				uint64_t *iova, uint64_t *len)
 {
 	const struct vt_entry *e;
-	unsigned int shift = VT_L1_SHIFT;
-	uint64_t w;
+	uint64_t w, off;
 
 	if (__builtin_expect(va >> VT_VA_BITS, 0))
 		return -ENOENT;
+	/* unrolled: each level's offset mask is a constant */
 	e = &vt->l1[va >> VT_L1_SHIFT];
 	w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
-	while (w & VT_TABLE) {
-		shift -= 9;
+	off = va & ((1ull << VT_L1_SHIFT) - 1);
+	if (w & VT_TABLE) {
 		e = (const struct vt_entry *)(uintptr_t)(w - VT_TABLE) +
-		    ((va >> shift) & (VT_ENTRIES - 1));
+		    ((va >> VT_L2_SHIFT) & (VT_ENTRIES - 1));
 		w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+		off = va & ((1ull << VT_L2_SHIFT) - 1);
+		if (w & VT_TABLE) {
+			e = (const struct vt_entry *)(uintptr_t)(w - VT_TABLE) +
+			    ((va >> VT_L3_SHIFT) & (VT_ENTRIES - 1));
+			w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+			off = va & ((1ull << VT_L3_SHIFT) - 1);
+		}
 	}
 	if (__builtin_expect(!(w & VT_LEAF), 0))
 		return -ENOENT;
-	*iova = (w - VT_LEAF) + (va & ((1ull << shift) - 1));
+	*iova = (w - VT_LEAF) + off;
 	if (len)
 		*len = __atomic_load_n(&e->end, __ATOMIC_RELAXED) - va;
 	return 0;

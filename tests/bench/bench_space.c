@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Benchmark of a DMA space's record (not a test: it prints figures).
+ * The space's kernel side is a backend whose map and unmap answer in O(1),
+ * so what is measured is the library: the IOVA tree, the allocator and the
+ * radix table. Baselines in the same run: the previous design (arrays
+ * sorted by address under an rwlock, binary search, memmove on insert) and
+ * a skiplist under an rwlock.
+ *
+ *   bench_space                 the whole table (wall clock)
+ *   bench_space --callgrind N   only N-mapping translate lookups, with
+ *                               callgrind collection around them (run under
+ *                               valgrind --tool=callgrind --collect-atstart=no)
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <valgrind/callgrind.h>
+
+#include "internal.h"
+
+#define PG 4096ull
+#define LOOKUPS (1u << 20)
+
+static int nop_map(struct vfiodev_space *s, const struct vfiodev_mapping *m)
+{
+	(void)s;
+	(void)m;
+	return 0;
+}
+
+static void nop_destroy(struct vfiodev_space *s)
+{
+	(void)s;
+}
+
+static const struct backend_ops o1_ops = {
+	.backend = VFIODEV_BACKEND_IOMMUFD,
+	.map = nop_map,
+	.unmap = nop_map,
+	.destroy = nop_destroy,
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_d);
+	return v[n / 2];
+}
+
+static struct vfiodev_ctx *ctx;
+static uint8_t *arena; /* address space for buffers: 2 pages a mapping */
+
+static struct vfiodev_space *space_o1(void)
+{
+	struct vfiodev_space *sp;
+
+	if (vfiodev_space_new(ctx, NULL, &sp))
+		abort();
+	sp->ops = &o1_ops;
+	sp->synced = true;
+	return sp;
+}
+
+/* buffer k: page k of the arena (separate mappings side by side) */
+static void *buf(size_t k)
+{
+	return arena + k * PG;
+}
+
+static void fill(struct vfiodev_space *sp, size_t n)
+{
+	uint64_t iova;
+
+	for (size_t k = 0; k < n; k++)
+		if (vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova))
+			abort();
+}
+
+/* ---- baseline 1: the previous design ----------------------------------- */
+struct arr_ent {
+	uint64_t va, iova, len;
+	unsigned int flags;
+};
+
+struct arr {
+	pthread_rwlock_t lock;
+	struct arr_ent *v;
+	size_t n, cap;
+};
+
+static int arr_translate(struct arr *a, uint64_t va, uint64_t *iova)
+{
+	size_t lo = 0, hi;
+	int ret = -ENOENT;
+
+	pthread_rwlock_rdlock(&a->lock);
+	hi = a->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a->v[mid].va <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && va - a->v[lo - 1].va < a->v[lo - 1].len) {
+		*iova = a->v[lo - 1].iova + (va - a->v[lo - 1].va);
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&a->lock);
+	return ret;
+}
+
+static void arr_insert(struct arr *a, uint64_t va, uint64_t iova)
+{
+	size_t lo = 0, hi = a->n;
+
+	pthread_rwlock_wrlock(&a->lock);
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a->v[mid].va < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&a->v[lo + 1], &a->v[lo], (a->n - lo) * sizeof(*a->v));
+	a->v[lo] = (struct arr_ent){ va, iova, PG, 3 };
+	a->n++;
+	pthread_rwlock_unlock(&a->lock);
+}
+
+static void arr_remove(struct arr *a, uint64_t va)
+{
+	size_t lo = 0, hi = a->n;
+
+	pthread_rwlock_wrlock(&a->lock);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a->v[mid].va < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&a->v[lo], &a->v[lo + 1], (a->n - lo - 1) * sizeof(*a->v));
+	a->n--;
+	pthread_rwlock_unlock(&a->lock);
+}
+
+/* ---- baseline 2: a skiplist under an rwlock ----------------------------- */
+#define SL_MAX 20
+struct sl_node {
+	uint64_t va, iova, len;
+	struct sl_node *next[];
+};
+
+struct sl {
+	pthread_rwlock_t lock;
+	struct sl_node *head;
+};
+
+static void sl_init(struct sl *s)
+{
+	pthread_rwlock_init(&s->lock, NULL);
+	s->head = calloc(1, sizeof(*s->head) + SL_MAX * sizeof(void *));
+}
+
+static int sl_translate(struct sl *s, uint64_t va, uint64_t *iova)
+{
+	struct sl_node *x = s->head;
+	int ret = -ENOENT;
+
+	pthread_rwlock_rdlock(&s->lock);
+	for (int l = SL_MAX - 1; l >= 0; l--)
+		while (x->next[l] && x->next[l]->va <= va)
+			x = x->next[l];
+	if (x != s->head && va - x->va < x->len) {
+		*iova = x->iova + (va - x->va);
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return ret;
+}
+
+static void sl_insert(struct sl *s, uint64_t va, uint64_t iova)
+{
+	struct sl_node *up[SL_MAX], *x = s->head, *n;
+	int lvl = 1;
+
+	while (lvl < SL_MAX && (rnd() & 3) == 0)
+		lvl++;
+	pthread_rwlock_wrlock(&s->lock);
+	for (int l = SL_MAX - 1; l >= 0; l--) {
+		while (x->next[l] && x->next[l]->va < va)
+			x = x->next[l];
+		up[l] = x;
+	}
+	n = malloc(sizeof(*n) + lvl * sizeof(void *));
+	n->va = va;
+	n->iova = iova;
+	n->len = PG;
+	for (int l = 0; l < lvl; l++) {
+		n->next[l] = up[l]->next[l];
+		up[l]->next[l] = n;
+	}
+	pthread_rwlock_unlock(&s->lock);
+}
+
+static void sl_free(struct sl *s)
+{
+	struct sl_node *x = s->head->next[0];
+
+	while (x) {
+		struct sl_node *n = x->next[0];
+
+		free(x);
+		x = n;
+	}
+	free(s->head);
+}
+
+/* ---- measurements ------------------------------------------------------ */
+static uint64_t *addrs;
+static volatile uint64_t sink;
+
+static void make_addrs(size_t n)
+{
+	for (size_t i = 0; i < LOOKUPS; i++)
+		addrs[i] = (uintptr_t)buf(rnd() % n) + (rnd() & (PG - 1));
+}
+
+enum kind { K_LIB, K_ARR, K_SL };
+
+static double time_lookups(enum kind k, void *obj)
+{
+	double t[5];
+
+	for (int r = 0; r < 5; r++) {
+		uint64_t iova, acc = 0;
+		double t0 = now();
+
+		for (size_t i = 0; i < LOOKUPS; i++) {
+			if (k == K_LIB)
+				vfiodev_dma_translate(obj,
+						      (void *)(uintptr_t)addrs[i],
+						      &iova);
+			else if (k == K_ARR)
+				arr_translate(obj, addrs[i], &iova);
+			else
+				sl_translate(obj, addrs[i], &iova);
+			acc += iova;
+		}
+		t[r] = (now() - t0) / LOOKUPS;
+		sink = acc;
+	}
+	return median(t, 5);
+}
+
+static void translate_table(void)
+{
+	static const size_t ns[] = { 1024, 16384, 65536, 262144 };
+
+	printf("\ntranslate, random lookups among N live 4 KiB mappings (ns/lookup, median of 5 x %u)\n",
+	       LOOKUPS);
+	printf("| N | libvfiodev (radix, no lock) | sorted array + rwlock | skiplist + rwlock | array / radix | skiplist / radix | bytes per mapping |\n");
+	printf("|---|---|---|---|---|---|---|\n");
+	for (size_t j = 0; j < 4; j++) {
+		size_t n = ns[j];
+		struct vfiodev_space *sp = space_o1();
+		struct arr a = { 0 };
+		struct sl s;
+		double tl, ta, ts;
+
+		pthread_rwlock_init(&a.lock, NULL);
+		sl_init(&s);
+		fill(sp, n);
+		for (size_t k = 0; k < n; k++) {
+			uint64_t iova;
+
+			vfiodev_dma_translate(sp, buf(k), &iova);
+			arr_insert(&a, (uintptr_t)buf(k), iova);
+			sl_insert(&s, (uintptr_t)buf(k), iova);
+		}
+		make_addrs(n);
+		tl = time_lookups(K_LIB, sp);
+		ta = time_lookups(K_ARR, &a);
+		ts = time_lookups(K_SL, &s);
+		printf("| %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", n,
+		       tl, ta, ts, ta / tl, ts / tl,
+		       (double)space_record_bytes(sp) / (double)n);
+		vfiodev_space_unref(sp);
+		free(a.v);
+		sl_free(&s);
+	}
+}
+
+enum order { O_APPEND, O_BELOW, O_DESC, O_RANDOM };
+static const char *const order_name[] = { "append (above all)", "below all",
+					  "descending build + teardown", "random" };
+
+/* ns per map+unmap pair at @n live mappings, in one order */
+static double pairs_lib(size_t n, enum order o)
+{
+	struct vfiodev_space *sp = space_o1();
+	size_t reps = 20000;
+	uint64_t iova;
+	double t0, t;
+
+	if (o == O_DESC) {
+		/* build n mappings in descending address order, then unmap
+		 * them oldest first */
+		t0 = now();
+		for (size_t k = n; k-- > 0;)
+			vfiodev_dma_map_any(sp, buf(k + 1), PG, 3, NULL, &iova);
+		for (size_t k = n; k-- > 0;)
+			vfiodev_dma_unmap_vaddr(sp, buf(k + 1));
+		t = (now() - t0) / n;
+		vfiodev_space_unref(sp);
+		return t;
+	}
+	for (size_t k = 0; k < n; k++)
+		vfiodev_dma_map_any(sp, buf(k + 1), PG, 3, NULL, &iova);
+	t0 = now();
+	for (size_t r = 0; r < reps; r++) {
+		size_t k = o == O_APPEND ? n + 1 :
+			   o == O_BELOW	 ? 0 :
+					   1 + rnd() % n;
+
+		if (o == O_RANDOM) {
+			/* remove a random one and put it back */
+			vfiodev_dma_unmap_vaddr(sp, buf(k));
+			vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova);
+		} else {
+			vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova);
+			vfiodev_dma_unmap_vaddr(sp, buf(k));
+		}
+	}
+	t = (now() - t0) / reps;
+	vfiodev_space_unref(sp);
+	return t;
+}
+
+static double pairs_arr(size_t n, enum order o)
+{
+	struct arr a = { 0 };
+	size_t reps = o == O_APPEND ? 20000 : 2000;
+	double t0, t;
+
+	pthread_rwlock_init(&a.lock, NULL);
+	if (o == O_DESC) {
+		size_t m = n > 65536 ? 65536 : n;
+
+		t0 = now();
+		for (size_t k = m; k-- > 0;)
+			arr_insert(&a, (uintptr_t)buf(k + 1), k);
+		for (size_t k = m; k-- > 0;)
+			arr_remove(&a, (uintptr_t)buf(k + 1));
+		free(a.v);
+		return (now() - t0) / m;
+	}
+	for (size_t k = 0; k < n; k++)
+		arr_insert(&a, (uintptr_t)buf(k + 1), k);
+	t0 = now();
+	for (size_t r = 0; r < reps; r++) {
+		size_t k = o == O_APPEND ? n + 1 :
+			   o == O_BELOW	 ? 0 :
+					   1 + rnd() % n;
+
+		if (o == O_RANDOM) {
+			arr_remove(&a, (uintptr_t)buf(k));
+			arr_insert(&a, (uintptr_t)buf(k), k);
+		} else {
+			arr_insert(&a, (uintptr_t)buf(k), k);
+			arr_remove(&a, (uintptr_t)buf(k));
+		}
+	}
+	t = (now() - t0) / reps;
+	free(a.v);
+	return t;
+}
+
+static void pairs_table(void)
+{
+	static const size_t ns[] = { 1024, 65536, 262144 };
+
+	printf("\nmap_any + unmap pairs with N live 4 KiB mappings (ns/pair; the kernel answers in O(1))\n");
+	printf("| order | N | libvfiodev (tree + radix) | sorted arrays (previous) | previous / libvfiodev |\n");
+	printf("|---|---|---|---|---|\n");
+	for (int o = 0; o < 4; o++)
+		for (size_t j = 0; j < 3; j++) {
+			double l = pairs_lib(ns[j], (enum order)o);
+			double a = pairs_arr(ns[j], (enum order)o);
+
+			printf("| %s | %zu | %.0f | %.0f | %.1f |\n",
+			       order_name[o], ns[j], l, a, a / l);
+		}
+}
+
+struct rd {
+	struct vfiodev_space *sp;
+	size_t n;
+	volatile bool stop;
+	double ns;
+};
+
+static void *reader(void *arg)
+{
+	struct rd *r = arg;
+	uint64_t iova, acc = 0, x = 12345;
+	size_t cnt = 0;
+	double t0 = now();
+
+	while (!r->stop) {
+		for (int i = 0; i < 4096; i++) {
+			x = x * 6364136223846793005ull + 1;
+			vfiodev_dma_translate(r->sp, buf((x >> 33) % r->n), &iova);
+			acc += iova;
+		}
+		cnt += 4096;
+	}
+	r->ns = (now() - t0) / cnt;
+	sink = acc;
+	return NULL;
+}
+
+static void concurrency_table(void)
+{
+	const size_t n = 65536;
+	struct vfiodev_space *sp = space_o1();
+	struct rd r = { .sp = sp, .n = n };
+	pthread_t th;
+	double alone, with, pairs = 0, t0;
+	uint64_t iova;
+	struct timespec ms200 = { 0, 200000000 };
+
+	fill(sp, n);
+	pthread_create(&th, NULL, reader, &r);
+	nanosleep(&ms200, NULL);
+	r.stop = true;
+	pthread_join(th, NULL);
+	alone = r.ns;
+	r.stop = false;
+	pthread_create(&th, NULL, reader, &r);
+	t0 = now();
+	while (now() - t0 < 2e8) {
+		/* the writer maps and unmaps below every other mapping */
+		vfiodev_dma_map_any(sp, buf(n + 1), PG, 3, NULL, &iova);
+		vfiodev_dma_unmap_vaddr(sp, buf(n + 1));
+		pairs++;
+	}
+	r.stop = true;
+	pthread_join(th, NULL);
+	with = r.ns;
+	printf("\nreaders and a writer, 65,536 mappings\n");
+	printf("| reader alone (ns/lookup) | reader with a writer (ns/lookup) | writer map+unmap pairs/s while reading |\n");
+	printf("|---|---|---|\n");
+	printf("| %.1f | %.1f | %.0f |\n", alone, with, pairs / 0.2);
+	vfiodev_space_unref(sp);
+}
+
+int main(int argc, char **argv)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, co);
+
+	arena = mmap(NULL, 2 * 300000 * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	addrs = calloc(LOOKUPS, sizeof(*addrs));
+	if (arena == MAP_FAILED || !addrs)
+		return 1;
+	co.log_priority = 1 + LOG_CRIT;
+	if (vfiodev_ctx_new(&co, &ctx))
+		return 1;
+	if (argc == 3 && !strcmp(argv[1], "--callgrind")) {
+		size_t n = strtoul(argv[2], NULL, 0);
+		struct vfiodev_space *sp = space_o1();
+		uint64_t iova, acc = 0;
+
+		fill(sp, n);
+		make_addrs(n);
+		CALLGRIND_TOGGLE_COLLECT;
+		for (size_t i = 0; i < 100000; i++) {
+			vfiodev_dma_translate(sp, (void *)(uintptr_t)addrs[i],
+					      &iova);
+			acc += iova;
+		}
+		CALLGRIND_TOGGLE_COLLECT;
+		sink = acc;
+		vfiodev_space_unref(sp);
+		vfiodev_ctx_unref(ctx);
+		return 0;
+	}
+	translate_table();
+	pairs_table();
+	concurrency_table();
+	vfiodev_ctx_unref(ctx);
+	return 0;
+}
