@@ -23,7 +23,7 @@
 
 #define PG 4096ull
 #define SZ_2M (2ull << 20)
-#define LEN 2048u
+#define LEN 2048
 
 static struct vfiodev_ctx *ctx;
 static int failures;
@@ -152,11 +152,11 @@ static int t_limit(const char *bdf)
 		/* a 2 MiB-aligned view, so the IOVA is 2 MiB-aligned too */
 		uint8_t *raw = mmap(NULL, 2 * SZ_2M, PROT_NONE,
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		uint8_t *v = (uint8_t *)(((uintptr_t)raw + SZ_2M - 1) &
-					 ~(SZ_2M - 1));
+		uint8_t *v =
+			(uint8_t *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
 
-		v = mmap(v, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			 fd, 0);
+		v = mmap(v, SZ_2M, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
 		views[nr] = v;
 		last = vfiodev_dma_map_any(sp, v, SZ_2M,
 					   VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
@@ -173,17 +173,16 @@ static int t_limit(const char *bdf)
 	result("limit/never-above", !above && nr >= 120,
 	       "%d mappings, one above 0x%llx: %d", nr, (unsigned long long)max,
 	       above);
-	result("limit/enospc-when-full", last == -ENOSPC, "the call past the end: %s",
-	       strerror(-last));
+	result("limit/enospc-when-full", last == -ENOSPC,
+	       "the call past the end: %s", strerror(-last));
 	/* the device writes the last page under its mask */
 	for (int k = 0; k < LEN; k++)
 		src[k] = (uint8_t)(k * 3 + 5);
 	ret = nr ? copy_through(&e, is, highest + SZ_2M - PG, src,
 				views[0] + SZ_2M - PG) :
 		   -ENOSPC;
-	result("limit/dma-at-the-highest-iova", !ret,
-	       "DMA to IOVA 0x%llx: %s", (unsigned long long)(highest + SZ_2M - PG),
-	       strerror(-ret));
+	result("limit/dma-at-the-highest-iova", !ret, "DMA to IOVA 0x%llx: %s",
+	       (unsigned long long)(highest + SZ_2M - PG), strerror(-ret));
 	vfiodev_device_close(dev);
 	vfiodev_space_unref(sp);
 	close(fd);
