@@ -22,17 +22,6 @@ static bool kernel_live(const struct vfiodev_space *space)
 	return space->ops && space->synced;
 }
 
-static struct vfiodev_mapping as_mapping(const struct itree_node *n)
-{
-	return (struct vfiodev_mapping){
-		.vaddr = n->vaddr & ~MAPF_MASK,
-		.iova = n->iova,
-		.len = n->len,
-		.flags = (unsigned int)(n->vaddr &
-					(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)),
-	};
-}
-
 /* the IOVA alignment a buffer asks for by itself: 1 GiB or 2 MiB when it is
  * that aligned and at least that long, else none beyond the page */
 static uint64_t natural_align(uint64_t va, uint64_t len)
@@ -274,7 +263,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 static int unmap_node(struct vfiodev_space *space, uint32_t x)
 {
 	struct itree_node *n = itree_node(&space->tree, x);
-	struct vfiodev_mapping m = as_mapping(n);
+	struct vfiodev_mapping m = node_mapping(n);
 	int ret;
 
 	if (kernel_live(space)) {

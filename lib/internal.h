@@ -337,6 +337,18 @@ static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
 	return 0;
 }
 
+/* the mapping a record node stands for, as the backends take it */
+static inline struct vfiodev_mapping node_mapping(const struct itree_node *n)
+{
+	return (struct vfiodev_mapping){
+		.vaddr = n->vaddr & ~MAPF_MASK,
+		.iova = n->iova,
+		.len = n->len,
+		.flags = (unsigned int)(n->vaddr &
+					(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)),
+	};
+}
+
 struct vfiodev_space {
 	int refcount;
 	struct vfiodev_ctx *ctx;

@@ -360,17 +360,6 @@ VFIODEV_EXPORT int vfiodev_space_container_fd(struct vfiodev_space *space)
 	return fd;
 }
 
-static struct vfiodev_mapping node_mapping(const struct itree_node *n)
-{
-	return (struct vfiodev_mapping){
-		.vaddr = n->vaddr & ~MAPF_MASK,
-		.iova = n->iova,
-		.len = n->len,
-		.flags = (unsigned int)(n->vaddr &
-					(VFIODEV_DMA_READ | VFIODEV_DMA_WRITE)),
-	};
-}
-
 /* caller holds space->lock; the kernel object is new and empty */
 int space_replay(struct vfiodev_space *space)
 {
