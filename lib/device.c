@@ -100,9 +100,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	dev->fd = fd;
 	dev->has_devnum = true;
 
-	ret = ctx_iommufd(ctx);
-	if (ret == -ENOENT && !vfiodev_kmod_load(ctx, "iommufd"))
-		ret = ctx_iommufd(ctx);
+	ret = iommufd_open(ctx);
 	if (ret < 0) {
 		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),
 			   ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");

@@ -327,26 +327,39 @@ static uint32_t node_at_vaddr(struct vfiodev_space *space, uint64_t va)
 	return x;
 }
 
-VFIODEV_EXPORT int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space,
-					   const void *vaddr)
+/* unmap the buffer that starts at @va if it is (@alloc) or is not memory
+ * of vfiodev_dma_alloc(); -ENOENT, with *@other set when a buffer of the
+ * other kind starts there */
+static int unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
+			bool *other)
 {
-	const struct itree_node *n = NULL;
+	const struct itree_node *n;
 	int ret = -ENOENT;
 	uint32_t x;
 
-	if (!space)
-		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	x = node_at_vaddr(space, (uintptr_t)vaddr);
-	if (x)
-		n = itree_node(&space->tree, x);
-	if (n && !(n->vaddr & MAPF_ALLOC))
+	x = node_at_vaddr(space, va);
+	n = itree_node(&space->tree, x);
+	*other = n && !(n->vaddr & MAPF_ALLOC) == alloc;
+	if (n && !*other)
 		ret = unmap_node(space, x);
 	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space,
+					   const void *vaddr)
+{
+	bool other;
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	ret = unmap_buffer(space, (uintptr_t)vaddr, false, &other);
 	if (ret == -ENOENT)
 		vfd_err(space->ctx, "dma unmap: no mapping starts at %p%s", vaddr,
-			n ? " (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
-			    "");
+			other ? " (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
+				"");
 	return ret;
 }
 
@@ -396,9 +409,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 
 		if (n->iova > last)
 			break;
-		next = itree_last(n) == UINT64_MAX ?
-			       0 :
-			       itree_ceil(t, itree_last(n) + 1);
+		next = itree_next(t, x);
 		if (!is_mapping(n))
 			continue;
 		ret = unmap_node(space, x);
@@ -427,9 +438,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 		const struct itree_node *n = itree_node(t, x);
 		int r;
 
-		next = itree_last(n) == UINT64_MAX ?
-			       0 :
-			       itree_ceil(t, itree_last(n) + 1);
+		next = itree_next(t, x);
 		if (!is_mapping(n))
 			continue;
 		/* a refused unmap keeps its entry: the record stays the
@@ -580,21 +589,14 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 
 VFIODEV_EXPORT int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr)
 {
-	const struct itree_node *n = NULL;
-	int ret = -ENOENT;
-	uint32_t x;
+	bool other;
+	int ret;
 
 	if (!space)
 		return -EINVAL;
 	if (!vaddr)
 		return 0;
-	pthread_mutex_lock(&space->lock);
-	x = node_at_vaddr(space, (uintptr_t)vaddr);
-	if (x)
-		n = itree_node(&space->tree, x);
-	if (n && (n->vaddr & MAPF_ALLOC))
-		ret = unmap_node(space, x);
-	pthread_mutex_unlock(&space->lock);
+	ret = unmap_buffer(space, (uintptr_t)vaddr, true, &other);
 	if (ret == -ENOENT)
 		vfd_err(space->ctx,
 			"dma free: %p is not memory of vfiodev_dma_alloc() in this space",

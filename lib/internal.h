@@ -396,6 +396,9 @@ int space_set_ranges(struct vfiodev_space *space,
 int space_replay(struct vfiodev_space *space);
 /* bytes of bookkeeping the record holds (bench, tests) */
 size_t space_record_bytes(struct vfiodev_space *space);
+/* iommufd.c: the context's /dev/iommu fd, loading iommufd when the node
+ * is missing; -errno */
+int iommufd_open(struct vfiodev_ctx *ctx);
 /* iommufd.c: create the IOAS of a space pinned to iommufd */
 int iommufd_space_create(struct vfiodev_space *space);
 

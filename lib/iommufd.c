@@ -98,14 +98,21 @@ static int ioas_new(struct vfiodev_space *space, const char *who)
 	return 0;
 }
 
+int iommufd_open(struct vfiodev_ctx *ctx)
+{
+	int fd = ctx_iommufd(ctx);
+
+	if (fd == -ENOENT && !vfiodev_kmod_load(ctx, "iommufd"))
+		fd = ctx_iommufd(ctx);
+	return fd;
+}
+
 int iommufd_space_create(struct vfiodev_space *space)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
 
-	ret = ctx_iommufd(ctx);
-	if (ret == -ENOENT && !vfiodev_kmod_load(ctx, "iommufd"))
-		ret = ctx_iommufd(ctx);
+	ret = iommufd_open(ctx);
 	if (ret < 0) {
 		vfd_err(ctx, "space: %s/iommu: %s%s", ctx->dev_root, strerror(-ret),
 			ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");

@@ -357,10 +357,7 @@ void itree_insert(struct itree *t, uint32_t x)
 void itree_remove(struct itree *t, uint32_t x)
 {
 	struct itree_node *n = N(t, x);
-	uint32_t succ = itree_last(n) == UINT64_MAX ?
-				0 :
-				itree_ceil(t, itree_last(n) + 1);
-
+	uint32_t succ = itree_next(t, x);
 	uint64_t start = succ ? gap_start(t, n->iova) : 0;
 
 	t->root = erase_at(t, t->root, n->iova);

@@ -23,10 +23,6 @@
 #define L1_BYTES ((size_t)VT_L1_ENTRIES * sizeof(struct vt_entry))
 #define TABLE_BYTES ((size_t)VT_ENTRIES * sizeof(struct vt_entry))
 
-struct vt_chunk {
-	struct vt_chunk *next;
-};
-
 int vtable_init(struct vtable *vt)
 {
 	void *l1;
