@@ -21,32 +21,12 @@
 #include <unistd.h>
 
 #include "edu.h"
+#include "vmresult.h"
 
 #define DMA_LEN 2048
 
 static struct vfiodev_ctx *ctx;
 static bool custom_kernel;
-static int failures;
-
-static void result(const char *name, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void result(const char *name, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("VMTEST %s PASS\n", name);
-	} else {
-		printf("VMTEST %s FAIL ", name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		failures++;
-	}
-	fflush(stdout);
-}
 
 static void *page_alloc(size_t len)
 {
