@@ -32,6 +32,10 @@
 #   noiommu     edu, NO intel-iommu, vfio.enable_unsafe_noiommu_mode=1
 #                                                               0000:00:03.0
 #   nvme        edu + NVMe controller (MSI-X, FLR)              0000:00:03.0 (nvme 0000:00:04.0)
+#   nvme-disk   NVMe controller on a 1 MiB disk image the host  (nvme 0000:00:04.0)
+#               writes a pattern into (LBA 0-63, tag 0x11) and checks after the
+#               run (LBA 256-383 must hold the guest's WRITE, tag 0x77; the
+#               pattern: examples/nvme-read.c)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -106,9 +110,29 @@ nvme)
 	TOPO_DEVICES=(-device edu,addr=03.0
 		-drive file=/dev/null,if=none,id=nv0,format=raw,readonly=on
 		-device nvme,serial=vfiodev0,drive=nv0,addr=04.0) ;;
-*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme)" ;;
+nvme-disk)
+	DISK=$BUILD/vm-work/$KERNEL-$TOPOLOGY-$SCENARIO_NAME.disk
+	TOPO_DEVICES=(-drive "file=$DISK,if=none,id=nv0,format=raw"
+		-device nvme,serial=vfiodev-disk,drive=nv0,addr=04.0) ;;
+*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme nvme-disk)" ;;
 esac
 ((NO_IOMMU)) && TOPO_IOMMU=0
+
+# ---- the disk image (nvme-disk) ---------------------------------------------
+# disk_pattern LBA N TAG: N 512-byte blocks of examples/nvme-read.c's pattern
+# (byte j of block lba = (lba * 31 + j * 7 + TAG) & 0xff). perl-base is
+# Essential in Debian, so it is on every machine that runs this.
+disk_pattern() {
+	perl -e 'my ($l, $n, $t) = @ARGV; for my $b ($l .. $l + $n - 1) {
+		print pack("C*", map { ($b * 31 + $_ * 7 + $t) & 0xff } 0 .. 511) }' \
+		"$1" "$2" "$(($3))"
+}
+DISK=${DISK:-}
+if [[ -n $DISK ]]; then
+	mkdir -p "$(dirname "$DISK")" && rm -f "$DISK" && truncate -s 1M "$DISK" &&
+		disk_pattern 0 64 0x11 | dd of="$DISK" bs=512 conv=notrunc status=none ||
+		setup_fail "cannot write the disk image $DISK"
+fi
 
 # ---- kernel and initramfs -------------------------------------------------
 command -v "$QEMU" >/dev/null || setup_fail "$QEMU not found (apt-get install qemu-system-x86)"
@@ -230,6 +254,17 @@ if ((results < PLAN)); then
 	problems+=("only $results of the $PLAN results the scenario declares")
 elif ((results > PLAN)); then
 	problems+=("$results results but the scenario declares $PLAN")
+fi
+
+# The guest's writes, checked on the host: the disk image after QEMU exited.
+if [[ -n $DISK ]]; then
+	if cmp -s <(dd if="$DISK" bs=512 skip=256 count=128 status=none) <(disk_pattern 256 128 0x77) &&
+		cmp -s <(dd if="$DISK" bs=512 count=64 status=none) <(disk_pattern 0 64 0x11); then
+		tap_ok "$KERNEL: host: the disk image holds the guest's WRITE (LBA 256-383) and the host's blocks (LBA 0-63)"
+	else
+		tap_not_ok "$KERNEL: host: the disk image does not hold the guest's WRITE at LBA 256-383 (or LBA 0-63 changed)"
+		tap_diag "$(dd if="$DISK" bs=512 skip=256 count=1 status=none | od -A d -t x1 | head -n 4)"
+	fi
 fi
 
 vmname="$KERNEL: $SCENARIO_NAME: vm run ($TOPOLOGY, $results/$PLAN results, ${ELAPSED}s)"
