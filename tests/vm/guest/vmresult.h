@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The result line of the in-guest test programs (vmtest, vmspace):
- * "VMTEST <name> PASS" or "VMTEST <name> FAIL <reason>", the protocol of
+ * "VMTEST <name> PASS", "VMTEST <name> FAIL <reason>" or "VMTEST <name> SKIP
+ * <reason>" (what this kernel cannot show, and why), the protocol of
  * tests/vm/guest-init.sh; failures are counted for the exit status.
  */
 #ifndef VMRESULT_H
@@ -30,6 +31,21 @@ static void result(const char *name, bool ok, const char *fmt, ...)
 		printf("\n");
 		failures++;
 	}
+	fflush(stdout);
+}
+
+static void result_skip(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), unused));
+
+static void result_skip(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("VMTEST %s SKIP ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
 	fflush(stdout);
 }
 

@@ -6,6 +6,9 @@
  *   vmspace limit BDF        a space limited to the edu's 28-bit DMA mask:
  *                            map_any never goes above it, says ENOSPC when
  *                            full, and the device DMAs at the highest IOVA
+ *   vmspace superpage BDF    2 MiB of hugetlb DMA memory gets a 2 MiB-aligned
+ *                            IOVA and ONE 2 MiB entry in the VT-d page table
+ *                            (read from debugfs), gone after the free
  * Prints "VMTEST <name> PASS|FAIL ..." lines like vmtest.
  */
 #include <errno.h>
@@ -169,12 +172,156 @@ static int t_limit(const char *bdf)
 	return 0;
 }
 
+/* HugePages_Free from /proc/meminfo, -1 when unknown */
+static long hugepages_free(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * The VT-d second-level table of @bdf's domain, as the kernel's debugfs
+ * dumps it: one line per leaf, "0x<iova pfn> |" then the entry of each
+ * level from PML5E down, the last being the leaf (PDE for a 2 MiB page,
+ * PTE for 4 KiB). Counts the leaves inside [pfn, pfn + npages) and tells
+ * the level and value of the leaf at @pfn. -ENOENT: no such file.
+ */
+struct leaves {
+	int count; /* leaves starting inside the span */
+	int first_level; /* entries on the line of @pfn: 4 = PDE leaf, 5 = PTE */
+	uint64_t first_e; /* the leaf entry at @pfn */
+};
+
+static int vtd_leaves(const char *bdf, uint64_t pfn, uint64_t npages,
+		      struct leaves *out)
+{
+	char path[160], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/iommu/intel/%s/domain_translation_struct", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	*out = (struct leaves){ 0 };
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long p, e[5];
+		int n;
+
+		if (sscanf(line, "0x%llx |", &p) != 1)
+			continue;
+		n = sscanf(strchr(line, '|') + 1, "%llx %llx %llx %llx %llx",
+			   &e[0], &e[1], &e[2], &e[3], &e[4]);
+		if (p < pfn || p >= pfn + npages || n < 4)
+			continue;
+		out->count++;
+		if (p == pfn) {
+			out->first_level = n;
+			out->first_e = e[n - 1];
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int t_superpage(const char *bdf)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *sp;
+	struct leaves lv, small, after;
+	uint8_t *mem = NULL, *page = pages(PG), *src = pages(PG);
+	uint64_t iova = 0, ipage = 0, is = 0;
+	long before = hugepages_free(), during;
+	int ret, r;
+	struct edu e;
+
+	ret = vfiodev_device_open(ctx, bdf, NULL, &dev);
+	if (!ret)
+		ret = edu_init(&e, dev);
+	sp = dev ? vfiodev_device_space(dev) : NULL;
+	if (!ret)
+		ret = vfiodev_dma_alloc(sp, SZ_2M,
+					VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
+					NULL, (void **)&mem, &iova);
+	if (!ret)
+		ret = vfiodev_dma_map_any(sp, page, PG, VFIODEV_DMA_READ, NULL,
+					  &ipage);
+	if (!ret)
+		ret = vfiodev_dma_map_any(sp, src, PG, VFIODEV_DMA_READ, NULL, &is);
+	if (ret) {
+		result("superpage/setup", false, "%s", strerror(-ret));
+		return 1;
+	}
+	during = hugepages_free();
+	printf("superpage: 2 MiB at IOVA 0x%llx (hugepages free %ld -> %ld), a 4 KiB page at 0x%llx\n",
+	       (unsigned long long)iova, before, during, (unsigned long long)ipage);
+	result("superpage/hugetlb-at-2m-aligned-iova",
+	       !(iova % SZ_2M) && before > 0 && during == before - 1,
+	       "IOVA 0x%llx, hugepages free %ld -> %ld",
+	       (unsigned long long)iova, before, during);
+
+	/* the device reaches both ends of the buffer */
+	for (int k = 0; k < LEN; k++)
+		src[k] = (uint8_t)(k * 5 + 1);
+	ret = copy_through(&e, is, iova, src, mem);
+	if (!ret)
+		ret = copy_through(&e, is, iova + SZ_2M - PG, src, mem + SZ_2M - PG);
+	result("superpage/edu-dma-both-ends", !ret, "%s", strerror(-ret));
+
+	r = vtd_leaves(bdf, iova / PG, SZ_2M / PG, &lv);
+	/* the custom test kernel is built with the dump: there, no file fails */
+	if (r == -ENOENT && strcmp(getenv("VMTEST_KERNEL") ?: "", "custom")) {
+		char why[] = "/sys/kernel/debug/iommu/intel/ has no page table "
+			     "dump on this kernel (no CONFIG_INTEL_IOMMU_DEBUGFS, "
+			     "as in Debian's config): the IOMMU's entries cannot "
+			     "be read";
+
+		result_skip("superpage/one-2m-vtd-entry", "%s", why);
+		result_skip("superpage/entry-gone-after-free", "%s", why);
+		goto out;
+	}
+	vtd_leaves(bdf, ipage / PG, 1, &small);
+	printf("superpage: VT-d leaves in the 2 MiB: %d (entries on the line %d, leaf 0x%llx); the 4 KiB page: %d leaf, %d entries\n",
+	       lv.count, lv.first_level, (unsigned long long)lv.first_e,
+	       small.count, small.first_level);
+	/* 4 entries (PML5E..PDE) with PS (bit 7) in the PDE: a 2 MiB leaf;
+	 * the 4 KiB page next to it must show 5 (down to the PTE) */
+	result("superpage/one-2m-vtd-entry",
+	       !r && lv.count == 1 && lv.first_level == 4 &&
+		       (lv.first_e & (1ull << 7)) && small.count == 1 &&
+		       small.first_level == 5,
+	       "read: %s; %d leaves, level %d, entry 0x%llx; 4 KiB control: %d leaves at level %d",
+	       strerror(-r), lv.count, lv.first_level,
+	       (unsigned long long)lv.first_e, small.count, small.first_level);
+	ret = vfiodev_dma_free(sp, mem);
+	mem = NULL;
+	r = vtd_leaves(bdf, iova / PG, SZ_2M / PG, &after);
+	result("superpage/entry-gone-after-free",
+	       !ret && !r && after.count == 0 && hugepages_free() == before,
+	       "free: %s; %d leaves left; hugepages free %ld", strerror(-ret),
+	       after.count, hugepages_free());
+out:
+	if (mem)
+		vfiodev_dma_free(sp, mem);
+	vfiodev_device_close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmspace first BDF [BDF] | limit BDF\n");
+		fprintf(stderr,
+			"usage: vmspace first BDF [BDF] | limit BDF | superpage BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -186,6 +333,8 @@ int main(int argc, char **argv)
 		ret = t_first(argc - 2 > 2 ? 2 : argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "limit"))
 		ret = t_limit(argv[2]);
+	else if (!strcmp(argv[1], "superpage"))
+		ret = t_superpage(argv[2]);
 	else
 		ret = 2;
 	vfiodev_ctx_unref(ctx);
