@@ -100,7 +100,7 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	uint64_t last = iova + (len - 1);
-	uint32_t hit;
+	const struct itree_node *n;
 
 	if (iova & (space->iova_align - 1) || last < iova) {
 		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx is misaligned (0x%llx) or wraps",
@@ -114,10 +114,8 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 			(unsigned long long)space->iova_max);
 		return -EINVAL;
 	}
-	hit = itree_overlap(&space->tree, iova, last);
-	if (hit) {
-		const struct itree_node *n = itree_node(&space->tree, hit);
-
+	n = itree_overlap(&space->tree, iova, last);
+	if (n) {
 		if (n->vaddr & MAPF_RESERVED) {
 			vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx is outside the %sIOVA ranges (0x%llx-0x%llx is reserved)",
 				(unsigned long long)iova, (unsigned long long)len,
@@ -142,9 +140,7 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	struct vfiodev_mapping m;
-	struct itree_node *n;
 	uint64_t busy, a = space->iova_align;
-	uint32_t x;
 	int ret;
 
 	if (!len || (va | len) & (a - 1)) {
@@ -176,8 +172,7 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		  check_fixed(space, iova, len);
 	if (ret)
 		return ret;
-	x = itree_alloc(&space->tree);
-	if (!x) {
+	if (itree_reserve(&space->tree, 1)) {
 		vfd_err(ctx, "dma map: out of memory for the mapping record");
 		return -ENOMEM;
 	}
@@ -187,27 +182,20 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	if (kernel_live(space)) {
 		ret = space->ops->map(space, &m);
 		if (ret)
-			goto release;
+			return ret;
 	}
 	ret = vtable_set(&space->vt, va, len, iova);
 	if (ret) {
 		vfd_err(ctx, "dma map: out of memory for the translation table");
 		if (kernel_live(space))
 			space->ops->unmap(space, &m);
-		goto release;
+		return ret;
 	}
-	n = itree_node(&space->tree, x);
-	n->iova = iova;
-	n->len = len;
-	n->vaddr = va | flags | mflags;
-	itree_insert(&space->tree, x);
+	itree_insert(&space->tree, iova, len, va | flags | mflags);
 	space->nr_maps++;
 	if (out)
 		*out = iova;
 	return 0;
-release:
-	itree_release(&space->tree, x);
-	return ret;
 }
 
 static int check_flags(const struct vfiodev_space *space, unsigned int flags)
@@ -259,11 +247,11 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 	return ret;
 }
 
-/* unmap node @x from the kernel and the record; caller holds the lock */
-static int unmap_node(struct vfiodev_space *space, uint32_t x)
+/* unmap entry @n from the kernel and the record; caller holds the lock */
+static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 {
-	struct itree_node *n = itree_node(&space->tree, x);
 	struct vfiodev_mapping m = node_mapping(n);
+	bool alloc = n->vaddr & MAPF_ALLOC;
 	int ret;
 
 	if (kernel_live(space)) {
@@ -272,12 +260,19 @@ static int unmap_node(struct vfiodev_space *space, uint32_t x)
 			return ret;
 	}
 	vtable_clear(&space->vt, m.vaddr, m.len);
-	itree_remove(&space->tree, x);
-	if (n->vaddr & MAPF_ALLOC)
+	itree_remove(&space->tree, m.iova);
+	itree_trim(&space->tree);
+	if (alloc)
 		munmap((void *)(uintptr_t)m.vaddr, m.len);
-	itree_release(&space->tree, x);
 	space->nr_maps--;
 	return 0;
+}
+
+/* the first entry after IOVA @end, where an entry that ended there was
+ * (entries move when one is removed: look them up again) */
+static const struct itree_node *ceil_after(const struct itree *t, uint64_t end)
+{
+	return end == UINT64_MAX ? NULL : itree_ceil(t, end + 1);
 }
 
 static bool is_mapping(const struct itree_node *n)
@@ -290,41 +285,39 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 {
 	const struct itree_node *n;
 	int ret = -ENOENT;
-	uint32_t x;
+	bool alloc;
 
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	x = itree_find(&space->tree, iova);
-	n = itree_node(&space->tree, x);
-	if (n && is_mapping(n) && n->iova == iova && n->len == len &&
-	    !(n->vaddr & MAPF_ALLOC))
-		ret = unmap_node(space, x);
+	n = itree_find(&space->tree, iova);
+	alloc = n && (n->vaddr & MAPF_ALLOC);
+	if (n && is_mapping(n) && n->iova == iova && n->len == len && !alloc)
+		ret = unmap_node(space, n);
 	pthread_mutex_unlock(&space->lock);
 	if (ret == -ENOENT)
 		vfd_err(space->ctx,
 			"dma unmap: no mapping at IOVA 0x%llx of 0x%zx bytes%s",
 			(unsigned long long)iova, len,
-			n && (n->vaddr & MAPF_ALLOC) ?
-				" (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
+			alloc ? " (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
 				"");
 	return ret;
 }
 
-/* the node of the mapping that starts at @va, or 0; caller holds the lock */
-static uint32_t node_at_vaddr(struct vfiodev_space *space, uint64_t va)
+/* the entry of the mapping that starts at @va, or NULL; caller holds the
+ * lock */
+static const struct itree_node *node_at_vaddr(struct vfiodev_space *space,
+					      uint64_t va)
 {
 	const struct itree_node *n;
 	uint64_t iova;
-	uint32_t x;
 
 	if (vtable_lookup(&space->vt, va, &iova, NULL))
-		return 0;
-	x = itree_find(&space->tree, iova);
-	n = itree_node(&space->tree, x);
+		return NULL;
+	n = itree_find(&space->tree, iova);
 	if (!n || (n->vaddr & ~MAPF_MASK) != va)
-		return 0;
-	return x;
+		return NULL;
+	return n;
 }
 
 /* unmap the buffer that starts at @va if it is (@alloc) or is not memory
@@ -335,14 +328,12 @@ static int unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
 {
 	const struct itree_node *n;
 	int ret = -ENOENT;
-	uint32_t x;
 
 	pthread_mutex_lock(&space->lock);
-	x = node_at_vaddr(space, va);
-	n = itree_node(&space->tree, x);
+	n = node_at_vaddr(space, va);
 	*other = n && !(n->vaddr & MAPF_ALLOC) == alloc;
 	if (n && !*other)
-		ret = unmap_node(space, x);
+		ret = unmap_node(space, n);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }
@@ -367,9 +358,9 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 					   uint64_t iova, uint64_t len,
 					   uint64_t *unmapped)
 {
+	const struct itree_node *n;
 	struct itree *t;
-	uint64_t last = iova + (len - 1), done = 0;
-	uint32_t x, next;
+	uint64_t last = iova + (len - 1), done = 0, end;
 	int ret = 0;
 
 	if (!space)
@@ -383,9 +374,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 	t = &space->tree;
 	pthread_mutex_lock(&space->lock);
 	/* check every mapping first: all or nothing for straddlers */
-	for (x = itree_ceil(t, iova); x; x = itree_next(t, x)) {
-		const struct itree_node *n = itree_node(t, x);
-
+	for (n = itree_ceil(t, iova); n; n = itree_next(t, n)) {
 		if (n->iova > last)
 			break;
 		if (!is_mapping(n))
@@ -403,16 +392,13 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 			goto out;
 		}
 	}
-	for (x = itree_ceil(t, iova); x; x = next) {
-		const struct itree_node *n = itree_node(t, x);
+	for (n = itree_ceil(t, iova); n && n->iova <= last; n = ceil_after(t, end)) {
 		uint64_t l = n->len;
 
-		if (n->iova > last)
-			break;
-		next = itree_next(t, x);
+		end = itree_last(n);
 		if (!is_mapping(n))
 			continue;
-		ret = unmap_node(space, x);
+		ret = unmap_node(space, n);
 		if (ret)
 			break;
 		done += l;
@@ -426,24 +412,24 @@ out:
 
 VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 {
+	const struct itree_node *n;
 	struct itree *t;
-	uint32_t x, next;
+	uint64_t end;
 	int ret = 0;
 
 	if (!space)
 		return -EINVAL;
 	t = &space->tree;
 	pthread_mutex_lock(&space->lock);
-	for (x = itree_ceil(t, 0); x; x = next) {
-		const struct itree_node *n = itree_node(t, x);
+	for (n = itree_ceil(t, 0); n; n = ceil_after(t, end)) {
 		int r;
 
-		next = itree_next(t, x);
+		end = itree_last(n);
 		if (!is_mapping(n))
 			continue;
 		/* a refused unmap keeps its entry: the record stays the
 		 * kernel's truth */
-		r = unmap_node(space, x);
+		r = unmap_node(space, n);
 		if (r && !ret)
 			ret = r;
 	}
@@ -484,7 +470,7 @@ VFIODEV_EXPORT int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space,
 	if (!space || !vaddr)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	n = itree_node(&space->tree, itree_find(&space->tree, iova));
+	n = itree_find(&space->tree, iova);
 	if (n && is_mapping(n)) {
 		*vaddr = (void *)(uintptr_t)((n->vaddr & ~MAPF_MASK) +
 					     (iova - n->iova));

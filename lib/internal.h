@@ -231,21 +231,23 @@ extern const struct backend_ops container_backend_ops;
 #define MAPF_HUGETLB 0x10u /* ... and that memory is hugetlb */
 #define MAPF_MASK 0xfffull
 
-/* 40 bytes: a mapping (or a reserved IOVA span) in the IOVA-ordered treap */
+/* 32 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree
+ * by IOVA (iova_tree.c); a pointer to one is valid until the next insert
+ * or remove */
 struct itree_node {
 	uint64_t iova;
 	uint64_t len;
 	uint64_t vaddr; /* | MAPF_* and DMA flags */
-	uint32_t l, r; /* children (pool indexes, 0: none) */
-	uint32_t gap; /* free pages in front of this node (saturated) */
-	uint32_t maxgap; /* the largest gap of the subtree */
+	uint64_t gap; /* free bytes in front: from the predecessor's end + 1 */
 };
 
+struct bt_leaf;
 struct itree {
-	struct itree_node **chunks;
-	uint32_t nr_chunks, cap_chunks;
-	uint32_t free_head;
-	uint32_t root;
+	void *root; /* a struct bt_leaf when height is 0 */
+	unsigned int height;
+	struct bt_leaf *head, *tail; /* the leaves, chained in IOVA order */
+	void *spare; /* nodes reserved for inserts */
+	size_t nr_spare, nr_nodes;
 	size_t count;
 };
 
@@ -254,19 +256,27 @@ static inline uint64_t itree_last(const struct itree_node *n)
 	return n->iova + (n->len - 1);
 }
 
-void itree_init(struct itree *t);
+int itree_init(struct itree *t);
 void itree_fini(struct itree *t);
 size_t itree_bytes(const struct itree *t);
-uint32_t itree_alloc(struct itree *t);
-void itree_release(struct itree *t, uint32_t i);
-struct itree_node *itree_node(const struct itree *t, uint32_t i);
-void itree_insert(struct itree *t, uint32_t x);
-void itree_remove(struct itree *t, uint32_t x);
-uint32_t itree_find(const struct itree *t, uint64_t iova);
-uint32_t itree_overlap(const struct itree *t, uint64_t first, uint64_t last);
-uint32_t itree_ceil(const struct itree *t, uint64_t iova);
-uint32_t itree_next(const struct itree *t, uint32_t i);
-uint32_t itree_last_node(const struct itree *t);
+/* make the next @inserts inserts need no allocation; -ENOMEM */
+int itree_reserve(struct itree *t, size_t inserts);
+/* add an entry that overlaps nothing, after itree_reserve(); the entry */
+struct itree_node *itree_insert(struct itree *t, uint64_t iova, uint64_t len,
+				uint64_t vaddr);
+/* remove the entry that starts at @iova (it must exist); freed nodes stay
+ * reserved until itree_trim() */
+void itree_remove(struct itree *t, uint64_t iova);
+void itree_trim(struct itree *t);
+/* 0 when every invariant of the tree holds, else -EPROTO (tests) */
+int itree_check(const struct itree *t);
+struct itree_node *itree_find(const struct itree *t, uint64_t iova);
+struct itree_node *itree_overlap(const struct itree *t, uint64_t first,
+				 uint64_t last);
+/* the first entry whose last byte is >= @iova */
+struct itree_node *itree_ceil(const struct itree *t, uint64_t iova);
+struct itree_node *itree_next(const struct itree *t, const struct itree_node *e);
+struct itree_node *itree_last_node(const struct itree *t);
 int itree_fit(const struct itree *t, uint64_t len, uint64_t align, uint64_t lo,
 	      uint64_t hi, uint64_t *out);
 
@@ -375,7 +385,7 @@ struct vfiodev_space {
 	struct vtable vt; /* vaddr -> IOVA, read without the lock */
 	struct itree tree; /* mappings and reserved spans by IOVA */
 	size_t nr_maps; /* mappings in the tree */
-	uint32_t *resv; /* the reserved spans' nodes */
+	struct vfiodev_iova_range *resv; /* the reserved spans in the tree */
 	size_t nr_resv;
 	struct vfiodev_iova_range *ranges;
 	size_t nr_ranges;

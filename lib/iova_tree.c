@@ -1,375 +1,553 @@
 // SPDX-License-Identifier: MIT
 /*
  * The write side of a DMA space: every mapping and every reserved IOVA
- * span (the holes between the kernel's IOVA ranges) as a node of a treap
- * keyed by IOVA, so that overlap checks, lookups by IOVA, insertion and
- * removal are O(log n) in any order, and the lowest free fit under a limit
- * and an alignment is found by descending only into subtrees whose largest
- * free gap could hold the request.
+ * span (the holes between the kernel's IOVA ranges) as an entry of a B+tree
+ * keyed by IOVA, so that lookups by IOVA, insertion and removal cost a few
+ * cache lines in any order, and the lowest free fit under a limit and an
+ * alignment is found by descending only into subtrees whose largest free
+ * gap could hold the request.
  *
- * Nodes live in a pool of fixed chunks addressed by 32-bit index (index 0 is
- * "none"); a node's treap priority is a hash of its index, so nothing is
- * stored for it. Each node keeps the free gap in front of it (the bytes
- * between its predecessor's end and its start) and the largest such gap of
- * its subtree, both in 4 KiB pages, saturated at 2^32 - 1: a saturated gap
- * is recomputed from the predecessor when it matters. Callers hold the
- * space's lock.
+ * Leaves hold up to 31 entries of 32 bytes in IOVA order and are chained
+ * both ways; inner nodes hold up to 32 children with, for each, the lowest
+ * IOVA it may hold (key[0] is not used for routing) and the largest free
+ * gap of its entries. Every entry keeps the free bytes in front of it (from
+ * its predecessor's end, or from IOVA 0). Nodes are 1 KiB and 1 KiB-aligned,
+ * so an entry's leaf is its address rounded down. A leaf that is full
+ * splits where the new entry goes when that is an end (ascending and
+ * descending builds stay dense) and in the middle otherwise; nodes merge
+ * with a neighbour when small enough. Insertion never allocates: the caller
+ * reserves nodes first (itree_reserve), so a mapping that reached the kernel
+ * cannot fail to be recorded. Callers hold the space's lock.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-#define CHUNK_SHIFT 10
-#define CHUNK_NODES (1u << CHUNK_SHIFT)
-#define GAP_SAT UINT32_MAX
+#define NODE_BYTES 1024u
+#define LEAF_MAX 31u
+#define INNER_MAX 32u
+#define LEAF_MIN (LEAF_MAX / 4)
+#define INNER_MIN (INNER_MAX / 4)
+#define SPARE_KEEP 16u
 
-static inline struct itree_node *N(const struct itree *t, uint32_t i)
+struct bt_leaf {
+	uint32_t n;
+	uint32_t pad;
+	struct bt_leaf *prev, *next;
+	uint64_t pad2;
+	struct itree_node e[LEAF_MAX];
+};
+
+struct bt_inner {
+	uint32_t n;
+	uint32_t pad;
+	uint64_t key[INNER_MAX];
+	uint64_t maxgap[INNER_MAX];
+	void *child[INNER_MAX];
+};
+
+_Static_assert(sizeof(struct bt_leaf) == NODE_BYTES, "a leaf is one node");
+_Static_assert(sizeof(struct bt_inner) <= NODE_BYTES, "an inner node fits");
+
+static struct bt_leaf *leaf_of(const struct itree_node *e)
 {
-	return &t->chunks[i >> CHUNK_SHIFT][i & (CHUNK_NODES - 1)];
+	return (struct bt_leaf *)((uintptr_t)e & ~(uintptr_t)(NODE_BYTES - 1));
 }
 
-struct itree_node *itree_node(const struct itree *t, uint32_t i)
+static uint32_t node_n(const void *node)
 {
-	return i ? N(t, i) : NULL;
+	return *(const uint32_t *)node;
 }
 
-static uint32_t prio(uint32_t i)
+/* ---- nodes ------------------------------------------------------------- */
+static void *spare_take(struct itree *t)
 {
-	/* a 32-bit integer hash (Wang/Jenkins style): order-independent */
-	i = (i ^ 61) ^ (i >> 16);
-	i *= 9;
-	i ^= i >> 4;
-	i *= 0x27d4eb2d;
-	i ^= i >> 15;
-	return i;
+	void *n = t->spare;
+
+	t->spare = *(void **)n;
+	t->nr_spare--;
+	memset(n, 0, NODE_BYTES);
+	return n;
 }
 
-static bool higher(uint32_t a, uint32_t b)
+static void spare_put(struct itree *t, void *n)
 {
-	uint32_t pa = prio(a), pb = prio(b);
-
-	return pa > pb || (pa == pb && a > b);
+	*(void **)n = t->spare;
+	t->spare = n;
+	t->nr_spare++;
 }
 
-static uint32_t pages_sat(uint64_t bytes)
+void itree_trim(struct itree *t)
 {
-	uint64_t p = bytes >> ITREE_PAGE_SHIFT;
+	while (t->nr_spare > SPARE_KEEP) {
+		void *n = t->spare;
 
-	return p >= GAP_SAT ? GAP_SAT : (uint32_t)p;
+		t->spare = *(void **)n;
+		t->nr_spare--;
+		t->nr_nodes--;
+		free(n);
+	}
 }
 
-static void pull(struct itree *t, uint32_t i)
+int itree_reserve(struct itree *t, size_t inserts)
 {
-	struct itree_node *n = N(t, i);
-	uint32_t m = n->gap;
+	/* an insert splits at most one node per level and adds a root; each
+	 * may make the tree one level taller */
+	size_t need = inserts * (t->height + 2 + inserts);
 
-	if (n->l && N(t, n->l)->maxgap > m)
-		m = N(t, n->l)->maxgap;
-	if (n->r && N(t, n->r)->maxgap > m)
-		m = N(t, n->r)->maxgap;
-	n->maxgap = m;
+	itree_trim(t);
+	while (t->nr_spare < need) {
+		void *n;
+
+		if (posix_memalign(&n, NODE_BYTES, NODE_BYTES))
+			return -ENOMEM;
+		t->nr_nodes++;
+		spare_put(t, n);
+	}
+	return 0;
 }
 
-void itree_init(struct itree *t)
+int itree_init(struct itree *t)
 {
 	memset(t, 0, sizeof(*t));
+	if (itree_reserve(t, 1))
+		return -ENOMEM;
+	t->root = t->head = t->tail = spare_take(t);
+	return 0;
+}
+
+static void free_subtree(void *node, unsigned int h)
+{
+	if (h) {
+		struct bt_inner *in = node;
+
+		for (uint32_t i = 0; i < in->n; i++)
+			free_subtree(in->child[i], h - 1);
+	}
+	free(node);
 }
 
 void itree_fini(struct itree *t)
 {
-	for (uint32_t c = 0; c < t->nr_chunks; c++)
-		free(t->chunks[c]);
-	free(t->chunks);
+	if (t->root)
+		free_subtree(t->root, t->height);
+	while (t->spare) {
+		void *n = t->spare;
+
+		t->spare = *(void **)n;
+		free(n);
+	}
 	memset(t, 0, sizeof(*t));
 }
 
 size_t itree_bytes(const struct itree *t)
 {
-	return (size_t)t->nr_chunks * CHUNK_NODES * sizeof(struct itree_node) +
-	       t->cap_chunks * sizeof(*t->chunks);
+	return t->nr_nodes * NODE_BYTES;
 }
 
-/* a node from the free list or a new chunk; 0 when out of memory */
-uint32_t itree_alloc(struct itree *t)
+/* ---- searching --------------------------------------------------------- */
+/* the child of @in that holds @iova: the last whose key is <= @iova */
+static uint32_t route(const struct bt_inner *in, uint64_t iova)
 {
+	uint32_t lo = 1, hi = in->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (in->key[mid] <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+/* entries of @l that start at or below @iova */
+static uint32_t upper(const struct bt_leaf *l, uint64_t iova)
+{
+	uint32_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (l->e[mid].iova <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct bt_leaf *leaf_for(const struct itree *t, uint64_t iova)
+{
+	void *n = t->root;
+
+	for (unsigned int h = t->height; h; h--) {
+		struct bt_inner *in = n;
+
+		n = in->child[route(in, iova)];
+	}
+	return n;
+}
+
+/* the entry that starts last at or below @iova, or NULL */
+static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
+{
+	struct bt_leaf *l;
+	uint32_t p;
+
+	if (!t->root) /* itree_init() failed */
+		return NULL;
+	l = leaf_for(t, iova);
+	p = upper(l, iova);
+
+	if (p)
+		return &l->e[p - 1];
+	l = l->prev;
+	return l ? &l->e[l->n - 1] : NULL;
+}
+
+struct itree_node *itree_find(const struct itree *t, uint64_t iova)
+{
+	struct itree_node *f = floor_ent(t, iova);
+
+	return f && itree_last(f) >= iova ? f : NULL;
+}
+
+struct itree_node *itree_overlap(const struct itree *t, uint64_t first, uint64_t last)
+{
+	struct itree_node *f = floor_ent(t, last);
+
+	return f && itree_last(f) >= first ? f : NULL;
+}
+
+struct itree_node *itree_next(const struct itree *t, const struct itree_node *e)
+{
+	struct bt_leaf *l = leaf_of(e);
+	uint32_t i = (uint32_t)(e - l->e);
+
+	(void)t;
+	if (i + 1 < l->n)
+		return &l->e[i + 1];
+	return l->next ? &l->next->e[0] : NULL;
+}
+
+struct itree_node *itree_ceil(const struct itree *t, uint64_t iova)
+{
+	struct itree_node *f = floor_ent(t, iova);
+
+	if (f)
+		return itree_last(f) >= iova ? f : itree_next(t, f);
+	return t->head && t->head->n ? &t->head->e[0] : NULL;
+}
+
+struct itree_node *itree_last_node(const struct itree *t)
+{
+	return t->tail && t->tail->n ? &t->tail->e[t->tail->n - 1] : NULL;
+}
+
+/* ---- the largest gaps -------------------------------------------------- */
+static uint64_t node_max(const void *node, unsigned int h)
+{
+	uint64_t m = 0;
+
+	if (!h) {
+		const struct bt_leaf *l = node;
+
+		for (uint32_t i = 0; i < l->n; i++)
+			if (l->e[i].gap > m)
+				m = l->e[i].gap;
+	} else {
+		const struct bt_inner *in = node;
+
+		for (uint32_t i = 0; i < in->n; i++)
+			if (in->maxgap[i] > m)
+				m = in->maxgap[i];
+	}
+	return m;
+}
+
+/* recompute the largest gaps on the path to the leaf of @iova */
+static uint64_t refresh_at(void *node, unsigned int h, uint64_t iova)
+{
+	struct bt_inner *in = node;
 	uint32_t i;
 
-	if (!t->free_head) {
-		struct itree_node *c;
-		uint32_t base;
+	if (!h)
+		return node_max(node, 0);
+	i = route(in, iova);
+	in->maxgap[i] = refresh_at(in->child[i], h - 1, iova);
+	return node_max(in, h);
+}
 
-		if (t->nr_chunks == t->cap_chunks) {
-			uint32_t cap = t->cap_chunks ? t->cap_chunks * 2 : 8;
-			struct itree_node **v;
+static void refresh(struct itree *t, uint64_t iova)
+{
+	refresh_at(t->root, t->height, iova);
+}
 
-			if (cap > (UINT32_MAX >> CHUNK_SHIFT))
-				return 0;
-			v = realloc(t->chunks, cap * sizeof(*v));
-			if (!v)
-				return 0;
-			t->chunks = v;
-			t->cap_chunks = cap;
-		}
-		c = calloc(CHUNK_NODES, sizeof(*c));
-		if (!c)
-			return 0;
-		t->chunks[t->nr_chunks] = c;
-		base = t->nr_chunks++ << CHUNK_SHIFT;
-		/* chain the chunk's nodes; index 0 stays unused */
-		for (uint32_t k = CHUNK_NODES; k-- > 0;) {
-			if (base + k == 0)
-				continue;
-			c[k].l = t->free_head;
-			t->free_head = base + k;
-		}
+/* ---- insertion --------------------------------------------------------- */
+/* where a full node of @n items splits when the new one goes to @p: next
+ * to the new item when it lands at or next to an end (so ascending and
+ * descending builds, also against a reserved span at the edge, leave full
+ * nodes), else in the middle */
+static uint32_t split_at(uint32_t n, uint32_t p)
+{
+	if (p + 1 >= n)
+		return n;
+	if (p <= 1)
+		return p + 1;
+	return (n + 1) / 2;
+}
+
+static void *leaf_ins(struct itree *t, struct bt_leaf *l,
+		      const struct itree_node *ent, uint64_t *sep)
+{
+	struct itree_node tmp[LEAF_MAX + 1];
+	struct bt_leaf *r;
+	uint32_t p = upper(l, ent->iova), s;
+
+	if (l->n < LEAF_MAX) {
+		memmove(&l->e[p + 1], &l->e[p], (l->n - p) * sizeof(l->e[0]));
+		l->e[p] = *ent;
+		l->n++;
+		return NULL;
 	}
-	i = t->free_head;
-	t->free_head = N(t, i)->l;
-	memset(N(t, i), 0, sizeof(struct itree_node));
-	return i;
-}
-
-void itree_release(struct itree *t, uint32_t i)
-{
-	struct itree_node *n = N(t, i);
-
-	memset(n, 0, sizeof(*n));
-	n->l = t->free_head;
-	t->free_head = i;
-}
-
-/* the node that contains @iova, or 0 */
-uint32_t itree_find(const struct itree *t, uint64_t iova)
-{
-	uint32_t i = t->root;
-
-	while (i) {
-		const struct itree_node *n = N(t, i);
-
-		if (iova < n->iova)
-			i = n->l;
-		else if (iova - n->iova >= n->len)
-			i = n->r;
-		else
-			return i;
-	}
-	return 0;
-}
-
-/* some node that overlaps [@first, @last], or 0 */
-uint32_t itree_overlap(const struct itree *t, uint64_t first, uint64_t last)
-{
-	uint32_t i = t->root;
-
-	while (i) {
-		const struct itree_node *n = N(t, i);
-
-		if (last < n->iova)
-			i = n->l;
-		else if (first > itree_last(n))
-			i = n->r;
-		else
-			return i;
-	}
-	return 0;
-}
-
-/* the first node whose last byte is >= @iova, or 0 */
-uint32_t itree_ceil(const struct itree *t, uint64_t iova)
-{
-	uint32_t i = t->root, best = 0;
-
-	while (i) {
-		const struct itree_node *n = N(t, i);
-
-		if (itree_last(n) >= iova) {
-			best = i;
-			i = n->l;
-		} else {
-			i = n->r;
-		}
-	}
-	return best;
-}
-
-/* the node after @i in IOVA order, or 0 */
-uint32_t itree_next(const struct itree *t, uint32_t i)
-{
-	const struct itree_node *n = N(t, i);
-
-	if (itree_last(n) == UINT64_MAX)
-		return 0;
-	return itree_ceil(t, itree_last(n) + 1);
-}
-
-/* the last node that ends below @iova, or 0 */
-static uint32_t floor_below(const struct itree *t, uint64_t iova)
-{
-	uint32_t i = t->root, best = 0;
-
-	while (i) {
-		const struct itree_node *n = N(t, i);
-
-		if (n->iova < iova) {
-			best = i;
-			i = n->r;
-		} else {
-			i = n->l;
-		}
-	}
-	return best;
-}
-
-uint32_t itree_last_node(const struct itree *t)
-{
-	uint32_t i = t->root;
-
-	while (i && N(t, i)->r)
-		i = N(t, i)->r;
-	return i;
-}
-
-/* first free byte in front of the node at @iova (its predecessor's end + 1) */
-static uint64_t gap_start(const struct itree *t, uint64_t iova)
-{
-	uint32_t p = floor_below(t, iova);
-
-	return p ? itree_last(N(t, p)) + 1 : 0;
-}
-
-static uint32_t rot_right(struct itree *t, uint32_t i)
-{
-	uint32_t l = N(t, i)->l;
-
-	N(t, i)->l = N(t, l)->r;
-	N(t, l)->r = i;
-	pull(t, i);
-	pull(t, l);
-	return l;
-}
-
-static uint32_t rot_left(struct itree *t, uint32_t i)
-{
-	uint32_t r = N(t, i)->r;
-
-	N(t, i)->r = N(t, r)->l;
-	N(t, r)->l = i;
-	pull(t, i);
-	pull(t, r);
+	memcpy(tmp, l->e, p * sizeof(tmp[0]));
+	tmp[p] = *ent;
+	memcpy(&tmp[p + 1], &l->e[p], (l->n - p) * sizeof(tmp[0]));
+	s = split_at(l->n, p);
+	r = spare_take(t);
+	memcpy(l->e, tmp, s * sizeof(tmp[0]));
+	l->n = s;
+	memcpy(r->e, &tmp[s], (LEAF_MAX + 1 - s) * sizeof(tmp[0]));
+	r->n = LEAF_MAX + 1 - s;
+	r->prev = l;
+	r->next = l->next;
+	if (l->next)
+		l->next->prev = r;
+	else
+		t->tail = r;
+	l->next = r;
+	*sep = r->e[0].iova;
 	return r;
 }
 
-static uint32_t insert_at(struct itree *t, uint32_t root, uint32_t x)
+/* insert @ent below @node (height @h); a new right sibling of @node when
+ * it split, with its lowest IOVA in *@sep, else NULL */
+static void *ins(struct itree *t, void *node, unsigned int h,
+		 const struct itree_node *ent, uint64_t *sep)
 {
-	struct itree_node *n;
+	struct bt_inner *in = node, *r;
+	uint64_t k[INNER_MAX + 1], g[INNER_MAX + 1], s;
+	void *c[INNER_MAX + 1], *right;
+	uint32_t i, at, n, cut;
 
-	if (!root)
-		return x;
-	n = N(t, root);
-	if (N(t, x)->iova < n->iova) {
-		n->l = insert_at(t, n->l, x);
-		if (higher(n->l, root))
-			return rot_right(t, root);
-	} else {
-		n->r = insert_at(t, n->r, x);
-		if (higher(n->r, root))
-			return rot_left(t, root);
+	if (!h)
+		return leaf_ins(t, node, ent, sep);
+	i = route(in, ent->iova);
+	right = ins(t, in->child[i], h - 1, ent, &s);
+	in->maxgap[i] = node_max(in->child[i], h - 1);
+	if (!right)
+		return NULL;
+	at = i + 1;
+	n = in->n;
+	if (n < INNER_MAX) {
+		memmove(&in->key[at + 1], &in->key[at], (n - at) * 8);
+		memmove(&in->maxgap[at + 1], &in->maxgap[at], (n - at) * 8);
+		memmove(&in->child[at + 1], &in->child[at],
+			(n - at) * sizeof(void *));
+		in->key[at] = s;
+		in->maxgap[at] = node_max(right, h - 1);
+		in->child[at] = right;
+		in->n++;
+		return NULL;
 	}
-	pull(t, root);
-	return root;
-}
-
-static uint32_t merge(struct itree *t, uint32_t a, uint32_t b)
-{
-	if (!a || !b)
-		return a ? a : b;
-	if (higher(a, b)) {
-		N(t, a)->r = merge(t, N(t, a)->r, b);
-		pull(t, a);
-		return a;
-	}
-	N(t, b)->l = merge(t, a, N(t, b)->l);
-	pull(t, b);
-	return b;
-}
-
-static uint32_t erase_at(struct itree *t, uint32_t root, uint64_t iova)
-{
-	struct itree_node *n;
-
-	if (!root)
-		return 0;
-	n = N(t, root);
-	if (iova < n->iova)
-		n->l = erase_at(t, n->l, iova);
-	else if (iova > n->iova)
-		n->r = erase_at(t, n->r, iova);
-	else
-		return merge(t, n->l, n->r);
-	pull(t, root);
-	return root;
-}
-
-/* pull every node on the path from @root to the node at @iova: its gap
- * changed, so must the largest gaps above it */
-static void refresh(struct itree *t, uint32_t root, uint64_t iova)
-{
-	struct itree_node *n;
-
-	if (!root)
-		return;
-	n = N(t, root);
-	if (iova < n->iova)
-		refresh(t, n->l, iova);
-	else if (iova > n->iova)
-		refresh(t, n->r, iova);
-	pull(t, root);
-}
-
-/* link node @x (iova, len, vaddr set; it overlaps nothing) into the tree */
-void itree_insert(struct itree *t, uint32_t x)
-{
-	struct itree_node *n = N(t, x);
-	uint32_t pred = 0, succ = 0, i = t->root;
-
-	/* one descent finds both neighbours of the leaf position */
-	while (i) {
-		if (n->iova < N(t, i)->iova) {
-			succ = i;
-			i = N(t, i)->l;
-		} else {
-			pred = i;
-			i = N(t, i)->r;
+	for (uint32_t j = 0, o = 0; j <= n; j++) {
+		if (j == at) {
+			k[j] = s;
+			g[j] = node_max(right, h - 1);
+			c[j] = right;
+			continue;
 		}
+		k[j] = in->key[o];
+		g[j] = in->maxgap[o];
+		c[j] = in->child[o++];
 	}
-	n->l = n->r = 0;
-	n->gap = pages_sat(n->iova - (pred ? itree_last(N(t, pred)) + 1 : 0));
-	n->maxgap = n->gap;
-	if (succ)
-		N(t, succ)->gap = pages_sat(N(t, succ)->iova - (itree_last(n) + 1));
-	/* the neighbours are ancestors of the leaf: the insert pulls them */
-	t->root = insert_at(t, t->root, x);
-	t->count++;
+	cut = split_at(n, at);
+	r = spare_take(t);
+	memcpy(in->key, k, cut * 8);
+	memcpy(in->maxgap, g, cut * 8);
+	memcpy(in->child, c, cut * sizeof(void *));
+	in->n = cut;
+	memcpy(r->key, &k[cut], (n + 1 - cut) * 8);
+	memcpy(r->maxgap, &g[cut], (n + 1 - cut) * 8);
+	memcpy(r->child, &c[cut], (n + 1 - cut) * sizeof(void *));
+	r->n = n + 1 - cut;
+	*sep = r->key[0];
+	return r;
 }
 
-/* unlink node @x; the caller releases it */
-void itree_remove(struct itree *t, uint32_t x)
+struct itree_node *itree_insert(struct itree *t, uint64_t iova, uint64_t len,
+				uint64_t vaddr)
 {
-	struct itree_node *n = N(t, x);
-	uint32_t succ = itree_next(t, x);
-	uint64_t start = succ ? gap_start(t, n->iova) : 0;
+	struct bt_leaf *l = leaf_for(t, iova);
+	uint32_t p = upper(l, iova);
+	struct itree_node ent = { .iova = iova, .len = len, .vaddr = vaddr };
+	struct itree_node *f, *s;
+	uint64_t sep, last = iova + (len - 1);
+	bool far = p == l->n; /* a successor is in the next leaf */
+	void *right;
 
-	t->root = erase_at(t, t->root, n->iova);
-	t->count--;
-	/* the successor's gap now reaches back over @x; merge() does not
-	 * visit every node whose subtree holds it, so walk to it */
-	if (succ) {
-		N(t, succ)->gap = pages_sat(N(t, succ)->iova - start);
-		refresh(t, t->root, N(t, succ)->iova);
+	/* the neighbours: the predecessor's end makes this gap, this end
+	 * the successor's */
+	f = p ? &l->e[p - 1] : l->prev ? &l->prev->e[l->prev->n - 1] : NULL;
+	s = p < l->n ? &l->e[p] : l->next ? &l->next->e[0] : NULL;
+	ent.gap = f ? iova - (itree_last(f) + 1) : iova;
+	if (s)
+		s->gap = s->iova - (last + 1);
+	right = ins(t, t->root, t->height, &ent, &sep);
+	if (right) {
+		struct bt_inner *root = spare_take(t);
+
+		root->n = 2;
+		root->child[0] = t->root;
+		root->child[1] = right;
+		root->key[1] = sep;
+		root->maxgap[0] = node_max(t->root, t->height);
+		root->maxgap[1] = node_max(right, t->height);
+		t->root = root;
+		t->height++;
 	}
+	/* a successor in the next leaf lies off the path just refreshed */
+	if (s && far)
+		refresh(t, s->iova);
+	t->count++;
+	return itree_find(t, iova);
 }
 
+/* ---- removal ----------------------------------------------------------- */
+static void leaf_unlink(struct itree *t, struct bt_leaf *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		t->head = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	else
+		t->tail = l->prev;
+}
+
+/* drop child @i of @in (unlinked and released by the caller) */
+static void drop_child(struct bt_inner *in, uint32_t i)
+{
+	uint32_t rest = in->n - i - 1;
+
+	memmove(&in->key[i], &in->key[i + 1], rest * 8);
+	memmove(&in->maxgap[i], &in->maxgap[i + 1], rest * 8);
+	memmove(&in->child[i], &in->child[i + 1], rest * sizeof(void *));
+	in->n--;
+}
+
+/* merge children @a and @a + 1 of @in (height @h below) when they fit in
+ * one node */
+static void try_merge(struct itree *t, struct bt_inner *in, uint32_t a,
+		      unsigned int h)
+{
+	void *x = in->child[a], *y = in->child[a + 1];
+	uint32_t nx = node_n(x), ny = node_n(y);
+
+	if (!h) {
+		struct bt_leaf *lx = x, *ly = y;
+
+		if (nx + ny > LEAF_MAX)
+			return;
+		memcpy(&lx->e[nx], ly->e, ny * sizeof(ly->e[0]));
+		lx->n += ny;
+		leaf_unlink(t, ly);
+	} else {
+		struct bt_inner *ix = x, *iy = y;
+
+		if (nx + ny > INNER_MAX)
+			return;
+		memcpy(&ix->key[nx], iy->key, ny * 8);
+		/* iy's first child is bounded below by iy's own key */
+		ix->key[nx] = in->key[a + 1];
+		memcpy(&ix->maxgap[nx], iy->maxgap, ny * 8);
+		memcpy(&ix->child[nx], iy->child, ny * sizeof(void *));
+		ix->n += ny;
+	}
+	drop_child(in, a + 1);
+	in->maxgap[a] = node_max(x, h);
+	spare_put(t, y);
+}
+
+static void del(struct itree *t, void *node, unsigned int h, uint64_t iova)
+{
+	struct bt_inner *in = node;
+	void *child;
+	uint32_t i, n;
+
+	if (!h) {
+		struct bt_leaf *l = node;
+		uint32_t p = upper(l, iova) - 1;
+
+		memmove(&l->e[p], &l->e[p + 1], (l->n - p - 1) * sizeof(l->e[0]));
+		l->n--;
+		return;
+	}
+	i = route(in, iova);
+	child = in->child[i];
+	del(t, child, h - 1, iova);
+	n = node_n(child);
+	if (!n) {
+		if (h == 1)
+			leaf_unlink(t, child);
+		drop_child(in, i);
+		spare_put(t, child);
+		return;
+	}
+	in->maxgap[i] = node_max(child, h - 1);
+	if (n < (h == 1 ? LEAF_MIN : INNER_MIN) && in->n > 1)
+		try_merge(t, in, i + 1 < in->n ? i : i - 1, h - 1);
+}
+
+void itree_remove(struct itree *t, uint64_t iova)
+{
+	struct bt_leaf *l = leaf_for(t, iova);
+	uint32_t p = upper(l, iova) - 1;
+	struct itree_node *e = &l->e[p], *s;
+	uint64_t succ = 0;
+	bool far = false;
+
+	/* the successor's gap reaches back over the removed entry */
+	s = p + 1 < l->n ? &l->e[p + 1] : l->next ? &l->next->e[0] : NULL;
+	if (s) {
+		s->gap += e->gap + e->len;
+		succ = s->iova;
+		far = p + 1 == l->n;
+	}
+	del(t, t->root, t->height, iova);
+	while (t->height && node_n(t->root) == 1) {
+		struct bt_inner *in = t->root;
+
+		t->root = in->child[0];
+		t->height--;
+		spare_put(t, in);
+	}
+	if (t->height && !node_n(t->root)) {
+		/* everything went: an empty leaf is the root */
+		spare_put(t, t->root);
+		t->root = t->head = t->tail = spare_take(t);
+		t->height = 0;
+	}
+	if (far)
+		refresh(t, succ);
+	t->count--;
+}
+
+/* ---- the lowest fit ---------------------------------------------------- */
 struct fit {
 	uint64_t len, align, lo, hi; /* hi: last usable byte */
 	uint64_t found;
@@ -403,57 +581,141 @@ static bool try_span(struct fit *f, uint64_t s, uint64_t e)
 	return true;
 }
 
-static void fit_walk(const struct itree *t, uint32_t i, struct fit *f)
+static void fit_walk(const void *node, unsigned int h, struct fit *f)
 {
-	const struct itree_node *n;
-	uint64_t need = f->len >> ITREE_PAGE_SHIFT;
+	if (!h) {
+		const struct bt_leaf *l = node;
 
-	while (i && !f->done) {
-		n = N(t, i);
-		if (n->maxgap < need && n->maxgap != GAP_SAT)
-			return;
-		fit_walk(t, n->l, f);
-		if (f->done)
-			return;
-		if (n->gap >= need && n->iova) {
-			uint64_t s = n->gap == GAP_SAT ?
-					     gap_start(t, n->iova) :
-					     n->iova - ((uint64_t)n->gap
-							<< ITREE_PAGE_SHIFT);
+		for (uint32_t i = 0; i < l->n && !f->done; i++) {
+			const struct itree_node *e = &l->e[i];
+			uint64_t s = e->iova - e->gap;
 
-			if (try_span(f, s, n->iova - 1))
-				return;
-		} else if (n->iova > f->hi) {
-			f->done = true;
-			return;
+			if (e->gap >= f->len)
+				try_span(f, s, e->iova - 1);
+			else if (s > f->hi)
+				f->done = true;
 		}
-		if (f->done)
-			return;
-		i = n->r; /* the right subtree, iteratively */
+		return;
+	}
+	for (uint32_t i = 0; i < node_n(node) && !f->done; i++) {
+		const struct bt_inner *in = node;
+
+		if (in->maxgap[i] >= f->len)
+			fit_walk(in->child[i], h - 1, f);
+		else if (i && in->key[i] > f->hi)
+			f->done = true; /* every later gap starts above @hi */
 	}
 }
 
-/* lowest @align-aligned IOVA in [@lo, @hi] where @len bytes are free; 0
- * and *@out, or -ENOSPC */
 int itree_fit(const struct itree *t, uint64_t len, uint64_t align, uint64_t lo,
 	      uint64_t hi, uint64_t *out)
 {
 	struct fit f = { .len = len, .align = align, .lo = lo, .hi = hi };
-	uint32_t last;
+	const struct itree_node *last;
 
 	if (!len || lo > hi)
 		return -ENOSPC;
-	fit_walk(t, t->root, &f);
+	fit_walk(t->root, t->height, &f);
 	if (!f.done) {
-		/* the free tail after the last node */
+		/* the free tail after the last entry */
 		last = itree_last_node(t);
 		if (!last)
 			try_span(&f, 0, UINT64_MAX);
-		else if (itree_last(N(t, last)) != UINT64_MAX)
-			try_span(&f, itree_last(N(t, last)) + 1, UINT64_MAX);
+		else if (itree_last(last) != UINT64_MAX)
+			try_span(&f, itree_last(last) + 1, UINT64_MAX);
 	}
 	if (!f.ok)
 		return -ENOSPC;
 	*out = f.found;
+	return 0;
+}
+
+/* ---- checking (tests) -------------------------------------------------- */
+struct check {
+	const struct bt_leaf *leaf; /* the previous leaf in order */
+	const struct bt_leaf *first;
+	const struct itree_node *prev; /* the previous entry */
+	size_t count;
+	int depth; /* of the leaves, -1: none seen */
+};
+
+/* entries of the subtree in [@lo, @hi); its largest gap in *@max */
+static int check_node(const void *node, unsigned int h, int depth, uint64_t lo,
+		      uint64_t hi, bool has_hi, struct check *c, uint64_t *max)
+{
+	*max = 0;
+	if (!h) {
+		const struct bt_leaf *l = node;
+
+		if (l->n > LEAF_MAX || l->prev != c->leaf ||
+		    (c->leaf && c->leaf->next != l))
+			return -EPROTO;
+		if (c->depth >= 0 && c->depth != depth)
+			return -EPROTO;
+		c->depth = depth;
+		if (!c->first)
+			c->first = l;
+		c->leaf = l;
+		for (uint32_t i = 0; i < l->n; i++) {
+			const struct itree_node *e = &l->e[i];
+			uint64_t want =
+				c->prev ? e->iova - (itree_last(c->prev) + 1) :
+					  e->iova;
+
+			if (!e->len || itree_last(e) < e->iova ||
+			    e->iova < lo || (has_hi && e->iova >= hi))
+				return -EPROTO;
+			if (c->prev && e->iova <= itree_last(c->prev))
+				return -EPROTO;
+			if (e->gap != want)
+				return -EPROTO;
+			if (e->gap > *max)
+				*max = e->gap;
+			c->prev = e;
+			c->count++;
+		}
+		return 0;
+	}
+	const struct bt_inner *in = node;
+
+	if (!in->n || in->n > INNER_MAX)
+		return -EPROTO;
+	for (uint32_t i = 0; i < in->n; i++) {
+		uint64_t clo = i ? in->key[i] : lo, chi = hi, m;
+		bool chas = has_hi;
+		int ret;
+
+		if (i + 1 < in->n) {
+			chi = in->key[i + 1];
+			chas = true;
+			if (chi <= clo)
+				return -EPROTO;
+		}
+		if (!node_n(in->child[i]))
+			return -EPROTO;
+		ret = check_node(in->child[i], h - 1, depth + 1, clo, chi, chas,
+				 c, &m);
+		if (ret)
+			return ret;
+		if (in->maxgap[i] != m)
+			return -EPROTO;
+		if (m > *max)
+			*max = m;
+	}
+	return 0;
+}
+
+int itree_check(const struct itree *t)
+{
+	struct check c = { .depth = -1 };
+	uint64_t max;
+	int ret;
+
+	ret = check_node(t->root, t->height, 0, 0, 0, false, &c, &max);
+	if (ret)
+		return ret;
+	if (c.count != t->count || c.leaf != t->tail || c.first != t->head ||
+	    (t->head && t->head->prev) || (t->tail && t->tail->next))
+		return -EPROTO;
 	return 0;
 }

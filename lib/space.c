@@ -56,8 +56,9 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 	if (OPTS_HAS(opts, vfiodev_space_opts, iova_max) && opts->iova_max)
 		space->iova_max = opts->iova_max;
 	pthread_mutex_init(&space->lock, NULL);
-	itree_init(&space->tree);
-	ret = vtable_init(&space->vt);
+	ret = itree_init(&space->tree);
+	if (!ret)
+		ret = vtable_init(&space->vt);
 	if (!ret)
 		ret = space_set_ranges(space, NULL, 0);
 	/* an iommufd space has its IOAS from the start */
@@ -210,93 +211,60 @@ static size_t complement(const struct vfiodev_iova_range *ok, size_t nok,
 	return nres;
 }
 
-static void resv_unlink(struct vfiodev_space *space)
-{
-	for (size_t i = 0; i < space->nr_resv; i++)
-		itree_remove(&space->tree, space->resv[i]);
-}
-
-static void resv_link(struct vfiodev_space *space)
-{
-	for (size_t i = 0; i < space->nr_resv; i++)
-		itree_insert(&space->tree, space->resv[i]);
-}
-
-static void resv_free(struct vfiodev_space *space, uint32_t *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		itree_release(&space->tree, v[i]);
-	free(v);
-}
-
 /* caller holds space->lock (or owns the space alone) */
 int space_set_ranges(struct vfiodev_space *space,
 		     const struct vfiodev_iova_range *r, size_t n)
 {
 	struct vfiodev_iova_range *ok = NULL, *res = NULL;
-	uint32_t *nodes = NULL;
-	size_t nok, nres, made = 0;
+	size_t nok, nres;
 	int ret;
 
 	ret = usable_ranges(r, n, !r || !space->nr_devices, &ok, &nok);
 	if (ret)
 		return ret;
 	res = calloc(nok + 1, sizeof(*res));
-	nodes = calloc(nok + 1, sizeof(*nodes));
-	if (!res || !nodes) {
+	if (!res || itree_reserve(&space->tree, nok + 1)) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	nres = complement(ok, nok, res);
-	for (; made < nres; made++) {
-		nodes[made] = itree_alloc(&space->tree);
-		if (!nodes[made]) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	/* the old spans out; a mapping in the way of a new one refuses all */
-	resv_unlink(space);
+	/* a mapping in the way of a new reserved span refuses them all */
 	for (size_t i = 0; i < nres; i++) {
-		uint32_t hit =
-			itree_overlap(&space->tree, res[i].start, res[i].last);
+		const struct itree_node *m;
 
-		if (hit) {
-			const struct itree_node *m = itree_node(&space->tree, hit);
-
+		for (m = itree_ceil(&space->tree, res[i].start);
+		     m && m->iova <= res[i].last; m = itree_next(&space->tree, m)) {
+			if (m->vaddr & MAPF_RESERVED)
+				continue;
 			vfd_err(space->ctx,
 				"the mapping at IOVA 0x%llx+0x%llx lies outside the IOVA ranges the kernel now allows (reserved 0x%llx-0x%llx)",
 				(unsigned long long)m->iova,
 				(unsigned long long)m->len,
 				(unsigned long long)res[i].start,
 				(unsigned long long)res[i].last);
-			resv_link(space);
 			ret = -EADDRINUSE;
 			goto out;
 		}
 	}
+	/* the old spans out, the new in: nothing here can fail */
+	for (size_t i = 0; i < space->nr_resv; i++)
+		itree_remove(&space->tree, space->resv[i].start);
 	for (size_t i = 0; i < nres; i++) {
-		struct itree_node *x = itree_node(&space->tree, nodes[i]);
+		uint64_t len = res[i].last - res[i].start + 1;
 
-		x->iova = res[i].start;
-		x->len = res[i].last - res[i].start + 1;
-		if (!x->len) /* the whole 2^64: nothing is usable */
-			x->len = UINT64_MAX;
-		x->vaddr = MAPF_RESERVED;
-		itree_insert(&space->tree, nodes[i]);
+		/* the whole 2^64: nothing is usable */
+		itree_insert(&space->tree, res[i].start, len ? len : UINT64_MAX,
+			     MAPF_RESERVED);
 	}
-	resv_free(space, space->resv, space->nr_resv);
-	space->resv = nodes;
+	free(space->resv);
+	space->resv = res;
 	space->nr_resv = nres;
-	nodes = NULL;
-	made = 0;
+	res = NULL;
 	free(space->ranges);
 	space->ranges = ok;
 	space->nr_ranges = nok;
 	ok = NULL;
 out:
-	if (nodes)
-		resv_free(space, nodes, made);
 	free(res);
 	free(ok);
 	return ret;
@@ -364,7 +332,7 @@ VFIODEV_EXPORT int vfiodev_space_container_fd(struct vfiodev_space *space)
 int space_replay(struct vfiodev_space *space)
 {
 	struct itree *t = &space->tree;
-	uint32_t i, j;
+	const struct itree_node *i, *j;
 	int ret = 0;
 
 	if (space->synced)
@@ -376,12 +344,11 @@ int space_replay(struct vfiodev_space *space)
 		return -EOPNOTSUPP;
 	}
 	for (i = itree_ceil(t, 0); i; i = itree_next(t, i)) {
-		const struct itree_node *n = itree_node(t, i);
 		struct vfiodev_mapping m;
 
-		if (n->vaddr & MAPF_RESERVED)
+		if (i->vaddr & MAPF_RESERVED)
 			continue;
-		m = node_mapping(n);
+		m = node_mapping(i);
 		ret = space->ops->map(space, &m);
 		if (ret)
 			break;
@@ -393,12 +360,11 @@ int space_replay(struct vfiodev_space *space)
 			space->ops == &iommufd_backend_ops ? "IOAS" : "container",
 			strerror(-ret));
 		for (j = itree_ceil(t, 0); j && j != i; j = itree_next(t, j)) {
-			const struct itree_node *n = itree_node(t, j);
 			struct vfiodev_mapping m;
 
-			if (n->vaddr & MAPF_RESERVED)
+			if (j->vaddr & MAPF_RESERVED)
 				continue;
-			m = node_mapping(n);
+			m = node_mapping(j);
 			space->ops->unmap(space, &m);
 		}
 		return ret;

@@ -521,6 +521,28 @@ int main(int argc, char **argv)
 		vfiodev_ctx_unref(ctx);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "--callgrind-pairs")) {
+		size_t n = strtoul(argv[2], NULL, 0);
+		enum order o = (enum order)strtoul(argv[3], NULL, 0);
+		struct vfiodev_space *sp = space_o1();
+		uint64_t iova;
+
+		for (size_t k = 0; k < n; k++)
+			vfiodev_dma_map_any(sp, buf(k + 1), PG, 3, NULL, &iova);
+		CALLGRIND_TOGGLE_COLLECT;
+		for (size_t r = 0; r < 10000; r++) {
+			size_t k = o == O_APPEND ? n + 1 :
+				   o == O_BELOW	 ? 0 :
+						   1 + rnd() % n;
+
+			vfiodev_dma_unmap_vaddr(sp, buf(k));
+			vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova);
+		}
+		CALLGRIND_TOGGLE_COLLECT;
+		vfiodev_space_unref(sp);
+		vfiodev_ctx_unref(ctx);
+		return 0;
+	}
 	translate_table();
 	pairs_table();
 	concurrency_table();

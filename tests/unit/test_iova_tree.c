@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The B+tree of the mapping record (lib/iova_tree.c), white box: tens of
+ * thousands of entries (three levels), random inserts and removes against
+ * a sorted-array model, every structural invariant checked along the way
+ * (itree_check: order, gaps, largest gaps, separators, the leaf chain,
+ * equal leaf depth), lookups and the lowest fit compared with brute force,
+ * and the density of ascending and descending builds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define PG 4096ull
+
+struct ent {
+	uint64_t iova, len;
+};
+
+static struct ent *model;
+static size_t nmodel;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dull;
+}
+
+/* index of the first model entry starting above @iova */
+static size_t model_upper(uint64_t iova)
+{
+	size_t lo = 0, hi = nmodel;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (model[mid].iova <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool model_free(uint64_t iova, uint64_t len)
+{
+	size_t p = model_upper(iova + len - 1);
+
+	return !p || model[p - 1].iova + model[p - 1].len <= iova;
+}
+
+static void model_add(uint64_t iova, uint64_t len)
+{
+	size_t p = model_upper(iova);
+
+	memmove(&model[p + 1], &model[p], (nmodel - p) * sizeof(*model));
+	model[p] = (struct ent){ iova, len };
+	nmodel++;
+}
+
+static void model_del(size_t i)
+{
+	memmove(&model[i], &model[i + 1], (nmodel - i - 1) * sizeof(*model));
+	nmodel--;
+}
+
+/* lowest @align-aligned start in [@lo, @hi] with @len free: brute force
+ * over the free spans of the model */
+static int model_fit(uint64_t len, uint64_t align, uint64_t lo, uint64_t hi,
+		     uint64_t *out)
+{
+	uint64_t start = 0;
+
+	for (size_t i = 0; i <= nmodel; i++) {
+		uint64_t end = i < nmodel ? model[i].iova : UINT64_MAX;
+		uint64_t s = start < lo ? lo : start, e, c;
+
+		if (i < nmodel && !end) {
+			start = model[i].len;
+			continue;
+		}
+		e = i < nmodel ? end - 1 : UINT64_MAX;
+		if (e > hi)
+			e = hi;
+		c = (s + align - 1) & ~(align - 1);
+		if (s <= e && c >= s && c <= e && e - c >= len - 1) {
+			*out = c;
+			return 0;
+		}
+		if (i < nmodel)
+			start = model[i].iova + model[i].len;
+	}
+	return -ENOSPC;
+}
+
+static void compare(struct itree *t)
+{
+	const struct itree_node *n = itree_ceil(t, 0);
+
+	assert_int_equal(itree_check(t), 0);
+	assert_int_equal(t->count, nmodel);
+	for (size_t i = 0; i < nmodel; i++, n = itree_next(t, n)) {
+		assert_non_null(n);
+		assert_int_equal(n->iova, model[i].iova);
+		assert_int_equal(n->len, model[i].len);
+	}
+	assert_null(n);
+}
+
+static void probe(struct itree *t, uint64_t span)
+{
+	uint64_t a = (rnd() % span) & ~(PG - 1), got, want;
+	uint64_t len = PG * (1 + rnd() % 64), align = PG << (rnd() % 6);
+	uint64_t hi = rnd() % 4 ? UINT64_MAX : a + len * 8;
+	size_t p = model_upper(a);
+	const struct itree_node *f = itree_find(t, a);
+	bool in = p && model[p - 1].iova + model[p - 1].len > a;
+	int r1, r2;
+
+	assert_int_equal(f != NULL, in);
+	if (in)
+		assert_int_equal(f->iova, model[p - 1].iova);
+	f = itree_overlap(t, a, a + len - 1);
+	assert_int_equal(f == NULL, model_free(a, len));
+	r1 = itree_fit(t, len, align, PG, hi, &got);
+	r2 = model_fit(len, align, PG, hi, &want);
+	assert_int_equal(r1, r2);
+	if (!r1)
+		assert_int_equal(got, want);
+}
+
+/* random inserts and removes, up to @cap live entries in @span bytes */
+static void run(size_t ops, size_t cap, uint64_t span)
+{
+	struct itree t;
+
+	model = calloc(cap + 1, sizeof(*model));
+	nmodel = 0;
+	assert_non_null(model);
+	assert_int_equal(itree_init(&t), 0);
+	for (size_t op = 0; op < ops; op++) {
+		/* grow to the cap, then hover around it */
+		bool add = nmodel < cap && (rnd() % 100 < (op < ops / 2 ? 70 : 45));
+
+		if (add) {
+			uint64_t iova = (rnd() % span) & ~(PG - 1);
+			uint64_t len = PG * (1 + rnd() % 4);
+
+			if (!iova || !model_free(iova, len) || iova + len < iova)
+				continue;
+			assert_int_equal(itree_reserve(&t, 1), 0);
+			assert_non_null(itree_insert(&t, iova, len, 0));
+			model_add(iova, len);
+		} else if (nmodel) {
+			size_t i = rnd() % nmodel;
+
+			itree_remove(&t, model[i].iova);
+			itree_trim(&t);
+			model_del(i);
+		}
+		if (op % 997 == 0) {
+			compare(&t);
+			for (int k = 0; k < 20; k++)
+				probe(&t, span);
+		}
+	}
+	compare(&t);
+	/* and everything out again, in random order */
+	while (nmodel) {
+		size_t i = rnd() % nmodel;
+
+		itree_remove(&t, model[i].iova);
+		model_del(i);
+		if (nmodel % 1001 == 0)
+			compare(&t);
+	}
+	compare(&t);
+	assert_int_equal(t.height, 0);
+	itree_fini(&t);
+	free(model);
+}
+
+static void tree_small_matches_model(void **state)
+{
+	(void)state;
+	run(200000, 100, 1ull << 24);
+}
+
+static void tree_three_levels_matches_model(void **state)
+{
+	(void)state;
+	run(300000, 40000, 1ull << 36);
+}
+
+/* ascending and descending builds leave full leaves: ~32 bytes per entry
+ * plus the inner nodes, and removing them all leaves one empty leaf */
+static void tree_sequential_builds_stay_dense(void **state)
+{
+	(void)state;
+	for (int desc = 0; desc < 2; desc++) {
+		struct itree t;
+		size_t n = 50000;
+
+		assert_int_equal(itree_init(&t), 0);
+		for (size_t k = 0; k < n; k++) {
+			uint64_t i = desc ? n - k : k + 1;
+
+			assert_int_equal(itree_reserve(&t, 1), 0);
+			itree_insert(&t, i * 2 * PG, PG, 0);
+		}
+		assert_int_equal(itree_check(&t), 0);
+		print_message("%s build of %zu: %.1f bytes per entry, height %u\n",
+			      desc ? "descending" : "ascending", n,
+			      (double)itree_bytes(&t) / (double)n, t.height);
+		assert_true(itree_bytes(&t) / n <= 36);
+		for (size_t k = 0; k < n; k++) {
+			uint64_t i = desc ? n - k : k + 1;
+
+			itree_remove(&t, i * 2 * PG);
+			itree_trim(&t);
+		}
+		assert_int_equal(itree_check(&t), 0);
+		assert_int_equal(t.count, 0);
+		assert_int_equal(t.height, 0);
+		assert_true(itree_bytes(&t) <= 17 * 1024);
+		itree_fini(&t);
+	}
+}
+
+/* the gap in front of the first entry counts from IOVA 0; the tail after
+ * the last one is free up to the top */
+static void tree_fit_uses_head_and_tail(void **state)
+{
+	struct itree t;
+	uint64_t got;
+
+	(void)state;
+	assert_int_equal(itree_init(&t), 0);
+	assert_int_equal(itree_fit(&t, PG, PG, PG, UINT64_MAX, &got), 0);
+	assert_int_equal(got, PG);
+	assert_int_equal(itree_reserve(&t, 2), 0);
+	itree_insert(&t, 4 * PG, PG, 0);
+	itree_insert(&t, UINT64_MAX - PG + 1, PG, 0);
+	assert_int_equal(itree_check(&t), 0);
+	assert_int_equal(itree_fit(&t, 3 * PG, PG, PG, UINT64_MAX, &got), 0);
+	assert_int_equal(got, PG);
+	assert_int_equal(itree_fit(&t, 4 * PG, PG, PG, UINT64_MAX, &got), 0);
+	assert_int_equal(got, 5 * PG);
+	assert_int_equal(itree_fit(&t, 4 * PG, PG, PG, 9 * PG - 1, &got), 0);
+	assert_int_equal(got, 5 * PG);
+	assert_int_equal(itree_fit(&t, 4 * PG, PG, PG, 9 * PG - 2, &got), -ENOSPC);
+	itree_fini(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tree_fit_uses_head_and_tail),
+		cmocka_unit_test(tree_small_matches_model),
+		cmocka_unit_test(tree_three_levels_matches_model),
+		cmocka_unit_test(tree_sequential_builds_stay_dense),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
