@@ -261,9 +261,8 @@ void itree_fini(struct itree *t);
 size_t itree_bytes(const struct itree *t);
 /* make the next @inserts inserts need no allocation; -ENOMEM */
 int itree_reserve(struct itree *t, size_t inserts);
-/* add an entry that overlaps nothing, after itree_reserve(); the entry */
-struct itree_node *itree_insert(struct itree *t, uint64_t iova, uint64_t len,
-				uint64_t vaddr);
+/* add an entry that overlaps nothing, after itree_reserve() */
+void itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr);
 /* remove the entry that starts at @iova (it must exist); freed nodes stay
  * reserved until itree_trim() */
 void itree_remove(struct itree *t, uint64_t iova);

@@ -388,8 +388,7 @@ static void *ins(struct itree *t, void *node, unsigned int h,
 	return r;
 }
 
-struct itree_node *itree_insert(struct itree *t, uint64_t iova, uint64_t len,
-				uint64_t vaddr)
+void itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr)
 {
 	struct bt_leaf *l = leaf_for(t, iova);
 	uint32_t p = upper(l, iova);
@@ -423,7 +422,6 @@ struct itree_node *itree_insert(struct itree *t, uint64_t iova, uint64_t len,
 	if (s && far)
 		refresh(t, s->iova);
 	t->count++;
-	return itree_find(t, iova);
 }
 
 /* ---- removal ----------------------------------------------------------- */
@@ -583,27 +581,34 @@ static bool try_span(struct fit *f, uint64_t s, uint64_t e)
 
 static void fit_walk(const void *node, unsigned int h, struct fit *f)
 {
+	uint32_t n = node_n(node), i = 0;
+
 	if (!h) {
 		const struct bt_leaf *l = node;
 
-		for (uint32_t i = 0; i < l->n && !f->done; i++) {
-			const struct itree_node *e = &l->e[i];
-			uint64_t s = e->iova - e->gap;
-
-			if (e->gap >= f->len)
-				try_span(f, s, e->iova - 1);
-			else if (s > f->hi)
-				f->done = true;
+		for (;;) {
+			/* the hot loop of a fit */
+			while (i < n && l->e[i].gap < f->len)
+				i++;
+			if (i == n)
+				return;
+			try_span(f, l->e[i].iova - l->e[i].gap, l->e[i].iova - 1);
+			if (f->done)
+				return;
+			i++;
 		}
-		return;
 	}
-	for (uint32_t i = 0; i < node_n(node) && !f->done; i++) {
+	for (;;) {
 		const struct bt_inner *in = node;
 
-		if (in->maxgap[i] >= f->len)
-			fit_walk(in->child[i], h - 1, f);
-		else if (i && in->key[i] > f->hi)
-			f->done = true; /* every later gap starts above @hi */
+		while (i < n && in->maxgap[i] < f->len)
+			i++;
+		if (i == n)
+			return;
+		fit_walk(in->child[i], h - 1, f);
+		if (f->done)
+			return;
+		i++;
 	}
 }
 
