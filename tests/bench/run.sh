@@ -27,3 +27,25 @@ for n in 1024 16384 65536 262144; do
 	echo "| $n | $(awk -v ir="${fn:-0}" 'BEGIN { printf "%.1f", ir / 100000 }') |" \
 		"$(awk -v ir="$ir" 'BEGIN { printf "%.1f", ir / 100000 }') |"
 done
+
+echo
+echo "map_any + unmap under callgrind: instructions per pair (10,000 pairs at N live mappings, whole call paths)"
+echo "| order | N = 1024 | 65536 | 262144 |"
+echo "|---|---|---|---|"
+o=0
+for name in "append (above all)" "below all" "descending" "random"; do
+	row="| $name |"
+	for n in 1024 65536 262144; do
+		if [ "$o" = 2 ]; then
+			row="$row - |"
+			continue
+		fi
+		valgrind --tool=callgrind --collect-atstart=no \
+			--callgrind-out-file="$out/cp.$n" "$bench" --callgrind-pairs "$n" "$o" \
+			>/dev/null 2>&1
+		ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out/cp.$n")
+		row="$row $(awk -v ir="$ir" 'BEGIN { printf "%.0f", ir / 10000 }') |"
+	done
+	echo "$row"
+	o=$((o + 1))
+done
