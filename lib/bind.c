@@ -282,6 +282,7 @@ static int attr_write(const struct vfiodev_ctx *ctx, const char *val,
 {
 	char rel[256], path[512];
 	size_t len = strlen(val);
+	struct stat st;
 	va_list ap;
 	ssize_t n;
 	int fd, ret;
@@ -294,9 +295,21 @@ static int attr_write(const struct vfiodev_ctx *ctx, const char *val,
 	ret = sysfs_path(ctx, path, sizeof(path), "%s", rel);
 	if (ret)
 		return ret;
-	fd = sys_open(path, O_WRONLY);
+	/* O_NONBLOCK: a FIFO planted under an injected root must not hang
+	 * the open; only a regular file (every sysfs attribute) is written */
+	fd = sys_open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return fd;
+	ret = sys_fstat(fd, &st);
+	if (!ret && !S_ISREG(st.st_mode)) {
+		vfd_err(ctx, "%s is not a sysfs attribute (not a regular file)",
+			path);
+		ret = -EINVAL;
+	}
+	if (ret) {
+		sys_close(fd);
+		return ret;
+	}
 	n = sys_write(fd, val, len);
 	sys_close(fd);
 	if (n < 0)

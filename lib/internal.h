@@ -167,6 +167,8 @@ int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
 		    size_t len, dev_t *devnum);
 int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
 bool sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
+int parse_dec(const char *s, unsigned long max, unsigned long *out,
+	      const char **end);
 int parse_devnum(const char *s, dev_t *out);
 
 /* open the node of a char device and verify it with fstat; sets @path */

@@ -95,6 +95,7 @@ int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	       const char *fmt, ...)
 {
 	char path[512];
+	struct stat st;
 	va_list ap;
 	ssize_t n;
 	int fd, ret;
@@ -106,9 +107,18 @@ int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	va_end(ap);
 	if (ret)
 		return ret;
-	fd = sys_open(path, O_RDONLY);
+	/* O_NONBLOCK: a FIFO planted under an injected root must not hang
+	 * the open; only a regular file (every sysfs attribute) is read */
+	fd = sys_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return fd;
+	ret = sys_fstat(fd, &st);
+	if (!ret && !S_ISREG(st.st_mode))
+		ret = -EINVAL;
+	if (ret) {
+		sys_close(fd);
+		return ret;
+	}
 	n = sys_read(fd, buf, len - 1);
 	sys_close(fd);
 	if (n < 0)
@@ -157,14 +167,35 @@ int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf)
 	return stat(path, &st) == 0 ? 0 : -ENODEV;
 }
 
+/* a decimal number, digits only (no sign, space or base prefix), at most
+ * @max; the first byte after it in *@end. -EINVAL otherwise */
+int parse_dec(const char *s, unsigned long max, unsigned long *out, const char **end)
+{
+	unsigned long v = 0;
+	size_t n = 0;
+
+	for (; s[n] >= '0' && s[n] <= '9'; n++) {
+		if (v > (max - (unsigned long)(s[n] - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[n] - '0');
+	}
+	if (!n)
+		return -EINVAL;
+	*out = v;
+	*end = s + n;
+	return 0;
+}
+
+/* "major:minor" as the kernel prints a dev attribute: digits only, inside
+ * the kernel's dev_t (12-bit major, 20-bit minor) */
 int parse_devnum(const char *s, dev_t *out)
 {
-	unsigned int maj, min;
-	char tail;
+	unsigned long maj, min;
 
-	if (sscanf(s, "%u:%u%c", &maj, &min, &tail) != 2)
+	if (parse_dec(s, 0xfff, &maj, &s) || *s++ != ':' ||
+	    parse_dec(s, 0xfffff, &min, &s) || *s)
 		return -EINVAL;
-	*out = makedev(maj, min);
+	*out = makedev((unsigned int)maj, (unsigned int)min);
 	return 0;
 }
 
@@ -213,17 +244,21 @@ int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
 
 int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
 {
-	char name[64], *end;
-	long id;
+	char name[64];
+	const char *end;
+	unsigned long id;
 	int ret;
 
 	ret = sysfs_link_name(ctx, name, sizeof(name),
 			      "bus/pci/devices/%s/iommu_group", bdf);
 	if (ret)
 		return ret;
-	id = strtol(name, &end, 10);
-	if (*end || id < 0 || id > INT32_MAX)
+	/* the link ends in the group's number: digits, nothing else */
+	if (parse_dec(name, INT32_MAX, &id, &end) || *end) {
+		vfd_dbg(ctx, "%s: iommu_group link ends in '%.16s', not a group number",
+			bdf, name);
 		return -EPROTO;
+	}
 	return (int)id;
 }
 

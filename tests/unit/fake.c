@@ -324,11 +324,11 @@ static int f_ioctl(int fd, unsigned long req, void *arg)
 
 static int f_fstat(int fd, struct stat *st)
 {
-	struct fake_file *f;
+	struct fake_file *f = fake_file_of(fd);
 
+	/* a plain file (a sysfs attribute) or a fake device node */
 	if (fault_now())
-		return fault_fire("fstat fd %d", fd);
-	f = fake_file_of(fd);
+		return fault_fire(f ? "fstat fd %d" : "fstat file fd %d", fd);
 	if (!f)
 		return fstat(fd, st) < 0 ? -errno : 0;
 	memset(st, 0, sizeof(*st));

@@ -360,6 +360,27 @@ static void bind_device_without_driver(void **state)
 	assert_int_equal(probes, 1);
 }
 
+/* a FIFO where driver_override should be: the write's open used to block
+ * forever (no reader); now the bind fails at once and says why */
+static void bind_refuses_a_fifo_attribute_without_hanging(void **state)
+{
+	char prev[VFIODEV_NAME_LEN];
+	int ret;
+
+	(void)state;
+	iommufd_builtin();
+	device("0000:00:03.0", 3, NULL);
+	fake_unlink("sys/bus/pci/devices/0000:00:03.0/driver_override");
+	assert_int_equal(mkfifo(fake_path("sys/bus/pci/devices/0000:00:03.0/driver_override"),
+				0600),
+			 0);
+	alarm(10); /* a hang fails the test instead of stalling the suite */
+	ret = vfiodev_bind(fake_ctx(), "0000:00:03.0", NULL, prev, sizeof(prev));
+	alarm(0);
+	assert_true(ret < 0);
+	assert_string_equal(driver_of("0000:00:03.0"), "");
+}
+
 static void bind_returns_previous_driver(void **state)
 {
 	char prev[VFIODEV_NAME_LEN];
@@ -687,6 +708,7 @@ int main(void)
 		T(modules_going_module_is_absent),
 		T(modules_reject_bad_driver_name),
 		T(bind_device_without_driver),
+		T(bind_refuses_a_fifo_attribute_without_hanging),
 		T(bind_returns_previous_driver),
 		T(bind_writes_override_then_unbind_then_probe),
 		T(bind_override_failure_keeps_the_driver),

@@ -36,6 +36,7 @@ static const char *const tolerated[] = {
 	"close ",
 	"readlink ",
 	"read fd ",
+	"fstat file fd ", /* a sysfs attribute's type check, as its open */
 	"ioctl VFIO_CHECK_EXTENSION",
 	"ioctl VFIO_DEVICE_DETACH_IOMMUFD_PT",
 	"ioctl IOMMU_DESTROY",

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #include "fake.h"
@@ -201,6 +203,70 @@ static void parse_devnum_accepts_major_minor_only(void **state)
 	assert_int_equal(parse_devnum("", &dn), -EINVAL);
 }
 
+/* only what the kernel prints: digits, a 12-bit major, a 20-bit minor */
+static void parse_devnum_rejects_what_the_kernel_never_prints(void **state)
+{
+	static const char *const bad[] = {
+		"4294967807:0", /* 2^32 + 511: sscanf took it as 511 */
+		" +511: +0",
+		"-1:-1",
+		"+511:0",
+		"511: 0",
+		"511 :0",
+		"4096:0",
+		"0:1048576",
+		"0x1ff:0",
+		":0",
+		"511:",
+		"18446744073709551617:0",
+	};
+	dev_t dn = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("%s\n", bad[i]);
+		assert_int_equal(parse_devnum(bad[i], &dn), -EINVAL);
+	}
+	assert_int_equal(parse_devnum("4095:1048575", &dn), 0);
+	assert_int_equal(major(dn), 4095);
+	assert_int_equal(minor(dn), 1048575);
+}
+
+/* a link ending in '/' (empty name) was group 0, " 3" was group 3 */
+static void sysfs_iommu_group_takes_digits_only(void **state)
+{
+	(void)state;
+	fake_pci_add("0000:00:03.0", -1, "vfio-pci");
+	fake_symlink("sys/kernel/iommu_groups/",
+		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
+	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+	fake_unlink("sys/bus/pci/devices/0000:00:03.0/iommu_group");
+	fake_symlink("sys/kernel/iommu_groups/ 3",
+		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
+	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+	fake_unlink("sys/bus/pci/devices/0000:00:03.0/iommu_group");
+	fake_symlink("sys/kernel/iommu_groups/4294967296",
+		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
+	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+}
+
+/* a FIFO planted where an attribute should be: the open used to block
+ * forever (no writer); now it is refused at once */
+static void sysfs_read_refuses_a_fifo_without_hanging(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	fake_mkdir("sys/kernel/iommu_groups/3");
+	assert_int_equal(mkfifo(fake_path("sys/kernel/iommu_groups/3/name"), 0600),
+			 0);
+	alarm(10); /* a hang fails the test instead of stalling the suite */
+	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf),
+				    "kernel/iommu_groups/%d/name", 3),
+			 -EINVAL);
+	alarm(0);
+}
+
 static void sysfs_read_strips_the_trailing_newline(void **state)
 {
 	char buf[32];
@@ -280,6 +346,9 @@ int main(void)
 		cmocka_unit_test(bdf_rejects_short_and_overlong_domains),
 		cmocka_unit_test(bdf_rejects_wrong_separators_and_field_widths),
 		cmocka_unit_test(parse_devnum_accepts_major_minor_only),
+		cmocka_unit_test(parse_devnum_rejects_what_the_kernel_never_prints),
+		T(sysfs_iommu_group_takes_digits_only),
+		T(sysfs_read_refuses_a_fifo_without_hanging),
 		T(sysfs_vfio_cdev_reads_name_and_devnum),
 		T(sysfs_vfio_cdev_without_vfio_dev_dir_is_enoent),
 		T(sysfs_vfio_cdev_with_malformed_dev_is_eproto),
