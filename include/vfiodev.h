@@ -67,8 +67,10 @@ typedef void (*vfiodev_log_fn)(void *data, int priority, const char *file, int l
 /**
  * struct vfiodev_ctx_opts - options of vfiodev_ctx_new()
  * @sz: sizeof(struct vfiodev_ctx_opts), set by VFIODEV_OPTS_INIT
- * @sysfs_root: sysfs mount point, default "/sys" or $VFIODEV_SYSFS_ROOT
- * @dev_root: device directory, default "/dev" or $VFIODEV_DEV_ROOT
+ * @sysfs_root: sysfs mount point, default "/sys" or $VFIODEV_SYSFS_ROOT;
+ *	an absolute path of at most 128 bytes
+ * @dev_root: device directory, default "/dev" or $VFIODEV_DEV_ROOT; an
+ *	absolute path of at most 128 bytes
  * @log_priority: initial log priority + 1 (0 keeps the default: LOG_ERR,
  *	or $VFIODEV_LOG, which takes a number or err/warning/info/debug)
  */

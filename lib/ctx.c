@@ -119,6 +119,14 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 		ret = -EINVAL;
 		goto fail;
 	}
+	/* every node and attribute path is a root plus a bounded name in a
+	 * fixed buffer: a long root would be cut short, silently */
+	if (strlen(sysfs) > VFD_ROOT_MAX || strlen(dev) > VFD_ROOT_MAX) {
+		vfd_err(ctx, "sysfs root (%zu bytes) or dev root (%zu bytes) is longer than %d bytes",
+			strlen(sysfs), strlen(dev), VFD_ROOT_MAX);
+		ret = -ENAMETOOLONG;
+		goto fail;
+	}
 	ctx->sysfs_root = strdup(sysfs);
 	ctx->dev_root = strdup(dev);
 	if (!ctx->sysfs_root || !ctx->dev_root) {

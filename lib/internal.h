@@ -115,6 +115,10 @@ int backend_parse(const char *s);
 #define vfd_info(ctx, ...) vfd_log(ctx, LOG_INFO, __VA_ARGS__)
 #define vfd_dbg(ctx, ...) vfd_log(ctx, LOG_DEBUG, __VA_ARGS__)
 
+/* the longest sysfs or dev root a context takes: node paths are built in
+ * 256-byte buffers from a root and a name of at most ~100 bytes */
+#define VFD_ROOT_MAX 128
+
 /* argument checks at public entries: log and return -EINVAL */
 #define check_arg(ctx, cond)                                                       \
 	do {                                                                       \

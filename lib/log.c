@@ -8,7 +8,10 @@
 
 #include "internal.h"
 
-void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
+/* a line's longest message; longer ones are cut and say so */
+#define LOG_LINE_MAX 1024
+
+static void emit(const struct vfiodev_ctx *ctx, int priority, const char *file,
 		 int line, const char *fn, const char *fmt, ...)
 {
 	va_list args;
@@ -16,6 +19,46 @@ void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
 	va_start(args, fmt);
 	ctx->log_fn(ctx->log_data, priority, file, line, fn, fmt, args);
 	va_end(args);
+}
+
+/*
+ * Every message is formatted here first, so that whatever it quotes (a
+ * caller's string, a sysfs attribute, a kernel-provided name) stays one
+ * bounded line: control characters become \n, \t or \xNN, and a message
+ * longer than LOG_LINE_MAX bytes is cut, saying how long it was. The
+ * callback receives "%s" and the result.
+ */
+void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
+		 int line, const char *fn, const char *fmt, ...)
+{
+	char raw[LOG_LINE_MAX + 1], out[4 * LOG_LINE_MAX + 48];
+	size_t o = 0;
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vsnprintf(raw, sizeof(raw), fmt, args);
+	va_end(args);
+	if (n < 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
+		if (*p == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (*p == '\t') {
+			out[o++] = '\\';
+			out[o++] = 't';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x",
+					      *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	if ((size_t)n > LOG_LINE_MAX)
+		snprintf(out + o, sizeof(out) - o, "... (%d bytes in all)", n);
+	emit(ctx, priority, file, line, fn, "%s", out);
 }
 
 static const char *const prio_names[] = {

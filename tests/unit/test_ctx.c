@@ -161,6 +161,78 @@ static void log_callback_receives_lines_at_their_priority(void **state)
 	vfiodev_ctx_unref(ctx);
 }
 
+struct longest {
+	size_t len;
+	bool newline;
+	char last[8192];
+};
+
+static void record_len(void *data, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	struct longest *l = data;
+	int n;
+
+	(void)priority;
+	(void)file;
+	(void)line;
+	(void)fn;
+	n = vsnprintf(l->last, sizeof(l->last), format, args);
+	if (n > 0 && (size_t)n > l->len)
+		l->len = (size_t)n;
+	if (strchr(l->last, '\n'))
+		l->newline = true;
+}
+
+/* a caller's string in a log line: a newline cannot forge a second line,
+ * and a 1 MiB string does not make a 1 MiB line */
+static void log_lines_are_escaped_and_bounded(void **state)
+{
+	struct longest l = { 0 };
+	struct vfiodev_ctx *ctx = fake_ctx();
+	struct vfiodev_device *dev = NULL;
+	char *huge = malloc(1 << 20);
+
+	(void)state;
+	assert_non_null(huge);
+	vfiodev_ctx_set_log_fn(ctx, record_len, &l);
+	assert_int_equal(vfiodev_device_open(ctx, "00:03.0\nlibvfiodev: err: forged",
+					     NULL, &dev),
+			 -EINVAL);
+	assert_false(l.newline);
+	assert_non_null(strstr(l.last, "00:03.0\\nlibvfiodev"));
+	memset(huge, 'a', (1 << 20) - 1);
+	huge[(1 << 20) - 1] = '\0';
+	assert_int_equal(vfiodev_device_open(ctx, huge, NULL, &dev), -EINVAL);
+	assert_true(l.len < 1200);
+	assert_non_null(strstr(l.last, "bytes in all"));
+	free(huge);
+}
+
+/* node paths are a root plus a name in fixed buffers: a root long enough
+ * to cut them is refused up front (a 240-byte root made the library look
+ * for ".../vfio/devices/v" and say ENOENT) */
+static void ctx_refuses_roots_longer_than_128_bytes(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
+	struct vfiodev_ctx *ctx = NULL;
+	char root[241];
+
+	(void)state;
+	root[0] = '/';
+	memset(root + 1, 'r', sizeof(root) - 2);
+	root[sizeof(root) - 1] = '\0';
+	opts.dev_root = root;
+	opts.sysfs_root = fake_sysfs_root();
+	assert_int_equal(vfiodev_ctx_new(&opts, &ctx), -ENAMETOOLONG);
+	assert_null(ctx);
+	root[129] = '\0'; /* 129 bytes: one too many */
+	assert_int_equal(vfiodev_ctx_new(&opts, &ctx), -ENAMETOOLONG);
+	root[128] = '\0';
+	assert_int_equal(vfiodev_ctx_new(&opts, &ctx), 0);
+	vfiodev_ctx_unref(ctx);
+}
+
 static void log_priority_filters_lines_and_is_clamped(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, opts);
@@ -445,6 +517,8 @@ int main(void)
 		T(backend_from_the_environment),
 		T(backend_names),
 		T(default_log_goes_to_stderr_as_one_line),
+		T(log_lines_are_escaped_and_bounded),
+		T(ctx_refuses_roots_longer_than_128_bytes),
 		T(ctx_opens_dev_iommu_once_and_closes_it_with_the_last_ref),
 	};
 
