@@ -49,8 +49,8 @@ void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
 			out[o++] = '\\';
 			out[o++] = 't';
 		} else if (*p < 0x20 || *p == 0x7f) {
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x",
-					      *p);
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+					      "\\x%02x", *p);
 		} else {
 			out[o++] = (char)*p;
 		}
