@@ -10,11 +10,14 @@
 
 #include "json.h"
 
+bool json_refused;
+
 void json_init(struct json *j, FILE *f)
 {
 	j->f = f;
 	j->depth = 0;
 	j->has_items[0] = false;
+	j->too_deep = false;
 }
 
 static void indent(struct json *j)
@@ -105,8 +108,10 @@ static void escaped(FILE *f, const char *s)
 }
 
 /* the separator and key before any value */
-static void item(struct json *j, const char *key)
+static bool item(struct json *j, const char *key)
 {
+	if (j->too_deep)
+		return false;
 	if (j->depth > 0) {
 		if (j->has_items[j->depth])
 			fputc(',', j->f);
@@ -117,14 +122,20 @@ static void item(struct json *j, const char *key)
 		escaped(j->f, key);
 		fputs(": ", j->f);
 	}
+	return true;
 }
 
+/* past the deepest level the writer can track, the document would come
+ * out malformed: stop writing instead */
 static void open_container(struct json *j, const char *key, char c)
 {
+	if (j->too_deep || j->depth == JSON_MAX_DEPTH - 1) {
+		j->too_deep = true;
+		return;
+	}
 	item(j, key);
 	fputc(c, j->f);
-	if (j->depth < JSON_MAX_DEPTH - 1)
-		j->depth++;
+	j->depth++;
 	j->has_items[j->depth] = false;
 }
 
@@ -132,6 +143,8 @@ static void close_container(struct json *j, char c)
 {
 	bool had = j->has_items[j->depth];
 
+	if (j->too_deep)
+		return;
 	if (j->depth > 0)
 		j->depth--;
 	if (had)
@@ -161,7 +174,8 @@ void json_array_end(struct json *j)
 
 void json_string(struct json *j, const char *key, const char *val)
 {
-	item(j, key);
+	if (!item(j, key))
+		return;
 	if (val)
 		escaped(j->f, val);
 	else
@@ -183,30 +197,42 @@ void json_stringf(struct json *j, const char *key, const char *fmt, ...)
 
 void json_int(struct json *j, const char *key, long long val)
 {
-	item(j, key);
+	if (!item(j, key))
+		return;
 	fprintf(j->f, "%lld", val);
 }
 
 void json_uint(struct json *j, const char *key, uint64_t val)
 {
-	item(j, key);
+	if (!item(j, key))
+		return;
 	fprintf(j->f, "%llu", (unsigned long long)val);
 }
 
 void json_bool(struct json *j, const char *key, bool val)
 {
-	item(j, key);
+	if (!item(j, key))
+		return;
 	fputs(val ? "true" : "false", j->f);
 }
 
 void json_null(struct json *j, const char *key)
 {
-	item(j, key);
+	if (!item(j, key))
+		return;
 	fputs("null", j->f);
 }
 
-void json_finish(struct json *j)
+int json_finish(struct json *j)
 {
+	if (j->too_deep) {
+		fprintf(stderr,
+			"vfiodev: the JSON output nests deeper than %d levels: refused\n",
+			JSON_MAX_DEPTH - 1);
+		json_refused = true;
+		return -1;
+	}
 	fputc('\n', j->f);
 	fflush(j->f);
+	return 0;
 }

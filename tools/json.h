@@ -17,7 +17,11 @@ struct json {
 	FILE *f;
 	int depth;
 	bool has_items[JSON_MAX_DEPTH];
+	bool too_deep; /* a container past JSON_MAX_DEPTH: nothing more is written */
 };
+
+/* set when any document was refused for nesting too deep */
+extern bool json_refused;
 
 void json_init(struct json *j, FILE *f);
 /* @key is NULL inside arrays and at the top level */
@@ -33,7 +37,8 @@ void json_int(struct json *j, const char *key, long long val);
 void json_uint(struct json *j, const char *key, uint64_t val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
-/* ends the document with a newline */
-void json_finish(struct json *j);
+/* ends the document with a newline; -1 (and a line on stderr) when it
+ * nested deeper than JSON_MAX_DEPTH, so it was cut and must not be used */
+int json_finish(struct json *j);
 
 #endif /* VFIODEV_TOOL_JSON_H */

@@ -200,5 +200,31 @@ mkdir -p "$ROOT/empty"
 VFIODEV_SYSFS_ROOT=$ROOT/empty check "list: a failure is a JSON document too" 1 \
 	"j['ok'] is False and 'bus/pci/devices' in j['error']" -- list
 
+# ---- arguments and output errors ------------------------------------------
+# (a trailing "--" crashed the tool; writes to a full disk exited 0)
+for args in "--" "info --" "-- --"; do
+	"$TOOL" $args >/dev/null 2>"$ROOT/stderr"
+	rc=$?
+	[[ $rc == 2 ]] && grep -q "Try 'vfiodev --help'" "$ROOT/stderr" &&
+		ok "'vfiodev $args' is a usage error" ||
+		not_ok "'vfiodev $args' is a usage error" "exit status $rc" "$(cat "$ROOT/stderr")"
+done
+"$TOOL" -- list >/dev/null 2>&1 && ok "'vfiodev -- list' runs list" ||
+	not_ok "'vfiodev -- list' runs list"
+if [[ -w /dev/full ]]; then
+	"$TOOL" list --json >/dev/full 2>"$ROOT/stderr"
+	rc=$?
+	[[ $rc == 1 ]] && grep -q "writing the output" "$ROOT/stderr" &&
+		ok "list --json > /dev/full fails and says so" ||
+		not_ok "list --json > /dev/full fails and says so" "exit status $rc" "$(cat "$ROOT/stderr")"
+else
+	ok "list --json > /dev/full fails and says so # SKIP no writable /dev/full here"
+fi
+"$TOOL" $'li\nst' 2>"$ROOT/stderr" >/dev/null
+n=$(grep -c "" "$ROOT/stderr")
+[[ $n == 2 ]] && grep -q 'li\\x0ast' "$ROOT/stderr" &&
+	ok "a newline in an argument stays inside its error line" ||
+	not_ok "a newline in an argument stays inside its error line" "$(cat "$ROOT/stderr")"
+
 echo "1..$N"
 exit $FAILED

@@ -91,15 +91,34 @@ static const struct option long_opts[] = {
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* one line on stderr whatever the arguments it quotes hold: control
+ * characters escaped, cut at 200 bytes */
+static void stderr_line(const char *prefix, const char *msg)
+{
+	fputs(prefix, stderr);
+	for (size_t i = 0; msg[i] && i < 200; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+	if (strlen(msg) > 200)
+		fputs("...", stderr);
+	fputc('\n', stderr);
+}
+
 static int usage_error(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fputs("vfiodev: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'vfiodev --help'.\n", stderr);
+	stderr_line("vfiodev: ", msg);
+	fputs("Try 'vfiodev --help'.\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -531,10 +550,22 @@ int main(int argc, char **argv)
 	int c, ret, nargs = 0;
 	char *args[2];
 
-	/* options may come before or after the command and the BDF */
+	/* options may come before or after the command and the BDF; after
+	 * "--" everything is an argument */
 	while (optind < argc) {
+		bool dashdash = !strcmp(argv[optind], "--");
+
 		c = getopt_long(argc, argv, "+vhV", long_opts, NULL);
 		if (c == -1) {
+			if (dashdash) {
+				while (optind < argc) {
+					if (nargs < 2)
+						args[nargs] = argv[optind];
+					nargs++;
+					optind++;
+				}
+				break;
+			}
 			if (nargs < 2)
 				args[nargs] = argv[optind];
 			nargs++;
@@ -641,5 +672,14 @@ int main(int argc, char **argv)
 		vfiodev_ctx_set_log_priority(t.ctx, LOG_INFO);
 	ret = fn(&t);
 	vfiodev_ctx_unref(t.ctx);
+	if (json_refused && !ret)
+		ret = 1;
+	/* output that did not reach its file is a failure (a full disk,
+	 * /dev/full, a closed pipe) */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "vfiodev: writing the output: %s\n",
+			strerror(errno ? errno : EIO));
+		return 1;
+	}
 	return ret;
 }
