@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -73,12 +74,15 @@ typedef void (*vfiodev_log_fn)(void *data, int priority, const char *file, int l
  *	absolute path of at most 128 bytes
  * @log_priority: initial log priority + 1 (0 keeps the default: LOG_ERR,
  *	or $VFIODEV_LOG, which takes a number or err/warning/info/debug)
+ * @reserved: zero (room for a later field; no implicit padding, so an
+ *	initialiser that names only some fields zeroes it)
  */
 struct vfiodev_ctx_opts {
 	size_t sz;
 	const char *sysfs_root;
 	const char *dev_root;
 	int log_priority;
+	uint8_t reserved[4];
 };
 
 /**
@@ -88,12 +92,17 @@ struct vfiodev_ctx_opts {
  */
 #ifdef __cplusplus
 #define VFIODEV_OPTS_INIT(type, name)                                          \
-	struct type name {                                                     \
-	};                                                                     \
+	struct type name;                                                      \
+	memset(&name, 0, sizeof(name));                                        \
 	name.sz = sizeof(struct type)
 #else
+/* every byte zero, padding included (an initialiser alone need not zero
+ * it, and the library refuses non-zero bytes past the fields it knows) */
 #define VFIODEV_OPTS_INIT(type, name)                                          \
-	struct type name = { .sz = sizeof(struct type) }
+	struct type name = ({                                                  \
+		memset(&name, 0, sizeof(struct type));                         \
+		(struct type){ .sz = sizeof(struct type) };                    \
+	})
 #endif
 
 /**
@@ -492,12 +501,14 @@ int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
  * @backend: force a backend (AUTO also honours $VFIODEV_BACKEND)
  * @allow_noiommu: accept a noiommu group (/dev/vfio/noiommu-N): no DMA
  *	isolation, no IOVA translation; refused (-EPERM) unless set
+ * @reserved: zero, as in struct vfiodev_ctx_opts
  */
 struct vfiodev_device_opts {
 	size_t sz;
 	struct vfiodev_space *space;
 	enum vfiodev_backend backend;
 	bool allow_noiommu;
+	uint8_t reserved[3];
 };
 
 /**
@@ -1012,11 +1023,13 @@ int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *driver,
  * @sz: sizeof(struct vfiodev_bind_opts)
  * @driver: the driver to bind to, NULL for "vfio-pci"
  * @no_modules: do not load modules (the caller did, or wants to)
+ * @reserved: zero, as in struct vfiodev_ctx_opts
  */
 struct vfiodev_bind_opts {
 	size_t sz;
 	const char *driver;
 	bool no_modules;
+	uint8_t reserved[7];
 };
 
 /**
@@ -1161,12 +1174,14 @@ struct vfiodev_pci_list {
  * @vfio_only: only devices bound to a VFIO driver
  * @vendor: only this vendor ID (0: any)
  * @device: only this device ID (0: any)
+ * @reserved: zero, as in struct vfiodev_ctx_opts
  */
 struct vfiodev_pci_scan_opts {
 	size_t sz;
 	bool vfio_only;
 	uint16_t vendor;
 	uint16_t device;
+	uint8_t reserved[2];
 };
 
 /**

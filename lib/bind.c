@@ -462,7 +462,9 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, prev_driver || !len);
-	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_bind_opts");
+	ret = opts_check(ctx, opts,
+			 offsetofend(struct vfiodev_bind_opts, no_modules),
+			 "vfiodev_bind_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_bind_opts, driver) && opts->driver)

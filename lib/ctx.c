@@ -94,7 +94,9 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 			ctx->log_priority = prio;
 	}
 
-	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_ctx_opts");
+	ret = opts_check(ctx, opts,
+			 offsetofend(struct vfiodev_ctx_opts, log_priority),
+			 "vfiodev_ctx_opts");
 	if (ret)
 		goto fail;
 	if (OPTS_HAS(opts, vfiodev_ctx_opts, log_priority) && opts->log_priority) {

@@ -199,7 +199,9 @@ static int device_new(struct vfiodev_ctx *ctx,
 	struct vfiodev_space *space = NULL;
 	int ret;
 
-	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_device_opts");
+	ret = opts_check(ctx, opts,
+			 offsetofend(struct vfiodev_device_opts, allow_noiommu),
+			 "vfiodev_device_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&

@@ -595,7 +595,8 @@ VFIODEV_EXPORT int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, out);
-	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_diagnose_opts");
+	ret = opts_check(ctx, opts, offsetofend(struct vfiodev_diagnose_opts, gid),
+			 "vfiodev_diagnose_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_diagnose_opts, backend) &&

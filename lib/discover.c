@@ -386,7 +386,9 @@ VFIODEV_EXPORT int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, out);
-	ret = opts_check(ctx, opts, sizeof(*opts), "vfiodev_pci_scan_opts");
+	ret = opts_check(ctx, opts,
+			 offsetofend(struct vfiodev_pci_scan_opts, device),
+			 "vfiodev_pci_scan_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_pci_scan_opts, vfio_only))

@@ -415,6 +415,118 @@ static void older_smaller_opts_are_read_only_as_far_as_their_size(void **state)
 	vfiodev_ctx_unref(ctx);
 }
 
+/*
+ * A program built against a newer header whose next field landed in what
+ * is tail padding here: the library must refuse it, not ignore it. Each
+ * v2 struct is this version's with one field more, the same size. (With
+ * the check from sizeof, all five were accepted and the field ignored.)
+ */
+struct ctx_opts_v2 {
+	size_t sz;
+	const char *sysfs_root, *dev_root;
+	int log_priority;
+	int next;
+};
+struct space_opts_v2 {
+	size_t sz;
+	enum vfiodev_backend backend;
+	uint64_t iova_max;
+	uint32_t next;
+};
+struct device_opts_v2 {
+	size_t sz;
+	struct vfiodev_space *space;
+	enum vfiodev_backend backend;
+	bool allow_noiommu;
+	bool next;
+};
+struct bind_opts_v2 {
+	size_t sz;
+	const char *driver;
+	bool no_modules;
+	bool next;
+};
+struct pci_scan_opts_v2 {
+	size_t sz;
+	bool vfio_only;
+	uint16_t vendor, device;
+	uint16_t next;
+};
+
+#define V2(type, v2)                                                             \
+	struct v2 v2##_v = { .sz = sizeof(struct v2), .next = 1 };               \
+	_Static_assert(sizeof(struct v2) == sizeof(struct type) ||               \
+			       offsetof(struct v2, next) >= sizeof(struct type), \
+		       "v2 layout")
+
+static void newer_opts_with_a_field_in_the_tail_padding_are_refused(void **state)
+{
+	struct vfiodev_ctx *ctx = NULL;
+	struct vfiodev_space *sp = NULL;
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_pci_list *list = NULL;
+	char prev[VFIODEV_NAME_LEN];
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	{
+		V2(vfiodev_ctx_opts, ctx_opts_v2);
+		ctx_opts_v2_v.sysfs_root = fake_sysfs_root();
+		ctx_opts_v2_v.dev_root = fake_dev_root();
+		assert_int_equal(vfiodev_ctx_new((void *)&ctx_opts_v2_v, &ctx),
+				 -EINVAL);
+		assert_null(ctx);
+	}
+	{
+		V2(vfiodev_space_opts, space_opts_v2);
+		assert_int_equal(vfiodev_space_new(fake_ctx(),
+						   (void *)&space_opts_v2_v, &sp),
+				 -EINVAL);
+		assert_null(sp);
+	}
+	{
+		V2(vfiodev_device_opts, device_opts_v2);
+		assert_int_equal(vfiodev_device_open(fake_ctx(), BDF,
+						     (void *)&device_opts_v2_v,
+						     &dev),
+				 -EINVAL);
+		assert_null(dev);
+	}
+	{
+		V2(vfiodev_bind_opts, bind_opts_v2);
+		assert_int_equal(vfiodev_bind(fake_ctx(), BDF, (void *)&bind_opts_v2_v,
+					      prev, sizeof(prev)),
+				 -EINVAL);
+	}
+	{
+		V2(vfiodev_pci_scan_opts, pci_scan_opts_v2);
+		assert_int_equal(vfiodev_pci_scan(fake_ctx(),
+						  (void *)&pci_scan_opts_v2_v, &list),
+				 -EINVAL);
+		assert_null(list);
+	}
+	assert_true(fake_log_has(LOG_ERR, "unknown non-zero field"));
+}
+
+/* the init macro zeroes every byte, padding included, so the library's
+ * check never sees garbage where a newer field would be */
+static void opts_init_zeroes_the_padding(void **state)
+{
+	unsigned char junk[sizeof(struct vfiodev_device_opts)];
+
+	(void)state;
+	memset(junk, 0xa5, sizeof(junk));
+	{
+		VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+		const unsigned char *b = (const unsigned char *)&o;
+
+		assert_int_equal(o.sz, sizeof(o));
+		for (size_t i = sizeof(size_t); i < sizeof(o); i++)
+			assert_int_equal(b[i], 0);
+	}
+	(void)junk;
+}
+
 static void backend_from_the_environment(void **state)
 {
 	struct vfiodev_ctx *ctx;
@@ -514,6 +626,8 @@ int main(void)
 		T(opts_with_an_unknown_nonzero_tail_are_refused),
 		T(opts_with_zero_size_are_refused),
 		T(older_smaller_opts_are_read_only_as_far_as_their_size),
+		T(newer_opts_with_a_field_in_the_tail_padding_are_refused),
+		T(opts_init_zeroes_the_padding),
 		T(backend_from_the_environment),
 		T(backend_names),
 		T(default_log_goes_to_stderr_as_one_line),
