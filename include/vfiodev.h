@@ -230,10 +230,12 @@ enum vfiodev_backend vfiodev_space_backend(const struct vfiodev_space *space);
  * struct vfiodev_iova_range - an inclusive range of usable IOVAs
  * @start: first usable IOVA
  * @last: last usable IOVA (inclusive)
+ * @reserved: written as zero (room to grow; callers pass arrays of this)
  */
 struct vfiodev_iova_range {
 	uint64_t start;
 	uint64_t last;
+	uint64_t reserved[2];
 };
 
 /**
@@ -643,11 +645,14 @@ int vfiodev_device_iommu_group(const struct vfiodev_device *dev);
  * @flags: VFIODEV_DEVICE_* bits
  * @num_regions: number of region indexes
  * @num_irqs: number of IRQ indexes
+ * @reserved: written as zero; room for fields a later version adds without
+ *	changing the size (the rule of every output struct here)
  */
 struct vfiodev_device_info {
 	uint32_t flags;
 	uint32_t num_regions;
 	uint32_t num_irqs;
+	uint32_t reserved[5];
 };
 
 /**
@@ -699,6 +704,7 @@ int vfiodev_device_reset(struct vfiodev_device *dev);
  * @type: region type (when VFIODEV_REGION_HAS_TYPE)
  * @subtype: region subtype (when VFIODEV_REGION_HAS_TYPE)
  * @nr_sparse: number of sparse mmap areas (when VFIODEV_REGION_SPARSE)
+ * @reserved: written as zero (room to grow)
  */
 struct vfiodev_region_info {
 	uint32_t index;
@@ -708,16 +714,19 @@ struct vfiodev_region_info {
 	uint32_t type;
 	uint32_t subtype;
 	uint32_t nr_sparse;
+	uint32_t reserved[7];
 };
 
 /**
  * struct vfiodev_sparse_area - a part of a region that may be mmapped
  * @offset: offset inside the region
  * @size: size in bytes
+ * @reserved: written as zero (room to grow; callers pass arrays of this)
  */
 struct vfiodev_sparse_area {
 	uint64_t offset;
 	uint64_t size;
+	uint64_t reserved[2];
 };
 
 /**
@@ -730,7 +739,7 @@ struct vfiodev_sparse_area {
  * Return: 0, -EINVAL for an index out of range, -EPROTO for a malformed
  * capability chain, or the kernel's error.
  */
-int vfiodev_region_get_info(struct vfiodev_device *dev, unsigned int index,
+int vfiodev_region_get_info(const struct vfiodev_device *dev, unsigned int index,
 			    struct vfiodev_region_info *info);
 
 /**
@@ -743,7 +752,7 @@ int vfiodev_region_get_info(struct vfiodev_device *dev, unsigned int index,
  * Return: the number of areas (which may exceed @n), 0 when the region has
  * no sparse capability.
  */
-int vfiodev_region_sparse_areas(struct vfiodev_device *dev, unsigned int index,
+int vfiodev_region_sparse_areas(const struct vfiodev_device *dev, unsigned int index,
 				struct vfiodev_sparse_area *areas, size_t n);
 
 /**
@@ -849,11 +858,13 @@ int vfiodev_pci_enable_bus_master(struct vfiodev_device *dev);
  * @index: the index (VFIODEV_PCI_*_IRQ for PCI devices)
  * @flags: VFIODEV_IRQ_* bits
  * @count: number of vectors (0: the index is not supported)
+ * @reserved: written as zero (room to grow)
  */
 struct vfiodev_irq_info {
 	uint32_t index;
 	uint32_t flags;
 	uint32_t count;
+	uint32_t reserved[5];
 };
 
 /**
@@ -864,7 +875,7 @@ struct vfiodev_irq_info {
  *
  * Return: 0, -EINVAL, or the kernel's error.
  */
-int vfiodev_irq_get_info(struct vfiodev_device *dev, unsigned int index,
+int vfiodev_irq_get_info(const struct vfiodev_device *dev, unsigned int index,
 			 struct vfiodev_irq_info *info);
 
 /**

@@ -531,7 +531,7 @@ VFIODEV_EXPORT int vfiodev_device_get_info(const struct vfiodev_device *dev,
 {
 	if (!dev || !info)
 		return -EINVAL;
-	info->flags = 0;
+	memset(info, 0, sizeof(*info));
 	if (dev->flags & VFIO_DEVICE_FLAGS_RESET)
 		info->flags |= VFIODEV_DEVICE_RESET;
 	if (dev->flags & VFIO_DEVICE_FLAGS_PCI)

@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-static int irq_info_raw(struct vfiodev_device *dev, unsigned int index,
+static int irq_info_raw(const struct vfiodev_device *dev, unsigned int index,
 			struct vfio_irq_info *info)
 {
 	int ret;
@@ -31,7 +31,7 @@ static int irq_info_raw(struct vfiodev_device *dev, unsigned int index,
 	return ret;
 }
 
-VFIODEV_EXPORT int vfiodev_irq_get_info(struct vfiodev_device *dev,
+VFIODEV_EXPORT int vfiodev_irq_get_info(const struct vfiodev_device *dev,
 					unsigned int index,
 					struct vfiodev_irq_info *out)
 {
@@ -43,9 +43,9 @@ VFIODEV_EXPORT int vfiodev_irq_get_info(struct vfiodev_device *dev,
 	ret = irq_info_raw(dev, index, &info);
 	if (ret)
 		return ret;
+	memset(out, 0, sizeof(*out));
 	out->index = index;
 	out->count = info.count;
-	out->flags = 0;
 	if (info.flags & VFIO_IRQ_INFO_EVENTFD)
 		out->flags |= VFIODEV_IRQ_EVENTFD;
 	if (info.flags & VFIO_IRQ_INFO_MASKABLE)

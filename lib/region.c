@@ -13,7 +13,7 @@
 
 /* VFIO_DEVICE_GET_REGION_INFO with room for the capability chain; the
  * caller frees *out */
-static int region_info_raw(struct vfiodev_device *dev, unsigned int index,
+static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 			   struct vfio_region_info **out)
 {
 	struct vfio_region_info *info;
@@ -58,7 +58,7 @@ static int region_info_raw(struct vfiodev_device *dev, unsigned int index,
 	return -EPROTO;
 }
 
-static int sparse_cap(struct vfiodev_device *dev,
+static int sparse_cap(const struct vfiodev_device *dev,
 		      const struct vfio_region_info *info,
 		      const struct vfio_region_info_cap_sparse_mmap **out)
 {
@@ -95,7 +95,7 @@ static int sparse_cap(struct vfiodev_device *dev,
 	return 0;
 }
 
-VFIODEV_EXPORT int vfiodev_region_get_info(struct vfiodev_device *dev,
+VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 					   unsigned int index,
 					   struct vfiodev_region_info *out)
 {
@@ -153,7 +153,7 @@ VFIODEV_EXPORT int vfiodev_region_get_info(struct vfiodev_device *dev,
 	return 0;
 }
 
-VFIODEV_EXPORT int vfiodev_region_sparse_areas(struct vfiodev_device *dev,
+VFIODEV_EXPORT int vfiodev_region_sparse_areas(const struct vfiodev_device *dev,
 					       unsigned int index,
 					       struct vfiodev_sparse_area *areas,
 					       size_t n)
@@ -172,8 +172,10 @@ VFIODEV_EXPORT int vfiodev_region_sparse_areas(struct vfiodev_device *dev,
 		ret = 0;
 	} else if (!ret) {
 		for (size_t i = 0; i < n && i < sp->nr_areas; i++) {
-			areas[i].offset = sp->areas[i].offset;
-			areas[i].size = sp->areas[i].size;
+			areas[i] = (struct vfiodev_sparse_area){
+				.offset = sp->areas[i].offset,
+				.size = sp->areas[i].size,
+			};
 		}
 		ret = (int)sp->nr_areas;
 	}

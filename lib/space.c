@@ -281,7 +281,10 @@ VFIODEV_EXPORT int vfiodev_space_iova_ranges(struct vfiodev_space *space,
 	pthread_mutex_lock(&space->lock);
 	count = (int)space->nr_ranges;
 	for (size_t i = 0; i < n && i < space->nr_ranges; i++)
-		ranges[i] = space->ranges[i];
+		ranges[i] = (struct vfiodev_iova_range){
+			.start = space->ranges[i].start,
+			.last = space->ranges[i].last,
+		};
 	pthread_mutex_unlock(&space->lock);
 	return count;
 }

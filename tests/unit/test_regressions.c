@@ -356,12 +356,60 @@ static void map_any_stays_lowest_first_fit_with_holes(void **state)
 	munmap(buf, 16 * PG);
 }
 
+/*
+ * Output structs can grow: each ends in a reserved tail the library writes
+ * as zero, whatever the caller's memory held (none had room before).
+ */
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static void output_structs_have_a_reserved_tail_written_as_zero(void **state)
+{
+	struct fake_pci *pci;
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+	struct vfiodev_region_info ri;
+	struct vfiodev_irq_info ii;
+	struct vfiodev_iova_range rr[2];
+	struct vfiodev_sparse_area sa[2];
+
+	(void)state;
+	pci = fake_std_device(BDF, 5, 0);
+	pci->regions[0].nr_areas = 1;
+	pci->regions[0].areas[0].size = 0x1000;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	memset(&di, 0xff, sizeof(di));
+	memset(&ri, 0xff, sizeof(ri));
+	memset(&ii, 0xff, sizeof(ii));
+	memset(rr, 0xff, sizeof(rr));
+	memset(sa, 0xff, sizeof(sa));
+	assert_int_equal(vfiodev_device_get_info(dev, &di), 0);
+	assert_int_equal(vfiodev_region_get_info(dev, 0, &ri), 0);
+	assert_int_equal(vfiodev_irq_get_info(dev, 0, &ii), 0);
+	assert_true(vfiodev_space_iova_ranges(vfiodev_device_space(dev), rr, 2) > 0);
+	assert_int_equal(vfiodev_region_sparse_areas(dev, 0, sa, 2), 1);
+	assert_true(all_zero(di.reserved, sizeof(di.reserved)));
+	assert_true(all_zero(ri.reserved, sizeof(ri.reserved)));
+	assert_true(all_zero(ii.reserved, sizeof(ii.reserved)));
+	assert_true(all_zero(rr[0].reserved, sizeof(rr[0].reserved)));
+	assert_true(all_zero(sa[0].reserved, sizeof(sa[0].reserved)));
+	vfiodev_device_close(dev);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		T(space_pinned_to_container_refuses_a_forced_iommufd_device),
+		T(output_structs_have_a_reserved_tail_written_as_zero),
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
