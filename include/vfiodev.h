@@ -584,8 +584,11 @@ enum vfiodev_backend vfiodev_device_backend(const struct vfiodev_device *dev);
  * vfiodev_device_fallback_reason() - why the cdev path was not taken
  * @dev: the device
  *
- * Return: a short sentence ("no vfio cdev in sysfs (kernel without
- * CONFIG_VFIO_DEVICE_CDEV?)"), or NULL when no fallback happened.
+ * Return: a short sentence: why the cdev path failed ("no vfio cdev in
+ * sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"), or what chose the
+ * group path without trying it ("the space already uses the container
+ * backend", the space's options, the environment); NULL when the device
+ * uses the cdev path or the caller asked for the container backend.
  */
 const char *vfiodev_device_fallback_reason(const struct vfiodev_device *dev);
 

@@ -283,6 +283,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	char norm[BDF_BUF];
 	enum vfiodev_backend asked;
 	int mode, ret, ret_cdev = 0, ret_ct;
+	bool space_was_container;
 
 	if (!ctx || !out)
 		return -EINVAL;
@@ -306,6 +307,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 			opts->backend :
 			VFIODEV_BACKEND_AUTO;
 	pthread_mutex_lock(&space->lock);
+	space_was_container = space->ops == &container_backend_ops;
 	ret = mode = pick_mode(ctx, space, asked, dev->name);
 	if (mode < 0)
 		goto fail;
@@ -353,8 +355,21 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 	dev->backend = VFIODEV_BACKEND_CONTAINER;
 	if (mode == VFIODEV_BACKEND_CONTAINER) {
+		/* the cdev path was not tried: say what chose the group path,
+		 * unless the caller did (then it is no fallback) */
 		free(dev->fallback_reason);
 		dev->fallback_reason = NULL;
+		if (asked == VFIODEV_BACKEND_CONTAINER)
+			;
+		else if (space_was_container)
+			set_reason(dev,
+				   "the space already uses the container backend");
+		else if (space->pinned)
+			set_reason(dev,
+				   "the space was created for the container backend (vfiodev_space_opts.backend)");
+		else
+			set_reason(dev,
+				   "VFIODEV_BACKEND=container in the environment");
 	}
 opened:
 	pthread_mutex_unlock(&space->lock);

@@ -278,6 +278,29 @@ static void open_falls_back_when_iova_ranges_fail_and_detaches(void **state)
 
 /* ---- forced backends --------------------------------------------------- */
 
+/* AUTO into a space that already went the group way: the reason says so
+ * (it was NULL, as if the cdev path had been taken) */
+static void auto_open_into_a_container_space_says_why(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a, *b;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device("0000:00:04.0", 6, 1);
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	a = open_ok(BDF, &opts);
+	opts.backend = VFIODEV_BACKEND_AUTO;
+	opts.space = vfiodev_device_space(a);
+	b = open_ok("0000:00:04.0", &opts);
+	assert_int_equal(vfiodev_device_backend(b), VFIODEV_BACKEND_CONTAINER);
+	assert_non_null(vfiodev_device_fallback_reason(b));
+	assert_string_equal(vfiodev_device_fallback_reason(b),
+			    "the space already uses the container backend");
+	vfiodev_device_close(b);
+	vfiodev_device_close(a);
+}
+
 static void forced_container_via_opts_never_touches_the_cdev(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
@@ -992,6 +1015,7 @@ int main(void)
 		T(open_falls_back_when_attach_fails_and_undoes_the_ioas),
 		T(open_falls_back_when_iova_ranges_fail_and_detaches),
 		T(forced_container_via_opts_never_touches_the_cdev),
+		T(auto_open_into_a_container_space_says_why),
 		T(forced_iommufd_via_opts_without_cdev_fails),
 		T(forced_backend_via_environment),
 		T(forced_iommufd_via_environment_does_not_fall_back),
