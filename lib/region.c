@@ -40,6 +40,18 @@ static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 		}
 		if (info->argsz <= argsz) {
 			info->argsz = (uint32_t)argsz; /* bytes we own */
+			/* every file offset inside the region must be an
+			 * off_t: offset + size may not wrap or pass INT64_MAX */
+			if (info->size > (uint64_t)INT64_MAX ||
+			    info->offset > (uint64_t)INT64_MAX - info->size) {
+				vfd_err(dev->ctx,
+					"%s: region %u: offset 0x%llx + size 0x%llx passes the largest file offset",
+					dev->name, index,
+					(unsigned long long)info->offset,
+					(unsigned long long)info->size);
+				free(info);
+				return -EPROTO;
+			}
 			dev->maps[index].fd_offset = info->offset;
 			dev->maps[index].size = info->size;
 			dev->maps[index].known = true;
@@ -55,6 +67,9 @@ static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 		argsz = info->argsz;
 		free(info);
 	}
+	vfd_err(dev->ctx,
+		"%s: region %u: the kernel asked for a larger buffer three times",
+		dev->name, index);
 	return -EPROTO;
 }
 
@@ -194,6 +209,14 @@ static int prot_of(const struct vfio_region_info *info)
 	return prot;
 }
 
+static bool sparse_nonempty(const struct vfio_region_info_cap_sparse_mmap *sp)
+{
+	for (uint32_t i = 0; i < sp->nr_areas; i++)
+		if (sp->areas[i].size)
+			return true;
+	return false;
+}
+
 VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 				       unsigned int index, void **addr)
 {
@@ -220,6 +243,13 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 	ret = sparse_cap(dev, info, &sp);
 	if (ret == -EPROTO)
 		goto out;
+	if (!ret && !sparse_nonempty(sp)) {
+		vfd_err(dev->ctx,
+			"%s: region %u: its sparse capability lists no area to mmap",
+			dev->name, index);
+		ret = -EINVAL;
+		goto out;
+	}
 	if (ret == -ENOENT) {
 		base = sys_mmap(NULL, info->size, prot_of(info), MAP_SHARED,
 				dev->fd, (off_t)info->offset, &err);

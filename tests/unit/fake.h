@@ -52,6 +52,8 @@ struct fake_region {
 	const void *raw;
 	size_t raw_len;
 	uint32_t raw_first;
+	/* the file offset the kernel reports (0: the usual one) */
+	uint64_t fd_offset;
 	/* misbehaving kernels: always ask for @grow more bytes of argsz */
 	uint32_t grow;
 	uint8_t *mem; /* contents for pread/pwrite, up to 64 KiB */

@@ -123,7 +123,8 @@ static int region_info(struct fake_pci *p, struct vfio_region_info *info)
 
 	info->flags = r->flags;
 	info->size = r->size;
-	info->offset = FAKE_REGION_OFFSET(info->index);
+	info->offset = r->fd_offset ? r->fd_offset :
+				      FAKE_REGION_OFFSET(info->index);
 	info->cap_offset = 0;
 	if (!clen)
 		return 0;

@@ -254,6 +254,36 @@ static void region_info_rejects_a_sparse_area_outside_the_region(void **state)
 	assert_true(fake_log_has(LOG_ERR, "sparse area 0 lies outside the region"));
 }
 
+/* a sparse capability of only empty areas: the mmap used to return 0 with
+ * nothing mapped (a PROT_NONE reservation that faults on first touch) */
+static void region_mmap_of_only_empty_sparse_areas_is_einval(void **state)
+{
+	void *addr = NULL;
+
+	(void)state;
+	pci->regions[BAR0].nr_areas = 2; /* both of size 0 */
+	open_dev();
+	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "lists no area to mmap"));
+	assert_null(addr);
+	assert_int_equal(live_mmaps(), 0);
+}
+
+/* a region whose file offset + size passes INT64_MAX: its offsets would
+ * wrap as off_t; refused where the info is read */
+static void region_whose_file_offsets_wrap_is_eproto(void **state)
+{
+	struct vfiodev_region_info info;
+	uint8_t b;
+
+	(void)state;
+	pci->regions[BAR0].fd_offset = (uint64_t)INT64_MAX - 0x1000;
+	open_dev();
+	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
+	assert_true(fake_log_has(LOG_ERR, "passes the largest file offset"));
+	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x2000, &b, 1), -EPROTO);
+}
+
 static void region_info_gives_up_when_argsz_keeps_growing(void **state)
 {
 	struct vfiodev_region_info info;
@@ -571,6 +601,8 @@ int main(void)
 		T(region_info_rejects_a_backward_offset),
 		T(region_info_rejects_truncated_sparse_areas),
 		T(region_info_rejects_a_sparse_area_outside_the_region),
+		T(region_mmap_of_only_empty_sparse_areas_is_einval),
+		T(region_whose_file_offsets_wrap_is_eproto),
 		T(region_info_gives_up_when_argsz_keeps_growing),
 		T(region_info_refuses_an_implausible_argsz),
 		T(sparse_areas_are_returned),
