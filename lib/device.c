@@ -155,7 +155,13 @@ static int check_driver(struct vfiodev_ctx *ctx, const char *bdf)
 			bdf);
 		return -ENODEV;
 	}
-	if (!ret && !strstr(drv, "vfio")) {
+	if (ret) {
+		/* what vfiodev_diagnose() counts as "not bound": refuse too */
+		vfd_err(ctx, "%s: its driver link cannot be read (%s); bind it to vfio-pci first",
+			bdf, strerror(-ret));
+		return -ENODEV;
+	}
+	if (!strstr(drv, "vfio")) {
 		vfd_err(ctx, "%s: bound to %s, not to a vfio driver; bind it to vfio-pci first",
 			bdf, drv);
 		return -ENODEV;

@@ -278,6 +278,22 @@ static void open_falls_back_when_iova_ranges_fail_and_detaches(void **state)
 
 /* ---- forced backends --------------------------------------------------- */
 
+/* a driver "link" that cannot be read (here a plain file): the open went
+ * on as if bound to vfio while vfiodev_diagnose() said "not bound"; now
+ * both refuse */
+static void open_refuses_a_device_whose_driver_link_cannot_be_read(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_unlink("sys/bus/pci/devices/" BDF "/driver");
+	fake_write("sys/bus/pci/devices/" BDF "/driver", "vfio-pci\n");
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), -ENODEV);
+	assert_null(dev);
+	assert_true(fake_log_has(LOG_ERR, "driver link cannot be read"));
+}
+
 /* AUTO into a space that already went the group way: the reason says so
  * (it was NULL, as if the cdev path had been taken) */
 static void auto_open_into_a_container_space_says_why(void **state)
@@ -1016,6 +1032,7 @@ int main(void)
 		T(open_falls_back_when_iova_ranges_fail_and_detaches),
 		T(forced_container_via_opts_never_touches_the_cdev),
 		T(auto_open_into_a_container_space_says_why),
+		T(open_refuses_a_device_whose_driver_link_cannot_be_read),
 		T(forced_iommufd_via_opts_without_cdev_fails),
 		T(forced_backend_via_environment),
 		T(forced_iommufd_via_environment_does_not_fall_back),
