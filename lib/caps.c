@@ -10,9 +10,11 @@
 
 #include "internal.h"
 
+/* the kernel places capabilities at 8-byte offsets (they hold u64 fields,
+ * read in place): anything else is malformed */
 static int cap_at(size_t argsz, uint32_t off, uint32_t prev)
 {
-	if (off <= prev || off % 4)
+	if (off <= prev || off % 8)
 		return -EPROTO;
 	if ((uint64_t)off + sizeof(struct vfio_info_cap_header) > argsz)
 		return -EPROTO;
@@ -34,6 +36,10 @@ static int cap_walk(const void *buf, size_t argsz, uint32_t first, int id,
 		if (hdr->id == id) {
 			if ((uint64_t)off + min_size > argsz)
 				return -EPROTO;
+			/* every capability read here is at version 1; a later
+			 * layout is not misread, it is treated as absent */
+			if (hdr->version != 1)
+				return -ENOENT;
 			*out = hdr;
 			return 0;
 		}

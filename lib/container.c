@@ -100,12 +100,22 @@ static int type1_read_info(struct vfiodev_space *space)
 		}
 		if (info->argsz <= argsz)
 			break;
+		if (info->argsz > VFD_INFO_ARGSZ_MAX) {
+			vfd_err(space->ctx,
+				"VFIO_IOMMU_GET_INFO: implausible argsz %u (more than %u)",
+				info->argsz, VFD_INFO_ARGSZ_MAX);
+			free(info);
+			return -EPROTO;
+		}
 		argsz = info->argsz;
 		free(info);
 		info = NULL;
 	}
-	if (!info)
+	if (!info) {
+		vfd_err(space->ctx,
+			"VFIO_IOMMU_GET_INFO: the kernel asked for a larger buffer three times");
 		return -EPROTO;
+	}
 	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes) {
 		uint64_t min = info->iova_pgsizes & -info->iova_pgsizes;
 

@@ -119,6 +119,10 @@ int backend_parse(const char *s);
  * 256-byte buffers from a root and a name of at most ~100 bytes */
 #define VFD_ROOT_MAX 128
 
+/* the largest info buffer (argsz) a kernel reply may ask for: region and
+ * Type1 info with their capability chains are a few hundred bytes */
+#define VFD_INFO_ARGSZ_MAX 65536u
+
 /* argument checks at public entries: log and return -EINVAL */
 #define check_arg(ctx, cond)                                                       \
 	do {                                                                       \

@@ -58,9 +58,10 @@ static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 			*out = info;
 			return 0;
 		}
-		if (info->argsz > 65536) {
-			vfd_err(dev->ctx, "%s: region %u: implausible argsz %u",
-				dev->name, index, info->argsz);
+		if (info->argsz > VFD_INFO_ARGSZ_MAX) {
+			vfd_err(dev->ctx,
+				"%s: region %u: implausible argsz %u (more than %u)",
+				dev->name, index, info->argsz, VFD_INFO_ARGSZ_MAX);
 			free(info);
 			return -EPROTO;
 		}

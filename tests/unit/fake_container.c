@@ -274,6 +274,10 @@ static int type1_info(struct fake_container *ct, struct vfio_iommu_type1_info *i
 	}
 	info->flags |= VFIO_IOMMU_INFO_CAPS;
 	need = (uint32_t)(sizeof(*info) + c.len);
+	if (fake_cfg.type1_argsz_ask) {
+		info->argsz = fake_cfg.type1_argsz_ask;
+		return 0;
+	}
 	if (info->argsz < need) {
 		info->argsz = need;
 		return 0;

@@ -187,6 +187,38 @@ static void cap_unaligned_offset_is_eproto(void **state)
 	assert_int_equal(vfio_cap_validate(c.words, sizeof(c.words), 33), -EPROTO);
 }
 
+/* 4-aligned is not enough: capabilities hold u64 fields read in place
+ * (UBSan: misaligned access), and the kernel places them at 8 */
+static void cap_at_a_4_byte_offset_is_eproto(void **state)
+{
+	struct chain c = { 0 };
+	const void *out;
+
+	(void)state;
+	put_cap(&c, 36, 1, 0);
+	assert_int_equal(vfio_cap_find(c.words, sizeof(c.words), 36, 1, 8, &out),
+			 -EPROTO);
+	put_cap(&c, 32, 7, 44);
+	assert_int_equal(vfio_cap_validate(c.words, sizeof(c.words), 32), -EPROTO);
+}
+
+/* a capability at a version this library does not know is not misread as
+ * the one it knows: it counts as absent */
+static void cap_of_an_unknown_version_is_absent(void **state)
+{
+	struct chain c = { 0 };
+	const void *out = NULL;
+	struct vfio_info_cap_header *h;
+
+	(void)state;
+	put_cap(&c, 32, 1, 0);
+	h = (void *)((char *)c.words + 32);
+	h->version = 2;
+	assert_int_equal(vfio_cap_find(c.words, sizeof(c.words), 32, 1, 8, &out),
+			 -ENOENT);
+	assert_null(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +232,8 @@ int main(void)
 		cmocka_unit_test(cap_header_straddling_the_end_is_eproto),
 		cmocka_unit_test(cap_body_past_argsz_is_eproto),
 		cmocka_unit_test(cap_unaligned_offset_is_eproto),
+		cmocka_unit_test(cap_at_a_4_byte_offset_is_eproto),
+		cmocka_unit_test(cap_of_an_unknown_version_is_absent),
 	};
 
 	return cmocka_run_group_tests_name("caps", tests, NULL, NULL);

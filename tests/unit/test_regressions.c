@@ -403,6 +403,22 @@ static void output_structs_have_a_reserved_tail_written_as_zero(void **state)
 	vfiodev_device_close(dev);
 }
 
+/* a Type1 info reply asking for 2 GiB of argsz: it was allocated (three
+ * times); now one cap for every info buffer, and a log line */
+static void type1_info_asking_for_an_implausible_argsz_is_eproto(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_cfg.type1_argsz_ask = 0x80000000u;
+	o.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), -EPROTO);
+	assert_null(dev);
+	assert_true(fake_log_has(LOG_ERR, "implausible argsz"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
@@ -410,6 +426,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(space_pinned_to_container_refuses_a_forced_iommufd_device),
 		T(output_structs_have_a_reserved_tail_written_as_zero),
+		T(type1_info_asking_for_an_implausible_argsz_is_eproto),
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
