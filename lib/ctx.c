@@ -234,6 +234,22 @@ static void owner_remove(struct vfiodev_ctx *ctx, struct group_owner *o)
 	*o = ctx->owners[--ctx->nr_owners];
 }
 
+/* a new entry with one user; false when out of memory. ctx->lock held */
+static bool owner_add(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
+{
+	if (ctx->nr_owners == ctx->cap_owners) {
+		size_t cap = ctx->cap_owners ? ctx->cap_owners * 2 : 8;
+		struct group_owner *n = realloc(ctx->owners, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		ctx->owners = n;
+		ctx->cap_owners = cap;
+	}
+	ctx->owners[ctx->nr_owners++] = (struct group_owner){ group, space, 1 };
+	return true;
+}
+
 struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
 {
 	struct vfiodev_space *space = NULL;
@@ -247,6 +263,35 @@ struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
 	return space;
 }
 
+/*
+ * Get-or-insert, in one hold of the lock, so that two threads opening
+ * devices of one group never make two spaces for it: a new reference on
+ * the space that holds @group (counting one more user), else @fresh
+ * registered for it (NULL: nothing registered, *@out NULL). -ENOMEM when
+ * @fresh could not be recorded.
+ */
+int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
+		    struct vfiodev_space *fresh, struct vfiodev_space **out)
+{
+	struct group_owner *o;
+	int ret = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, NULL);
+	if (o && (*out = space_tryget(o->space))) {
+		o->users++;
+	} else if (fresh) {
+		if (o)
+			owner_remove(ctx, o); /* its space is being released */
+		ret = owner_add(ctx, group, fresh) ? 0 : -ENOMEM;
+		if (!ret)
+			*out = fresh;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return ret;
+}
+
 bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
 {
 	struct group_owner *o;
@@ -254,23 +299,10 @@ bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *spa
 
 	pthread_mutex_lock(&ctx->lock);
 	o = owner_find(ctx, group, space);
-	if (o) {
+	if (o)
 		o->users++;
-	} else if (ctx->nr_owners < ctx->cap_owners) {
-		ctx->owners[ctx->nr_owners++] =
-			(struct group_owner){ group, space, 1 };
-	} else {
-		size_t cap = ctx->cap_owners ? ctx->cap_owners * 2 : 8;
-		struct group_owner *n = realloc(ctx->owners, cap * sizeof(*n));
-
-		if (n) {
-			ctx->owners = n;
-			ctx->cap_owners = cap;
-			n[ctx->nr_owners++] =
-				(struct group_owner){ group, space, 1 };
-		}
-		ok = n != NULL;
-	}
+	else
+		ok = owner_add(ctx, group, space);
 	pthread_mutex_unlock(&ctx->lock);
 	return ok;
 }

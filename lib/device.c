@@ -195,6 +195,48 @@ static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
 	return mode;
 }
 
+/*
+ * The space of IOMMU group @group: the one its open devices use, else a
+ * new one recorded for it at once, so that a concurrent open of another
+ * device of the group finds it (and waits on its lock) instead of making a
+ * second space whose group open would fail with EBUSY. *@registered: the
+ * device counts as one of the group's users.
+ */
+static int group_space(struct vfiodev_ctx *ctx, int group, const char *name,
+		       struct vfiodev_space **out, bool *registered)
+{
+	struct vfiodev_space *fresh, *space;
+	int ret;
+
+	ctx_group_claim(ctx, group, NULL, &space);
+	if (space) {
+		vfd_info(ctx, "%s: joins the space of IOMMU group %d's open devices (one group, one address space)",
+			 name, group);
+		*out = space;
+		*registered = true;
+		return 0;
+	}
+	ret = vfiodev_space_new(ctx, NULL, &fresh);
+	if (ret)
+		return ret;
+	ret = ctx_group_claim(ctx, group, fresh, &space);
+	if (ret) {
+		vfd_warn(ctx, "%s: out of memory recording IOMMU group %d: its other devices need this space passed explicitly",
+			 name, group);
+		*out = fresh;
+		*registered = false;
+		return 0;
+	}
+	if (space != fresh) {
+		vfd_info(ctx, "%s: joins the space of IOMMU group %d's open devices (one group, one address space)",
+			 name, group);
+		vfiodev_space_unref(fresh);
+	}
+	*out = space;
+	*registered = true;
+	return 0;
+}
+
 /* @group: the device's IOMMU group, or -1; without a space in @opts the
  * device joins the space that already holds its group, else a new one */
 static int device_new(struct vfiodev_ctx *ctx,
@@ -230,9 +272,12 @@ static int device_new(struct vfiodev_ctx *ctx,
 			return -EINVAL;
 		}
 		space = vfiodev_space_ref(opts->space);
-	} else if (group >= 0 && (space = ctx_group_space(ctx, group))) {
-		vfd_info(ctx, "%s: joins the space of IOMMU group %d's open devices (one group, one address space)",
-			 name, group);
+	} else if (group >= 0) {
+		ret = group_space(ctx, group, name, &space, &dev->group_registered);
+		if (ret) {
+			free(dev);
+			return ret;
+		}
 	} else {
 		ret = vfiodev_space_new(ctx, NULL, &space);
 		if (ret) {
@@ -252,7 +297,8 @@ static int device_new(struct vfiodev_ctx *ctx,
  * the group opened without a space finds this one's */
 static void device_register_group(struct vfiodev_device *dev)
 {
-	if (dev->group_id < 0)
+	/* a device in its group's own space was counted when it got it */
+	if (dev->group_id < 0 || dev->group_registered)
 		return;
 	dev->group_registered = ctx_group_get(dev->ctx, dev->group_id, dev->space);
 	if (!dev->group_registered)
@@ -269,9 +315,12 @@ static void device_destroy(struct vfiodev_device *dev)
 		region_unmap_all(dev);
 	if (dev->fd >= 0)
 		irq_disable_all(dev);
+	/* a group stays in its container until the space goes, also when
+	 * this device's open failed after joining that space */
 	if (dev->group_registered)
 		ctx_group_put(dev->ctx, dev->group_id, space,
-			      dev->backend == VFIODEV_BACKEND_CONTAINER);
+			      vfiodev_space_backend(space) ==
+				      VFIODEV_BACKEND_CONTAINER);
 	space_leave(space, dev);
 	/* a failed open_fd() leaves the fd to its caller */
 	if (dev->fd >= 0 && !dev->fd_borrowed)

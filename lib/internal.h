@@ -152,6 +152,8 @@ struct group_owner {
 struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group);
 /* a device of @group is open in @space; false when out of memory */
 bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space);
+int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
+		    struct vfiodev_space *fresh, struct vfiodev_space **out);
 /* it closed; @keep: the space still holds the group (container path) */
 void ctx_group_put(struct vfiodev_ctx *ctx, int group,
 		   struct vfiodev_space *space, bool keep);

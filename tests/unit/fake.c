@@ -221,6 +221,19 @@ static bool ends_with(const char *s, const char *suffix)
 
 /* ---- the seam ---------------------------------------------------------- */
 
+static struct {
+	char suffix[128];
+	void (*fn)(void *);
+	void *arg;
+} open_hook;
+
+void fake_on_open(const char *suffix, void (*fn)(void *), void *arg)
+{
+	snprintf(open_hook.suffix, sizeof(open_hook.suffix), "%s", suffix);
+	open_hook.arg = arg;
+	open_hook.fn = fn;
+}
+
 static int f_open(const char *path, int flags)
 {
 	struct fake_node *n;
@@ -232,6 +245,12 @@ static int f_open(const char *path, int flags)
 		return fault_fire("open %s", path);
 	if (fi.open_err && ends_with(path, fi.open_suffix))
 		return -fi.open_err;
+	if (open_hook.fn && ends_with(path, open_hook.suffix)) {
+		void (*fn)(void *) = open_hook.fn;
+
+		open_hook.fn = NULL; /* once */
+		fn(open_hook.arg);
+	}
 	n = fake_node_lookup(path);
 	if (!n) {
 		fd = open(path, flags | O_CLOEXEC);
@@ -648,4 +667,5 @@ void fake_seam_reset(void)
 	mrecs = NULL;
 	nr_mrecs = cap_mrecs = 0;
 	memset(&fi, 0, sizeof(fi));
+	memset(&open_hook, 0, sizeof(open_hook));
 }

@@ -202,6 +202,9 @@ const char *fake_fault_desc(void);
 void fake_fail_ioctl(unsigned long req, int err, unsigned int skip);
 /* fail every open of a path ending with @suffix; NULL clears */
 void fake_fail_open(const char *suffix, int err);
+/* call @fn(@arg) once, when a path ending in @suffix is next opened (before
+ * the open); NULL @fn clears it */
+void fake_on_open(const char *suffix, void (*fn)(void *), void *arg);
 
 /* log capture */
 void fake_log_fn(void *data, int priority, const char *file, int line,

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <time.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -479,6 +481,67 @@ static void two_devices_of_one_group_share_the_group_fd(void **state)
 	vfiodev_device_close(b);
 	vfiodev_space_unref(space);
 	munmap(buf, 4096);
+	assert_only_ctx_left();
+}
+
+/* two threads opening the two devices of one group, no space given: the
+ * second open starts while the first is inside its group open (a hook in
+ * the fake kernel), and the first waits up to a second for it. Before the
+ * registry was get-or-insert, the second made its own space and failed
+ * with EBUSY on the group node; now it waits for the first and joins. */
+struct racer {
+	pthread_t th;
+	struct vfiodev_device *dev;
+	int ret;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void *racer_open(void *arg)
+{
+	struct racer *r = arg;
+
+	r->ret = vfiodev_device_open(fake_ctx(), BDF2, NULL, &r->dev);
+	pthread_mutex_lock(&r->lock);
+	r->done = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void start_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct timespec until;
+
+	assert_int_equal(pthread_create(&r->th, NULL, racer_open, r), 0);
+	/* let it run to its end, or to where it must wait for this open */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&r->lock);
+	while (!r->done && pthread_cond_timedwait(&r->cond, &r->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void concurrent_opens_of_one_group_share_one_space(void **state)
+{
+	struct racer r = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			   .cond = PTHREAD_COND_INITIALIZER };
+	struct vfiodev_device *a = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_std_device(BDF2, 5, -1);
+	fake_on_open("/dev/vfio/5", start_racer, &r);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &a), 0);
+	pthread_join(r.th, NULL);
+	assert_int_equal(r.ret, 0);
+	assert_ptr_equal(vfiodev_device_space(a), vfiodev_device_space(r.dev));
+	assert_int_equal(fake_open_count("/dev/vfio/5"), 1);
+	vfiodev_device_close(r.dev);
+	vfiodev_device_close(a);
 	assert_only_ctx_left();
 }
 
@@ -1041,6 +1104,7 @@ int main(void)
 		T(noiommu_group_is_refused_without_allow_noiommu),
 		T(noiommu_group_is_accepted_with_allow_noiommu),
 		T(two_devices_of_one_group_share_the_group_fd),
+		T(concurrent_opens_of_one_group_share_one_space),
 		T(second_device_of_a_group_joins_the_first_ones_space),
 		T(second_device_of_a_group_joins_the_first_ones_ioas),
 		T(a_space_given_explicitly_wins_over_the_groups),
