@@ -225,12 +225,15 @@ static int submit(struct nvme *c, struct queue *q, struct sqe *cmd, uint32_t *re
 	q->commands++;
 	q->sq[q->sq_tail] = *cmd;
 	q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
-	/* the entry must be in memory before the device sees the doorbell */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* the entry must be in memory before the device sees the doorbell
+	 * (a full barrier: on x86 an sfence-free store order already holds,
+	 * elsewhere it is the wmb() a kernel driver would use) */
+	__sync_synchronize();
 	*q->sq_db = q->sq_tail;
 
 	e = &q->cq[q->cq_head];
-	while ((e->status & 1) != q->phase) {
+	/* acquire: the entry's other fields are read after its phase tag */
+	while ((__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) & 1) != q->phase) {
 		if (q->efd >= 0) {
 			int ret = wait_event(q, (int)c->timeout_ms);
 
@@ -242,7 +245,6 @@ static int submit(struct nvme *c, struct queue *q, struct sqe *cmd, uint32_t *re
 			return -ETIMEDOUT;
 		usleep(100);
 	}
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	status = e->status >> 1;
 	if (e->cid != cmd->cid)
 		return -EPROTO;

@@ -81,7 +81,13 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 	if (!ctx)
 		return -ENOMEM;
 	ctx->refcount = 1;
-	ctx->log_fn = log_stderr;
+	ctx->log_default = calloc(1, sizeof(*ctx->log_default));
+	if (!ctx->log_default) {
+		free(ctx);
+		return -ENOMEM;
+	}
+	ctx->log_default->fn = log_stderr;
+	ctx->log = ctx->log_default;
 	ctx->log_priority = LOG_ERR;
 	ctx->iommufd = -1;
 	pthread_mutex_init(&ctx->lock, NULL);
@@ -157,6 +163,7 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 fail:
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
+	free(ctx->log_default);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 	return ret;
@@ -186,6 +193,10 @@ VFIODEV_EXPORT struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx)
 	free(ctx->owners);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
+	for (struct log_sink *s = ctx->log_default, *n; s; s = n) {
+		n = s->older;
+		free(s);
+	}
 	free(ctx);
 	return NULL;
 }

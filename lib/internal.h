@@ -70,13 +70,22 @@ extern const struct vfiodev_sys vfiodev_sys_real;
 struct kmod_ctx;
 struct udev;
 
+struct log_sink {
+	vfiodev_log_fn fn;
+	void *data;
+	struct log_sink *older;
+};
+
 struct vfiodev_ctx {
 	int refcount;
 	char *sysfs_root;
 	char *dev_root;
-	vfiodev_log_fn log_fn;
-	void *log_data;
-	int log_priority;
+	/* the log callback and its data, published together (a reader never
+	 * pairs one callback with another's data); replaced sinks are kept
+	 * until the context goes, as a logging thread may still use one */
+	struct log_sink *log;
+	struct log_sink *log_default;
+	int log_priority; /* read and written with relaxed atomics */
 	enum vfiodev_backend env_backend; /* $VFIODEV_BACKEND */
 
 	pthread_mutex_t lock; /* iommufd, group owners */
@@ -94,6 +103,8 @@ struct vfiodev_ctx {
 	bool udev_usable; /* roots are the real /sys and /dev */
 };
 
+void vfiodev_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
+		  int line, const char *fn, const char *fmt, va_list args);
 void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
 		 int line, const char *fn, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -106,7 +117,8 @@ int backend_parse(const char *s);
 
 #define vfd_log(ctx, prio, ...)                                                \
 	do {                                                                   \
-		if ((ctx) && (ctx)->log_priority >= (prio))                    \
+		if ((ctx) && __atomic_load_n(&(ctx)->log_priority,             \
+					     __ATOMIC_RELAXED) >= (prio))      \
 			vfiodev_log((ctx), (prio), __FILE__, __LINE__,         \
 				    __func__, __VA_ARGS__);                    \
 	} while (0)

@@ -32,8 +32,9 @@ static void kmod_log_fn(void *data, int priority, const char *file, int line,
 {
 	struct vfiodev_ctx *ctx = data;
 
-	if (ctx->log_priority >= priority)
-		ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	/* through the library's own formatting: bounded, escaped */
+	if (__atomic_load_n(&ctx->log_priority, __ATOMIC_RELAXED) >= priority)
+		vfiodev_logv(ctx, priority, file, line, fn, format, args);
 }
 
 /* caller holds ctx->ext_lock */
@@ -43,7 +44,9 @@ static struct kmod_ctx *ctx_kmod(struct vfiodev_ctx *ctx)
 		ctx->kmod = kmod_new(NULL, NULL);
 		if (ctx->kmod) {
 			kmod_set_log_fn(ctx->kmod, kmod_log_fn, ctx);
-			kmod_set_log_priority(ctx->kmod, ctx->log_priority);
+			kmod_set_log_priority(ctx->kmod,
+					      __atomic_load_n(&ctx->log_priority,
+							      __ATOMIC_RELAXED));
 			kmod_load_resources(ctx->kmod);
 		}
 	}

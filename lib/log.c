@@ -11,13 +11,13 @@
 /* a line's longest message; longer ones are cut and say so */
 #define LOG_LINE_MAX 1024
 
-static void emit(const struct vfiodev_ctx *ctx, int priority, const char *file,
+static void emit(const struct log_sink *sink, int priority, const char *file,
 		 int line, const char *fn, const char *fmt, ...)
 {
 	va_list args;
 
 	va_start(args, fmt);
-	ctx->log_fn(ctx->log_data, priority, file, line, fn, fmt, args);
+	sink->fn(sink->data, priority, file, line, fn, fmt, args);
 	va_end(args);
 }
 
@@ -28,17 +28,15 @@ static void emit(const struct vfiodev_ctx *ctx, int priority, const char *file,
  * longer than LOG_LINE_MAX bytes is cut, saying how long it was. The
  * callback receives "%s" and the result.
  */
-void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
-		 int line, const char *fn, const char *fmt, ...)
+void vfiodev_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
+		  int line, const char *fn, const char *fmt, va_list args)
 {
 	char raw[LOG_LINE_MAX + 1], out[4 * LOG_LINE_MAX + 48];
+	const struct log_sink *sink;
 	size_t o = 0;
-	va_list args;
 	int n;
 
-	va_start(args, fmt);
 	n = vsnprintf(raw, sizeof(raw), fmt, args);
-	va_end(args);
 	if (n < 0)
 		return;
 	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
@@ -58,7 +56,18 @@ void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
 	out[o] = '\0';
 	if ((size_t)n > LOG_LINE_MAX)
 		snprintf(out + o, sizeof(out) - o, "... (%d bytes in all)", n);
-	emit(ctx, priority, file, line, fn, "%s", out);
+	sink = __atomic_load_n(&ctx->log, __ATOMIC_ACQUIRE);
+	emit(sink, priority, file, line, fn, "%s", out);
+}
+
+void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
+		 int line, const char *fn, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vfiodev_logv(ctx, priority, file, line, fn, fmt, args);
+	va_end(args);
 }
 
 static const char *const prio_names[] = {
@@ -103,10 +112,27 @@ int log_priority_parse(const char *s)
 VFIODEV_EXPORT void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx,
 					   vfiodev_log_fn fn, void *data)
 {
+	struct log_sink *sink;
+
 	if (!ctx)
 		return;
-	ctx->log_fn = fn ? fn : log_stderr;
-	ctx->log_data = fn ? data : NULL;
+	if (!fn) {
+		sink = ctx->log_default;
+	} else {
+		sink = malloc(sizeof(*sink));
+		if (!sink) {
+			vfd_err(ctx,
+				"out of memory setting the log function: the old one stays");
+			return;
+		}
+		*sink = (struct log_sink){ .fn = fn, .data = data };
+		/* the replaced sinks stay reachable, to be freed with ctx */
+		pthread_mutex_lock(&ctx->lock);
+		sink->older = ctx->log_default->older;
+		ctx->log_default->older = sink;
+		pthread_mutex_unlock(&ctx->lock);
+	}
+	__atomic_store_n(&ctx->log, sink, __ATOMIC_RELEASE);
 }
 
 VFIODEV_EXPORT void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int priority)
@@ -117,12 +143,12 @@ VFIODEV_EXPORT void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int pr
 		priority = LOG_EMERG;
 	if (priority > LOG_DEBUG)
 		priority = LOG_DEBUG;
-	ctx->log_priority = priority;
+	__atomic_store_n(&ctx->log_priority, priority, __ATOMIC_RELAXED);
 }
 
 VFIODEV_EXPORT int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx)
 {
-	return ctx ? ctx->log_priority : LOG_ERR;
+	return ctx ? __atomic_load_n(&ctx->log_priority, __ATOMIC_RELAXED) : LOG_ERR;
 }
 
 char *vstrfmt(const char *fmt, va_list ap)

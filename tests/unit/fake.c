@@ -245,12 +245,6 @@ static int f_open(const char *path, int flags)
 		return fault_fire("open %s", path);
 	if (fi.open_err && ends_with(path, fi.open_suffix))
 		return -fi.open_err;
-	if (open_hook.fn && ends_with(path, open_hook.suffix)) {
-		void (*fn)(void *) = open_hook.fn;
-
-		open_hook.fn = NULL; /* once */
-		fn(open_hook.arg);
-	}
 	n = fake_node_lookup(path);
 	if (!n) {
 		fd = open(path, flags | O_CLOEXEC);
@@ -557,18 +551,72 @@ static ssize_t f_readlink(const char *path, char *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+/*
+ * The fake kernel's state is one set of globals: each call holds one lock,
+ * so that tests with threads (concurrent opens, a logger beside a mapper)
+ * see the kernel serialise as the real one does per object, and the thread
+ * sanitizer sees the order. The open hook runs outside it.
+ */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define LOCKED(ret, name, params, args)                                        \
+	static ret l_##name params                                             \
+	{                                                                      \
+		ret r;                                                         \
+                                                                               \
+		pthread_mutex_lock(&fake_lock);                                \
+		r = f_##name args;                                             \
+		pthread_mutex_unlock(&fake_lock);                              \
+		return r;                                                      \
+	}
+
+static int l_open(const char *path, int flags)
+{
+	int r;
+
+	pthread_mutex_lock(&fake_lock);
+	if (open_hook.fn && ends_with(path, open_hook.suffix)) {
+		void (*fn)(void *) = open_hook.fn;
+		void *arg = open_hook.arg;
+
+		open_hook.fn = NULL; /* once */
+		pthread_mutex_unlock(&fake_lock);
+		fn(arg);
+		pthread_mutex_lock(&fake_lock);
+	}
+	r = f_open(path, flags);
+	pthread_mutex_unlock(&fake_lock);
+	return r;
+}
+
+LOCKED(int, close, (int fd), (fd))
+LOCKED(int, ioctl, (int fd, unsigned long req, void *arg), (fd, req, arg))
+LOCKED(int, fstat, (int fd, struct stat *st), (fd, st))
+LOCKED(ssize_t, read, (int fd, void *buf, size_t len), (fd, buf, len))
+LOCKED(ssize_t, write, (int fd, const void *buf, size_t len), (fd, buf, len))
+LOCKED(ssize_t, pread, (int fd, void *buf, size_t len, off_t off),
+       (fd, buf, len, off))
+LOCKED(ssize_t, pwrite, (int fd, const void *buf, size_t len, off_t off),
+       (fd, buf, len, off))
+LOCKED(void *, mmap,
+       (void *addr, size_t len, int prot, int flags, int fd, off_t off, int *err),
+       (addr, len, prot, flags, fd, off, err))
+LOCKED(int, munmap, (void *addr, size_t len), (addr, len))
+LOCKED(ssize_t, readlink, (const char *path, char *buf, size_t len),
+       (path, buf, len))
+
 const struct vfiodev_sys fake_sys = {
-	.open = f_open,
-	.close = f_close,
-	.ioctl = f_ioctl,
-	.fstat = f_fstat,
-	.read = f_read,
-	.write = f_write,
-	.pread = f_pread,
-	.pwrite = f_pwrite,
-	.mmap = f_mmap,
-	.munmap = f_munmap,
-	.readlink = f_readlink,
+	.open = l_open,
+	.close = l_close,
+	.ioctl = l_ioctl,
+	.fstat = l_fstat,
+	.read = l_read,
+	.write = l_write,
+	.pread = l_pread,
+	.pwrite = l_pwrite,
+	.mmap = l_mmap,
+	.munmap = l_munmap,
+	.readlink = l_readlink,
 };
 
 int fake_open_node(const char *rel)

@@ -38,6 +38,9 @@ static void die(const char *what)
 
 /* ---- logs -------------------------------------------------------------- */
 
+/* threads of one test may log at once */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void fake_log_fn(void *data, int priority, const char *file, int line,
 		 const char *fn, const char *format, va_list args)
 {
@@ -47,29 +50,36 @@ void fake_log_fn(void *data, int priority, const char *file, int line,
 	(void)file;
 	(void)line;
 	(void)fn;
+	pthread_mutex_lock(&log_lock);
 	if (!logs)
 		logs = calloc(MAX_LOG, sizeof(*logs));
-	if (!logs || nr_logs == MAX_LOG)
-		return;
-	l = &logs[nr_logs++];
-	l->prio = priority;
-	vsnprintf(l->text, sizeof(l->text), format, args);
-	if (getenv("FAKE_LOG"))
-		fprintf(stderr, "  [log %d] %s\n", priority, l->text);
+	if (logs && nr_logs < MAX_LOG) {
+		l = &logs[nr_logs++];
+		l->prio = priority;
+		vsnprintf(l->text, sizeof(l->text), format, args);
+		if (getenv("FAKE_LOG"))
+			fprintf(stderr, "  [log %d] %s\n", priority, l->text);
+	}
+	pthread_mutex_unlock(&log_lock);
 }
 
 bool fake_log_has(int priority, const char *substr)
 {
-	for (size_t i = 0; i < nr_logs; i++)
-		if ((priority < 0 || logs[i].prio == priority) &&
-		    strstr(logs[i].text, substr))
-			return true;
-	return false;
+	bool found = false;
+
+	pthread_mutex_lock(&log_lock);
+	for (size_t i = 0; i < nr_logs && !found; i++)
+		found = (priority < 0 || logs[i].prio == priority) &&
+			strstr(logs[i].text, substr);
+	pthread_mutex_unlock(&log_lock);
+	return found;
 }
 
 void fake_log_clear(void)
 {
+	pthread_mutex_lock(&log_lock);
 	nr_logs = 0;
+	pthread_mutex_unlock(&log_lock);
 }
 
 void fake_log_dump(void)

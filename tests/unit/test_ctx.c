@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -207,6 +208,67 @@ static void log_lines_are_escaped_and_bounded(void **state)
 	assert_true(l.len < 1200);
 	assert_non_null(strstr(l.last, "bytes in all"));
 	free(huge);
+}
+
+/* a thread logging while another swaps the log callback: every line must
+ * reach a callback with its own data (callback and data were two plain
+ * stores: a reader could pair one with the other's data; TSan reports the
+ * race in CI's thread-sanitizer leg) */
+static int sink_a, sink_b;
+static int mismatches, lines;
+
+static void sink_fn_a(void *data, int priority, const char *file, int line,
+		      const char *fn, const char *format, va_list args)
+{
+	(void)priority, (void)file, (void)line, (void)fn, (void)format;
+	(void)args;
+	if (data != &sink_a)
+		__atomic_add_fetch(&mismatches, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lines, 1, __ATOMIC_RELAXED);
+}
+
+static void sink_fn_b(void *data, int priority, const char *file, int line,
+		      const char *fn, const char *format, va_list args)
+{
+	(void)priority, (void)file, (void)line, (void)fn, (void)format;
+	(void)args;
+	if (data != &sink_b)
+		__atomic_add_fetch(&mismatches, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lines, 1, __ATOMIC_RELAXED);
+}
+
+static bool swapping;
+
+static void *swapper(void *arg)
+{
+	struct vfiodev_ctx *ctx = arg;
+
+	for (unsigned int i = 0;
+	     __atomic_load_n(&swapping, __ATOMIC_RELAXED) && i < 4000; i++) {
+		vfiodev_ctx_set_log_fn(ctx, i & 1 ? sink_fn_a : sink_fn_b,
+				       i & 1 ? (void *)&sink_a : (void *)&sink_b);
+		vfiodev_ctx_set_log_priority(ctx, i & 2 ? LOG_ERR : LOG_DEBUG);
+	}
+	return NULL;
+}
+
+static void log_callback_swaps_are_atomic_for_logging_threads(void **state)
+{
+	struct vfiodev_ctx *ctx = fake_ctx();
+	struct vfiodev_device *dev;
+	pthread_t th;
+
+	(void)state;
+	vfiodev_ctx_set_log_fn(ctx, sink_fn_a, &sink_a);
+	__atomic_store_n(&swapping, true, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_create(&th, NULL, swapper, ctx), 0);
+	for (int i = 0; i < 4000; i++)
+		vfiodev_device_open(ctx, "junk", NULL, &dev);
+	__atomic_store_n(&swapping, false, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	assert_int_equal(__atomic_load_n(&mismatches, __ATOMIC_RELAXED), 0);
+	assert_true(__atomic_load_n(&lines, __ATOMIC_RELAXED) > 0);
+	vfiodev_ctx_set_log_fn(ctx, NULL, NULL);
 }
 
 /* node paths are a root plus a name in fixed buffers: a root long enough
@@ -633,6 +695,7 @@ int main(void)
 		T(default_log_goes_to_stderr_as_one_line),
 		T(log_lines_are_escaped_and_bounded),
 		T(ctx_refuses_roots_longer_than_128_bytes),
+		T(log_callback_swaps_are_atomic_for_logging_threads),
 		T(ctx_opens_dev_iommu_once_and_closes_it_with_the_last_ref),
 	};
 
