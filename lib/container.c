@@ -52,12 +52,15 @@ int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
 		    char *path, size_t len)
 {
 	char name[32], attr[64];
-	int fd, ret;
+	enum node_step step;
+	int fd;
 
 	snprintf(name, sizeof(name), "%s%d", noiommu ? "noiommu-" : "", group_id);
 	snprintf(path, len, "%s/vfio/%s", ctx->dev_root, name);
-	fd = sys_open(path, O_RDWR);
-	if (fd < 0) {
+	/* the group's class device names its number (Linux 6.2+) */
+	snprintf(attr, sizeof(attr), "class/vfio/%s/dev", name);
+	fd = node_open(ctx, path, 0, attr, &step);
+	if (fd < 0 && step != NODE_VERIFY) {
 		if (fd == -ENOENT)
 			vfd_err(ctx, "%s: no such node: group %d is not bound to vfio (bind its devices to vfio-pci)",
 				path, group_id);
@@ -66,14 +69,6 @@ int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
 				path);
 		else
 			vfd_err(ctx, "%s: %s", path, strerror(-fd));
-		return fd;
-	}
-	/* the group's class device names its number (Linux 6.2+) */
-	snprintf(attr, sizeof(attr), "class/vfio/%s/dev", name);
-	ret = devnode_verify(ctx, fd, path, attr);
-	if (ret) {
-		sys_close(fd);
-		return ret;
 	}
 	return fd;
 }
@@ -194,23 +189,22 @@ static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
 static int container_open(struct vfiodev_space *space)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
+	const char *attr = "class/misc/vfio/dev";
+	enum node_step step;
 	char path[256];
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
-	fd = sys_open(path, O_RDWR);
-	if (fd == -ENOENT && !vfiodev_kmod_load(ctx, "vfio"))
-		fd = sys_open(path, O_RDWR);
+	fd = node_open(ctx, path, 0, attr, &step);
+	if (fd == -ENOENT && step == NODE_LOOKUP && !vfiodev_kmod_load(ctx, "vfio"))
+		fd = node_open(ctx, path, 0, attr, &step);
 	if (fd < 0) {
-		vfd_err(ctx, "%s: %s%s", path, strerror(-fd),
-			fd == -ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" :
+		if (step != NODE_VERIFY)
+			vfd_err(ctx, "%s: %s%s", path, strerror(-fd),
+				fd == -ENOENT && step == NODE_LOOKUP ?
+					" (kernel without CONFIG_VFIO_CONTAINER?)" :
 					"");
 		return fd;
-	}
-	ret = devnode_verify(ctx, fd, path, "class/misc/vfio/dev");
-	if (ret) {
-		sys_close(fd);
-		return ret;
 	}
 	ret = sys_ioctl(fd, VFIO_GET_API_VERSION, NULL);
 	if (ret != VFIO_API_VERSION) {

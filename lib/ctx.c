@@ -209,22 +209,15 @@ int ctx_iommufd(struct vfiodev_ctx *ctx)
 	pthread_mutex_lock(&ctx->lock);
 	fd = ctx->iommufd;
 	if (fd < 0) {
-		snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
-		fd = sys_open(path, O_RDWR);
-		if (fd >= 0) {
-			/* the misc device names its number: no planted node */
-			int ret = devnode_verify(ctx, fd, path,
-						 "class/misc/iommu/dev");
+		enum node_step step;
 
-			if (ret) {
-				sys_close(fd);
-				fd = ret;
-			} else {
-				ctx->iommufd = fd;
-			}
-		} else {
+		snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
+		/* the misc device names its number: no planted node */
+		fd = node_open(ctx, path, 0, "class/misc/iommu/dev", &step);
+		if (fd >= 0)
+			ctx->iommufd = fd;
+		else if (step != NODE_VERIFY)
 			vfd_info(ctx, "%s: %s", path, strerror(-fd));
-		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return fd;

@@ -100,6 +100,22 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	dev->fd = fd;
 	dev->has_devnum = true;
 
+	/* vfio reuses minors: if the device was rebound between the sysfs
+	 * read and the open, the node now opened may be another device's */
+	{
+		char again[64];
+		dev_t now;
+
+		ret = sysfs_vfio_cdev(ctx, dev->bdf, again, sizeof(again), &now);
+		if (ret || now != dev->devnum || strcmp(again, name)) {
+			set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
+				   name, ret ? strerror(-ret) : "another number");
+			vfd_err(ctx, "%s: %s", dev->name, dev->fallback_reason);
+			ret = -ENXIO;
+			goto fail;
+		}
+	}
+
 	ret = iommufd_open(ctx);
 	if (ret < 0) {
 		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),

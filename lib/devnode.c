@@ -101,18 +101,73 @@ int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path, size_
 #endif
 }
 
+/*
+ * The device behind the O_PATH fd @pfd, opened read-write: the very inode
+ * that was checked, reopened through /proc/self/fd, so the path cannot be
+ * swapped in between. Without /proc, the path is opened again and must be
+ * the same inode. Closes @pfd.
+ */
+static int node_reopen(const struct vfiodev_ctx *ctx, int pfd, const char *path)
+{
+	struct stat a, b;
+	char proc[40];
+	int fd, ret;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = sys_open(proc, O_RDWR | O_NOCTTY);
+	if (fd == -ENOENT) {
+		fd = sys_open(path, O_RDWR | O_NOCTTY);
+		ret = fd < 0 ? 0 : sys_fstat(pfd, &a);
+		if (!ret && fd >= 0)
+			ret = sys_fstat(fd, &b);
+		if (!ret && fd >= 0 &&
+		    (a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+			vfd_err(ctx, "%s: refused: the node changed while it was opened",
+				path);
+			ret = -ENXIO;
+		}
+		if (ret && fd >= 0) {
+			sys_close(fd);
+			fd = ret;
+		}
+	}
+	sys_close(pfd);
+	return fd;
+}
+
+int node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
+	      const char *dev_attr, enum node_step *step)
+{
+	int pfd, ret;
+
+	/* O_PATH opens no device: a planted tty is not acquired, a planted
+	 * device's open routine never runs before the check */
+	*step = NODE_LOOKUP;
+	pfd = sys_open(path, O_PATH);
+	if (pfd < 0)
+		return pfd;
+	*step = NODE_VERIFY;
+	ret = dev_attr ? devnode_verify(ctx, pfd, path, dev_attr) :
+			 devnode_check(ctx, pfd, path, devnum);
+	if (ret) {
+		sys_close(pfd);
+		return ret;
+	}
+	*step = NODE_OPEN;
+	return node_reopen(ctx, pfd, path);
+}
+
 static int try_node(struct vfiodev_ctx *ctx, const char *cand, dev_t devnum,
 		    char *path, size_t len)
 {
-	int fd, ret;
+	enum node_step step;
+	int fd;
 
-	fd = sys_open(cand, O_RDWR);
-	if (fd < 0)
+	fd = node_open(ctx, cand, devnum, NULL, &step);
+	if (fd < 0) {
+		if (step == NODE_OPEN)
+			vfd_err(ctx, "%s: %s", cand, strerror(-fd));
 		return fd;
-	ret = devnode_check(ctx, fd, cand, devnum);
-	if (ret) {
-		sys_close(fd);
-		return ret;
 	}
 	snprintf(path, len, "%s", cand);
 	return fd;

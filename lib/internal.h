@@ -196,6 +196,13 @@ int parse_devnum(const char *s, dev_t *out);
 /* open the node of a char device and verify it with fstat; sets @path */
 int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 		 const char *const *fallbacks, char *path, size_t len);
+/* which step of node_open() failed */
+enum node_step { NODE_LOOKUP, NODE_VERIFY, NODE_OPEN };
+/* open a device node: O_PATH, checked against @devnum (or the sysfs
+ * attribute @dev_attr when not NULL), then reopened read-write through
+ * /proc/self/fd; the check logs its refusals, the caller the rest */
+int node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
+	      const char *dev_attr, enum node_step *step);
 int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 		  dev_t devnum);
 int devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,

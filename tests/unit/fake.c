@@ -227,6 +227,9 @@ static struct {
 	void *arg;
 } open_hook;
 
+/* O_PATH fds of fake nodes: what they name, for fstat and reopening */
+static struct fake_node *path_nodes[FAKE_MAX_FD];
+
 void fake_on_open(const char *suffix, void (*fn)(void *), void *arg)
 {
 	snprintf(open_hook.suffix, sizeof(open_hook.suffix), "%s", suffix);
@@ -245,7 +248,28 @@ static int f_open(const char *path, int flags)
 		return fault_fire("open %s", path);
 	if (fi.open_err && ends_with(path, fi.open_suffix))
 		return -fi.open_err;
+	/* a reopen of an O_PATH fd: the node that fd names */
+	if (!strncmp(path, "/proc/self/fd/", 14) && fake_cfg.no_proc)
+		return -ENOENT;
+	if (!strncmp(path, "/proc/self/fd/", 14)) {
+		long pfd = strtol(path + 14, NULL, 10);
+
+		if (pfd >= 0 && pfd < FAKE_MAX_FD && path_nodes[pfd])
+			path = path_nodes[pfd]->path;
+	}
 	n = fake_node_lookup(path);
+	if (flags & O_PATH) {
+		/* no device open: only a name to fstat (and reopen) */
+		fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fd >= FAKE_MAX_FD) {
+			close(fd);
+			return -EMFILE;
+		}
+		path_nodes[fd] = n;
+		return fd;
+	}
 	if (!n) {
 		fd = open(path, flags | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
@@ -305,6 +329,8 @@ static int f_close(int fd)
 		inj = fault_fire("close fd %d%s", fd,
 				 fake_file_of(fd) ? " (a node)" : "");
 	fd_drop(fd);
+	if (fd >= 0 && fd < FAKE_MAX_FD)
+		path_nodes[fd] = NULL;
 	r = close(fd);
 	if (inj)
 		return inj;
@@ -338,13 +364,24 @@ static int f_ioctl(int fd, unsigned long req, void *arg)
 static int f_fstat(int fd, struct stat *st)
 {
 	struct fake_file *f = fake_file_of(fd);
+	struct fake_node *pn = fd >= 0 && fd < FAKE_MAX_FD ? path_nodes[fd] : NULL;
 
 	/* a plain file (a sysfs attribute) or a fake device node */
 	if (fault_now())
-		return fault_fire(f ? "fstat fd %d" : "fstat file fd %d", fd);
+		return fault_fire(f || pn ? "fstat fd %d" : "fstat file fd %d", fd);
+	if (pn) {
+		/* an O_PATH fd of a node: its number, as the kernel shows */
+		if (fstat(fd, st) < 0)
+			return -errno;
+		st->st_mode = S_IFCHR | 0600;
+		st->st_rdev = pn->rdev;
+		return 0;
+	}
 	if (!f)
 		return fstat(fd, st) < 0 ? -errno : 0;
-	memset(st, 0, sizeof(*st));
+	/* the backing file's identity (st_dev, st_ino), a device's type */
+	if (fstat(fd, st) < 0)
+		memset(st, 0, sizeof(*st));
 	/* a device fd from a group is an anonymous inode: no type bits */
 	st->st_mode = f->kind == FK_DEVICE ? 0600 : S_IFCHR | 0600;
 	st->st_rdev = f->rdev;
@@ -716,4 +753,5 @@ void fake_seam_reset(void)
 	nr_mrecs = cap_mrecs = 0;
 	memset(&fi, 0, sizeof(fi));
 	memset(&open_hook, 0, sizeof(open_hook));
+	memset(path_nodes, 0, sizeof(path_nodes));
 }

@@ -108,6 +108,8 @@ struct fake_config {
 	struct vfiodev_iova_range type1_ranges[FAKE_MAX_RANGES];
 	size_t nr_type1_ranges;
 	uint64_t type1_pgsizes;
+	/* no /proc: reopening through /proc/self/fd fails with ENOENT */
+	bool no_proc;
 	/* VFIO_IOMMU_GET_INFO asks for this argsz whatever it got (0: honest) */
 	uint32_t type1_argsz_ask;
 	unsigned int dma_entry_limit; /* 0: unlimited */

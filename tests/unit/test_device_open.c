@@ -296,6 +296,28 @@ static void open_refuses_a_device_whose_driver_link_cannot_be_read(void **state)
 	assert_true(fake_log_has(LOG_ERR, "driver link cannot be read"));
 }
 
+/* the device is rebound (vfio reuses the minor) between the sysfs read and
+ * the node's open: the library re-reads sysfs after opening and refuses */
+static void rebind_during_open(void *arg)
+{
+	(void)arg;
+	fake_write("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0/dev", "511:7\n");
+}
+
+static void open_refuses_a_cdev_rebound_while_it_was_opened(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	fake_on_open("/dev/vfio/devices/vfio0", rebind_during_open, NULL);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -ENXIO);
+	assert_null(dev);
+	assert_true(fake_log_has(LOG_ERR, "was rebound"));
+}
+
 /* AUTO into a space that already went the group way: the reason says so
  * (it was NULL, as if the cdev path had been taken) */
 static void auto_open_into_a_container_space_says_why(void **state)
@@ -1096,6 +1118,7 @@ int main(void)
 		T(forced_container_via_opts_never_touches_the_cdev),
 		T(auto_open_into_a_container_space_says_why),
 		T(open_refuses_a_device_whose_driver_link_cannot_be_read),
+		T(open_refuses_a_cdev_rebound_while_it_was_opened),
 		T(forced_iommufd_via_opts_without_cdev_fails),
 		T(forced_backend_via_environment),
 		T(forced_iommufd_via_environment_does_not_fall_back),

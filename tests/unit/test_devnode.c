@@ -161,6 +161,71 @@ static void devnode_open_stops_at_a_planted_node(void **state)
 	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
 }
 
+/* the check comes before any open of the device: a planted node is only
+ * ever opened O_PATH (its open routine never runs: a pty is not acquired
+ * as a controlling terminal); it used to be opened read-write first */
+static void devnode_open_checks_a_node_before_opening_the_device(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256] = "";
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 9));
+	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
+				      cands(&c, "dev/vfio/devices/vfio0", NULL),
+				      path, sizeof(path)),
+			 -ENXIO);
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
+}
+
+/* without /proc the path is opened again, and must be the inode checked;
+ * the hook lets the O_PATH open pass and swaps the file before the second */
+static int swap_calls;
+
+static void swap_node(void *arg)
+{
+	const char *rel = arg;
+
+	if (swap_calls++ == 0) {
+		fake_on_open("/dev/vfio/devices/vfio0", swap_node, arg);
+		return;
+	}
+	fake_unlink(rel);
+	fake_write(rel, "another file\n");
+}
+
+static void devnode_open_without_proc_reopens_the_same_inode(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256] = "";
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fake_cfg.no_proc = true;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			  cands(&c, "dev/vfio/devices/vfio0", NULL), path,
+			  sizeof(path));
+	assert_true(fd >= 0);
+	assert_int_equal(fake_sys.fstat(fd, &st), 0);
+	assert_true(st.st_rdev == want());
+	fake_sys.close(fd);
+	/* swapped between the check and the open: refused */
+	swap_calls = 0;
+	fake_on_open("/dev/vfio/devices/vfio0", swap_node,
+		     (void *)"dev/vfio/devices/vfio0");
+	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			  cands(&c, "dev/vfio/devices/vfio0", NULL), path,
+			  sizeof(path));
+	assert_int_equal(fd, -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "changed while it was opened"));
+}
+
 static void devnode_open_permission_denied_is_logged(void **state)
 {
 	struct cands c;
@@ -269,6 +334,8 @@ int main(void)
 		T(devnode_check_accepts_the_char_device_sysfs_names),
 		T(devnode_check_refuses_a_node_with_another_devnum),
 		T(devnode_check_refuses_a_regular_file),
+		T(devnode_open_checks_a_node_before_opening_the_device),
+		T(devnode_open_without_proc_reopens_the_same_inode),
 		T(devnode_open_tries_candidates_in_order),
 		T(devnode_open_falls_back_to_dev_char_majmin),
 		T(devnode_open_without_any_node_is_enoent_and_lists_tries),

@@ -50,6 +50,9 @@ static bool is_tolerated(const char *desc)
 {
 	char sys[300];
 
+	/* without /proc a node is reopened by its path (and checked again) */
+	if (!strncmp(desc, "open /proc/self/fd/", 19))
+		return true;
 	if (!strncmp(desc, "open ", 5)) {
 		/* a sysfs attribute, not a device node */
 		snprintf(sys, sizeof(sys), "open %s/", fake_sysfs_root());

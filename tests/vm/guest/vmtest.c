@@ -634,12 +634,16 @@ static int t_forced(const char *bdf)
 	vfiodev_ctx_set_log_priority(fctx, LOG_INFO);
 	ret = vfiodev_device_open(fctx, bdf, NULL, &dev);
 	if (custom_kernel) {
+		/* the group path was the environment's choice: the reason
+		 * says so */
+		const char *why = ret ? NULL : vfiodev_device_fallback_reason(dev);
+
 		result("forced/container-on-iommufd-kernel",
 		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
-			       !vfiodev_device_fallback_reason(dev),
-		       "open: %s backend %s", strerror(-ret),
-		       ret ? "-" :
-			     vfiodev_backend_name(vfiodev_device_backend(dev)));
+			       why && strstr(why, "VFIODEV_BACKEND=container"),
+		       "open: %s backend %s, reason %s", strerror(-ret),
+		       ret ? "-" : vfiodev_backend_name(vfiodev_device_backend(dev)),
+		       why ? why : "(none)");
 	} else {
 		result("forced/iommufd-on-stock-kernel-fails", ret == -ENOENT,
 		       "open returned %d (%s), expected -ENOENT", ret,
