@@ -6,6 +6,10 @@
  * value) on success and a negative errno on failure; constructors take the
  * output pointer last and leave it untouched on failure. No kernel UAPI type
  * appears here, so this header builds on any distribution.
+ *
+ * Threads: a context and a space may be used from any number of threads; a
+ * device is one thread's (its mmap and IRQ state are not locked), except
+ * where a function's Context: line says otherwise.
  */
 #ifndef VFIODEV_H
 #define VFIODEV_H
@@ -44,6 +48,7 @@ enum vfiodev_backend {
  * vfiodev_backend_name() - printable name of a backend
  * @backend: a backend value
  *
+ * Context: any thread; no lock, no blocking.
  * Return: "auto", "iommufd", "container" or "unknown"; never NULL.
  */
 const char *vfiodev_backend_name(enum vfiodev_backend backend);
@@ -110,6 +115,8 @@ struct vfiodev_ctx_opts {
  * @opts: options, or NULL for defaults
  * @out: receives the context (refcount 1)
  *
+ * Context: any thread; reads the environment (VFIODEV_LOG, VFIODEV_BACKEND,
+ * VFIODEV_SYSFS_ROOT, VFIODEV_DEV_ROOT); opens nothing yet.
  * Return: 0, -EINVAL for bad options, -ENOMEM.
  */
 int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts, struct vfiodev_ctx **out);
@@ -118,6 +125,7 @@ int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts, struct vfiodev_ctx **ou
  * vfiodev_ctx_ref() - take a reference on a context
  * @ctx: the context, may be NULL
  *
+ * Context: any thread (atomic).
  * Return: @ctx.
  */
 struct vfiodev_ctx *vfiodev_ctx_ref(struct vfiodev_ctx *ctx);
@@ -126,6 +134,8 @@ struct vfiodev_ctx *vfiodev_ctx_ref(struct vfiodev_ctx *ctx);
  * vfiodev_ctx_unref() - drop a reference; the last one frees the context
  * @ctx: the context, may be NULL
  *
+ * Context: any thread (atomic); the last reference closes the context's
+ * /dev/iommu fd and frees it: no object made from it may still be in use.
  * Return: NULL, always, so that callers can write ctx = vfiodev_ctx_unref(ctx).
  */
 struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx);
@@ -135,6 +145,10 @@ struct vfiodev_ctx *vfiodev_ctx_unref(struct vfiodev_ctx *ctx);
  * @ctx: the context
  * @fn: the callback, or NULL to restore the default (stderr)
  * @data: passed to @fn
+ *
+ * Context: any thread, also while others log: a logging thread uses the old
+ * callback with its own data or the new one with its own, never a mix. The
+ * callback may be called from every thread that uses the context.
  */
 void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx, vfiodev_log_fn fn, void *data);
 
@@ -142,6 +156,8 @@ void vfiodev_ctx_set_log_fn(struct vfiodev_ctx *ctx, vfiodev_log_fn fn, void *da
  * vfiodev_ctx_set_log_priority() - set the most verbose priority logged
  * @ctx: the context
  * @priority: a syslog priority, LOG_EMERG (0) .. LOG_DEBUG (7)
+ *
+ * Context: any thread (atomic).
  */
 void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int priority);
 
@@ -149,6 +165,7 @@ void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int priority);
  * vfiodev_ctx_get_log_priority() - the current log priority
  * @ctx: the context
  *
+ * Context: any thread (atomic).
  * Return: a syslog priority.
  */
 int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx);
@@ -204,6 +221,7 @@ int vfiodev_space_new(struct vfiodev_ctx *ctx, const struct vfiodev_space_opts *
  * vfiodev_space_ref() - take a reference on a space
  * @space: the space, may be NULL
  *
+ * Context: any thread (atomic).
  * Return: @space.
  */
 struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *space);
@@ -213,6 +231,8 @@ struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *space);
  *	and destroys the IOAS or container
  * @space: the space, may be NULL
  *
+ * Context: any thread; the last reference unmaps everything and destroys the
+ * kernel object (ioctls; takes the space's lock).
  * Return: NULL.
  */
 struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *space);
@@ -221,6 +241,7 @@ struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *space);
  * vfiodev_space_backend() - the backend a space is bound to
  * @space: the space
  *
+ * Context: any thread; lock-free.
  * Return: IOMMUFD or CONTAINER once its kernel object exists (its first
  * device joined, or at once for a space pinned to iommufd), else AUTO.
  */
@@ -252,6 +273,7 @@ struct vfiodev_iova_range {
  * Mappings recorded in provisional ranges that a device's reserved regions
  * exclude make that device's join fail.
  *
+ * Context: any thread; takes the space's lock.
  * Return: the number of ranges (which may exceed @n; only @n are written).
  */
 int vfiodev_space_iova_ranges(struct vfiodev_space *space,
@@ -261,6 +283,7 @@ int vfiodev_space_iova_ranges(struct vfiodev_space *space,
  * vfiodev_space_ranges_provisional() - whether the ranges may still shrink
  * @space: the space
  *
+ * Context: any thread; takes the space's lock.
  * Return: true while no device is attached to the space (its ranges are
  * provisional), false once they are the kernel's for its devices.
  */
@@ -275,6 +298,7 @@ bool vfiodev_space_ranges_provisional(struct vfiodev_space *space);
  * the context and stays valid while the space lives; do not close it, and
  * do not unmap the library's mappings behind its back.
  *
+ * Context: any thread; takes the space's lock.
  * Return: the /dev/iommu fd, or -ENODEV when the space has no IOAS (it is a
  * container, or its kernel object does not exist yet).
  */
@@ -287,6 +311,7 @@ int vfiodev_space_iommufd(struct vfiodev_space *space, uint32_t *ioas_id);
  * Borrowed like vfiodev_space_iommufd()'s fd: valid while the space holds a
  * group.
  *
+ * Context: any thread; takes the space's lock.
  * Return: the /dev/vfio/vfio fd, or -ENODEV when the space has none.
  */
 int vfiodev_space_container_fd(struct vfiodev_space *space);
@@ -526,6 +551,11 @@ struct vfiodev_device_opts {
  * path fails, it opens the device through its IOMMU group and a Type1
  * container instead; vfiodev_device_fallback_reason() says why.
  *
+ * Context: any thread; several threads may open devices at once (devices of
+ * one group wait for each other and share one space). Takes the context's and
+ * the space's locks; blocks in the kernel (node opens, binding, attaching);
+ * where built with libkmod, may load the iommufd, vfio and vfio_iommu_type1
+ * modules when their nodes or the Type1 backend are missing.
  * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
  * exist or is not bound to a VFIO driver; -ENXIO when a node is not the
  * device sysfs names; -EPERM for a non-viable group or a noiommu group not
@@ -551,6 +581,7 @@ int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
  *
  * For a program that received the fd from a privileged helper.
  *
+ * Context: as vfiodev_device_open().
  * Return: 0; -ENXIO when @fd is not the device @bdf names; -EINVAL.
  */
 int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
@@ -561,6 +592,9 @@ int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
  * vfiodev_device_close() - release the device: mmaps, IRQ eventfds, its
  *	binding or group, and its reference on the space
  * @dev: the device, may be NULL
+ *
+ * Context: the thread that owns @dev (a device is not thread-safe); takes the
+ * space's lock; blocks in the kernel (detach, unbind of the fd).
  */
 void vfiodev_device_close(struct vfiodev_device *dev);
 
@@ -568,6 +602,7 @@ void vfiodev_device_close(struct vfiodev_device *dev);
  * vfiodev_device_bdf() - the normalised PCI address
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: "dddd:bb:dd.f" (or "" for an fd opened without a BDF).
  */
 const char *vfiodev_device_bdf(const struct vfiodev_device *dev);
@@ -576,6 +611,7 @@ const char *vfiodev_device_bdf(const struct vfiodev_device *dev);
  * vfiodev_device_backend() - the backend the device was opened with
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: VFIODEV_BACKEND_IOMMUFD or VFIODEV_BACKEND_CONTAINER.
  */
 enum vfiodev_backend vfiodev_device_backend(const struct vfiodev_device *dev);
@@ -584,6 +620,7 @@ enum vfiodev_backend vfiodev_device_backend(const struct vfiodev_device *dev);
  * vfiodev_device_fallback_reason() - why the cdev path was not taken
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: a short sentence: why the cdev path failed ("no vfio cdev in
  * sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"), or what chose the
  * group path without trying it ("the space already uses the container
@@ -596,6 +633,7 @@ const char *vfiodev_device_fallback_reason(const struct vfiodev_device *dev);
  * vfiodev_device_node() - the device node the library opened
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: "/dev/vfio/devices/vfio0" or, on the group path, "/dev/vfio/5".
  */
 const char *vfiodev_device_node(const struct vfiodev_device *dev);
@@ -606,6 +644,7 @@ const char *vfiodev_device_node(const struct vfiodev_device *dev);
  * @major: receives the major number
  * @minor: receives the minor number
  *
+ * Context: any thread; no lock, no blocking.
  * Return: 0, -ENOENT on the group path (no cdev; vfiodev_device_node()
  * names the group node, which was verified too).
  */
@@ -616,6 +655,7 @@ int vfiodev_device_devnum(const struct vfiodev_device *dev, unsigned int *major,
  * vfiodev_device_fd() - the VFIO device fd, for ioctls the library lacks
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: the fd; it stays owned by the library.
  */
 int vfiodev_device_fd(const struct vfiodev_device *dev);
@@ -624,6 +664,7 @@ int vfiodev_device_fd(const struct vfiodev_device *dev);
  * vfiodev_device_space() - the space the device is attached to
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: the space (no reference is taken).
  */
 struct vfiodev_space *vfiodev_device_space(const struct vfiodev_device *dev);
@@ -632,6 +673,7 @@ struct vfiodev_space *vfiodev_device_space(const struct vfiodev_device *dev);
  * vfiodev_device_iommu_group() - the IOMMU group number
  * @dev: the device
  *
+ * Context: any thread; no lock, no blocking.
  * Return: the group number, or -ENOENT if unknown (fd opened without BDF).
  */
 int vfiodev_device_iommu_group(const struct vfiodev_device *dev);
@@ -663,6 +705,7 @@ struct vfiodev_device_info {
  * @dev: the device
  * @info: receives the information
  *
+ * Context: any thread; no lock, no blocking.
  * Return: 0.
  */
 int vfiodev_device_get_info(const struct vfiodev_device *dev,
@@ -672,6 +715,9 @@ int vfiodev_device_get_info(const struct vfiodev_device *dev,
  * vfiodev_device_reset() - VFIO_DEVICE_RESET
  * @dev: the device
  *
+ * Context: one thread per device (a device is not thread-safe); blocks while
+ * the kernel resets it (a function-level or bus reset can take hundreds of
+ * milliseconds).
  * Return: 0, -ENOTSUP when the device does not report reset support, or the
  * kernel's error.
  */
@@ -739,6 +785,7 @@ struct vfiodev_sparse_area {
  * @index: region index, below num_regions
  * @info: receives the information
  *
+ * Context: any thread (an ioctl; no device state is changed).
  * Return: 0, -EINVAL for an index out of range, -EPROTO for a malformed
  * capability chain, or the kernel's error.
  */
@@ -752,6 +799,7 @@ int vfiodev_region_get_info(const struct vfiodev_device *dev, unsigned int index
  * @areas: array to fill
  * @n: its capacity
  *
+ * Context: any thread (an ioctl; no device state is changed).
  * Return: the number of areas (which may exceed @n), 0 when the region has
  * no sparse capability.
  */
@@ -769,6 +817,7 @@ int vfiodev_region_sparse_areas(const struct vfiodev_device *dev, unsigned int i
  * The mapping lives until vfiodev_region_munmap() or device close; a second
  * call returns the same address.
  *
+ * Context: one thread per device: the device's mmap state is not locked.
  * Return: 0, -EINVAL when the region cannot be mmapped, or mmap's error.
  */
 int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index, void **addr);
@@ -778,6 +827,7 @@ int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index, void **a
  * @dev: the device
  * @index: region index
  *
+ * Context: one thread per device, as vfiodev_region_mmap().
  * Return: 0, -ENOENT when the region is not mapped.
  */
 int vfiodev_region_munmap(struct vfiodev_device *dev, unsigned int index);
@@ -790,6 +840,8 @@ int vfiodev_region_munmap(struct vfiodev_device *dev, unsigned int index);
  * @buf: destination
  * @len: bytes to read; offset + len must stay inside the region
  *
+ * Context: any thread once the region's info is known (after an earlier
+ * call on it, or from one thread); blocks in pread().
  * Return: 0 when all @len bytes were read, -EINVAL, -EIO on a short read.
  */
 int vfiodev_region_read(struct vfiodev_device *dev, unsigned int index,
@@ -803,6 +855,7 @@ int vfiodev_region_read(struct vfiodev_device *dev, unsigned int index,
  * @buf: source
  * @len: bytes to write
  *
+ * Context: as vfiodev_region_read(); blocks in pwrite().
  * Return: 0 when all @len bytes were written, -EINVAL, -EIO.
  */
 int vfiodev_region_write(struct vfiodev_device *dev, unsigned int index,
@@ -815,6 +868,7 @@ int vfiodev_region_write(struct vfiodev_device *dev, unsigned int index,
  * @width: 1, 2 or 4
  * @val: receives the value (little-endian register, host order)
  *
+ * Context: as vfiodev_region_read().
  * Return: 0, -EINVAL, -EIO.
  */
 int vfiodev_pci_config_read(struct vfiodev_device *dev, uint32_t offset,
@@ -827,6 +881,7 @@ int vfiodev_pci_config_read(struct vfiodev_device *dev, uint32_t offset,
  * @width: 1, 2 or 4
  * @val: the value
  *
+ * Context: as vfiodev_region_write().
  * Return: 0, -EINVAL, -EIO.
  */
 int vfiodev_pci_config_write(struct vfiodev_device *dev, uint32_t offset,
@@ -837,6 +892,8 @@ int vfiodev_pci_config_write(struct vfiodev_device *dev, uint32_t offset,
  *	in the command register
  * @dev: the device
  *
+ * Context: one thread per device (a read-modify-write of the command
+ * register).
  * Return: 0 or as vfiodev_pci_config_write().
  */
 int vfiodev_pci_enable_bus_master(struct vfiodev_device *dev);
@@ -876,6 +933,7 @@ struct vfiodev_irq_info {
  * @index: IRQ index, below num_irqs
  * @info: receives the information
  *
+ * Context: any thread (an ioctl).
  * Return: 0, -EINVAL, or the kernel's error.
  */
 int vfiodev_irq_get_info(const struct vfiodev_device *dev, unsigned int index,
@@ -891,6 +949,7 @@ int vfiodev_irq_get_info(const struct vfiodev_device *dev, unsigned int index,
  *
  * Enables the index (MSI/MSI-X are enabled with @count vectors).
  *
+ * Context: one thread per device: the device's IRQ state is not locked.
  * Return: 0, -EINVAL, or the kernel's error.
  */
 int vfiodev_irq_set_eventfds(struct vfiodev_device *dev, unsigned int index,
@@ -902,6 +961,7 @@ int vfiodev_irq_set_eventfds(struct vfiodev_device *dev, unsigned int index,
  * @dev: the device
  * @index: IRQ index
  *
+ * Context: one thread per device, as vfiodev_irq_set_eventfds().
  * Return: 0, -EINVAL, or the kernel's error.
  */
 int vfiodev_irq_disable(struct vfiodev_device *dev, unsigned int index);
@@ -913,6 +973,7 @@ int vfiodev_irq_disable(struct vfiodev_device *dev, unsigned int index);
  * @start: first vector
  * @count: number of vectors
  *
+ * Context: any thread (an ioctl).
  * Return: 0, -ENOTSUP when the index is not maskable, -EINVAL, or the
  * kernel's error.
  */
@@ -926,6 +987,8 @@ int vfiodev_irq_mask(struct vfiodev_device *dev, unsigned int index,
  * @start: first vector
  * @count: number of vectors
  *
+ * Context: any thread (an ioctl); the usual place is the thread that read
+ * the eventfd.
  * Return: as vfiodev_irq_mask().
  */
 int vfiodev_irq_unmask(struct vfiodev_device *dev, unsigned int index,
@@ -938,6 +1001,7 @@ int vfiodev_irq_unmask(struct vfiodev_device *dev, unsigned int index,
  * @start: first vector
  * @count: number of vectors
  *
+ * Context: any thread (an ioctl).
  * Return: 0, -EINVAL, or the kernel's error.
  */
 int vfiodev_irq_trigger(struct vfiodev_device *dev, unsigned int index,
@@ -961,6 +1025,7 @@ int vfiodev_irq_trigger(struct vfiodev_device *dev, unsigned int index,
  *
  * The rule vfiodev_device_open() and every call taking a BDF apply.
  *
+ * Context: any thread; no lock, no blocking.
  * Return: 0, or -EINVAL for anything else (device above 0x1f, function
  * above 7, trailing characters, NULL).
  */
@@ -984,6 +1049,7 @@ enum vfiodev_module_state {
  * vfiodev_module_state_name() - printable name of a module state
  * @state: a state
  *
+ * Context: any thread; no lock, no blocking.
  * Return: "absent", "built-in", "loaded", "inserted" or "unknown".
  */
 const char *vfiodev_module_state_name(enum vfiodev_module_state state);
@@ -1023,6 +1089,8 @@ struct vfiodev_module_status {
  * nothing. A built-in module counts as loaded. Each failure is logged
  * with the module's name.
  *
+ * Context: any thread; takes the context's libkmod lock; loads modules (the
+ * caller needs CAP_SYS_MODULE), which may block while their init runs.
  * Return: the number of modules considered (which may exceed @n; only @n
  * entries are written); -ENOENT when a required module is not in the
  * kernel's module index, -EPERM when loading needs root, -ENOTSUP when
@@ -1070,6 +1138,9 @@ struct vfiodev_bind_opts {
  * only the container path can open it; a failure there is logged as a
  * warning and the bind stands.
  *
+ * Context: any thread; writes sysfs (needs root); unless @opts->no_modules,
+ * may load the driver's modules; unbinding the current driver blocks until
+ * that driver lets the device go.
  * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
  * exist; -EIO when the driver did not claim the device (its probe failed:
  * see the kernel log); a module error as vfiodev_modules_load(); or the
@@ -1092,6 +1163,9 @@ int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
  * module load, before the device is released; otherwise the device is
  * left on its driver.
  *
+ * Context: any thread; writes sysfs (needs root); blocks until every process
+ * holding the device (its vfio fds) has closed it: the kernel's release waits
+ * for them; may load @restore_driver's module.
  * Return: 0; -ENODEV when the device does not exist, or @restore_driver
  * is neither registered nor loadable; -EIO when @restore_driver did not
  * take the device; or the errno of the sysfs write that failed.
@@ -1207,6 +1281,8 @@ struct vfiodev_pci_scan_opts {
  * Enumerates with libudev when the library has it and the context uses the
  * real /sys, else by reading <sysfs>/bus/pci/devices.
  *
+ * Context: any thread; reads sysfs (through libudev where built with it and
+ * the roots are the real ones, under the context's libudev lock).
  * Return: 0, -ENOENT when there is no PCI bus in sysfs, -ENOMEM.
  */
 int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
@@ -1216,6 +1292,8 @@ int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
 /**
  * vfiodev_pci_list_free() - free a list from vfiodev_pci_scan()
  * @list: the list, may be NULL
+ *
+ * Context: any thread; no lock, no blocking.
  */
 void vfiodev_pci_list_free(struct vfiodev_pci_list *list);
 
@@ -1225,6 +1303,7 @@ void vfiodev_pci_list_free(struct vfiodev_pci_list *list);
  * @bdf: its address
  * @out: receives the description; free it with vfiodev_pci_device_free()
  *
+ * Context: as vfiodev_pci_scan().
  * Return: 0, -EINVAL for a malformed BDF, -ENODEV when there is no such
  * device, -ENOMEM.
  */
@@ -1234,6 +1313,8 @@ int vfiodev_pci_lookup(struct vfiodev_ctx *ctx, const char *bdf,
 /**
  * vfiodev_pci_device_free() - free a description from vfiodev_pci_lookup()
  * @dev: the description, may be NULL
+ *
+ * Context: any thread; no lock, no blocking.
  */
 void vfiodev_pci_device_free(struct vfiodev_pci_device *dev);
 
@@ -1257,6 +1338,7 @@ enum vfiodev_severity {
  * vfiodev_severity_name() - printable name of a severity
  * @severity: a severity
  *
+ * Context: any thread; no lock, no blocking.
  * Return: "ok", "info", "warning", "error" or "unknown".
  */
 const char *vfiodev_severity_name(enum vfiodev_severity severity);
@@ -1350,6 +1432,8 @@ struct vfiodev_diagnosis {
  * path is left, those warnings become errors (information stays
  * information).
  *
+ * Context: any thread; reads sysfs and /dev, opens nothing and loads no
+ * module.
  * Return: 0 (also when the device does not exist: that is a finding),
  * -EINVAL for a malformed BDF or options, -ENOMEM.
  */
@@ -1360,6 +1444,8 @@ int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 /**
  * vfiodev_diagnosis_free() - free a diagnosis
  * @diag: the diagnosis, may be NULL
+ *
+ * Context: any thread; no lock, no blocking.
  */
 void vfiodev_diagnosis_free(struct vfiodev_diagnosis *diag);
 
