@@ -79,6 +79,12 @@ typedef void (*vfiodev_log_fn)(void *data, int priority, const char *file, int l
  *	absolute path of at most 128 bytes
  * @log_priority: initial log priority + 1 (0 keeps the default: LOG_ERR,
  *	or $VFIODEV_LOG, which takes a number or err/warning/info/debug)
+ * @no_module_load: never load kernel modules (by default, where built with
+ *	libkmod, opening a device loads iommufd, vfio and vfio_iommu_type1
+ *	when a path needs them, before taking any lock, without running
+ *	modprobe.d install commands; failures the open absorbs are logged at
+ *	LOG_INFO); vfiodev_bind() and vfiodev_modules_load() load modules as
+ *	asked whatever this says
  * @reserved: zero (room for a later field; no implicit padding, so an
  *	initialiser that names only some fields zeroes it)
  */
@@ -87,7 +93,8 @@ struct vfiodev_ctx_opts {
 	const char *sysfs_root;
 	const char *dev_root;
 	int log_priority;
-	uint8_t reserved[4];
+	bool no_module_load;
+	uint8_t reserved[3];
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -161,8 +162,8 @@ static int type1_read_info(struct vfiodev_space *space)
 	return ret;
 }
 
-/* Type1v2, else Type1; if neither is registered, load vfio_iommu_type1
- * (vfio-pci does not pull it in) and ask again */
+/* Type1v2, else Type1 (vfio_iommu_type1 was loaded, when it had to be,
+ * before any lock: container_prepare()) */
 static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
@@ -173,16 +174,13 @@ static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
 				 (void *)(uintptr_t)VFIO_NOIOMMU_IOMMU) > 0 ?
 			       VFIO_NOIOMMU_IOMMU :
 			       -ENODEV;
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < ARRAY_SIZE(types); i++)
-			if (sys_ioctl(space->container_fd, VFIO_CHECK_EXTENSION,
-				      (void *)(uintptr_t)types[i]) > 0)
-				return types[i];
-		if (pass == 0 && vfiodev_kmod_load(ctx, "vfio_iommu_type1"))
-			break;
-	}
-	vfd_err(ctx,
-		"the container offers no Type1 IOMMU: module vfio_iommu_type1 is not loaded and could not be loaded");
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (sys_ioctl(space->container_fd, VFIO_CHECK_EXTENSION,
+			      (void *)(uintptr_t)types[i]) > 0)
+			return types[i];
+	vfd_err(ctx, "the container offers no Type1 IOMMU: module vfio_iommu_type1 is not loaded (%s)",
+		ctx->no_module_load ? "module loading is off" :
+				      "and could not be loaded");
 	return -ENODEV;
 }
 
@@ -196,8 +194,6 @@ static int container_open(struct vfiodev_space *space)
 
 	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
 	fd = node_open(ctx, path, 0, attr, &step);
-	if (fd == -ENOENT && step == NODE_LOOKUP && !vfiodev_kmod_load(ctx, "vfio"))
-		fd = node_open(ctx, path, 0, attr, &step);
 	if (fd < 0) {
 		if (step != NODE_VERIFY)
 			vfd_err(ctx, "%s: %s%s", path, strerror(-fd),
@@ -447,3 +443,17 @@ const struct backend_ops container_backend_ops = {
 	.unmap = type1_unmap,
 	.destroy = container_destroy,
 };
+
+/* before any lock: the vfio container node and the Type1 backend a
+ * group-path open will need (vfio-pci's softdep does not pull the latter
+ * in when loaded by a plain modprobe) */
+void container_prepare(struct vfiodev_ctx *ctx)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
+	if (stat(path, &st) && errno == ENOENT)
+		kmod_load_for_open(ctx, "vfio");
+	kmod_load_for_open(ctx, "vfio_iommu_type1");
+}

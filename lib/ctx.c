@@ -101,7 +101,7 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 	}
 
 	ret = opts_check(ctx, opts,
-			 offsetofend(struct vfiodev_ctx_opts, log_priority),
+			 offsetofend(struct vfiodev_ctx_opts, no_module_load),
 			 "vfiodev_ctx_opts");
 	if (ret)
 		goto fail;
@@ -114,6 +114,9 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 		}
 		ctx->log_priority = opts->log_priority - 1;
 	}
+
+	if (OPTS_HAS(opts, vfiodev_ctx_opts, no_module_load))
+		ctx->no_module_load = opts->no_module_load;
 
 	sysfs = env_or("VFIODEV_SYSFS_ROOT", "/sys");
 	dev = env_or("VFIODEV_DEV_ROOT", "/dev");

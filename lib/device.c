@@ -185,6 +185,32 @@ static int check_driver(struct vfiodev_ctx *ctx, const char *bdf)
 	return 0;
 }
 
+/*
+ * The modules the open will need, loaded now, before it takes the space's
+ * lock (a load can take a while; other threads map and unmap meanwhile):
+ * iommufd when the device has a vfio cdev and the iommufd path may be
+ * taken; the container's when the group path will be.
+ */
+static void prepare_modules(struct vfiodev_ctx *ctx,
+			    const struct vfiodev_space *space,
+			    enum vfiodev_backend asked, const char *bdf)
+{
+	enum vfiodev_backend m = asked;
+	char name[64];
+	dev_t dn;
+	bool cdev;
+
+	if (m == VFIODEV_BACKEND_AUTO)
+		m = space->want; /* set at creation, never changed */
+	if (m == VFIODEV_BACKEND_AUTO)
+		m = vfiodev_space_backend(space);
+	cdev = !sysfs_vfio_cdev(ctx, bdf, name, sizeof(name), &dn);
+	if (m != VFIODEV_BACKEND_CONTAINER && cdev)
+		iommufd_prepare(ctx);
+	if (m == VFIODEV_BACKEND_CONTAINER || (m == VFIODEV_BACKEND_AUTO && !cdev))
+		container_prepare(ctx);
+}
+
 /* the backend a device open must use, or AUTO to try both */
 static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
 		     enum vfiodev_backend asked, const char *name)
@@ -377,6 +403,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
 			opts->backend :
 			VFIODEV_BACKEND_AUTO;
+	prepare_modules(ctx, space, asked, norm);
 	pthread_mutex_lock(&space->lock);
 	space_was_container = space->ops == &container_backend_ops;
 	ret = mode = pick_mode(ctx, space, asked, dev->name);

@@ -86,6 +86,7 @@ struct vfiodev_ctx {
 	struct log_sink *log;
 	struct log_sink *log_default;
 	int log_priority; /* read and written with relaxed atomics */
+	bool no_module_load; /* vfiodev_ctx_opts.no_module_load */
 	enum vfiodev_backend env_backend; /* $VFIODEV_BACKEND */
 
 	pthread_mutex_t lock; /* iommufd, group owners */
@@ -213,6 +214,12 @@ int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
 /* ---- modules (kmod.c) -------------------------------------------------- */
 /* load a module by name or alias; 0 also when it is built in or loaded */
 int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
+/* as vfiodev_kmod_load(), for a device open: nothing when the context
+ * says no_module_load (-EPERM) */
+int kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
+/* the modules a device open may need, loaded before it takes any lock */
+void iommufd_prepare(struct vfiodev_ctx *ctx);
+void container_prepare(struct vfiodev_ctx *ctx);
 int module_present(const struct vfiodev_ctx *ctx, const char *name);
 
 /* ---- capability chains (caps.c) ---------------------------------------- */

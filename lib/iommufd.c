@@ -6,8 +6,10 @@
  */
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -100,11 +102,18 @@ static int ioas_new(struct vfiodev_space *space, const char *who)
 
 int iommufd_open(struct vfiodev_ctx *ctx)
 {
-	int fd = ctx_iommufd(ctx);
+	return ctx_iommufd(ctx);
+}
 
-	if (fd == -ENOENT && !vfiodev_kmod_load(ctx, "iommufd"))
-		fd = ctx_iommufd(ctx);
-	return fd;
+/* before any space lock: load iommufd when /dev/iommu is missing */
+void iommufd_prepare(struct vfiodev_ctx *ctx)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
+	if (stat(path, &st) && errno == ENOENT)
+		kmod_load_for_open(ctx, "iommufd");
 }
 
 int iommufd_space_create(struct vfiodev_space *space)
@@ -112,6 +121,7 @@ int iommufd_space_create(struct vfiodev_space *space)
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
 
+	iommufd_prepare(ctx); /* no lock held: the space is new */
 	ret = iommufd_open(ctx);
 	if (ret < 0) {
 		vfd_err(ctx, "space: %s/iommu: %s%s", ctx->dev_root, strerror(-ret),

@@ -77,15 +77,20 @@ static int kmod_load_locked(struct vfiodev_ctx *ctx, const char *name)
 		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 			loaded = 1;
 		} else {
-			ret = kmod_module_probe_insert_module(mod, 0, NULL,
-							      NULL, NULL, NULL);
+			/* no modprobe.d install commands: a library call
+			 * does not run a shell as a side effect */
+			ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_COMMAND,
+							      NULL, NULL, NULL,
+							      NULL);
 			if (ret == 0 || ret == -EEXIST) {
 				vfd_info(ctx, "loaded module %s",
 					 kmod_module_get_name(mod));
 				loaded = 1;
 			} else {
-				vfd_err(ctx, "module %s: loading failed: %s",
-					kmod_module_get_name(mod), strerror(-ret));
+				/* the caller says what it means to it: a
+				 * fallback may absorb it */
+				vfd_info(ctx, "module %s: loading failed: %s",
+					 kmod_module_get_name(mod), strerror(-ret));
 			}
 		}
 		kmod_module_unref(mod);
@@ -118,3 +123,14 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 	return -ENOTSUP;
 }
 #endif
+
+int kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name)
+{
+	if (ctx->no_module_load) {
+		if (!module_present(ctx, name))
+			vfd_info(ctx, "module %s: not loaded, and module loading is off (vfiodev_ctx_opts.no_module_load)",
+				 name);
+		return module_present(ctx, name) ? 0 : -EPERM;
+	}
+	return vfiodev_kmod_load(ctx, name);
+}

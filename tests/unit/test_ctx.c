@@ -487,7 +487,8 @@ struct ctx_opts_v2 {
 	size_t sz;
 	const char *sysfs_root, *dev_root;
 	int log_priority;
-	int next;
+	bool no_module_load;
+	bool next;
 };
 struct space_opts_v2 {
 	size_t sz;
