@@ -444,6 +444,17 @@ const struct backend_ops container_backend_ops = {
 	.destroy = container_destroy,
 };
 
+/* is the container node or the Type1 backend missing? (two stat()s) */
+bool container_needs_modules(const struct vfiodev_ctx *ctx)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
+	return (stat(path, &st) && errno == ENOENT) ||
+	       !module_present(ctx, "vfio_iommu_type1");
+}
+
 /* before any lock: the vfio container node and the Type1 backend a
  * group-path open will need (vfio-pci's softdep does not pull the latter
  * in when loaded by a plain modprobe) */

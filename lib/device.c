@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "internal.h"
@@ -58,15 +59,29 @@ int device_load_info(struct vfiodev_device *dev)
 	return dev->maps ? 0 : -ENOMEM;
 }
 
+/* sysfs's vfio cdev of @dev, read once per open */
+static int cdev_of(struct vfiodev_device *dev)
+{
+	if (!dev->cdev_read) {
+		dev->cdev_ret = sysfs_vfio_cdev(dev->ctx, dev->bdf, dev->cdev_name,
+						sizeof(dev->cdev_name),
+						&dev->cdev_devnum);
+		dev->cdev_read = true;
+	}
+	return dev->cdev_ret;
+}
+
 /* the cdev path; on failure, @dev->fallback_reason says why */
 static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
-	char name[64], fallback[256];
+	const char *name = dev->cdev_name;
+	char fallback[256];
 	const char *fallbacks[] = { fallback, NULL };
 	int fd, ret;
 
-	ret = sysfs_vfio_cdev(ctx, dev->bdf, name, sizeof(name), &dev->devnum);
+	ret = cdev_of(dev);
+	dev->devnum = dev->cdev_devnum;
 	if (ret == -ENOENT && sysfs_group_is_noiommu(ctx, dev->group_id)) {
 		/* vfio registers noiommu devices without a cdev number */
 		set_reason(dev,
@@ -191,23 +206,30 @@ static int check_driver(struct vfiodev_ctx *ctx, const char *bdf)
  * iommufd when the device has a vfio cdev and the iommufd path may be
  * taken; the container's when the group path will be.
  */
-static void prepare_modules(struct vfiodev_ctx *ctx,
-			    const struct vfiodev_space *space,
-			    enum vfiodev_backend asked, const char *bdf)
+static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend asked)
 {
+	struct vfiodev_ctx *ctx = dev->ctx;
+	const struct vfiodev_space *space = dev->space;
 	enum vfiodev_backend m = asked;
-	char name[64];
-	dev_t dn;
-	bool cdev;
+	char path[256];
+	struct stat st;
+	int cdev = -1; /* unknown until needed: reading it costs syscalls */
 
 	if (m == VFIODEV_BACKEND_AUTO)
 		m = space->want; /* set at creation, never changed */
 	if (m == VFIODEV_BACKEND_AUTO)
 		m = vfiodev_space_backend(space);
-	cdev = !sysfs_vfio_cdev(ctx, bdf, name, sizeof(name), &dn);
-	if (m != VFIODEV_BACKEND_CONTAINER && cdev)
-		iommufd_prepare(ctx);
-	if (m == VFIODEV_BACKEND_CONTAINER || (m == VFIODEV_BACKEND_AUTO && !cdev))
+	snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
+	if (m != VFIODEV_BACKEND_CONTAINER && stat(path, &st) && errno == ENOENT) {
+		cdev = !cdev_of(dev);
+		if (cdev)
+			iommufd_prepare(ctx);
+	}
+	if (m == VFIODEV_BACKEND_IOMMUFD || !container_needs_modules(ctx))
+		return;
+	if (cdev < 0 && m == VFIODEV_BACKEND_AUTO)
+		cdev = !cdev_of(dev);
+	if (m == VFIODEV_BACKEND_CONTAINER || !cdev)
 		container_prepare(ctx);
 }
 
@@ -403,7 +425,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
 			opts->backend :
 			VFIODEV_BACKEND_AUTO;
-	prepare_modules(ctx, space, asked, norm);
+	prepare_modules(dev, asked);
 	pthread_mutex_lock(&space->lock);
 	space_was_container = space->ops == &container_backend_ops;
 	ret = mode = pick_mode(ctx, space, asked, dev->name);

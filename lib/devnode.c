@@ -174,7 +174,7 @@ static int try_node(struct vfiodev_ctx *ctx, const char *cand, dev_t devnum,
 }
 
 /*
- * Candidates in order: the node libudev names, each of @fallbacks, then
+ * Candidates in order: each of @fallbacks, the node libudev names, then
  * <dev_root>/char/MAJ:MIN. A missing node moves on; a node that exists but
  * is not the device ends the search with -ENXIO; so does any other error.
  */
@@ -183,19 +183,30 @@ int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 {
 	char udev_node[256], char_node[256], tried[768] = "";
 	const char *cands[8];
-	size_t n = 0;
+	size_t n = 0, nf;
+	bool udev_asked = false;
 	int fd = -ENOENT;
 
-	if (devnode_udev_lookup(ctx, devnum, udev_node, sizeof(udev_node)) == 0)
-		cands[n++] = udev_node;
+	/* the canonical nodes first: the fstat check makes them safe to try,
+	 * and a libudev lookup costs dozens of syscalls; libudev only when
+	 * they are missing */
 	for (size_t i = 0;
-	     fallbacks && fallbacks[i] && n < ARRAY_SIZE(cands) - 1; i++)
+	     fallbacks && fallbacks[i] && n < ARRAY_SIZE(cands) - 2; i++)
 		cands[n++] = fallbacks[i];
+	nf = n;
 	snprintf(char_node, sizeof(char_node), "%s/char/%u:%u", ctx->dev_root,
 		 major(devnum), minor(devnum));
-	cands[n++] = char_node;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0;; i++) {
+		if (i == nf && !udev_asked) {
+			udev_asked = true;
+			if (devnode_udev_lookup(ctx, devnum, udev_node,
+						sizeof(udev_node)) == 0)
+				cands[n++] = udev_node;
+			cands[n++] = char_node;
+		}
+		if (i == n)
+			break;
 		fd = try_node(ctx, cands[i], devnum, path, len);
 		if (fd == -ENOENT) {
 			size_t l = strlen(tried);

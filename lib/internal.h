@@ -220,6 +220,7 @@ int kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
 /* the modules a device open may need, loaded before it takes any lock */
 void iommufd_prepare(struct vfiodev_ctx *ctx);
 void container_prepare(struct vfiodev_ctx *ctx);
+bool container_needs_modules(const struct vfiodev_ctx *ctx);
 int module_present(const struct vfiodev_ctx *ctx, const char *name);
 
 /* ---- capability chains (caps.c) ---------------------------------------- */
@@ -474,6 +475,12 @@ struct vfiodev_device {
 	char node[256];
 	dev_t devnum;
 	bool has_devnum;
+	/* the vfio cdev as sysfs named it before the open (read once, by the
+	 * module preparation or the cdev path; checked again after the open) */
+	bool cdev_read;
+	int cdev_ret;
+	char cdev_name[64];
+	dev_t cdev_devnum;
 	int group_id;
 	struct vfiodev_group *group; /* container path */
 	int fd;

@@ -595,6 +595,13 @@ static ssize_t f_readlink(const char *path, char *buf, size_t len)
  * sanitizer sees the order. The open hook runs outside it.
  */
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+/* FAKE_TRACE=1: every seam call on stderr */
+static bool trace;
+
+__attribute__((constructor)) static void trace_init(void)
+{
+	trace = getenv("FAKE_TRACE") != NULL;
+}
 
 #define LOCKED(ret, name, params, args)                                        \
 	static ret l_##name params                                             \
@@ -602,6 +609,8 @@ static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 		ret r;                                                         \
                                                                                \
 		pthread_mutex_lock(&fake_lock);                                \
+		if (trace)                                                     \
+			fprintf(stderr, "  [seam] %s\n", #name);               \
 		r = f_##name args;                                             \
 		pthread_mutex_unlock(&fake_lock);                              \
 		return r;                                                      \
@@ -612,6 +621,9 @@ static int l_open(const char *path, int flags)
 	int r;
 
 	pthread_mutex_lock(&fake_lock);
+	if (trace)
+		fprintf(stderr, "  [seam] open %s%s\n", path,
+			flags & O_PATH ? " (O_PATH)" : "");
 	if (open_hook.fn && ends_with(path, open_hook.suffix)) {
 		void (*fn)(void *) = open_hook.fn;
 		void *arg = open_hook.arg;

@@ -445,6 +445,57 @@ static void no_module_load_is_honoured_and_said_at_info_level(void **state)
 	vfiodev_ctx_unref(ctx);
 }
 
+/*
+ * What an open costs in kernel calls (every seam call: open, fstat, read,
+ * ioctl, close, readlink...), held so that it cannot silently grow. The
+ * minimal iommufd sequence is 10 (node open + fstat, /dev/iommu, bind,
+ * IOAS alloc, attach, device info, IOVA ranges); the library adds the
+ * sysfs reads that find and re-check the node, the O_PATH step, the
+ * driver check and the region/IRQ counts.
+ */
+#define OPEN_COST_FIRST 24
+#define OPEN_COST_SECOND 18
+#define OPEN_COST_FALLBACK_EXTRA 3
+
+static unsigned long open_cost(const char *bdf, const struct vfiodev_device_opts *o,
+			       struct vfiodev_device **dev)
+{
+	unsigned long before = fake_calls();
+
+	assert_int_equal(vfiodev_device_open(fake_ctx(), bdf, o, dev), 0);
+	return fake_calls() - before;
+}
+
+static void open_costs_are_held(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *a, *b, *c, *d;
+	unsigned long first, second, forced, fallback;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device("0000:00:04.0", 6, 1);
+	fake_std_device("0000:00:05.0", 7, -1); /* no cdev: the group path */
+	fake_std_device("0000:00:06.0", 8, -1);
+	first = open_cost(BDF, NULL, &a);
+	o.space = vfiodev_device_space(a);
+	second = open_cost("0000:00:04.0", &o, &b);
+	o.space = NULL;
+	o.backend = VFIODEV_BACKEND_CONTAINER;
+	forced = open_cost("0000:00:05.0", &o, &c);
+	o.backend = VFIODEV_BACKEND_AUTO;
+	fallback = open_cost("0000:00:06.0", &o, &d);
+	print_message("seam calls per open: iommufd first %lu, iommufd second %lu, container forced %lu, AUTO fallback %lu\n",
+		      first, second, forced, fallback);
+	assert_true(first <= OPEN_COST_FIRST);
+	assert_true(second <= OPEN_COST_SECOND);
+	assert_true(fallback <= forced + OPEN_COST_FALLBACK_EXTRA);
+	vfiodev_device_close(d);
+	vfiodev_device_close(c);
+	vfiodev_device_close(b);
+	vfiodev_device_close(a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
@@ -454,6 +505,7 @@ int main(int argc, char **argv)
 		T(output_structs_have_a_reserved_tail_written_as_zero),
 		T(type1_info_asking_for_an_implausible_argsz_is_eproto),
 		T(no_module_load_is_honoured_and_said_at_info_level),
+		T(open_costs_are_held),
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
