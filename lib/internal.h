@@ -155,6 +155,8 @@ int opts_check(const struct vfiodev_ctx *ctx, const void *opts, size_t known_sz,
 	((opts) &&                                                             \
 	 (opts)->sz >= offsetof(struct type, field) + sizeof((opts)->field))
 
+/* the IOMMU group -> space registry: lib/space.c (the space layer owns it;
+ * the entries live in the context, under ctx->lock) */
 struct group_owner {
 	int group;
 	struct vfiodev_space *space; /* not referenced: entries die with it */
@@ -174,6 +176,7 @@ void ctx_group_put(struct vfiodev_ctx *ctx, int group,
 void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 
 /* the shared /dev/iommu fd, opened on first use; -errno on failure */
+/* iommufd.c: the context's /dev/iommu fd, opened and checked once */
 int ctx_iommufd(struct vfiodev_ctx *ctx);
 
 /* ---- sysfs and nodes (sysfs.c, devnode.c) ------------------------------ */

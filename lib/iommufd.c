@@ -259,3 +259,27 @@ const struct backend_ops iommufd_backend_ops = {
 	.unmap = iommufd_unmap,
 	.destroy = iommufd_destroy,
 };
+
+/* the context's /dev/iommu fd, opened (and checked) once: the kernel wants
+ * one iommufd for every device of an IOAS */
+int ctx_iommufd(struct vfiodev_ctx *ctx)
+{
+	char path[256];
+	int fd;
+
+	pthread_mutex_lock(&ctx->lock);
+	fd = ctx->iommufd;
+	if (fd < 0) {
+		enum node_step step;
+
+		snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
+		/* the misc device names its number: no planted node */
+		fd = node_open(ctx, path, 0, "class/misc/iommu/dev", &step);
+		if (fd >= 0)
+			ctx->iommufd = fd;
+		else if (step != NODE_VERIFY)
+			vfd_info(ctx, "%s: %s", path, strerror(-fd));
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return fd;
+}

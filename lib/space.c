@@ -422,3 +422,119 @@ void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 	}
 	pthread_mutex_unlock(&space->lock);
 }
+
+/* ---- the IOMMU group -> space registry (per context) ------------------ */
+/* a group's devices share one space: its open devices' entry says which */
+static struct group_owner *owner_find(struct vfiodev_ctx *ctx, int group,
+				      const struct vfiodev_space *space)
+{
+	for (size_t i = 0; i < ctx->nr_owners; i++)
+		if (ctx->owners[i].group == group &&
+		    (!space || ctx->owners[i].space == space))
+			return &ctx->owners[i];
+	return NULL;
+}
+
+static void owner_remove(struct vfiodev_ctx *ctx, struct group_owner *o)
+{
+	*o = ctx->owners[--ctx->nr_owners];
+}
+
+/* a new entry with one user; false when out of memory. ctx->lock held */
+static bool owner_add(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
+{
+	if (ctx->nr_owners == ctx->cap_owners) {
+		size_t cap = ctx->cap_owners ? ctx->cap_owners * 2 : 8;
+		struct group_owner *n = realloc(ctx->owners, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		ctx->owners = n;
+		ctx->cap_owners = cap;
+	}
+	ctx->owners[ctx->nr_owners++] = (struct group_owner){ group, space, 1 };
+	return true;
+}
+
+struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
+{
+	struct vfiodev_space *space = NULL;
+	struct group_owner *o;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, NULL);
+	if (o)
+		space = space_tryget(o->space);
+	pthread_mutex_unlock(&ctx->lock);
+	return space;
+}
+
+/*
+ * Get-or-insert, in one hold of the lock, so that two threads opening
+ * devices of one group never make two spaces for it: a new reference on
+ * the space that holds @group (counting one more user), else @fresh
+ * registered for it (NULL: nothing registered, *@out NULL). -ENOMEM when
+ * @fresh could not be recorded.
+ */
+int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
+		    struct vfiodev_space *fresh, struct vfiodev_space **out)
+{
+	struct group_owner *o;
+	int ret = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, NULL);
+	if (o && (*out = space_tryget(o->space))) {
+		o->users++;
+	} else if (fresh) {
+		if (o)
+			owner_remove(ctx, o); /* its space is being released */
+		ret = owner_add(ctx, group, fresh) ? 0 : -ENOMEM;
+		if (!ret)
+			*out = fresh;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
+{
+	struct group_owner *o;
+	bool ok = true;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, space);
+	if (o)
+		o->users++;
+	else
+		ok = owner_add(ctx, group, space);
+	pthread_mutex_unlock(&ctx->lock);
+	return ok;
+}
+
+void ctx_group_put(struct vfiodev_ctx *ctx, int group,
+		   struct vfiodev_space *space, bool keep)
+{
+	struct group_owner *o;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, space);
+	if (o && o->users)
+		o->users--;
+	if (o && !o->users && !keep)
+		owner_remove(ctx, o);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
+{
+	pthread_mutex_lock(&ctx->lock);
+	for (size_t i = 0; i < ctx->nr_owners;) {
+		if (ctx->owners[i].space == space)
+			owner_remove(ctx, &ctx->owners[i]);
+		else
+			i++;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
