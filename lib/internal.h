@@ -540,8 +540,14 @@ void node_user_of(struct node_user *u, uid_t uid, gid_t gid);
  * process, assumed for root otherwise */
 bool node_user_has_cap(const struct node_user *u, int cap);
 
-/* a diagnosis under construction (diagnose.c); NULL records nothing */
-struct diag;
+/* a diagnosis under construction: the findings sink (findings.c), a leaf
+ * that the checks write into (diagnose.c, paths.c); NULL records nothing */
+struct diag {
+	struct vfiodev_diagnosis *out;
+	enum diag_path *tags; /* parallel to out->findings */
+	size_t cap;
+	bool oom;
+};
 /* which open path a finding concerns: its severity is settled once both
  * paths are known (a failure is an error only when no path is left) */
 enum diag_path { DIAG_ANY = 0, DIAG_CDEV = 1, DIAG_GROUP = 2 };
