@@ -39,8 +39,7 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 				    "kernel/iommu_groups/%d/devices/%s/driver",
 				    group_id, de->d_name))
 			continue; /* no driver: does not block */
-		if (strstr(drv, "vfio") || !strcmp(drv, "pci-stub") ||
-		    !strcmp(drv, "pcieport"))
+		if (driver_keeps_group_viable(drv)) /* the one rule */
 			continue;
 		used += (size_t)snprintf(buf + used, len - used,
 					 "%s%s is bound to %s",
