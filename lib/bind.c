@@ -44,66 +44,6 @@ VFIODEV_EXPORT const char *vfiodev_module_state_name(enum vfiodev_module_state s
 	return "unknown";
 }
 
-/* the kernel's spelling of a module name: '-' becomes '_' */
-static void module_sysname(const char *name, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; name[i] && i < len - 1; i++)
-		out[i] = name[i] == '-' ? '_' : name[i];
-	out[i] = '\0';
-}
-
-static bool sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel)
-{
-	char path[512];
-	struct stat st;
-
-	if (sysfs_path(ctx, path, sizeof(path), "%s", rel))
-		return false;
-	return stat(path, &st) == 0;
-}
-
-/*
- * A built-in module has a /sys/module directory only when it has
- * parameters; these show the others are there.
- */
-static const struct {
-	const char *module;
-	const char *sign;
-} builtin_signs[] = {
-	{ "vfio", "class/vfio-dev" },
-	{ "vfio_pci", "bus/pci/drivers/vfio-pci" },
-	{ "iommufd", "class/misc/iommu" },
-};
-
-/*
- * /sys/module/<name>/initstate exists for loadable modules only; a
- * directory without it is a built-in module's.
- */
-int module_state(const struct vfiodev_ctx *ctx, const char *name)
-{
-	char mod[VFIODEV_NAME_LEN], rel[128], state[32];
-	int ret;
-
-	module_sysname(name, mod, sizeof(mod));
-	snprintf(rel, sizeof(rel), "module/%s", mod);
-	if (sysfs_exists(ctx, rel)) {
-		ret = sysfs_read(ctx, state, sizeof(state),
-				 "module/%s/initstate", mod);
-		if (ret == -ENOENT)
-			return VFIODEV_MODULE_BUILTIN;
-		if (ret >= 0 && !strcmp(state, "going"))
-			return VFIODEV_MODULE_ABSENT;
-		return VFIODEV_MODULE_LOADED;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(builtin_signs); i++)
-		if (!strcmp(mod, builtin_signs[i].module) &&
-		    sysfs_exists(ctx, builtin_signs[i].sign))
-			return VFIODEV_MODULE_BUILTIN;
-	return VFIODEV_MODULE_ABSENT;
-}
-
 static bool module_going(const struct vfiodev_ctx *ctx, const char *mod)
 {
 	char state[32];

@@ -225,6 +225,10 @@ void iommufd_prepare(struct vfiodev_ctx *ctx);
 void container_prepare(struct vfiodev_ctx *ctx);
 bool container_needs_modules(const struct vfiodev_ctx *ctx);
 int module_present(const struct vfiodev_ctx *ctx, const char *name);
+/* kmod.c: the kernel's spelling of a module name ('-' becomes '_'), and
+ * whether a path exists under the sysfs root */
+void module_sysname(const char *name, char *out, size_t len);
+bool sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel);
 
 /* ---- capability chains (caps.c) ---------------------------------------- */
 /* find capability @id in the chain that starts at @first inside the

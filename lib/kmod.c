@@ -3,25 +3,76 @@
  * Kernel modules through libkmod: vfio-pci and the IOMMU backend the
  * running kernel needs. A built-in module counts as loaded.
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "internal.h"
 
-/* /sys/module/<name> exists for a loaded module and for a built-in one
- * with parameters: enough to skip a load, even with no module index */
-int module_present(const struct vfiodev_ctx *ctx, const char *name)
+/* the kernel's spelling of a module name: '-' becomes '_' */
+void module_sysname(const char *name, char *out, size_t len)
 {
-	char path[512], mod[64];
-	struct stat st;
 	size_t i;
 
-	for (i = 0; name[i] && i < sizeof(mod) - 1; i++)
-		mod[i] = name[i] == '-' ? '_' : name[i];
-	mod[i] = '\0';
-	if (sysfs_path(ctx, path, sizeof(path), "module/%s", mod))
-		return 0;
+	for (i = 0; name[i] && i < len - 1; i++)
+		out[i] = name[i] == '-' ? '_' : name[i];
+	out[i] = '\0';
+}
+
+bool sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel)
+{
+	char path[512];
+	struct stat st;
+
+	if (sysfs_path(ctx, path, sizeof(path), "%s", rel))
+		return false;
 	return stat(path, &st) == 0;
+}
+
+/*
+ * A built-in module has a /sys/module directory only when it has
+ * parameters; these show the others are there.
+ */
+static const struct {
+	const char *module;
+	const char *sign;
+} builtin_signs[] = {
+	{ "vfio", "class/vfio-dev" },
+	{ "vfio_pci", "bus/pci/drivers/vfio-pci" },
+	{ "iommufd", "class/misc/iommu" },
+};
+
+/*
+ * /sys/module/<name>/initstate exists for loadable modules only; a
+ * directory without it is a built-in module's.
+ */
+int module_state(const struct vfiodev_ctx *ctx, const char *name)
+{
+	char mod[VFIODEV_NAME_LEN], rel[128], state[32];
+	int ret;
+
+	module_sysname(name, mod, sizeof(mod));
+	snprintf(rel, sizeof(rel), "module/%s", mod);
+	if (sysfs_exists(ctx, rel)) {
+		ret = sysfs_read(ctx, state, sizeof(state),
+				 "module/%s/initstate", mod);
+		if (ret == -ENOENT)
+			return VFIODEV_MODULE_BUILTIN;
+		if (ret >= 0 && !strcmp(state, "going"))
+			return VFIODEV_MODULE_ABSENT;
+		return VFIODEV_MODULE_LOADED;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(builtin_signs); i++)
+		if (!strcmp(mod, builtin_signs[i].module) &&
+		    sysfs_exists(ctx, builtin_signs[i].sign))
+			return VFIODEV_MODULE_BUILTIN;
+	return VFIODEV_MODULE_ABSENT;
+}
+
+/* the one rule for "is this module there": loaded, or built in */
+int module_present(const struct vfiodev_ctx *ctx, const char *name)
+{
+	return module_state(ctx, name) != VFIODEV_MODULE_ABSENT;
 }
 
 #ifdef HAVE_LIBKMOD
