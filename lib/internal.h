@@ -543,6 +543,7 @@ void node_user_of(struct node_user *u, uid_t uid, gid_t gid);
 /* the user holds capability @cap (CAP_IPC_LOCK...): read for the calling
  * process, assumed for root otherwise */
 bool node_user_has_cap(const struct node_user *u, int cap);
+bool node_user_in_group(const struct node_user *u, gid_t gid);
 
 /* a diagnosis under construction: the findings sink (findings.c), a leaf
  * that the checks write into (diagnose.c, paths.c); NULL records nothing */

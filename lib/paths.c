@@ -19,66 +19,6 @@
 
 #include "internal.h"
 
-static void user_name(struct node_user *u)
-{
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-
-	if (!getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) && res)
-		snprintf(u->name, sizeof(u->name), "%s", res->pw_name);
-	else
-		snprintf(u->name, sizeof(u->name), "uid %u", (unsigned int)u->uid);
-}
-
-void node_user_self(struct node_user *u)
-{
-	int n;
-
-	memset(u, 0, sizeof(*u));
-	u->uid = geteuid();
-	u->gid = getegid();
-	n = getgroups((int)ARRAY_SIZE(u->groups), u->groups);
-	u->ngroups = n < 0 ? 0 : n;
-	u->self = true;
-	user_name(u);
-}
-
-void node_user_of(struct node_user *u, uid_t uid, gid_t gid)
-{
-	int n = (int)ARRAY_SIZE(u->groups);
-
-	memset(u, 0, sizeof(*u));
-	u->uid = uid;
-	u->gid = gid;
-	user_name(u);
-	/* a user unknown to the password database has only @gid */
-	if (strncmp(u->name, "uid ", 4) &&
-	    getgrouplist(u->name, gid, u->groups, &n) >= 0)
-		u->ngroups = n;
-}
-
-bool node_user_has_cap(const struct node_user *u, int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
-
-	if (!u->self || syscall(SYS_capget, &hdr, data))
-		return u->uid == 0;
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-static bool user_in_group(const struct node_user *u, gid_t gid)
-{
-	if (u->gid == gid)
-		return true;
-	for (int i = 0; i < u->ngroups; i++)
-		if (u->groups[i] == gid)
-			return true;
-	return false;
-}
-
 struct node {
 	const char *path;
 	int err; /* 0 when it exists */
@@ -112,7 +52,7 @@ static bool node_rw(const struct node_user *u, const struct node *n)
 		return true;
 	if (n->st.st_uid == u->uid)
 		return (m & 0600) == 0600;
-	if (user_in_group(u, n->st.st_gid))
+	if (node_user_in_group(u, n->st.st_gid))
 		return (m & 0060) == 0060;
 	return (m & 0006) == 0006;
 }
