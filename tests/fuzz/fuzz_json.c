@@ -11,6 +11,39 @@
 
 #include "json.h"
 
+/* one UTF-8 sequence at *@pp, advancing past it; 0 or -1 */
+static int utf8_decode(const unsigned char **pp, const unsigned char *end)
+{
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	const unsigned char *p = *pp;
+	uint32_t cp;
+	int n;
+
+	if ((*p & 0xe0) == 0xc0) {
+		n = 2;
+		cp = *p & 0x1f;
+	} else if ((*p & 0xf0) == 0xe0) {
+		n = 3;
+		cp = *p & 0x0f;
+	} else if ((*p & 0xf8) == 0xf0) {
+		n = 4;
+		cp = *p & 0x07;
+	} else {
+		return -1;
+	}
+	if (end - p < n)
+		return -1;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*pp = p + n;
+	return 0;
+}
+
 /* a JSON string token at *@p, advancing past it; 0 or -1 */
 static int string_token(const unsigned char **pp, const unsigned char *end)
 {
@@ -43,31 +76,11 @@ static int string_token(const unsigned char **pp, const unsigned char *end)
 			p++;
 			continue;
 		}
-		/* UTF-8, well formed (RFC 3629) */
-		{
-			size_t n = *p >= 0xf0 ? 4 :
-				   *p >= 0xe0 ? 3 :
-				   *p >= 0xc2 ? 2 :
-						0;
-			unsigned char lo = 0x80, hi = 0xbf;
-
-			if (!n || *p > 0xf4 || p + n > end)
-				return -1;
-			if (*p == 0xe0)
-				lo = 0xa0;
-			else if (*p == 0xed)
-				hi = 0x9f;
-			else if (*p == 0xf0)
-				lo = 0x90;
-			else if (*p == 0xf4)
-				hi = 0x8f;
-			if (p[1] < lo || p[1] > hi)
-				return -1;
-			for (size_t i = 2; i < n; i++)
-				if (p[i] < 0x80 || p[i] > 0xbf)
-					return -1;
-			p += n;
-		}
+		/* UTF-8, well formed (RFC 3629), checked by decoding: the
+		 * shortest form, no surrogate, nothing above U+10FFFF (the
+		 * writer checks byte ranges; this checks code points) */
+		if (utf8_decode(&p, end))
+			return -1;
 	}
 	if (p >= end)
 		return -1;
