@@ -553,10 +553,13 @@ int main(int argc, char **argv)
 	/* options may come before or after the command and the BDF; after
 	 * "--" everything is an argument */
 	while (optind < argc) {
-		bool dashdash = !strcmp(argv[optind], "--");
+		/* optind 0 asks getopt to start afresh at argv[1] */
+		bool dashdash = !strcmp(argv[optind ? optind : 1], "--");
 
 		c = getopt_long(argc, argv, "+vhV", long_opts, NULL);
 		if (c == -1) {
+			if (optind >= argc && !dashdash)
+				break;
 			if (dashdash) {
 				while (optind < argc) {
 					if (nargs < 2)

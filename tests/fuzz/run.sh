@@ -34,9 +34,14 @@ grep -q HAVE_LIBUDEV "$build/config.h" && libs+=(-ludev)
 # the library once, instrumented (fuzzer-no-link), then each target on it
 lobj=$out/lib
 rm -rf "$lobj" && mkdir -p "$lobj"
-for c in "$src"/lib/*.c "$src"/tools/json.c; do
+tobj=$out/tool
+rm -rf "$tobj" && mkdir -p "$tobj"
+for c in "$src"/lib/*.c "$src"/tools/json.c "$src"/tools/info.c "$src"/tools/doctor.c; do
+	dest=$lobj
+	# the tool's command files serve the command-line target only
+	[[ $c == */info.c || $c == */doctor.c ]] && dest=$tobj
 	if ! "$CC" "${flags[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -c "$c" \
-		-o "$lobj/$(basename "$c" .c).o" 2>>"$out/lib.build.log"; then
+		-o "$dest/$(basename "$c" .c).o" 2>>"$out/lib.build.log"; then
 		not_ok "the library builds with $CC" "$(tail -n 5 "$out/lib.build.log")"
 		echo "1..$N"
 		exit 1
@@ -45,7 +50,9 @@ done
 
 for f in "$src"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
-	if ! "$CC" "${flags[@]}" "$f" "$lobj"/*.o "${libs[@]}" \
+	defs=() tools=()
+	[[ $name == fuzz_cli ]] && defs=(-DVFIODEV_VERSION='"fuzz"') tools=("$tobj"/*.o)
+	if ! "$CC" "${flags[@]}" "${defs[@]}" "$f" "$lobj"/*.o "${tools[@]}" "${libs[@]}" \
 		-o "$out/$name" 2>"$out/$name.build.log"; then
 		not_ok "$name: builds" "$(tail -n 5 "$out/$name.build.log")"
 		continue
