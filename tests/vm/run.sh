@@ -170,7 +170,11 @@ INITRD=$WORK/$RUN_ID.cpio.gz
 #   default change cannot silently switch the IOMMU off.
 # - quiet keeps the console to errors; panic=-1 + -no-reboot end QEMU at once
 #   on a panic; poweroff -f (ACPI) ends it after VMDONE.
-CMDLINE="console=ttyS0 quiet panic=-1 vmtest.kernel=$KERNEL vmtest.topology=$TOPOLOGY vmtest.script=/vmtest/scenario.sh"
+# - no_timer_check: under TCG on a loaded host the IO-APIC timer check can
+#   fail ("Kernel panic - not syncing: timer doesn't work through
+#   Interrupt-remapped IO-APIC", seen here once with fuzzers beside the
+#   suite); the check proves nothing about the devices under test.
+CMDLINE="console=ttyS0 quiet panic=-1 no_timer_check vmtest.kernel=$KERNEL vmtest.topology=$TOPOLOGY vmtest.script=/vmtest/scenario.sh"
 QARGS=(-accel tcg -M q35,kernel-irqchip=split -m 512M -smp 1
 	-nographic -nodefaults -serial stdio -no-reboot
 	-kernel "$IMAGE" -initrd "$INITRD")
