@@ -19,14 +19,14 @@
 
 #define DEFAULT_DRIVER "vfio-pci"
 
-bool driver_is_vfio(const char *driver)
+bool vfd_driver_is_vfio(const char *driver)
 {
 	return driver && strstr(driver, "vfio");
 }
 
-bool driver_keeps_group_viable(const char *driver)
+bool vfd_driver_keeps_group_viable(const char *driver)
 {
-	return !driver || !*driver || driver_is_vfio(driver) ||
+	return !driver || !*driver || vfd_driver_is_vfio(driver) ||
 	       !strcmp(driver, "pci-stub") || !strcmp(driver, "pcieport");
 }
 
@@ -48,7 +48,8 @@ static bool module_going(const struct vfiodev_ctx *ctx, const char *mod)
 {
 	char state[32];
 
-	return sysfs_read(ctx, state, sizeof(state), "module/%s/initstate", mod) > 0 &&
+	return vfd_sysfs_read(ctx, state, sizeof(state), "module/%s/initstate",
+			      mod) > 0 &&
 	       !strcmp(state, "going");
 }
 
@@ -57,7 +58,7 @@ static bool driver_registered(const struct vfiodev_ctx *ctx, const char *driver)
 	char rel[128];
 
 	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", driver);
-	return sysfs_exists(ctx, rel);
+	return vfd_sysfs_exists(ctx, rel);
 }
 
 static const char *load_error(int err)
@@ -84,7 +85,7 @@ static const char *load_error(int err)
 static int present_state(const struct vfiodev_ctx *ctx, const char *mod,
 			 const char *driver)
 {
-	int state = module_state(ctx, mod);
+	int state = vfd_module_state(ctx, mod);
 
 	if (state == VFIODEV_MODULE_ABSENT && driver &&
 	    driver_registered(ctx, driver))
@@ -104,7 +105,7 @@ static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 	int state, ret;
 
 	memset(st, 0, sizeof(*st));
-	module_sysname(name, st->name, sizeof(st->name));
+	vfd_module_sysname(name, st->name, sizeof(st->name));
 	st->required = required;
 	state = present_state(ctx, st->name, driver);
 	if (state != VFIODEV_MODULE_ABSENT) {
@@ -128,7 +129,7 @@ static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 		return ret;
 	}
 	/* libkmod also succeeds for a module its index lists as built in */
-	st->state = module_state(ctx, st->name) == VFIODEV_MODULE_LOADED ?
+	st->state = vfd_module_state(ctx, st->name) == VFIODEV_MODULE_LOADED ?
 			    VFIODEV_MODULE_INSERTED :
 			    VFIODEV_MODULE_BUILTIN;
 	return 0;
@@ -143,7 +144,7 @@ static bool valid_driver_name(const char *d)
 /* the device's IOMMU group is a VFIO noiommu group */
 static bool device_noiommu(const struct vfiodev_ctx *ctx, const char *bdf)
 {
-	return sysfs_group_is_noiommu(ctx, sysfs_iommu_group(ctx, bdf));
+	return vfd_sysfs_group_is_noiommu(ctx, vfd_sysfs_iommu_group(ctx, bdf));
 }
 
 /*
@@ -158,7 +159,7 @@ static bool kernel_lacks_cdev(const struct vfiodev_ctx *ctx)
 	struct dirent *de;
 	DIR *dir;
 
-	if (sysfs_path(ctx, path, sizeof(path), "class/vfio-dev"))
+	if (vfd_sysfs_path(ctx, path, sizeof(path), "class/vfio-dev"))
 		return false;
 	dir = opendir(path);
 	if (!dir)
@@ -167,11 +168,12 @@ static bool kernel_lacks_cdev(const struct vfiodev_ctx *ctx)
 		if (strncmp(de->d_name, "vfio", 4) ||
 		    !isdigit((unsigned char)de->d_name[4]))
 			continue;
-		if (sysfs_read(ctx, buf, sizeof(buf), "class/vfio-dev/%s/dev",
-			       de->d_name) != -ENOENT)
+		if (vfd_sysfs_read(ctx, buf, sizeof(buf), "class/vfio-dev/%s/dev",
+				   de->d_name) != -ENOENT)
 			continue;
-		lacks = sysfs_link_name(ctx, bdf, sizeof(bdf),
-					"class/vfio-dev/%s/device", de->d_name) ||
+		lacks = vfd_sysfs_link_name(ctx, bdf, sizeof(bdf),
+					    "class/vfio-dev/%s/device",
+					    de->d_name) ||
 			!device_noiommu(ctx, bdf);
 	}
 	closedir(dir);
@@ -196,7 +198,7 @@ VFIODEV_EXPORT int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *dri
 
 	before[0] = present_state(ctx, driver, driver);
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
-		before[i + 1] = module_state(ctx, backends[i]);
+		before[i + 1] = vfd_module_state(ctx, backends[i]);
 	ret = module_ensure(ctx, driver, driver, true, before[0], LOG_ERR, &st[k++]);
 	if (!ret) {
 		/* the kernel needs one IOMMU backend: iommufd when it has
@@ -232,7 +234,7 @@ static int attr_write(const struct vfiodev_ctx *ctx, const char *val,
 	va_end(ap);
 	if (ret < 0 || (size_t)ret >= sizeof(rel))
 		return -ENAMETOOLONG;
-	ret = sysfs_path(ctx, path, sizeof(path), "%s", rel);
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "%s", rel);
 	if (ret)
 		return ret;
 	/* O_NONBLOCK: a FIFO planted under an injected root must not hang
@@ -263,7 +265,7 @@ static int current_driver(const struct vfiodev_ctx *ctx, const char *bdf,
 {
 	int ret;
 
-	ret = sysfs_link_name(ctx, buf, len, "bus/pci/devices/%s/driver", bdf);
+	ret = vfd_sysfs_link_name(ctx, buf, len, "bus/pci/devices/%s/driver", bdf);
 	if (ret == -ENOENT) {
 		buf[0] = '\0';
 		return 0;
@@ -279,7 +281,7 @@ static int device_arg(struct vfiodev_ctx *ctx, const char *bdf, char norm[BDF_BU
 			bdf ? bdf : "(null)");
 		return -EINVAL;
 	}
-	if (sysfs_device_exists(ctx, norm)) {
+	if (vfd_sysfs_device_exists(ctx, norm)) {
 		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
 			norm, ctx->sysfs_root);
 		return -ENODEV;
@@ -367,7 +369,7 @@ static void give_back(struct vfiodev_ctx *ctx, const char *bdf, const char *prev
 static const char *probe_hint(const struct vfiodev_ctx *ctx, const char *bdf,
 			      const char *driver)
 {
-	if (driver_is_vfio(driver) && sysfs_iommu_group(ctx, bdf) < 0)
+	if (vfd_driver_is_vfio(driver) && vfd_sysfs_iommu_group(ctx, bdf) < 0)
 		return ": the device has no IOMMU group (enable the IOMMU, or vfio's enable_unsafe_noiommu_mode)";
 	return "; see the kernel log";
 }
@@ -383,11 +385,11 @@ static void type1_if_no_cdev(struct vfiodev_ctx *ctx, const char *bdf)
 	char name[32];
 	dev_t devnum;
 
-	if (!sysfs_vfio_cdev(ctx, bdf, name, sizeof(name), &devnum) ||
+	if (!vfd_sysfs_vfio_cdev(ctx, bdf, name, sizeof(name), &devnum) ||
 	    device_noiommu(ctx, bdf))
 		return;
 	module_ensure(ctx, "vfio_iommu_type1", NULL, true,
-		      module_state(ctx, "vfio_iommu_type1"), LOG_WARNING, &st);
+		      vfd_module_state(ctx, "vfio_iommu_type1"), LOG_WARNING, &st);
 }
 
 VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
@@ -402,9 +404,9 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, prev_driver || !len);
-	ret = opts_check(ctx, opts,
-			 offsetofend(struct vfiodev_bind_opts, no_modules),
-			 "vfiodev_bind_opts");
+	ret = vfd_opts_check(ctx, opts,
+			     offsetofend(struct vfiodev_bind_opts, no_modules),
+			     "vfiodev_bind_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_bind_opts, driver) && opts->driver)
@@ -433,7 +435,7 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 		snprintf(prev_driver, len, "%s", cur);
 	if (!strcmp(cur, driver)) {
 		vfd_info(ctx, "%s: already bound to %s", norm, driver);
-		if (!no_modules && driver_is_vfio(driver))
+		if (!no_modules && vfd_driver_is_vfio(driver))
 			type1_if_no_cdev(ctx, norm);
 		return 0;
 	}
@@ -478,7 +480,7 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 	vfd_info(ctx, "%s: bound to %s%s%s", norm, driver,
 		 *cur ? ", was bound to " : " (it had no driver)", cur);
-	if (!no_modules && driver_is_vfio(driver))
+	if (!no_modules && vfd_driver_is_vfio(driver))
 		type1_if_no_cdev(ctx, norm);
 	return 0;
 }
@@ -548,7 +550,7 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 		return 0;
 	}
 	ret = probe_with(ctx, norm, restore_driver,
-			 driver_is_vfio(restore_driver), &step);
+			 vfd_driver_is_vfio(restore_driver), &step);
 	if (ret == -EIO) {
 		vfd_err(ctx, "%s: %s did not take it back (its probe failed%s)",
 			norm, restore_driver,

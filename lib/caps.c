@@ -49,13 +49,13 @@ static int cap_walk(const void *buf, size_t argsz, uint32_t first, int id,
 	return -ENOENT;
 }
 
-int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
-		  size_t min_size, const void **out)
+int vfd_vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
+		      uint16_t id, size_t min_size, const void **out)
 {
 	return cap_walk(buf, argsz, first, id, min_size, out);
 }
 
-int vfio_cap_validate(const void *buf, size_t argsz, uint32_t first)
+int vfd_vfio_cap_validate(const void *buf, size_t argsz, uint32_t first)
 {
 	int ret = cap_walk(buf, argsz, first, -1, 0, NULL);
 

@@ -26,8 +26,8 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 	DIR *dir;
 
 	buf[0] = '\0';
-	if (sysfs_path(ctx, path, sizeof(path),
-		       "kernel/iommu_groups/%d/devices", group_id))
+	if (vfd_sysfs_path(ctx, path, sizeof(path),
+			   "kernel/iommu_groups/%d/devices", group_id))
 		return;
 	dir = opendir(path);
 	if (!dir)
@@ -35,11 +35,11 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 	while ((de = readdir(dir)) && used < len) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (sysfs_link_name(ctx, drv, sizeof(drv),
-				    "kernel/iommu_groups/%d/devices/%s/driver",
-				    group_id, de->d_name))
+		if (vfd_sysfs_link_name(ctx, drv, sizeof(drv),
+					"kernel/iommu_groups/%d/devices/%s/driver",
+					group_id, de->d_name))
 			continue; /* no driver: does not block */
-		if (driver_keeps_group_viable(drv)) /* the one rule */
+		if (vfd_driver_keeps_group_viable(drv)) /* the one rule */
 			continue;
 		used += (size_t)snprintf(buf + used, len - used,
 					 "%s%s is bound to %s",
@@ -48,8 +48,8 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 	closedir(dir);
 }
 
-int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
-		    char *path, size_t len)
+int vfd_group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
+			char *path, size_t len)
 {
 	char name[32], attr[64];
 	enum node_step step;
@@ -59,7 +59,7 @@ int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
 	snprintf(path, len, "%s/vfio/%s", ctx->dev_root, name);
 	/* the group's class device names its number (Linux 6.2+) */
 	snprintf(attr, sizeof(attr), "class/vfio/%s/dev", name);
-	fd = node_open(ctx, path, 0, attr, &step);
+	fd = vfd_node_open(ctx, path, 0, attr, &step);
 	if (fd < 0 && step != NODE_VERIFY) {
 		if (fd == -ENOENT)
 			vfd_err(ctx, "%s: no such node: group %d is not bound to vfio (bind its devices to vfio-pci)",
@@ -119,9 +119,9 @@ static int type1_read_info(struct vfiodev_space *space)
 	}
 	ret = -ENOENT;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS)
-		ret = vfio_cap_find(info, argsz, info->cap_offset,
-				    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-				    sizeof(*cap), (const void **)&cap);
+		ret = vfd_vfio_cap_find(info, argsz, info->cap_offset,
+					VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+					sizeof(*cap), (const void **)&cap);
 	if (ret == -EPROTO) {
 		vfd_err(space->ctx,
 			"VFIO_IOMMU_GET_INFO: malformed capability chain");
@@ -149,20 +149,20 @@ static int type1_read_info(struct vfiodev_space *space)
 			r[i].start = cap->iova_ranges[i].start;
 			r[i].last = cap->iova_ranges[i].end;
 		}
-		ret = space_set_ranges(space, r, cap->nr_iovas);
+		ret = vfd_space_set_ranges(space, r, cap->nr_iovas);
 		free(r);
 	} else {
 		/* kernels before 5.4 do not report ranges */
 		struct vfiodev_iova_range all = { 0, UINT64_MAX };
 
-		ret = space_set_ranges(space, &all, 1);
+		ret = vfd_space_set_ranges(space, &all, 1);
 	}
 	free(info);
 	return ret;
 }
 
 /* Type1v2, else Type1 (vfio_iommu_type1 was loaded, when it had to be,
- * before any lock: container_prepare()) */
+ * before any lock: vfd_container_prepare()) */
 static int pick_iommu_type(struct vfiodev_space *space, bool noiommu)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
@@ -192,7 +192,7 @@ static int container_open(struct vfiodev_space *space)
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
-	fd = node_open(ctx, path, 0, attr, &step);
+	fd = vfd_node_open(ctx, path, 0, attr, &step);
 	if (fd < 0) {
 		if (step != NODE_VERIFY)
 			vfd_err(ctx, "%s: %s%s", path, strerror(-fd),
@@ -223,7 +223,7 @@ static void container_close(struct vfiodev_space *space)
 	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
 	/* the record outlives the container: replayed into the next one */
 	space->synced = false;
-	space_set_ranges(space, NULL, 0);
+	vfd_space_set_ranges(space, NULL, 0);
 }
 
 /* open the group, check it, put it in the container; caller links it */
@@ -237,7 +237,7 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 	char path[256], blockers[512];
 	int fd, ret, type;
 
-	fd = group_node_open(ctx, dev->group_id, noiommu, path, sizeof(path));
+	fd = vfd_group_node_open(ctx, dev->group_id, noiommu, path, sizeof(path));
 	if (fd < 0)
 		return fd;
 	ret = sys_ioctl(fd, VFIO_GROUP_GET_STATUS, &status);
@@ -321,7 +321,7 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			dev->name);
 		return -ENODEV;
 	}
-	noiommu = sysfs_group_is_noiommu(ctx, dev->group_id);
+	noiommu = vfd_sysfs_group_is_noiommu(ctx, dev->group_id);
 	if (noiommu && !dev->allow_noiommu) {
 		vfd_err(ctx, "%s: group %d is a noiommu group (no DMA isolation); refused unless allow_noiommu is set",
 			dev->name, dev->group_id);
@@ -434,7 +434,7 @@ static void container_destroy(struct vfiodev_space *space)
 		container_close(space);
 }
 
-const struct backend_ops container_backend_ops = {
+const struct backend_ops vfd_container_backend_ops = {
 	.backend = VFIODEV_BACKEND_CONTAINER,
 	.attach = container_attach,
 	.detach = container_detach,
@@ -444,26 +444,26 @@ const struct backend_ops container_backend_ops = {
 };
 
 /* is the container node or the Type1 backend missing? (two stat()s) */
-bool container_needs_modules(const struct vfiodev_ctx *ctx)
+bool vfd_container_needs_modules(const struct vfiodev_ctx *ctx)
 {
 	char path[256];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
 	return (stat(path, &st) && errno == ENOENT) ||
-	       !module_present(ctx, "vfio_iommu_type1");
+	       !vfd_module_present(ctx, "vfio_iommu_type1");
 }
 
 /* before any lock: the vfio container node and the Type1 backend a
  * group-path open will need (vfio-pci's softdep does not pull the latter
  * in when loaded by a plain modprobe) */
-void container_prepare(struct vfiodev_ctx *ctx)
+void vfd_container_prepare(struct vfiodev_ctx *ctx)
 {
 	char path[256];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
 	if (stat(path, &st) && errno == ENOENT)
-		kmod_load_for_open(ctx, "vfio");
-	kmod_load_for_open(ctx, "vfio_iommu_type1");
+		vfd_kmod_load_for_open(ctx, "vfio");
+	vfd_kmod_load_for_open(ctx, "vfio_iommu_type1");
 }

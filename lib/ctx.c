@@ -30,7 +30,7 @@ VFIODEV_EXPORT const char *vfiodev_backend_name(enum vfiodev_backend backend)
 	return "unknown";
 }
 
-int backend_parse(const char *s)
+int vfd_backend_parse(const char *s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(backend_names); i++)
 		if (!strcmp(s, backend_names[i]))
@@ -38,8 +38,8 @@ int backend_parse(const char *s)
 	return -1;
 }
 
-int opts_check(const struct vfiodev_ctx *ctx, const void *opts, size_t known_sz,
-	       const char *name)
+int vfd_opts_check(const struct vfiodev_ctx *ctx, const void *opts,
+		   size_t known_sz, const char *name)
 {
 	size_t sz;
 
@@ -86,7 +86,7 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 		free(ctx);
 		return -ENOMEM;
 	}
-	ctx->log_default->fn = log_stderr;
+	ctx->log_default->fn = vfd_log_stderr;
 	ctx->log = ctx->log_default;
 	ctx->log_priority = LOG_ERR;
 	ctx->iommufd = -1;
@@ -95,14 +95,14 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 
 	env = secure_getenv("VFIODEV_LOG");
 	if (env) {
-		prio = log_priority_parse(env);
+		prio = vfd_log_priority_parse(env);
 		if (prio >= 0)
 			ctx->log_priority = prio;
 	}
 
-	ret = opts_check(ctx, opts,
-			 offsetofend(struct vfiodev_ctx_opts, no_module_load),
-			 "vfiodev_ctx_opts");
+	ret = vfd_opts_check(ctx, opts,
+			     offsetofend(struct vfiodev_ctx_opts, no_module_load),
+			     "vfiodev_ctx_opts");
 	if (ret)
 		goto fail;
 	if (OPTS_HAS(opts, vfiodev_ctx_opts, log_priority) && opts->log_priority) {
@@ -150,7 +150,7 @@ VFIODEV_EXPORT int vfiodev_ctx_new(const struct vfiodev_ctx_opts *opts,
 	ctx->env_backend = VFIODEV_BACKEND_AUTO;
 	env = secure_getenv("VFIODEV_BACKEND");
 	if (env && *env) {
-		int b = backend_parse(env);
+		int b = vfd_backend_parse(env);
 
 		if (b < 0) {
 			vfd_err(ctx, "VFIODEV_BACKEND='%s' is not one of auto, iommufd, container",

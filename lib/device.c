@@ -25,7 +25,7 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	s = vstrfmt(fmt, ap);
+	s = vfd_vstrfmt(fmt, ap);
 	va_end(ap);
 	if (!s)
 		return -ENOMEM;
@@ -34,7 +34,7 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 	return 0;
 }
 
-int device_load_info(struct vfiodev_device *dev)
+int vfd_device_load_info(struct vfiodev_device *dev)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	int ret;
@@ -63,9 +63,10 @@ int device_load_info(struct vfiodev_device *dev)
 static int cdev_of(struct vfiodev_device *dev)
 {
 	if (!dev->cdev_read) {
-		dev->cdev_ret = sysfs_vfio_cdev(dev->ctx, dev->bdf, dev->cdev_name,
-						sizeof(dev->cdev_name),
-						&dev->cdev_devnum);
+		dev->cdev_ret = vfd_sysfs_vfio_cdev(dev->ctx, dev->bdf,
+						    dev->cdev_name,
+						    sizeof(dev->cdev_name),
+						    &dev->cdev_devnum);
 		dev->cdev_read = true;
 	}
 	return dev->cdev_ret;
@@ -82,7 +83,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 
 	ret = cdev_of(dev);
 	dev->devnum = dev->cdev_devnum;
-	if (ret == -ENOENT && sysfs_group_is_noiommu(ctx, dev->group_id)) {
+	if (ret == -ENOENT && vfd_sysfs_group_is_noiommu(ctx, dev->group_id)) {
 		/* vfio registers noiommu devices without a cdev number */
 		set_reason(dev,
 			   "noiommu device: the vfio cdev does not serve noiommu devices");
@@ -98,8 +99,8 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	}
 	snprintf(fallback, sizeof(fallback), "%s/vfio/devices/%s",
 		 ctx->dev_root, name);
-	fd = devnode_open(ctx, dev->name, dev->devnum, fallbacks, dev->node,
-			  sizeof(dev->node));
+	fd = vfd_devnode_open(ctx, dev->name, dev->devnum, fallbacks, dev->node,
+			      sizeof(dev->node));
 	if (fd < 0) {
 		if (fd == -ENOENT)
 			set_reason(dev, "sysfs names %s (%u:%u) but no node exists for it (a noiommu device has none)",
@@ -121,7 +122,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 		char again[64];
 		dev_t now;
 
-		ret = sysfs_vfio_cdev(ctx, dev->bdf, again, sizeof(again), &now);
+		ret = vfd_sysfs_vfio_cdev(ctx, dev->bdf, again, sizeof(again), &now);
 		if (ret || now != dev->devnum || strcmp(again, name)) {
 			set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
 				   name, ret ? strerror(-ret) : "another number");
@@ -131,13 +132,13 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 		}
 	}
 
-	ret = iommufd_open(ctx);
+	ret = vfd_iommufd_open(ctx);
 	if (ret < 0) {
 		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),
 			   ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");
 		goto fail;
 	}
-	ret = space_join(space, dev, &iommufd_backend_ops);
+	ret = vfd_space_join(space, dev, &vfd_iommufd_backend_ops);
 	if (ret) {
 		set_reason(dev,
 			   ret == -ENOTTY ?
@@ -173,14 +174,14 @@ static int check_driver(struct vfiodev_ctx *ctx, const char *bdf)
 	char drv[64];
 	int ret;
 
-	ret = sysfs_device_exists(ctx, bdf);
+	ret = vfd_sysfs_device_exists(ctx, bdf);
 	if (ret) {
 		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
 			bdf, ctx->sysfs_root);
 		return -ENODEV;
 	}
-	ret = sysfs_link_name(ctx, drv, sizeof(drv),
-			      "bus/pci/devices/%s/driver", bdf);
+	ret = vfd_sysfs_link_name(ctx, drv, sizeof(drv),
+				  "bus/pci/devices/%s/driver", bdf);
 	if (ret == -ENOENT) {
 		vfd_err(ctx, "%s: not bound to any driver; bind it to vfio-pci first",
 			bdf);
@@ -223,14 +224,14 @@ static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend ask
 	if (m != VFIODEV_BACKEND_CONTAINER && stat(path, &st) && errno == ENOENT) {
 		cdev = !cdev_of(dev);
 		if (cdev)
-			iommufd_prepare(ctx);
+			vfd_iommufd_prepare(ctx);
 	}
-	if (m == VFIODEV_BACKEND_IOMMUFD || !container_needs_modules(ctx))
+	if (m == VFIODEV_BACKEND_IOMMUFD || !vfd_container_needs_modules(ctx))
 		return;
 	if (cdev < 0 && m == VFIODEV_BACKEND_AUTO)
 		cdev = !cdev_of(dev);
 	if (m == VFIODEV_BACKEND_CONTAINER || !cdev)
-		container_prepare(ctx);
+		vfd_container_prepare(ctx);
 }
 
 /* the backend a device open must use, or AUTO to try both */
@@ -272,7 +273,7 @@ static int group_space(struct vfiodev_ctx *ctx, int group, const char *name,
 	struct vfiodev_space *fresh, *space;
 	int ret;
 
-	ctx_group_claim(ctx, group, NULL, &space);
+	vfd_ctx_group_claim(ctx, group, NULL, &space);
 	if (space) {
 		vfd_info(ctx, "%s: joins the space of IOMMU group %d's open devices (one group, one address space)",
 			 name, group);
@@ -283,7 +284,7 @@ static int group_space(struct vfiodev_ctx *ctx, int group, const char *name,
 	ret = vfiodev_space_new(ctx, NULL, &fresh);
 	if (ret)
 		return ret;
-	ret = ctx_group_claim(ctx, group, fresh, &space);
+	ret = vfd_ctx_group_claim(ctx, group, fresh, &space);
 	if (ret) {
 		vfd_warn(ctx, "%s: out of memory recording IOMMU group %d: its other devices need this space passed explicitly",
 			 name, group);
@@ -311,9 +312,9 @@ static int device_new(struct vfiodev_ctx *ctx,
 	struct vfiodev_space *space = NULL;
 	int ret;
 
-	ret = opts_check(ctx, opts,
-			 offsetofend(struct vfiodev_device_opts, allow_noiommu),
-			 "vfiodev_device_opts");
+	ret = vfd_opts_check(ctx, opts,
+			     offsetofend(struct vfiodev_device_opts, allow_noiommu),
+			     "vfiodev_device_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&
@@ -364,7 +365,8 @@ static void device_register_group(struct vfiodev_device *dev)
 	/* a device in its group's own space was counted when it got it */
 	if (dev->group_id < 0 || dev->group_registered)
 		return;
-	dev->group_registered = ctx_group_get(dev->ctx, dev->group_id, dev->space);
+	dev->group_registered =
+		vfd_ctx_group_get(dev->ctx, dev->group_id, dev->space);
 	if (!dev->group_registered)
 		vfd_warn(dev->ctx,
 			 "%s: out of memory recording IOMMU group %d: its other devices need this space passed explicitly",
@@ -376,16 +378,16 @@ static void device_destroy(struct vfiodev_device *dev)
 	struct vfiodev_space *space = dev->space;
 
 	if (dev->maps)
-		region_unmap_all(dev);
+		vfd_region_unmap_all(dev);
 	if (dev->fd >= 0)
-		irq_disable_all(dev);
+		vfd_irq_disable_all(dev);
 	/* a group stays in its container until the space goes, also when
 	 * this device's open failed after joining that space */
 	if (dev->group_registered)
-		ctx_group_put(dev->ctx, dev->group_id, space,
-			      vfiodev_space_backend(space) ==
-				      VFIODEV_BACKEND_CONTAINER);
-	space_leave(space, dev);
+		vfd_ctx_group_put(dev->ctx, dev->group_id, space,
+				  vfiodev_space_backend(space) ==
+					  VFIODEV_BACKEND_CONTAINER);
+	vfd_space_leave(space, dev);
 	/* a failed open_fd() leaves the fd to its caller */
 	if (dev->fd >= 0 && !dev->fd_borrowed)
 		sys_close(dev->fd);
@@ -414,7 +416,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	ret = check_driver(ctx, norm);
 	if (ret)
 		return ret;
-	ret = sysfs_iommu_group(ctx, norm);
+	ret = vfd_sysfs_iommu_group(ctx, norm);
 	ret = device_new(ctx, opts, ret >= 0 ? ret : -1, norm, &dev);
 	if (ret)
 		return ret;
@@ -427,7 +429,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 			VFIODEV_BACKEND_AUTO;
 	prepare_modules(dev, asked);
 	pthread_mutex_lock(&space->lock);
-	space_was_container = space->ops == &container_backend_ops;
+	space_was_container = space->ops == &vfd_container_backend_ops;
 	ret = mode = pick_mode(ctx, space, asked, dev->name);
 	if (mode < 0)
 		goto fail;
@@ -457,7 +459,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 		vfd_info(ctx, "%s: cdev path unavailable, trying the group path: %s",
 			 dev->name, dev->fallback_reason);
 	}
-	ret_ct = space_join(space, dev, &container_backend_ops);
+	ret_ct = vfd_space_join(space, dev, &vfd_container_backend_ops);
 	if (ret_ct) {
 		if (mode == VFIODEV_BACKEND_AUTO) {
 			ret = path_unavailable(ret_ct) &&
@@ -493,7 +495,7 @@ VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 	}
 opened:
 	pthread_mutex_unlock(&space->lock);
-	ret = device_load_info(dev);
+	ret = vfd_device_load_info(dev);
 	if (ret) {
 		device_destroy(dev);
 		return ret;
@@ -534,7 +536,7 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 			"fd %d: a cdev fd cannot use the container backend", fd);
 		return -EINVAL;
 	}
-	group = bdf ? sysfs_iommu_group(ctx, norm) : -1;
+	group = bdf ? vfd_sysfs_iommu_group(ctx, norm) : -1;
 	ret = device_new(ctx, opts, group >= 0 ? group : -1, bdf ? norm : "fd",
 			 &dev);
 	if (ret)
@@ -565,13 +567,13 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	if (bdf) {
 		dev_t want;
 
-		ret = sysfs_vfio_cdev(ctx, norm, cdev, sizeof(cdev), &want);
+		ret = vfd_sysfs_vfio_cdev(ctx, norm, cdev, sizeof(cdev), &want);
 		if (ret) {
 			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s",
 				dev->name, strerror(-ret));
 			goto fail_nolock;
 		}
-		ret = devnode_check(ctx, dev->fd, dev->node, want);
+		ret = vfd_devnode_check(ctx, dev->fd, dev->node, want);
 		if (ret)
 			goto fail_nolock;
 	}
@@ -579,10 +581,10 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	pthread_mutex_lock(&space->lock);
 	ret = pick_mode(ctx, space, VFIODEV_BACKEND_IOMMUFD, dev->name);
 	if (ret >= 0) {
-		ret = space_join(space, dev, &iommufd_backend_ops);
+		ret = vfd_space_join(space, dev, &vfd_iommufd_backend_ops);
 		/* the backend logs BIND and /dev/iommu failures at info only,
 		 * as reasons to fall back; here there is no fallback
-		 * (-EXDEV is logged by space_join) */
+		 * (-EXDEV is logged by vfd_space_join) */
 		if (ret && ret != -EXDEV)
 			vfd_err(ctx, "%s: cannot bind the fd to iommufd: %s",
 				dev->name, strerror(-ret));
@@ -591,7 +593,7 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	if (ret)
 		goto fail_nolock;
 	dev->backend = VFIODEV_BACKEND_IOMMUFD;
-	ret = device_load_info(dev);
+	ret = vfd_device_load_info(dev);
 	if (ret)
 		goto fail_nolock;
 	dev->fd_borrowed = false; /* ours from now on */

@@ -16,8 +16,8 @@
 #include <libudev.h>
 #endif
 
-int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		  dev_t devnum)
+int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		      dev_t devnum)
 {
 	struct stat st;
 	int ret;
@@ -46,17 +46,17 @@ int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
  * the sysfs root, e.g. "class/misc/iommu/dev"); when sysfs has no such
  * attribute (older kernels), it must at least be a character device.
  */
-int devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		   const char *dev_attr)
+int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		       const char *dev_attr)
 {
 	char attr[64];
 	dev_t devnum;
 	struct stat st;
 	int ret;
 
-	if (sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
-	    !parse_devnum(attr, &devnum))
-		return devnode_check(ctx, fd, path, devnum);
+	if (vfd_sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
+	    !vfd_parse_devnum(attr, &devnum))
+		return vfd_devnode_check(ctx, fd, path, devnum);
 	ret = sys_fstat(fd, &st);
 	if (ret) {
 		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
@@ -69,7 +69,8 @@ int devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
 	return 0;
 }
 
-int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path, size_t len)
+int vfd_devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
+			    size_t len)
 {
 #ifdef HAVE_LIBUDEV
 	struct udev_device *ud;
@@ -135,8 +136,8 @@ static int node_reopen(const struct vfiodev_ctx *ctx, int pfd, const char *path)
 	return fd;
 }
 
-int node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
-	      const char *dev_attr, enum node_step *step)
+int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
+		  const char *dev_attr, enum node_step *step)
 {
 	int pfd, ret;
 
@@ -147,8 +148,8 @@ int node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
 	if (pfd < 0)
 		return pfd;
 	*step = NODE_VERIFY;
-	ret = dev_attr ? devnode_verify(ctx, pfd, path, dev_attr) :
-			 devnode_check(ctx, pfd, path, devnum);
+	ret = dev_attr ? vfd_devnode_verify(ctx, pfd, path, dev_attr) :
+			 vfd_devnode_check(ctx, pfd, path, devnum);
 	if (ret) {
 		sys_close(pfd);
 		return ret;
@@ -163,7 +164,7 @@ static int try_node(struct vfiodev_ctx *ctx, const char *cand, dev_t devnum,
 	enum node_step step;
 	int fd;
 
-	fd = node_open(ctx, cand, devnum, NULL, &step);
+	fd = vfd_node_open(ctx, cand, devnum, NULL, &step);
 	if (fd < 0) {
 		if (step == NODE_OPEN)
 			vfd_err(ctx, "%s: %s", cand, strerror(-fd));
@@ -178,8 +179,8 @@ static int try_node(struct vfiodev_ctx *ctx, const char *cand, dev_t devnum,
  * <dev_root>/char/MAJ:MIN. A missing node moves on; a node that exists but
  * is not the device ends the search with -ENXIO; so does any other error.
  */
-int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
-		 const char *const *fallbacks, char *path, size_t len)
+int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
+		     const char *const *fallbacks, char *path, size_t len)
 {
 	char udev_node[256], char_node[256], tried[768] = "";
 	const char *cands[8];
@@ -200,8 +201,8 @@ int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 	for (size_t i = 0;; i++) {
 		if (i == nf && !udev_asked) {
 			udev_asked = true;
-			if (devnode_udev_lookup(ctx, devnum, udev_node,
-						sizeof(udev_node)) == 0)
+			if (vfd_devnode_udev_lookup(ctx, devnum, udev_node,
+						    sizeof(udev_node)) == 0)
 				cands[n++] = udev_node;
 			cands[n++] = char_node;
 		}

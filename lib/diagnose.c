@@ -48,7 +48,7 @@ static int count_entries(const struct vfiodev_ctx *ctx, const char *rel,
 	DIR *dir;
 
 	first[0] = '\0';
-	if (sysfs_path(ctx, path, sizeof(path), "%s", rel))
+	if (vfd_sysfs_path(ctx, path, sizeof(path), "%s", rel))
 		return 0;
 	dir = opendir(path);
 	if (!dir)
@@ -67,7 +67,7 @@ static bool attr_is(const struct vfiodev_ctx *ctx, const char *rel, const char *
 {
 	char buf[64];
 
-	return sysfs_read(ctx, buf, sizeof(buf), "%s", rel) > 0 &&
+	return vfd_sysfs_read(ctx, buf, sizeof(buf), "%s", rel) > 0 &&
 	       !strcmp(buf, want);
 }
 
@@ -75,7 +75,7 @@ static bool attr_exists(const struct vfiodev_ctx *ctx, const char *rel)
 {
 	char buf[8];
 
-	return sysfs_read(ctx, buf, sizeof(buf), "%s", rel) >= 0;
+	return vfd_sysfs_read(ctx, buf, sizeof(buf), "%s", rel) >= 0;
 }
 
 /* valid on both vendors' kernels: amd_iommu has no "on" */
@@ -90,7 +90,7 @@ static const char *noiommu_mode_remedy(const struct vfiodev_ctx *ctx)
 {
 	if (attr_exists(ctx, "module/vfio/parameters/enable_unsafe_noiommu_mode"))
 		return "echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode, then vfiodev bind and allow_noiommu";
-	if (module_state(ctx, "vfio") == VFIODEV_MODULE_ABSENT)
+	if (vfd_module_state(ctx, "vfio") == VFIODEV_MODULE_ABSENT)
 		return "modprobe vfio enable_unsafe_noiommu_mode=1, then vfiodev bind and allow_noiommu";
 	return "none with this kernel: vfio has no enable_unsafe_noiommu_mode parameter (built without CONFIG_VFIO_NOIOMMU)";
 }
@@ -106,60 +106,61 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 	int units = count_entries(ctx, "class/iommu", unit, sizeof(unit));
 
 	if (d->iommu_group >= 0 && !d->noiommu) {
-		diag_add(dg, OK, DIAG_ANY, "iommu", strfmt("%s", subject),
-			 strfmt("%s is in IOMMU group %d%s%s", d->bdf,
-				d->iommu_group, units ? ", IOMMU " : "", unit),
-			 NULL);
+		vfd_diag_add(dg, OK, DIAG_ANY, "iommu", vfd_strfmt("%s", subject),
+			     vfd_strfmt("%s is in IOMMU group %d%s%s", d->bdf,
+					d->iommu_group, units ? ", IOMMU " : "",
+					unit),
+			     NULL);
 		return;
 	}
 	if (d->noiommu) {
-		diag_add(dg, allow_noiommu ? WARN : ERR, DIAG_ANY, "iommu",
-			 strfmt("%s", subject),
-			 strfmt("no IOMMU: %s is in VFIO noiommu group %d (vfio's enable_unsafe_noiommu_mode): no DMA isolation, no IOVA translation%s",
-				d->bdf, d->iommu_group,
-				allow_noiommu ?
-					"" :
-					"; the library refuses it unless allow_noiommu is set"),
-			 allow_noiommu ?
-				 NULL :
-				 strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or %s",
-					enable_iommu));
+		vfd_diag_add(dg, allow_noiommu ? WARN : ERR, DIAG_ANY, "iommu",
+			     vfd_strfmt("%s", subject),
+			     vfd_strfmt("no IOMMU: %s is in VFIO noiommu group %d (vfio's enable_unsafe_noiommu_mode): no DMA isolation, no IOVA translation%s",
+					d->bdf, d->iommu_group,
+					allow_noiommu ?
+						"" :
+						"; the library refuses it unless allow_noiommu is set"),
+			     allow_noiommu ?
+				     NULL :
+				     vfd_strfmt("open it with allow_noiommu (vfiodev --allow-noiommu), knowing the device can DMA anywhere; or %s",
+						enable_iommu));
 		return;
 	}
 	/* no group: why? */
 	if (units) {
-		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
-			 strfmt("IOMMU %s is on, but %s is in no IOMMU group",
-				unit, d->bdf),
-			 strfmt("look for IOMMU (DMAR/AMD-Vi) errors about %s in the kernel log (dmesg | grep -i -e dmar -e iommu); the device may sit behind a bridge the IOMMU does not cover",
-				d->bdf));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "iommu", vfd_strfmt("%s", subject),
+			     vfd_strfmt("IOMMU %s is on, but %s is in no IOMMU group",
+					unit, d->bdf),
+			     vfd_strfmt("look for IOMMU (DMAR/AMD-Vi) errors about %s in the kernel log (dmesg | grep -i -e dmar -e iommu); the device may sit behind a bridge the IOMMU does not cover",
+					d->bdf));
 		return;
 	}
 	if (attr_is(ctx, noiommu_param, "Y")) {
-		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
-			 strfmt("no IOMMU: /sys/class/iommu is empty and %s has no IOMMU group; vfio's unsafe noiommu mode is on",
-				d->bdf),
-			 strfmt("vfiodev bind %s (vfio-pci then puts it in a noiommu group), and open it with allow_noiommu (vfiodev --allow-noiommu): no DMA isolation; or %s",
-				d->bdf, enable_iommu));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "iommu", vfd_strfmt("%s", subject),
+			     vfd_strfmt("no IOMMU: /sys/class/iommu is empty and %s has no IOMMU group; vfio's unsafe noiommu mode is on",
+					d->bdf),
+			     vfd_strfmt("vfiodev bind %s (vfio-pci then puts it in a noiommu group), and open it with allow_noiommu (vfiodev --allow-noiommu): no DMA isolation; or %s",
+					d->bdf, enable_iommu));
 		return;
 	}
 	if (attr_exists(ctx, "firmware/acpi/tables/DMAR") ||
 	    attr_exists(ctx, "firmware/acpi/tables/IVRS")) {
 		bool intel = attr_exists(ctx, "firmware/acpi/tables/DMAR");
 
-		diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
-			 strfmt("IOMMU off: the firmware describes one (ACPI %s table) but the kernel did not enable it; %s has no IOMMU group",
-				intel ? "DMAR" : "IVRS", d->bdf),
-			 strfmt("%s, then reboot (iommu=pt keeps host devices fast)",
-				intel ? "add intel_iommu=on to the kernel command line and remove any iommu=off" :
-					"the AMD IOMMU is on unless the command line turns it off: remove amd_iommu=off and iommu=off from it (see /proc/cmdline)"));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "iommu", vfd_strfmt("%s", subject),
+			     vfd_strfmt("IOMMU off: the firmware describes one (ACPI %s table) but the kernel did not enable it; %s has no IOMMU group",
+					intel ? "DMAR" : "IVRS", d->bdf),
+			     vfd_strfmt("%s, then reboot (iommu=pt keeps host devices fast)",
+					intel ? "add intel_iommu=on to the kernel command line and remove any iommu=off" :
+						"the AMD IOMMU is on unless the command line turns it off: remove amd_iommu=off and iommu=off from it (see /proc/cmdline)"));
 		return;
 	}
-	diag_add(dg, ERR, DIAG_ANY, "iommu", strfmt("%s", subject),
-		 strfmt("no IOMMU: /sys/class/iommu is empty, the firmware describes none, and %s has no IOMMU group",
-			d->bdf),
-		 strfmt("%s; without isolation: %s", enable_iommu,
-			noiommu_mode_remedy(ctx)));
+	vfd_diag_add(dg, ERR, DIAG_ANY, "iommu", vfd_strfmt("%s", subject),
+		     vfd_strfmt("no IOMMU: /sys/class/iommu is empty, the firmware describes none, and %s has no IOMMU group",
+				d->bdf),
+		     vfd_strfmt("%s; without isolation: %s", enable_iommu,
+				noiommu_mode_remedy(ctx)));
 }
 
 static void check_driver(const struct vfiodev_ctx *ctx,
@@ -168,36 +169,43 @@ static void check_driver(const struct vfiodev_ctx *ctx,
 	const char *b = d->bdf;
 	int state;
 
-	if (!driver_is_vfio(d->driver)) {
-		state = module_state(ctx, "vfio_pci");
+	if (!vfd_driver_is_vfio(d->driver)) {
+		state = vfd_module_state(ctx, "vfio_pci");
 		if (state == VFIODEV_MODULE_ABSENT)
-			diag_add(dg, ERR, DIAG_ANY, "module",
-				 strfmt("module vfio-pci"),
-				 strfmt("not loaded: the vfio-pci driver is not registered"),
-				 strfmt("modprobe vfio-pci (vfiodev bind %s loads it)",
-					b));
+			vfd_diag_add(dg, ERR, DIAG_ANY, "module",
+				     vfd_strfmt("module vfio-pci"),
+				     vfd_strfmt("not loaded: the vfio-pci driver is not registered"),
+				     vfd_strfmt("modprobe vfio-pci (vfiodev bind %s loads it)",
+						b));
 		else
-			diag_add(dg, OK, DIAG_ANY, "module",
-				 strfmt("module vfio-pci"),
-				 strfmt("%s", vfiodev_module_state_name(state)),
-				 NULL);
+			vfd_diag_add(dg, OK, DIAG_ANY, "module",
+				     vfd_strfmt("module vfio-pci"),
+				     vfd_strfmt("%s",
+						vfiodev_module_state_name(state)),
+				     NULL);
 	}
-	if (driver_is_vfio(d->driver))
-		diag_add(dg, OK, DIAG_ANY, "driver", strfmt("driver of %s", b),
-			 strfmt("bound to %s", d->driver), NULL);
+	if (vfd_driver_is_vfio(d->driver))
+		vfd_diag_add(dg, OK, DIAG_ANY, "driver",
+			     vfd_strfmt("driver of %s", b),
+			     vfd_strfmt("bound to %s", d->driver), NULL);
 	else if (!d->driver[0])
-		diag_add(dg, ERR, DIAG_ANY, "driver", strfmt("driver of %s", b),
-			 strfmt("not bound to any driver%s%s%s",
-				d->driver_override[0] ? " (driver_override is " : "",
-				d->driver_override,
-				d->driver_override[0] ? ")" : ""),
-			 strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers_probe)",
-				b, b, b));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "driver",
+			     vfd_strfmt("driver of %s", b),
+			     vfd_strfmt("not bound to any driver%s%s%s",
+					d->driver_override[0] ?
+						" (driver_override is " :
+						"",
+					d->driver_override,
+					d->driver_override[0] ? ")" : ""),
+			     vfd_strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers_probe)",
+					b, b, b));
 	else
-		diag_add(dg, ERR, DIAG_ANY, "driver", strfmt("driver of %s", b),
-			 strfmt("bound to %s, not to a VFIO driver", d->driver),
-			 strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers/%s/unbind && echo %s > /sys/bus/pci/drivers_probe)",
-				b, b, b, d->driver, b));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "driver",
+			     vfd_strfmt("driver of %s", b),
+			     vfd_strfmt("bound to %s, not to a VFIO driver",
+					d->driver),
+			     vfd_strfmt("vfiodev bind %s (or: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override && echo %s > /sys/bus/pci/drivers/%s/unbind && echo %s > /sys/bus/pci/drivers_probe)",
+					b, b, b, d->driver, b));
 }
 
 /*
@@ -224,34 +232,35 @@ static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
 			continue;
 		viable = false;
 		if (!m->driver[0]) {
-			diag_add(dg, ERR, DIAG_ANY, "group",
-				 strfmt("IOMMU group %d is viable", d->iommu_group),
-				 strfmt("group %d may not be viable: the driver link of %s cannot be read",
-					d->iommu_group, m->bdf),
-				 strfmt("ls -l /sys/bus/pci/devices/%s/driver; a member bound to a host driver must be released: vfiodev bind %s",
-					m->bdf, m->bdf));
+			vfd_diag_add(dg, ERR, DIAG_ANY, "group",
+				     vfd_strfmt("IOMMU group %d is viable",
+						d->iommu_group),
+				     vfd_strfmt("group %d may not be viable: the driver link of %s cannot be read",
+						d->iommu_group, m->bdf),
+				     vfd_strfmt("ls -l /sys/bus/pci/devices/%s/driver; a member bound to a host driver must be released: vfiodev bind %s",
+						m->bdf, m->bdf));
 			continue;
 		}
-		diag_add(dg, ERR, DIAG_ANY, "group",
-			 strfmt("IOMMU group %d is viable", d->iommu_group),
-			 strfmt("group %d is not viable: %s is bound to %s, a host driver; neither path can open %s until it is released",
-				d->iommu_group, m->bdf, m->driver, d->bdf),
-			 strfmt("vfiodev bind %s (or release it: echo %s > /sys/bus/pci/drivers/%s/unbind)",
-				m->bdf, m->bdf, m->driver));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "group",
+			     vfd_strfmt("IOMMU group %d is viable", d->iommu_group),
+			     vfd_strfmt("group %d is not viable: %s is bound to %s, a host driver; neither path can open %s until it is released",
+					d->iommu_group, m->bdf, m->driver, d->bdf),
+			     vfd_strfmt("vfiodev bind %s (or release it: echo %s > /sys/bus/pci/drivers/%s/unbind)",
+					m->bdf, m->bdf, m->driver));
 	}
 	if (d->members_unknown) {
 		viable = false;
-		diag_add(dg, ERR, DIAG_ANY, "group",
-			 strfmt("IOMMU group %d is viable", d->iommu_group),
-			 strfmt("the members of group %d could not all be read (the group cannot be listed, or a device whose name is no PCI address has a host driver): a blocker may be among them",
-				d->iommu_group),
-			 strfmt("ls -l /sys/kernel/iommu_groups/%d/devices/*/driver: every member must have no driver, or a VFIO driver, pci-stub or pcieport",
-				d->iommu_group));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "group",
+			     vfd_strfmt("IOMMU group %d is viable", d->iommu_group),
+			     vfd_strfmt("the members of group %d could not all be read (the group cannot be listed, or a device whose name is no PCI address has a host driver): a blocker may be among them",
+					d->iommu_group),
+			     vfd_strfmt("ls -l /sys/kernel/iommu_groups/%d/devices/*/driver: every member must have no driver, or a VFIO driver, pci-stub or pcieport",
+					d->iommu_group));
 	}
 	if (viable)
-		diag_add(dg, OK, DIAG_ANY, "group",
-			 strfmt("IOMMU group %d is viable", d->iommu_group),
-			 strfmt("members: %s", list), NULL);
+		vfd_diag_add(dg, OK, DIAG_ANY, "group",
+			     vfd_strfmt("IOMMU group %d is viable", d->iommu_group),
+			     vfd_strfmt("members: %s", list), NULL);
 	return viable;
 }
 
@@ -284,53 +293,55 @@ static void check_memlock(const struct node_user *u, uint64_t map_bytes,
 	if (rl.rlim_max == RLIM_INFINITY)
 		snprintf(hard, sizeof(hard), "unlimited");
 
-	if (node_user_has_cap(u, CAP_IPC_LOCK)) {
-		diag_add(dg, OK, DIAG_ANY, "memlock",
-			 strfmt("RLIMIT_MEMLOCK for DMA mappings"),
-			 strfmt("%s holds CAP_IPC_LOCK: pinned memory is not charged to RLIMIT_MEMLOCK (%s)",
-				u->name, lim),
-			 NULL);
+	if (vfd_node_user_has_cap(u, CAP_IPC_LOCK)) {
+		vfd_diag_add(dg, OK, DIAG_ANY, "memlock",
+			     vfd_strfmt("RLIMIT_MEMLOCK for DMA mappings"),
+			     vfd_strfmt("%s holds CAP_IPC_LOCK: pinned memory is not charged to RLIMIT_MEMLOCK (%s)",
+					u->name, lim),
+			     NULL);
 		return;
 	}
 	if (!map_bytes) {
-		diag_add(dg, INFO, DIAG_ANY, "memlock",
-			 strfmt("RLIMIT_MEMLOCK for DMA mappings"),
-			 strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s: VFIO pins every mapped page and charges it to this limit",
-				lim, hard, note),
-			 NULL);
+		vfd_diag_add(dg, INFO, DIAG_ANY, "memlock",
+			     vfd_strfmt("RLIMIT_MEMLOCK for DMA mappings"),
+			     vfd_strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s: VFIO pins every mapped page and charges it to this limit",
+					lim, hard, note),
+			     NULL);
 		return;
 	}
 	if (rl.rlim_cur == RLIM_INFINITY || need <= rl.rlim_cur) {
-		diag_add(dg, OK, DIAG_ANY, "memlock",
-			 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
-				(unsigned long long)map_bytes),
-			 strfmt("RLIMIT_MEMLOCK is %s%s, enough for %s", lim,
-				note, want),
-			 NULL);
+		vfd_diag_add(dg, OK, DIAG_ANY, "memlock",
+			     vfd_strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
+					(unsigned long long)map_bytes),
+			     vfd_strfmt("RLIMIT_MEMLOCK is %s%s, enough for %s",
+					lim, note, want),
+			     NULL);
 		return;
 	}
 	if (need == UINT64_MAX) {
-		diag_add(dg, ERR, DIAG_ANY, "memlock",
-			 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
-				(unsigned long long)map_bytes),
-			 strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s, and no finite limit holds a mapping of %llu bytes: the map fails with ENOMEM",
-				lim, hard, note, (unsigned long long)map_bytes),
-			 strfmt("lift the program's limit: ulimit -l unlimited in the shell that starts it, LimitMEMLOCK=infinity in its systemd unit, or prlimit --memlock=unlimited --pid PID; or grant it CAP_IPC_LOCK"));
+		vfd_diag_add(dg, ERR, DIAG_ANY, "memlock",
+			     vfd_strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
+					(unsigned long long)map_bytes),
+			     vfd_strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s, and no finite limit holds a mapping of %llu bytes: the map fails with ENOMEM",
+					lim, hard, note,
+					(unsigned long long)map_bytes),
+			     vfd_strfmt("lift the program's limit: ulimit -l unlimited in the shell that starts it, LimitMEMLOCK=infinity in its systemd unit, or prlimit --memlock=unlimited --pid PID; or grant it CAP_IPC_LOCK"));
 		return;
 	}
-	diag_add(dg, ERR, DIAG_ANY, "memlock",
-		 strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
-			(unsigned long long)map_bytes),
-		 strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s, but a mapping of %llu bytes pins %s: the map fails with ENOMEM",
-			lim, hard, note, (unsigned long long)map_bytes, want),
-		 strfmt("raise the program's limit to at least %llu bytes: ulimit -l %llu in the shell that starts it%s, LimitMEMLOCK=%llu in its systemd unit, or prlimit --memlock=%llu:%llu --pid PID; or grant it CAP_IPC_LOCK",
-			(unsigned long long)need,
-			(unsigned long long)(need / 1024 + (need % 1024 != 0)),
-			rl.rlim_max != RLIM_INFINITY && need > rl.rlim_max ?
-				" (as root: it exceeds the hard limit)" :
-				"",
-			(unsigned long long)need, (unsigned long long)need,
-			(unsigned long long)need));
+	vfd_diag_add(
+		dg, ERR, DIAG_ANY, "memlock",
+		vfd_strfmt("RLIMIT_MEMLOCK for a mapping of %llu bytes",
+			   (unsigned long long)map_bytes),
+		vfd_strfmt("RLIMIT_MEMLOCK is %s (hard %s)%s, but a mapping of %llu bytes pins %s: the map fails with ENOMEM",
+			   lim, hard, note, (unsigned long long)map_bytes, want),
+		vfd_strfmt("raise the program's limit to at least %llu bytes: ulimit -l %llu in the shell that starts it%s, LimitMEMLOCK=%llu in its systemd unit, or prlimit --memlock=%llu:%llu --pid PID; or grant it CAP_IPC_LOCK",
+			   (unsigned long long)need,
+			   (unsigned long long)(need / 1024 + (need % 1024 != 0)),
+			   rl.rlim_max != RLIM_INFINITY && need > rl.rlim_max ?
+				   " (as root: it exceeds the hard limit)" :
+				   "",
+			   (unsigned long long)need, (unsigned long long)need,
+			   (unsigned long long)need));
 }
 
 static void check_dma_entries(const struct vfiodev_ctx *ctx, uint64_t count,
@@ -340,37 +351,37 @@ static void check_dma_entries(const struct vfiodev_ctx *ctx, uint64_t count,
 	char buf[32];
 	unsigned long long limit;
 
-	if (sysfs_read(ctx, buf, sizeof(buf), "%s", param) <= 0) {
-		diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
-			 strfmt("vfio_iommu_type1 dma_entry_limit"),
-			 strfmt("not readable (vfio_iommu_type1 not loaded yet): the default is 65535 mappings per container"),
-			 NULL);
+	if (vfd_sysfs_read(ctx, buf, sizeof(buf), "%s", param) <= 0) {
+		vfd_diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
+			     vfd_strfmt("vfio_iommu_type1 dma_entry_limit"),
+			     vfd_strfmt("not readable (vfio_iommu_type1 not loaded yet): the default is 65535 mappings per container"),
+			     NULL);
 		return;
 	}
 	limit = strtoull(buf, NULL, 10);
 	if (!count) {
-		diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
-			 strfmt("vfio_iommu_type1 dma_entry_limit"),
-			 strfmt("a container holds at most %llu separate DMA mappings",
-				limit),
-			 NULL);
+		vfd_diag_add(dg, INFO, DIAG_ANY, "dma-entry-limit",
+			     vfd_strfmt("vfio_iommu_type1 dma_entry_limit"),
+			     vfd_strfmt("a container holds at most %llu separate DMA mappings",
+					limit),
+			     NULL);
 		return;
 	}
 	if (count <= limit) {
-		diag_add(dg, OK, DIAG_ANY, "dma-entry-limit",
-			 strfmt("vfio_iommu_type1 dma_entry_limit for %llu mappings",
-				(unsigned long long)count),
-			 strfmt("the limit is %llu", limit), NULL);
+		vfd_diag_add(dg, OK, DIAG_ANY, "dma-entry-limit",
+			     vfd_strfmt("vfio_iommu_type1 dma_entry_limit for %llu mappings",
+					(unsigned long long)count),
+			     vfd_strfmt("the limit is %llu", limit), NULL);
 		return;
 	}
-	diag_add(dg, ERR, DIAG_ANY, "dma-entry-limit",
-		 strfmt("vfio_iommu_type1 dma_entry_limit for %llu mappings",
-			(unsigned long long)count),
-		 strfmt("the limit is %llu mappings per container: mapping number %llu fails with ENOSPC",
-			limit, limit + 1),
-		 strfmt("echo %llu > /sys/%s (lasting: 'options vfio_iommu_type1 dma_entry_limit=%llu' in /etc/modprobe.d/vfio.conf)",
-			(unsigned long long)count, param,
-			(unsigned long long)count));
+	vfd_diag_add(dg, ERR, DIAG_ANY, "dma-entry-limit",
+		     vfd_strfmt("vfio_iommu_type1 dma_entry_limit for %llu mappings",
+				(unsigned long long)count),
+		     vfd_strfmt("the limit is %llu mappings per container: mapping number %llu fails with ENOSPC",
+				limit, limit + 1),
+		     vfd_strfmt("echo %llu > /sys/%s (lasting: 'options vfio_iommu_type1 dma_entry_limit=%llu' in /etc/modprobe.d/vfio.conf)",
+				(unsigned long long)count, param,
+				(unsigned long long)count));
 }
 
 /*
@@ -406,26 +417,29 @@ static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,
 {
 	if (paths & VFIODEV_PATH_IOMMUFD) {
 		o->backend = VFIODEV_BACKEND_IOMMUFD;
-		return strfmt("%sthe vfio cdev and /dev/iommu are usable",
-			      forced == VFIODEV_BACKEND_IOMMUFD ?
-				      "the iommufd backend is forced, and " :
-				      "");
+		return vfd_strfmt("%sthe vfio cdev and /dev/iommu are usable",
+				  forced == VFIODEV_BACKEND_IOMMUFD ?
+					  "the iommufd backend is forced, and " :
+					  "");
 	}
 	if (paths & VFIODEV_PATH_CONTAINER) {
 		o->backend = VFIODEV_BACKEND_CONTAINER;
 		if (forced == VFIODEV_BACKEND_CONTAINER)
-			return strfmt("the container backend is forced");
-		return strfmt("%s", cdev_reason ? cdev_reason :
-						  "the cdev path is unavailable");
+			return vfd_strfmt("the container backend is forced");
+		return vfd_strfmt("%s", cdev_reason ?
+						cdev_reason :
+						"the cdev path is unavailable");
 	}
 	if ((paths & VFIODEV_PATH_NOIOMMU) && allow_noiommu) {
 		o->backend = VFIODEV_BACKEND_CONTAINER;
-		return strfmt("noiommu group, opened through the group path (allow_noiommu)");
+		return vfd_strfmt(
+			"noiommu group, opened through the group path (allow_noiommu)");
 	}
 	o->backend = VFIODEV_BACKEND_AUTO;
 	if (paths & VFIODEV_PATH_NOIOMMU)
-		return strfmt("only a noiommu group is usable, and allow_noiommu is not set");
-	return strfmt("no path is usable: see the errors");
+		return vfd_strfmt(
+			"only a noiommu group is usable, and allow_noiommu is not set");
+	return vfd_strfmt("no path is usable: see the errors");
 }
 
 static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
@@ -450,32 +464,34 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	if (OPTS_HAS(opts, vfiodev_diagnose_opts, allow_noiommu))
 		allow_noiommu = opts->allow_noiommu;
 	if (OPTS_HAS(opts, vfiodev_diagnose_opts, gid) && opts->check_user)
-		node_user_of(&user, opts->uid, opts->gid);
+		vfd_node_user_of(&user, opts->uid, opts->gid);
 	else
-		node_user_self(&user);
+		vfd_node_user_self(&user);
 
-	ret = pci_device_read(ctx, bdf, &d);
+	ret = vfd_pci_device_read(ctx, bdf, &d);
 	if (ret == -ENODEV) {
-		diag_add(dg, ERR, DIAG_ANY, "device", strfmt("PCI device %s", bdf),
-			 strfmt("no such device in %s/bus/pci/devices",
-				ctx->sysfs_root),
-			 strfmt("check the address: vfiodev list (or lspci -D) shows the devices"));
-		o->backend_reason = strfmt("the device does not exist");
+		vfd_diag_add(dg, ERR, DIAG_ANY, "device",
+			     vfd_strfmt("PCI device %s", bdf),
+			     vfd_strfmt("no such device in %s/bus/pci/devices",
+					ctx->sysfs_root),
+			     vfd_strfmt("check the address: vfiodev list (or lspci -D) shows the devices"));
+		o->backend_reason = vfd_strfmt("the device does not exist");
 		return 0;
 	}
 	if (ret)
 		return ret;
-	diag_add(dg, OK, DIAG_ANY, "device", strfmt("PCI device %s", bdf),
-		 strfmt("%04x:%04x, class 0x%06x", d.vendor, d.device, d.class_code),
-		 NULL);
+	vfd_diag_add(dg, OK, DIAG_ANY, "device", vfd_strfmt("PCI device %s", bdf),
+		     vfd_strfmt("%04x:%04x, class 0x%06x", d.vendor, d.device,
+				d.class_code),
+		     NULL);
 
 	check_iommu(ctx, &d, allow_noiommu, dg);
 	check_driver(ctx, &d, dg);
-	if (check_group(&d, dg) && driver_is_vfio(d.driver)) {
+	if (check_group(&d, dg) && vfd_driver_is_vfio(d.driver)) {
 		args.backend = forced;
 		args.allow_noiommu = allow_noiommu;
 		args.user = &user;
-		paths = paths_evaluate(ctx, &d, &args, dg);
+		paths = vfd_paths_evaluate(ctx, &d, &args, dg);
 		settle(dg, paths);
 		o->backend_reason = choose_backend(o, paths, forced, allow_noiommu,
 						   args.cdev_reason);
@@ -483,11 +499,12 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	} else {
 		o->backend = VFIODEV_BACKEND_AUTO;
 		o->backend_reason =
-			strfmt("%s", !driver_is_vfio(d.driver) ?
-					     "the device is not bound to a VFIO driver" :
-				     d.iommu_group < 0 ?
-					     "the device has no IOMMU group" :
-					     "its IOMMU group is not viable");
+			vfd_strfmt("%s",
+				   !vfd_driver_is_vfio(d.driver) ?
+					   "the device is not bound to a VFIO driver" :
+				   d.iommu_group < 0 ?
+					   "the device has no IOMMU group" :
+					   "its IOMMU group is not viable");
 	}
 	o->paths = paths;
 
@@ -497,7 +514,7 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	/* iommufd has no such limit; noiommu maps nothing */
 	if (o->backend == VFIODEV_BACKEND_CONTAINER && !d.noiommu)
 		check_dma_entries(ctx, map_count, dg);
-	pci_device_clear(&d);
+	vfd_pci_device_clear(&d);
 	return 0;
 }
 
@@ -512,8 +529,9 @@ VFIODEV_EXPORT int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, out);
-	ret = opts_check(ctx, opts, offsetofend(struct vfiodev_diagnose_opts, gid),
-			 "vfiodev_diagnose_opts");
+	ret = vfd_opts_check(ctx, opts,
+			     offsetofend(struct vfiodev_diagnose_opts, gid),
+			     "vfiodev_diagnose_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_diagnose_opts, backend) &&

@@ -24,13 +24,13 @@ static void device_paths(struct vfiodev_ctx *ctx, struct vfiodev_pci_device *d)
 	struct path_args args = { .allow_noiommu = true, .user = &self };
 
 	d->paths = 0;
-	if (!driver_is_vfio(d->driver) || d->iommu_group < 0 || d->members_unknown)
+	if (!vfd_driver_is_vfio(d->driver) || d->iommu_group < 0 || d->members_unknown)
 		return;
 	for (size_t i = 0; i < d->nr_members; i++)
 		if (d->members[i].blocking)
 			return;
-	node_user_self(&self);
-	d->paths = paths_evaluate(ctx, d, &args, NULL);
+	vfd_node_user_self(&self);
+	d->paths = vfd_paths_evaluate(ctx, d, &args, NULL);
 	free(args.cdev_reason);
 }
 
@@ -43,7 +43,7 @@ static int lookup(struct vfiodev_ctx *ctx, const char *bdf,
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	ret = pci_device_read(ctx, bdf, d);
+	ret = vfd_pci_device_read(ctx, bdf, d);
 	if (ret) {
 		free(d);
 		return ret;
@@ -80,7 +80,7 @@ VFIODEV_EXPORT void vfiodev_pci_device_free(struct vfiodev_pci_device *dev)
 {
 	if (!dev)
 		return;
-	pci_device_clear(dev);
+	vfd_pci_device_clear(dev);
 	free(dev);
 }
 
@@ -131,7 +131,7 @@ static int scan_sysfs(const struct vfiodev_ctx *ctx, struct names *ns)
 	DIR *dir;
 	int ret = 0;
 
-	ret = sysfs_path(ctx, path, sizeof(path), "bus/pci/devices");
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "bus/pci/devices");
 	if (ret)
 		return ret;
 	dir = opendir(path);
@@ -224,9 +224,9 @@ VFIODEV_EXPORT int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, out);
-	ret = opts_check(ctx, opts,
-			 offsetofend(struct vfiodev_pci_scan_opts, device),
-			 "vfiodev_pci_scan_opts");
+	ret = vfd_opts_check(ctx, opts,
+			     offsetofend(struct vfiodev_pci_scan_opts, device),
+			     "vfiodev_pci_scan_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_pci_scan_opts, vfio_only))
@@ -267,7 +267,7 @@ VFIODEV_EXPORT int vfiodev_pci_scan(struct vfiodev_ctx *ctx,
 			names_free(&ns);
 			return ret;
 		}
-		if ((o.vfio_only && !driver_is_vfio(d->driver)) ||
+		if ((o.vfio_only && !vfd_driver_is_vfio(d->driver)) ||
 		    (o.vendor && d->vendor != o.vendor) ||
 		    (o.device && d->device != o.device)) {
 			vfiodev_pci_device_free(d);

@@ -44,8 +44,8 @@ static int placement_of(struct vfiodev_space *space,
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
 
-	ret = opts_check(ctx, opts, offsetofend(struct vfiodev_dma_opts, align),
-			 "vfiodev_dma_opts");
+	ret = vfd_opts_check(ctx, opts, offsetofend(struct vfiodev_dma_opts, align),
+			     "vfiodev_dma_opts");
 	if (ret)
 		return ret;
 	p->iova_max = UINT64_MAX;
@@ -76,16 +76,16 @@ static int pick_iova(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	if (want < a)
 		want = a;
 	lo = a; /* never page 0: a device that DMAs to 0 is a bug to catch */
-	ret = itree_fit(t, len, want, lo, hi, out);
+	ret = vfd_itree_fit(t, len, want, lo, hi, out);
 	if (!ret)
 		return 0;
-	if (!p->align && want > a && !itree_fit(t, len, a, lo, hi, out))
+	if (!p->align && want > a && !vfd_itree_fit(t, len, a, lo, hi, out))
 		return 0; /* no superpage-aligned room: page alignment */
-	if (hi != UINT64_MAX && !itree_fit(t, len, a, lo, UINT64_MAX, out))
+	if (hi != UINT64_MAX && !vfd_itree_fit(t, len, a, lo, UINT64_MAX, out))
 		vfd_err(space->ctx,
 			"dma map: no free IOVA range of 0x%llx bytes at or below the IOVA limit 0x%llx",
 			(unsigned long long)len, (unsigned long long)hi);
-	else if (want > a && !itree_fit(t, len, a, lo, hi, out))
+	else if (want > a && !vfd_itree_fit(t, len, a, lo, hi, out))
 		vfd_err(space->ctx,
 			"dma map: no free IOVA range of 0x%llx bytes aligned to 0x%llx",
 			(unsigned long long)len, (unsigned long long)want);
@@ -114,7 +114,7 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 			(unsigned long long)space->iova_max);
 		return -EINVAL;
 	}
-	n = itree_overlap(&space->tree, iova, last);
+	n = vfd_itree_overlap(&space->tree, iova, last);
 	if (n) {
 		if (n->vaddr & MAPF_RESERVED) {
 			vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx is outside the %sIOVA ranges (0x%llx-0x%llx is reserved)",
@@ -153,7 +153,7 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		vfd_err(ctx, "dma map: a noiommu space has no IOMMU to map into");
 		return -EOPNOTSUPP;
 	}
-	ret = vtable_check(&space->vt, va, len, &busy);
+	ret = vfd_vtable_check(&space->vt, va, len, &busy);
 	if (ret == -ERANGE) {
 		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx reaches past the 48-bit address space the table covers",
 			(unsigned long long)va, (unsigned long long)len);
@@ -172,7 +172,7 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		  check_fixed(space, iova, len);
 	if (ret)
 		return ret;
-	if (itree_reserve(&space->tree, 1)) {
+	if (vfd_itree_reserve(&space->tree, 1)) {
 		vfd_err(ctx, "dma map: out of memory for the mapping record");
 		return -ENOMEM;
 	}
@@ -184,14 +184,14 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		if (ret)
 			return ret;
 	}
-	ret = vtable_set(&space->vt, va, len, iova);
+	ret = vfd_vtable_set(&space->vt, va, len, iova);
 	if (ret) {
 		vfd_err(ctx, "dma map: out of memory for the translation table");
 		if (kernel_live(space))
 			space->ops->unmap(space, &m);
 		return ret;
 	}
-	itree_insert(&space->tree, iova, len, va | flags | mflags);
+	vfd_itree_insert(&space->tree, iova, len, va | flags | mflags);
 	space->nr_maps++;
 	if (out)
 		*out = iova;
@@ -259,9 +259,9 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 		if (ret)
 			return ret;
 	}
-	vtable_clear(&space->vt, m.vaddr, m.len);
-	itree_remove(&space->tree, m.iova);
-	itree_trim(&space->tree);
+	vfd_vtable_clear(&space->vt, m.vaddr, m.len);
+	vfd_itree_remove(&space->tree, m.iova);
+	vfd_itree_trim(&space->tree);
 	if (alloc)
 		munmap((void *)(uintptr_t)m.vaddr, m.len);
 	space->nr_maps--;
@@ -272,7 +272,7 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
  * (entries move when one is removed: look them up again) */
 static const struct itree_node *ceil_after(const struct itree *t, uint64_t end)
 {
-	return end == UINT64_MAX ? NULL : itree_ceil(t, end + 1);
+	return end == UINT64_MAX ? NULL : vfd_itree_ceil(t, end + 1);
 }
 
 static bool is_mapping(const struct itree_node *n)
@@ -290,7 +290,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	n = itree_find(&space->tree, iova);
+	n = vfd_itree_find(&space->tree, iova);
 	alloc = n && (n->vaddr & MAPF_ALLOC);
 	if (n && is_mapping(n) && n->iova == iova && n->len == len && !alloc)
 		ret = unmap_node(space, n);
@@ -314,7 +314,7 @@ static const struct itree_node *node_at_vaddr(struct vfiodev_space *space,
 
 	if (vtable_lookup(&space->vt, va, &iova, NULL))
 		return NULL;
-	n = itree_find(&space->tree, iova);
+	n = vfd_itree_find(&space->tree, iova);
 	if (!n || (n->vaddr & ~MAPF_MASK) != va)
 		return NULL;
 	return n;
@@ -374,7 +374,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 	t = &space->tree;
 	pthread_mutex_lock(&space->lock);
 	/* check every mapping first: all or nothing for straddlers */
-	for (n = itree_ceil(t, iova); n; n = itree_next(t, n)) {
+	for (n = vfd_itree_ceil(t, iova); n; n = vfd_itree_next(t, n)) {
 		if (n->iova > last)
 			break;
 		if (!is_mapping(n))
@@ -392,7 +392,8 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 			goto out;
 		}
 	}
-	for (n = itree_ceil(t, iova); n && n->iova <= last; n = ceil_after(t, end)) {
+	for (n = vfd_itree_ceil(t, iova); n && n->iova <= last;
+	     n = ceil_after(t, end)) {
 		uint64_t l = n->len;
 
 		end = itree_last(n);
@@ -421,7 +422,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 		return -EINVAL;
 	t = &space->tree;
 	pthread_mutex_lock(&space->lock);
-	for (n = itree_ceil(t, 0); n; n = ceil_after(t, end)) {
+	for (n = vfd_itree_ceil(t, 0); n; n = ceil_after(t, end)) {
 		int r;
 
 		end = itree_last(n);
@@ -470,7 +471,7 @@ VFIODEV_EXPORT int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space,
 	if (!space || !vaddr)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	n = itree_find(&space->tree, iova);
+	n = vfd_itree_find(&space->tree, iova);
 	if (n && is_mapping(n)) {
 		*vaddr = (void *)(uintptr_t)((n->vaddr & ~MAPF_MASK) +
 					     (iova - n->iova));
@@ -591,12 +592,12 @@ VFIODEV_EXPORT int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr)
 }
 
 /* for the benchmark and tests: bytes of bookkeeping the record holds */
-size_t space_record_bytes(struct vfiodev_space *space)
+size_t vfd_space_record_bytes(struct vfiodev_space *space)
 {
 	size_t b;
 
 	pthread_mutex_lock(&space->lock);
-	b = itree_bytes(&space->tree) + vtable_bytes(&space->vt);
+	b = vfd_itree_bytes(&space->tree) + vfd_vtable_bytes(&space->vt);
 	pthread_mutex_unlock(&space->lock);
 	return b;
 }

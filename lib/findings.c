@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Findings: the sink every diagnosis check writes into (diag_add), and the
+ * Findings: the sink every diagnosis check writes into (vfd_diag_add), and the
  * public calls that name a severity and free a diagnosis. A leaf: it calls
  * nothing above it, so checks at any level can record into it.
  */
@@ -22,8 +22,8 @@ VFIODEV_EXPORT const char *vfiodev_severity_name(enum vfiodev_severity severity)
 	return "unknown";
 }
 
-void diag_add(struct diag *dg, enum vfiodev_severity sev, enum diag_path path,
-	      const char *check, char *subject, char *found, char *remedy)
+void vfd_diag_add(struct diag *dg, enum vfiodev_severity sev, enum diag_path path,
+		  const char *check, char *subject, char *found, char *remedy)
 {
 	struct vfiodev_diagnosis *o;
 	struct vfiodev_finding *f;

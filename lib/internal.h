@@ -110,11 +110,11 @@ void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
 		 int line, const char *fn, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-void log_stderr(void *data, int priority, const char *file, int line,
-		const char *fn, const char *fmt, va_list args);
-int log_priority_parse(const char *s);
+void vfd_log_stderr(void *data, int priority, const char *file, int line,
+		    const char *fn, const char *fmt, va_list args);
+int vfd_log_priority_parse(const char *s);
 /* "iommufd"/"container"/"auto" -> backend, or -1 */
-int backend_parse(const char *s);
+int vfd_backend_parse(const char *s);
 
 #define vfd_log(ctx, prio, ...)                                                \
 	do {                                                                   \
@@ -147,8 +147,8 @@ int backend_parse(const char *s);
 
 /* opts structs: accept older (smaller) and newer ones whose unknown tail is
  * zero; refuse a non-zero unknown tail (libbpf's rule) */
-int opts_check(const struct vfiodev_ctx *ctx, const void *opts, size_t known_sz,
-	       const char *name);
+int vfd_opts_check(const struct vfiodev_ctx *ctx, const void *opts,
+		   size_t known_sz, const char *name);
 
 /* a field is present in a caller's opts if its size covers it */
 #define OPTS_HAS(opts, type, field)                                            \
@@ -164,79 +164,81 @@ struct group_owner {
 };
 
 /* a new reference on the space that holds @group, or NULL */
-struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group);
+struct vfiodev_space *vfd_ctx_group_space(struct vfiodev_ctx *ctx, int group);
 /* a device of @group is open in @space; false when out of memory */
-bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space);
-int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
-		    struct vfiodev_space *fresh, struct vfiodev_space **out);
+bool vfd_ctx_group_get(struct vfiodev_ctx *ctx, int group,
+		       struct vfiodev_space *space);
+int vfd_ctx_group_claim(struct vfiodev_ctx *ctx, int group,
+			struct vfiodev_space *fresh, struct vfiodev_space **out);
 /* it closed; @keep: the space still holds the group (container path) */
-void ctx_group_put(struct vfiodev_ctx *ctx, int group,
-		   struct vfiodev_space *space, bool keep);
+void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
+		       struct vfiodev_space *space, bool keep);
 /* the space is going away */
-void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
+void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 
 /* the shared /dev/iommu fd, opened on first use; -errno on failure */
 /* iommufd.c: the context's /dev/iommu fd, opened and checked once */
-int ctx_iommufd(struct vfiodev_ctx *ctx);
+int vfd_ctx_iommufd(struct vfiodev_ctx *ctx);
 
 /* ---- sysfs and nodes (sysfs.c, devnode.c) ------------------------------ */
-int sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int vfd_sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int vfd_sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* the final component of a symlink below sysfs (driver name, group no.) */
-int sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
+int vfd_sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+			const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int vfd_sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
 /* vfio-dev/vfioX: name and major:minor of the cdev sysfs names */
-int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
-		    size_t len, dev_t *devnum);
-int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
-bool sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
-int parse_dec(const char *s, unsigned long max, unsigned long *out,
-	      const char **end);
-int parse_devnum(const char *s, dev_t *out);
+int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
+			char *name, size_t len, dev_t *devnum);
+int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
+bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
+int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
+		  const char **end);
+int vfd_parse_devnum(const char *s, dev_t *out);
 
 /* open the node of a char device and verify it with fstat; sets @path */
-int devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
-		 const char *const *fallbacks, char *path, size_t len);
-/* which step of node_open() failed */
+int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
+		     const char *const *fallbacks, char *path, size_t len);
+/* which step of vfd_node_open() failed */
 enum node_step { NODE_LOOKUP, NODE_VERIFY, NODE_OPEN };
 /* open a device node: O_PATH, checked against @devnum (or the sysfs
  * attribute @dev_attr when not NULL), then reopened read-write through
  * /proc/self/fd; the check logs its refusals, the caller the rest */
-int node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
-	      const char *dev_attr, enum node_step *step);
-int devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		  dev_t devnum);
-int devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		   const char *dev_attr);
-int devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
-			size_t len);
+int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
+		  const char *dev_attr, enum node_step *step);
+int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		      dev_t devnum);
+int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		       const char *dev_attr);
+int vfd_devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
+			    size_t len);
 
 /* ---- modules (kmod.c) -------------------------------------------------- */
 /* load a module by name or alias; 0 also when it is built in or loaded */
 int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
 /* as vfiodev_kmod_load(), for a device open: nothing when the context
  * says no_module_load (-EPERM) */
-int kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
+int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
 /* the modules a device open may need, loaded before it takes any lock */
-void iommufd_prepare(struct vfiodev_ctx *ctx);
-void container_prepare(struct vfiodev_ctx *ctx);
-bool container_needs_modules(const struct vfiodev_ctx *ctx);
-int module_present(const struct vfiodev_ctx *ctx, const char *name);
+void vfd_iommufd_prepare(struct vfiodev_ctx *ctx);
+void vfd_container_prepare(struct vfiodev_ctx *ctx);
+bool vfd_container_needs_modules(const struct vfiodev_ctx *ctx);
+int vfd_module_present(const struct vfiodev_ctx *ctx, const char *name);
 /* kmod.c: the kernel's spelling of a module name ('-' becomes '_'), and
  * whether a path exists under the sysfs root */
-void module_sysname(const char *name, char *out, size_t len);
-bool sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel);
+void vfd_module_sysname(const char *name, char *out, size_t len);
+bool vfd_sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel);
 
 /* ---- capability chains (caps.c) ---------------------------------------- */
 /* find capability @id in the chain that starts at @first inside the
  * @argsz bytes of @buf; 0 and *@out, -ENOENT, or -EPROTO when malformed */
-int vfio_cap_find(const void *buf, size_t argsz, uint32_t first, uint16_t id,
-		  size_t min_size, const void **out);
+int vfd_vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
+		      uint16_t id, size_t min_size, const void **out);
 /* walk and validate the whole chain: 0 or -EPROTO */
-int vfio_cap_validate(const void *buf, size_t argsz, uint32_t first);
+int vfd_vfio_cap_validate(const void *buf, size_t argsz, uint32_t first);
 
 /* ---- spaces and backends ----------------------------------------------- */
 struct vfiodev_mapping {
@@ -265,8 +267,8 @@ struct backend_ops {
 	void (*destroy)(struct vfiodev_space *space);
 };
 
-extern const struct backend_ops iommufd_backend_ops;
-extern const struct backend_ops container_backend_ops;
+extern const struct backend_ops vfd_iommufd_backend_ops;
+extern const struct backend_ops vfd_container_backend_ops;
 
 /* ---- the mapping record (iova_tree.c, vtable.c) ------------------------ */
 #define ITREE_PAGE_SHIFT 12
@@ -302,28 +304,28 @@ static inline uint64_t itree_last(const struct itree_node *n)
 	return n->iova + (n->len - 1);
 }
 
-int itree_init(struct itree *t);
-void itree_fini(struct itree *t);
-size_t itree_bytes(const struct itree *t);
+int vfd_itree_init(struct itree *t);
+void vfd_itree_fini(struct itree *t);
+size_t vfd_itree_bytes(const struct itree *t);
 /* make the next @inserts inserts need no allocation; -ENOMEM */
-int itree_reserve(struct itree *t, size_t inserts);
-/* add an entry that overlaps nothing, after itree_reserve() */
-void itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr);
+int vfd_itree_reserve(struct itree *t, size_t inserts);
+/* add an entry that overlaps nothing, after vfd_itree_reserve() */
+void vfd_itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr);
 /* remove the entry that starts at @iova (it must exist); freed nodes stay
- * reserved until itree_trim() */
-void itree_remove(struct itree *t, uint64_t iova);
-void itree_trim(struct itree *t);
+ * reserved until vfd_itree_trim() */
+void vfd_itree_remove(struct itree *t, uint64_t iova);
+void vfd_itree_trim(struct itree *t);
 /* 0 when every invariant of the tree holds, else -EPROTO (tests) */
-int itree_check(const struct itree *t);
-struct itree_node *itree_find(const struct itree *t, uint64_t iova);
-struct itree_node *itree_overlap(const struct itree *t, uint64_t first,
-				 uint64_t last);
+int vfd_itree_check(const struct itree *t);
+struct itree_node *vfd_itree_find(const struct itree *t, uint64_t iova);
+struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
+				     uint64_t last);
 /* the first entry whose last byte is >= @iova */
-struct itree_node *itree_ceil(const struct itree *t, uint64_t iova);
-struct itree_node *itree_next(const struct itree *t, const struct itree_node *e);
-struct itree_node *itree_last_node(const struct itree *t);
-int itree_fit(const struct itree *t, uint64_t len, uint64_t align, uint64_t lo,
-	      uint64_t hi, uint64_t *out);
+struct itree_node *vfd_itree_ceil(const struct itree *t, uint64_t iova);
+struct itree_node *vfd_itree_next(const struct itree *t, const struct itree_node *e);
+struct itree_node *vfd_itree_last_node(const struct itree *t);
+int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
+		  uint64_t lo, uint64_t hi, uint64_t *out);
 
 #define VT_VA_BITS 48
 #define VT_L1_SHIFT 30
@@ -349,13 +351,13 @@ struct vtable {
 	uint64_t l1_seen[VT_L1_ENTRIES * sizeof(struct vt_entry) / 4096 / 64];
 };
 
-int vtable_init(struct vtable *vt);
-void vtable_fini(struct vtable *vt);
-size_t vtable_bytes(const struct vtable *vt);
+int vfd_vtable_init(struct vtable *vt);
+void vfd_vtable_fini(struct vtable *vt);
+size_t vfd_vtable_bytes(const struct vtable *vt);
 /* 0, -EEXIST (*@busy: a mapped address in the range), -ERANGE */
-int vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy);
-int vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova);
-void vtable_clear(struct vtable *vt, uint64_t va, uint64_t len);
+int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy);
+int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova);
+void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len);
 
 /* lock-free: a few dependent loads. A lookup that races with an unmap of
  * the same address may see the old or no translation, never a torn one
@@ -439,27 +441,27 @@ struct vfiodev_space {
 };
 
 /* a reference, unless the space is already being released */
-struct vfiodev_space *space_tryget(struct vfiodev_space *space);
-int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
-	       const struct backend_ops *ops);
-void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
+struct vfiodev_space *vfd_space_tryget(struct vfiodev_space *space);
+int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
+		   const struct backend_ops *ops);
+void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
 /* the kernel's IOVA ranges; NULL, 0: unknown (provisional ranges).
  * -EADDRINUSE, changing nothing, when a recorded mapping lies outside */
-int space_set_ranges(struct vfiodev_space *space,
-		     const struct vfiodev_iova_range *r, size_t n);
+int vfd_space_set_ranges(struct vfiodev_space *space,
+			 const struct vfiodev_iova_range *r, size_t n);
 /* put every recorded mapping into the new kernel object; all or nothing */
-int space_replay(struct vfiodev_space *space);
+int vfd_space_replay(struct vfiodev_space *space);
 /* bytes of bookkeeping the record holds (bench, tests) */
-size_t space_record_bytes(struct vfiodev_space *space);
+size_t vfd_space_record_bytes(struct vfiodev_space *space);
 /* iommufd.c: the context's /dev/iommu fd, loading iommufd when the node
  * is missing; -errno */
-int iommufd_open(struct vfiodev_ctx *ctx);
+int vfd_iommufd_open(struct vfiodev_ctx *ctx);
 /* iommufd.c: create the IOAS of a space pinned to iommufd */
-int iommufd_space_create(struct vfiodev_space *space);
+int vfd_iommufd_space_create(struct vfiodev_space *space);
 
 /* container.c: the node of a VFIO group, identity-checked */
-int group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
-		    char *path, size_t len);
+int vfd_group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
+			char *path, size_t len);
 
 /* ---- devices ----------------------------------------------------------- */
 struct region_map {
@@ -504,30 +506,30 @@ struct vfiodev_device {
 };
 
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
-int device_load_info(struct vfiodev_device *dev);
+int vfd_device_load_info(struct vfiodev_device *dev);
 /* undo mmaps and IRQ triggers (close path) */
-void region_unmap_all(struct vfiodev_device *dev);
-void irq_disable_all(struct vfiodev_device *dev);
+void vfd_region_unmap_all(struct vfiodev_device *dev);
+void vfd_irq_disable_all(struct vfiodev_device *dev);
 
 /* ---- binding, discovery, diagnosis (bind.c, discover.c, paths.c,
  * diagnose.c) ------------------------------------------------------------ */
 /* a driver that does no DMA of its own behind VFIO's back, so it leaves its
  * IOMMU group viable (the kernel's driver_managed_dma): VFIO drivers,
  * pci-stub, pcieport */
-bool driver_keeps_group_viable(const char *driver);
+bool vfd_driver_keeps_group_viable(const char *driver);
 /* a VFIO driver: vfio-pci or a variant driver ("mlx5_vfio_pci") */
-bool driver_is_vfio(const char *driver);
+bool vfd_driver_is_vfio(const char *driver);
 /* enum vfiodev_module_state of a module, from sysfs alone */
-int module_state(const struct vfiodev_ctx *ctx, const char *name);
+int vfd_module_state(const struct vfiodev_ctx *ctx, const char *name);
 /* snprintf into a malloc'd string; NULL when out of memory */
-char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* strfmt() with a va_list; NULL when out of memory */
-char *vstrfmt(const char *fmt, va_list ap);
+char *vfd_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vfd_strfmt() with a va_list; NULL when out of memory */
+char *vfd_vstrfmt(const char *fmt, va_list ap);
 
 /* fill @d from sysfs; @d->paths is left 0. 0, -ENODEV, -ENOMEM */
-int pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,
-		    struct vfiodev_pci_device *d);
-void pci_device_clear(struct vfiodev_pci_device *d);
+int vfd_pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,
+			struct vfiodev_pci_device *d);
+void vfd_pci_device_clear(struct vfiodev_pci_device *d);
 
 /* the user who has to open the nodes */
 struct node_user {
@@ -538,12 +540,12 @@ struct node_user {
 	bool self; /* the calling process: capabilities can be read */
 	char name[64];
 };
-void node_user_self(struct node_user *u);
-void node_user_of(struct node_user *u, uid_t uid, gid_t gid);
+void vfd_node_user_self(struct node_user *u);
+void vfd_node_user_of(struct node_user *u, uid_t uid, gid_t gid);
 /* the user holds capability @cap (CAP_IPC_LOCK...): read for the calling
  * process, assumed for root otherwise */
-bool node_user_has_cap(const struct node_user *u, int cap);
-bool node_user_in_group(const struct node_user *u, gid_t gid);
+bool vfd_node_user_has_cap(const struct node_user *u, int cap);
+bool vfd_node_user_in_group(const struct node_user *u, gid_t gid);
 
 /* a diagnosis under construction: the findings sink (findings.c), a leaf
  * that the checks write into (diagnose.c, paths.c); NULL records nothing */
@@ -557,8 +559,8 @@ struct diag {
  * paths are known (a failure is an error only when no path is left) */
 enum diag_path { DIAG_ANY = 0, DIAG_CDEV = 1, DIAG_GROUP = 2 };
 /* takes ownership of @subject, @found and @remedy (each may be NULL) */
-void diag_add(struct diag *dg, enum vfiodev_severity sev, enum diag_path path,
-	      const char *check, char *subject, char *found, char *remedy);
+void vfd_diag_add(struct diag *dg, enum vfiodev_severity sev, enum diag_path path,
+		  const char *check, char *subject, char *found, char *remedy);
 
 struct path_args {
 	enum vfiodev_backend backend; /* forced backend, or AUTO */
@@ -569,8 +571,8 @@ struct path_args {
 /* VFIODEV_PATH_* bits of the paths that can be opened now; each check is
  * recorded in @dg. Needs @d bound to a VFIO driver and in a viable group
  * (the caller checks both). */
-unsigned int paths_evaluate(struct vfiodev_ctx *ctx,
-			    const struct vfiodev_pci_device *d,
-			    struct path_args *a, struct diag *dg);
+unsigned int vfd_paths_evaluate(struct vfiodev_ctx *ctx,
+				const struct vfiodev_pci_device *d,
+				struct path_args *a, struct diag *dg);
 
 #endif /* VFIODEV_INTERNAL_H */

@@ -59,7 +59,8 @@ static int ioas_read_ranges(struct vfiodev_space *space)
 	if (cmd.out_iova_alignment > space->iova_align &&
 	    !(cmd.out_iova_alignment & (cmd.out_iova_alignment - 1)))
 		space->iova_align = cmd.out_iova_alignment;
-	ret = space_set_ranges(space, out, cmd.num_iovas < n ? cmd.num_iovas : n);
+	ret = vfd_space_set_ranges(space, out,
+				   cmd.num_iovas < n ? cmd.num_iovas : n);
 	free(out);
 	free(r);
 	return ret;
@@ -78,7 +79,7 @@ static void ioas_destroy(struct vfiodev_space *space)
 	/* the record outlives the IOAS: it is replayed into the next one */
 	space->synced = false;
 	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
-	space_set_ranges(space, NULL, 0);
+	vfd_space_set_ranges(space, NULL, 0);
 }
 
 static int ioas_new(struct vfiodev_space *space, const char *who)
@@ -87,7 +88,7 @@ static int ioas_new(struct vfiodev_space *space, const char *who)
 	struct vfiodev_ctx *ctx = space->ctx;
 	int iommufd, ret;
 
-	iommufd = ctx_iommufd(ctx);
+	iommufd = vfd_ctx_iommufd(ctx);
 	if (iommufd < 0)
 		return iommufd;
 	ret = sys_ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc);
@@ -100,29 +101,29 @@ static int ioas_new(struct vfiodev_space *space, const char *who)
 	return 0;
 }
 
-int iommufd_open(struct vfiodev_ctx *ctx)
+int vfd_iommufd_open(struct vfiodev_ctx *ctx)
 {
-	return ctx_iommufd(ctx);
+	return vfd_ctx_iommufd(ctx);
 }
 
 /* before any space lock: load iommufd when /dev/iommu is missing */
-void iommufd_prepare(struct vfiodev_ctx *ctx)
+void vfd_iommufd_prepare(struct vfiodev_ctx *ctx)
 {
 	char path[256];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
 	if (stat(path, &st) && errno == ENOENT)
-		kmod_load_for_open(ctx, "iommufd");
+		vfd_kmod_load_for_open(ctx, "iommufd");
 }
 
-int iommufd_space_create(struct vfiodev_space *space)
+int vfd_iommufd_space_create(struct vfiodev_space *space)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
 
-	iommufd_prepare(ctx); /* no lock held: the space is new */
-	ret = iommufd_open(ctx);
+	vfd_iommufd_prepare(ctx); /* no lock held: the space is new */
+	ret = vfd_iommufd_open(ctx);
 	if (ret < 0) {
 		vfd_err(ctx, "space: %s/iommu: %s%s", ctx->dev_root, strerror(-ret),
 			ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");
@@ -136,7 +137,7 @@ int iommufd_space_create(struct vfiodev_space *space)
 		ioas_destroy(space);
 		return ret;
 	}
-	space->ops = &iommufd_backend_ops;
+	space->ops = &vfd_iommufd_backend_ops;
 	space->synced = true; /* empty, like the record */
 	return 0;
 }
@@ -149,7 +150,7 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	bool new_ioas = false;
 	int iommufd, ret;
 
-	iommufd = ctx_iommufd(ctx);
+	iommufd = vfd_ctx_iommufd(ctx);
 	if (iommufd < 0)
 		return iommufd;
 	bind.iommufd = iommufd;
@@ -251,7 +252,7 @@ static void iommufd_destroy(struct vfiodev_space *space)
 		ioas_destroy(space);
 }
 
-const struct backend_ops iommufd_backend_ops = {
+const struct backend_ops vfd_iommufd_backend_ops = {
 	.backend = VFIODEV_BACKEND_IOMMUFD,
 	.attach = iommufd_attach,
 	.detach = iommufd_detach,
@@ -262,7 +263,7 @@ const struct backend_ops iommufd_backend_ops = {
 
 /* the context's /dev/iommu fd, opened (and checked) once: the kernel wants
  * one iommufd for every device of an IOAS */
-int ctx_iommufd(struct vfiodev_ctx *ctx)
+int vfd_ctx_iommufd(struct vfiodev_ctx *ctx)
 {
 	char path[256];
 	int fd;
@@ -274,7 +275,7 @@ int ctx_iommufd(struct vfiodev_ctx *ctx)
 
 		snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
 		/* the misc device names its number: no planted node */
-		fd = node_open(ctx, path, 0, "class/misc/iommu/dev", &step);
+		fd = vfd_node_open(ctx, path, 0, "class/misc/iommu/dev", &step);
 		if (fd >= 0)
 			ctx->iommufd = fd;
 		else if (step != NODE_VERIFY)

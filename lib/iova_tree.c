@@ -16,8 +16,8 @@
  * splits where the new entry goes when that is an end (ascending and
  * descending builds stay dense) and in the middle otherwise; nodes merge
  * with a neighbour when small enough. Insertion never allocates: the caller
- * reserves nodes first (itree_reserve), so a mapping that reached the kernel
- * cannot fail to be recorded. Callers hold the space's lock.
+ * reserves nodes first (vfd_itree_reserve), so a mapping that reached the
+ * kernel cannot fail to be recorded. Callers hold the space's lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +78,7 @@ static void spare_put(struct itree *t, void *n)
 	t->nr_spare++;
 }
 
-void itree_trim(struct itree *t)
+void vfd_itree_trim(struct itree *t)
 {
 	while (t->nr_spare > SPARE_KEEP) {
 		void *n = t->spare;
@@ -90,13 +90,13 @@ void itree_trim(struct itree *t)
 	}
 }
 
-int itree_reserve(struct itree *t, size_t inserts)
+int vfd_itree_reserve(struct itree *t, size_t inserts)
 {
 	/* an insert splits at most one node per level and adds a root; each
 	 * may make the tree one level taller */
 	size_t need = inserts * (t->height + 2 + inserts);
 
-	itree_trim(t);
+	vfd_itree_trim(t);
 	while (t->nr_spare < need) {
 		void *n;
 
@@ -108,10 +108,10 @@ int itree_reserve(struct itree *t, size_t inserts)
 	return 0;
 }
 
-int itree_init(struct itree *t)
+int vfd_itree_init(struct itree *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (itree_reserve(t, 1))
+	if (vfd_itree_reserve(t, 1))
 		return -ENOMEM;
 	t->root = t->head = t->tail = spare_take(t);
 	return 0;
@@ -128,7 +128,7 @@ static void free_subtree(void *node, unsigned int h)
 	free(node);
 }
 
-void itree_fini(struct itree *t)
+void vfd_itree_fini(struct itree *t)
 {
 	if (t->root)
 		free_subtree(t->root, t->height);
@@ -141,7 +141,7 @@ void itree_fini(struct itree *t)
 	memset(t, 0, sizeof(*t));
 }
 
-size_t itree_bytes(const struct itree *t)
+size_t vfd_itree_bytes(const struct itree *t)
 {
 	return t->nr_nodes * NODE_BYTES;
 }
@@ -197,7 +197,7 @@ static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
 	struct bt_leaf *l;
 	uint32_t p;
 
-	if (!t->root) /* itree_init() failed */
+	if (!t->root) /* vfd_itree_init() failed */
 		return NULL;
 	l = leaf_for(t, iova);
 	p = upper(l, iova);
@@ -208,21 +208,22 @@ static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
 	return l ? &l->e[l->n - 1] : NULL;
 }
 
-struct itree_node *itree_find(const struct itree *t, uint64_t iova)
+struct itree_node *vfd_itree_find(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
 
 	return f && itree_last(f) >= iova ? f : NULL;
 }
 
-struct itree_node *itree_overlap(const struct itree *t, uint64_t first, uint64_t last)
+struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
+				     uint64_t last)
 {
 	struct itree_node *f = floor_ent(t, last);
 
 	return f && itree_last(f) >= first ? f : NULL;
 }
 
-struct itree_node *itree_next(const struct itree *t, const struct itree_node *e)
+struct itree_node *vfd_itree_next(const struct itree *t, const struct itree_node *e)
 {
 	struct bt_leaf *l = leaf_of(e);
 	uint32_t i = (uint32_t)(e - l->e);
@@ -233,16 +234,16 @@ struct itree_node *itree_next(const struct itree *t, const struct itree_node *e)
 	return l->next ? &l->next->e[0] : NULL;
 }
 
-struct itree_node *itree_ceil(const struct itree *t, uint64_t iova)
+struct itree_node *vfd_itree_ceil(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
 
 	if (f)
-		return itree_last(f) >= iova ? f : itree_next(t, f);
+		return itree_last(f) >= iova ? f : vfd_itree_next(t, f);
 	return t->head && t->head->n ? &t->head->e[0] : NULL;
 }
 
-struct itree_node *itree_last_node(const struct itree *t)
+struct itree_node *vfd_itree_last_node(const struct itree *t)
 {
 	return t->tail && t->tail->n ? &t->tail->e[t->tail->n - 1] : NULL;
 }
@@ -388,7 +389,7 @@ static void *ins(struct itree *t, void *node, unsigned int h,
 	return r;
 }
 
-void itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr)
+void vfd_itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr)
 {
 	struct bt_leaf *l = leaf_for(t, iova);
 	uint32_t p = upper(l, iova);
@@ -511,7 +512,7 @@ static void del(struct itree *t, void *node, unsigned int h, uint64_t iova)
 		try_merge(t, in, i + 1 < in->n ? i : i - 1, h - 1);
 }
 
-void itree_remove(struct itree *t, uint64_t iova)
+void vfd_itree_remove(struct itree *t, uint64_t iova)
 {
 	struct bt_leaf *l = leaf_for(t, iova);
 	uint32_t p = upper(l, iova) - 1;
@@ -612,8 +613,8 @@ static void fit_walk(const void *node, unsigned int h, struct fit *f)
 	}
 }
 
-int itree_fit(const struct itree *t, uint64_t len, uint64_t align, uint64_t lo,
-	      uint64_t hi, uint64_t *out)
+int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
+		  uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	struct fit f = { .len = len, .align = align, .lo = lo, .hi = hi };
 	const struct itree_node *last;
@@ -623,7 +624,7 @@ int itree_fit(const struct itree *t, uint64_t len, uint64_t align, uint64_t lo,
 	fit_walk(t->root, t->height, &f);
 	if (!f.done) {
 		/* the free tail after the last entry */
-		last = itree_last_node(t);
+		last = vfd_itree_last_node(t);
 		if (!last)
 			try_span(&f, 0, UINT64_MAX);
 		else if (itree_last(last) != UINT64_MAX)
@@ -710,7 +711,7 @@ static int check_node(const void *node, unsigned int h, int depth, uint64_t lo,
 	return 0;
 }
 
-int itree_check(const struct itree *t)
+int vfd_itree_check(const struct itree *t)
 {
 	struct check c = { .depth = -1 };
 	uint64_t max;

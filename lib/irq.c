@@ -189,7 +189,7 @@ VFIODEV_EXPORT int vfiodev_irq_trigger(struct vfiodev_device *dev,
 			  "trigger");
 }
 
-void irq_disable_all(struct vfiodev_device *dev)
+void vfd_irq_disable_all(struct vfiodev_device *dev)
 {
 	for (unsigned int i = 0; i < dev->num_irqs && i < 64; i++)
 		if (dev->irqs_enabled & (1ull << i))

@@ -10,7 +10,7 @@
 #include "internal.h"
 
 /* the kernel's spelling of a module name: '-' becomes '_' */
-void module_sysname(const char *name, char *out, size_t len)
+void vfd_module_sysname(const char *name, char *out, size_t len)
 {
 	size_t i;
 
@@ -19,12 +19,12 @@ void module_sysname(const char *name, char *out, size_t len)
 	out[i] = '\0';
 }
 
-bool sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel)
+bool vfd_sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel)
 {
 	char path[512];
 	struct stat st;
 
-	if (sysfs_path(ctx, path, sizeof(path), "%s", rel))
+	if (vfd_sysfs_path(ctx, path, sizeof(path), "%s", rel))
 		return false;
 	return stat(path, &st) == 0;
 }
@@ -46,16 +46,16 @@ static const struct {
  * /sys/module/<name>/initstate exists for loadable modules only; a
  * directory without it is a built-in module's.
  */
-int module_state(const struct vfiodev_ctx *ctx, const char *name)
+int vfd_module_state(const struct vfiodev_ctx *ctx, const char *name)
 {
 	char mod[VFIODEV_NAME_LEN], rel[128], state[32];
 	int ret;
 
-	module_sysname(name, mod, sizeof(mod));
+	vfd_module_sysname(name, mod, sizeof(mod));
 	snprintf(rel, sizeof(rel), "module/%s", mod);
-	if (sysfs_exists(ctx, rel)) {
-		ret = sysfs_read(ctx, state, sizeof(state),
-				 "module/%s/initstate", mod);
+	if (vfd_sysfs_exists(ctx, rel)) {
+		ret = vfd_sysfs_read(ctx, state, sizeof(state),
+				     "module/%s/initstate", mod);
 		if (ret == -ENOENT)
 			return VFIODEV_MODULE_BUILTIN;
 		if (ret >= 0 && !strcmp(state, "going"))
@@ -64,15 +64,15 @@ int module_state(const struct vfiodev_ctx *ctx, const char *name)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(builtin_signs); i++)
 		if (!strcmp(mod, builtin_signs[i].module) &&
-		    sysfs_exists(ctx, builtin_signs[i].sign))
+		    vfd_sysfs_exists(ctx, builtin_signs[i].sign))
 			return VFIODEV_MODULE_BUILTIN;
 	return VFIODEV_MODULE_ABSENT;
 }
 
 /* the one rule for "is this module there": loaded, or built in */
-int module_present(const struct vfiodev_ctx *ctx, const char *name)
+int vfd_module_present(const struct vfiodev_ctx *ctx, const char *name)
 {
-	return module_state(ctx, name) != VFIODEV_MODULE_ABSENT;
+	return vfd_module_state(ctx, name) != VFIODEV_MODULE_ABSENT;
 }
 
 #ifdef HAVE_LIBKMOD
@@ -158,7 +158,7 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 	/* the real modules only serve the real /sys */
 	if (strcmp(ctx->sysfs_root, "/sys"))
 		return -ENOTSUP;
-	if (module_present(ctx, name))
+	if (vfd_module_present(ctx, name))
 		return 0;
 	pthread_mutex_lock(&ctx->ext_lock);
 	ret = kmod_load_locked(ctx, name);
@@ -168,20 +168,20 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 #else
 int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 {
-	if (module_present(ctx, name))
+	if (vfd_module_present(ctx, name))
 		return 0;
 	vfd_info(ctx, "module %s: built without libkmod, not loading it", name);
 	return -ENOTSUP;
 }
 #endif
 
-int kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name)
+int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name)
 {
 	if (ctx->no_module_load) {
-		if (!module_present(ctx, name))
+		if (!vfd_module_present(ctx, name))
 			vfd_info(ctx, "module %s: not loaded, and module loading is off (vfiodev_ctx_opts.no_module_load)",
 				 name);
-		return module_present(ctx, name) ? 0 : -EPERM;
+		return vfd_module_present(ctx, name) ? 0 : -EPERM;
 	}
 	return vfiodev_kmod_load(ctx, name);
 }

@@ -75,8 +75,8 @@ static const char *const prio_names[] = {
 };
 
 /* the default sink: "libvfiodev: <message>" on stderr, one line */
-void log_stderr(void *data, int priority, const char *file, int line,
-		const char *fn, const char *fmt, va_list args)
+void vfd_log_stderr(void *data, int priority, const char *file, int line,
+		    const char *fn, const char *fmt, va_list args)
 {
 	(void)data;
 	(void)file;
@@ -91,7 +91,7 @@ void log_stderr(void *data, int priority, const char *file, int line,
 }
 
 /* "3", "err", "debug", ... -> priority, or -1 */
-int log_priority_parse(const char *s)
+int vfd_log_priority_parse(const char *s)
 {
 	char *end;
 	long v;
@@ -151,7 +151,7 @@ VFIODEV_EXPORT int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx)
 	return ctx ? __atomic_load_n(&ctx->log_priority, __ATOMIC_RELAXED) : LOG_ERR;
 }
 
-char *vstrfmt(const char *fmt, va_list ap)
+char *vfd_vstrfmt(const char *fmt, va_list ap)
 {
 	char *s;
 
@@ -159,13 +159,13 @@ char *vstrfmt(const char *fmt, va_list ap)
 }
 
 /* a formatted string the caller frees; NULL when out of memory */
-char *strfmt(const char *fmt, ...)
+char *vfd_strfmt(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
 
 	va_start(ap, fmt);
-	s = vstrfmt(fmt, ap);
+	s = vfd_vstrfmt(fmt, ap);
 	va_end(ap);
 	return s;
 }

@@ -52,7 +52,7 @@ static bool node_rw(const struct node_user *u, const struct node *n)
 		return true;
 	if (n->st.st_uid == u->uid)
 		return (m & 0600) == 0600;
-	if (node_user_in_group(u, n->st.st_gid))
+	if (vfd_node_user_in_group(u, n->st.st_gid))
 		return (m & 0060) == 0060;
 	return (m & 0006) == 0006;
 }
@@ -104,28 +104,29 @@ static bool node_usable(const struct path_args *a, struct diag *dg,
 	dev_t got = n->st.st_rdev;
 
 	if (!S_ISCHR(n->st.st_mode) || (have_want && got != want)) {
-		diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "node",
-			 strfmt("%s %s", k->what, n->path),
-			 !S_ISCHR(n->st.st_mode) ?
-				 strfmt("%s is not a character device: the library refuses it",
-					n->path) :
-				 strfmt("%s is %u:%u but sysfs names %u:%u (a stale or planted node): the library refuses it",
-					n->path, major(got), minor(got),
-					major(want), minor(want)),
-			 have_want ? strfmt("rm %s && mknod -m 0%o %s c %u %u",
-					    n->path, k->mode, n->path,
-					    major(want), minor(want)) :
-				     strfmt("rm %s && udevadm trigger --action=add",
-					    n->path));
+		vfd_diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "node",
+			     vfd_strfmt("%s %s", k->what, n->path),
+			     !S_ISCHR(n->st.st_mode) ?
+				     vfd_strfmt("%s is not a character device: the library refuses it",
+						n->path) :
+				     vfd_strfmt("%s is %u:%u but sysfs names %u:%u (a stale or planted node): the library refuses it",
+						n->path, major(got), minor(got),
+						major(want), minor(want)),
+			     have_want ?
+				     vfd_strfmt("rm %s && mknod -m 0%o %s c %u %u",
+						n->path, k->mode, n->path,
+						major(want), minor(want)) :
+				     vfd_strfmt("rm %s && udevadm trigger --action=add",
+						n->path));
 		return false;
 	}
-	diag_add(dg, VFIODEV_SEVERITY_OK, path, "node",
-		 strfmt("%s %s", k->what, n->path),
-		 have_want ? strfmt("a character device, %u:%u as sysfs names",
-				    major(got), minor(got)) :
-			     strfmt("a character device (%u:%u)", major(got),
-				    minor(got)),
-		 NULL);
+	vfd_diag_add(dg, VFIODEV_SEVERITY_OK, path, "node",
+		     vfd_strfmt("%s %s", k->what, n->path),
+		     have_want ? vfd_strfmt("a character device, %u:%u as sysfs names",
+					    major(got), minor(got)) :
+				 vfd_strfmt("a character device (%u:%u)",
+					    major(got), minor(got)),
+		     NULL);
 
 	owner_names(&n->st, owner, sizeof(owner));
 	if (!node_rw(u, n)) {
@@ -137,19 +138,20 @@ static bool node_usable(const struct path_args *a, struct diag *dg,
 			snprintf(who, sizeof(who), "%u", (unsigned int)u->uid);
 		else
 			snprintf(who, sizeof(who), "%s", u->name);
-		diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "permission",
-			 strfmt("read-write access to %s for %s (uid %u)",
-				n->path, u->name, (unsigned int)u->uid),
-			 strfmt("%s (uid %u) cannot open %s read-write: %s",
-				u->name, (unsigned int)u->uid, n->path, owner),
-			 strfmt("chown %s %s (lasting: a udev rule such as '%s, OWNER=\"%s\"' in /etc/udev/rules.d/90-vfiodev.rules)",
-				who, n->path, k->match, who));
+		vfd_diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "permission",
+			     vfd_strfmt("read-write access to %s for %s (uid %u)",
+					n->path, u->name, (unsigned int)u->uid),
+			     vfd_strfmt("%s (uid %u) cannot open %s read-write: %s",
+					u->name, (unsigned int)u->uid, n->path,
+					owner),
+			     vfd_strfmt("chown %s %s (lasting: a udev rule such as '%s, OWNER=\"%s\"' in /etc/udev/rules.d/90-vfiodev.rules)",
+					who, n->path, k->match, who));
 		return false;
 	}
-	diag_add(dg, VFIODEV_SEVERITY_OK, path, "permission",
-		 strfmt("read-write access to %s for %s (uid %u)", n->path,
-			u->name, (unsigned int)u->uid),
-		 strfmt("granted (%s)", owner), NULL);
+	vfd_diag_add(dg, VFIODEV_SEVERITY_OK, path, "permission",
+		     vfd_strfmt("read-write access to %s for %s (uid %u)",
+				n->path, u->name, (unsigned int)u->uid),
+		     vfd_strfmt("granted (%s)", owner), NULL);
 	return true;
 }
 
@@ -164,31 +166,32 @@ static bool fixed_node(struct vfiodev_ctx *ctx, struct path_args *a,
 	dev_t want = 0;
 	struct node n;
 
-	if (class_dev && sysfs_read(ctx, buf, sizeof(buf), "%s", class_dev) > 0 &&
-	    !parse_devnum(buf, &want))
+	if (class_dev && vfd_sysfs_read(ctx, buf, sizeof(buf), "%s", class_dev) > 0 &&
+	    !vfd_parse_devnum(buf, &want))
 		have = true;
 	node_stat(node_path, &n);
 	if (n.err) {
-		diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "node",
-			 strfmt("%s %s", k->what, node_path),
-			 strfmt("%s: %s", node_path, strerror(-n.err)),
-			 n.err != -ENOENT ? NULL :
-			 have ? strfmt("mknod -m 0%o %s c %u %u (lasting: udevadm trigger --action=add)",
-				       k->mode, node_path, major(want), minor(want)) :
-				strfmt("udevadm trigger --action=add (the kernel has not registered the device yet)"));
-		*why = strfmt("%s: %s", node_path, strerror(-n.err));
+		vfd_diag_add(dg, VFIODEV_SEVERITY_WARNING, path, "node",
+			     vfd_strfmt("%s %s", k->what, node_path),
+			     vfd_strfmt("%s: %s", node_path, strerror(-n.err)),
+			     n.err != -ENOENT ? NULL :
+			     have ? vfd_strfmt("mknod -m 0%o %s c %u %u (lasting: udevadm trigger --action=add)",
+					       k->mode, node_path, major(want),
+					       minor(want)) :
+				    vfd_strfmt("udevadm trigger --action=add (the kernel has not registered the device yet)"));
+		*why = vfd_strfmt("%s: %s", node_path, strerror(-n.err));
 		return false;
 	}
 	if (!node_usable(a, dg, path, k, &n, have, want)) {
-		*why = strfmt("%s is unusable (wrong device or no access)",
-			      node_path);
+		*why = vfd_strfmt("%s is unusable (wrong device or no access)",
+				  node_path);
 		return false;
 	}
 	return true;
 }
 
 /* the vfio cdev: the first candidate that exists decides, as in
- * devnode_open() */
+ * vfd_devnode_open() */
 static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 		      struct diag *dg, const struct vfiodev_pci_device *d)
 {
@@ -199,7 +202,7 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 	size_t nc = 0;
 	struct node n;
 
-	if (!devnode_udev_lookup(ctx, want, cands[nc], sizeof(cands[0])))
+	if (!vfd_devnode_udev_lookup(ctx, want, cands[nc], sizeof(cands[0])))
 		nc++;
 	snprintf(cands[nc++], sizeof(cands[0]), "%s/vfio/devices/%s",
 		 ctx->dev_root, d->cdev);
@@ -215,28 +218,29 @@ static bool cdev_node(struct vfiodev_ctx *ctx, struct path_args *a,
 			continue;
 		}
 		if (n.err) {
-			diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV,
-				 "node", strfmt("vfio cdev %s", cands[i]),
-				 strfmt("%s: %s", cands[i], strerror(-n.err)),
-				 NULL);
-			set_reason(a, strfmt("opening the node of %s: %s",
-					     d->cdev, strerror(-n.err)));
+			vfd_diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV,
+				     "node", vfd_strfmt("vfio cdev %s", cands[i]),
+				     vfd_strfmt("%s: %s", cands[i], strerror(-n.err)),
+				     NULL);
+			set_reason(a, vfd_strfmt("opening the node of %s: %s",
+						 d->cdev, strerror(-n.err)));
 			return false;
 		}
 		if (node_usable(a, dg, DIAG_CDEV, &kind, &n, true, want))
 			return true;
-		set_reason(a, strfmt("the node of %s, %s, is unusable (wrong device or no access)",
-				     d->cdev, cands[i]));
+		set_reason(a, vfd_strfmt("the node of %s, %s, is unusable (wrong device or no access)",
+					 d->cdev, cands[i]));
 		return false;
 	}
-	diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV, "node",
-		 strfmt("vfio cdev %s (%u:%u)", d->cdev, d->cdev_major, d->cdev_minor),
-		 strfmt("no node for it (tried %s)", tried),
-		 strfmt("mknod -m 0%o %s/vfio/devices/%s c %u %u (lasting: udevadm trigger --action=add --subsystem-match=vfio-dev)",
-			kind.mode, ctx->dev_root, d->cdev, d->cdev_major,
-			d->cdev_minor));
-	set_reason(a, strfmt("sysfs names %s (%u:%u) but no node exists for it",
-			     d->cdev, d->cdev_major, d->cdev_minor));
+	vfd_diag_add(dg, VFIODEV_SEVERITY_WARNING, DIAG_CDEV, "node",
+		     vfd_strfmt("vfio cdev %s (%u:%u)", d->cdev, d->cdev_major,
+				d->cdev_minor),
+		     vfd_strfmt("no node for it (tried %s)", tried),
+		     vfd_strfmt("mknod -m 0%o %s/vfio/devices/%s c %u %u (lasting: udevadm trigger --action=add --subsystem-match=vfio-dev)",
+				kind.mode, ctx->dev_root, d->cdev,
+				d->cdev_major, d->cdev_minor));
+	set_reason(a, vfd_strfmt("sysfs names %s (%u:%u) but no node exists for it",
+				 d->cdev, d->cdev_major, d->cdev_minor));
 	return false;
 }
 
@@ -252,62 +256,66 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 	bool ok;
 
 	if (a->backend == VFIODEV_BACKEND_CONTAINER) {
-		set_reason(a, strfmt("the container backend is forced"));
+		set_reason(a, vfd_strfmt("the container backend is forced"));
 		return false;
 	}
 	/* information while the group path may serve; a lost path when
 	 * the iommufd backend is forced */
 	if (d->noiommu) {
-		diag_add(dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
-			 DIAG_CDEV, "kernel", strfmt("a vfio cdev for %s", d->bdf),
-			 strfmt("IOMMU group %d is a noiommu group: the kernel serves no vfio cdev for it, only /dev/vfio/noiommu-%d",
-				d->iommu_group, d->iommu_group),
-			 forced ? strfmt("open it through the group path: the container backend (vfiodev --backend container), with allow_noiommu") :
-				  NULL);
-		set_reason(a, strfmt("noiommu group: the kernel has no vfio cdev for it"));
+		vfd_diag_add(dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
+			     DIAG_CDEV, "kernel",
+			     vfd_strfmt("a vfio cdev for %s", d->bdf),
+			     vfd_strfmt("IOMMU group %d is a noiommu group: the kernel serves no vfio cdev for it, only /dev/vfio/noiommu-%d",
+					d->iommu_group, d->iommu_group),
+			     forced ? vfd_strfmt("open it through the group path: the container backend (vfiodev --backend container), with allow_noiommu") :
+				      NULL);
+		set_reason(a, vfd_strfmt("noiommu group: the kernel has no vfio cdev for it"));
 		return false;
 	}
 	if (!d->has_cdev_devnum) {
 		const char *iommufd =
-			module_state(ctx, "iommufd") == VFIODEV_MODULE_ABSENT ?
+			vfd_module_state(ctx, "iommufd") == VFIODEV_MODULE_ABSENT ?
 				"; iommufd is not there either (no /sys/class/misc/iommu: no CONFIG_IOMMUFD, or not loaded)" :
 				"";
 
-		diag_add(dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
-			 DIAG_CDEV, "kernel",
-			 strfmt("kernel support for the vfio cdev and iommufd"),
-			 d->cdev[0] ?
-				 strfmt("%s/vfio-dev/%s has no dev attribute: the kernel was built without CONFIG_VFIO_DEVICE_CDEV, so the cdev/iommufd path is unavailable%s",
-					d->bdf, d->cdev, iommufd) :
-				 strfmt("%s has no vfio-dev directory: the kernel lacks the vfio cdev (Linux before 6.6, or no CONFIG_VFIO_DEVICE_CDEV)%s",
-					d->bdf, iommufd),
-			 forced ? strfmt("a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later), or the container backend (vfiodev --backend container)") :
-				  strfmt("none needed while the group/container path works; for the cdev/iommufd path, a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later)"));
-		set_reason(a, strfmt("no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"));
+		vfd_diag_add(
+			dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
+			DIAG_CDEV, "kernel",
+			vfd_strfmt("kernel support for the vfio cdev and iommufd"),
+			d->cdev[0] ?
+				vfd_strfmt("%s/vfio-dev/%s has no dev attribute: the kernel was built without CONFIG_VFIO_DEVICE_CDEV, so the cdev/iommufd path is unavailable%s",
+					   d->bdf, d->cdev, iommufd) :
+				vfd_strfmt("%s has no vfio-dev directory: the kernel lacks the vfio cdev (Linux before 6.6, or no CONFIG_VFIO_DEVICE_CDEV)%s",
+					   d->bdf, iommufd),
+			forced ? vfd_strfmt("a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later), or the container backend (vfiodev --backend container)") :
+				 vfd_strfmt("none needed while the group/container path works; for the cdev/iommufd path, a kernel with CONFIG_IOMMUFD=y and CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6 or later)"));
+		set_reason(a, vfd_strfmt("no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"));
 		return false;
 	}
-	diag_add(dg, VFIODEV_SEVERITY_OK, DIAG_CDEV, "kernel",
-		 strfmt("kernel support for the vfio cdev and iommufd"),
-		 strfmt("%s has the vfio cdev %s (%u:%u)", d->bdf, d->cdev,
-			d->cdev_major, d->cdev_minor),
-		 NULL);
+	vfd_diag_add(dg, VFIODEV_SEVERITY_OK, DIAG_CDEV, "kernel",
+		     vfd_strfmt("kernel support for the vfio cdev and iommufd"),
+		     vfd_strfmt("%s has the vfio cdev %s (%u:%u)", d->bdf,
+				d->cdev, d->cdev_major, d->cdev_minor),
+		     NULL);
 	ok = cdev_node(ctx, a, dg, d);
 
 	/* no node and no module: iommufd is a module not loaded yet */
 	snprintf(node, sizeof(node), "%s/iommu", ctx->dev_root);
 	node_stat(node, &n);
 	if (n.err == -ENOENT &&
-	    module_state(ctx, "iommufd") == VFIODEV_MODULE_ABSENT) {
-		bool can_load = node_user_has_cap(a->user, CAP_SYS_MODULE);
+	    vfd_module_state(ctx, "iommufd") == VFIODEV_MODULE_ABSENT) {
+		bool can_load = vfd_node_user_has_cap(a->user, CAP_SYS_MODULE);
 
-		diag_add(dg, can_load ? VFIODEV_SEVERITY_INFO : VFIODEV_SEVERITY_WARNING,
-			 DIAG_CDEV, "module", strfmt("module iommufd"),
-			 strfmt("iommufd is not loaded (no /sys/class/misc/iommu)%s",
-				can_load ? ": the library loads it when it opens the device" :
-					   ", and this user cannot load it"),
-			 strfmt("modprobe iommufd"));
+		vfd_diag_add(dg,
+			     can_load ? VFIODEV_SEVERITY_INFO :
+					VFIODEV_SEVERITY_WARNING,
+			     DIAG_CDEV, "module", vfd_strfmt("module iommufd"),
+			     vfd_strfmt("iommufd is not loaded (no /sys/class/misc/iommu)%s",
+					can_load ? ": the library loads it when it opens the device" :
+						   ", and this user cannot load it"),
+			     vfd_strfmt("modprobe iommufd"));
 		if (!can_load) {
-			set_reason(a, strfmt("%s: iommufd is not loaded", node));
+			set_reason(a, vfd_strfmt("%s: iommufd is not loaded", node));
 			ok = false;
 		}
 		return ok;
@@ -351,45 +359,48 @@ static unsigned int eval_group(struct vfiodev_ctx *ctx,
 	free(why);
 
 	if (d->noiommu) {
-		bool rawio = node_user_has_cap(a->user, CAP_SYS_RAWIO);
+		bool rawio = vfd_node_user_has_cap(a->user, CAP_SYS_RAWIO);
 
-		diag_add(dg, rawio ? VFIODEV_SEVERITY_OK : VFIODEV_SEVERITY_WARNING,
-			 DIAG_GROUP, "permission",
-			 strfmt("CAP_SYS_RAWIO for %s (uid %u), which a noiommu group requires",
-				a->user->name, (unsigned int)a->user->uid),
-			 strfmt("%s", rawio ? "held" :
-					      "missing: the kernel refuses to open a noiommu group without it"),
-			 rawio ? NULL :
-				 strfmt("run the program as root, or grant it the capability (setcap cap_sys_rawio+ep PROGRAM)"));
+		vfd_diag_add(dg, rawio ? VFIODEV_SEVERITY_OK : VFIODEV_SEVERITY_WARNING,
+			     DIAG_GROUP, "permission",
+			     vfd_strfmt("CAP_SYS_RAWIO for %s (uid %u), which a noiommu group requires",
+					a->user->name, (unsigned int)a->user->uid),
+			     vfd_strfmt("%s", rawio ? "held" :
+						      "missing: the kernel refuses to open a noiommu group without it"),
+			     rawio ? NULL :
+				     vfd_strfmt("run the program as root, or grant it the capability (setcap cap_sys_rawio+ep PROGRAM)"));
 		if (!rawio)
 			ok = false;
 		return ok ? VFIODEV_PATH_NOIOMMU : 0;
 	}
 
-	state = module_state(ctx, "vfio_iommu_type1");
+	state = vfd_module_state(ctx, "vfio_iommu_type1");
 	if (state != VFIODEV_MODULE_ABSENT) {
-		diag_add(dg, VFIODEV_SEVERITY_OK, DIAG_GROUP, "module",
-			 strfmt("module vfio_iommu_type1 (the container's IOMMU driver)"),
-			 strfmt("%s", vfiodev_module_state_name(state)), NULL);
+		vfd_diag_add(dg, VFIODEV_SEVERITY_OK, DIAG_GROUP, "module",
+			     vfd_strfmt("module vfio_iommu_type1 (the container's IOMMU driver)"),
+			     vfd_strfmt("%s", vfiodev_module_state_name(state)),
+			     NULL);
 	} else {
-		bool can_load = node_user_has_cap(a->user, CAP_SYS_MODULE);
+		bool can_load = vfd_node_user_has_cap(a->user, CAP_SYS_MODULE);
 
-		diag_add(dg, can_load ? VFIODEV_SEVERITY_INFO : VFIODEV_SEVERITY_WARNING,
-			 DIAG_GROUP, "module",
-			 strfmt("module vfio_iommu_type1 (the container's IOMMU driver)"),
-			 strfmt("not loaded: VFIO_SET_IOMMU fails with ENODEV without it%s",
-				can_load ? "; the library loads it when it opens the device" :
-					   ", and this user cannot load it"),
-			 strfmt("modprobe vfio_iommu_type1"));
+		vfd_diag_add(dg,
+			     can_load ? VFIODEV_SEVERITY_INFO :
+					VFIODEV_SEVERITY_WARNING,
+			     DIAG_GROUP, "module",
+			     vfd_strfmt("module vfio_iommu_type1 (the container's IOMMU driver)"),
+			     vfd_strfmt("not loaded: VFIO_SET_IOMMU fails with ENODEV without it%s",
+					can_load ? "; the library loads it when it opens the device" :
+						   ", and this user cannot load it"),
+			     vfd_strfmt("modprobe vfio_iommu_type1"));
 		if (!can_load)
 			ok = false;
 	}
 	return ok ? VFIODEV_PATH_CONTAINER : 0;
 }
 
-unsigned int paths_evaluate(struct vfiodev_ctx *ctx,
-			    const struct vfiodev_pci_device *d,
-			    struct path_args *a, struct diag *dg)
+unsigned int vfd_paths_evaluate(struct vfiodev_ctx *ctx,
+				const struct vfiodev_pci_device *d,
+				struct path_args *a, struct diag *dg)
 {
 	unsigned int paths = 0;
 

@@ -18,7 +18,8 @@ static unsigned long read_hex(const struct vfiodev_ctx *ctx, const char *bdf,
 {
 	char buf[32];
 
-	if (sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/%s", bdf, attr) <= 0)
+	if (vfd_sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/%s", bdf,
+			   attr) <= 0)
 		return 0;
 	return strtoul(buf, NULL, 16);
 }
@@ -44,8 +45,8 @@ static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device
 	DIR *dir;
 	int ret = 0, err;
 
-	if (sysfs_path(ctx, path, sizeof(path),
-		       "kernel/iommu_groups/%d/devices", d->iommu_group) ||
+	if (vfd_sysfs_path(ctx, path, sizeof(path),
+			   "kernel/iommu_groups/%d/devices", d->iommu_group) ||
 	    !(dir = opendir(path))) {
 		d->members_unknown = true;
 		return 0;
@@ -56,15 +57,15 @@ static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device
 
 		if (de->d_name[0] == '.')
 			continue;
-		err = sysfs_link_name(ctx, driver, sizeof(driver),
-				      "kernel/iommu_groups/%d/devices/%s/driver",
-				      d->iommu_group, de->d_name);
+		err = vfd_sysfs_link_name(ctx, driver, sizeof(driver),
+					  "kernel/iommu_groups/%d/devices/%s/driver",
+					  d->iommu_group, de->d_name);
 		if (err)
 			driver[0] = '\0';
 		/* a link there but unreadable: a driver we cannot name */
 		unreadable = err && err != -ENOENT;
 		if (strlen(de->d_name) >= sizeof(m->bdf)) {
-			if (unreadable || !driver_keeps_group_viable(driver))
+			if (unreadable || !vfd_driver_keeps_group_viable(driver))
 				d->members_unknown = true;
 			continue;
 		}
@@ -83,7 +84,8 @@ static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device
 		memset(m, 0, sizeof(*m));
 		strcpy(m->bdf, de->d_name);
 		strcpy(m->driver, driver);
-		m->blocking = unreadable || !driver_keeps_group_viable(m->driver);
+		m->blocking = unreadable ||
+			      !vfd_driver_keeps_group_viable(m->driver);
 	}
 	closedir(dir);
 	if (d->nr_members > 1)
@@ -99,8 +101,8 @@ static void read_cdev(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device *
 	dev_t devnum;
 	DIR *dir;
 
-	if (sysfs_path(ctx, path, sizeof(path), "bus/pci/devices/%s/vfio-dev",
-		       d->bdf))
+	if (vfd_sysfs_path(ctx, path, sizeof(path),
+			   "bus/pci/devices/%s/vfio-dev", d->bdf))
 		return;
 	dir = opendir(path);
 	if (!dir)
@@ -115,31 +117,31 @@ static void read_cdev(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device *
 	}
 	closedir(dir);
 	if (!d->cdev[0] ||
-	    sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/vfio-dev/%s/dev",
-		       d->bdf, d->cdev) <= 0 ||
-	    parse_devnum(buf, &devnum))
+	    vfd_sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/vfio-dev/%s/dev",
+			   d->bdf, d->cdev) <= 0 ||
+	    vfd_parse_devnum(buf, &devnum))
 		return;
 	d->has_cdev_devnum = true;
 	d->cdev_major = major(devnum);
 	d->cdev_minor = minor(devnum);
 }
 
-void pci_device_clear(struct vfiodev_pci_device *d)
+void vfd_pci_device_clear(struct vfiodev_pci_device *d)
 {
 	free(d->members);
 	d->members = NULL;
 	d->nr_members = 0;
 }
 
-int pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,
-		    struct vfiodev_pci_device *d)
+int vfd_pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,
+			struct vfiodev_pci_device *d)
 {
 	char name[64];
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->iommu_group = -1;
-	if (strlen(bdf) >= sizeof(d->bdf) || sysfs_device_exists(ctx, bdf))
+	if (strlen(bdf) >= sizeof(d->bdf) || vfd_sysfs_device_exists(ctx, bdf))
 		return -ENODEV;
 	strcpy(d->bdf, bdf);
 	d->vendor = (uint16_t)read_hex(ctx, bdf, "vendor");
@@ -147,26 +149,26 @@ int pci_device_read(const struct vfiodev_ctx *ctx, const char *bdf,
 	d->subsystem_vendor = (uint16_t)read_hex(ctx, bdf, "subsystem_vendor");
 	d->subsystem_device = (uint16_t)read_hex(ctx, bdf, "subsystem_device");
 	d->class_code = (uint32_t)read_hex(ctx, bdf, "class");
-	if (sysfs_link_name(ctx, d->driver, sizeof(d->driver),
-			    "bus/pci/devices/%s/driver", bdf))
+	if (vfd_sysfs_link_name(ctx, d->driver, sizeof(d->driver),
+				"bus/pci/devices/%s/driver", bdf))
 		d->driver[0] = '\0';
 	/* the kernel shows an unset override as "(null)" */
-	if (sysfs_read(ctx, d->driver_override, sizeof(d->driver_override),
-		       "bus/pci/devices/%s/driver_override", bdf) < 0 ||
+	if (vfd_sysfs_read(ctx, d->driver_override, sizeof(d->driver_override),
+			   "bus/pci/devices/%s/driver_override", bdf) < 0 ||
 	    !strcmp(d->driver_override, "(null)"))
 		d->driver_override[0] = '\0';
-	if (sysfs_read(ctx, d->reset_methods, sizeof(d->reset_methods),
-		       "bus/pci/devices/%s/reset_method", bdf) < 0)
+	if (vfd_sysfs_read(ctx, d->reset_methods, sizeof(d->reset_methods),
+			   "bus/pci/devices/%s/reset_method", bdf) < 0)
 		d->reset_methods[0] = '\0';
-	ret = sysfs_iommu_group(ctx, bdf);
+	ret = vfd_sysfs_iommu_group(ctx, bdf);
 	if (ret >= 0) {
 		d->iommu_group = ret;
-		d->noiommu = sysfs_read(ctx, name, sizeof(name),
-					"kernel/iommu_groups/%d/name", ret) > 0 &&
+		d->noiommu = vfd_sysfs_read(ctx, name, sizeof(name),
+					    "kernel/iommu_groups/%d/name", ret) > 0 &&
 			     !strcmp(name, "vfio-noiommu");
 		ret = read_members(ctx, d);
 		if (ret) {
-			pci_device_clear(d);
+			vfd_pci_device_clear(d);
 			return ret;
 		}
 	}

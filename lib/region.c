@@ -84,12 +84,12 @@ static int sparse_cap(const struct vfiodev_device *dev,
 
 	if (!(info->flags & VFIO_REGION_INFO_FLAG_CAPS))
 		return -ENOENT;
-	ret = vfio_cap_find(info, info->argsz, info->cap_offset,
-			    VFIO_REGION_INFO_CAP_SPARSE_MMAP, sizeof(*sp),
-			    (const void **)&sp);
+	ret = vfd_vfio_cap_find(info, info->argsz, info->cap_offset,
+				VFIO_REGION_INFO_CAP_SPARSE_MMAP, sizeof(*sp),
+				(const void **)&sp);
 	if (ret)
 		return ret;
-	/* vfio_cap_find() checked the header fits; divide, not multiply:
+	/* vfd_vfio_cap_find() checked the header fits; divide, not multiply:
 	 * no wrap on 32-bit size_t */
 	off = (size_t)((const char *)sp - (const char *)info);
 	if (sp->nr_areas > (info->argsz - off - sizeof(*sp)) / sizeof(sp->areas[0])) {
@@ -137,7 +137,7 @@ VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 	if (info->flags & VFIO_REGION_INFO_FLAG_MMAP)
 		out->flags |= VFIODEV_REGION_MMAP;
 	if (info->flags & VFIO_REGION_INFO_FLAG_CAPS) {
-		if (vfio_cap_validate(info, info->argsz, info->cap_offset)) {
+		if (vfd_vfio_cap_validate(info, info->argsz, info->cap_offset)) {
 			vfd_err(dev->ctx,
 				"%s: region %u: malformed capability chain",
 				dev->name, index);
@@ -153,16 +153,16 @@ VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 			out->flags |= VFIODEV_REGION_SPARSE;
 			out->nr_sparse = sp->nr_areas;
 		}
-		if (!vfio_cap_find(info, info->argsz, info->cap_offset,
-				   VFIO_REGION_INFO_CAP_TYPE, sizeof(*type),
-				   (const void **)&type)) {
+		if (!vfd_vfio_cap_find(info, info->argsz, info->cap_offset,
+				       VFIO_REGION_INFO_CAP_TYPE, sizeof(*type),
+				       (const void **)&type)) {
 			out->flags |= VFIODEV_REGION_HAS_TYPE;
 			out->type = type->type;
 			out->subtype = type->subtype;
 		}
-		if (!vfio_cap_find(info, info->argsz, info->cap_offset,
-				   VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
-				   sizeof(struct vfio_info_cap_header), &msix))
+		if (!vfd_vfio_cap_find(info, info->argsz, info->cap_offset,
+				       VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
+				       sizeof(struct vfio_info_cap_header), &msix))
 			out->flags |= VFIODEV_REGION_MSIX_MAPPABLE;
 	}
 	free(info);
@@ -314,7 +314,7 @@ VFIODEV_EXPORT int vfiodev_region_munmap(struct vfiodev_device *dev,
 	return ret;
 }
 
-void region_unmap_all(struct vfiodev_device *dev)
+void vfd_region_unmap_all(struct vfiodev_device *dev)
 {
 	for (uint32_t i = 0; i < dev->num_regions; i++)
 		if (dev->maps[i].addr)

@@ -27,9 +27,9 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 
 	if (!ctx || !out)
 		return -EINVAL;
-	ret = opts_check(ctx, opts,
-			 offsetofend(struct vfiodev_space_opts, iova_max),
-			 "vfiodev_space_opts");
+	ret = vfd_opts_check(ctx, opts,
+			     offsetofend(struct vfiodev_space_opts, iova_max),
+			     "vfiodev_space_opts");
 	if (ret)
 		return ret;
 	if (OPTS_HAS(opts, vfiodev_space_opts, backend))
@@ -56,14 +56,14 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 	if (OPTS_HAS(opts, vfiodev_space_opts, iova_max) && opts->iova_max)
 		space->iova_max = opts->iova_max;
 	pthread_mutex_init(&space->lock, NULL);
-	ret = itree_init(&space->tree);
+	ret = vfd_itree_init(&space->tree);
 	if (!ret)
-		ret = vtable_init(&space->vt);
+		ret = vfd_vtable_init(&space->vt);
 	if (!ret)
-		ret = space_set_ranges(space, NULL, 0);
+		ret = vfd_space_set_ranges(space, NULL, 0);
 	/* an iommufd space has its IOAS from the start */
 	if (!ret && space->pinned && want == VFIODEV_BACKEND_IOMMUFD)
-		ret = iommufd_space_create(space);
+		ret = vfd_iommufd_space_create(space);
 	if (ret) {
 		vfiodev_space_unref(space);
 		return ret;
@@ -79,7 +79,7 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *spa
 	return space;
 }
 
-struct vfiodev_space *space_tryget(struct vfiodev_space *space)
+struct vfiodev_space *vfd_space_tryget(struct vfiodev_space *space)
 {
 	int n = __atomic_load_n(&space->refcount, __ATOMIC_RELAXED);
 
@@ -95,12 +95,12 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *s
 {
 	if (!space || __atomic_sub_fetch(&space->refcount, 1, __ATOMIC_ACQ_REL))
 		return NULL;
-	ctx_groups_forget(space->ctx, space);
+	vfd_ctx_groups_forget(space->ctx, space);
 	vfiodev_dma_unmap_all(space);
 	if (space->ops)
 		space->ops->destroy(space);
-	vtable_fini(&space->vt);
-	itree_fini(&space->tree);
+	vfd_vtable_fini(&space->vt);
+	vfd_itree_fini(&space->tree);
 	free(space->resv);
 	free(space->ranges);
 	pthread_mutex_destroy(&space->lock);
@@ -212,8 +212,8 @@ static size_t complement(const struct vfiodev_iova_range *ok, size_t nok,
 }
 
 /* caller holds space->lock (or owns the space alone) */
-int space_set_ranges(struct vfiodev_space *space,
-		     const struct vfiodev_iova_range *r, size_t n)
+int vfd_space_set_ranges(struct vfiodev_space *space,
+			 const struct vfiodev_iova_range *r, size_t n)
 {
 	struct vfiodev_iova_range *ok = NULL, *res = NULL;
 	size_t nok, nres;
@@ -223,7 +223,7 @@ int space_set_ranges(struct vfiodev_space *space,
 	if (ret)
 		return ret;
 	res = calloc(nok + 1, sizeof(*res));
-	if (!res || itree_reserve(&space->tree, nok + 1)) {
+	if (!res || vfd_itree_reserve(&space->tree, nok + 1)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -232,8 +232,9 @@ int space_set_ranges(struct vfiodev_space *space,
 	for (size_t i = 0; i < nres; i++) {
 		const struct itree_node *m;
 
-		for (m = itree_ceil(&space->tree, res[i].start);
-		     m && m->iova <= res[i].last; m = itree_next(&space->tree, m)) {
+		for (m = vfd_itree_ceil(&space->tree, res[i].start);
+		     m && m->iova <= res[i].last;
+		     m = vfd_itree_next(&space->tree, m)) {
 			if (m->vaddr & MAPF_RESERVED)
 				continue;
 			vfd_err(space->ctx,
@@ -248,13 +249,13 @@ int space_set_ranges(struct vfiodev_space *space,
 	}
 	/* the old spans out, the new in: nothing here can fail */
 	for (size_t i = 0; i < space->nr_resv; i++)
-		itree_remove(&space->tree, space->resv[i].start);
+		vfd_itree_remove(&space->tree, space->resv[i].start);
 	for (size_t i = 0; i < nres; i++) {
 		uint64_t len = res[i].last - res[i].start + 1;
 
 		/* the whole 2^64: nothing is usable */
-		itree_insert(&space->tree, res[i].start, len ? len : UINT64_MAX,
-			     MAPF_RESERVED);
+		vfd_itree_insert(&space->tree, res[i].start,
+				 len ? len : UINT64_MAX, MAPF_RESERVED);
 	}
 	free(space->resv);
 	space->resv = res;
@@ -309,7 +310,7 @@ VFIODEV_EXPORT int vfiodev_space_iommufd(struct vfiodev_space *space,
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	if (space->ops == &iommufd_backend_ops && space->ioas_id) {
+	if (space->ops == &vfd_iommufd_backend_ops && space->ioas_id) {
 		fd = space->iommufd;
 		if (ioas_id)
 			*ioas_id = space->ioas_id;
@@ -325,14 +326,14 @@ VFIODEV_EXPORT int vfiodev_space_container_fd(struct vfiodev_space *space)
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	if (space->ops == &container_backend_ops && space->container_fd >= 0)
+	if (space->ops == &vfd_container_backend_ops && space->container_fd >= 0)
 		fd = space->container_fd;
 	pthread_mutex_unlock(&space->lock);
 	return fd;
 }
 
 /* caller holds space->lock; the kernel object is new and empty */
-int space_replay(struct vfiodev_space *space)
+int vfd_space_replay(struct vfiodev_space *space)
 {
 	struct itree *t = &space->tree;
 	const struct itree_node *i, *j;
@@ -346,7 +347,7 @@ int space_replay(struct vfiodev_space *space)
 			space->nr_maps);
 		return -EOPNOTSUPP;
 	}
-	for (i = itree_ceil(t, 0); i; i = itree_next(t, i)) {
+	for (i = vfd_itree_ceil(t, 0); i; i = vfd_itree_next(t, i)) {
 		struct vfiodev_mapping m;
 
 		if (i->vaddr & MAPF_RESERVED)
@@ -360,9 +361,10 @@ int space_replay(struct vfiodev_space *space)
 		vfd_err(space->ctx,
 			"replaying the space's %zu recorded mappings into the new %s: %s",
 			space->nr_maps,
-			space->ops == &iommufd_backend_ops ? "IOAS" : "container",
+			space->ops == &vfd_iommufd_backend_ops ? "IOAS" : "container",
 			strerror(-ret));
-		for (j = itree_ceil(t, 0); j && j != i; j = itree_next(t, j)) {
+		for (j = vfd_itree_ceil(t, 0); j && j != i;
+		     j = vfd_itree_next(t, j)) {
 			struct vfiodev_mapping m;
 
 			if (j->vaddr & MAPF_RESERVED)
@@ -377,8 +379,8 @@ int space_replay(struct vfiodev_space *space)
 }
 
 /* caller holds space->lock */
-int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
-	       const struct backend_ops *ops)
+int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
+		   const struct backend_ops *ops)
 {
 	bool had_ops = space->ops != NULL;
 	int ret;
@@ -398,7 +400,7 @@ int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 		return ret;
 	}
 	__atomic_store_n(&space->ops, ops, __ATOMIC_RELEASE);
-	ret = space_replay(space);
+	ret = vfd_space_replay(space);
 	if (ret) {
 		ops->detach(space, dev);
 		space->nr_devices--;
@@ -412,7 +414,7 @@ int space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	return 0;
 }
 
-void space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
+void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	pthread_mutex_lock(&space->lock);
 	if (dev->attached) {
@@ -456,7 +458,7 @@ static bool owner_add(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *
 	return true;
 }
 
-struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
+struct vfiodev_space *vfd_ctx_group_space(struct vfiodev_ctx *ctx, int group)
 {
 	struct vfiodev_space *space = NULL;
 	struct group_owner *o;
@@ -464,7 +466,7 @@ struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
 	pthread_mutex_lock(&ctx->lock);
 	o = owner_find(ctx, group, NULL);
 	if (o)
-		space = space_tryget(o->space);
+		space = vfd_space_tryget(o->space);
 	pthread_mutex_unlock(&ctx->lock);
 	return space;
 }
@@ -476,8 +478,8 @@ struct vfiodev_space *ctx_group_space(struct vfiodev_ctx *ctx, int group)
  * registered for it (NULL: nothing registered, *@out NULL). -ENOMEM when
  * @fresh could not be recorded.
  */
-int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
-		    struct vfiodev_space *fresh, struct vfiodev_space **out)
+int vfd_ctx_group_claim(struct vfiodev_ctx *ctx, int group,
+			struct vfiodev_space *fresh, struct vfiodev_space **out)
 {
 	struct group_owner *o;
 	int ret = 0;
@@ -485,7 +487,7 @@ int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
 	*out = NULL;
 	pthread_mutex_lock(&ctx->lock);
 	o = owner_find(ctx, group, NULL);
-	if (o && (*out = space_tryget(o->space))) {
+	if (o && (*out = vfd_space_tryget(o->space))) {
 		o->users++;
 	} else if (fresh) {
 		if (o)
@@ -498,7 +500,7 @@ int ctx_group_claim(struct vfiodev_ctx *ctx, int group,
 	return ret;
 }
 
-bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
+bool vfd_ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
 {
 	struct group_owner *o;
 	bool ok = true;
@@ -513,8 +515,8 @@ bool ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *spa
 	return ok;
 }
 
-void ctx_group_put(struct vfiodev_ctx *ctx, int group,
-		   struct vfiodev_space *space, bool keep)
+void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
+		       struct vfiodev_space *space, bool keep)
 {
 	struct group_owner *o;
 
@@ -527,7 +529,7 @@ void ctx_group_put(struct vfiodev_ctx *ctx, int group,
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-void ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
+void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
 {
 	pthread_mutex_lock(&ctx->lock);
 	for (size_t i = 0; i < ctx->nr_owners;) {

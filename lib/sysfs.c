@@ -78,8 +78,8 @@ static int vpath(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	return 0;
 }
 
-int sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
-	       const char *fmt, ...)
+int vfd_sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		   const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
@@ -91,8 +91,8 @@ int sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 }
 
 /* read a small attribute, trailing newline removed */
-int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
-	       const char *fmt, ...)
+int vfd_sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+		   const char *fmt, ...)
 {
 	char path[512];
 	struct stat st;
@@ -129,8 +129,8 @@ int sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	return (int)n;
 }
 
-int sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
-		    const char *fmt, ...)
+int vfd_sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
+			const char *fmt, ...)
 {
 	char path[512], target[512];
 	const char *base;
@@ -155,13 +155,13 @@ int sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	return 0;
 }
 
-int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf)
+int vfd_sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf)
 {
 	char path[512];
 	struct stat st;
 	int ret;
 
-	ret = sysfs_path(ctx, path, sizeof(path), "bus/pci/devices/%s", bdf);
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "bus/pci/devices/%s", bdf);
 	if (ret)
 		return ret;
 	return stat(path, &st) == 0 ? 0 : -ENODEV;
@@ -169,7 +169,8 @@ int sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf)
 
 /* a decimal number, digits only (no sign, space or base prefix), at most
  * @max; the first byte after it in *@end. -EINVAL otherwise */
-int parse_dec(const char *s, unsigned long max, unsigned long *out, const char **end)
+int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
+		  const char **end)
 {
 	unsigned long v = 0;
 	size_t n = 0;
@@ -188,12 +189,12 @@ int parse_dec(const char *s, unsigned long max, unsigned long *out, const char *
 
 /* "major:minor" as the kernel prints a dev attribute: digits only, inside
  * the kernel's dev_t (12-bit major, 20-bit minor) */
-int parse_devnum(const char *s, dev_t *out)
+int vfd_parse_devnum(const char *s, dev_t *out)
 {
 	unsigned long maj, min;
 
-	if (parse_dec(s, 0xfff, &maj, &s) || *s++ != ':' ||
-	    parse_dec(s, 0xfffff, &min, &s) || *s)
+	if (vfd_parse_dec(s, 0xfff, &maj, &s) || *s++ != ':' ||
+	    vfd_parse_dec(s, 0xfffff, &min, &s) || *s)
 		return -EINVAL;
 	*out = makedev((unsigned int)maj, (unsigned int)min);
 	return 0;
@@ -204,16 +205,16 @@ int parse_devnum(const char *s, dev_t *out)
  * its major:minor. -ENOENT when there is no vfio-dev directory (no
  * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
  */
-int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
-		    size_t len, dev_t *devnum)
+int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
+			char *name, size_t len, dev_t *devnum)
 {
 	char path[512], buf[64];
 	struct dirent *de;
 	DIR *dir;
 	int ret = -ENOENT;
 
-	ret = sysfs_path(ctx, path, sizeof(path), "bus/pci/devices/%s/vfio-dev",
-			 bdf);
+	ret = vfd_sysfs_path(ctx, path, sizeof(path),
+			     "bus/pci/devices/%s/vfio-dev", bdf);
 	if (ret)
 		return ret;
 	dir = opendir(path);
@@ -235,26 +236,26 @@ int sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf, char *name,
 	closedir(dir);
 	if (ret)
 		return ret;
-	ret = sysfs_read(ctx, buf, sizeof(buf),
-			 "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
+	ret = vfd_sysfs_read(ctx, buf, sizeof(buf),
+			     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
 	if (ret < 0)
 		return ret;
-	return parse_devnum(buf, devnum) ? -EPROTO : 0;
+	return vfd_parse_devnum(buf, devnum) ? -EPROTO : 0;
 }
 
-int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
+int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
 {
 	char name[64];
 	const char *end;
 	unsigned long id;
 	int ret;
 
-	ret = sysfs_link_name(ctx, name, sizeof(name),
-			      "bus/pci/devices/%s/iommu_group", bdf);
+	ret = vfd_sysfs_link_name(ctx, name, sizeof(name),
+				  "bus/pci/devices/%s/iommu_group", bdf);
 	if (ret)
 		return ret;
 	/* the link ends in the group's number: digits, nothing else */
-	if (parse_dec(name, INT32_MAX, &id, &end) || *end) {
+	if (vfd_parse_dec(name, INT32_MAX, &id, &end) || *end) {
 		vfd_dbg(ctx, "%s: iommu_group link ends in '%.16s', not a group number",
 			bdf, name);
 		return -EPROTO;
@@ -263,12 +264,12 @@ int sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
 }
 
 /* noiommu groups are named so by vfio (vfio_noiommu_group_alloc) */
-bool sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
+bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
 {
 	char name[64];
 
 	return group_id >= 0 &&
-	       sysfs_read(ctx, name, sizeof(name),
-			  "kernel/iommu_groups/%d/name", group_id) > 0 &&
+	       vfd_sysfs_read(ctx, name, sizeof(name),
+			      "kernel/iommu_groups/%d/name", group_id) > 0 &&
 	       !strcmp(name, "vfio-noiommu");
 }

@@ -26,7 +26,7 @@ static void user_name(struct node_user *u)
 		snprintf(u->name, sizeof(u->name), "uid %u", (unsigned int)u->uid);
 }
 
-void node_user_self(struct node_user *u)
+void vfd_node_user_self(struct node_user *u)
 {
 	int n;
 
@@ -39,7 +39,7 @@ void node_user_self(struct node_user *u)
 	user_name(u);
 }
 
-void node_user_of(struct node_user *u, uid_t uid, gid_t gid)
+void vfd_node_user_of(struct node_user *u, uid_t uid, gid_t gid)
 {
 	int n = (int)ARRAY_SIZE(u->groups);
 
@@ -53,7 +53,7 @@ void node_user_of(struct node_user *u, uid_t uid, gid_t gid)
 		u->ngroups = n;
 }
 
-bool node_user_has_cap(const struct node_user *u, int cap)
+bool vfd_node_user_has_cap(const struct node_user *u, int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -65,7 +65,7 @@ bool node_user_has_cap(const struct node_user *u, int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-bool node_user_in_group(const struct node_user *u, gid_t gid)
+bool vfd_node_user_in_group(const struct node_user *u, gid_t gid)
 {
 	if (u->gid == gid)
 		return true;

@@ -23,7 +23,7 @@
 #define L1_BYTES ((size_t)VT_L1_ENTRIES * sizeof(struct vt_entry))
 #define TABLE_BYTES ((size_t)VT_ENTRIES * sizeof(struct vt_entry))
 
-int vtable_init(struct vtable *vt)
+int vfd_vtable_init(struct vtable *vt)
 {
 	void *l1;
 
@@ -37,7 +37,7 @@ int vtable_init(struct vtable *vt)
 	return 0;
 }
 
-void vtable_fini(struct vtable *vt)
+void vfd_vtable_fini(struct vtable *vt)
 {
 	struct vt_entry **t = vt->tables;
 
@@ -49,7 +49,7 @@ void vtable_fini(struct vtable *vt)
 	memset(vt, 0, sizeof(*vt));
 }
 
-size_t vtable_bytes(const struct vtable *vt)
+size_t vfd_vtable_bytes(const struct vtable *vt)
 {
 	/* the first level counts by the 4 KiB pages that were written */
 	return vt->nr_tables * TABLE_BYTES + vt->l1_pages * 4096 +
@@ -177,7 +177,7 @@ static int vt_range_ok(uint64_t va, uint64_t len)
 	return len && !(va >> VT_VA_BITS) && !((va + (len - 1)) >> VT_VA_BITS);
 }
 
-int vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy)
+int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy)
 {
 	struct vt_walk w = { .op = VT_CHECK };
 	int ret;
@@ -192,7 +192,7 @@ int vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy)
 
 /* SET cannot meet a leaf (the caller checked first); it can fail for
  * memory: then what it already published is cleared again */
-int vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
+int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
 {
 	struct vt_walk w = { .op = VT_SET, .iova = iova, .end = va + len, .va0 = va };
 	int ret;
@@ -201,11 +201,11 @@ int vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
 		return -ERANGE;
 	ret = walk(vt, vt->l1, 1, va, va + (len - 1), &w);
 	if (ret)
-		vtable_clear(vt, va, len);
+		vfd_vtable_clear(vt, va, len);
 	return ret;
 }
 
-void vtable_clear(struct vtable *vt, uint64_t va, uint64_t len)
+void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len)
 {
 	struct vt_walk w = { .op = VT_CLEAR };
 

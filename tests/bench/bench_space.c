@@ -319,7 +319,7 @@ static void translate_table(void)
 		ts = time_lookups(K_SL, &s);
 		printf("| %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", n,
 		       tl, ta, ts, ta / tl, ts / tl,
-		       (double)space_record_bytes(sp) / (double)n);
+		       (double)vfd_space_record_bytes(sp) / (double)n);
 		vfiodev_space_unref(sp);
 		free(a.v);
 		sl_free(&s);

@@ -3,7 +3,7 @@
  * The IOVA record (the B+tree of lib/iova_tree.c) driven by the fuzzer's
  * bytes: inserts, removes and lowest-fit queries (any length, alignment,
  * limits), each compared with a brute-force model (a sorted array and a
- * scan of its free spans); itree_check() after every step.
+ * scan of its free spans); vfd_itree_check() after every step.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data, *end = data + size;
 	struct itree t;
 
-	if (itree_init(&t))
+	if (vfd_itree_init(&t))
 		return 0;
 	n = 0;
 	while (p < end) {
@@ -92,9 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!free_at(iova, len))
 				continue;
-			if (itree_reserve(&t, 1))
+			if (vfd_itree_reserve(&t, 1))
 				break;
-			itree_insert(&t, iova, len, 0);
+			vfd_itree_insert(&t, iova, len, 0);
 			memmove(&m[at + 1], &m[at], (n - at) * sizeof(m[0]));
 			m[at].iova = iova;
 			m[at].len = len;
@@ -102,8 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (op == 2 && n) {
 			size_t i = (size_t)take(&p, end, 2) % n;
 
-			itree_remove(&t, m[i].iova);
-			itree_trim(&t);
+			vfd_itree_remove(&t, m[i].iova);
+			vfd_itree_trim(&t);
 			memmove(&m[i], &m[i + 1], (n - i - 1) * sizeof(m[0]));
 			n--;
 		} else {
@@ -118,14 +118,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!lo)
 				lo = PG;
-			ra = itree_fit(&t, len, align, lo, hi, &a);
+			ra = vfd_itree_fit(&t, len, align, lo, hi, &a);
 			rb = model_fit(len, align, lo, hi, &b);
 			if (ra != rb || (!ra && a != b))
 				abort();
 		}
-		if (itree_check(&t) || t.count != n)
+		if (vfd_itree_check(&t) || t.count != n)
 			abort();
 	}
-	itree_fini(&t);
+	vfd_itree_fini(&t);
 	return 0;
 }

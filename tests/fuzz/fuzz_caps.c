@@ -31,12 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 4, argsz);
-	if (vfio_cap_validate(buf, argsz, first) == 0 || 1) {
+	if (vfd_vfio_cap_validate(buf, argsz, first) == 0 || 1) {
 		for (uint16_t id = 0; id < 6; id++) {
 			size_t min = 8 + (size_t)(data[4] % 64);
 
-			if (vfio_cap_find(buf, argsz, first, id, min,
-					  (const void **)&h))
+			if (vfd_vfio_cap_find(buf, argsz, first, id, min,
+					      (const void **)&h))
 				continue;
 			if ((const uint8_t *)h < buf ||
 			    (const uint8_t *)h + min > buf + argsz ||

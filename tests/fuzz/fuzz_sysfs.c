@@ -45,13 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(in, data, size);
 	in[size] = 0;
-	if (!parse_devnum(in, &dn)) {
+	if (!vfd_parse_devnum(in, &dn)) {
 		snprintf(back, sizeof(back), "%u:%u", major(dn), minor(dn));
 		if (major(dn) > 0xfff || minor(dn) > 0xfffff ||
 		    strcmp(canonical(in), back))
 			abort();
 	}
-	if (!parse_dec(in, 0xffffffffUL, &v, &end)) {
+	if (!vfd_parse_dec(in, 0xffffffffUL, &v, &end)) {
 		if (end == in || v > 0xffffffffUL)
 			abort();
 		for (const char *p = in; p < end; p++)

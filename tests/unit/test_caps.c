@@ -51,11 +51,11 @@ static void cap_find_walks_chain_to_the_requested_id(void **state)
 	put_cap(&c, 48, 3, 64);
 	put_cap(&c, 64, 1, 0);
 	buf = exact(&c, 80);
-	assert_int_equal(vfio_cap_find(buf, 80, 32, 1, 16, &out), 0);
+	assert_int_equal(vfd_vfio_cap_find(buf, 80, 32, 1, 16, &out), 0);
 	assert_ptr_equal(out, (char *)buf + 64);
-	assert_int_equal(vfio_cap_find(buf, 80, 32, 3, 8, &out), 0);
+	assert_int_equal(vfd_vfio_cap_find(buf, 80, 32, 3, 8, &out), 0);
 	assert_ptr_equal(out, (char *)buf + 48);
-	assert_int_equal(vfio_cap_validate(buf, 80, 32), 0);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 80, 32), 0);
 	free(buf);
 }
 
@@ -69,7 +69,7 @@ static void cap_find_reports_missing_id_as_enoent(void **state)
 	put_cap(&c, 32, 7, 40);
 	put_cap(&c, 40, 3, 0);
 	buf = exact(&c, 48);
-	assert_int_equal(vfio_cap_find(buf, 48, 32, 2, 8, &out), -ENOENT);
+	assert_int_equal(vfd_vfio_cap_find(buf, 48, 32, 2, 8, &out), -ENOENT);
 	assert_null(out);
 	free(buf);
 }
@@ -80,8 +80,8 @@ static void cap_find_on_empty_chain_is_enoent(void **state)
 	const void *out = NULL;
 
 	(void)state;
-	assert_int_equal(vfio_cap_find(c.words, 32, 0, 1, 8, &out), -ENOENT);
-	assert_int_equal(vfio_cap_validate(c.words, 32, 0), 0);
+	assert_int_equal(vfd_vfio_cap_find(c.words, 32, 0, 1, 8, &out), -ENOENT);
+	assert_int_equal(vfd_vfio_cap_validate(c.words, 32, 0), 0);
 }
 
 static void cap_chain_with_loop_is_eproto(void **state)
@@ -94,8 +94,8 @@ static void cap_chain_with_loop_is_eproto(void **state)
 	put_cap(&c, 32, 7, 48);
 	put_cap(&c, 48, 3, 32); /* back to the first: a loop */
 	buf = exact(&c, 64);
-	assert_int_equal(vfio_cap_find(buf, 64, 32, 1, 8, &out), -EPROTO);
-	assert_int_equal(vfio_cap_validate(buf, 64, 32), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_find(buf, 64, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 64, 32), -EPROTO);
 	free(buf);
 }
 
@@ -108,8 +108,8 @@ static void cap_pointing_at_itself_is_eproto(void **state)
 	(void)state;
 	put_cap(&c, 32, 7, 32);
 	buf = exact(&c, 40);
-	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 8, &out), -EPROTO);
-	assert_int_equal(vfio_cap_validate(buf, 40, 32), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_find(buf, 40, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 40, 32), -EPROTO);
 	free(buf);
 }
 
@@ -124,8 +124,8 @@ static void cap_backward_offset_is_eproto(void **state)
 	put_cap(&c, 64, 7, 40);
 	put_cap(&c, 40, 1, 0);
 	buf = exact(&c, 80);
-	assert_int_equal(vfio_cap_find(buf, 80, 64, 1, 8, &out), -EPROTO);
-	assert_int_equal(vfio_cap_validate(buf, 80, 64), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_find(buf, 80, 64, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 80, 64), -EPROTO);
 	free(buf);
 }
 
@@ -138,10 +138,10 @@ static void cap_offset_past_argsz_is_eproto(void **state)
 	(void)state;
 	put_cap(&c, 32, 7, 4096);
 	buf = exact(&c, 40);
-	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 8, &out), -EPROTO);
-	assert_int_equal(vfio_cap_validate(buf, 40, 32), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_find(buf, 40, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 40, 32), -EPROTO);
 	/* and a first offset outside the buffer */
-	assert_int_equal(vfio_cap_validate(buf, 40, 0x10000), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 40, 0x10000), -EPROTO);
 	free(buf);
 }
 
@@ -155,8 +155,8 @@ static void cap_header_straddling_the_end_is_eproto(void **state)
 	put_cap(&c, 32, 7, 40);
 	/* argsz 44: the next header would need bytes 40..47 */
 	buf = exact(&c, 44);
-	assert_int_equal(vfio_cap_find(buf, 44, 32, 1, 8, &out), -EPROTO);
-	assert_int_equal(vfio_cap_validate(buf, 44, 32), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_find(buf, 44, 32, 1, 8, &out), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(buf, 44, 32), -EPROTO);
 	free(buf);
 }
 
@@ -170,8 +170,8 @@ static void cap_body_past_argsz_is_eproto(void **state)
 	put_cap(&c, 32, 1, 0);
 	buf = exact(&c, 40);
 	/* the header fits, but the caller needs 24 bytes of capability */
-	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 24, &out), -EPROTO);
-	assert_int_equal(vfio_cap_find(buf, 40, 32, 1, 8, &out), 0);
+	assert_int_equal(vfd_vfio_cap_find(buf, 40, 32, 1, 24, &out), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_find(buf, 40, 32, 1, 8, &out), 0);
 	free(buf);
 }
 
@@ -182,9 +182,10 @@ static void cap_unaligned_offset_is_eproto(void **state)
 
 	(void)state;
 	put_cap(&c, 32, 7, 42);
-	assert_int_equal(vfio_cap_find(c.words, sizeof(c.words), 32, 1, 8, &out),
+	assert_int_equal(vfd_vfio_cap_find(c.words, sizeof(c.words), 32, 1, 8, &out),
 			 -EPROTO);
-	assert_int_equal(vfio_cap_validate(c.words, sizeof(c.words), 33), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(c.words, sizeof(c.words), 33),
+			 -EPROTO);
 }
 
 /* 4-aligned is not enough: capabilities hold u64 fields read in place
@@ -196,10 +197,11 @@ static void cap_at_a_4_byte_offset_is_eproto(void **state)
 
 	(void)state;
 	put_cap(&c, 36, 1, 0);
-	assert_int_equal(vfio_cap_find(c.words, sizeof(c.words), 36, 1, 8, &out),
+	assert_int_equal(vfd_vfio_cap_find(c.words, sizeof(c.words), 36, 1, 8, &out),
 			 -EPROTO);
 	put_cap(&c, 32, 7, 44);
-	assert_int_equal(vfio_cap_validate(c.words, sizeof(c.words), 32), -EPROTO);
+	assert_int_equal(vfd_vfio_cap_validate(c.words, sizeof(c.words), 32),
+			 -EPROTO);
 }
 
 /* a capability at a version this library does not know is not misread as
@@ -214,7 +216,7 @@ static void cap_of_an_unknown_version_is_absent(void **state)
 	put_cap(&c, 32, 1, 0);
 	h = (void *)((char *)c.words + 32);
 	h->version = 2;
-	assert_int_equal(vfio_cap_find(c.words, sizeof(c.words), 32, 1, 8, &out),
+	assert_int_equal(vfd_vfio_cap_find(c.words, sizeof(c.words), 32, 1, 8, &out),
 			 -ENOENT);
 	assert_null(out);
 }

@@ -57,7 +57,7 @@ static void devnode_check_accepts_the_char_device_sysfs_names(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(devnode_check(fake_ctx(), fd, "vfio0", want()), 0);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want()), 0);
 	fake_sys.close(fd);
 }
 
@@ -71,7 +71,7 @@ static void devnode_check_refuses_a_node_with_another_devnum(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 9));
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "node is 511:9 but sysfs names 511:0"));
 	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
 	fake_sys.close(fd);
@@ -85,7 +85,7 @@ static void devnode_check_refuses_a_regular_file(void **state)
 	fake_write("dev/vfio/devices/vfio0", "");
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "not a character device"));
 	fake_sys.close(fd);
 }
@@ -100,9 +100,9 @@ static void devnode_open_tries_candidates_in_order(void **state)
 	(void)state;
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
-	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(),
-			  cands(&c, "dev/missing", "dev/vfio/devices/vfio0"),
-			  path, sizeof(path));
+	fd = vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			      cands(&c, "dev/missing", "dev/vfio/devices/vfio0"),
+			      path, sizeof(path));
 	assert_true(fd >= 0);
 	assert_string_equal(path, fake_path("dev/vfio/devices/vfio0"));
 	fake_sys.close(fd);
@@ -118,8 +118,8 @@ static void devnode_open_falls_back_to_dev_char_majmin(void **state)
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
 	fake_symlink("dev/vfio/devices/vfio0", "dev/char/511:0");
-	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(), NULL, path,
-			  sizeof(path));
+	fd = vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(), NULL, path,
+			      sizeof(path));
 	assert_true(fd >= 0);
 	assert_string_equal(path, fake_path("dev/char/511:0"));
 	fake_sys.close(fd);
@@ -131,9 +131,9 @@ static void devnode_open_without_any_node_is_enoent_and_lists_tries(void **state
 	char path[256] = "";
 
 	(void)state;
-	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
-				      cands(&c, "dev/vfio/devices/vfio0", NULL),
-				      path, sizeof(path)),
+	assert_int_equal(vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+					  cands(&c, "dev/vfio/devices/vfio0", NULL),
+					  path, sizeof(path)),
 			 -ENOENT);
 	assert_string_equal(path, "");
 	assert_true(fake_log_has(LOG_INFO, "no node for char device 511:0"));
@@ -153,9 +153,10 @@ static void devnode_open_stops_at_a_planted_node(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
 	/* a node that exists but is another device ends the search: the
 	 * planted one is closed (the teardown counts fds), not skipped */
-	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
-				      cands(&c, "dev/planted", "dev/vfio/devices/vfio0"),
-				      path, sizeof(path)),
+	assert_int_equal(vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+					  cands(&c, "dev/planted",
+						"dev/vfio/devices/vfio0"),
+					  path, sizeof(path)),
 			 -ENXIO);
 	assert_string_equal(path, "");
 	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
@@ -173,9 +174,9 @@ static void devnode_open_checks_a_node_before_opening_the_device(void **state)
 	(void)state;
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 9));
-	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
-				      cands(&c, "dev/vfio/devices/vfio0", NULL),
-				      path, sizeof(path)),
+	assert_int_equal(vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+					  cands(&c, "dev/vfio/devices/vfio0", NULL),
+					  path, sizeof(path)),
 			 -ENXIO);
 	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
 }
@@ -208,9 +209,9 @@ static void devnode_open_without_proc_reopens_the_same_inode(void **state)
 	fake_cfg.no_proc = true;
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
-	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(),
-			  cands(&c, "dev/vfio/devices/vfio0", NULL), path,
-			  sizeof(path));
+	fd = vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			      cands(&c, "dev/vfio/devices/vfio0", NULL), path,
+			      sizeof(path));
 	assert_true(fd >= 0);
 	assert_int_equal(fake_sys.fstat(fd, &st), 0);
 	assert_true(st.st_rdev == want());
@@ -219,9 +220,9 @@ static void devnode_open_without_proc_reopens_the_same_inode(void **state)
 	swap_calls = 0;
 	fake_on_open("/dev/vfio/devices/vfio0", swap_node,
 		     (void *)"dev/vfio/devices/vfio0");
-	fd = devnode_open(fake_ctx(), "0000:00:03.0", want(),
-			  cands(&c, "dev/vfio/devices/vfio0", NULL), path,
-			  sizeof(path));
+	fd = vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			      cands(&c, "dev/vfio/devices/vfio0", NULL), path,
+			      sizeof(path));
 	assert_int_equal(fd, -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "changed while it was opened"));
 }
@@ -236,9 +237,9 @@ static void devnode_open_permission_denied_is_logged(void **state)
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
 	fake_fail_open("/dev/vfio/devices/vfio0", EACCES);
-	assert_int_equal(devnode_open(fake_ctx(), "0000:00:03.0", want(),
-				      cands(&c, "dev/vfio/devices/vfio0", NULL),
-				      path, sizeof(path)),
+	assert_int_equal(vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+					  cands(&c, "dev/vfio/devices/vfio0", NULL),
+					  path, sizeof(path)),
 			 -EACCES);
 	assert_true(fake_log_has(LOG_ERR, "permission denied"));
 }
@@ -251,7 +252,8 @@ static void group_node_open_checks_the_class_devnum(void **state)
 	fake_group_node(5);
 	/* sysfs says group 5 is 510:6: the node (510:5) is not it */
 	fake_write("sys/class/vfio/5/dev", "510:6\n");
-	assert_int_equal(group_node_open(fake_ctx(), 5, false, path, sizeof(path)),
+	assert_int_equal(vfd_group_node_open(fake_ctx(), 5, false, path,
+					     sizeof(path)),
 			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "sysfs names 510:6"));
 }
@@ -263,7 +265,7 @@ static void group_node_open_accepts_the_node_sysfs_names(void **state)
 
 	(void)state;
 	fake_group_node(5);
-	fd = group_node_open(fake_ctx(), 5, false, path, sizeof(path));
+	fd = vfd_group_node_open(fake_ctx(), 5, false, path, sizeof(path));
 	assert_true(fd >= 0);
 	assert_string_equal(path, fake_path("dev/vfio/5"));
 	fake_sys.close(fd);
@@ -278,12 +280,13 @@ static void group_node_open_without_class_entry_needs_a_char_device(void **state
 	/* kernels before 6.2 have no class/vfio/N/dev */
 	fake_group_node(5);
 	fake_unlink("sys/class/vfio/5/dev");
-	fd = group_node_open(fake_ctx(), 5, false, path, sizeof(path));
+	fd = vfd_group_node_open(fake_ctx(), 5, false, path, sizeof(path));
 	assert_true(fd >= 0);
 	fake_sys.close(fd);
 
 	fake_write("dev/vfio/6", "");
-	assert_int_equal(group_node_open(fake_ctx(), 6, false, path, sizeof(path)),
+	assert_int_equal(vfd_group_node_open(fake_ctx(), 6, false, path,
+					     sizeof(path)),
 			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "refused: not a character device"));
 }
@@ -293,7 +296,8 @@ static void group_node_open_of_missing_node_says_to_bind_vfio(void **state)
 	char path[256];
 
 	(void)state;
-	assert_int_equal(group_node_open(fake_ctx(), 7, false, path, sizeof(path)),
+	assert_int_equal(vfd_group_node_open(fake_ctx(), 7, false, path,
+					     sizeof(path)),
 			 -ENOENT);
 	assert_true(fake_log_has(LOG_ERR, "group 7 is not bound to vfio"));
 }
@@ -307,7 +311,8 @@ static void group_node_open_of_busy_group_is_ebusy(void **state)
 	fake_group_node(5);
 	fd = fake_open_node("dev/vfio/5"); /* another opener holds it */
 	assert_true(fd >= 0);
-	assert_int_equal(group_node_open(fake_ctx(), 5, false, path, sizeof(path)),
+	assert_int_equal(vfd_group_node_open(fake_ctx(), 5, false, path,
+					     sizeof(path)),
 			 -EBUSY);
 	assert_true(fake_log_has(LOG_ERR, "busy"));
 	fake_sys.close(fd);
@@ -320,7 +325,7 @@ static void group_node_open_uses_the_noiommu_name(void **state)
 
 	(void)state;
 	fake_group_noiommu(3);
-	fd = group_node_open(fake_ctx(), 3, true, path, sizeof(path));
+	fd = vfd_group_node_open(fake_ctx(), 3, true, path, sizeof(path));
 	assert_true(fd >= 0);
 	assert_string_equal(path, fake_path("dev/vfio/noiommu-3"));
 	fake_sys.close(fd);

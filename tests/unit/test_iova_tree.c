@@ -3,7 +3,7 @@
  * The B+tree of the mapping record (lib/iova_tree.c), white box: tens of
  * thousands of entries (three levels), random inserts and removes against
  * a sorted-array model, every structural invariant checked along the way
- * (itree_check: order, gaps, largest gaps, separators, the leaf chain,
+ * (vfd_itree_check: order, gaps, largest gaps, separators, the leaf chain,
  * equal leaf depth), lookups and the lowest fit compared with brute force,
  * and the density of ascending and descending builds.
  */
@@ -104,11 +104,11 @@ static int model_fit(uint64_t len, uint64_t align, uint64_t lo, uint64_t hi,
 
 static void compare(struct itree *t)
 {
-	const struct itree_node *n = itree_ceil(t, 0);
+	const struct itree_node *n = vfd_itree_ceil(t, 0);
 
-	assert_int_equal(itree_check(t), 0);
+	assert_int_equal(vfd_itree_check(t), 0);
 	assert_int_equal(t->count, nmodel);
-	for (size_t i = 0; i < nmodel; i++, n = itree_next(t, n)) {
+	for (size_t i = 0; i < nmodel; i++, n = vfd_itree_next(t, n)) {
 		assert_non_null(n);
 		assert_int_equal(n->iova, model[i].iova);
 		assert_int_equal(n->len, model[i].len);
@@ -122,16 +122,16 @@ static void probe(struct itree *t, uint64_t span)
 	uint64_t len = PG * (1 + rnd() % 64), align = PG << (rnd() % 6);
 	uint64_t hi = rnd() % 4 ? UINT64_MAX : a + len * 8;
 	size_t p = model_upper(a);
-	const struct itree_node *f = itree_find(t, a);
+	const struct itree_node *f = vfd_itree_find(t, a);
 	bool in = p && model[p - 1].iova + model[p - 1].len > a;
 	int r1, r2;
 
 	assert_int_equal(f != NULL, in);
 	if (in)
 		assert_int_equal(f->iova, model[p - 1].iova);
-	f = itree_overlap(t, a, a + len - 1);
+	f = vfd_itree_overlap(t, a, a + len - 1);
 	assert_int_equal(f == NULL, model_free(a, len));
-	r1 = itree_fit(t, len, align, PG, hi, &got);
+	r1 = vfd_itree_fit(t, len, align, PG, hi, &got);
 	r2 = model_fit(len, align, PG, hi, &want);
 	assert_int_equal(r1, r2);
 	if (!r1)
@@ -146,7 +146,7 @@ static void run(size_t ops, size_t cap, uint64_t span)
 	model = calloc(cap + 1, sizeof(*model));
 	nmodel = 0;
 	assert_non_null(model);
-	assert_int_equal(itree_init(&t), 0);
+	assert_int_equal(vfd_itree_init(&t), 0);
 	for (size_t op = 0; op < ops; op++) {
 		/* grow to the cap, then hover around it */
 		bool add = nmodel < cap && (rnd() % 100 < (op < ops / 2 ? 70 : 45));
@@ -157,14 +157,14 @@ static void run(size_t ops, size_t cap, uint64_t span)
 
 			if (!iova || !model_free(iova, len) || iova + len < iova)
 				continue;
-			assert_int_equal(itree_reserve(&t, 1), 0);
-			itree_insert(&t, iova, len, 0);
+			assert_int_equal(vfd_itree_reserve(&t, 1), 0);
+			vfd_itree_insert(&t, iova, len, 0);
 			model_add(iova, len);
 		} else if (nmodel) {
 			size_t i = rnd() % nmodel;
 
-			itree_remove(&t, model[i].iova);
-			itree_trim(&t);
+			vfd_itree_remove(&t, model[i].iova);
+			vfd_itree_trim(&t);
 			model_del(i);
 		}
 		if (op % 997 == 0) {
@@ -178,14 +178,14 @@ static void run(size_t ops, size_t cap, uint64_t span)
 	while (nmodel) {
 		size_t i = rnd() % nmodel;
 
-		itree_remove(&t, model[i].iova);
+		vfd_itree_remove(&t, model[i].iova);
 		model_del(i);
 		if (nmodel % 1001 == 0)
 			compare(&t);
 	}
 	compare(&t);
 	assert_int_equal(t.height, 0);
-	itree_fini(&t);
+	vfd_itree_fini(&t);
 	free(model);
 }
 
@@ -210,29 +210,29 @@ static void tree_sequential_builds_stay_dense(void **state)
 		struct itree t;
 		size_t n = 50000;
 
-		assert_int_equal(itree_init(&t), 0);
+		assert_int_equal(vfd_itree_init(&t), 0);
 		for (size_t k = 0; k < n; k++) {
 			uint64_t i = desc ? n - k : k + 1;
 
-			assert_int_equal(itree_reserve(&t, 1), 0);
-			itree_insert(&t, i * 2 * PG, PG, 0);
+			assert_int_equal(vfd_itree_reserve(&t, 1), 0);
+			vfd_itree_insert(&t, i * 2 * PG, PG, 0);
 		}
-		assert_int_equal(itree_check(&t), 0);
+		assert_int_equal(vfd_itree_check(&t), 0);
 		print_message("%s build of %zu: %.1f bytes per entry, height %u\n",
 			      desc ? "descending" : "ascending", n,
-			      (double)itree_bytes(&t) / (double)n, t.height);
-		assert_true(itree_bytes(&t) / n <= 36);
+			      (double)vfd_itree_bytes(&t) / (double)n, t.height);
+		assert_true(vfd_itree_bytes(&t) / n <= 36);
 		for (size_t k = 0; k < n; k++) {
 			uint64_t i = desc ? n - k : k + 1;
 
-			itree_remove(&t, i * 2 * PG);
-			itree_trim(&t);
+			vfd_itree_remove(&t, i * 2 * PG);
+			vfd_itree_trim(&t);
 		}
-		assert_int_equal(itree_check(&t), 0);
+		assert_int_equal(vfd_itree_check(&t), 0);
 		assert_int_equal(t.count, 0);
 		assert_int_equal(t.height, 0);
-		assert_true(itree_bytes(&t) <= 17 * 1024);
-		itree_fini(&t);
+		assert_true(vfd_itree_bytes(&t) <= 17 * 1024);
+		vfd_itree_fini(&t);
 	}
 }
 
@@ -244,21 +244,22 @@ static void tree_fit_uses_head_and_tail(void **state)
 	uint64_t got;
 
 	(void)state;
-	assert_int_equal(itree_init(&t), 0);
-	assert_int_equal(itree_fit(&t, PG, PG, PG, UINT64_MAX, &got), 0);
+	assert_int_equal(vfd_itree_init(&t), 0);
+	assert_int_equal(vfd_itree_fit(&t, PG, PG, PG, UINT64_MAX, &got), 0);
 	assert_int_equal(got, PG);
-	assert_int_equal(itree_reserve(&t, 2), 0);
-	itree_insert(&t, 4 * PG, PG, 0);
-	itree_insert(&t, UINT64_MAX - PG + 1, PG, 0);
-	assert_int_equal(itree_check(&t), 0);
-	assert_int_equal(itree_fit(&t, 3 * PG, PG, PG, UINT64_MAX, &got), 0);
+	assert_int_equal(vfd_itree_reserve(&t, 2), 0);
+	vfd_itree_insert(&t, 4 * PG, PG, 0);
+	vfd_itree_insert(&t, UINT64_MAX - PG + 1, PG, 0);
+	assert_int_equal(vfd_itree_check(&t), 0);
+	assert_int_equal(vfd_itree_fit(&t, 3 * PG, PG, PG, UINT64_MAX, &got), 0);
 	assert_int_equal(got, PG);
-	assert_int_equal(itree_fit(&t, 4 * PG, PG, PG, UINT64_MAX, &got), 0);
+	assert_int_equal(vfd_itree_fit(&t, 4 * PG, PG, PG, UINT64_MAX, &got), 0);
 	assert_int_equal(got, 5 * PG);
-	assert_int_equal(itree_fit(&t, 4 * PG, PG, PG, 9 * PG - 1, &got), 0);
+	assert_int_equal(vfd_itree_fit(&t, 4 * PG, PG, PG, 9 * PG - 1, &got), 0);
 	assert_int_equal(got, 5 * PG);
-	assert_int_equal(itree_fit(&t, 4 * PG, PG, PG, 9 * PG - 2, &got), -ENOSPC);
-	itree_fini(&t);
+	assert_int_equal(vfd_itree_fit(&t, 4 * PG, PG, PG, 9 * PG - 2, &got),
+			 -ENOSPC);
+	vfd_itree_fini(&t);
 }
 
 int main(void)

@@ -129,8 +129,8 @@ static void sysfs_vfio_cdev_reads_name_and_devnum(void **state)
 	(void)state;
 	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_pci_cdev_sysfs(p, 3);
-	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn),
+	assert_int_equal(vfd_sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
+					     sizeof(name), &dn),
 			 0);
 	assert_string_equal(name, "vfio3");
 	assert_int_equal(major(dn), FAKE_CDEV_MAJOR);
@@ -144,13 +144,13 @@ static void sysfs_vfio_cdev_without_vfio_dev_dir_is_enoent(void **state)
 
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, "vfio-pci");
-	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn),
+	assert_int_equal(vfd_sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
+					     sizeof(name), &dn),
 			 -ENOENT);
 	/* an empty vfio-dev directory says the same */
 	fake_mkdir("sys/bus/pci/devices/0000:00:03.0/vfio-dev");
-	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn),
+	assert_int_equal(vfd_sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
+					     sizeof(name), &dn),
 			 -ENOENT);
 }
 
@@ -162,8 +162,8 @@ static void sysfs_vfio_cdev_with_malformed_dev_is_eproto(void **state)
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, "vfio-pci");
 	fake_write("sys/bus/pci/devices/0000:00:03.0/vfio-dev/vfio0/dev", "511-0\n");
-	assert_int_equal(sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
-					 sizeof(name), &dn),
+	assert_int_equal(vfd_sysfs_vfio_cdev(fake_ctx(), "0000:00:03.0", name,
+					     sizeof(name), &dn),
 			 -EPROTO);
 }
 
@@ -171,14 +171,14 @@ static void sysfs_iommu_group_follows_the_link(void **state)
 {
 	(void)state;
 	fake_pci_add("0000:00:03.0", 42, "vfio-pci");
-	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), 42);
+	assert_int_equal(vfd_sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), 42);
 }
 
 static void sysfs_iommu_group_without_link_is_enoent(void **state)
 {
 	(void)state;
 	fake_pci_add("0000:00:03.0", -1, "vfio-pci");
-	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -ENOENT);
+	assert_int_equal(vfd_sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -ENOENT);
 }
 
 static void sysfs_iommu_group_with_non_numeric_name_is_eproto(void **state)
@@ -187,7 +187,7 @@ static void sysfs_iommu_group_with_non_numeric_name_is_eproto(void **state)
 	fake_pci_add("0000:00:03.0", -1, "vfio-pci");
 	fake_symlink("sys/kernel/iommu_groups/5a",
 		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
-	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+	assert_int_equal(vfd_sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
 }
 
 static void parse_devnum_accepts_major_minor_only(void **state)
@@ -195,12 +195,12 @@ static void parse_devnum_accepts_major_minor_only(void **state)
 	dev_t dn = 0;
 
 	(void)state;
-	assert_int_equal(parse_devnum("511:7", &dn), 0);
+	assert_int_equal(vfd_parse_devnum("511:7", &dn), 0);
 	assert_int_equal(major(dn), 511);
 	assert_int_equal(minor(dn), 7);
-	assert_int_equal(parse_devnum("511:7x", &dn), -EINVAL);
-	assert_int_equal(parse_devnum("511", &dn), -EINVAL);
-	assert_int_equal(parse_devnum("", &dn), -EINVAL);
+	assert_int_equal(vfd_parse_devnum("511:7x", &dn), -EINVAL);
+	assert_int_equal(vfd_parse_devnum("511", &dn), -EINVAL);
+	assert_int_equal(vfd_parse_devnum("", &dn), -EINVAL);
 }
 
 /* only what the kernel prints: digits, a 12-bit major, a 20-bit minor */
@@ -225,9 +225,9 @@ static void parse_devnum_rejects_what_the_kernel_never_prints(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		print_message("%s\n", bad[i]);
-		assert_int_equal(parse_devnum(bad[i], &dn), -EINVAL);
+		assert_int_equal(vfd_parse_devnum(bad[i], &dn), -EINVAL);
 	}
-	assert_int_equal(parse_devnum("4095:1048575", &dn), 0);
+	assert_int_equal(vfd_parse_devnum("4095:1048575", &dn), 0);
 	assert_int_equal(major(dn), 4095);
 	assert_int_equal(minor(dn), 1048575);
 }
@@ -239,15 +239,15 @@ static void sysfs_iommu_group_takes_digits_only(void **state)
 	fake_pci_add("0000:00:03.0", -1, "vfio-pci");
 	fake_symlink("sys/kernel/iommu_groups/",
 		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
-	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+	assert_int_equal(vfd_sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
 	fake_unlink("sys/bus/pci/devices/0000:00:03.0/iommu_group");
 	fake_symlink("sys/kernel/iommu_groups/ 3",
 		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
-	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+	assert_int_equal(vfd_sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
 	fake_unlink("sys/bus/pci/devices/0000:00:03.0/iommu_group");
 	fake_symlink("sys/kernel/iommu_groups/4294967296",
 		     "sys/bus/pci/devices/0000:00:03.0/iommu_group");
-	assert_int_equal(sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
+	assert_int_equal(vfd_sysfs_iommu_group(fake_ctx(), "0000:00:03.0"), -EPROTO);
 }
 
 /* a FIFO planted where an attribute should be: the open used to block
@@ -261,8 +261,8 @@ static void sysfs_read_refuses_a_fifo_without_hanging(void **state)
 	assert_int_equal(mkfifo(fake_path("sys/kernel/iommu_groups/3/name"), 0600),
 			 0);
 	alarm(10); /* a hang fails the test instead of stalling the suite */
-	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf),
-				    "kernel/iommu_groups/%d/name", 3),
+	assert_int_equal(vfd_sysfs_read(fake_ctx(), buf, sizeof(buf),
+					"kernel/iommu_groups/%d/name", 3),
 			 -EINVAL);
 	alarm(0);
 }
@@ -273,12 +273,12 @@ static void sysfs_read_strips_the_trailing_newline(void **state)
 
 	(void)state;
 	fake_write("sys/kernel/iommu_groups/3/name", "vfio-noiommu\n");
-	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf),
-				    "kernel/iommu_groups/%d/name", 3),
+	assert_int_equal(vfd_sysfs_read(fake_ctx(), buf, sizeof(buf),
+					"kernel/iommu_groups/%d/name", 3),
 			 12);
 	assert_string_equal(buf, "vfio-noiommu");
-	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf),
-				    "kernel/iommu_groups/%d/nothing", 3),
+	assert_int_equal(vfd_sysfs_read(fake_ctx(), buf, sizeof(buf),
+					"kernel/iommu_groups/%d/nothing", 3),
 			 -ENOENT);
 }
 
@@ -289,9 +289,9 @@ static void sysfs_path_too_long_is_enametoolong(void **state)
 	(void)state;
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	assert_int_equal(sysfs_path(fake_ctx(), buf, sizeof(buf), "%s", longname),
+	assert_int_equal(vfd_sysfs_path(fake_ctx(), buf, sizeof(buf), "%s", longname),
 			 -ENAMETOOLONG);
-	assert_int_equal(sysfs_read(fake_ctx(), buf, sizeof(buf), "%s", longname),
+	assert_int_equal(vfd_sysfs_read(fake_ctx(), buf, sizeof(buf), "%s", longname),
 			 -ENAMETOOLONG);
 }
 
