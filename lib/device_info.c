@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What an open device is: VFIO_DEVICE_GET_INFO at open time, the
+ * accessors of the public API, and the device reset.
+ */
+#include <linux/vfio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+int vfd_device_load_info(struct vfiodev_device *dev)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	int ret;
+
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_GET_INFO, &info);
+	if (ret) {
+		vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_INFO: %s", dev->name,
+			strerror(-ret));
+		return ret;
+	}
+	if (info.num_regions > 64 || info.num_irqs > 64) {
+		vfd_err(dev->ctx,
+			"%s: VFIO_DEVICE_GET_INFO: implausible counts (%u regions, %u irqs)",
+			dev->name, info.num_regions, info.num_irqs);
+		return -EPROTO;
+	}
+	dev->flags = info.flags;
+	dev->num_regions = info.num_regions;
+	dev->num_irqs = info.num_irqs;
+	dev->maps = calloc(info.num_regions ? info.num_regions : 1,
+			   sizeof(*dev->maps));
+	return dev->maps ? 0 : -ENOMEM;
+}
+
+VFIODEV_EXPORT const char *vfiodev_device_bdf(const struct vfiodev_device *dev)
+{
+	return dev ? dev->bdf : "";
+}
+
+VFIODEV_EXPORT enum vfiodev_backend
+vfiodev_device_backend(const struct vfiodev_device *dev)
+{
+	return dev ? dev->backend : VFIODEV_BACKEND_AUTO;
+}
+
+VFIODEV_EXPORT const char *
+vfiodev_device_fallback_reason(const struct vfiodev_device *dev)
+{
+	return dev ? dev->fallback_reason : NULL;
+}
+
+VFIODEV_EXPORT const char *vfiodev_device_node(const struct vfiodev_device *dev)
+{
+	return dev ? dev->node : "";
+}
+
+VFIODEV_EXPORT int vfiodev_device_devnum(const struct vfiodev_device *dev,
+					 unsigned int *maj, unsigned int *min)
+{
+	if (!dev || !maj || !min)
+		return -EINVAL;
+	if (!dev->has_devnum)
+		return -ENOENT;
+	*maj = major(dev->devnum);
+	*min = minor(dev->devnum);
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_device_fd(const struct vfiodev_device *dev)
+{
+	return dev ? dev->fd : -EINVAL;
+}
+
+VFIODEV_EXPORT struct vfiodev_space *
+vfiodev_device_space(const struct vfiodev_device *dev)
+{
+	return dev ? dev->space : NULL;
+}
+
+VFIODEV_EXPORT int vfiodev_device_iommu_group(const struct vfiodev_device *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	return dev->group_id >= 0 ? dev->group_id : -ENOENT;
+}
+
+VFIODEV_EXPORT int vfiodev_device_get_info(const struct vfiodev_device *dev,
+					   struct vfiodev_device_info *info)
+{
+	if (!dev || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	if (dev->flags & VFIO_DEVICE_FLAGS_RESET)
+		info->flags |= VFIODEV_DEVICE_RESET;
+	if (dev->flags & VFIO_DEVICE_FLAGS_PCI)
+		info->flags |= VFIODEV_DEVICE_PCI;
+	if (dev->space->noiommu)
+		info->flags |= VFIODEV_DEVICE_NOIOMMU;
+	info->num_regions = dev->num_regions;
+	info->num_irqs = dev->num_irqs;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_device_reset(struct vfiodev_device *dev)
+{
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	if (!(dev->flags & VFIO_DEVICE_FLAGS_RESET)) {
+		vfd_err(dev->ctx, "%s: the device reports no reset method",
+			dev->name);
+		return -ENOTSUP;
+	}
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_RESET, NULL);
+	if (ret)
+		vfd_err(dev->ctx, "%s: VFIO_DEVICE_RESET: %s", dev->name,
+			strerror(-ret));
+	return ret;
+}
