@@ -718,6 +718,41 @@ struct vfiodev_device_info {
 int vfiodev_device_get_info(const struct vfiodev_device *dev,
 			    struct vfiodev_device_info *info);
 
+/** VFIODEV_FEATURE_GET - read the feature's data into the buffer */
+#define VFIODEV_FEATURE_GET (1u << 0)
+/** VFIODEV_FEATURE_SET - write the feature from the buffer */
+#define VFIODEV_FEATURE_SET (1u << 1)
+/** VFIODEV_FEATURE_PROBE - only ask whether the feature (and, with GET
+ * and/or SET, those accesses) is supported; no data moves */
+#define VFIODEV_FEATURE_PROBE (1u << 2)
+
+/**
+ * vfiodev_device_feature() - VFIO_DEVICE_FEATURE: probe, get or set a
+ *	device feature
+ * @dev: the device
+ * @flags: VFIODEV_FEATURE_GET or VFIODEV_FEATURE_SET, or
+ *	VFIODEV_FEATURE_PROBE alone or with either or both of them
+ * @feature: the kernel's feature index (VFIO_DEVICE_FEATURE_* in
+ *	linux/vfio.h: 1 migration, 2 migration state, 3 low-power entry...),
+ *	at most 0xffff
+ * @data: the feature's data: read for SET, written for GET; NULL when @len
+ *	is 0
+ * @len: its size in bytes (the feature's own structure; 0 for a probe or a
+ *	feature without data), at most 65536
+ *
+ * A pass-through: the library knows no feature and assumes none exists;
+ * probe first. Some features change the device's state (low-power entry,
+ * migration states).
+ *
+ * Context: one thread per device; an ioctl that may block (a migration
+ * state change can take long).
+ * Return: 0; -ENOTTY when the device or the kernel has no such feature (or
+ * no VFIO_DEVICE_FEATURE at all; logged at info level for a probe); -EINVAL
+ * for bad flags or sizes; the kernel's error otherwise.
+ */
+int vfiodev_device_feature(struct vfiodev_device *dev, unsigned int flags,
+			   uint32_t feature, void *data, size_t len);
+
 /**
  * vfiodev_device_reset() - VFIO_DEVICE_RESET
  * @dev: the device

@@ -121,3 +121,47 @@ VFIODEV_EXPORT int vfiodev_device_reset(struct vfiodev_device *dev)
 			strerror(-ret));
 	return ret;
 }
+
+VFIODEV_EXPORT int vfiodev_device_feature(struct vfiodev_device *dev,
+					  unsigned int flags, uint32_t feature,
+					  void *data, size_t len)
+{
+	const unsigned int known = VFIODEV_FEATURE_GET | VFIODEV_FEATURE_SET |
+				   VFIODEV_FEATURE_PROBE;
+	struct vfio_device_feature *f;
+	bool get = flags & VFIODEV_FEATURE_GET, set = flags & VFIODEV_FEATURE_SET;
+	bool probe = flags & VFIODEV_FEATURE_PROBE;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	if (!flags || flags & ~known || (get && set && !probe) ||
+	    feature > VFIO_DEVICE_FEATURE_MASK || len > 65536 ||
+	    (len && !data) || (probe && len)) {
+		vfd_err(dev->ctx,
+			"%s: device feature %u: flags 0x%x with %zu bytes of data: GET or SET, or PROBE (with them, no data)",
+			dev->name, feature, flags, len);
+		return -EINVAL;
+	}
+	f = calloc(1, sizeof(*f) + len);
+	if (!f)
+		return -ENOMEM;
+	f->argsz = (uint32_t)(sizeof(*f) + len);
+	f->flags = feature | (get ? VFIO_DEVICE_FEATURE_GET : 0) |
+		   (set ? VFIO_DEVICE_FEATURE_SET : 0) |
+		   (probe ? VFIO_DEVICE_FEATURE_PROBE : 0);
+	if (set && !probe)
+		memcpy(f->data, data, len);
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_FEATURE, f);
+	if (!ret && get && !probe)
+		memcpy(data, f->data, len);
+	free(f);
+	if (ret == -ENOTTY && probe)
+		vfd_info(dev->ctx, "%s: device feature %u: not supported",
+			 dev->name, feature);
+	else if (ret)
+		vfd_err(dev->ctx, "%s: device feature %u (%s%s%s): %s",
+			dev->name, feature, probe ? "probe " : "",
+			get ? "get" : "", set ? "set" : "", strerror(-ret));
+	return ret;
+}

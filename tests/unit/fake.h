@@ -79,6 +79,10 @@ struct fake_pci {
 	struct fake_irq irqs[FAKE_NR_IRQS];
 	int open_count; /* bound cdev files + device fds from its group */
 	unsigned int resets;
+	/* VFIO_DEVICE_FEATURE: low-power entry (SET) is always offered,
+	 * migration (GET, 8 bytes) only when @mig_flags is non-zero */
+	uint64_t mig_flags;
+	unsigned int low_power_entries;
 	struct fake_pci *next;
 };
 

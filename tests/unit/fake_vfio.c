@@ -251,6 +251,37 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 	return -ENOENT;
 }
 
+/* as the kernel's vfio_check_feature(): unsupported access -EINVAL, a
+ * short buffer -EINVAL, a probe answers without touching data */
+static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
+{
+	uint32_t ops, minsz, idx = f->flags & VFIO_DEVICE_FEATURE_MASK;
+	uint32_t acc = f->flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET);
+
+	if (f->argsz < sizeof(*f))
+		return -EINVAL;
+	if (idx == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY) {
+		ops = VFIO_DEVICE_FEATURE_SET;
+		minsz = 0;
+	} else if (idx == VFIO_DEVICE_FEATURE_MIGRATION && p->mig_flags) {
+		ops = VFIO_DEVICE_FEATURE_GET;
+		minsz = 8;
+	} else {
+		return -ENOTTY;
+	}
+	if (!acc || acc & ~ops)
+		return -EINVAL;
+	if (f->flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (f->argsz < sizeof(*f) + minsz)
+		return -EINVAL;
+	if (idx == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY)
+		p->low_power_entries++;
+	else
+		memcpy(f->data, &p->mig_flags, 8);
+	return 0;
+}
+
 static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 {
 	struct fake_pci *p = f->pci;
@@ -306,6 +337,8 @@ static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 			return -EINVAL;
 		p->resets++;
 		return 0;
+	case VFIO_DEVICE_FEATURE:
+		return device_feature(p, arg);
 	}
 	return -ENOTTY;
 }

@@ -453,6 +453,62 @@ static void no_module_load_is_honoured_and_said_at_info_level(void **state)
  * sysfs reads that find and re-check the node, the O_PATH step, the
  * driver check and the region/IRQ counts.
  */
+/* VFIO_DEVICE_FEATURE passed through: probe, get, set; an absent feature
+ * is -ENOTTY (info when probed), bad flags and sizes never reach the
+ * kernel */
+static void device_feature_probes_gets_and_sets(void **state)
+{
+	struct fake_pci *p;
+	struct vfiodev_device *dev;
+	uint64_t mig = 0;
+	unsigned long calls;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, 0);
+	p->mig_flags = 0x5;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	/* low-power entry: SET only, no data */
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_SET,
+						3, NULL, 0),
+			 0);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_GET,
+						3, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_SET, 3, NULL, 0),
+			 0);
+	assert_int_equal(p->low_power_entries, 1);
+	/* migration: GET of 8 bytes; a short buffer is the kernel's EINVAL */
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1,
+						&mig, sizeof(mig)),
+			 0);
+	assert_int_equal(mig, 0x5);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1, &mig, 4),
+			 -EINVAL);
+	/* absent: -ENOTTY, at info level when probed */
+	fake_log_clear();
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 77,
+						NULL, 0),
+			 -ENOTTY);
+	assert_true(fake_log_has(LOG_INFO, "device feature 77: not supported"));
+	assert_false(fake_log_has(LOG_ERR, "device feature 77"));
+	/* refused before any ioctl */
+	calls = fake_calls();
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET | VFIODEV_FEATURE_SET,
+						1, &mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET,
+						0x10000, &mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1, NULL, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 1,
+						&mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, 1u << 7, 1, NULL, 0), -EINVAL);
+	assert_int_equal(fake_calls(), calls);
+	vfiodev_device_close(dev);
+}
+
 #define OPEN_COST_FIRST 24
 #define OPEN_COST_SECOND 18
 #define OPEN_COST_FALLBACK_EXTRA 3
@@ -506,6 +562,7 @@ int main(int argc, char **argv)
 		T(type1_info_asking_for_an_implausible_argsz_is_eproto),
 		T(no_module_load_is_honoured_and_said_at_info_level),
 		T(open_costs_are_held),
+		T(device_feature_probes_gets_and_sets),
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),

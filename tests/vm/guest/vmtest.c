@@ -231,6 +231,21 @@ static int t_info(const char *bdf)
 	       !ret && ven == EDU_VENDOR && did == EDU_DEVICE,
 	       "read %04x:%04x (%s)", ven, did, strerror(-ret));
 
+	/* VFIO_DEVICE_FEATURE on a plain vfio-pci device: low-power entry is
+	 * offered for SET (6.0+), migration is not (no variant driver) */
+	{
+		int lp = vfiodev_device_feature(dev,
+						VFIODEV_FEATURE_PROBE |
+							VFIODEV_FEATURE_SET,
+						3, NULL, 0);
+		int mig = vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 1,
+						 NULL, 0);
+
+		result("info/device-feature-probe", !lp && mig == -ENOTTY,
+		       "low-power entry: %s; migration: %s", strerror(-lp),
+		       strerror(-mig));
+	}
+
 	vfiodev_device_get_info(dev, &di);
 	result("info/device",
 	       (di.flags & VFIODEV_DEVICE_PCI) && di.num_regions >= 9 &&
