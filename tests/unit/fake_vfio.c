@@ -256,7 +256,8 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 {
 	uint32_t ops, minsz, idx = f->flags & VFIO_DEVICE_FEATURE_MASK;
-	uint32_t acc = f->flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET);
+	uint32_t acc = f->flags &
+		       (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET);
 
 	if (f->argsz < sizeof(*f))
 		return -EINVAL;
