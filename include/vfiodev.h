@@ -177,6 +177,24 @@ void vfiodev_ctx_set_log_priority(struct vfiodev_ctx *ctx, int priority);
  */
 int vfiodev_ctx_get_log_priority(const struct vfiodev_ctx *ctx);
 
+/**
+ * vfiodev_ctx_adopt_iommufd() - use an iommufd opened elsewhere
+ * @ctx: the context, before any device or space of it has used iommufd
+ * @fd: an open /dev/iommu file (passed by a privileged helper such as
+ *	libvirt, or inherited from a parent process)
+ *
+ * The fd is checked like every node the library opens: it must be the
+ * character device /sys/class/misc/iommu/dev names. The context keeps a
+ * duplicate (close-on-exec) for every device and space it opens on the
+ * iommufd path, and closes it with its last reference; @fd stays the
+ * caller's, who may close it at once.
+ *
+ * Context: any thread; takes the context's lock.
+ * Return: 0; -EBUSY when the context already has an iommufd; -ENXIO when @fd
+ * is not /dev/iommu; -EBADF, or dup's error.
+ */
+int vfiodev_ctx_adopt_iommufd(struct vfiodev_ctx *ctx, int fd);
+
 /* ------------------------------------------------------------------ */
 /* Address spaces                                                       */
 /* ------------------------------------------------------------------ */

@@ -48,6 +48,8 @@ struct vfiodev_sys {
 		      off_t off, int *err);
 	int (*munmap)(void *addr, size_t len);
 	ssize_t (*readlink)(const char *path, char *buf, size_t len);
+	/* a close-on-exec duplicate (F_DUPFD_CLOEXEC), or -errno */
+	int (*dupfd)(int fd);
 };
 
 extern const struct vfiodev_sys *vfiodev_sys;
@@ -65,6 +67,7 @@ extern const struct vfiodev_sys vfiodev_sys_real;
 	vfiodev_sys->mmap((a), (l), (p), (f), (fd), (o), (e))
 #define sys_munmap(a, l) vfiodev_sys->munmap((a), (l))
 #define sys_readlink(p, b, l) vfiodev_sys->readlink((p), (b), (l))
+#define sys_dupfd(fd) vfiodev_sys->dupfd(fd)
 
 /* ---- context ----------------------------------------------------------- */
 struct kmod_ctx;

@@ -4,6 +4,8 @@
  * device joins by VFIO_DEVICE_BIND_IOMMUFD on its cdev fd and
  * VFIO_DEVICE_ATTACH_IOMMUFD_PT to the IOAS.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 #include <stdio.h>
@@ -283,4 +285,45 @@ int vfd_ctx_iommufd(struct vfiodev_ctx *ctx)
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return fd;
+}
+
+VFIODEV_EXPORT int vfiodev_ctx_adopt_iommufd(struct vfiodev_ctx *ctx, int fd)
+{
+	char path[40], attr[32];
+	dev_t want;
+	int dup, ret;
+
+	if (!ctx)
+		return -EINVAL;
+	if (fd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "adopted fd %d", fd);
+	/* the caller's fd is checked as it is, strictly: sysfs must name
+	 * the misc device's number (any character device would do else) */
+	if (vfd_sysfs_read(ctx, attr, sizeof(attr), "class/misc/iommu/dev") <= 0 ||
+	    vfd_parse_devnum(attr, &want)) {
+		vfd_err(ctx, "%s: sysfs does not name /dev/iommu's number (class/misc/iommu/dev): cannot check it",
+			path);
+		return -ENXIO;
+	}
+	ret = vfd_devnode_check(ctx, fd, path, want);
+	if (ret)
+		return ret;
+	dup = sys_dupfd(fd);
+	if (dup < 0) {
+		vfd_err(ctx, "%s: dup: %s", path, strerror(-dup));
+		return dup;
+	}
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->iommufd >= 0) {
+		pthread_mutex_unlock(&ctx->lock);
+		sys_close(dup);
+		vfd_err(ctx, "%s: the context already has an iommufd (adopt it before the first iommufd use)",
+			path);
+		return -EBUSY;
+	}
+	ctx->iommufd = dup;
+	pthread_mutex_unlock(&ctx->lock);
+	vfd_info(ctx, "%s: adopted as the context's iommufd", path);
+	return 0;
 }

@@ -18,6 +18,13 @@ static int real_open(const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+static int real_dupfd(int fd)
+{
+	int r = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	return r < 0 ? -errno : r;
+}
+
 static int real_close(int fd)
 {
 	return close(fd) < 0 ? -errno : 0;
@@ -96,6 +103,7 @@ const struct vfiodev_sys vfiodev_sys_real = {
 	.mmap = real_mmap,
 	.munmap = real_munmap,
 	.readlink = real_readlink,
+	.dupfd = real_dupfd,
 };
 
 const struct vfiodev_sys *vfiodev_sys = &vfiodev_sys_real;

@@ -320,6 +320,28 @@ static int f_open(const char *path, int flags)
 	return fd;
 }
 
+/* a duplicate shares the open file, as the kernel's do */
+static int f_dupfd(int fd)
+{
+	struct fake_file *f = fake_file_of(fd);
+	int r;
+
+	if (fault_now())
+		return fault_fire("dup fd %d", fd);
+	r = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (r < 0)
+		return -errno;
+	if (r >= FAKE_MAX_FD) {
+		close(r);
+		return -EMFILE;
+	}
+	if (f) {
+		fdtab[r] = f;
+		f->refs++;
+	}
+	return r;
+}
+
 /* as on Linux, the fd is gone even when close reports an error */
 static int f_close(int fd)
 {
@@ -653,6 +675,7 @@ LOCKED(void *, mmap,
 LOCKED(int, munmap, (void *addr, size_t len), (addr, len))
 LOCKED(ssize_t, readlink, (const char *path, char *buf, size_t len),
        (path, buf, len))
+LOCKED(int, dupfd, (int fd), (fd))
 
 const struct vfiodev_sys fake_sys = {
 	.open = l_open,
@@ -666,6 +689,7 @@ const struct vfiodev_sys fake_sys = {
 	.mmap = l_mmap,
 	.munmap = l_munmap,
 	.readlink = l_readlink,
+	.dupfd = l_dupfd,
 };
 
 int fake_open_node(const char *rel)

@@ -509,6 +509,41 @@ static void device_feature_probes_gets_and_sets(void **state)
 	vfiodev_device_close(dev);
 }
 
+/* an iommufd opened elsewhere (a helper, a parent process): checked like a
+ * node, duplicated, used for every iommufd open; the caller's fd stays its
+ * own; a wrong fd or a second iommufd is refused */
+static void adopted_iommufd_is_checked_and_used(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *dev;
+	unsigned int before;
+	int fd, group;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fd = fake_open_node("dev/iommu");
+	assert_true(fd >= 0);
+	group = fake_open_node("dev/vfio/5");
+	assert_true(group >= 0);
+	/* without sysfs naming /dev/iommu's number nothing can be checked */
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), fd), -ENXIO);
+	fake_write("sys/class/misc/iommu/dev", "10:123\n");
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), group), -ENXIO);
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), -1), -EBADF);
+	before = fake_open_count("/dev/iommu");
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), fd), 0);
+	/* the caller may close its own at once */
+	fake_sys.close(fd);
+	o.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	assert_int_equal(fake_open_count("/dev/iommu"), before);
+	fd = fake_open_node("dev/iommu");
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), fd), -EBUSY);
+	fake_sys.close(fd);
+	vfiodev_device_close(dev);
+	fake_sys.close(group);
+}
+
 #define OPEN_COST_FIRST 24
 #define OPEN_COST_SECOND 18
 #define OPEN_COST_FALLBACK_EXTRA 3
@@ -563,6 +598,7 @@ int main(int argc, char **argv)
 		T(no_module_load_is_honoured_and_said_at_info_level),
 		T(open_costs_are_held),
 		T(device_feature_probes_gets_and_sets),
+		T(adopted_iommufd_is_checked_and_used),
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -751,6 +752,83 @@ static int t_nvme(const char *bdf)
 	return 0;
 }
 
+/*
+ * adopt: a parent opens /dev/iommu and forks; the child adopts that fd
+ * (vfiodev_ctx_adopt_iommufd), opens the device through it and DMAs. The
+ * child's exit status is the verdict: 0 ok, 3 the device is not on the
+ * iommufd path (no vfio cdev: the stock kernel), else a failure.
+ */
+static int adopt_child(int fd, const char *bdf)
+{
+	struct vfiodev_ctx *c;
+	struct vfiodev_device *dev = NULL;
+	uint8_t *src = page_alloc(4096), *dst = page_alloc(4096);
+	uint64_t is, id;
+	char why[160];
+	struct edu e;
+	int ret;
+
+	if (vfiodev_ctx_new(NULL, &c))
+		return 1;
+	vfiodev_ctx_set_log_priority(c, LOG_INFO);
+	ret = vfiodev_ctx_adopt_iommufd(c, fd);
+	close(fd);
+	if (!ret)
+		ret = vfiodev_device_open(c, bdf, NULL, &dev);
+	if (ret) {
+		printf("adopt: child: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (vfiodev_device_backend(dev) != VFIODEV_BACKEND_IOMMUFD)
+		return 3;
+	fill(src, DMA_LEN, 9);
+	memset(dst, 0, DMA_LEN);
+	ret = edu_init(&e, dev);
+	if (!ret)
+		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096,
+					  VFIODEV_DMA_READ, NULL, &is);
+	if (!ret)
+		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096,
+					  VFIODEV_DMA_WRITE, NULL, &id);
+	if (!ret)
+		ret = round_trip(&e, is, id, src, dst, why, sizeof(why));
+	printf("adopt: child: DMA through the adopted iommufd: %s\n",
+	       ret ? why : "ok");
+	vfiodev_device_close(dev);
+	vfiodev_ctx_unref(c);
+	return ret ? 1 : 0;
+}
+
+static int t_adopt(const char *bdf)
+{
+	int fd = open("/dev/iommu", O_RDWR), status = 0;
+	pid_t pid;
+
+	if (fd < 0) {
+		result_skip("adopt/child-uses-parents-iommufd",
+			    "no /dev/iommu on this kernel (%s)", strerror(errno));
+		return 0;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(adopt_child(fd, bdf));
+	close(fd);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		result("adopt/child-uses-parents-iommufd", false,
+		       "fork/wait failed");
+		return 1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		result_skip("adopt/child-uses-parents-iommufd",
+			    "the device has no vfio cdev on this kernel: it takes the group path, the adopted iommufd is not used");
+	else
+		result("adopt/child-uses-parents-iommufd",
+		       WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "child exit status 0x%x", status);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *k = getenv("VMTEST_KERNEL");
@@ -787,6 +865,8 @@ int main(int argc, char **argv)
 		ret = t_forced(argv[2]);
 	else if (!strcmp(argv[1], "nvme"))
 		ret = t_nvme(argv[2]);
+	else if (!strcmp(argv[1], "adopt"))
+		ret = t_adopt(argv[2]);
 	else if (!strcmp(argv[1], "two-groups") && argc >= 4)
 		ret = t_shared("two-groups", 2, argv + 2, false);
 	else if (!strcmp(argv[1], "one-group") && argc >= 4)

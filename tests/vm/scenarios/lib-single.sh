@@ -3,7 +3,7 @@
 # fallback reason, BAR0/config/region/IRQ info, DMA round trip, MSIs, unmap
 # isolation, a planted node, forced backends, and the demo program.
 # Same number of results on both kernels (vmtest prints kernel-specific ones).
-# vmtest-plan: 31
+# vmtest-plan: 32
 # vmtest-bind: all-edu
 
 bdf=${VMTEST_EDU_BDFS%% *}
@@ -12,4 +12,5 @@ vmtest info "$bdf"
 vmtest dma "$bdf"
 vmtest planted "$bdf"
 vmtest forced "$bdf"
+vmtest adopt "$bdf"
 vmtest_run demo/edu-demo edu-demo "$bdf"
