@@ -150,10 +150,10 @@ VFIODEV_EXPORT int vfiodev_device_feature(struct vfiodev_device *dev,
 	f->flags = feature | (get ? VFIO_DEVICE_FEATURE_GET : 0) |
 		   (set ? VFIO_DEVICE_FEATURE_SET : 0) |
 		   (probe ? VFIO_DEVICE_FEATURE_PROBE : 0);
-	if (set && !probe)
+	if (set && !probe && len)
 		memcpy(f->data, data, len);
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_FEATURE, f);
-	if (!ret && get && !probe)
+	if (!ret && get && !probe && len)
 		memcpy(data, f->data, len);
 	free(f);
 	if (ret == -ENOTTY && probe)
