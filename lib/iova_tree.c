@@ -5,7 +5,7 @@
  * keyed by IOVA, so that lookups by IOVA, insertion and removal cost a few
  * cache lines in any order, and the lowest free fit under a limit and an
  * alignment is found by descending only into subtrees whose largest free
- * gap could hold the request.
+ * gap could hold the request (iova_fit.c; the invariants: iova_tree_check.c).
  *
  * Leaves hold up to 31 entries of 32 bytes in IOVA order and are chained
  * both ways; inner nodes hold up to 32 children with, for each, the lowest
@@ -23,41 +23,11 @@
 #include <string.h>
 
 #include "internal.h"
-
-#define NODE_BYTES 1024u
-#define LEAF_MAX 31u
-#define INNER_MAX 32u
-#define LEAF_MIN (LEAF_MAX / 4)
-#define INNER_MIN (INNER_MAX / 4)
-#define SPARE_KEEP 16u
-
-struct bt_leaf {
-	uint32_t n;
-	uint32_t pad;
-	struct bt_leaf *prev, *next;
-	uint64_t pad2;
-	struct itree_node e[LEAF_MAX];
-};
-
-struct bt_inner {
-	uint32_t n;
-	uint32_t pad;
-	uint64_t key[INNER_MAX];
-	uint64_t maxgap[INNER_MAX];
-	void *child[INNER_MAX];
-};
-
-_Static_assert(sizeof(struct bt_leaf) == NODE_BYTES, "a leaf is one node");
-_Static_assert(sizeof(struct bt_inner) <= NODE_BYTES, "an inner node fits");
+#include "iova_tree.h"
 
 static struct bt_leaf *leaf_of(const struct itree_node *e)
 {
 	return (struct bt_leaf *)((uintptr_t)e & ~(uintptr_t)(NODE_BYTES - 1));
-}
-
-static uint32_t node_n(const void *node)
-{
-	return *(const uint32_t *)node;
 }
 
 /* ---- nodes ------------------------------------------------------------- */
@@ -544,184 +514,4 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 	if (far)
 		refresh(t, succ);
 	t->count--;
-}
-
-/* ---- the lowest fit ---------------------------------------------------- */
-struct fit {
-	uint64_t len, align, lo, hi; /* hi: last usable byte */
-	uint64_t found;
-	bool ok; /* found */
-	bool done; /* found, or past @hi */
-};
-
-/* try the free span [@s, @e] */
-static bool try_span(struct fit *f, uint64_t s, uint64_t e)
-{
-	uint64_t c, end;
-
-	if (s > f->hi) {
-		f->done = true;
-		return false;
-	}
-	if (s < f->lo)
-		s = f->lo;
-	if (e > f->hi)
-		e = f->hi;
-	if (s > e)
-		return false;
-	c = (s + (f->align - 1)) & ~(f->align - 1);
-	if (c < s)
-		return false;
-	end = c + (f->len - 1);
-	if (end < c || end > e)
-		return false;
-	f->found = c;
-	f->ok = f->done = true;
-	return true;
-}
-
-static void fit_walk(const void *node, unsigned int h, struct fit *f)
-{
-	uint32_t n = node_n(node), i = 0;
-
-	if (!h) {
-		const struct bt_leaf *l = node;
-
-		for (;;) {
-			/* the hot loop of a fit */
-			while (i < n && l->e[i].gap < f->len)
-				i++;
-			if (i == n)
-				return;
-			try_span(f, l->e[i].iova - l->e[i].gap, l->e[i].iova - 1);
-			if (f->done)
-				return;
-			i++;
-		}
-	}
-	for (;;) {
-		const struct bt_inner *in = node;
-
-		while (i < n && in->maxgap[i] < f->len)
-			i++;
-		if (i == n)
-			return;
-		fit_walk(in->child[i], h - 1, f);
-		if (f->done)
-			return;
-		i++;
-	}
-}
-
-int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
-		  uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	struct fit f = { .len = len, .align = align, .lo = lo, .hi = hi };
-	const struct itree_node *last;
-
-	if (!len || lo > hi)
-		return -ENOSPC;
-	fit_walk(t->root, t->height, &f);
-	if (!f.done) {
-		/* the free tail after the last entry */
-		last = vfd_itree_last_node(t);
-		if (!last)
-			try_span(&f, 0, UINT64_MAX);
-		else if (itree_last(last) != UINT64_MAX)
-			try_span(&f, itree_last(last) + 1, UINT64_MAX);
-	}
-	if (!f.ok)
-		return -ENOSPC;
-	*out = f.found;
-	return 0;
-}
-
-/* ---- checking (tests) -------------------------------------------------- */
-struct check {
-	const struct bt_leaf *leaf; /* the previous leaf in order */
-	const struct bt_leaf *first;
-	const struct itree_node *prev; /* the previous entry */
-	size_t count;
-	int depth; /* of the leaves, -1: none seen */
-};
-
-/* entries of the subtree in [@lo, @hi); its largest gap in *@max */
-static int check_node(const void *node, unsigned int h, int depth, uint64_t lo,
-		      uint64_t hi, bool has_hi, struct check *c, uint64_t *max)
-{
-	*max = 0;
-	if (!h) {
-		const struct bt_leaf *l = node;
-
-		if (l->n > LEAF_MAX || l->prev != c->leaf ||
-		    (c->leaf && c->leaf->next != l))
-			return -EPROTO;
-		if (c->depth >= 0 && c->depth != depth)
-			return -EPROTO;
-		c->depth = depth;
-		if (!c->first)
-			c->first = l;
-		c->leaf = l;
-		for (uint32_t i = 0; i < l->n; i++) {
-			const struct itree_node *e = &l->e[i];
-			uint64_t want =
-				c->prev ? e->iova - (itree_last(c->prev) + 1) :
-					  e->iova;
-
-			if (!e->len || itree_last(e) < e->iova ||
-			    e->iova < lo || (has_hi && e->iova >= hi))
-				return -EPROTO;
-			if (c->prev && e->iova <= itree_last(c->prev))
-				return -EPROTO;
-			if (e->gap != want)
-				return -EPROTO;
-			if (e->gap > *max)
-				*max = e->gap;
-			c->prev = e;
-			c->count++;
-		}
-		return 0;
-	}
-	const struct bt_inner *in = node;
-
-	if (!in->n || in->n > INNER_MAX)
-		return -EPROTO;
-	for (uint32_t i = 0; i < in->n; i++) {
-		uint64_t clo = i ? in->key[i] : lo, chi = hi, m;
-		bool chas = has_hi;
-		int ret;
-
-		if (i + 1 < in->n) {
-			chi = in->key[i + 1];
-			chas = true;
-			if (chi <= clo)
-				return -EPROTO;
-		}
-		if (!node_n(in->child[i]))
-			return -EPROTO;
-		ret = check_node(in->child[i], h - 1, depth + 1, clo, chi, chas,
-				 c, &m);
-		if (ret)
-			return ret;
-		if (in->maxgap[i] != m)
-			return -EPROTO;
-		if (m > *max)
-			*max = m;
-	}
-	return 0;
-}
-
-int vfd_itree_check(const struct itree *t)
-{
-	struct check c = { .depth = -1 };
-	uint64_t max;
-	int ret;
-
-	ret = check_node(t->root, t->height, 0, 0, 0, false, &c, &max);
-	if (ret)
-		return ret;
-	if (c.count != t->count || c.leaf != t->tail || c.first != t->head ||
-	    (t->head && t->head->prev) || (t->tail && t->tail->next))
-		return -EPROTO;
-	return 0;
 }

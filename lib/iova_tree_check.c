@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every invariant of the IOVA record's B+tree, checked by a full walk: for
+ * the tests and the fuzzers (vfd_itree_check), never on a hot path.
+ */
+#include "internal.h"
+#include "iova_tree.h"
+
+struct check {
+	const struct bt_leaf *leaf; /* the previous leaf in order */
+	const struct bt_leaf *first;
+	const struct itree_node *prev; /* the previous entry */
+	size_t count;
+	int depth; /* of the leaves, -1: none seen */
+};
+
+/* entries of the subtree in [@lo, @hi); its largest gap in *@max */
+static int check_node(const void *node, unsigned int h, int depth, uint64_t lo,
+		      uint64_t hi, bool has_hi, struct check *c, uint64_t *max)
+{
+	*max = 0;
+	if (!h) {
+		const struct bt_leaf *l = node;
+
+		if (l->n > LEAF_MAX || l->prev != c->leaf ||
+		    (c->leaf && c->leaf->next != l))
+			return -EPROTO;
+		if (c->depth >= 0 && c->depth != depth)
+			return -EPROTO;
+		c->depth = depth;
+		if (!c->first)
+			c->first = l;
+		c->leaf = l;
+		for (uint32_t i = 0; i < l->n; i++) {
+			const struct itree_node *e = &l->e[i];
+			uint64_t want =
+				c->prev ? e->iova - (itree_last(c->prev) + 1) :
+					  e->iova;
+
+			if (!e->len || itree_last(e) < e->iova ||
+			    e->iova < lo || (has_hi && e->iova >= hi))
+				return -EPROTO;
+			if (c->prev && e->iova <= itree_last(c->prev))
+				return -EPROTO;
+			if (e->gap != want)
+				return -EPROTO;
+			if (e->gap > *max)
+				*max = e->gap;
+			c->prev = e;
+			c->count++;
+		}
+		return 0;
+	}
+	const struct bt_inner *in = node;
+
+	if (!in->n || in->n > INNER_MAX)
+		return -EPROTO;
+	for (uint32_t i = 0; i < in->n; i++) {
+		uint64_t clo = i ? in->key[i] : lo, chi = hi, m;
+		bool chas = has_hi;
+		int ret;
+
+		if (i + 1 < in->n) {
+			chi = in->key[i + 1];
+			chas = true;
+			if (chi <= clo)
+				return -EPROTO;
+		}
+		if (!node_n(in->child[i]))
+			return -EPROTO;
+		ret = check_node(in->child[i], h - 1, depth + 1, clo, chi, chas,
+				 c, &m);
+		if (ret)
+			return ret;
+		if (in->maxgap[i] != m)
+			return -EPROTO;
+		if (m > *max)
+			*max = m;
+	}
+	return 0;
+}
+
+int vfd_itree_check(const struct itree *t)
+{
+	struct check c = { .depth = -1 };
+	uint64_t max;
+	int ret;
+
+	ret = check_node(t->root, t->height, 0, 0, 0, false, &c, &max);
+	if (ret)
+		return ret;
+	if (c.count != t->count || c.leaf != t->tail || c.first != t->head ||
+	    (t->head && t->head->prev) || (t->tail && t->tail->next))
+		return -EPROTO;
+	return 0;
+}
