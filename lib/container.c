@@ -443,27 +443,29 @@ const struct backend_ops vfd_container_backend_ops = {
 	.destroy = container_destroy,
 };
 
-/* is the container node or the Type1 backend missing? (two stat()s) */
-bool vfd_container_needs_modules(const struct vfiodev_ctx *ctx)
+/* what a group-path open lacks: VFD_NEED_VFIO (no container node) and/or
+ * VFD_NEED_TYPE1 (vfio_iommu_type1 absent); 0 when nothing */
+unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx)
 {
 	char path[256];
 	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
-	return (stat(path, &st) && errno == ENOENT) ||
-	       !vfd_module_present(ctx, "vfio_iommu_type1");
-}
-
-/* before any lock: the vfio container node and the Type1 backend a
- * group-path open will need (vfio-pci's softdep does not pull the latter
- * in when loaded by a plain modprobe) */
-void vfd_container_prepare(struct vfiodev_ctx *ctx)
-{
-	char path[256];
-	struct stat st;
+	unsigned int need = 0;
 
 	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
 	if (stat(path, &st) && errno == ENOENT)
+		need |= VFD_NEED_VFIO;
+	if (!vfd_module_present(ctx, "vfio_iommu_type1"))
+		need |= VFD_NEED_TYPE1;
+	return need;
+}
+
+/* before any lock: load what vfd_container_missing() found lacking (the
+ * Type1 backend is not pulled in by vfio-pci's softdep when loaded by a
+ * plain modprobe) */
+void vfd_container_prepare(struct vfiodev_ctx *ctx, unsigned int need)
+{
+	if (need & VFD_NEED_VFIO)
 		vfd_kmod_load_for_open(ctx, "vfio");
-	vfd_kmod_load_for_open(ctx, "vfio_iommu_type1");
+	if (need & VFD_NEED_TYPE1)
+		vfd_kmod_load_for_open(ctx, "vfio_iommu_type1");
 }

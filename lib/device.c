@@ -187,26 +187,21 @@ static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend ask
 	struct vfiodev_ctx *ctx = dev->ctx;
 	const struct vfiodev_space *space = dev->space;
 	enum vfiodev_backend m = asked;
-	char path[256];
-	struct stat st;
-	int cdev = -1; /* unknown until needed: reading it costs syscalls */
+	unsigned int need;
 
 	if (m == VFIODEV_BACKEND_AUTO)
 		m = space->want; /* set at creation, never changed */
 	if (m == VFIODEV_BACKEND_AUTO)
 		m = vfiodev_space_backend(space);
-	snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
-	if (m != VFIODEV_BACKEND_CONTAINER && stat(path, &st) && errno == ENOENT) {
-		cdev = !cdev_of(dev);
-		if (cdev)
-			vfd_iommufd_prepare(ctx);
-	}
-	if (m == VFIODEV_BACKEND_IOMMUFD || !vfd_container_needs_modules(ctx))
+	/* the cdev is read only when something is missing: it costs syscalls */
+	if (m != VFIODEV_BACKEND_CONTAINER && vfd_iommufd_node_missing(ctx) &&
+	    !cdev_of(dev))
+		vfd_kmod_load_for_open(ctx, "iommufd");
+	if (m == VFIODEV_BACKEND_IOMMUFD)
 		return;
-	if (cdev < 0 && m == VFIODEV_BACKEND_AUTO)
-		cdev = !cdev_of(dev);
-	if (m == VFIODEV_BACKEND_CONTAINER || !cdev)
-		vfd_container_prepare(ctx);
+	need = vfd_container_missing(ctx);
+	if (need && (m == VFIODEV_BACKEND_CONTAINER || cdev_of(dev)))
+		vfd_container_prepare(ctx, need);
 }
 
 /* the backend a device open must use, or AUTO to try both */

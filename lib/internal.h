@@ -227,8 +227,12 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
 int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
 /* the modules a device open may need, loaded before it takes any lock */
 void vfd_iommufd_prepare(struct vfiodev_ctx *ctx);
-void vfd_container_prepare(struct vfiodev_ctx *ctx);
-bool vfd_container_needs_modules(const struct vfiodev_ctx *ctx);
+#define VFD_NEED_VFIO 0x1u
+#define VFD_NEED_TYPE1 0x2u
+unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx);
+void vfd_container_prepare(struct vfiodev_ctx *ctx, unsigned int need);
+/* /dev/iommu is missing (a stat) */
+bool vfd_iommufd_node_missing(const struct vfiodev_ctx *ctx);
 int vfd_module_present(const struct vfiodev_ctx *ctx, const char *name);
 /* kmod.c: the kernel's spelling of a module name ('-' becomes '_'), and
  * whether a path exists under the sysfs root */

@@ -108,14 +108,19 @@ int vfd_iommufd_open(struct vfiodev_ctx *ctx)
 	return vfd_ctx_iommufd(ctx);
 }
 
-/* before any space lock: load iommufd when /dev/iommu is missing */
-void vfd_iommufd_prepare(struct vfiodev_ctx *ctx)
+bool vfd_iommufd_node_missing(const struct vfiodev_ctx *ctx)
 {
 	char path[256];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/iommu", ctx->dev_root);
-	if (stat(path, &st) && errno == ENOENT)
+	return stat(path, &st) && errno == ENOENT;
+}
+
+/* before any space lock: load iommufd when /dev/iommu is missing */
+void vfd_iommufd_prepare(struct vfiodev_ctx *ctx)
+{
+	if (vfd_iommufd_node_missing(ctx))
 		vfd_kmod_load_for_open(ctx, "iommufd");
 }
 

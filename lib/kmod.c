@@ -178,10 +178,11 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name)
 {
 	if (ctx->no_module_load) {
-		if (!vfd_module_present(ctx, name))
-			vfd_info(ctx, "module %s: not loaded, and module loading is off (vfiodev_ctx_opts.no_module_load)",
-				 name);
-		return vfd_module_present(ctx, name) ? 0 : -EPERM;
+		if (vfd_module_present(ctx, name))
+			return 0;
+		vfd_info(ctx, "module %s: not loaded, and module loading is off (vfiodev_ctx_opts.no_module_load)",
+			 name);
+		return -EPERM;
 	}
 	return vfiodev_kmod_load(ctx, name);
 }
