@@ -81,6 +81,26 @@ static int round_trip(const struct edu *e, uint64_t iova_src, uint64_t iova_dst,
 	return 0;
 }
 
+/* map @src for reading and @dst for writing (a page each) in @dev's space,
+ * then round_trip() through them */
+static int map_round_trip(struct vfiodev_device *dev, const struct edu *e,
+			  uint8_t *src, uint8_t *dst, char *why, size_t whylen)
+{
+	struct vfiodev_space *space = vfiodev_device_space(dev);
+	uint64_t is, id;
+	int ret;
+
+	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, NULL, &is);
+	if (!ret)
+		ret = vfiodev_dma_map_any(space, dst, 4096, VFIODEV_DMA_WRITE,
+					  NULL, &id);
+	if (ret) {
+		snprintf(why, whylen, "map: %s", strerror(-ret));
+		return ret;
+	}
+	return round_trip(e, is, id, src, dst, why, whylen);
+}
+
 static void fill(uint8_t *p, size_t len, unsigned int seed)
 {
 	for (size_t i = 0; i < len; i++)
@@ -483,7 +503,6 @@ static int t_reset(const char *bdf)
 	struct vfiodev_device *dev;
 	struct vfiodev_device_info di;
 	uint8_t *src, *dst;
-	uint64_t iova_src, iova_dst;
 	struct edu e;
 	char why[160] = "";
 	int ret;
@@ -507,13 +526,7 @@ static int t_reset(const char *bdf)
 	dst = page_alloc(4096);
 	fill(src, 4096, 4);
 	if (!ret)
-		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096,
-					  VFIODEV_DMA_READ, NULL, &iova_src);
-	if (!ret)
-		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096,
-					  VFIODEV_DMA_WRITE, NULL, &iova_dst);
-	if (!ret)
-		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
+		ret = map_round_trip(dev, &e, src, dst, why, sizeof(why));
 	result("reset/works-after",
 	       !ret && edu_read32(&e, EDU_REG_ID) == EDU_ID_VALUE,
 	       "after reset: %s %s", strerror(-ret), why);
@@ -763,7 +776,6 @@ static int adopt_child(int fd, const char *bdf)
 	struct vfiodev_ctx *c;
 	struct vfiodev_device *dev = NULL;
 	uint8_t *src = page_alloc(4096), *dst = page_alloc(4096);
-	uint64_t is, id;
 	char why[160];
 	struct edu e;
 	int ret;
@@ -785,13 +797,7 @@ static int adopt_child(int fd, const char *bdf)
 	memset(dst, 0, DMA_LEN);
 	ret = edu_init(&e, dev);
 	if (!ret)
-		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), src, 4096,
-					  VFIODEV_DMA_READ, NULL, &is);
-	if (!ret)
-		ret = vfiodev_dma_map_any(vfiodev_device_space(dev), dst, 4096,
-					  VFIODEV_DMA_WRITE, NULL, &id);
-	if (!ret)
-		ret = round_trip(&e, is, id, src, dst, why, sizeof(why));
+		ret = map_round_trip(dev, &e, src, dst, why, sizeof(why));
 	printf("adopt: child: DMA through the adopted iommufd: %s\n",
 	       ret ? why : "ok");
 	vfiodev_device_close(dev);
