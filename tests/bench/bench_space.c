@@ -138,15 +138,11 @@ static int arr_translate(struct arr *a, uint64_t va, uint64_t *iova)
 	return ret;
 }
 
-static void arr_insert(struct arr *a, uint64_t va, uint64_t iova)
+/* the first entry at or above @va; the caller holds the write lock */
+static size_t arr_lower(const struct arr *a, uint64_t va)
 {
 	size_t lo = 0, hi = a->n;
 
-	pthread_rwlock_wrlock(&a->lock);
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->v = realloc(a->v, a->cap * sizeof(*a->v));
-	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -155,6 +151,19 @@ static void arr_insert(struct arr *a, uint64_t va, uint64_t iova)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static void arr_insert(struct arr *a, uint64_t va, uint64_t iova)
+{
+	size_t lo;
+
+	pthread_rwlock_wrlock(&a->lock);
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+	}
+	lo = arr_lower(a, va);
 	memmove(&a->v[lo + 1], &a->v[lo], (a->n - lo) * sizeof(*a->v));
 	a->v[lo] = (struct arr_ent){ va, iova, PG, 3 };
 	a->n++;
@@ -163,17 +172,10 @@ static void arr_insert(struct arr *a, uint64_t va, uint64_t iova)
 
 static void arr_remove(struct arr *a, uint64_t va)
 {
-	size_t lo = 0, hi = a->n;
+	size_t lo;
 
 	pthread_rwlock_wrlock(&a->lock);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (a->v[mid].va < va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = arr_lower(a, va);
 	memmove(&a->v[lo], &a->v[lo + 1], (a->n - lo - 1) * sizeof(*a->v));
 	a->n--;
 	pthread_rwlock_unlock(&a->lock);
