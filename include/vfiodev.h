@@ -618,6 +618,11 @@ int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
  *	binding or group, and its reference on the space
  * @dev: the device, may be NULL
  *
+ * On the group/container path the last open device of an IOMMU group takes
+ * the group out of the container and closes it, so the device can be
+ * opened into another space or process at once; the space keeps its
+ * mappings (replayed into the container the next group joins).
+ *
  * Context: the thread that owns @dev (a device is not thread-safe); takes the
  * space's lock; blocks in the kernel (detach, unbind of the fd).
  */

@@ -2,8 +2,11 @@
 /*
  * The legacy backend: a space is a container (/dev/vfio/vfio) with a Type1
  * IOMMU (or the noiommu driver); a device joins through its IOMMU group
- * (/dev/vfio/N, /dev/vfio/noiommu-N), which stays in the container until
- * the space is released, so that devices of one group share it.
+ * (/dev/vfio/N, /dev/vfio/noiommu-N), which stays in the container while
+ * one of its devices is open. When the last one closes, the group leaves
+ * the container and its fd is closed, so that the device can be opened
+ * elsewhere at once; when the last group leaves, the container is closed
+ * and the space's record is replayed into the next one.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -48,8 +51,8 @@ static void group_blockers(struct vfiodev_ctx *ctx, int group_id, char *buf,
 	closedir(dir);
 }
 
-int vfd_group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
-			char *path, size_t len)
+int vfd_group_node_open(struct vfiodev_ctx *ctx, const struct vfiodev_space *space,
+			int group_id, bool noiommu, char *path, size_t len)
 {
 	char name[32], attr[64];
 	enum node_step step;
@@ -63,6 +66,10 @@ int vfd_group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
 	if (fd < 0 && step != NODE_VERIFY) {
 		if (fd == -ENOENT)
 			vfd_err(ctx, "%s: no such node: group %d is not bound to vfio (bind its devices to vfio-pci)",
+				path, group_id);
+		else if (fd == -EBUSY && space &&
+			 vfd_ctx_group_held_elsewhere(ctx, group_id, space))
+			vfd_err(ctx, "%s: busy: another space of this context holds group %d (a group's devices share one space: open this one into it, or close that space's devices of the group first)",
 				path, group_id);
 		else if (fd == -EBUSY)
 			vfd_err(ctx, "%s: busy: the group is open in another space or process",
@@ -237,7 +244,8 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 	char path[256], blockers[512];
 	int fd, ret, type;
 
-	fd = vfd_group_node_open(ctx, dev->group_id, noiommu, path, sizeof(path));
+	fd = vfd_group_node_open(ctx, space, dev->group_id, noiommu, path,
+				 sizeof(path));
 	if (fd < 0)
 		return fd;
 	ret = sys_ioctl(fd, VFIO_GROUP_GET_STATUS, &status);
@@ -327,7 +335,7 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			dev->name, dev->group_id);
 		return -EPERM;
 	}
-	if (space->ops && space->noiommu != noiommu) {
+	if (space->groups && space->noiommu != noiommu) {
 		vfd_err(ctx, "%s: cannot mix noiommu and IOMMU groups in one space",
 			dev->name);
 		return -EXDEV;
@@ -358,6 +366,7 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 		g->next = space->groups;
 		space->groups = g;
 	}
+	g->users++;
 	dev->fd = fd;
 	dev->group = g;
 	snprintf(dev->node, sizeof(dev->node), "%s/vfio/%s%d", ctx->dev_root,
@@ -365,11 +374,43 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 	return 0;
 }
 
+static void group_release(struct vfiodev_space *space, struct vfiodev_group *g)
+{
+	struct vfiodev_group **pp;
+	int ret;
+
+	for (pp = &space->groups; *pp != g; pp = &(*pp)->next)
+		;
+	*pp = g->next;
+	/* no device fd of the group is open now, so the kernel lets it go */
+	ret = sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+	if (ret)
+		vfd_warn(space->ctx,
+			 "group %d: VFIO_GROUP_UNSET_CONTAINER: %s (closing the group releases it)",
+			 g->id, strerror(-ret));
+	sys_close(g->fd);
+	vfd_dbg(space->ctx, "group %d left the container%s", g->id,
+		space->groups ?
+			"" :
+			"; the container is closed, the space keeps its record");
+	free(g);
+	if (!space->groups)
+		container_close(space);
+}
+
+/* the device fd belongs to the group: it goes first, as the kernel keeps a
+ * group with open device fds in its container (UNSET_CONTAINER: EBUSY) */
 static void container_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
-	/* the group stays in the container until the space is released */
-	(void)space;
+	struct vfiodev_group *g = dev->group;
+
+	if (dev->fd >= 0) {
+		sys_close(dev->fd);
+		dev->fd = -1;
+	}
 	dev->group = NULL;
+	if (g && !--g->users)
+		group_release(space, g);
 }
 
 static int type1_map(struct vfiodev_space *space, const struct vfiodev_mapping *m)

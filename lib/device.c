@@ -351,12 +351,10 @@ static void device_destroy(struct vfiodev_device *dev)
 		vfd_region_unmap_all(dev);
 	if (dev->fd >= 0)
 		vfd_irq_disable_all(dev);
-	/* a group stays in its container until the space goes, also when
-	 * this device's open failed after joining that space */
+	/* the group's last device out frees it: on the container path the
+	 * group leaves the container in vfd_space_leave() */
 	if (dev->group_registered)
-		vfd_ctx_group_put(dev->ctx, dev->group_id, space,
-				  vfiodev_space_backend(space) ==
-					  VFIODEV_BACKEND_CONTAINER);
+		vfd_ctx_group_put(dev->ctx, dev->group_id, space);
 	vfd_space_leave(space, dev);
 	/* a failed open_fd() leaves the fd to its caller */
 	if (dev->fd >= 0 && !dev->fd_borrowed)

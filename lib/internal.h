@@ -166,16 +166,17 @@ struct group_owner {
 	unsigned int users; /* open devices of the group */
 };
 
-/* a new reference on the space that holds @group, or NULL */
-struct vfiodev_space *vfd_ctx_group_space(struct vfiodev_ctx *ctx, int group);
+/* a space of this context other than @space holds @group */
+bool vfd_ctx_group_held_elsewhere(struct vfiodev_ctx *ctx, int group,
+				  const struct vfiodev_space *space);
 /* a device of @group is open in @space; false when out of memory */
 bool vfd_ctx_group_get(struct vfiodev_ctx *ctx, int group,
 		       struct vfiodev_space *space);
 int vfd_ctx_group_claim(struct vfiodev_ctx *ctx, int group,
 			struct vfiodev_space *fresh, struct vfiodev_space **out);
-/* it closed; @keep: the space still holds the group (container path) */
+/* it closed: the last one frees the group for any space */
 void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
-		       struct vfiodev_space *space, bool keep);
+		       struct vfiodev_space *space);
 /* the space is going away */
 void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 
@@ -258,6 +259,7 @@ struct vfiodev_mapping {
 struct vfiodev_group {
 	int id;
 	int fd;
+	int users; /* attached devices: the last to leave releases the group */
 	bool noiommu;
 	struct vfiodev_group *next;
 };
@@ -466,9 +468,10 @@ int vfd_iommufd_open(struct vfiodev_ctx *ctx);
 /* iommufd.c: create the IOAS of a space pinned to iommufd */
 int vfd_iommufd_space_create(struct vfiodev_space *space);
 
-/* container.c: the node of a VFIO group, identity-checked */
-int vfd_group_node_open(struct vfiodev_ctx *ctx, int group_id, bool noiommu,
-			char *path, size_t len);
+/* container.c: the node of a VFIO group, identity-checked; @space: the
+ * one it is opened for (names the holder when busy), or NULL */
+int vfd_group_node_open(struct vfiodev_ctx *ctx, const struct vfiodev_space *space,
+			int group_id, bool noiommu, char *path, size_t len);
 
 /* ---- devices ----------------------------------------------------------- */
 struct region_map {

@@ -458,17 +458,18 @@ static bool owner_add(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *
 	return true;
 }
 
-struct vfiodev_space *vfd_ctx_group_space(struct vfiodev_ctx *ctx, int group)
+bool vfd_ctx_group_held_elsewhere(struct vfiodev_ctx *ctx, int group,
+				  const struct vfiodev_space *space)
 {
-	struct vfiodev_space *space = NULL;
-	struct group_owner *o;
+	bool held = false;
 
 	pthread_mutex_lock(&ctx->lock);
-	o = owner_find(ctx, group, NULL);
-	if (o)
-		space = vfd_space_tryget(o->space);
+	for (size_t i = 0; i < ctx->nr_owners; i++)
+		if (ctx->owners[i].group == group &&
+		    ctx->owners[i].space != space && ctx->owners[i].users)
+			held = true;
 	pthread_mutex_unlock(&ctx->lock);
-	return space;
+	return held;
 }
 
 /*
@@ -515,8 +516,7 @@ bool vfd_ctx_group_get(struct vfiodev_ctx *ctx, int group, struct vfiodev_space 
 	return ok;
 }
 
-void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
-		       struct vfiodev_space *space, bool keep)
+void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group, struct vfiodev_space *space)
 {
 	struct group_owner *o;
 
@@ -524,7 +524,7 @@ void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
 	o = owner_find(ctx, group, space);
 	if (o && o->users)
 		o->users--;
-	if (o && !o->users && !keep)
+	if (o && !o->users)
 		owner_remove(ctx, o);
 	pthread_mutex_unlock(&ctx->lock);
 }

@@ -630,9 +630,80 @@ static void a_space_given_explicitly_wins_over_the_groups(void **state)
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &other), 0);
 	opts.space = other;
 	assert_int_equal(open_err(BDF2, &opts), -EBUSY);
-	assert_true(fake_log_has(LOG_ERR, "busy"));
+	/* the holder is named: it is a space of this very context */
+	assert_true(fake_log_has(LOG_ERR,
+				 "another space of this context holds group 5"));
 	vfiodev_space_unref(other);
 	vfiodev_device_close(a);
+	assert_only_ctx_left();
+}
+
+/* issue 9: closing a device on the container path frees its group at
+ * once; before, the group stayed in the first space's container until
+ * that space went, and the open into a second space failed with EBUSY */
+static void closing_a_groups_last_device_frees_the_group(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a, *b;
+	struct vfiodev_space *s1, *s2;
+	struct fake_live l;
+	uint64_t iova, iova2, got;
+	uint8_t *buf;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_std_device(BDF2, 6, -1);
+	buf = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &s1), 0);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &s2), 0);
+	opts.space = s1;
+	a = open_ok(BDF, &opts);
+	b = open_ok(BDF2, &opts);
+	assert_int_equal(vfiodev_dma_map_any(s1, buf, 4096, VFIODEV_DMA_READ,
+					     NULL, &iova),
+			 0);
+
+	vfiodev_device_close(a);
+	assert_false(fake_group_get(5)->open);
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_UNSET_CONTAINER), 1);
+	fake_live(&l);
+	assert_int_equal(l.groups_in_container, 1);
+	assert_int_equal(l.mappings, 1); /* still serving the other device */
+
+	opts.space = s2;
+	a = open_ok(BDF, &opts);
+	assert_int_equal(vfiodev_dma_map_any(s2, buf + 4096, 4096,
+					     VFIODEV_DMA_WRITE, NULL, &iova2),
+			 0);
+	assert_int_equal(vfiodev_dma_translate(s2, buf + 4096, &got), 0);
+	assert_int_equal(got, iova2);
+	fake_live(&l);
+	assert_int_equal(l.containers, 2);
+	assert_int_equal(l.mappings, 2);
+
+	/* the last group out closes the container; the record stays */
+	vfiodev_device_close(b);
+	fake_live(&l);
+	assert_int_equal(l.containers, 1);
+	assert_int_equal(l.mappings, 1);
+	assert_int_equal(vfiodev_space_container_fd(s1), -ENODEV);
+	assert_int_equal(vfiodev_dma_translate(s1, buf, &got), 0);
+	assert_int_equal(got, iova);
+	/* and is replayed into the next container */
+	opts.space = s1;
+	b = open_ok(BDF2, &opts);
+	fake_live(&l);
+	assert_int_equal(l.containers, 2);
+	assert_int_equal(l.mappings, 2);
+	assert_true(vfiodev_space_container_fd(s1) >= 0);
+
+	vfiodev_device_close(a);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(s1);
+	vfiodev_space_unref(s2);
+	munmap(buf, 2 * 4096);
 	assert_only_ctx_left();
 }
 
@@ -1131,6 +1202,7 @@ int main(void)
 		T(second_device_of_a_group_joins_the_first_ones_space),
 		T(second_device_of_a_group_joins_the_first_ones_ioas),
 		T(a_space_given_explicitly_wins_over_the_groups),
+		T(closing_a_groups_last_device_frees_the_group),
 		T(two_devices_in_one_space_share_one_ioas),
 		T(device_cannot_join_a_space_of_the_other_backend),
 		T(device_without_cdev_cannot_join_an_iommufd_space),

@@ -252,7 +252,7 @@ static void group_node_open_checks_the_class_devnum(void **state)
 	fake_group_node(5);
 	/* sysfs says group 5 is 510:6: the node (510:5) is not it */
 	fake_write("sys/class/vfio/5/dev", "510:6\n");
-	assert_int_equal(vfd_group_node_open(fake_ctx(), 5, false, path,
+	assert_int_equal(vfd_group_node_open(fake_ctx(), NULL, 5, false, path,
 					     sizeof(path)),
 			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "sysfs names 510:6"));
@@ -265,7 +265,7 @@ static void group_node_open_accepts_the_node_sysfs_names(void **state)
 
 	(void)state;
 	fake_group_node(5);
-	fd = vfd_group_node_open(fake_ctx(), 5, false, path, sizeof(path));
+	fd = vfd_group_node_open(fake_ctx(), NULL, 5, false, path, sizeof(path));
 	assert_true(fd >= 0);
 	assert_string_equal(path, fake_path("dev/vfio/5"));
 	fake_sys.close(fd);
@@ -280,12 +280,12 @@ static void group_node_open_without_class_entry_needs_a_char_device(void **state
 	/* kernels before 6.2 have no class/vfio/N/dev */
 	fake_group_node(5);
 	fake_unlink("sys/class/vfio/5/dev");
-	fd = vfd_group_node_open(fake_ctx(), 5, false, path, sizeof(path));
+	fd = vfd_group_node_open(fake_ctx(), NULL, 5, false, path, sizeof(path));
 	assert_true(fd >= 0);
 	fake_sys.close(fd);
 
 	fake_write("dev/vfio/6", "");
-	assert_int_equal(vfd_group_node_open(fake_ctx(), 6, false, path,
+	assert_int_equal(vfd_group_node_open(fake_ctx(), NULL, 6, false, path,
 					     sizeof(path)),
 			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "refused: not a character device"));
@@ -296,7 +296,7 @@ static void group_node_open_of_missing_node_says_to_bind_vfio(void **state)
 	char path[256];
 
 	(void)state;
-	assert_int_equal(vfd_group_node_open(fake_ctx(), 7, false, path,
+	assert_int_equal(vfd_group_node_open(fake_ctx(), NULL, 7, false, path,
 					     sizeof(path)),
 			 -ENOENT);
 	assert_true(fake_log_has(LOG_ERR, "group 7 is not bound to vfio"));
@@ -311,7 +311,7 @@ static void group_node_open_of_busy_group_is_ebusy(void **state)
 	fake_group_node(5);
 	fd = fake_open_node("dev/vfio/5"); /* another opener holds it */
 	assert_true(fd >= 0);
-	assert_int_equal(vfd_group_node_open(fake_ctx(), 5, false, path,
+	assert_int_equal(vfd_group_node_open(fake_ctx(), NULL, 5, false, path,
 					     sizeof(path)),
 			 -EBUSY);
 	assert_true(fake_log_has(LOG_ERR, "busy"));
@@ -325,7 +325,7 @@ static void group_node_open_uses_the_noiommu_name(void **state)
 
 	(void)state;
 	fake_group_noiommu(3);
-	fd = vfd_group_node_open(fake_ctx(), 3, true, path, sizeof(path));
+	fd = vfd_group_node_open(fake_ctx(), NULL, 3, true, path, sizeof(path));
 	assert_true(fd >= 0);
 	assert_string_equal(path, fake_path("dev/vfio/noiommu-3"));
 	fake_sys.close(fd);

@@ -411,8 +411,11 @@ static void space_release_unmaps_and_destroys_the_kernel_object(void **state)
 	assert_int_equal(vfiodev_dma_map(space, w->buf, PG, RW, 0x100000), 0);
 	vfiodev_device_close(w->dev);
 	w->dev = NULL;
-	/* the caller's reference keeps the space and its mappings */
-	assert_int_equal(live_mappings(), 1);
+	/* the caller's reference keeps the space and its mappings; on the
+	 * container path the group left and the container closed with the
+	 * last device: the mapping lives on in the record only */
+	assert_int_equal(live_mappings(),
+			 w->backend == VFIODEV_BACKEND_CONTAINER ? 0 : 1);
 	assert_int_equal(vfiodev_space_backend(space), w->backend);
 	assert_int_equal(vfiodev_space_unref(space), NULL);
 	fake_live(&l);
