@@ -835,14 +835,119 @@ static int t_adopt(const char *bdf)
 	return 0;
 }
 
+/*
+ * Hot-unplug as a VMM does it: two devices in one space, one closed and
+ * opened again into a second space of this context, then from a second
+ * process; the first space's mappings keep serving the other device. On
+ * the container path this needs the group to leave the container when
+ * its last device closes.
+ */
+static int unplug_child(const char *bdf)
+{
+	struct vfiodev_ctx *c;
+	struct vfiodev_device *dev = NULL;
+	uint8_t *src = page_alloc(4096), *dst = page_alloc(4096);
+	char why[160] = "";
+	struct edu e;
+	int ret;
+
+	if (vfiodev_ctx_new(NULL, &c))
+		return 1;
+	vfiodev_ctx_set_log_priority(c, LOG_INFO);
+	ret = vfiodev_device_open(c, bdf, NULL, &dev);
+	if (ret) {
+		printf("unplug: child: open %s: %s\n", bdf, strerror(-ret));
+		return 1;
+	}
+	fill(src, DMA_LEN, 11);
+	memset(dst, 0, DMA_LEN);
+	ret = edu_init(&e, dev);
+	if (!ret)
+		ret = map_round_trip(dev, &e, src, dst, why, sizeof(why));
+	printf("unplug: child: DMA: %s\n", ret ? why : "ok");
+	vfiodev_device_close(dev);
+	vfiodev_ctx_unref(c);
+	return ret ? 1 : 0;
+}
+
+static int t_unplug(char **bdfs)
+{
+	struct vfiodev_space *s1, *s2;
+	struct vfiodev_device *a = NULL, *b = NULL;
+	uint8_t *src = page_alloc(4096), *dst = page_alloc(2 * 4096);
+	uint64_t iova_src, iova_dst;
+	struct edu ea, eb;
+	char why[160] = "";
+	int ret, status = 0;
+	pid_t pid;
+
+	if (!src || !dst || vfiodev_space_new(ctx, NULL, &s1) ||
+	    vfiodev_space_new(ctx, NULL, &s2))
+		return 1;
+	ret = open_dev(bdfs[0], s1, VFIODEV_BACKEND_AUTO, false, &a);
+	if (!ret)
+		ret = open_dev(bdfs[1], s1, VFIODEV_BACKEND_AUTO, false, &b);
+	if (!ret)
+		ret = edu_init(&eb, b);
+	fill(src, 4096, 5);
+	if (!ret)
+		ret = vfiodev_dma_map_any(s1, src, 4096, VFIODEV_DMA_READ, NULL,
+					  &iova_src);
+	if (!ret)
+		ret = vfiodev_dma_map_any(s1, dst, 2 * 4096, VFIODEV_DMA_WRITE,
+					  NULL, &iova_dst);
+	result("unplug/two-in-one-space", !ret, "%s", strerror(-ret));
+	if (ret)
+		return 1;
+
+	/* unplug a, plug it into a second space of this context */
+	vfiodev_device_close(a);
+	a = NULL;
+	ret = open_dev(bdfs[0], s2, VFIODEV_BACKEND_AUTO, false, &a);
+	result("unplug/reopen-into-second-space", !ret,
+	       "%s: %s (the group stayed with the first space?)", bdfs[0],
+	       strerror(-ret));
+	if (!ret) {
+		uint8_t *s = page_alloc(4096), *d = page_alloc(4096);
+
+		fill(s, DMA_LEN, 7);
+		ret = edu_init(&ea, a);
+		if (!ret)
+			ret = map_round_trip(a, &ea, s, d, why, sizeof(why));
+		result("unplug/dma-in-second-space", !ret, "%s", why);
+	}
+	/* the first space's mappings, made before the unplug, still serve b */
+	memset(dst + 4096, 0, 4096);
+	ret = round_trip(&eb, iova_src, iova_dst + 4096, src, dst + 4096, why,
+			 sizeof(why));
+	result("unplug/first-space-serves-the-other", !ret, "%s", why);
+
+	/* unplug again: another process takes it */
+	vfiodev_device_close(a);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(unplug_child(bdfs[0]));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		status = -1;
+	result("unplug/reopen-in-second-process",
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child exit status 0x%x", status);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(s1);
+	vfiodev_space_unref(s2);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *k = getenv("VMTEST_KERNEL");
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest open|info|dma|reset|planted|noiommu|forced|nvme BDF\n"
-				"       vmtest two-groups|one-group BDF BDF\n");
+		fprintf(stderr,
+			"usage: vmtest open|info|dma|reset|planted|noiommu|forced|nvme BDF\n"
+			"       vmtest two-groups|one-group|unplug BDF BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -873,6 +978,8 @@ int main(int argc, char **argv)
 		ret = t_nvme(argv[2]);
 	else if (!strcmp(argv[1], "adopt"))
 		ret = t_adopt(argv[2]);
+	else if (!strcmp(argv[1], "unplug") && argc >= 4)
+		ret = t_unplug(argv + 2);
 	else if (!strcmp(argv[1], "two-groups") && argc >= 4)
 		ret = t_shared("two-groups", 2, argv + 2, false);
 	else if (!strcmp(argv[1], "one-group") && argc >= 4)
