@@ -349,6 +349,11 @@ int vfiodev_space_container_fd(struct vfiodev_space *space);
 #define VFIODEV_DMA_READ (1u << 0)
 /** VFIODEV_DMA_WRITE - the device may write the memory (device to host) */
 #define VFIODEV_DMA_WRITE (1u << 1)
+/**
+ * VFIODEV_DMA_FIXED_IOVA - vfiodev_dma_map_file() and vfiodev_dma_copy():
+ *	map at the IOVA the call's @iova points to, instead of picking one
+ */
+#define VFIODEV_DMA_FIXED_IOVA (1u << 8)
 
 /**
  * struct vfiodev_dma_opts - where vfiodev_dma_map_any() and
@@ -541,6 +546,69 @@ int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
  * unmap error (the memory then stays mapped and allocated).
  */
 int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
+
+/**
+ * vfiodev_dma_map_file() - map a range of a memfd, shmem or hugetlbfs file
+ * @space: the space
+ * @fd: the file (guest RAM in a memfd, for example); the caller keeps it
+ * @offset: page-aligned byte offset of the range in the file
+ * @len: page-aligned length, > 0, within the file
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE, and
+ *	VFIODEV_DMA_FIXED_IOVA to map at *@iova
+ * @opts: limit and alignment when the IOVA is picked (as for
+ *	vfiodev_dma_map_any()), or NULL
+ * @vaddr: receives the library's own shared mapping of the range (read and
+ *	write when @fd allows it, else read-only), which vfiodev_dma_translate()
+ *	knows; it is unmapped with the DMA mapping, by any vfiodev_dma_unmap*()
+ * @iova: in: the IOVA with VFIODEV_DMA_FIXED_IOVA; out: the IOVA used
+ *
+ * On an iommufd space with a device, Linux 6.13+ is given the file itself
+ * (IOMMU_IOAS_MAP_FILE: the pages are pinned from the file, without a walk
+ * of a virtual range); older kernels (ENOTTY, learned once per context and
+ * logged at info) and the container path are given the library's mapping
+ * (IOMMU_IOAS_MAP / VFIO_IOMMU_MAP_DMA). The caller sees the same result
+ * either way. A mapping recorded before the space's first device, or
+ * replayed into a new container, is replayed from the address.
+ *
+ * Context: as vfiodev_dma_map().
+ * Return: 0; -EBADF for a bad @fd; -EINVAL for misaligned arguments, a
+ * range past the end of the file, or a file the kernel cannot pin (not
+ * memfd, shmem or hugetlbfs); otherwise as vfiodev_dma_map_any(). On
+ * failure nothing is left mapped.
+ */
+int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
+			 size_t len, unsigned int flags,
+			 const struct vfiodev_dma_opts *opts, void **vaddr,
+			 uint64_t *iova);
+
+/**
+ * vfiodev_dma_copy() - map in @dst the memory of one of @src's mappings
+ * @dst: the space to map into
+ * @src: a space of the same context
+ * @src_iova: the IOVA of a whole mapping of @src
+ * @len: its length
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE (no more than the
+ *	source mapping allows), and VFIODEV_DMA_FIXED_IOVA to map at *@iova
+ * @opts: limit and alignment when the IOVA is picked, or NULL
+ * @iova: in: the IOVA in @dst with VFIODEV_DMA_FIXED_IOVA; out: the IOVA
+ *
+ * When both spaces are iommufd IOAS with devices, the kernel shares the
+ * pinned pages (IOMMU_IOAS_COPY: no second pin, no second RLIMIT_MEMLOCK
+ * charge); otherwise the memory is mapped again from its recorded address
+ * (the container path pins it a second time). vfiodev_dma_translate() in
+ * @dst answers for the same addresses. The copy is a mapping of @dst of
+ * its own: unmap it there. Memory @src owns (vfiodev_dma_alloc(),
+ * vfiodev_dma_map_file()) must stay mapped in @src until the copy is
+ * unmapped, or @dst's record names an address that is gone.
+ *
+ * Context: takes @src's lock, then (after releasing it) @dst's.
+ * Return: 0; -ENOENT when [@src_iova, +@len) is not exactly one mapping of
+ * @src; -EPERM for flags the source mapping does not have; -EXDEV for
+ * spaces of different contexts; otherwise as vfiodev_dma_map_any().
+ */
+int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
+		     uint64_t src_iova, size_t len, unsigned int flags,
+		     const struct vfiodev_dma_opts *opts, uint64_t *iova);
 
 /* ------------------------------------------------------------------ */
 /* Devices                                                              */

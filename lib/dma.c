@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -133,10 +134,12 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 }
 
 /* map @va+@len at @iova (fixed) or at a picked IOVA (@p non-NULL); @mflags
- * are MAPF_* bits recorded with it. Caller holds space->lock */
+ * are MAPF_* bits recorded with it; @src (or NULL) where the kernel may
+ * take the pages from instead of the address. Caller holds space->lock */
 static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
-		      unsigned int flags, uint64_t iova, const struct placement *p,
-		      unsigned int mflags, uint64_t *out)
+		      unsigned int flags, uint64_t iova,
+		      const struct placement *p, unsigned int mflags,
+		      const struct map_src *src, uint64_t *out)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	struct vfiodev_mapping m;
@@ -180,7 +183,9 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		.vaddr = va, .iova = iova, .len = len, .flags = flags
 	};
 	if (kernel_live(space)) {
-		ret = space->ops->map(space, &m);
+		ret = src && space->ops->map_from ?
+			      space->ops->map_from(space, &m, src) :
+			      space->ops->map(space, &m);
 		if (ret)
 			return ret;
 	}
@@ -220,7 +225,8 @@ VFIODEV_EXPORT int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr,
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&space->lock);
-	ret = map_locked(space, (uintptr_t)vaddr, len, flags, iova, NULL, 0, NULL);
+	ret = map_locked(space, (uintptr_t)vaddr, len, flags, iova, NULL, 0,
+			 NULL, NULL);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }
@@ -242,7 +248,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&space->lock);
-	ret = map_locked(space, (uintptr_t)vaddr, len, flags, 0, &p, 0, iova);
+	ret = map_locked(space, (uintptr_t)vaddr, len, flags, 0, &p, 0, NULL, iova);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }
@@ -251,7 +257,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 {
 	struct vfiodev_mapping m = node_mapping(n);
-	bool alloc = n->vaddr & MAPF_ALLOC;
+	bool owned = n->vaddr & (MAPF_ALLOC | MAPF_FILE);
 	int ret;
 
 	if (kernel_live(space)) {
@@ -262,7 +268,7 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 	vfd_vtable_clear(&space->vt, m.vaddr, m.len);
 	vfd_itree_remove(&space->tree, m.iova);
 	vfd_itree_trim(&space->tree);
-	if (alloc)
+	if (owned)
 		munmap((void *)(uintptr_t)m.vaddr, m.len);
 	space->nr_maps--;
 	return 0;
@@ -562,7 +568,7 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 	}
 	pthread_mutex_lock(&space->lock);
 	ret = map_locked(space, (uintptr_t)mem, l, flags, 0, &p,
-			 MAPF_ALLOC | (huge ? MAPF_HUGETLB : 0), iova);
+			 MAPF_ALLOC | (huge ? MAPF_HUGETLB : 0), NULL, iova);
 	pthread_mutex_unlock(&space->lock);
 	if (ret) {
 		munmap(mem, l);
@@ -588,6 +594,134 @@ VFIODEV_EXPORT int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr)
 		vfd_err(space->ctx,
 			"dma free: %p is not memory of vfiodev_dma_alloc() in this space",
 			vaddr);
+	return ret;
+}
+
+/* ---- files and copies ------------------------------------------------- */
+
+/* VFIODEV_DMA_FIXED_IOVA: the IOVA comes from *@iova; else a placement */
+static int fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
+			   const struct vfiodev_dma_opts *opts,
+			   struct placement *p, bool *fixed)
+{
+	*fixed = *flags & VFIODEV_DMA_FIXED_IOVA;
+	*flags &= ~VFIODEV_DMA_FIXED_IOVA;
+	return check_flags(space, *flags) ?: placement_of(space, opts, p);
+}
+
+VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
+					uint64_t offset, size_t len,
+					unsigned int flags,
+					const struct vfiodev_dma_opts *opts,
+					void **vaddr, uint64_t *iova)
+{
+	struct map_src src = { .fd = fd, .offset = offset };
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct placement p;
+	struct stat st;
+	bool fixed;
+	void *mem;
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	check_arg(space->ctx, vaddr && iova);
+	ret = fixed_or_placed(space, &flags, opts, &p, &fixed);
+	if (ret)
+		return ret;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		vfd_err(space->ctx, "dma map file: fd %d: %s", fd, strerror(-ret));
+		return ret;
+	}
+	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
+	    (S_ISREG(st.st_mode) && offset + len > (uint64_t)st.st_size)) {
+		vfd_err(space->ctx,
+			"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the file's 0x%llx bytes",
+			(unsigned long long)offset, len,
+			(unsigned long long)st.st_size);
+		return -EINVAL;
+	}
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offset);
+	if (mem == MAP_FAILED && errno == EACCES && !(flags & VFIODEV_DMA_WRITE))
+		mem = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
+	if (mem == MAP_FAILED) {
+		ret = -errno;
+		vfd_err(space->ctx, "dma map file: mmap of fd %d at 0x%llx: %s%s",
+			fd, (unsigned long long)offset, strerror(-ret),
+			ret == -EACCES ?
+				" (device writes need a file open for writing)" :
+				"");
+		return ret;
+	}
+	pthread_mutex_lock(&space->lock);
+	ret = map_locked(space, (uintptr_t)mem, len, flags, fixed ? *iova : 0,
+			 fixed ? NULL : &p, MAPF_FILE, &src, iova);
+	pthread_mutex_unlock(&space->lock);
+	if (ret) {
+		munmap(mem, len);
+		return ret;
+	}
+	*vaddr = mem;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
+				    struct vfiodev_space *src, uint64_t src_iova,
+				    size_t len, unsigned int flags,
+				    const struct vfiodev_dma_opts *opts,
+				    uint64_t *iova)
+{
+	struct map_src from = { .fd = -1, .iova = src_iova };
+	const struct itree_node *n;
+	unsigned int have = 0;
+	struct placement p;
+	uint64_t va = 0;
+	bool fixed;
+	int ret;
+
+	if (!dst || !src)
+		return -EINVAL;
+	check_arg(dst->ctx, iova);
+	if (dst->ctx != src->ctx) {
+		vfd_err(dst->ctx,
+			"dma copy: the spaces belong to different contexts");
+		return -EXDEV;
+	}
+	ret = fixed_or_placed(dst, &flags, opts, &p, &fixed);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&src->lock);
+	n = vfd_itree_find(&src->tree, src_iova);
+	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
+	    n->len == len) {
+		va = n->vaddr & ~MAPF_MASK;
+		have = (unsigned int)(n->vaddr &
+				      (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE));
+		/* the kernel shares pinned pages between IOAS of one fd */
+		if (kernel_live(src) && src->ops == &vfd_iommufd_backend_ops) {
+			from.iommufd = src->iommufd;
+			from.ioas_id = src->ioas_id;
+		}
+	}
+	pthread_mutex_unlock(&src->lock);
+	if (!va) {
+		vfd_err(dst->ctx,
+			"dma copy: no mapping of exactly 0x%zx bytes at IOVA 0x%llx in the source space",
+			len, (unsigned long long)src_iova);
+		return -ENOENT;
+	}
+	if (flags & ~have) {
+		vfd_err(dst->ctx,
+			"dma copy: the source mapping at IOVA 0x%llx does not allow device %s",
+			(unsigned long long)src_iova,
+			flags & ~have & VFIODEV_DMA_WRITE ? "writes" : "reads");
+		return -EPERM;
+	}
+	pthread_mutex_lock(&dst->lock);
+	ret = map_locked(dst, va, len, flags, fixed ? *iova : 0,
+			 fixed ? NULL : &p, 0, from.ioas_id ? &from : NULL, iova);
+	pthread_mutex_unlock(&dst->lock);
 	return ret;
 }
 

@@ -90,6 +90,7 @@ struct vfiodev_ctx {
 	struct log_sink *log_default;
 	int log_priority; /* read and written with relaxed atomics */
 	bool no_module_load; /* vfiodev_ctx_opts.no_module_load */
+	bool no_map_file; /* the kernel lacks IOMMU_IOAS_MAP_FILE (atomic) */
 	enum vfiodev_backend env_backend; /* $VFIODEV_BACKEND */
 
 	pthread_mutex_t lock; /* iommufd, group owners */
@@ -264,6 +265,15 @@ struct vfiodev_group {
 	struct vfiodev_group *next;
 };
 
+/* where the pages of a mapping come from, beyond its address */
+struct map_src {
+	int fd; /* a file: IOMMU_IOAS_MAP_FILE (-1: none) */
+	uint64_t offset;
+	int iommufd; /* another IOAS of this /dev/iommu: IOMMU_IOAS_COPY */
+	uint32_t ioas_id; /* 0: none */
+	uint64_t iova;
+};
+
 struct backend_ops {
 	enum vfiodev_backend backend;
 	/* join @dev to the space, creating the kernel object on the first
@@ -272,6 +282,10 @@ struct backend_ops {
 	int (*attach)(struct vfiodev_space *space, struct vfiodev_device *dev);
 	void (*detach)(struct vfiodev_space *space, struct vfiodev_device *dev);
 	int (*map)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
+	/* map @m from a file or another IOAS (NULL: the backend maps by
+	 * address only); falls back to ->map where the kernel lacks it */
+	int (*map_from)(struct vfiodev_space *space,
+			const struct vfiodev_mapping *m, const struct map_src *src);
 	int (*unmap)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
 	void (*destroy)(struct vfiodev_space *space);
 };
@@ -286,6 +300,8 @@ extern const struct backend_ops vfd_container_backend_ops;
 #define MAPF_RESERVED 0x4u /* not a mapping: IOVA outside the ranges */
 #define MAPF_ALLOC 0x8u /* memory of vfiodev_dma_alloc(): freed with it */
 #define MAPF_HUGETLB 0x10u /* ... and that memory is hugetlb */
+#define MAPF_FILE                                                              \
+	0x20u /* the library's mmap of a caller's file: unmapped with it */
 #define MAPF_MASK 0xfffull
 
 /* 32 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/iommufd.h>
+#include <linux/vfiodev_uapi_late.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,11 +210,22 @@ static void iommufd_detach(struct vfiodev_space *space, struct vfiodev_device *d
 	/* closing the device fd undoes the binding */
 }
 
+static uint32_t ioas_map_flags(unsigned int flags)
+{
+	uint32_t f = IOMMU_IOAS_MAP_FIXED_IOVA;
+
+	if (flags & VFIODEV_DMA_READ)
+		f |= IOMMU_IOAS_MAP_READABLE;
+	if (flags & VFIODEV_DMA_WRITE)
+		f |= IOMMU_IOAS_MAP_WRITEABLE;
+	return f;
+}
+
 static int iommufd_map(struct vfiodev_space *space, const struct vfiodev_mapping *m)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA,
+		.flags = ioas_map_flags(m->flags),
 		.ioas_id = space->ioas_id,
 		.user_va = m->vaddr,
 		.length = m->len,
@@ -221,10 +233,6 @@ static int iommufd_map(struct vfiodev_space *space, const struct vfiodev_mapping
 	};
 	int ret;
 
-	if (m->flags & VFIODEV_DMA_READ)
-		cmd.flags |= IOMMU_IOAS_MAP_READABLE;
-	if (m->flags & VFIODEV_DMA_WRITE)
-		cmd.flags |= IOMMU_IOAS_MAP_WRITEABLE;
 	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP, &cmd);
 	if (ret)
 		vfd_err(space->ctx,
@@ -233,6 +241,78 @@ static int iommufd_map(struct vfiodev_space *space, const struct vfiodev_mapping
 			strerror(-ret),
 			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" : "");
 	return ret;
+}
+
+/* Linux 6.13+: pin from the file; ENOTTY (older kernels) is learned once
+ * per context and answered by mapping the library's mmap of it */
+static int map_file(struct vfiodev_space *space,
+		    const struct vfiodev_mapping *m, const struct map_src *src)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = ioas_map_flags(m->flags),
+		.ioas_id = space->ioas_id,
+		.fd = src->fd,
+		.start = src->offset,
+		.length = m->len,
+		.iova = m->iova,
+	};
+	int ret;
+
+	if (__atomic_load_n(&ctx->no_map_file, __ATOMIC_RELAXED))
+		return iommufd_map(space, m);
+	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP_FILE, &cmd);
+	if (ret == -ENOTTY) {
+		if (!__atomic_exchange_n(&ctx->no_map_file, true, __ATOMIC_RELAXED))
+			vfd_info(ctx,
+				 "IOMMU_IOAS_MAP_FILE: not in this kernel (Linux 6.13+): files are mapped through their address");
+		return iommufd_map(space, m);
+	}
+	if (ret)
+		vfd_err(ctx, "IOMMU_IOAS_MAP_FILE of 0x%llx bytes at offset 0x%llx, IOVA 0x%llx: %s%s",
+			(unsigned long long)m->len, (unsigned long long)src->offset,
+			(unsigned long long)m->iova, strerror(-ret),
+			ret == -EINVAL ? " (not a memfd, shmem or hugetlbfs file?)" :
+			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" :
+					 "");
+	return ret;
+}
+
+/* share the pages another IOAS of this /dev/iommu pinned */
+static int ioas_copy(struct vfiodev_space *space,
+		     const struct vfiodev_mapping *m, const struct map_src *src)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = ioas_map_flags(m->flags),
+		.dst_ioas_id = space->ioas_id,
+		.src_ioas_id = src->ioas_id,
+		.length = m->len,
+		.dst_iova = m->iova,
+		.src_iova = src->iova,
+	};
+	int ret;
+
+	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_COPY, &cmd);
+	if (ret)
+		vfd_err(space->ctx,
+			"IOMMU_IOAS_COPY of 0x%llx bytes from IOAS %u IOVA 0x%llx to IOAS %u IOVA 0x%llx: %s",
+			(unsigned long long)m->len, src->ioas_id,
+			(unsigned long long)src->iova, space->ioas_id,
+			(unsigned long long)m->iova, strerror(-ret));
+	return ret;
+}
+
+static int iommufd_map_from(struct vfiodev_space *space,
+			    const struct vfiodev_mapping *m,
+			    const struct map_src *src)
+{
+	if (src->ioas_id && src->iommufd == space->iommufd)
+		return ioas_copy(space, m, src);
+	if (src->fd >= 0)
+		return map_file(space, m, src);
+	return iommufd_map(space, m);
 }
 
 static int iommufd_unmap(struct vfiodev_space *space,
@@ -264,6 +344,7 @@ const struct backend_ops vfd_iommufd_backend_ops = {
 	.attach = iommufd_attach,
 	.detach = iommufd_detach,
 	.map = iommufd_map,
+	.map_from = iommufd_map_from,
 	.unmap = iommufd_unmap,
 	.destroy = iommufd_destroy,
 };

@@ -729,11 +729,16 @@ void fake_live(struct fake_live *out)
 		for (struct fake_ioas *a = c->ioas; a; a = a->next) {
 			out->ioas++;
 			out->mappings += (int)a->maps.n;
+			for (size_t i = 0; i < a->maps.n; i++)
+				if (!a->maps.v[i].shared)
+					out->pinned += a->maps.v[i].len;
 		}
 	}
 	for (struct fake_container *ct = fk.cts; ct; ct = ct->next) {
 		out->containers++;
 		out->mappings += (int)ct->maps.n;
+		for (size_t i = 0; i < ct->maps.n; i++)
+			out->pinned += ct->maps.v[i].len;
 		if (ct->iommu)
 			out->iommus_set++;
 	}

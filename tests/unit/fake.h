@@ -117,6 +117,8 @@ struct fake_config {
 	/* VFIO_IOMMU_GET_INFO asks for this argsz whatever it got (0: honest) */
 	uint32_t type1_argsz_ask;
 	unsigned int dma_entry_limit; /* 0: unlimited */
+	/* iommufd has IOMMU_IOAS_MAP_FILE (Linux 6.13+); false: ENOTTY */
+	bool map_file;
 };
 
 extern struct fake_config fake_cfg;
@@ -134,6 +136,7 @@ struct fake_live {
 	int iommus_set; /* containers with an IOMMU driver set */
 	int irq_triggers; /* vectors with an eventfd */
 	int mmaps; /* mmaps made through the seam, not yet unmapped */
+	uint64_t pinned; /* bytes pinned: a copy's shared pages count once */
 };
 
 /* what the kernel undid by itself because an fd was closed: the library

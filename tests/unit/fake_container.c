@@ -29,7 +29,7 @@ int fake_maps_add(struct fake_maps *m, uint64_t iova, uint64_t len, uint64_t va)
 		m->v = v;
 		m->cap = cap;
 	}
-	m->v[m->n++] = (struct fake_map){ iova, len, va };
+	m->v[m->n++] = (struct fake_map){ iova, len, va, false };
 	return 0;
 }
 

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * The fake kernel's /dev/iommu: IOAS objects with their mappings, the
- * IOVA_RANGES protocol (EMSGSIZE when the caller's array is short), and
- * IOMMU_DESTROY, which refuses an IOAS a device is still attached to.
+ * IOVA_RANGES protocol (EMSGSIZE when the caller's array is short),
+ * IOMMU_DESTROY, which refuses an IOAS a device is still attached to,
+ * IOMMU_IOAS_MAP_FILE (Linux 6.13+, ENOTTY unless fake_cfg.map_file) and
+ * IOMMU_IOAS_COPY, whose mappings share the source's pinned pages.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <linux/iommufd.h>
+#include <linux/vfiodev_uapi_late.h>
 
 #include "fake_priv.h"
 
@@ -81,35 +87,101 @@ static int iova_ranges(struct fake_ictx *c, struct iommu_ioas_iova_ranges *cmd)
 	return 0;
 }
 
-static int ioas_map(struct fake_ictx *c, struct iommu_ioas_map *m)
+/* what MAP, MAP_FILE and COPY check alike for the destination */
+static int ioas_dest_check(struct fake_ioas *a, uint32_t flags, uint64_t iova,
+			   uint64_t len)
 {
 	const uint32_t known = IOMMU_IOAS_MAP_FIXED_IOVA |
 			       IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 	uint64_t align = fake_cfg.ioas_alignment ? fake_cfg.ioas_alignment : 1;
+
+	if (flags & ~known)
+		return -EOPNOTSUPP;
+	/* the library always picks the IOVA itself */
+	if (!(flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		return -EOPNOTSUPP;
+	if (!(flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)))
+		return -EINVAL;
+	if (!len || (iova | len) & (align - 1))
+		return -EINVAL;
+	if (!fake_ranges_allow(fake_cfg.ioas_ranges, fake_cfg.nr_ioas_ranges,
+			       iova, len))
+		return -EINVAL;
+	if (fake_maps_overlap(&a->maps, iova, len))
+		return -EEXIST;
+	return 0;
+}
+
+static int ioas_map(struct fake_ictx *c, struct iommu_ioas_map *m)
+{
 	struct fake_ioas *a;
+	int ret;
 
 	if (m->size < sizeof(*m) || m->__reserved)
 		return -EINVAL;
-	if (m->flags & ~known)
-		return -EOPNOTSUPP;
 	a = ioas_find(c, m->ioas_id);
 	if (!a)
 		return -ENOENT;
-	/* the library always picks the IOVA itself */
-	if (!(m->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-		return -EOPNOTSUPP;
-	if (!(m->flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)))
-		return -EINVAL;
-	if (!m->length || (m->iova | m->length) & (align - 1))
-		return -EINVAL;
-	if (!fake_ranges_allow(fake_cfg.ioas_ranges, fake_cfg.nr_ioas_ranges,
-			       m->iova, m->length))
-		return -EINVAL;
-	if (fake_maps_overlap(&a->maps, m->iova, m->length))
-		return -EEXIST;
+	ret = ioas_dest_check(a, m->flags, m->iova, m->length);
+	if (ret)
+		return ret;
 	if (!fake_va_valid(m->user_va, m->length))
 		return -EFAULT;
 	return fake_maps_add(&a->maps, m->iova, m->length, m->user_va);
+}
+
+static int ioas_map_file(struct fake_ictx *c, struct iommu_ioas_map_file *m)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct fake_ioas *a;
+	struct stat st;
+	int ret;
+
+	if (!fake_cfg.map_file)
+		return -ENOTTY; /* Linux 6.12 and older */
+	if (m->size < sizeof(*m))
+		return -EINVAL;
+	a = ioas_find(c, m->ioas_id);
+	if (!a)
+		return -ENOENT;
+	ret = ioas_dest_check(a, m->flags, m->iova, m->length);
+	if (ret)
+		return ret;
+	if (fstat(m->fd, &st))
+		return -EBADF;
+	/* memfd_pin_folios(): shmem or hugetlbfs only (sealable: memfd) */
+	if (fcntl(m->fd, F_GET_SEALS) < 0)
+		return -EINVAL;
+	if (m->start & (pg - 1) || m->start + m->length > (uint64_t)st.st_size)
+		return -EINVAL;
+	return fake_maps_add(&a->maps, m->iova, m->length, 0);
+}
+
+static int ioas_copy(struct fake_ictx *c, struct iommu_ioas_copy *cp)
+{
+	struct fake_ioas *src, *dst;
+	const struct fake_map *from = NULL;
+	int ret;
+
+	if (cp->size < sizeof(*cp))
+		return -EINVAL;
+	src = ioas_find(c, cp->src_ioas_id);
+	dst = ioas_find(c, cp->dst_ioas_id);
+	if (!src || !dst)
+		return -ENOENT;
+	for (size_t i = 0; i < src->maps.n; i++)
+		if (src->maps.v[i].iova == cp->src_iova &&
+		    src->maps.v[i].len == cp->length)
+			from = &src->maps.v[i];
+	if (!from)
+		return -ENOENT;
+	ret = ioas_dest_check(dst, cp->flags, cp->dst_iova, cp->length);
+	if (ret)
+		return ret;
+	ret = fake_maps_add(&dst->maps, cp->dst_iova, cp->length, from->va);
+	if (!ret)
+		dst->maps.v[dst->maps.n - 1].shared = true;
+	return ret;
 }
 
 static int ioas_unmap(struct fake_ictx *c, struct iommu_ioas_unmap *u)
@@ -174,6 +246,10 @@ int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return ioas_map(c, arg);
 	case IOMMU_IOAS_UNMAP:
 		return ioas_unmap(c, arg);
+	case IOMMU_IOAS_MAP_FILE:
+		return ioas_map_file(c, arg);
+	case IOMMU_IOAS_COPY:
+		return ioas_copy(c, arg);
 	}
 	return -ENOTTY;
 }

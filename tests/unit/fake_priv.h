@@ -18,7 +18,8 @@ enum fake_kind {
 };
 
 struct fake_map {
-	uint64_t iova, len, va;
+	uint64_t iova, len, va; /* va 0: pinned from a file */
+	bool shared; /* IOMMU_IOAS_COPY: the source's pinned pages */
 };
 
 struct fake_maps {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/iommufd.h>
+#include <linux/vfiodev_uapi_late.h>
 #include <linux/vfio.h>
 
 #include "fake_priv.h"
@@ -389,6 +390,8 @@ const char *fake_ioctl_name(unsigned long req)
 		N(IOMMU_IOAS_ALLOC),
 		N(IOMMU_IOAS_IOVA_RANGES),
 		N(IOMMU_IOAS_MAP),
+		N(IOMMU_IOAS_MAP_FILE),
+		N(IOMMU_IOAS_COPY),
 		N(IOMMU_IOAS_UNMAP),
 #undef N
 	};
