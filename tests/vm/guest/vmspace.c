@@ -9,14 +9,21 @@
  *   vmspace superpage BDF    2 MiB of hugetlb DMA memory gets a 2 MiB-aligned
  *                            IOVA and ONE 2 MiB entry in the VT-d page table
  *                            (read from debugfs), gone after the free
+ *   vmspace file BDF         guest RAM in a memfd mapped from the file: the
+ *                            device reads and writes the file's pages
+ *   vmspace copy BDF BDF     a mapping copied into a second space: the
+ *                            second device DMAs through it, and on iommufd
+ *                            the pages are pinned once (VmPin)
  * Prints "VMTEST <name> PASS|FAIL ..." lines like vmtest.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -315,13 +322,186 @@ out:
 	return 0;
 }
 
+/* ---- map_file and copy -------------------------------------------------- */
+
+static bool saw_no_map_file;
+
+/* the library's lines still reach stderr; note the MAP_FILE fallback */
+static void log_tap(void *data, int priority, const char *file, int line,
+		    const char *fn, const char *format, va_list args)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (strstr(msg, "IOMMU_IOAS_MAP_FILE: not in this kernel"))
+		saw_no_map_file = true;
+	fprintf(stderr, "%s\n", msg);
+	(void)data, (void)priority, (void)file, (void)line, (void)fn;
+}
+
+static int t_file(const char *bdf)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *sp;
+	uint8_t pat[LEN], back[LEN];
+	uint64_t iova;
+	struct edu e;
+	uint8_t *va;
+	int fd, ret;
+
+	vfiodev_ctx_set_log_fn(ctx, log_tap, NULL);
+	fd = memfd_create("guest-ram", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, 16 * PG))
+		return 1;
+	for (int i = 0; i < LEN; i++)
+		pat[i] = (uint8_t)(i * 13 + 5);
+	/* the "guest" wrote the page through the file, not through us */
+	if (pwrite(fd, pat, LEN, 4 * PG) != LEN)
+		return 1;
+	ret = vfiodev_device_open(ctx, bdf, NULL, &dev);
+	if (!ret)
+		ret = edu_init(&e, dev);
+	sp = dev ? vfiodev_device_space(dev) : NULL;
+	if (!ret)
+		ret = vfiodev_dma_map_file(sp, fd, 4 * PG, 8 * PG,
+					   VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
+					   NULL, (void **)&va, &iova);
+	result("space-file/map-memfd", !ret, "%s", strerror(-ret));
+	if (ret) {
+		vfiodev_device_close(dev);
+		return 1;
+	}
+	/* device reads file offset 4 pages, writes file offset 6 pages */
+	ret = edu_dma(&e, iova, 0, LEN, 0, 0);
+	if (!ret)
+		ret = edu_dma(&e, iova + 2 * PG, 0, LEN, 1, 0);
+	if (!ret && pread(fd, back, LEN, 6 * PG) != LEN)
+		ret = -EIO;
+	if (!ret && memcmp(back, pat, LEN))
+		ret = -EIO;
+	result("space-file/dma-through-the-file", !ret,
+	       "device read at file offset 0x4000, wrote at 0x6000: %s",
+	       strerror(-ret));
+	if (vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER)
+		result_skip("space-file/map-file-ioctl",
+			    "the container path maps the library's mmap of the file (VFIO_IOMMU_MAP_DMA has no file form); IOMMU_IOAS_MAP_FILE is unit-tested against the fake kernel");
+	else if (saw_no_map_file)
+		result_skip("space-file/map-file-ioctl",
+			    "this kernel has no IOMMU_IOAS_MAP_FILE (Linux 6.13+: ENOTTY); the fallback mapped the library's mmap of the file, the path with the ioctl is unit-tested against the fake kernel");
+	else
+		result("space-file/map-file-ioctl", true, "-");
+	ret = vfiodev_dma_unmap(sp, iova, 8 * PG);
+	result("space-file/unmap", !ret, "%s", strerror(-ret));
+	vfiodev_device_close(dev);
+	close(fd);
+	vfiodev_ctx_set_log_fn(ctx, NULL, NULL);
+	return 0;
+}
+
+/* kB of pinned (VmPin) or locked (VmLck) memory of this process */
+static long status_kb(const char *key)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			kb = strtol(line + strlen(key), NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+static int open_into(const char *bdf, struct vfiodev_space *sp,
+		     struct vfiodev_device **dev)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+
+	o.space = sp;
+	return vfiodev_device_open(ctx, bdf, &o, dev);
+}
+
+static int t_copy(char **bdfs)
+{
+	struct vfiodev_device *a = NULL, *b = NULL;
+	struct vfiodev_space *s1, *s2;
+	const size_t len = 16 * PG;
+	uint8_t *buf = pages(len), *other = pages(len), *dst = pages(PG);
+	uint64_t src_iova, cp_iova, other_iova, dst_iova;
+	long pin0, pin1, pin2, pin3;
+	const char *key;
+	bool iommufd;
+	struct edu e;
+	int ret;
+
+	if (!buf || !other || !dst || vfiodev_space_new(ctx, NULL, &s1) ||
+	    vfiodev_space_new(ctx, NULL, &s2))
+		return 1;
+	ret = open_into(bdfs[0], s1, &a);
+	if (!ret)
+		ret = open_into(bdfs[1], s2, &b);
+	if (!ret)
+		ret = edu_init(&e, b);
+	if (ret) {
+		result("space-copy/open", false, "%s", strerror(-ret));
+		return 1;
+	}
+	iommufd = vfiodev_device_backend(a) == VFIODEV_BACKEND_IOMMUFD;
+	/* iommufd charges mm->pinned_vm (VmPin), Type1 mm->locked_vm (VmLck) */
+	key = iommufd ? "VmPin:" : "VmLck:";
+	pin0 = status_kb(key);
+	ret = vfiodev_dma_map_any(s1, buf, len, VFIODEV_DMA_READ, NULL, &src_iova);
+	pin1 = status_kb(key);
+	if (!ret)
+		ret = vfiodev_dma_copy(s2, s1, src_iova, len, VFIODEV_DMA_READ,
+				       NULL, &cp_iova);
+	pin2 = status_kb(key);
+	if (!ret)
+		ret = vfiodev_dma_map_any(s2, other, len, VFIODEV_DMA_READ,
+					  NULL, &other_iova);
+	pin3 = status_kb(key);
+	if (!ret)
+		ret = vfiodev_dma_map_any(s2, dst, PG, VFIODEV_DMA_WRITE, NULL,
+					  &dst_iova);
+	result("space-copy/copy", !ret, "%s", strerror(-ret));
+	if (ret)
+		goto out;
+	printf("space-copy: %s kB: %ld, after map %ld, after copy %ld, after a second buffer %ld (%zu kB each)\n",
+	       key, pin0, pin1, pin2, pin3, len / 1024);
+	for (int i = 0; i < LEN; i++)
+		buf[8 * PG + i] = (uint8_t)(i * 3 + 1);
+	memset(dst, 0, PG);
+	ret = copy_through(&e, cp_iova + 8 * PG, dst_iova, buf + 8 * PG, dst);
+	result("space-copy/dma-in-second-space", !ret,
+	       "the second space's device through the copy: %s", strerror(-ret));
+	/* the counter moves for a new buffer, and not for the copy */
+	if (iommufd)
+		result("space-copy/pinned-once",
+		       pin1 - pin0 == (long)(len / 1024) && pin2 == pin1 &&
+			       pin3 - pin2 == (long)(len / 1024),
+		       "%s %ld -> %ld -> %ld -> %ld kB: expected +%zu, +0, +%zu",
+		       key, pin0, pin1, pin2, pin3, len / 1024, len / 1024);
+	else
+		result_skip("space-copy/pinned-once",
+			    "container path: Type1 has no copy between containers, the copy pins the pages again (%s +%ld kB); IOMMU_IOAS_COPY needs iommufd",
+			    key, pin2 - pin1);
+out:
+	vfiodev_device_close(a);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(s1);
+	vfiodev_space_unref(s2);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: vmspace first BDF [BDF] | limit BDF | superpage BDF\n");
+			"usage: vmspace first BDF [BDF] | limit BDF | superpage BDF | file BDF | copy BDF BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -335,6 +515,10 @@ int main(int argc, char **argv)
 		ret = t_limit(argv[2]);
 	else if (!strcmp(argv[1], "superpage"))
 		ret = t_superpage(argv[2]);
+	else if (!strcmp(argv[1], "file"))
+		ret = t_file(argv[2]);
+	else if (!strcmp(argv[1], "copy") && argc >= 4)
+		ret = t_copy(argv + 2);
 	else
 		ret = 2;
 	vfiodev_ctx_unref(ctx);
