@@ -25,6 +25,9 @@
 extern "C" {
 #endif
 
+/** VFIODEV_BDF_LEN - room for a PCI address ("dddd:bb:dd.f") and its NUL */
+#define VFIODEV_BDF_LEN 20
+
 struct vfiodev_ctx;
 struct vfiodev_space;
 struct vfiodev_device;
@@ -848,6 +851,12 @@ int vfiodev_device_feature(struct vfiodev_device *dev, unsigned int flags,
  * vfiodev_device_reset() - VFIO_DEVICE_RESET
  * @dev: the device
  *
+ * The kernel picks the method: function-level reset, power management, or
+ * a slot or bus reset when the device is alone on its slot or bus. A device
+ * that shares its bus with others and has no reset of its own reports no
+ * support: reset it, and them, with vfiodev_device_hot_reset(). What
+ * survives is as for vfiodev_device_hot_reset().
+ *
  * Context: one thread per device (a device is not thread-safe); blocks while
  * the kernel resets it (a function-level or bus reset can take hundreds of
  * milliseconds).
@@ -855,6 +864,71 @@ int vfiodev_device_feature(struct vfiodev_device *dev, unsigned int flags,
  * kernel's error.
  */
 int vfiodev_device_reset(struct vfiodev_device *dev);
+
+/** VFIODEV_RESET_PEER_HELD - this context holds the device for a bus reset:
+ *	iommufd path, it is bound to the context's /dev/iommu or its IOMMU
+ *	group is owned through a device that is; group path, its group is
+ *	open in a space of this context */
+#define VFIODEV_RESET_PEER_HELD (1u << 0)
+/** VFIODEV_RESET_PEER_VFIO - the device is bound to a VFIO PCI driver
+ *	(vfio-pci or a variant), as a bus reset requires of every device */
+#define VFIODEV_RESET_PEER_VFIO (1u << 1)
+
+/**
+ * struct vfiodev_reset_peer - a device a bus reset would reset too
+ * @bdf: its PCI address, "dddd:bb:dd.f"
+ * @group: its IOMMU group, or -1
+ * @flags: VFIODEV_RESET_PEER_* bits
+ * @reserved: written as zero
+ */
+struct vfiodev_reset_peer {
+	char bdf[VFIODEV_BDF_LEN];
+	int32_t group;
+	uint32_t flags;
+	uint32_t reserved[4];
+};
+
+/**
+ * vfiodev_device_hot_reset_info() - the devices a slot or bus reset of @dev
+ *	affects (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO), @dev among them
+ * @dev: the device
+ * @peers: receives up to *@n entries, or NULL when *@n is 0
+ * @n: in: room in @peers; out: the number of affected devices (also on
+ *	-ENOSPC, so a second call with that room succeeds)
+ *
+ * Context: one thread per device; reads sysfs for each peer.
+ * Return: 0; -ENOSPC when @peers is too small; -ENODEV when the device has
+ * no slot or bus reset (on a root bus, for example); or the kernel's error.
+ */
+int vfiodev_device_hot_reset_info(struct vfiodev_device *dev,
+				  struct vfiodev_reset_peer *peers, size_t *n);
+
+/**
+ * vfiodev_device_hot_reset() - reset the slot or bus of @dev, and with it
+ *	every device vfiodev_device_hot_reset_info() names
+ * @dev: the device
+ *
+ * Every affected device must be held by this context and bound to a VFIO
+ * driver; the call checks that first and names each device that is not,
+ * so a refusal changes nothing. iommufd path: the kernel is given no group
+ * fds (Linux 6.6+: every device bound to the context's /dev/iommu, or of a
+ * group owned through one); group path: the fd of every affected group,
+ * from the spaces of this context that hold them.
+ *
+ * What survives, on every affected device (the kernel saves and restores
+ * it around the reset): PCI config space, with BARs, the command register
+ * and the MSI/MSI-X setup; the IRQ eventfds set through vfiodev_irq_*; the
+ * DMA mappings (the IOMMU is not touched); region mmaps, which refault. What
+ * does not: the device's internal state (its registers, queues, firmware
+ * state), which the caller sets up again.
+ *
+ * Context: one thread per device; blocks while the kernel resets the bus
+ * (hundreds of milliseconds); takes the context's and spaces' locks briefly.
+ * Return: 0; -EPERM when an affected device is not held by this context or
+ * not bound to a VFIO driver (the log names each); -ENODEV when there is no
+ * slot or bus reset; or the kernel's error.
+ */
+int vfiodev_device_hot_reset(struct vfiodev_device *dev);
 
 /* ------------------------------------------------------------------ */
 /* Regions                                                              */
@@ -1144,8 +1218,6 @@ int vfiodev_irq_trigger(struct vfiodev_device *dev, unsigned int index,
 /* Binding, discovery and diagnosis                                     */
 /* ------------------------------------------------------------------ */
 
-/** VFIODEV_BDF_LEN - room for a PCI address ("dddd:bb:dd.f") and its NUL */
-#define VFIODEV_BDF_LEN 20
 /** VFIODEV_NAME_LEN - room for a driver or module name and its NUL */
 #define VFIODEV_NAME_LEN 64
 

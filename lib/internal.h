@@ -178,6 +178,9 @@ int vfd_ctx_group_claim(struct vfiodev_ctx *ctx, int group,
 /* it closed: the last one frees the group for any space */
 void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
 		       struct vfiodev_space *space);
+/* a dup of @group's fd from a container space of this context, for a hot
+ * reset; -ENOENT when no space holds it open */
+int vfd_ctx_group_fd(struct vfiodev_ctx *ctx, int group);
 /* the space is going away */
 void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 

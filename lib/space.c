@@ -529,6 +529,35 @@ void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group, struct vfiodev_space 
 	pthread_mutex_unlock(&ctx->lock);
 }
 
+/*
+ * A duplicate of the fd of IOMMU group @group, open in a container space
+ * of this context, for a hot reset's proof of ownership; -ENOENT when no
+ * space of the context holds it open (or holds it through iommufd, which
+ * opens no group). The lock order is the space's, then the context's: the
+ * space is looked up first and locked after ctx->lock is released.
+ */
+int vfd_ctx_group_fd(struct vfiodev_ctx *ctx, int group)
+{
+	struct vfiodev_space *space = NULL;
+	struct group_owner *o;
+	int fd = -ENOENT;
+
+	pthread_mutex_lock(&ctx->lock);
+	o = owner_find(ctx, group, NULL);
+	if (o && o->users)
+		space = vfd_space_tryget(o->space);
+	pthread_mutex_unlock(&ctx->lock);
+	if (!space)
+		return -ENOENT;
+	pthread_mutex_lock(&space->lock);
+	for (struct vfiodev_group *g = space->groups; g; g = g->next)
+		if (g->id == group)
+			fd = sys_dupfd(g->fd);
+	pthread_mutex_unlock(&space->lock);
+	vfiodev_space_unref(space);
+	return fd;
+}
+
 void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
 {
 	pthread_mutex_lock(&ctx->lock);

@@ -83,6 +83,11 @@ struct fake_pci {
 	 * migration (GET, 8 bytes) only when @mig_flags is non-zero */
 	uint64_t mig_flags;
 	unsigned int low_power_entries;
+	/* hot reset: devices with the same non-zero @reset_bus go together
+	 * (0: no slot or bus reset, ENODEV); @vfio_driver: bound to vfio-pci */
+	int reset_bus;
+	bool vfio_driver;
+	unsigned int hot_resets;
 	struct fake_pci *next;
 };
 

@@ -203,6 +203,7 @@ struct fake_pci *fake_pci_add(const char *bdf, int group, const char *driver)
 	p->cdev_index = -1;
 	snprintf(dir, sizeof(dir), "sys/bus/pci/devices/%s", bdf);
 	fake_mkdir(dir);
+	p->vfio_driver = driver && !strcmp(driver, "vfio-pci");
 	if (driver) {
 		snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver);
 		fake_mkdir(rel);

@@ -8,6 +8,7 @@
  * containers are in fake_container.c.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -284,6 +285,118 @@ static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 	return 0;
 }
 
+/* ---- hot reset --------------------------------------------------------- */
+
+/* the devid VFIO_DEVICE_GET_PCI_HOT_RESET_INFO reports for @q to a cdev
+ * bound to @c: its own when bound there, OWNED when a device of its group
+ * is (the group's DMA ownership), else NOT_OWNED */
+static uint32_t peer_devid(const struct fake_ictx *c, const struct fake_pci *q)
+{
+	uint32_t id = (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
+
+	for (struct fake_file *g = fk.files; g; g = g->next) {
+		if (g->kind != FK_CDEV || !g->bound || g->ictx != c)
+			continue;
+		if (g->pci == q)
+			return g->devid;
+		if (q->group >= 0 && g->pci->group == q->group)
+			id = VFIO_PCI_DEVID_OWNED;
+	}
+	return id;
+}
+
+static void peer_addr(const struct fake_pci *q, struct vfio_pci_dependent_device *d)
+{
+	unsigned int seg = 0, bus = 0, dev = 0, fn = 0;
+
+	sscanf(q->bdf, "%x:%x:%x.%x", &seg, &bus, &dev, &fn);
+	d->segment = (uint16_t)seg;
+	d->bus = (uint8_t)bus;
+	d->devfn = (uint8_t)(dev << 3 | fn);
+}
+
+static int hot_reset_info(struct fake_file *f, struct vfio_pci_hot_reset_info *info)
+{
+	struct fake_pci *p = f->pci;
+	bool cdev = f->kind == FK_CDEV;
+	uint32_t n = 0;
+
+	if (info->argsz < sizeof(*info))
+		return -EINVAL;
+	if (!p->reset_bus)
+		return -ENODEV;
+	for (struct fake_pci *q = fk.pcis; q; q = q->next)
+		n += q->reset_bus == p->reset_bus;
+	info->flags = cdev ? VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+				      VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED :
+			     0;
+	if (n > (info->argsz - sizeof(*info)) / sizeof(info->devices[0])) {
+		info->count = n;
+		return -ENOSPC;
+	}
+	info->count = 0;
+	for (struct fake_pci *q = fk.pcis; q; q = q->next) {
+		struct vfio_pci_dependent_device *d;
+
+		if (q->reset_bus != p->reset_bus)
+			continue;
+		d = &info->devices[info->count++];
+		peer_addr(q, d);
+		if (!cdev) {
+			d->group_id = (uint32_t)q->group;
+			continue;
+		}
+		d->devid = peer_devid(f->ictx, q);
+		if (d->devid == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED)
+			info->flags &= ~VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+	}
+	return 0;
+}
+
+static int hot_reset(struct fake_file *f, struct vfio_pci_hot_reset *r)
+{
+	struct fake_pci *p = f->pci;
+	bool cdev = f->kind == FK_CDEV;
+
+	if (r->argsz < sizeof(*r) || r->flags)
+		return -EINVAL;
+	/* a cdev proves ownership through its iommufd, a group device fd
+	 * through group fds: one or the other */
+	if (!!r->count == cdev)
+		return -EINVAL;
+	if (r->argsz < sizeof(*r) + r->count * sizeof(r->group_fds[0]))
+		return -EINVAL;
+	if (!p->reset_bus)
+		return -ENODEV;
+	for (uint32_t i = 0; i < r->count; i++) {
+		struct fake_file *g = fake_file_of(r->group_fds[i]);
+
+		if (!g)
+			return -EBADF;
+		if (g->kind != FK_GROUP)
+			return -EINVAL;
+	}
+	for (struct fake_pci *q = fk.pcis; q; q = q->next) {
+		bool owned = false;
+
+		if (q->reset_bus != p->reset_bus)
+			continue;
+		if (!q->vfio_driver)
+			return -EINVAL; /* not in the dev_set */
+		if (cdev)
+			owned = peer_devid(f->ictx, q) !=
+				(uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
+		for (uint32_t i = 0; !cdev && i < r->count; i++)
+			owned |= fake_file_of(r->group_fds[i])->group->id == q->group;
+		if (!owned)
+			return -EINVAL;
+	}
+	for (struct fake_pci *q = fk.pcis; q; q = q->next)
+		if (q->reset_bus == p->reset_bus)
+			q->hot_resets++;
+	return 0;
+}
+
 static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 {
 	struct fake_pci *p = f->pci;
@@ -341,6 +454,10 @@ static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return 0;
 	case VFIO_DEVICE_FEATURE:
 		return device_feature(p, arg);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		return hot_reset_info(f, arg);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return hot_reset(f, arg);
 	}
 	return -ENOTTY;
 }
@@ -380,6 +497,8 @@ const char *fake_ioctl_name(unsigned long req)
 		N(VFIO_DEVICE_GET_IRQ_INFO),
 		N(VFIO_DEVICE_SET_IRQS),
 		N(VFIO_DEVICE_RESET),
+		N(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO),
+		N(VFIO_DEVICE_PCI_HOT_RESET),
 		N(VFIO_DEVICE_BIND_IOMMUFD),
 		N(VFIO_DEVICE_ATTACH_IOMMUFD_PT),
 		N(VFIO_DEVICE_DETACH_IOMMUFD_PT),
