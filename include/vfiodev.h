@@ -625,6 +625,12 @@ int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
  * @allow_noiommu: accept a noiommu group (/dev/vfio/noiommu-N): no DMA
  *	isolation, no IOVA translation; refused (-EPERM) unless set
  * @reserved: zero, as in struct vfiodev_ctx_opts
+ * @vf_token: the VF token, a UUID ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+ *	for a VF whose PF is bound to vfio-pci (its user set the token with
+ *	vfiodev_device_set_vf_token()); NULL: none. Group path: passed in the
+ *	VFIO_GROUP_GET_DEVICE_FD string; iommufd path: VFIO_DEVICE_BIND_FLAG_TOKEN
+ *	(Linux 6.17+; older kernels refuse the flag, and AUTO falls back to the
+ *	group path with that reason). A wrong or missing token: -EACCES
  */
 struct vfiodev_device_opts {
 	size_t sz;
@@ -632,6 +638,7 @@ struct vfiodev_device_opts {
 	enum vfiodev_backend backend;
 	bool allow_noiommu;
 	uint8_t reserved[3];
+	const char *vf_token;
 };
 
 /**
@@ -864,6 +871,22 @@ int vfiodev_device_feature(struct vfiodev_device *dev, unsigned int flags,
  * kernel's error.
  */
 int vfiodev_device_reset(struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_set_vf_token() - set the VF token of a PF bound to
+ *	vfio-pci (VFIO_DEVICE_FEATURE_PCI_VF_TOKEN)
+ * @pf: the physical function, opened through this library
+ * @uuid: the token, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+ *
+ * Its VFs (created by root writing sriov_numvfs, with vfio_pci's
+ * enable_sriov=1) can then be opened only with this token
+ * (vfiodev_device_opts.vf_token). Share it with their users only.
+ *
+ * Context: one thread per device.
+ * Return: 0; -EINVAL for a malformed @uuid; -ENOTTY when @pf is not a PF
+ * bound to vfio-pci; or the kernel's error.
+ */
+int vfiodev_device_set_vf_token(struct vfiodev_device *pf, const char *uuid);
 
 /** VFIODEV_RESET_PEER_HELD - this context holds the device for a bus reset:
  *	iommufd path, it is bound to the context's /dev/iommu or its IOMMU

@@ -349,10 +349,26 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			return ret;
 		new_group = true;
 	}
-	fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	if (dev->has_vf_token) {
+		char arg[BDF_BUF + 64];
+
+		/* vfio-pci's match: "<name> vf_token=<uuid>" */
+		snprintf(arg, sizeof(arg), "%s vf_token=%s", dev->bdf,
+			 dev->vf_token_str);
+		fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, arg);
+	} else {
+		fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	}
 	if (fd < 0) {
 		vfd_err(ctx, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
-			strerror(-fd), fd == -EBUSY ? " (already open)" : "");
+			strerror(-fd),
+			fd == -EBUSY ?
+				" (already open)" :
+			fd == -EACCES ?
+				(dev->has_vf_token ?
+					 " (the VF token does not match the one its PF's user set)" :
+					 " (a VF of a PF bound to vfio-pci: pass the VF token)") :
+				"");
 		if (new_group) {
 			sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 			sys_close(g->fd);

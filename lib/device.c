@@ -114,6 +114,11 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 		goto fail;
 	}
 	ret = vfd_space_join(space, dev, &vfd_iommufd_backend_ops);
+	if (ret && dev->token_refused) {
+		set_reason(dev, "the kernel's cdev bind takes no VF token (VFIO_DEVICE_BIND_FLAG_TOKEN, Linux 6.17+): %s",
+			   strerror(-ret));
+		goto fail;
+	}
 	if (ret) {
 		set_reason(dev,
 			   ret == -ENOTTY ?
@@ -282,11 +287,23 @@ static int device_new(struct vfiodev_ctx *ctx,
 	struct vfiodev_space *space = NULL;
 	int ret;
 
+	uint8_t tok[16];
+	char tok_str[37];
+	bool has_tok = false;
+
 	ret = vfd_opts_check(ctx, opts,
-			     offsetofend(struct vfiodev_device_opts, allow_noiommu),
+			     offsetofend(struct vfiodev_device_opts, vf_token),
 			     "vfiodev_device_opts");
 	if (ret)
 		return ret;
+	if (OPTS_HAS(opts, vfiodev_device_opts, vf_token) && opts->vf_token) {
+		if (vfd_uuid_parse(opts->vf_token, tok, tok_str)) {
+			vfd_err(ctx, "vfiodev_device_opts: VF token '%.40s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+				opts->vf_token);
+			return -EINVAL;
+		}
+		has_tok = true;
+	}
 	if (OPTS_HAS(opts, vfiodev_device_opts, backend) &&
 	    opts->backend > VFIODEV_BACKEND_CONTAINER) {
 		vfd_err(ctx, "vfiodev_device_opts: unknown backend %d",
@@ -324,6 +341,12 @@ static int device_new(struct vfiodev_ctx *ctx,
 	dev->group_id = group;
 	if (OPTS_HAS(opts, vfiodev_device_opts, allow_noiommu))
 		dev->allow_noiommu = opts->allow_noiommu;
+	if (has_tok) {
+		dev->has_vf_token = true;
+		memcpy(dev->vf_token, tok, sizeof(tok));
+		snprintf(dev->vf_token_str, sizeof(dev->vf_token_str), "%s",
+			 tok_str);
+	}
 	*out = dev;
 	return 0;
 }

@@ -165,3 +165,58 @@ VFIODEV_EXPORT int vfiodev_device_feature(struct vfiodev_device *dev,
 			get ? "get" : "", set ? "set" : "", strerror(-ret));
 	return ret;
 }
+
+int vfd_uuid_parse(const char *s, uint8_t out[16], char norm[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+
+	if (!s || strnlen(s, 37) != 36)
+		return -EINVAL;
+	for (size_t i = 0; i < 36; i++) {
+		char c = s[i];
+		int v;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return -EINVAL;
+			norm[i] = '-';
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -EINVAL;
+		norm[i] = hex[v];
+		if (k & 1)
+			out[k / 2] |= (uint8_t)v;
+		else
+			out[k / 2] = (uint8_t)(v << 4);
+		k++;
+	}
+	norm[36] = '\0';
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_device_set_vf_token(struct vfiodev_device *pf,
+					       const char *uuid)
+{
+	uint8_t tok[16];
+	char norm[37];
+
+	if (!pf)
+		return -EINVAL;
+	if (vfd_uuid_parse(uuid, tok, norm)) {
+		vfd_err(pf->ctx,
+			"%s: VF token '%.40s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+			pf->name, uuid ? uuid : "(null)");
+		return -EINVAL;
+	}
+	return vfiodev_device_feature(pf, VFIODEV_FEATURE_SET,
+				      VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, tok,
+				      sizeof(tok));
+}

@@ -487,6 +487,10 @@ int vfd_iommufd_open(struct vfiodev_ctx *ctx);
 /* iommufd.c: create the IOAS of a space pinned to iommufd */
 int vfd_iommufd_space_create(struct vfiodev_space *space);
 
+/* device_info.c: a UUID "8-4-4-4-12" (hex) into 16 bytes and its lower
+ * case form; -EINVAL when malformed */
+int vfd_uuid_parse(const char *s, uint8_t out[16], char norm[37]);
+
 /* container.c: the node of a VFIO group, identity-checked; @space: the
  * one it is opened for (names the holder when busy), or NULL */
 int vfd_group_node_open(struct vfiodev_ctx *ctx, const struct vfiodev_space *space,
@@ -526,6 +530,10 @@ struct vfiodev_device {
 	bool allow_noiommu;
 	bool attached; /* joined to its space */
 	bool group_registered; /* counted in ctx->owners */
+	bool has_vf_token; /* vfiodev_device_opts.vf_token */
+	bool token_refused; /* the cdev bind does not take the token */
+	uint8_t vf_token[16];
+	char vf_token_str[40]; /* normalised, lower case */
 	uint32_t devid; /* iommufd device id */
 	uint32_t flags; /* VFIO_DEVICE_FLAGS_* */
 	uint32_t num_regions;

@@ -161,10 +161,26 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	iommufd = vfd_ctx_iommufd(ctx);
 	if (iommufd < 0)
 		return iommufd;
-	bind.iommufd = iommufd;
-	ret = sys_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (dev->has_vf_token) {
+		struct vfiodev_bind_iommufd_token tb = {
+			.argsz = sizeof(tb),
+			.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
+			.iommufd = iommufd,
+			.token_uuid_ptr = (uintptr_t)dev->vf_token,
+		};
+
+		ret = sys_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &tb);
+		/* before 6.17 the flag is unknown (EINVAL); 6.17 without its
+		 * fix refuses the longer struct (E2BIG) */
+		dev->token_refused = ret == -EINVAL || ret == -E2BIG;
+		bind.out_devid = tb.out_devid;
+	} else {
+		bind.iommufd = iommufd;
+		ret = sys_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	}
 	if (ret) {
-		vfd_info(ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD: %s", dev->name,
+		vfd_info(ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD%s: %s", dev->name,
+			 dev->has_vf_token ? " with a VF token" : "",
 			 strerror(-ret));
 		return ret;
 	}

@@ -88,6 +88,12 @@ struct fake_pci {
 	int reset_bus;
 	bool vfio_driver;
 	unsigned int hot_resets;
+	/* SR-IOV: a PF bound to vfio-pci keeps the VF token its user set
+	 * (VFIO_DEVICE_FEATURE_PCI_VF_TOKEN); its VFs (@pf set) open only
+	 * with that token (EACCES), others refuse any token (EINVAL) */
+	bool is_pf;
+	uint8_t vf_token[16];
+	struct fake_pci *pf;
 	struct fake_pci *next;
 };
 
@@ -124,6 +130,9 @@ struct fake_config {
 	unsigned int dma_entry_limit; /* 0: unlimited */
 	/* iommufd has IOMMU_IOAS_MAP_FILE (Linux 6.13+); false: ENOTTY */
 	bool map_file;
+	/* the cdev bind takes VFIO_DEVICE_BIND_FLAG_TOKEN (Linux 6.17+;
+	 * false: EINVAL); @bind_token_e2big: 6.17 without its fix (E2BIG) */
+	bool bind_token, bind_token_e2big;
 };
 
 extern struct fake_config fake_cfg;

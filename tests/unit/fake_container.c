@@ -8,6 +8,7 @@
  * its IOMMU and mappings with it, as in the kernel.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -143,18 +144,50 @@ void fake_group_release(struct fake_file *f)
 
 /* ---- group ioctls ------------------------------------------------------ */
 
-static int get_device_fd(struct fake_file *gf, const char *bdf)
+/* "<bdf>" or "<bdf> vf_token=<uuid>" (vfio_pci_core_match) */
+static int parse_device_arg(const char *arg, char *bdf, size_t len,
+			    uint8_t tok[16], bool *has_tok)
+{
+	const char *sp = strchr(arg, ' ');
+	unsigned int b[16];
+
+	*has_tok = false;
+	if (!sp) {
+		snprintf(bdf, len, "%s", arg);
+		return 0;
+	}
+	snprintf(bdf, len, "%.*s", (int)(sp - arg), arg);
+	if (strncmp(sp + 1, "vf_token=", 9) || strlen(sp + 10) != 36 ||
+	    sscanf(sp + 10, "%2x%2x%2x%2x-%2x%2x-%2x%2x-%2x%2x-%2x%2x%2x%2x%2x%2x",
+		   &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &b[6], &b[7], &b[8],
+		   &b[9], &b[10], &b[11], &b[12], &b[13], &b[14], &b[15]) != 16)
+		return -EINVAL;
+	for (int i = 0; i < 16; i++)
+		tok[i] = (uint8_t)b[i];
+	*has_tok = true;
+	return 0;
+}
+
+static int get_device_fd(struct fake_file *gf, const char *arg)
 {
 	struct fake_group *g = gf->group;
 	struct fake_pci *p;
 	struct fake_file *df;
+	char bdf[64];
+	uint8_t tok[16];
+	bool has_tok;
 	int fd;
 
 	if (!g->container || !g->container->iommu)
 		return -EINVAL;
+	if (parse_device_arg(arg, bdf, sizeof(bdf), tok, &has_tok))
+		return -EINVAL;
 	p = fake_pci_find(bdf);
 	if (!p || p->group != g->id)
 		return -ENODEV;
+	fd = fake_vf_token_check(p, has_tok ? tok : NULL);
+	if (fd)
+		return fd;
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -108,6 +108,8 @@ struct fake_file *fake_file_new(int fd, enum fake_kind kind);
 void fake_file_put(struct fake_file *f);
 
 int fake_vfio_ioctl(struct fake_file *f, unsigned long req, void *arg);
+/* vfio-pci's VF token rule (@tok NULL: none given): 0, -EACCES, -EINVAL */
+int fake_vf_token_check(const struct fake_pci *p, const uint8_t *tok);
 int fake_group_ioctl(struct fake_file *f, unsigned long req, void *arg);
 int fake_container_ioctl(struct fake_file *f, unsigned long req, void *arg);
 int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg);

@@ -208,15 +208,42 @@ static int set_irqs(struct fake_pci *p, struct vfio_irq_set *s)
 	return 0;
 }
 
+/* vfio-pci's VF token rule: @tok is NULL when none was given */
+int fake_vf_token_check(const struct fake_pci *p, const uint8_t *tok)
+{
+	if (p->pf)
+		return tok && !memcmp(tok, p->pf->vf_token, 16) ? 0 : -EACCES;
+	return tok && !p->is_pf ? -EINVAL : 0;
+}
+
 static int bind_iommufd(struct fake_file *f, struct vfio_device_bind_iommufd *b)
 {
+	const struct vfiodev_bind_iommufd_token *tb = (const void *)b;
 	struct fake_file *ifile;
+	const uint8_t *tok = NULL;
+	int ret;
 
 	if (f->kind != FK_CDEV)
 		return -ENOTTY;
-	if (b->argsz < offsetofend(struct vfio_device_bind_iommufd, out_devid) ||
-	    b->flags)
+	if (b->argsz < offsetofend(struct vfio_device_bind_iommufd, out_devid))
 		return -EINVAL;
+	if (b->flags & VFIO_DEVICE_BIND_FLAG_TOKEN) {
+		if (!fake_cfg.bind_token)
+			return -EINVAL; /* before 6.17: no flags at all */
+		if (fake_cfg.bind_token_e2big)
+			return -E2BIG;
+		if (b->argsz < sizeof(*tb))
+			return -EINVAL;
+		tok = (const uint8_t *)(uintptr_t)tb->token_uuid_ptr;
+	}
+	if (b->flags & ~VFIO_DEVICE_BIND_FLAG_TOKEN)
+		return -EINVAL;
+	/* before 6.17 the cdev path checked no token at all */
+	if (fake_cfg.bind_token) {
+		ret = fake_vf_token_check(f->pci, tok);
+		if (ret)
+			return ret;
+	}
 	if (f->bound)
 		return -EINVAL;
 	ifile = fake_file_of(b->iommufd);
@@ -263,7 +290,10 @@ static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 
 	if (f->argsz < sizeof(*f))
 		return -EINVAL;
-	if (idx == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY) {
+	if (idx == VFIO_DEVICE_FEATURE_PCI_VF_TOKEN && p->is_pf) {
+		ops = VFIO_DEVICE_FEATURE_SET;
+		minsz = 16;
+	} else if (idx == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY) {
 		ops = VFIO_DEVICE_FEATURE_SET;
 		minsz = 0;
 	} else if (idx == VFIO_DEVICE_FEATURE_MIGRATION && p->mig_flags) {
@@ -278,7 +308,9 @@ static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 		return 0;
 	if (f->argsz < sizeof(*f) + minsz)
 		return -EINVAL;
-	if (idx == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY)
+	if (idx == VFIO_DEVICE_FEATURE_PCI_VF_TOKEN)
+		memcpy(p->vf_token, f->data, 16);
+	else if (idx == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY)
 		p->low_power_entries++;
 	else
 		memcpy(f->data, &p->mig_flags, 8);

@@ -501,6 +501,8 @@ struct device_opts_v2 {
 	struct vfiodev_space *space;
 	enum vfiodev_backend backend;
 	bool allow_noiommu;
+	uint8_t reserved[3];
+	const char *vf_token;
 	bool next;
 };
 struct bind_opts_v2 {

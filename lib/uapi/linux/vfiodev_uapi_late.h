@@ -30,4 +30,17 @@ struct iommu_ioas_map_file {
 #define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, VFIODEV_IOMMUFD_CMD_IOAS_MAP_FILE)
 #endif
 
+#ifndef VFIO_DEVICE_BIND_FLAG_TOKEN
+#define VFIO_DEVICE_BIND_FLAG_TOKEN (1 << 0)
+#endif
+
+/* struct vfio_device_bind_iommufd as Linux 6.17 extends it */
+struct vfiodev_bind_iommufd_token {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+	__aligned_u64 token_uuid_ptr; /* 16 bytes, with VFIO_DEVICE_BIND_FLAG_TOKEN */
+};
+
 #endif /* VFIODEV_UAPI_LATE_H */
