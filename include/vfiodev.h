@@ -613,6 +613,89 @@ int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
 		     uint64_t src_iova, size_t len, unsigned int flags,
 		     const struct vfiodev_dma_opts *opts, uint64_t *iova);
 
+/** VFIODEV_DIRTY_TRACKING - vfiodev_dirty_info: tracking is started */
+#define VFIODEV_DIRTY_TRACKING (1u << 0)
+
+/**
+ * struct vfiodev_dirty_info - the dirty page tracking a space offers
+ * @flags: VFIODEV_DIRTY_TRACKING when started
+ * @reserved0: zero
+ * @pgsizes: the page sizes a bitmap may be read at (bit n: 2^n bytes)
+ * @max_bitmap_bytes: the largest bitmap one read may fill (0: no limit)
+ * @reserved: written as zero
+ */
+struct vfiodev_dirty_info {
+	uint32_t flags;
+	uint32_t reserved0;
+	uint64_t pgsizes;
+	uint64_t max_bitmap_bytes;
+	uint32_t reserved[4];
+};
+
+/**
+ * vfiodev_space_dirty_info() - can the space track dirty pages, and how
+ * @space: a space with at least one device (its IOMMU decides)
+ * @info: receives what it offers
+ *
+ * Container: Type1's migration capability. iommufd: every device's IOMMU
+ * must report IOMMU_HW_CAP_DIRTY_TRACKING (hardware dirty bits; QEMU's
+ * emulated VT-d, for one, has none).
+ *
+ * Context: takes the space's lock; asks the kernel.
+ * Return: 0; -EOPNOTSUPP when the space cannot track (the log names the
+ * device and its IOMMU); -ENODEV before the first device.
+ */
+int vfiodev_space_dirty_info(struct vfiodev_space *space,
+			     struct vfiodev_dirty_info *info);
+
+/**
+ * vfiodev_space_dirty_start() - start tracking the pages devices write
+ * @space: the space
+ *
+ * Container: VFIO_IOMMU_DIRTY_PAGES start; Type1 cannot see device writes,
+ * so without devices that pin pages it reports every page of a mapping
+ * dirty on every read. iommufd: a tracking HWPT of the space's IOAS is
+ * allocated and the space's devices (and any that join) are attached to
+ * it; its IOMMU sets a dirty bit per written page. Tracking ends with
+ * vfiodev_space_dirty_stop(), or when the space's kernel object goes
+ * (the last group leaving a container).
+ *
+ * Context: takes the space's lock.
+ * Return: 0; -EOPNOTSUPP as vfiodev_space_dirty_info(); -EALREADY; or the
+ * kernel's error, with the devices left where they were.
+ */
+int vfiodev_space_dirty_start(struct vfiodev_space *space);
+
+/**
+ * vfiodev_space_dirty_stop() - stop tracking (iommufd: the devices go back
+ *	to the IOAS and the tracking HWPT is destroyed)
+ * @space: the space
+ *
+ * Context: takes the space's lock.
+ * Return: 0; -EINVAL when not started; or the kernel's error.
+ */
+int vfiodev_space_dirty_stop(struct vfiodev_space *space);
+
+/**
+ * vfiodev_space_dirty_read() - read and clear the dirty bits of an IOVA range
+ * @space: the space, tracking
+ * @iova: start of the range, aligned to @pgsize
+ * @len: length, a multiple of @pgsize; on the container path the range
+ *	must not split a mapping (several whole mappings are fine)
+ * @pgsize: the bitmap's page size, one of vfiodev_dirty_info.pgsizes
+ * @bitmap: receives one bit per page: bit n (bit n % 64 of word n / 64) is
+ *	the page at @iova + n * @pgsize; zeroed first
+ * @bitmap_bytes: its size, at least (len / pgsize + 63) / 64 * 8
+ *
+ * Context: takes the space's lock.
+ * Return: 0; -EINVAL for unaligned or splitting ranges, page sizes the
+ * space does not offer, a short bitmap, or tracking not started; or the
+ * kernel's error.
+ */
+int vfiodev_space_dirty_read(struct vfiodev_space *space, uint64_t iova,
+			     uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+			     size_t bitmap_bytes);
+
 /* ------------------------------------------------------------------ */
 /* Devices                                                              */
 /* ------------------------------------------------------------------ */

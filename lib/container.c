@@ -84,6 +84,7 @@ static int type1_read_info(struct vfiodev_space *space)
 {
 	struct vfio_iommu_type1_info *info;
 	const struct vfio_iommu_type1_info_cap_iova_range *cap;
+	const struct vfio_iommu_type1_info_cap_migration *mig;
 	struct vfiodev_iova_range *r;
 	size_t argsz = sizeof(*info);
 	int ret;
@@ -123,6 +124,15 @@ static int type1_read_info(struct vfiodev_space *space)
 
 		if (min > space->iova_align)
 			space->iova_align = min;
+	}
+	/* dirty tracking: page sizes and bitmap limit (Linux 5.8+) */
+	space->dirty_pgsizes = space->dirty_max_bitmap = 0;
+	if (info->flags & VFIO_IOMMU_INFO_CAPS &&
+	    !vfd_vfio_cap_find(info, argsz, info->cap_offset,
+			       VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+			       sizeof(*mig), (const void **)&mig)) {
+		space->dirty_pgsizes = mig->pgsize_bitmap;
+		space->dirty_max_bitmap = mig->max_dirty_bitmap_size;
 	}
 	ret = -ENOENT;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS)
@@ -227,6 +237,8 @@ static void container_close(struct vfiodev_space *space)
 	space->container_fd = -1;
 	space->iommu_type = 0;
 	space->noiommu = false;
+	space->dirty_on = false; /* the tracking went with the container */
+	space->dirty_pgsizes = space->dirty_max_bitmap = 0;
 	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
 	/* the record outlives the container: replayed into the next one */
 	space->synced = false;

@@ -466,6 +466,13 @@ struct vfiodev_space {
 	size_t nr_ranges;
 	uint64_t iova_align;
 	uint64_t iova_max; /* space-wide limit (inclusive) */
+	struct vfiodev_device *devices; /* attached, via space_next */
+	/* dirty tracking (dirty.c): Type1's migration capability, read at
+	 * each join; iommufd's tracking HWPT the devices are attached to */
+	uint64_t dirty_pgsizes;
+	uint64_t dirty_max_bitmap;
+	bool dirty_on;
+	uint32_t dirty_hwpt;
 };
 
 /* a reference, unless the space is already being released */
@@ -486,6 +493,9 @@ size_t vfd_space_record_bytes(struct vfiodev_space *space);
 int vfd_iommufd_open(struct vfiodev_ctx *ctx);
 /* iommufd.c: create the IOAS of a space pinned to iommufd */
 int vfd_iommufd_space_create(struct vfiodev_space *space);
+
+/* dirty.c: the tracking HWPT goes before its IOAS (iommufd destroy) */
+void vfd_dirty_hwpt_destroy(struct vfiodev_space *space);
 
 /* device_info.c: a UUID "8-4-4-4-12" (hex) into 16 bytes and its lower
  * case form; -EINVAL when malformed */
@@ -530,6 +540,7 @@ struct vfiodev_device {
 	bool allow_noiommu;
 	bool attached; /* joined to its space */
 	bool group_registered; /* counted in ctx->owners */
+	struct vfiodev_device *space_next; /* the space's attached devices */
 	bool has_vf_token; /* vfiodev_device_opts.vf_token */
 	bool token_refused; /* the cdev bind does not take the token */
 	uint8_t vf_token[16];

@@ -192,11 +192,14 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 			return ret;
 		new_ioas = true;
 	}
-	at.pt_id = space->ioas_id;
+	/* while the space tracks dirty pages its devices sit on the
+	 * tracking HWPT (a paging domain of the same IOAS) */
+	at.pt_id = space->dirty_hwpt ? space->dirty_hwpt : space->ioas_id;
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 	if (ret) {
-		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to IOAS %u: %s",
-			dev->name, space->ioas_id, strerror(-ret));
+		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %s %u: %s",
+			dev->name, space->dirty_hwpt ? "HWPT" : "IOAS",
+			at.pt_id, strerror(-ret));
 		goto undo;
 	}
 	/* the device's reserved regions shrink the IOAS's allowed ranges */
@@ -351,6 +354,8 @@ static int iommufd_unmap(struct vfiodev_space *space,
 
 static void iommufd_destroy(struct vfiodev_space *space)
 {
+	if (space->dirty_hwpt)
+		vfd_dirty_hwpt_destroy(space);
 	if (space->ioas_id)
 		ioas_destroy(space);
 }

@@ -411,6 +411,8 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 		return ret;
 	}
 	dev->attached = true;
+	dev->space_next = space->devices;
+	space->devices = dev;
 	return 0;
 }
 
@@ -418,6 +420,11 @@ void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	pthread_mutex_lock(&space->lock);
 	if (dev->attached) {
+		struct vfiodev_device **pp = &space->devices;
+
+		while (*pp != dev)
+			pp = &(*pp)->space_next;
+		*pp = dev->space_next;
 		space->ops->detach(space, dev);
 		space->nr_devices--;
 		dev->attached = false;

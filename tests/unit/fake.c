@@ -726,6 +726,8 @@ void fake_live(struct fake_live *out)
 	}
 	for (struct fake_ictx *c = fk.ictxs; c; c = c->next) {
 		out->iommufds++;
+		for (struct fake_hwpt *h = c->hwpts; h; h = h->next)
+			out->hwpts++;
 		for (struct fake_ioas *a = c->ioas; a; a = a->next) {
 			out->ioas++;
 			out->mappings += (int)a->maps.n;
@@ -765,14 +767,14 @@ bool fake_all_released(char *why, size_t len)
 
 	fake_live(&l);
 	n = snprintf(why, len,
-		     "files %d iommufds %d containers %d bindings %d ioas %d attached %d mappings %d groups_in_container %d iommus_set %d irq_triggers %d mmaps %d",
+		     "files %d iommufds %d containers %d bindings %d ioas %d attached %d mappings %d groups_in_container %d iommus_set %d irq_triggers %d mmaps %d hwpts %d",
 		     l.files, l.iommufds, l.containers, l.bindings, l.ioas,
 		     l.attached, l.mappings, l.groups_in_container,
-		     l.iommus_set, l.irq_triggers, l.mmaps);
+		     l.iommus_set, l.irq_triggers, l.mmaps, l.hwpts);
 	(void)n;
 	return !(l.files | l.iommufds | l.containers | l.bindings | l.ioas |
 		 l.attached | l.mappings | l.groups_in_container |
-		 l.iommus_set | l.irq_triggers | l.mmaps);
+		 l.iommus_set | l.irq_triggers | l.mmaps | l.hwpts);
 }
 
 /* ---- reset ------------------------------------------------------------- */

@@ -133,6 +133,10 @@ struct fake_config {
 	/* the cdev bind takes VFIO_DEVICE_BIND_FLAG_TOKEN (Linux 6.17+;
 	 * false: EINVAL); @bind_token_e2big: 6.17 without its fix (E2BIG) */
 	bool bind_token, bind_token_e2big;
+	/* Type1 reports the migration capability (dirty tracking) */
+	bool type1_migration;
+	/* the IOMMU has hardware dirty bits (IOMMU_HW_CAP_DIRTY_TRACKING) */
+	bool hw_dirty;
 };
 
 extern struct fake_config fake_cfg;
@@ -151,7 +155,12 @@ struct fake_live {
 	int irq_triggers; /* vectors with an eventfd */
 	int mmaps; /* mmaps made through the seam, not yet unmapped */
 	uint64_t pinned; /* bytes pinned: a copy's shared pages count once */
+	int hwpts; /* HWPT objects */
 };
+
+/* a device wrote [@iova, +@len) of IOAS @ioas_id: the dirty bits of the
+ * tracking HWPTs on it (iommufd) are set */
+void fake_dirty_write(uint32_t ioas_id, uint64_t iova, uint64_t len);
 
 /* what the kernel undid by itself because an fd was closed: the library
  * must not rely on these for objects it promises to tear down */

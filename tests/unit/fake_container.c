@@ -293,6 +293,15 @@ static int type1_info(struct fake_container *ct, struct vfio_iommu_type1_info *i
 
 		av->avail = 65535;
 	}
+	if (fake_cfg.type1_migration) {
+		struct vfio_iommu_type1_info_cap_migration *mig =
+			fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+				     sizeof(*mig));
+
+		mig->pgsize_bitmap = fake_cfg.type1_pgsizes &
+				     -fake_cfg.type1_pgsizes;
+		mig->max_dirty_bitmap_size = 256ull << 20;
+	}
 	if (fake_cfg.type1_iova_cap) {
 		struct vfio_iommu_type1_info_cap_iova_range *r;
 		size_t n = fake_cfg.nr_type1_ranges;
@@ -378,6 +387,8 @@ int fake_container_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return type1_info(ct, arg);
 	case VFIO_IOMMU_MAP_DMA:
 		return map_dma(ct, arg);
+	case VFIO_IOMMU_DIRTY_PAGES:
+		return fake_type1_dirty(ct, arg);
 	case VFIO_IOMMU_UNMAP_DMA: {
 		struct vfio_iommu_type1_dma_unmap *u = arg;
 		uint64_t done = 0;

@@ -42,6 +42,7 @@ void fake_ictx_put(struct fake_ictx *c)
 {
 	if (c->files || c->nbound)
 		return;
+	fake_hwpts_free(c);
 	while (c->ioas) {
 		fk.implicit.ioas_destroys++;
 		ioas_free(c, c->ioas);
@@ -228,15 +229,22 @@ int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
 	}
 	case IOMMU_DESTROY: {
 		struct iommu_destroy *cmd = arg;
+		struct fake_hwpt *h;
 		struct fake_ioas *a;
 
 		if (cmd->size < sizeof(*cmd))
 			return -EINVAL;
+		h = fake_hwpt_find(c, cmd->id);
+		if (h)
+			return fake_hwpt_destroy(c, h);
 		a = ioas_find(c, cmd->id);
 		if (!a)
 			return -ENOENT;
 		if (ioas_in_use(a))
 			return -EBUSY;
+		for (h = c->hwpts; h; h = h->next)
+			if (h->ioas == a)
+				return -EBUSY; /* the HWPT holds it */
 		ioas_free(c, a);
 		return 0;
 	}
@@ -246,6 +254,14 @@ int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return ioas_map(c, arg);
 	case IOMMU_IOAS_UNMAP:
 		return ioas_unmap(c, arg);
+	case IOMMU_GET_HW_INFO:
+		return fake_hw_info(c, arg);
+	case IOMMU_HWPT_ALLOC:
+		return fake_hwpt_alloc(c, arg);
+	case IOMMU_HWPT_SET_DIRTY_TRACKING:
+		return fake_hwpt_set_dirty(c, arg);
+	case IOMMU_HWPT_GET_DIRTY_BITMAP:
+		return fake_hwpt_get_dirty(c, arg);
 	case IOMMU_IOAS_MAP_FILE:
 		return ioas_map_file(c, arg);
 	case IOMMU_IOAS_COPY:

@@ -33,12 +33,22 @@ struct fake_ioas {
 	struct fake_ioas *next;
 };
 
+/* a paging HWPT of an IOAS, allocated with dirty tracking */
+struct fake_hwpt {
+	uint32_t id;
+	struct fake_ioas *ioas;
+	bool tracking;
+	struct fake_maps dirty; /* written ranges since the last read */
+	struct fake_hwpt *next;
+};
+
 /* an iommufd context: lives while a file or a bound device holds it */
 struct fake_ictx {
 	int files;
 	int nbound;
 	uint32_t next_id;
 	struct fake_ioas *ioas;
+	struct fake_hwpt *hwpts;
 	struct fake_ictx *next;
 };
 
@@ -47,6 +57,7 @@ struct fake_container {
 	int files;
 	int ngroups;
 	int iommu; /* VFIO_*_IOMMU, 0: none set */
+	bool dirty; /* VFIO_IOMMU_DIRTY_PAGES started */
 	struct fake_maps maps;
 	struct fake_container *next;
 };
@@ -61,6 +72,7 @@ struct fake_file {
 	uint32_t devid;
 	struct fake_ictx *ictx; /* CDEV when bound, IOMMUFD */
 	struct fake_ioas *attached; /* CDEV */
+	struct fake_hwpt *hwpt; /* CDEV: attached through this HWPT */
 	struct fake_group *group; /* GROUP, DEVICE */
 	/* DEVICE: the group file it holds open, as the kernel's device
 	 * files do, so the group is released only after its devices */
@@ -113,6 +125,16 @@ int fake_vf_token_check(const struct fake_pci *p, const uint8_t *tok);
 int fake_group_ioctl(struct fake_file *f, unsigned long req, void *arg);
 int fake_container_ioctl(struct fake_file *f, unsigned long req, void *arg);
 int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg);
+/* fake_dirty.c: the dirty-tracking ioctls of both backends */
+int fake_type1_dirty(struct fake_container *ct, void *arg);
+int fake_hw_info(struct fake_ictx *c, void *arg);
+int fake_hwpt_alloc(struct fake_ictx *c, void *arg);
+int fake_hwpt_set_dirty(struct fake_ictx *c, void *arg);
+int fake_hwpt_get_dirty(struct fake_ictx *c, void *arg);
+struct fake_hwpt *fake_hwpt_find(struct fake_ictx *c, uint32_t id);
+/* IOMMU_DESTROY of a HWPT: -EBUSY while a device is attached to it */
+int fake_hwpt_destroy(struct fake_ictx *c, struct fake_hwpt *h);
+void fake_hwpts_free(struct fake_ictx *c);
 const char *fake_ioctl_name(unsigned long req);
 
 /* kernel-side teardown when the last fd of a file goes */

@@ -42,6 +42,7 @@ void fake_device_release(struct fake_file *f)
 	if (f->kind == FK_CDEV) {
 		if (f->attached) {
 			f->attached = NULL;
+			f->hwpt = NULL;
 			fk.implicit.detaches++;
 		}
 		if (!f->bound)
@@ -274,6 +275,16 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 		if (io->id == a->pt_id) {
 			/* attaching again replaces the page table */
 			f->attached = io;
+			f->hwpt = NULL;
+			return 0;
+		}
+	}
+	{
+		struct fake_hwpt *h = fake_hwpt_find(f->ictx, a->pt_id);
+
+		if (h) {
+			f->attached = h->ioas;
+			f->hwpt = h;
 			return 0;
 		}
 	}
@@ -446,6 +457,7 @@ static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		if (!f->bound || d->argsz < sizeof(*d) || d->flags)
 			return -EINVAL;
 		f->attached = NULL;
+		f->hwpt = NULL;
 		return 0;
 	}
 	}
@@ -543,6 +555,11 @@ const char *fake_ioctl_name(unsigned long req)
 		N(IOMMU_IOAS_MAP),
 		N(IOMMU_IOAS_MAP_FILE),
 		N(IOMMU_IOAS_COPY),
+		N(IOMMU_GET_HW_INFO),
+		N(IOMMU_HWPT_ALLOC),
+		N(IOMMU_HWPT_SET_DIRTY_TRACKING),
+		N(IOMMU_HWPT_GET_DIRTY_BITMAP),
+		N(VFIO_IOMMU_DIRTY_PAGES),
 		N(IOMMU_IOAS_UNMAP),
 #undef N
 	};

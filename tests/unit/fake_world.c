@@ -109,6 +109,7 @@ static void defaults(void)
 	memcpy(fake_cfg.type1_ranges, x86, sizeof(x86));
 	fake_cfg.nr_type1_ranges = ARRAY_SIZE(x86);
 	fake_cfg.type1_pgsizes = 0x40201000ull; /* 4K, 2M, 1G */
+	fake_cfg.type1_migration = true;
 }
 
 /* a world is built and torn down per test, and per step of a fault

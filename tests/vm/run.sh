@@ -32,6 +32,8 @@
 #   noiommu     edu, NO intel-iommu, vfio.enable_unsafe_noiommu_mode=1
 #                                                               0000:00:03.0
 #   nvme        edu + NVMe controller (MSI-X, FLR)              0000:00:03.0 (nvme 0000:00:04.0)
+#   sriov       NVMe controller with SR-IOV (one VF, created in   (nvme PF 0000:00:04.0)
+#               the guest through sriov_numvfs)
 #   nvme-disk   NVMe controller on a 1 MiB disk image the host  (nvme 0000:00:04.0)
 #               writes a pattern into (LBA 0-63, tag 0x11) and checks after the
 #               run (LBA 256-383 must hold the guest's WRITE, tag 0x77; the
@@ -110,11 +112,14 @@ nvme)
 	TOPO_DEVICES=(-device edu,addr=03.0
 		-drive file=/dev/null,if=none,id=nv0,format=raw,readonly=on
 		-device nvme,serial=vfiodev0,drive=nv0,addr=04.0) ;;
+sriov)
+	TOPO_DEVICES=(-device nvme-subsys,id=nvsub0
+		-device nvme,serial=vfiodev-pf,subsys=nvsub0,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1,addr=04.0) ;;
 nvme-disk)
 	DISK=$BUILD/vm-work/$KERNEL-$TOPOLOGY-$SCENARIO_NAME.disk
 	TOPO_DEVICES=(-drive "file=$DISK,if=none,id=nv0,format=raw"
 		-device nvme,serial=vfiodev-disk,drive=nv0,addr=04.0) ;;
-*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme nvme-disk)" ;;
+*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme sriov nvme-disk)" ;;
 esac
 ((NO_IOMMU)) && TOPO_IOMMU=0
 

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Dirty page tracking of a space, for live migration, with one API for
+ * both backends:
+ * - container: Type1's VFIO_IOMMU_DIRTY_PAGES on the container (start,
+ *   stop, read-and-clear a bitmap), sized by the migration capability of
+ *   VFIO_IOMMU_GET_INFO. Without devices that pin pages, Type1 reports
+ *   every page of a mapping dirty on each read (the kernel cannot see
+ *   device writes: it assumes all).
+ * - iommufd: a paging HWPT of the space's IOAS allocated with
+ *   IOMMU_HWPT_ALLOC_DIRTY_TRACKING, the space's devices moved onto it,
+ *   tracking enabled with IOMMU_HWPT_SET_DIRTY_TRACKING and read with
+ *   IOMMU_HWPT_GET_DIRTY_BITMAP; every device's IOMMU must offer it
+ *   (IOMMU_HW_CAP_DIRTY_TRACKING in IOMMU_GET_HW_INFO).
+ */
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *hw_info_name(uint32_t type)
+{
+	switch (type) {
+	case IOMMU_HW_INFO_TYPE_INTEL_VTD:
+		return "Intel VT-d";
+	case 2:
+		return "Arm SMMUv3";
+	case 0:
+		return "an IOMMU without a hardware description";
+	}
+	return "an IOMMU of unknown type";
+}
+
+/* every device's IOMMU tracks dirty pages: 0, else -EOPNOTSUPP (logged
+ * once per call, naming the device and the IOMMU) */
+static int iommufd_dirty_capable(struct vfiodev_space *space)
+{
+	if (!space->devices) {
+		vfd_err(space->ctx,
+			"dirty tracking: the space has no device yet (the IOMMU decides)");
+		return -ENODEV;
+	}
+	for (struct vfiodev_device *d = space->devices; d; d = d->space_next) {
+		struct iommu_hw_info hw = { .size = sizeof(hw), .dev_id = d->devid };
+		int ret = sys_ioctl(space->iommufd, IOMMU_GET_HW_INFO, &hw);
+
+		if (ret) {
+			vfd_err(space->ctx, "%s: IOMMU_GET_HW_INFO: %s",
+				d->name, strerror(-ret));
+			return ret;
+		}
+		if (!(hw.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING)) {
+			vfd_err(space->ctx,
+				"%s: dirty tracking not supported: %s reports no IOMMU_HW_CAP_DIRTY_TRACKING%s",
+				d->name, hw_info_name(hw.out_data_type),
+				hw.out_data_type == IOMMU_HW_INFO_TYPE_INTEL_VTD ?
+					" (second-stage A/D bits, ECAP.SLADS)" :
+					"");
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int container_dirty_capable(struct vfiodev_space *space)
+{
+	if (space->container_fd < 0) {
+		vfd_err(space->ctx,
+			"dirty tracking: the space has no device yet (the container decides)");
+		return -ENODEV;
+	}
+	if (space->noiommu || !space->dirty_pgsizes) {
+		vfd_err(space->ctx, "dirty tracking not supported: %s",
+			space->noiommu ?
+				"a noiommu container has no IOMMU" :
+				"Type1 reports no migration capability (Linux 5.8+, Type1v2)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static bool is_iommufd(const struct vfiodev_space *space)
+{
+	return space->ops == &vfd_iommufd_backend_ops;
+}
+
+static int dirty_capable(struct vfiodev_space *space)
+{
+	if (!space->ops) {
+		vfd_err(space->ctx,
+			"dirty tracking: the space has no device yet (the IOMMU decides)");
+		return -ENODEV;
+	}
+	return is_iommufd(space) ? iommufd_dirty_capable(space) :
+				   container_dirty_capable(space);
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_info(struct vfiodev_space *space,
+					    struct vfiodev_dirty_info *info)
+{
+	int ret;
+
+	if (!space || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	pthread_mutex_lock(&space->lock);
+	ret = dirty_capable(space);
+	if (!ret) {
+		info->flags = space->dirty_on ? VFIODEV_DIRTY_TRACKING : 0;
+		if (is_iommufd(space)) {
+			/* any power of two the IOAS alignment allows */
+			info->pgsizes = ~(space->iova_align - 1);
+		} else {
+			info->pgsizes = space->dirty_pgsizes;
+			info->max_bitmap_bytes = space->dirty_max_bitmap;
+		}
+	}
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+static int type1_dirty(struct vfiodev_space *space, uint32_t flag)
+{
+	struct vfio_iommu_type1_dirty_bitmap cmd = {
+		.argsz = sizeof(cmd),
+		.flags = flag,
+	};
+	int ret = sys_ioctl(space->container_fd, VFIO_IOMMU_DIRTY_PAGES, &cmd);
+
+	if (ret)
+		vfd_err(space->ctx, "VFIO_IOMMU_DIRTY_PAGES (%s): %s",
+			flag == VFIO_IOMMU_DIRTY_PAGES_FLAG_START ? "start" : "stop",
+			strerror(-ret));
+	return ret;
+}
+
+static int set_tracking(struct vfiodev_space *space, bool on)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = space->dirty_hwpt,
+	};
+	int ret = sys_ioctl(space->iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+
+	if (ret)
+		vfd_err(space->ctx,
+			"IOMMU_HWPT_SET_DIRTY_TRACKING (%s) of HWPT %u: %s",
+			on ? "on" : "off", space->dirty_hwpt, strerror(-ret));
+	return ret;
+}
+
+/* attach every device of the space to @pt_id; on failure those moved go
+ * back to @back */
+static int move_devices(struct vfiodev_space *space, uint32_t pt_id, uint32_t back)
+{
+	struct vfiodev_device *d, *failed = NULL;
+	int ret = 0;
+
+	for (d = space->devices; d; d = d->space_next) {
+		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at),
+							    .pt_id = pt_id };
+
+		ret = sys_ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+		if (ret) {
+			vfd_err(space->ctx,
+				"%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %u: %s",
+				d->name, pt_id, strerror(-ret));
+			failed = d;
+			break;
+		}
+	}
+	for (d = space->devices; failed && d != failed; d = d->space_next) {
+		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at),
+							    .pt_id = back };
+
+		sys_ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	}
+	return ret;
+}
+
+void vfd_dirty_hwpt_destroy(struct vfiodev_space *space)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = space->dirty_hwpt };
+	int ret = sys_ioctl(space->iommufd, IOMMU_DESTROY, &cmd);
+
+	if (ret)
+		vfd_err(space->ctx, "IOMMU_DESTROY of HWPT %u: %s",
+			space->dirty_hwpt, strerror(-ret));
+	space->dirty_hwpt = 0;
+	space->dirty_on = false;
+}
+
+static int iommufd_dirty_start(struct vfiodev_space *space)
+{
+	struct iommu_hwpt_alloc alloc = {
+		.size = sizeof(alloc),
+		.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+		.dev_id = space->devices->devid,
+		.pt_id = space->ioas_id,
+	};
+	int ret;
+
+	ret = sys_ioctl(space->iommufd, IOMMU_HWPT_ALLOC, &alloc);
+	if (ret) {
+		vfd_err(space->ctx, "IOMMU_HWPT_ALLOC with dirty tracking: %s",
+			strerror(-ret));
+		return ret;
+	}
+	space->dirty_hwpt = alloc.out_hwpt_id;
+	ret = move_devices(space, space->dirty_hwpt, space->ioas_id);
+	if (!ret) {
+		ret = set_tracking(space, true);
+		if (ret)
+			move_devices(space, space->ioas_id, space->dirty_hwpt);
+	}
+	if (ret)
+		vfd_dirty_hwpt_destroy(space);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_start(struct vfiodev_space *space)
+{
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	ret = dirty_capable(space);
+	if (!ret && space->dirty_on)
+		ret = -EALREADY;
+	if (!ret)
+		ret = is_iommufd(space) ?
+			      iommufd_dirty_start(space) :
+			      type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+	if (!ret)
+		space->dirty_on = true;
+	pthread_mutex_unlock(&space->lock);
+	if (ret == -EALREADY)
+		vfd_err(space->ctx, "dirty tracking: already started");
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
+{
+	int ret = 0;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	if (!space->dirty_on) {
+		pthread_mutex_unlock(&space->lock);
+		vfd_err(space->ctx, "dirty tracking: not started");
+		return -EINVAL;
+	}
+	if (is_iommufd(space)) {
+		/* the devices go back to the IOAS whatever the HWPT says */
+		set_tracking(space, false);
+		ret = move_devices(space, space->ioas_id, space->dirty_hwpt);
+		if (!ret)
+			vfd_dirty_hwpt_destroy(space);
+	} else {
+		ret = type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+	}
+	if (!ret)
+		space->dirty_on = false;
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+/* Type1 refuses a range that splits a mapping: say so from the record */
+static int range_whole(struct vfiodev_space *space, uint64_t iova, uint64_t last)
+{
+	const struct itree_node *a = vfd_itree_find(&space->tree, iova);
+	const struct itree_node *b = vfd_itree_find(&space->tree, last);
+
+	if ((a && !(a->vaddr & MAPF_RESERVED) && a->iova < iova) ||
+	    (b && !(b->vaddr & MAPF_RESERVED) && itree_last(b) > last)) {
+		vfd_err(space->ctx,
+			"dirty read: 0x%llx-0x%llx splits a mapping (Type1 reads whole mappings)",
+			(unsigned long long)iova, (unsigned long long)last);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int type1_read(struct vfiodev_space *space, uint64_t iova, uint64_t len,
+		      uint64_t pgsize, uint64_t *bitmap, size_t bytes)
+{
+	struct {
+		struct vfio_iommu_type1_dirty_bitmap hdr;
+		struct vfio_iommu_type1_dirty_bitmap_get get;
+	} cmd = {
+		.hdr = { .argsz = sizeof(cmd),
+			 .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP },
+		.get = { .iova = iova,
+			 .size = len,
+			 .bitmap = { .pgsize = pgsize,
+				     .size = bytes,
+				     .data = (__u64 *)bitmap } },
+	};
+	int ret;
+
+	if (space->dirty_max_bitmap && bytes > space->dirty_max_bitmap)
+		cmd.get.bitmap.size = space->dirty_max_bitmap;
+	ret = sys_ioctl(space->container_fd, VFIO_IOMMU_DIRTY_PAGES, &cmd);
+	if (ret)
+		vfd_err(space->ctx,
+			"VFIO_IOMMU_DIRTY_PAGES (bitmap of 0x%llx+0x%llx): %s",
+			(unsigned long long)iova, (unsigned long long)len,
+			strerror(-ret));
+	return ret;
+}
+
+static int iommufd_read(struct vfiodev_space *space, uint64_t iova,
+			uint64_t len, uint64_t pgsize, uint64_t *bitmap)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = space->dirty_hwpt,
+		.iova = iova,
+		.length = len,
+		.page_size = pgsize,
+		.data = (uintptr_t)bitmap,
+	};
+	int ret = sys_ioctl(space->iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+
+	if (ret)
+		vfd_err(space->ctx,
+			"IOMMU_HWPT_GET_DIRTY_BITMAP of 0x%llx+0x%llx: %s",
+			(unsigned long long)iova, (unsigned long long)len,
+			strerror(-ret));
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_read(struct vfiodev_space *space,
+					    uint64_t iova, uint64_t len,
+					    uint64_t pgsize, uint64_t *bitmap,
+					    size_t bitmap_bytes)
+{
+	uint64_t pages, need, sizes;
+	int ret;
+
+	if (!space || !bitmap)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	if (!space->dirty_on) {
+		pthread_mutex_unlock(&space->lock);
+		vfd_err(space->ctx, "dirty read: tracking is not started");
+		return -EINVAL;
+	}
+	sizes = is_iommufd(space) ? ~(space->iova_align - 1) : space->dirty_pgsizes;
+	ret = -EINVAL;
+	if (!pgsize || pgsize & (pgsize - 1) || !(sizes & pgsize))
+		vfd_err(space->ctx,
+			"dirty read: page size 0x%llx is not one the space offers (0x%llx)",
+			(unsigned long long)pgsize, (unsigned long long)sizes);
+	else if (!len || (iova | len) & (pgsize - 1) || iova + len - 1 < iova)
+		vfd_err(space->ctx,
+			"dirty read: range 0x%llx+0x%llx is not aligned to the page size",
+			(unsigned long long)iova, (unsigned long long)len);
+	else
+		ret = 0;
+	pages = ret ? 0 : len / pgsize;
+	need = (pages + 63) / 64 * 8;
+	if (!ret && bitmap_bytes < need) {
+		vfd_err(space->ctx,
+			"dirty read: %zu bytes of bitmap for %llu pages (needs %llu)",
+			bitmap_bytes, (unsigned long long)pages,
+			(unsigned long long)need);
+		ret = -EINVAL;
+	}
+	if (!ret && !is_iommufd(space))
+		ret = range_whole(space, iova, iova + len - 1);
+	if (!ret) {
+		/* the kernels OR bits in, or skip holes: start from zero */
+		memset(bitmap, 0, need);
+		ret = is_iommufd(space) ?
+			      iommufd_read(space, iova, len, pgsize, bitmap) :
+			      type1_read(space, iova, len, pgsize, bitmap, need);
+	}
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
