@@ -11,6 +11,8 @@
  *                            (read from debugfs), gone after the free
  *   vmspace file BDF         guest RAM in a memfd mapped from the file: the
  *                            device reads and writes the file's pages
+ *   vmspace dirty BDF        dirty tracking: unsupported on QEMU's VT-d via
+ *                            iommufd; Type1's bitmap after the edu wrote
  *   vmspace copy BDF BDF     a mapping copied into a second space: the
  *                            second device DMAs through it, and on iommufd
  *                            the pages are pinned once (VmPin)
@@ -495,13 +497,112 @@ out:
 	return 0;
 }
 
+/*
+ * Dirty tracking. iommufd on QEMU's VT-d: no hardware dirty bits, so the
+ * query and the start say -EOPNOTSUPP. Type1 (forced container): the
+ * kernel cannot see device writes and documents that, without a device
+ * that pins pages, every page of a mapping reads dirty on every read; the
+ * bitmap must show exactly the mapped pages (the page the edu wrote among
+ * them), none of the hole between two mappings, and again on a second read.
+ */
+static int dirty_bits(const uint64_t *map, size_t first, size_t n)
+{
+	int c = 0;
+
+	for (size_t i = first; i < first + n; i++)
+		c += (int)((map[i / 64] >> (i % 64)) & 1);
+	return c;
+}
+
+static int t_dirty(const char *bdf)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_dirty_info info;
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *sp;
+	uint8_t *a = pages(16 * PG), *b = pages(4 * PG), *src = pages(PG);
+	uint64_t map[1];
+	struct edu e;
+	int ret, r2;
+
+	ret = vfiodev_device_open(ctx, bdf, NULL, &dev);
+	if (ret)
+		return 1;
+	if (vfiodev_device_backend(dev) == VFIODEV_BACKEND_IOMMUFD) {
+		sp = vfiodev_device_space(dev);
+		ret = vfiodev_space_dirty_info(sp, &info);
+		r2 = vfiodev_space_dirty_start(sp);
+		result("dirty/iommufd-says-unsupported",
+		       ret == -EOPNOTSUPP && r2 == -EOPNOTSUPP,
+		       "info: %s, start: %s (QEMU's VT-d has no dirty bits)",
+		       strerror(-ret), strerror(-r2));
+	} else {
+		result_skip("dirty/iommufd-says-unsupported",
+			    "no iommufd on this kernel: the device took the container path");
+	}
+	vfiodev_device_close(dev);
+
+	o.backend = VFIODEV_BACKEND_CONTAINER;
+	ret = vfiodev_device_open(ctx, bdf, &o, &dev);
+	sp = ret ? NULL : vfiodev_device_space(dev);
+	if (!ret)
+		ret = edu_init(&e, dev);
+	if (!ret)
+		ret = vfiodev_dma_map(sp, a, 16 * PG, VFIODEV_DMA_WRITE, 0x100000);
+	if (!ret)
+		ret = vfiodev_dma_map(sp, b, 4 * PG, VFIODEV_DMA_WRITE, 0x120000);
+	if (!ret)
+		ret = vfiodev_dma_map(sp, src, PG, VFIODEV_DMA_READ, 0x200000);
+	if (!ret)
+		ret = vfiodev_space_dirty_info(sp, &info);
+	result("dirty/type1-info", !ret && info.pgsizes & PG,
+	       "%s, page sizes 0x%llx", strerror(-ret),
+	       ret ? 0ull : (unsigned long long)info.pgsizes);
+	if (ret) {
+		vfiodev_device_close(dev);
+		return 1;
+	}
+	ret = vfiodev_space_dirty_start(sp);
+	result("dirty/type1-start", !ret, "%s", strerror(-ret));
+	/* the edu writes page 5 of the first mapping */
+	memset(src, 0x5a, LEN);
+	ret = edu_dma(&e, 0x200000, 0, LEN, 0, 0);
+	if (!ret)
+		ret = edu_dma(&e, 0x105000, 0, LEN, 1, 0);
+	if (!ret && a[5 * PG] != 0x5a)
+		ret = -EIO;
+	/* 0x100000-0x123fff: 16 mapped pages, a 16-page hole, 4 mapped */
+	if (!ret)
+		ret = vfiodev_space_dirty_read(sp, 0x100000, 36 * PG, PG, map,
+					       sizeof(map));
+	result("dirty/type1-bitmap",
+	       !ret && dirty_bits(map, 0, 16) == 16 && dirty_bits(map, 16, 16) == 0 &&
+		       dirty_bits(map, 32, 4) == 4 && dirty_bits(map, 5, 1) == 1,
+	       "%s: bitmap 0x%llx (want 16 mapped, the hole clear, 4 mapped)",
+	       strerror(-ret), ret ? 0ull : (unsigned long long)map[0]);
+	printf("dirty: Type1 bitmap after the edu wrote page 5: 0x%llx\n",
+	       (unsigned long long)map[0]);
+	ret = vfiodev_space_dirty_read(sp, 0x100000, 36 * PG, PG, map, sizeof(map));
+	result("dirty/type1-read-again", !ret && dirty_bits(map, 0, 36) == 20,
+	       "%s: bitmap 0x%llx (Type1 without pinning devices reports every mapped page on every read)",
+	       strerror(-ret), ret ? 0ull : (unsigned long long)map[0]);
+	ret = vfiodev_space_dirty_read(sp, 0x100000, 8 * PG, PG, map, sizeof(map));
+	result("dirty/type1-refuses-a-split", ret == -EINVAL, "%s", strerror(-ret));
+	ret = vfiodev_space_dirty_stop(sp);
+	r2 = vfiodev_space_dirty_read(sp, 0x100000, 16 * PG, PG, map, sizeof(map));
+	result("dirty/type1-stop", !ret && r2 == -EINVAL, "stop: %s, read: %s",
+	       strerror(-ret), strerror(-r2));
+	vfiodev_device_close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: vmspace first BDF [BDF] | limit BDF | superpage BDF | file BDF | copy BDF BDF\n");
+			"usage: vmspace first BDF [BDF] | limit BDF | superpage BDF | file BDF | dirty BDF | copy BDF BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -515,6 +616,8 @@ int main(int argc, char **argv)
 		ret = t_limit(argv[2]);
 	else if (!strcmp(argv[1], "superpage"))
 		ret = t_superpage(argv[2]);
+	else if (!strcmp(argv[1], "dirty"))
+		ret = t_dirty(argv[2]);
 	else if (!strcmp(argv[1], "file"))
 		ret = t_file(argv[2]);
 	else if (!strcmp(argv[1], "copy") && argc >= 4)
