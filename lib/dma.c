@@ -18,11 +18,6 @@
 #define SZ_2M (2ull << 20)
 #define SZ_1G (1ull << 30)
 
-static bool kernel_live(const struct vfiodev_space *space)
-{
-	return space->ops && space->synced;
-}
-
 /* the IOVA alignment a buffer asks for by itself: 1 GiB or 2 MiB when it is
  * that aligned and at least that long, else none beyond the page */
 static uint64_t natural_align(uint64_t va, uint64_t len)
@@ -34,13 +29,9 @@ static uint64_t natural_align(uint64_t va, uint64_t len)
 	return 0;
 }
 
-struct placement {
-	uint64_t iova_max; /* inclusive */
-	uint64_t align; /* 0: natural */
-};
-
 static int placement_of(struct vfiodev_space *space,
-			const struct vfiodev_dma_opts *opts, struct placement *p)
+			const struct vfiodev_dma_opts *opts,
+			struct vfd_placement *p)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
@@ -66,7 +57,7 @@ static int placement_of(struct vfiodev_space *space,
 /* the lowest fit for @len under the space's and the call's constraints;
  * on -ENOSPC the log says which constraint left no room */
 static int pick_iova(struct vfiodev_space *space, uint64_t va, uint64_t len,
-		     const struct placement *p, uint64_t *out)
+		     const struct vfd_placement *p, uint64_t *out)
 {
 	uint64_t a = space->iova_align, hi, lo, want;
 	const struct itree *t = &space->tree;
@@ -136,10 +127,10 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 /* map @va+@len at @iova (fixed) or at a picked IOVA (@p non-NULL); @mflags
  * are MAPF_* bits recorded with it; @src (or NULL) where the kernel may
  * take the pages from instead of the address. Caller holds space->lock */
-static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
-		      unsigned int flags, uint64_t iova,
-		      const struct placement *p, unsigned int mflags,
-		      const struct map_src *src, uint64_t *out)
+int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
+		       unsigned int flags, uint64_t iova,
+		       const struct vfd_placement *p, unsigned int mflags,
+		       const struct map_src *src, uint64_t *out)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	struct vfiodev_mapping m;
@@ -182,7 +173,7 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	m = (struct vfiodev_mapping){
 		.vaddr = va, .iova = iova, .len = len, .flags = flags
 	};
-	if (kernel_live(space)) {
+	if (vfd_space_kernel_live(space)) {
 		ret = src && space->ops->map_from ?
 			      space->ops->map_from(space, &m, src) :
 			      space->ops->map(space, &m);
@@ -192,7 +183,7 @@ static int map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	ret = vfd_vtable_set(&space->vt, va, len, iova);
 	if (ret) {
 		vfd_err(ctx, "dma map: out of memory for the translation table");
-		if (kernel_live(space))
+		if (vfd_space_kernel_live(space))
 			space->ops->unmap(space, &m);
 		return ret;
 	}
@@ -225,8 +216,8 @@ VFIODEV_EXPORT int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr,
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&space->lock);
-	ret = map_locked(space, (uintptr_t)vaddr, len, flags, iova, NULL, 0,
-			 NULL, NULL);
+	ret = vfd_dma_map_locked(space, (uintptr_t)vaddr, len, flags, iova,
+				 NULL, 0, NULL, NULL);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }
@@ -236,7 +227,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 				       const struct vfiodev_dma_opts *opts,
 				       uint64_t *iova)
 {
-	struct placement p;
+	struct vfd_placement p;
 	int ret;
 
 	if (!space)
@@ -248,7 +239,8 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&space->lock);
-	ret = map_locked(space, (uintptr_t)vaddr, len, flags, 0, &p, 0, NULL, iova);
+	ret = vfd_dma_map_locked(space, (uintptr_t)vaddr, len, flags, 0, &p, 0,
+				 NULL, iova);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
 }
@@ -260,7 +252,7 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 	bool owned = n->vaddr & (MAPF_ALLOC | MAPF_FILE);
 	int ret;
 
-	if (kernel_live(space)) {
+	if (vfd_space_kernel_live(space)) {
 		ret = space->ops->unmap(space, &m);
 		if (ret)
 			return ret;
@@ -547,7 +539,7 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 				     const struct vfiodev_dma_opts *opts,
 				     void **vaddr, uint64_t *iova)
 {
-	struct placement p;
+	struct vfd_placement p;
 	uint64_t l = len;
 	bool huge;
 	void *mem;
@@ -567,8 +559,9 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&space->lock);
-	ret = map_locked(space, (uintptr_t)mem, l, flags, 0, &p,
-			 MAPF_ALLOC | (huge ? MAPF_HUGETLB : 0), NULL, iova);
+	ret = vfd_dma_map_locked(space, (uintptr_t)mem, l, flags, 0, &p,
+				 MAPF_ALLOC | (huge ? MAPF_HUGETLB : 0), NULL,
+				 iova);
 	pthread_mutex_unlock(&space->lock);
 	if (ret) {
 		munmap(mem, l);
@@ -597,132 +590,14 @@ VFIODEV_EXPORT int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr)
 	return ret;
 }
 
-/* ---- files and copies ------------------------------------------------- */
-
 /* VFIODEV_DMA_FIXED_IOVA: the IOVA comes from *@iova; else a placement */
-static int fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
-			   const struct vfiodev_dma_opts *opts,
-			   struct placement *p, bool *fixed)
+int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
+			    const struct vfiodev_dma_opts *opts,
+			    struct vfd_placement *p, bool *fixed)
 {
 	*fixed = *flags & VFIODEV_DMA_FIXED_IOVA;
 	*flags &= ~VFIODEV_DMA_FIXED_IOVA;
 	return check_flags(space, *flags) ?: placement_of(space, opts, p);
-}
-
-VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
-					uint64_t offset, size_t len,
-					unsigned int flags,
-					const struct vfiodev_dma_opts *opts,
-					void **vaddr, uint64_t *iova)
-{
-	struct map_src src = { .fd = fd, .offset = offset };
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct placement p;
-	struct stat st;
-	bool fixed;
-	void *mem;
-	int ret;
-
-	if (!space)
-		return -EINVAL;
-	check_arg(space->ctx, vaddr && iova);
-	ret = fixed_or_placed(space, &flags, opts, &p, &fixed);
-	if (ret)
-		return ret;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		vfd_err(space->ctx, "dma map file: fd %d: %s", fd, strerror(-ret));
-		return ret;
-	}
-	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
-	    (S_ISREG(st.st_mode) && offset + len > (uint64_t)st.st_size)) {
-		vfd_err(space->ctx,
-			"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the file's 0x%llx bytes",
-			(unsigned long long)offset, len,
-			(unsigned long long)st.st_size);
-		return -EINVAL;
-	}
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offset);
-	if (mem == MAP_FAILED && errno == EACCES && !(flags & VFIODEV_DMA_WRITE))
-		mem = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
-	if (mem == MAP_FAILED) {
-		ret = -errno;
-		vfd_err(space->ctx, "dma map file: mmap of fd %d at 0x%llx: %s%s",
-			fd, (unsigned long long)offset, strerror(-ret),
-			ret == -EACCES ?
-				" (device writes need a file open for writing)" :
-				"");
-		return ret;
-	}
-	pthread_mutex_lock(&space->lock);
-	ret = map_locked(space, (uintptr_t)mem, len, flags, fixed ? *iova : 0,
-			 fixed ? NULL : &p, MAPF_FILE, &src, iova);
-	pthread_mutex_unlock(&space->lock);
-	if (ret) {
-		munmap(mem, len);
-		return ret;
-	}
-	*vaddr = mem;
-	return 0;
-}
-
-VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
-				    struct vfiodev_space *src, uint64_t src_iova,
-				    size_t len, unsigned int flags,
-				    const struct vfiodev_dma_opts *opts,
-				    uint64_t *iova)
-{
-	struct map_src from = { .fd = -1, .iova = src_iova };
-	const struct itree_node *n;
-	unsigned int have = 0;
-	struct placement p;
-	uint64_t va = 0;
-	bool fixed;
-	int ret;
-
-	if (!dst || !src)
-		return -EINVAL;
-	check_arg(dst->ctx, iova);
-	if (dst->ctx != src->ctx) {
-		vfd_err(dst->ctx,
-			"dma copy: the spaces belong to different contexts");
-		return -EXDEV;
-	}
-	ret = fixed_or_placed(dst, &flags, opts, &p, &fixed);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&src->lock);
-	n = vfd_itree_find(&src->tree, src_iova);
-	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
-	    n->len == len) {
-		va = n->vaddr & ~MAPF_MASK;
-		have = (unsigned int)(n->vaddr &
-				      (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE));
-		/* the kernel shares pinned pages between IOAS of one fd */
-		if (kernel_live(src) && src->ops == &vfd_iommufd_backend_ops) {
-			from.iommufd = src->iommufd;
-			from.ioas_id = src->ioas_id;
-		}
-	}
-	pthread_mutex_unlock(&src->lock);
-	if (!va) {
-		vfd_err(dst->ctx,
-			"dma copy: no mapping of exactly 0x%zx bytes at IOVA 0x%llx in the source space",
-			len, (unsigned long long)src_iova);
-		return -ENOENT;
-	}
-	if (flags & ~have) {
-		vfd_err(dst->ctx,
-			"dma copy: the source mapping at IOVA 0x%llx does not allow device %s",
-			(unsigned long long)src_iova,
-			flags & ~have & VFIODEV_DMA_WRITE ? "writes" : "reads");
-		return -EPERM;
-	}
-	pthread_mutex_lock(&dst->lock);
-	ret = map_locked(dst, va, len, flags, fixed ? *iova : 0,
-			 fixed ? NULL : &p, 0, from.ioas_id ? &from : NULL, iova);
-	pthread_mutex_unlock(&dst->lock);
-	return ret;
 }
 
 /* for the benchmark and tests: bytes of bookkeeping the record holds */

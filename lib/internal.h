@@ -494,6 +494,31 @@ int vfd_iommufd_open(struct vfiodev_ctx *ctx);
 /* iommufd.c: create the IOAS of a space pinned to iommufd */
 int vfd_iommufd_space_create(struct vfiodev_space *space);
 
+/* dma.c: where a picked IOVA may go */
+struct vfd_placement {
+	uint64_t iova_max; /* inclusive */
+	uint64_t align; /* 0: natural */
+};
+
+/* the space's kernel object exists and holds the record */
+static inline bool vfd_space_kernel_live(const struct vfiodev_space *space)
+{
+	return space->ops && space->synced;
+}
+
+/* map @va+@len at @iova (fixed) or at a picked IOVA (@p non-NULL), with
+ * MAPF_* @mflags, the pages from @src where the kernel can; the caller
+ * holds space->lock */
+int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
+		       unsigned int flags, uint64_t iova,
+		       const struct vfd_placement *p, unsigned int mflags,
+		       const struct map_src *src, uint64_t *out);
+/* VFIODEV_DMA_FIXED_IOVA taken out of *@flags into *@fixed; the rest and
+ * @opts checked into @p */
+int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
+			    const struct vfiodev_dma_opts *opts,
+			    struct vfd_placement *p, bool *fixed);
+
 /* dirty.c: the tracking HWPT goes before its IOAS (iommufd destroy) */
 void vfd_dirty_hwpt_destroy(struct vfiodev_space *space);
 

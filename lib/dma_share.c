@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA mappings whose pages the kernel may take from somewhere else than
+ * the caller's address: a file (vfiodev_dma_map_file: IOMMU_IOAS_MAP_FILE
+ * where the kernel has it) or another space of the context
+ * (vfiodev_dma_copy: IOMMU_IOAS_COPY between IOAS). Both are recorded, and
+ * replayed, like any mapping: by address.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
+					uint64_t offset, size_t len,
+					unsigned int flags,
+					const struct vfiodev_dma_opts *opts,
+					void **vaddr, uint64_t *iova)
+{
+	struct map_src src = { .fd = fd, .offset = offset };
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct vfd_placement p;
+	struct stat st;
+	bool fixed;
+	void *mem;
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	check_arg(space->ctx, vaddr && iova);
+	ret = vfd_dma_fixed_or_placed(space, &flags, opts, &p, &fixed);
+	if (ret)
+		return ret;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		vfd_err(space->ctx, "dma map file: fd %d: %s", fd, strerror(-ret));
+		return ret;
+	}
+	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
+	    (S_ISREG(st.st_mode) && offset + len > (uint64_t)st.st_size)) {
+		vfd_err(space->ctx,
+			"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the file's 0x%llx bytes",
+			(unsigned long long)offset, len,
+			(unsigned long long)st.st_size);
+		return -EINVAL;
+	}
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offset);
+	if (mem == MAP_FAILED && errno == EACCES && !(flags & VFIODEV_DMA_WRITE))
+		mem = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
+	if (mem == MAP_FAILED) {
+		ret = -errno;
+		vfd_err(space->ctx, "dma map file: mmap of fd %d at 0x%llx: %s%s",
+			fd, (unsigned long long)offset, strerror(-ret),
+			ret == -EACCES ?
+				" (device writes need a file open for writing)" :
+				"");
+		return ret;
+	}
+	pthread_mutex_lock(&space->lock);
+	ret = vfd_dma_map_locked(space, (uintptr_t)mem, len, flags,
+				 fixed ? *iova : 0, fixed ? NULL : &p,
+				 MAPF_FILE, &src, iova);
+	pthread_mutex_unlock(&space->lock);
+	if (ret) {
+		munmap(mem, len);
+		return ret;
+	}
+	*vaddr = mem;
+	return 0;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
+				    struct vfiodev_space *src, uint64_t src_iova,
+				    size_t len, unsigned int flags,
+				    const struct vfiodev_dma_opts *opts,
+				    uint64_t *iova)
+{
+	struct map_src from = { .fd = -1, .iova = src_iova };
+	const struct itree_node *n;
+	unsigned int have = 0;
+	struct vfd_placement p;
+	uint64_t va = 0;
+	bool fixed;
+	int ret;
+
+	if (!dst || !src)
+		return -EINVAL;
+	check_arg(dst->ctx, iova);
+	if (dst->ctx != src->ctx) {
+		vfd_err(dst->ctx,
+			"dma copy: the spaces belong to different contexts");
+		return -EXDEV;
+	}
+	ret = vfd_dma_fixed_or_placed(dst, &flags, opts, &p, &fixed);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&src->lock);
+	n = vfd_itree_find(&src->tree, src_iova);
+	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
+	    n->len == len) {
+		va = n->vaddr & ~MAPF_MASK;
+		have = (unsigned int)(n->vaddr &
+				      (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE));
+		/* the kernel shares pinned pages between IOAS of one fd */
+		if (vfd_space_kernel_live(src) &&
+		    src->ops == &vfd_iommufd_backend_ops) {
+			from.iommufd = src->iommufd;
+			from.ioas_id = src->ioas_id;
+		}
+	}
+	pthread_mutex_unlock(&src->lock);
+	if (!va) {
+		vfd_err(dst->ctx,
+			"dma copy: no mapping of exactly 0x%zx bytes at IOVA 0x%llx in the source space",
+			len, (unsigned long long)src_iova);
+		return -ENOENT;
+	}
+	if (flags & ~have) {
+		vfd_err(dst->ctx,
+			"dma copy: the source mapping at IOVA 0x%llx does not allow device %s",
+			(unsigned long long)src_iova,
+			flags & ~have & VFIODEV_DMA_WRITE ? "writes" : "reads");
+		return -EPERM;
+	}
+	pthread_mutex_lock(&dst->lock);
+	ret = vfd_dma_map_locked(dst, va, len, flags, fixed ? *iova : 0,
+				 fixed ? NULL : &p, 0,
+				 from.ioas_id ? &from : NULL, iova);
+	pthread_mutex_unlock(&dst->lock);
+	return ret;
+}
