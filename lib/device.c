@@ -38,10 +38,9 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 static int cdev_of(struct vfiodev_device *dev)
 {
 	if (!dev->cdev_read) {
-		dev->cdev_ret = vfd_sysfs_vfio_cdev(dev->ctx, dev->bdf,
-						    dev->cdev_name,
-						    sizeof(dev->cdev_name),
-						    &dev->cdev_devnum);
+		dev->cdev_ret = vfd_sysfs_vfio_cdev_name(dev->ctx, dev->bdf,
+							 dev->cdev_name,
+							 sizeof(dev->cdev_name));
 		dev->cdev_read = true;
 	}
 	return dev->cdev_ret;
@@ -52,12 +51,9 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	const char *name = dev->cdev_name;
-	char fallback[256];
-	const char *fallbacks[] = { fallback, NULL };
 	int fd, ret;
 
 	ret = cdev_of(dev);
-	dev->devnum = dev->cdev_devnum;
 	if (ret == -ENOENT && vfd_sysfs_group_is_noiommu(ctx, dev->group_id)) {
 		/* vfio registers noiommu devices without a cdev number */
 		set_reason(dev,
@@ -72,17 +68,15 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 			   strerror(-ret));
 		return ret;
 	}
-	snprintf(fallback, sizeof(fallback), "%s/vfio/devices/%s",
-		 ctx->dev_root, name);
-	fd = vfd_devnode_open(ctx, dev->name, dev->devnum, fallbacks, dev->node,
-			      sizeof(dev->node));
+	fd = vfd_cdev_node_open(ctx, dev->bdf, name, dev->node,
+				sizeof(dev->node), &dev->devnum);
 	if (fd < 0) {
 		if (fd == -ENOENT)
-			set_reason(dev, "sysfs names %s (%u:%u) but no node exists for it (a noiommu device has none)",
-				   name, major(dev->devnum), minor(dev->devnum));
+			set_reason(dev, "sysfs names %s but no node exists for it (a noiommu device has none)",
+				   name);
 		else if (fd == -ENXIO)
-			set_reason(dev, "the node of %s is not %u:%u: refused",
-				   name, major(dev->devnum), minor(dev->devnum));
+			set_reason(dev, "the node of %s is not %s's: refused",
+				   name, dev->bdf);
 		else
 			set_reason(dev, "opening the node of %s: %s", name,
 				   strerror(-fd));
@@ -91,20 +85,18 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	dev->fd = fd;
 	dev->has_devnum = true;
 
-	/* vfio reuses minors: if the device was rebound between the sysfs
-	 * read and the open, the node now opened may be another device's */
-	{
-		char again[64];
-		dev_t now;
-
-		ret = vfd_sysfs_vfio_cdev(ctx, dev->bdf, again, sizeof(again), &now);
-		if (ret || now != dev->devnum || strcmp(again, name)) {
-			set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
-				   name, ret ? strerror(-ret) : "another number");
-			vfd_err(ctx, "%s: %s", dev->name, dev->fallback_reason);
-			ret = -ENXIO;
-			goto fail;
-		}
+	/* vfio reuses minors: if the device was rebound between the check and
+	 * the open, the node now open may be another device's. An open cdev
+	 * pins its device, so a check now is final */
+	ret = vfd_sysfs_cdev_is(ctx, dev->devnum, dev->bdf, name);
+	if (ret) {
+		set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
+			   name,
+			   ret == -ENXIO ? "its number is another device's" :
+					   strerror(-ret));
+		vfd_err(ctx, "%s: %s", dev->name, dev->fallback_reason);
+		ret = -ENXIO;
+		goto fail;
 	}
 
 	ret = vfd_iommufd_open(ctx);

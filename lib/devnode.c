@@ -227,3 +227,60 @@ int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 		 major(devnum), minor(devnum), tried);
 	return fd;
 }
+
+/*
+ * The vfio cdev @name of @bdf, opened: the canonical node
+ * <dev_root>/vfio/devices/<name> first (O_PATH, fstat, and one readlink of
+ * <sysfs>/dev/char/M:m proves the number is @bdf's cdev before the device
+ * is opened); only when it is missing, the number from sysfs and
+ * vfd_devnode_open()'s other candidates. *@devnum receives the number.
+ */
+int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
+		       const char *name, char *path, size_t len, dev_t *devnum)
+{
+	char cand[256], attr[64];
+	struct stat st;
+	int pfd, ret;
+
+	snprintf(cand, sizeof(cand), "%s/vfio/devices/%s", ctx->dev_root, name);
+	pfd = sys_open(cand, O_PATH);
+	if (pfd == -ENOENT) {
+		/* not where the kernel's devtmpfs puts it: ask sysfs, udev */
+		ret = vfd_sysfs_read(ctx, attr, sizeof(attr),
+				     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf,
+				     name);
+		if (ret < 0)
+			return ret;
+		if (vfd_parse_devnum(attr, devnum))
+			return -EPROTO;
+		return vfd_devnode_open(ctx, bdf, *devnum, NULL, path, len);
+	}
+	if (pfd < 0) {
+		if (pfd == -EACCES || pfd == -EPERM)
+			vfd_err(ctx, "%s: %s: permission denied (check the node's owner and mode)",
+				bdf, cand);
+		else
+			vfd_err(ctx, "%s: %s: %s", bdf, cand, strerror(-pfd));
+		return pfd;
+	}
+	ret = sys_fstat(pfd, &st);
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", cand, strerror(-ret));
+	} else if (!S_ISCHR(st.st_mode)) {
+		vfd_err(ctx, "%s: refused: not a character device", cand);
+		ret = -ENXIO;
+	} else if (vfd_sysfs_cdev_is(ctx, st.st_rdev, bdf, name)) {
+		vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %s's %s (stale or planted node)",
+			cand, major(st.st_rdev), minor(st.st_rdev), bdf, name);
+		ret = -ENXIO;
+	}
+	if (ret) {
+		sys_close(pfd);
+		return ret;
+	}
+	*devnum = st.st_rdev;
+	ret = node_reopen(ctx, pfd, cand);
+	if (ret >= 0)
+		snprintf(path, len, "%s", cand);
+	return ret;
+}

@@ -201,6 +201,12 @@ int vfd_sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
 /* vfio-dev/vfioX: name and major:minor of the cdev sysfs names */
 int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 			char *name, size_t len, dev_t *devnum);
+/* the name of @bdf's vfio cdev ("vfio3"): a readdir of its vfio-dev */
+int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
+			     char *name, size_t len);
+/* char device @devnum is @bdf's vfio cdev @name: 0, -ENXIO, -ENOENT */
+int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
+		      const char *bdf, const char *name);
 int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
 bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
 int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
@@ -208,6 +214,9 @@ int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
 int vfd_parse_devnum(const char *s, dev_t *out);
 
 /* open the node of a char device and verify it with fstat; sets @path */
+/* @bdf's vfio cdev @name opened, its number proved through sysfs */
+int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
+		       const char *name, char *path, size_t len, dev_t *devnum);
 int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 		     const char *const *fallbacks, char *path, size_t len);
 /* which step of vfd_node_open() failed */
@@ -557,7 +566,6 @@ struct vfiodev_device {
 	bool cdev_read;
 	int cdev_ret;
 	char cdev_name[64];
-	dev_t cdev_devnum;
 	int group_id;
 	struct vfiodev_group *group; /* container path */
 	int fd;

@@ -205,10 +205,10 @@ int vfd_parse_devnum(const char *s, dev_t *out)
  * its major:minor. -ENOENT when there is no vfio-dev directory (no
  * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
  */
-int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
-			char *name, size_t len, dev_t *devnum)
+int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
+			     char *name, size_t len)
 {
-	char path[512], buf[64];
+	char path[512];
 	struct dirent *de;
 	DIR *dir;
 	int ret = -ENOENT;
@@ -234,6 +234,16 @@ int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 		break;
 	}
 	closedir(dir);
+	return ret;
+}
+
+int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
+			char *name, size_t len, dev_t *devnum)
+{
+	char buf[64];
+	int ret;
+
+	ret = vfd_sysfs_vfio_cdev_name(ctx, bdf, name, len);
 	if (ret)
 		return ret;
 	ret = vfd_sysfs_read(ctx, buf, sizeof(buf),
@@ -241,6 +251,34 @@ int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 	if (ret < 0)
 		return ret;
 	return vfd_parse_devnum(buf, devnum) ? -EPROTO : 0;
+}
+
+/*
+ * Is char device @devnum the vfio cdev @name of @bdf? sysfs links every
+ * char device number to its device (<sysfs>/dev/char/M:m): one readlink
+ * answers. 0; -ENXIO when it is another device's; -ENOENT when no device
+ * has the number.
+ */
+int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
+		      const char *bdf, const char *name)
+{
+	char path[512], target[512], want[160];
+	size_t tl, wl;
+	ssize_t n;
+	int ret;
+
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "dev/char/%u:%u",
+			     major(devnum), minor(devnum));
+	if (ret)
+		return ret;
+	n = sys_readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return (int)n;
+	target[n] = '\0';
+	snprintf(want, sizeof(want), "/%s/vfio-dev/%s", bdf, name);
+	tl = strlen(target);
+	wl = strlen(want);
+	return tl >= wl && !strcmp(target + tl - wl, want) ? 0 : -ENXIO;
 }
 
 int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)

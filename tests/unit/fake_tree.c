@@ -286,6 +286,11 @@ void fake_pci_cdev_sysfs(struct fake_pci *p, int index)
 		 p->bdf, index);
 	snprintf(val, sizeof(val), "%d:%d\n", FAKE_CDEV_MAJOR, index);
 	fake_write(rel, val);
+	/* sysfs links every char device number to its device */
+	snprintf(val, sizeof(val), "sys/dev/char/%d:%d", FAKE_CDEV_MAJOR, index);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vfio-dev/vfio%d",
+		 p->bdf, index);
+	fake_symlink(rel, val);
 }
 
 void fake_pci_cdev(struct fake_pci *p, int index)

@@ -296,23 +296,34 @@ static void open_refuses_a_device_whose_driver_link_cannot_be_read(void **state)
 	assert_true(fake_log_has(LOG_ERR, "driver link cannot be read"));
 }
 
-/* the device is rebound (vfio reuses the minor) between the sysfs read and
- * the node's open: the library re-reads sysfs after opening and refuses */
+/* the device is rebound between the check and the node's open, and vfio
+ * gives its minor to another device: the library asks sysfs again after
+ * opening (the open pins the device) and refuses */
 static void rebind_during_open(void *arg)
 {
-	(void)arg;
-	fake_write("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0/dev", "511:7\n");
+	int *calls = arg;
+
+	/* the first open is the O_PATH one that is checked; the rebind
+	 * lands before the second, the real open (no /proc: by path) */
+	if ((*calls)++ == 0) {
+		fake_on_open("/dev/vfio/devices/vfio0", rebind_during_open, arg);
+		return;
+	}
+	fake_symlink("sys/bus/pci/devices/0000:00:07.0/vfio-dev/vfio0",
+		     "sys/dev/char/511:0");
 }
 
 static void open_refuses_a_cdev_rebound_while_it_was_opened(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
 	struct vfiodev_device *dev = NULL;
+	int calls = 0;
 
 	(void)state;
 	fake_std_device(BDF, 5, 0);
+	fake_cfg.no_proc = true;
 	opts.backend = VFIODEV_BACKEND_IOMMUFD;
-	fake_on_open("/dev/vfio/devices/vfio0", rebind_during_open, NULL);
+	fake_on_open("/dev/vfio/devices/vfio0", rebind_during_open, &calls);
 	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -ENXIO);
 	assert_null(dev);
 	assert_true(fake_log_has(LOG_ERR, "was rebound"));
