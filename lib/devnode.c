@@ -46,6 +46,39 @@ int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
  * the sysfs root, e.g. "class/misc/iommu/dev"); when sysfs has no such
  * attribute (older kernels), it must at least be a character device.
  */
+/*
+ * The device sysfs links char device number @rdev to (<sysfs>/dev/char/M:m)
+ * is the class device @dev_attr names ("class/misc/iommu/dev": a path
+ * ending in "/misc/iommu"): 0; -ENXIO when it is another; -ENOENT when
+ * sysfs has no such link (then the attribute is read instead)
+ */
+static int class_dev_is(const struct vfiodev_ctx *ctx, dev_t rdev,
+			const char *dev_attr)
+{
+	char path[512], target[512], want[96];
+	size_t tl, wl;
+	ssize_t n;
+	int ret;
+
+	if (strncmp(dev_attr, "class/", 6))
+		return -ENOENT;
+	wl = strlen(dev_attr + 5);
+	if (wl < 5 || wl >= sizeof(want) || strcmp(dev_attr + 5 + wl - 4, "/dev"))
+		return -ENOENT;
+	snprintf(want, sizeof(want), "%.*s", (int)(wl - 4), dev_attr + 5);
+	wl -= 4;
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "dev/char/%u:%u",
+			     major(rdev), minor(rdev));
+	if (ret)
+		return ret;
+	n = sys_readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return (int)n;
+	target[n] = '\0';
+	tl = (size_t)n;
+	return tl >= wl && !strcmp(target + tl - wl, want) ? 0 : -ENXIO;
+}
+
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
 		       const char *dev_attr)
 {
@@ -54,6 +87,24 @@ int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
 	struct stat st;
 	int ret;
 
+	/* fstat, then one readlink: whose number is it? */
+	ret = sys_fstat(fd, &st);
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		ret = class_dev_is(ctx, st.st_rdev, dev_attr);
+		if (!ret)
+			return 0;
+		if (ret == -ENXIO) {
+			vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %.*s (stale or planted node)",
+				path, major(st.st_rdev), minor(st.st_rdev),
+				(int)strlen(dev_attr) - 4, dev_attr);
+			return -ENXIO;
+		}
+	}
+	/* no link (or not a char device): the attribute says which number */
 	if (vfd_sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
 	    !vfd_parse_devnum(attr, &devnum))
 		return vfd_devnode_check(ctx, fd, path, devnum);

@@ -324,6 +324,11 @@ static struct fake_group *group_node(int id, bool noiommu)
 	snprintf(rel, sizeof(rel), "sys/class/vfio/%s/dev", name);
 	snprintf(val, sizeof(val), "%d:%d\n", FAKE_GROUP_MAJOR, id);
 	fake_write(rel, val);
+	/* and <sysfs>/dev/char/M:m links the number to the class device */
+	snprintf(rel, sizeof(rel), "sys/devices/virtual/vfio/%s", name);
+	fake_mkdir(rel);
+	snprintf(val, sizeof(val), "sys/dev/char/%d:%d", FAKE_GROUP_MAJOR, id);
+	fake_symlink(rel, val);
 	return g;
 }
 
@@ -343,14 +348,28 @@ struct fake_group *fake_group_noiommu(int id)
 	return g;
 }
 
+/* a misc device's sysfs link from its number (no class attribute: the
+ * library then settles for a character device, as on old kernels) */
+static void misc_link(const char *name, unsigned int minor)
+{
+	char dir[64], link[64];
+
+	snprintf(dir, sizeof(dir), "sys/devices/virtual/misc/%s", name);
+	fake_mkdir(dir);
+	snprintf(link, sizeof(link), "sys/dev/char/10:%u", minor);
+	fake_symlink(dir, link);
+}
+
 void fake_node_container(void)
 {
 	node_register("dev/vfio/vfio", FK_CONTAINER, makedev(10, 196), NULL, -1);
+	misc_link("vfio", 196);
 }
 
 void fake_node_iommu(void)
 {
 	node_register("dev/iommu", FK_IOMMUFD, makedev(10, 123), NULL, -1);
+	misc_link("iommu", 123);
 }
 
 static bool have_node(const char *rel)

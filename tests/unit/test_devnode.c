@@ -250,8 +250,18 @@ static void group_node_open_checks_the_class_devnum(void **state)
 
 	(void)state;
 	fake_group_node(5);
-	/* sysfs says group 5 is 510:6: the node (510:5) is not it */
+	/* sysfs says group 5 is 510:6: the node (510:5) is not it, its
+	 * number is group 7's */
 	fake_write("sys/class/vfio/5/dev", "510:6\n");
+	fake_mkdir("sys/devices/virtual/vfio/7");
+	fake_symlink("sys/devices/virtual/vfio/7", "sys/dev/char/510:5");
+	assert_int_equal(vfd_group_node_open(fake_ctx(), NULL, 5, false, path,
+					     sizeof(path)),
+			 -ENXIO);
+	assert_true(fake_log_has(LOG_ERR,
+				 "node is 510:5, which sysfs does not give to class/vfio/5"));
+	/* without the link (an old kernel): the class attribute decides */
+	fake_unlink("sys/dev/char/510:5");
 	assert_int_equal(vfd_group_node_open(fake_ctx(), NULL, 5, false, path,
 					     sizeof(path)),
 			 -ENXIO);

@@ -277,6 +277,8 @@ static void planted_dev_iommu_is_refused(void **state)
 	/* fake_node_iommu() registers 10:123; sysfs names another number */
 	fake_mkdir("sys/class/misc/iommu");
 	fake_write("sys/class/misc/iommu/dev", "10:124\n");
+	fake_mkdir("sys/devices/virtual/misc/rtc");
+	fake_symlink("sys/devices/virtual/misc/rtc", "sys/dev/char/10:123");
 	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
 	why = vfiodev_device_fallback_reason(dev);
@@ -295,11 +297,14 @@ static void planted_container_node_is_refused(void **state)
 	fake_std_device(BDF, 5, -1);
 	fake_mkdir("sys/class/misc/vfio");
 	fake_write("sys/class/misc/vfio/dev", "10:197\n");
+	fake_mkdir("sys/devices/virtual/misc/rtc");
+	fake_symlink("sys/devices/virtual/misc/rtc", "sys/dev/char/10:196");
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
 	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -ENXIO);
 	assert_null(dev);
 	/* the genuine number is accepted */
 	fake_write("sys/class/misc/vfio/dev", "10:196\n");
+	fake_symlink("sys/devices/virtual/misc/vfio", "sys/dev/char/10:196");
 	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), 0);
 	vfiodev_device_close(dev);
 }
