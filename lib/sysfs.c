@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -234,6 +235,15 @@ int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
 		break;
 	}
 	closedir(dir);
+	/* vfio registers vfio-dev/vfioN for every device; only a kernel with
+	 * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute) */
+	if (!ret) {
+		size_t l = strlen(path);
+
+		snprintf(path + l, sizeof(path) - l, "/%s/dev", name);
+		if (access(path, F_OK))
+			ret = -ENOENT;
+	}
 	return ret;
 }
 

@@ -142,6 +142,23 @@ static void open_falls_back_when_sysfs_has_no_vfio_dev(void **state)
 	assert_only_ctx_left();
 }
 
+/* Debian's 6.12 kernel registers vfio-dev/vfio0 without a number (no
+ * CONFIG_VFIO_DEVICE_CDEV): that is no cdev, the group path's modules must
+ * be prepared. Found by the VM suite: taken for a cdev, the open skipped
+ * loading vfio_iommu_type1 and failed */
+static void open_treats_a_vfio_dev_entry_without_a_number_as_no_cdev(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_mkdir("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0");
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	assert_on_group_path(dev, "dev/vfio/5");
+	assert_reason_has(dev, "no vfio cdev in sysfs");
+	vfiodev_device_close(dev);
+}
+
 static void open_falls_back_when_cdev_node_missing(void **state)
 {
 	struct vfiodev_device *dev;
@@ -1189,6 +1206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(open_uses_cdev_and_iommufd_when_available),
 		T(open_falls_back_when_sysfs_has_no_vfio_dev),
+		T(open_treats_a_vfio_dev_entry_without_a_number_as_no_cdev),
 		T(open_falls_back_when_cdev_node_missing),
 		T(open_falls_back_when_node_has_wrong_devnum),
 		T(forced_iommufd_refuses_planted_node_with_enxio),
