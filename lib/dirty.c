@@ -137,19 +137,19 @@ static int type1_dirty(struct vfiodev_space *space, uint32_t flag)
 	return ret;
 }
 
-static int set_tracking(struct vfiodev_space *space, bool on)
+static int tracking_on(struct vfiodev_space *space)
 {
 	struct iommu_hwpt_set_dirty_tracking cmd = {
 		.size = sizeof(cmd),
-		.flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
 		.hwpt_id = space->dirty_hwpt,
 	};
 	int ret = sys_ioctl(space->iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
 
 	if (ret)
 		vfd_err(space->ctx,
-			"IOMMU_HWPT_SET_DIRTY_TRACKING (%s) of HWPT %u: %s",
-			on ? "on" : "off", space->dirty_hwpt, strerror(-ret));
+			"IOMMU_HWPT_SET_DIRTY_TRACKING (on) of HWPT %u: %s",
+			space->dirty_hwpt, strerror(-ret));
 	return ret;
 }
 
@@ -213,7 +213,7 @@ static int iommufd_dirty_start(struct vfiodev_space *space)
 	space->dirty_hwpt = alloc.out_hwpt_id;
 	ret = move_devices(space, space->dirty_hwpt, space->ioas_id);
 	if (!ret) {
-		ret = set_tracking(space, true);
+		ret = tracking_on(space);
 		if (ret)
 			move_devices(space, space->ioas_id, space->dirty_hwpt);
 	}
@@ -257,8 +257,18 @@ VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
 		return -EINVAL;
 	}
 	if (is_iommufd(space)) {
-		/* the devices go back to the IOAS whatever the HWPT says */
-		set_tracking(space, false);
+		struct iommu_hwpt_set_dirty_tracking off = {
+			.size = sizeof(off),
+			.hwpt_id = space->dirty_hwpt,
+		};
+
+		/* the devices go back to the IOAS and the HWPT goes whatever
+		 * it says: a refusal only matters to the HWPT */
+		ret = sys_ioctl(space->iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &off);
+		if (ret)
+			vfd_warn(space->ctx,
+				 "IOMMU_HWPT_SET_DIRTY_TRACKING (off) of HWPT %u: %s (the HWPT is destroyed anyway)",
+				 space->dirty_hwpt, strerror(-ret));
 		ret = move_devices(space, space->ioas_id, space->dirty_hwpt);
 		if (!ret)
 			vfd_dirty_hwpt_destroy(space);

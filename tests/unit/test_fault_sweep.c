@@ -44,6 +44,8 @@ static const char *const tolerated[] = {
 	"ioctl VFIO_DEVICE_SET_IRQS", /* the disable at close */
 	"ioctl IOMMU_IOAS_UNMAP", /* at space release; the IOAS goes */
 	"ioctl VFIO_IOMMU_UNMAP_DMA", /* likewise with the container */
+	"ioctl IOMMU_IOAS_MAP_FILE", /* ENOTTY: mapped by address instead */
+	"ioctl IOMMU_HWPT_SET_DIRTY_TRACKING", /* the disable at stop */
 };
 
 static bool is_tolerated(const char *desc)
@@ -110,13 +112,20 @@ static void exercise(struct vfiodev_device *d)
 	assert_int_equal(v, 0x1234);
 }
 
+static struct vfiodev_space *space2;
+static int memfd = -1;
+
 static void close_all(void)
 {
 	vfiodev_device_close(dev);
 	vfiodev_device_close(dev2);
 	vfiodev_space_unref(space);
+	vfiodev_space_unref(space2);
 	dev = dev2 = NULL;
-	space = NULL;
+	space = space2 = NULL;
+	if (memfd >= 0)
+		close(memfd);
+	memfd = -1;
 }
 
 static void build_cdev(void)
@@ -435,6 +444,135 @@ static const struct scenario mmap_sc = {
 	"sparse mmap", build_sparse, op_mmap, finish_map, true, 3,
 };
 
+/* ---- the VMM toolkit: dirty tracking, hot reset, files, copies ------- */
+
+static void build_two_cdevs_one_space(void)
+{
+	fake_cfg.hw_dirty = true;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	assert_int_equal(open_one(BDF, &dev), 0);
+	assert_int_equal(open_one(BDF2, &dev2), 0);
+}
+
+static int op_dirty(void)
+{
+	uint64_t map[1], iova;
+	int ret;
+
+	ret = vfiodev_dma_map_any(space, buf, 2 * PG, VFIODEV_DMA_WRITE, NULL,
+				  &iova);
+	if (ret)
+		return ret;
+	ret = vfiodev_space_dirty_start(space);
+	if (!ret)
+		ret = vfiodev_space_dirty_read(space, iova, 2 * PG, PG, map,
+					       sizeof(map));
+	if (!ret)
+		ret = vfiodev_space_dirty_stop(space);
+	return ret;
+}
+
+static void build_reset_pair(void)
+{
+	struct fake_pci *a =
+		fake_std_device(BDF, 5, mode == VFIODEV_BACKEND_IOMMUFD ? 0 : -1);
+	struct fake_pci *b =
+		fake_std_device(BDF2, 6, mode == VFIODEV_BACKEND_IOMMUFD ? 1 : -1);
+
+	a->reset_bus = b->reset_bus = 1;
+	assert_int_equal(open_one(BDF, &dev), 0);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space2), 0);
+	{
+		VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+
+		o.backend = mode;
+		o.space = space2;
+		assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &o, &dev2),
+				 0);
+	}
+}
+
+static int op_hot_reset(void)
+{
+	return vfiodev_device_hot_reset(dev);
+}
+
+static void build_file(void)
+{
+	fake_cfg.map_file = true;
+	build_opened();
+	memfd = memfd_create("sweep", MFD_CLOEXEC);
+	assert_true(memfd >= 0);
+	assert_int_equal(ftruncate(memfd, 4 * PG), 0);
+}
+
+static int op_map_file(void)
+{
+	struct vfiodev_space *s = vfiodev_device_space(dev);
+	uint64_t iova, got;
+	void *va;
+	int ret;
+
+	ret = vfiodev_dma_map_file(s, memfd, PG, 2 * PG,
+				   VFIODEV_DMA_READ | VFIODEV_DMA_WRITE, NULL,
+				   &va, &iova);
+	if (ret)
+		return ret;
+	assert_int_equal(vfiodev_dma_translate(s, va, &got), 0);
+	return vfiodev_dma_unmap(s, iova, 2 * PG);
+}
+
+static void build_two_spaces(void)
+{
+	uint64_t iova;
+
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	assert_int_equal(open_one(BDF, &dev), 0);
+	assert_int_equal(open_one(BDF2, &dev2), 0);
+	assert_int_equal(vfiodev_dma_map(vfiodev_device_space(dev), buf, 2 * PG,
+					 VFIODEV_DMA_READ, 0x100000),
+			 0);
+	(void)iova;
+}
+
+static int op_copy(void)
+{
+	struct vfiodev_space *d = vfiodev_device_space(dev2);
+	uint64_t iova, got;
+	int ret;
+
+	ret = vfiodev_dma_copy(d, vfiodev_device_space(dev), 0x100000, 2 * PG,
+			       VFIODEV_DMA_READ, NULL, &iova);
+	if (ret) {
+		assert_int_equal(vfiodev_dma_translate(d, buf, &got), -ENOENT);
+		return ret;
+	}
+	assert_int_equal(vfiodev_dma_translate(d, buf + PG, &got), 0);
+	return vfiodev_dma_unmap(d, iova, 2 * PG);
+}
+
+/* container: the map, start, read and stop ioctls */
+static const struct scenario dirty_sc = {
+	"dirty start/read/stop",
+	build_two_cdevs_one_space,
+	op_dirty,
+	finish_map,
+	true,
+	4,
+};
+static const struct scenario hot_reset_sc = {
+	"hot reset", build_reset_pair, op_hot_reset, finish_map, true, 2,
+};
+static const struct scenario map_file_sc = {
+	"map_file", build_file, op_map_file, finish_map, true, 2,
+};
+static const struct scenario copy_sc = {
+	"copy", build_two_spaces, op_copy, finish_map, true, 2,
+};
+
 static const struct scenario close_sc = {
 	/* container: the group leaves and the container closes with the
 	 * device, so its mappings go without an unmap each */
@@ -519,6 +657,42 @@ static void fault_sweep_close_container(void **state)
 	sweep(&close_sc, VFIODEV_BACKEND_CONTAINER);
 }
 
+static void fault_sweep_dirty_iommufd(void **state)
+{
+	(void)state;
+	sweep(&dirty_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
+static void fault_sweep_dirty_container(void **state)
+{
+	(void)state;
+	sweep(&dirty_sc, VFIODEV_BACKEND_CONTAINER);
+}
+
+static void fault_sweep_hot_reset_iommufd(void **state)
+{
+	(void)state;
+	sweep(&hot_reset_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
+static void fault_sweep_hot_reset_container(void **state)
+{
+	(void)state;
+	sweep(&hot_reset_sc, VFIODEV_BACKEND_CONTAINER);
+}
+
+static void fault_sweep_map_file(void **state)
+{
+	(void)state;
+	sweep(&map_file_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
+static void fault_sweep_copy(void **state)
+{
+	(void)state;
+	sweep(&copy_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
 static int sweep_setup(void **state)
 {
 	(void)state;
@@ -554,6 +728,12 @@ int main(void)
 		cmocka_unit_test(fault_sweep_sparse_mmap),
 		cmocka_unit_test(fault_sweep_close_iommufd),
 		cmocka_unit_test(fault_sweep_close_container),
+		cmocka_unit_test(fault_sweep_dirty_iommufd),
+		cmocka_unit_test(fault_sweep_dirty_container),
+		cmocka_unit_test(fault_sweep_hot_reset_iommufd),
+		cmocka_unit_test(fault_sweep_hot_reset_container),
+		cmocka_unit_test(fault_sweep_map_file),
+		cmocka_unit_test(fault_sweep_copy),
 	};
 
 	return cmocka_run_group_tests_name("fault_sweep", tests, sweep_setup,
