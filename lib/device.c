@@ -366,14 +366,17 @@ static void device_destroy(struct vfiodev_device *dev)
 		vfd_region_unmap_all(dev);
 	if (dev->fd >= 0)
 		vfd_irq_disable_all(dev);
-	/* the group's last device out frees it: on the container path the
-	 * group leaves the container in vfd_space_leave() */
-	if (dev->group_registered)
-		vfd_ctx_group_put(dev->ctx, dev->group_id, space);
+	/* on the container path the group's last device takes the group out
+	 * of the container here; the registry entry goes only after that, so
+	 * a group-mate opened meanwhile finds this space (and waits for its
+	 * lock) instead of making its own and meeting a busy group */
 	vfd_space_leave(space, dev);
 	/* a failed open_fd() leaves the fd to its caller */
 	if (dev->fd >= 0 && !dev->fd_borrowed)
 		sys_close(dev->fd);
+	dev->fd = -1;
+	if (dev->group_registered)
+		vfd_ctx_group_put(dev->ctx, dev->group_id, space);
 	device_free(dev);
 	vfiodev_space_unref(space);
 }

@@ -661,7 +661,39 @@ static int l_open(const char *path, int flags)
 }
 
 LOCKED(int, close, (int fd), (fd))
-LOCKED(int, ioctl, (int fd, unsigned long req, void *arg), (fd, req, arg))
+static struct {
+	unsigned long req;
+	void (*fn)(void *);
+	void *arg;
+} ioctl_hook;
+
+void fake_on_ioctl(unsigned long req, void (*fn)(void *), void *arg)
+{
+	ioctl_hook.req = req;
+	ioctl_hook.arg = arg;
+	ioctl_hook.fn = fn;
+}
+
+static int l_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	pthread_mutex_lock(&fake_lock);
+	if (trace)
+		fprintf(stderr, "  [seam] ioctl %s\n", fake_ioctl_name(req));
+	if (ioctl_hook.fn && ioctl_hook.req == req) {
+		void (*fn)(void *) = ioctl_hook.fn;
+		void *harg = ioctl_hook.arg;
+
+		ioctl_hook.fn = NULL; /* once */
+		pthread_mutex_unlock(&fake_lock);
+		fn(harg);
+		pthread_mutex_lock(&fake_lock);
+	}
+	r = f_ioctl(fd, req, arg);
+	pthread_mutex_unlock(&fake_lock);
+	return r;
+}
 LOCKED(int, fstat, (int fd, struct stat *st), (fd, st))
 LOCKED(ssize_t, read, (int fd, void *buf, size_t len), (fd, buf, len))
 LOCKED(ssize_t, write, (int fd, const void *buf, size_t len), (fd, buf, len))

@@ -237,6 +237,8 @@ void fake_fail_open(const char *suffix, int err);
 /* call @fn(@arg) once, when a path ending in @suffix is next opened (before
  * the open); NULL @fn clears it */
 void fake_on_open(const char *suffix, void (*fn)(void *), void *arg);
+/* likewise, once, before the next ioctl @req */
+void fake_on_ioctl(unsigned long req, void (*fn)(void *), void *arg);
 
 /* log capture */
 void fake_log_fn(void *data, int priority, const char *file, int line,
