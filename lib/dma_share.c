@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -24,6 +26,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 	struct map_src src = { .fd = fd, .offset = offset };
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct vfd_placement p;
+	struct statfs fs;
 	struct stat st;
 	bool fixed;
 	void *mem;
@@ -35,10 +38,19 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 	ret = vfd_dma_fixed_or_placed(space, &flags, opts, &p, &fixed);
 	if (ret)
 		return ret;
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st) || fstatfs(fd, &fs)) {
 		ret = -errno;
 		vfd_err(space->ctx, "dma map file: fd %d: %s", fd, strerror(-ret));
 		return ret;
+	}
+	/* what the kernel pins long-term from a file: shmem (memfd, tmpfs)
+	 * or hugetlbfs pages; IOMMU_IOAS_MAP_FILE into an IOAS without a
+	 * device would take any file and fail only at the next attach */
+	if (fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC) {
+		vfd_err(space->ctx,
+			"dma map file: fd %d is not a memfd, shmem or hugetlbfs file (file system 0x%lx): the kernel cannot pin its pages for DMA",
+			fd, (unsigned long)fs.f_type);
+		return -EINVAL;
 	}
 	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
 	    (S_ISREG(st.st_mode) && offset + len > (uint64_t)st.st_size)) {

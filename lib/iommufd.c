@@ -329,7 +329,9 @@ static int iommufd_map_from(struct vfiodev_space *space,
 {
 	if (src->ioas_id && src->iommufd == space->iommufd)
 		return ioas_copy(space, m, src);
-	if (src->fd >= 0)
+	/* without a device the IOAS pins nothing: a file would be checked
+	 * only at the next attach, so an empty IOAS maps the address */
+	if (src->fd >= 0 && space->devices)
 		return map_file(space, m, src);
 	return iommufd_map(space, m);
 }
