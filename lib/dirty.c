@@ -182,16 +182,20 @@ static int move_devices(struct vfiodev_space *space, uint32_t pt_id, uint32_t ba
 	return ret;
 }
 
-void vfd_dirty_hwpt_destroy(struct vfiodev_space *space)
+/* the HWPT goes (with it its tracking); on failure it is forgotten: the
+ * kernel frees it with the /dev/iommu fd */
+int vfd_dirty_hwpt_destroy(struct vfiodev_space *space)
 {
 	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = space->dirty_hwpt };
 	int ret = sys_ioctl(space->iommufd, IOMMU_DESTROY, &cmd);
 
 	if (ret)
-		vfd_err(space->ctx, "IOMMU_DESTROY of HWPT %u: %s",
+		vfd_err(space->ctx,
+			"IOMMU_DESTROY of HWPT %u: %s (it lives until the context's /dev/iommu closes)",
 			space->dirty_hwpt, strerror(-ret));
 	space->dirty_hwpt = 0;
 	space->dirty_on = false;
+	return ret;
 }
 
 static int iommufd_dirty_start(struct vfiodev_space *space)
@@ -257,21 +261,11 @@ VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
 		return -EINVAL;
 	}
 	if (is_iommufd(space)) {
-		struct iommu_hwpt_set_dirty_tracking off = {
-			.size = sizeof(off),
-			.hwpt_id = space->dirty_hwpt,
-		};
-
-		/* the devices go back to the IOAS and the HWPT goes whatever
-		 * it says: a refusal only matters to the HWPT */
-		ret = sys_ioctl(space->iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &off);
-		if (ret)
-			vfd_warn(space->ctx,
-				 "IOMMU_HWPT_SET_DIRTY_TRACKING (off) of HWPT %u: %s (the HWPT is destroyed anyway)",
-				 space->dirty_hwpt, strerror(-ret));
+		/* the devices go back to the IOAS first: if one cannot, all
+		 * stay on the HWPT and tracking goes on, nothing lost */
 		ret = move_devices(space, space->ioas_id, space->dirty_hwpt);
 		if (!ret)
-			vfd_dirty_hwpt_destroy(space);
+			ret = vfd_dirty_hwpt_destroy(space);
 	} else {
 		ret = type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
 	}

@@ -529,7 +529,7 @@ int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
 			    struct vfd_placement *p, bool *fixed);
 
 /* dirty.c: the tracking HWPT goes before its IOAS (iommufd destroy) */
-void vfd_dirty_hwpt_destroy(struct vfiodev_space *space);
+int vfd_dirty_hwpt_destroy(struct vfiodev_space *space);
 
 /* device_info.c: a UUID "8-4-4-4-12" (hex) into 16 bytes and its lower
  * case form; -EINVAL when malformed */

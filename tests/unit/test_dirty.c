@@ -286,6 +286,45 @@ static void iommufd_start_failing_halfway_puts_everything_back(void **state)
 	assert_int_equal(l.ioas, 0);
 }
 
+/* review: a stop that could not move every device back disabled tracking
+ * first and left the space saying it tracks: reads came back clean while
+ * devices wrote. Now the devices move first; on failure tracking goes on */
+static void iommufd_stop_failing_halfway_keeps_tracking(void **state)
+{
+	struct vfiodev_dirty_info info;
+	struct vfiodev_space *sp;
+	struct vfiodev_device *a, *b;
+	uint64_t map[1], iova;
+	uint32_t ioas;
+
+	(void)state;
+	fake_cfg.hw_dirty = true;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+	b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
+	assert_true(vfiodev_space_iommufd(sp, &ioas) >= 0);
+	assert_int_equal(vfiodev_dma_map_any(sp, buf, 4 * PG, VFIODEV_DMA_WRITE,
+					     NULL, &iova),
+			 0);
+	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
+	fake_fail_nth(2, EIO); /* the second device's move back */
+	assert_int_equal(vfiodev_space_dirty_stop(sp), -EIO);
+	fake_fail_nth(0, 0);
+	assert_int_equal(vfiodev_space_dirty_info(sp, &info), 0);
+	assert_int_equal(info.flags, VFIODEV_DIRTY_TRACKING);
+	fake_dirty_write(ioas, iova + PG, PG);
+	assert_int_equal(vfiodev_space_dirty_read(sp, iova, 4 * PG, PG, map,
+						  sizeof(map)),
+			 0);
+	assert_int_equal(map[0], 0x2);
+	assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
+	vfiodev_device_close(a);
+	vfiodev_device_close(b);
+	vfiodev_space_unref(sp);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -296,6 +335,7 @@ int main(void)
 		T(iommufd_without_hardware_dirty_bits_says_so),
 		T(iommufd_tracks_through_a_hwpt_and_reads_what_was_written),
 		T(iommufd_start_failing_halfway_puts_everything_back),
+		T(iommufd_stop_failing_halfway_keeps_tracking),
 	};
 
 	return cmocka_run_group_tests_name("dirty", tests, NULL, NULL);

@@ -45,7 +45,6 @@ static const char *const tolerated[] = {
 	"ioctl IOMMU_IOAS_UNMAP", /* at space release; the IOAS goes */
 	"ioctl VFIO_IOMMU_UNMAP_DMA", /* likewise with the container */
 	"ioctl IOMMU_IOAS_MAP_FILE", /* ENOTTY: mapped by address instead */
-	"ioctl IOMMU_HWPT_SET_DIRTY_TRACKING", /* the disable at stop */
 };
 
 static bool is_tolerated(const char *desc)
