@@ -604,7 +604,8 @@ int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
  * vfiodev_dma_map_file()) must stay mapped in @src until the copy is
  * unmapped, or @dst's record names an address that is gone.
  *
- * Context: takes @src's lock, then (after releasing it) @dst's.
+ * Context: takes both spaces' locks (in a fixed order, so copies in either
+ * direction do not deadlock); the source mapping cannot change meanwhile.
  * Return: 0; -ENOENT when [@src_iova, +@len) is not exactly one mapping of
  * @src; -EPERM for flags the source mapping does not have; -EXDEV for
  * spaces of different contexts; otherwise as vfiodev_dma_map_any().

@@ -229,8 +229,9 @@ static int container_open(struct vfiodev_space *space)
 	return 0;
 }
 
-/* close a container that holds no group, and forget what it told us, so
- * that the space is as new for whichever backend joins next */
+/* close a container that holds no group, and forget what it told us; the
+ * space keeps the container backend and its record, replayed into the
+ * container the next group joins */
 static void container_close(struct vfiodev_space *space)
 {
 	sys_close(space->container_fd);

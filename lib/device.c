@@ -107,7 +107,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	}
 	ret = vfd_space_join(space, dev, &vfd_iommufd_backend_ops);
 	if (ret && dev->token_refused) {
-		set_reason(dev, "the kernel's cdev bind takes no VF token (VFIO_DEVICE_BIND_FLAG_TOKEN, Linux 6.17+): %s",
+		set_reason(dev, "the kernel's cdev bind refused the VF token (%s): a kernel before Linux 6.17 (no VFIO_DEVICE_BIND_FLAG_TOKEN), 6.17 without its fix (E2BIG), or a device that takes no token",
 			   strerror(-ret));
 		goto fail;
 	}

@@ -72,11 +72,16 @@ static int container_dirty_capable(struct vfiodev_space *space)
 			"dirty tracking: the space has no device yet (the container decides)");
 		return -ENODEV;
 	}
-	if (space->noiommu || !space->dirty_pgsizes) {
+	if (space->noiommu || !space->dirty_pgsizes ||
+	    space->iommu_type != VFIO_TYPE1v2_IOMMU || sizeof(void *) != 8) {
 		vfd_err(space->ctx, "dirty tracking not supported: %s",
 			space->noiommu ?
 				"a noiommu container has no IOMMU" :
-				"Type1 reports no migration capability (Linux 5.8+, Type1v2)");
+			!space->dirty_pgsizes ?
+				"Type1 reports no migration capability (Linux 5.8+)" :
+			space->iommu_type != VFIO_TYPE1v2_IOMMU ?
+				"the container has Type1, not Type1v2 (the kernel refuses dirty tracking with EACCES)" :
+				"Type1's dirty bitmap carries a 64-bit pointer: not from a 32-bit process");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -308,8 +313,6 @@ static int type1_read(struct vfiodev_space *space, uint64_t iova, uint64_t len,
 	};
 	int ret;
 
-	if (space->dirty_max_bitmap && bytes > space->dirty_max_bitmap)
-		cmd.get.bitmap.size = space->dirty_max_bitmap;
 	ret = sys_ioctl(space->container_fd, VFIO_IOMMU_DIRTY_PAGES, &cmd);
 	if (ret)
 		vfd_err(space->ctx,
@@ -375,6 +378,14 @@ VFIODEV_EXPORT int vfiodev_space_dirty_read(struct vfiodev_space *space,
 			"dirty read: %zu bytes of bitmap for %llu pages (needs %llu)",
 			bitmap_bytes, (unsigned long long)pages,
 			(unsigned long long)need);
+		ret = -EINVAL;
+	}
+	if (!ret && !is_iommufd(space) && space->dirty_max_bitmap &&
+	    need > space->dirty_max_bitmap) {
+		vfd_err(space->ctx,
+			"dirty read: %llu bytes of bitmap for 0x%llx bytes is more than Type1 reads at once (%llu): read it in parts",
+			(unsigned long long)need, (unsigned long long)len,
+			(unsigned long long)space->dirty_max_bitmap);
 		ret = -EINVAL;
 	}
 	if (!ret && !is_iommufd(space))

@@ -85,6 +85,23 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 	return 0;
 }
 
+static void lock_pair(struct vfiodev_space *a, struct vfiodev_space *b)
+{
+	if (a == b) {
+		pthread_mutex_lock(&a->lock);
+		return;
+	}
+	pthread_mutex_lock((uintptr_t)a < (uintptr_t)b ? &a->lock : &b->lock);
+	pthread_mutex_lock((uintptr_t)a < (uintptr_t)b ? &b->lock : &a->lock);
+}
+
+static void unlock_pair(struct vfiodev_space *a, struct vfiodev_space *b)
+{
+	pthread_mutex_unlock(&a->lock);
+	if (a != b)
+		pthread_mutex_unlock(&b->lock);
+}
+
 VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 				    struct vfiodev_space *src, uint64_t src_iova,
 				    size_t len, unsigned int flags,
@@ -110,7 +127,9 @@ VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 	ret = vfd_dma_fixed_or_placed(dst, &flags, opts, &p, &fixed);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&src->lock);
+	/* both locks across the copy, in address order (any two copies take
+	 * them alike): the source mapping cannot change under it */
+	lock_pair(src, dst);
 	n = vfd_itree_find(&src->tree, src_iova);
 	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
 	    n->len == len) {
@@ -124,24 +143,22 @@ VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 			from.ioas_id = src->ioas_id;
 		}
 	}
-	pthread_mutex_unlock(&src->lock);
 	if (!va) {
 		vfd_err(dst->ctx,
 			"dma copy: no mapping of exactly 0x%zx bytes at IOVA 0x%llx in the source space",
 			len, (unsigned long long)src_iova);
-		return -ENOENT;
-	}
-	if (flags & ~have) {
+		ret = -ENOENT;
+	} else if (flags & ~have) {
 		vfd_err(dst->ctx,
 			"dma copy: the source mapping at IOVA 0x%llx does not allow device %s",
 			(unsigned long long)src_iova,
 			flags & ~have & VFIODEV_DMA_WRITE ? "writes" : "reads");
-		return -EPERM;
+		ret = -EPERM;
+	} else {
+		ret = vfd_dma_map_locked(dst, va, len, flags, fixed ? *iova : 0,
+					 fixed ? NULL : &p, 0,
+					 from.ioas_id ? &from : NULL, iova);
 	}
-	pthread_mutex_lock(&dst->lock);
-	ret = vfd_dma_map_locked(dst, va, len, flags, fixed ? *iova : 0,
-				 fixed ? NULL : &p, 0,
-				 from.ioas_id ? &from : NULL, iova);
-	pthread_mutex_unlock(&dst->lock);
+	unlock_pair(src, dst);
 	return ret;
 }

@@ -30,8 +30,11 @@ static int reset_info_read(struct vfiodev_device *dev,
 		size_t argsz = sizeof(*info) + room * sizeof(info->devices[0]);
 
 		info = calloc(1, argsz);
-		if (!info)
+		if (!info) {
+			vfd_err(dev->ctx, "%s: hot reset info: out of memory",
+				dev->name);
 			return -ENOMEM;
+		}
 		info->argsz = (uint32_t)argsz;
 		ret = sys_ioctl(dev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
 		if (!ret && info->count <= room) {
@@ -113,8 +116,11 @@ VFIODEV_EXPORT int vfiodev_device_hot_reset_info(struct vfiodev_device *dev,
 	if (ret)
 		return ret;
 	devid_mode = info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID;
-	if (*n < info->count)
+	if (*n < info->count) {
+		vfd_dbg(dev->ctx, "%s: hot reset info: %u devices, room for %zu",
+			dev->name, info->count, *n);
 		ret = -ENOSPC;
+	}
 	for (uint32_t i = 0; !ret && i < info->count; i++)
 		peer_fill(dev->ctx, &info->devices[i], devid_mode, &peers[i]);
 	*n = info->count;
@@ -142,8 +148,10 @@ static int do_reset(struct vfiodev_device *dev, const struct fds *f)
 	int ret;
 
 	r = calloc(1, argsz);
-	if (!r)
+	if (!r) {
+		vfd_err(dev->ctx, "%s: hot reset: out of memory", dev->name);
 		return -ENOMEM;
+	}
 	r->argsz = (uint32_t)argsz;
 	r->count = f->n;
 	for (uint32_t i = 0; i < f->n; i++)
@@ -176,6 +184,7 @@ VFIODEV_EXPORT int vfiodev_device_hot_reset(struct vfiodev_device *dev)
 	if (!devid_mode) {
 		f.v = calloc(info->count, sizeof(*f.v));
 		if (!f.v) {
+			vfd_err(dev->ctx, "%s: hot reset: out of memory", dev->name);
 			free(info);
 			return -ENOMEM;
 		}
@@ -209,9 +218,17 @@ VFIODEV_EXPORT int vfiodev_device_hot_reset(struct vfiodev_device *dev)
 		if (seen)
 			continue;
 		f.v[f.n] = vfd_ctx_group_fd(dev->ctx, p.group);
-		if (f.v[f.n] < 0) { /* released since peer_fill() looked */
-			ret = -EPERM;
-			snprintf(why, sizeof(why), "group %d was released", p.group);
+		if (f.v[f.n] < 0) {
+			/* released since peer_fill() looked, or no fd to dup */
+			ret = f.v[f.n] == -ENOENT ? -EPERM : f.v[f.n];
+			if (used < sizeof(why))
+				used += (size_t)snprintf(why + used,
+							 sizeof(why) - used,
+							 "%sgroup %d: %s",
+							 used ? ", " : "", p.group,
+							 ret == -EPERM ?
+								 "released meanwhile" :
+								 strerror(-ret));
 			continue;
 		}
 		f.n++;

@@ -162,6 +162,39 @@ static void type1_without_the_capability_is_eopnotsupp(void **state)
 	vfiodev_device_close(dev);
 }
 
+/* review: a Type1 (v1) container carries the migration capability, yet the
+ * kernel refuses dirty tracking on it (EACCES): said up front now; and a
+ * bitmap beyond the capability's limit is refused, not cut short */
+static void type1_v1_and_oversized_bitmaps_are_refused(void **state)
+{
+	struct vfiodev_dirty_info info;
+	struct vfiodev_device *dev;
+	struct vfiodev_space *sp;
+	uint64_t map[1];
+
+	(void)state;
+	fake_cfg.type1v2 = false;
+	fake_std_device(BDF, 5, -1);
+	dev = open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
+	sp = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_space_dirty_info(sp, &info), -EOPNOTSUPP);
+	assert_true(fake_log_has(LOG_ERR, "not Type1v2"));
+	vfiodev_device_close(dev);
+
+	fake_cfg.type1v2 = true;
+	dev = open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
+	sp = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
+	/* 16 TiB at 4 KiB: a 512 MiB bitmap, twice the 256 MiB Type1 takes
+	 * (refused before the bitmap is touched) */
+	assert_int_equal(vfiodev_space_dirty_read(sp, 0, 1ull << 44, PG, map,
+						  1ull << 30),
+			 -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "read it in parts"));
+	assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
+	vfiodev_device_close(dev);
+}
+
 /* ---- iommufd ----------------------------------------------------------- */
 
 static void iommufd_without_hardware_dirty_bits_says_so(void **state)
@@ -332,6 +365,7 @@ int main(void)
 		T(type1_reports_every_mapped_page_dirty),
 		T(type1_tracking_ends_with_the_container),
 		T(type1_without_the_capability_is_eopnotsupp),
+		T(type1_v1_and_oversized_bitmaps_are_refused),
 		T(iommufd_without_hardware_dirty_bits_says_so),
 		T(iommufd_tracks_through_a_hwpt_and_reads_what_was_written),
 		T(iommufd_start_failing_halfway_puts_everything_back),

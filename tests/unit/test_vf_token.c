@@ -97,7 +97,7 @@ static void cdev_path_without_the_flag_falls_back_and_says_why(void **state)
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
 	why = vfiodev_device_fallback_reason(dev);
 	assert_non_null(why);
-	assert_non_null(strstr(why, "takes no VF token"));
+	assert_non_null(strstr(why, "refused the VF token"));
 	vfiodev_device_close(dev);
 	/* forced: no fallback, the kernel's answer */
 	assert_int_equal(open_vf(TOKEN, VFIODEV_BACKEND_IOMMUFD, &dev), -EINVAL);

@@ -1170,7 +1170,7 @@ static int t_vftoken(const char *pf_bdf)
 	why = ret ? NULL : vfiodev_device_fallback_reason(vf);
 	if (custom_kernel)
 		result("vftoken/auto-says-why",
-		       !ret && why && strstr(why, "takes no VF token"),
+		       !ret && why && strstr(why, "refused the VF token"),
 		       "%s, reason: %s", strerror(-ret), why ? why : "-");
 	else
 		result("vftoken/auto-says-why",
