@@ -108,7 +108,7 @@ def page(item, version, header_name):
         % (title.upper().replace("-", "\\-"), DATE, version),
         ".SH NAME",
         "%s \\- %s" % (escape(name if kind == "function" else "%s %s" % (kind, name)),
-                       escape(summary)),
+                       escape(re.sub(r"@([A-Za-z_][A-Za-z0-9_]*)", r"\1", summary))),
         ".SH SYNOPSIS",
         ".nf",
         ".B #include <%s>" % header_name,
@@ -169,7 +169,7 @@ def main(argv):
         return 1 if missing or stray else 0
     if "--list" in argv:
         for t in sorted(pages):
-            print(os.path.join(outdir, t + ".3"))
+            print(t + ".3")
         return 0
     os.makedirs(outdir, exist_ok=True)
     for t, text in pages.items():

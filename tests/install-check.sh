@@ -19,6 +19,18 @@ pcdir=$dest$prefix/$libdir/pkgconfig
 [[ ! -e $dest$prefix/include/linux/vfio.h ]] || { echo "not ok: UAPI headers installed"; exit 1; }
 ls "$dest$prefix/$libdir"/libvfiodev.so.0 "$dest$prefix/$libdir"/libvfiodev.a >/dev/null
 
+# a man3 page per exported function, and the overview
+mandir=$(meson introspect "$build" --buildoptions | python3 -c \
+	'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="mandir"))')
+man3=$dest$prefix/$mandir/man3
+missing=
+for sym in $(sed -n 's/^[[:space:]]*\(vfiodev_[a-z0-9_]*\);$/\1/p' "$src/lib/libvfiodev.sym"); do
+	[[ -f $man3/$sym.3 ]] || missing="$missing $sym"
+done
+[[ -z $missing ]] || { echo "not ok: no man3 page for:$missing"; exit 1; }
+[[ -f $man3/libvfiodev.3 ]] || { echo "not ok: libvfiodev(3) not installed"; exit 1; }
+echo "ok: $(ls "$man3" | wc -l) man3 pages installed, one per exported function"
+
 # pkg-config with the DESTDIR as sysroot rewrites -I/-L into it
 export PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest
 cflags=$(pkg-config --cflags libvfiodev)
