@@ -30,6 +30,11 @@ done
 [[ -z $missing ]] || { echo "not ok: no man3 page for:$missing"; exit 1; }
 [[ -f $man3/libvfiodev.3 ]] || { echo "not ok: libvfiodev(3) not installed"; exit 1; }
 echo "ok: $(ls "$man3" | wc -l) man3 pages installed, one per exported function"
+datadir=$(meson introspect "$build" --buildoptions | python3 -c \
+	'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="datadir"))')
+[[ -f $dest$prefix/$datadir/bash-completion/completions/vfiodev ]] ||
+	{ echo "not ok: no bash completion for vfiodev"; exit 1; }
+echo "ok: the bash completion is installed"
 
 # pkg-config with the DESTDIR as sysroot rewrites -I/-L into it
 export PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest
