@@ -107,8 +107,10 @@ def page(item, version, header_name):
         '.TH %s 3 %s "libvfiodev %s" "libvfiodev Manual"'
         % (title.upper().replace("-", "\\-"), DATE, version),
         ".SH NAME",
-        "%s \\- %s" % (escape(name if kind == "function" else "%s %s" % (kind, name)),
-                       escape(re.sub(r"@([A-Za-z_][A-Za-z0-9_]*)", r"\1", summary))),
+        # whatis wants the page's own name before the dash: "struct_x"
+        "%s \\- %s%s" % (escape(title),
+                         "" if kind == "function" else escape("%s %s: " % (kind, name)),
+                         escape(re.sub(r"@([A-Za-z_][A-Za-z0-9_]*)", r"\1", summary))),
         ".SH SYNOPSIS",
         ".nf",
         ".B #include <%s>" % header_name,
