@@ -27,6 +27,9 @@
  *
  * Exit status 0 when every step that applies worked.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
