@@ -10,11 +10,14 @@
 
 #include "internal.h"
 
-/* the kernel places capabilities at 8-byte offsets (they hold u64 fields,
- * read in place): anything else is malformed */
+/* Linux 6.6+ places capabilities at 8-byte offsets; before, they were
+ * packed, and one may sit at 4 mod 8 (6.1's Type1 chain: a 12-byte
+ * DMA-avail capability, then the IOVA ranges). Headers are 4-aligned in
+ * both; u64 fields are read with memcpy (vfd_cap_u64 and friends), never
+ * in place. Anything not 4-aligned is malformed */
 static int cap_at(size_t argsz, uint32_t off, uint32_t prev)
 {
-	if (off <= prev || off % 8)
+	if (off <= prev || off % 4)
 		return -EPROTO;
 	if ((uint64_t)off + sizeof(struct vfio_info_cap_header) > argsz)
 		return -EPROTO;

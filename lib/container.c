@@ -131,8 +131,12 @@ static int type1_read_info(struct vfiodev_space *space)
 	    !vfd_vfio_cap_find(info, argsz, info->cap_offset,
 			       VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
 			       sizeof(*mig), (const void **)&mig)) {
-		space->dirty_pgsizes = mig->pgsize_bitmap;
-		space->dirty_max_bitmap = mig->max_dirty_bitmap_size;
+		space->dirty_pgsizes =
+			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
+						  pgsize_bitmap));
+		space->dirty_max_bitmap =
+			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
+						  max_dirty_bitmap_size));
 	}
 	ret = -ENOENT;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS)
@@ -163,8 +167,12 @@ static int type1_read_info(struct vfiodev_space *space)
 			return -ENOMEM;
 		}
 		for (uint32_t i = 0; i < cap->nr_iovas; i++) {
-			r[i].start = cap->iova_ranges[i].start;
-			r[i].last = cap->iova_ranges[i].end;
+			size_t at = sizeof(*cap) + i * sizeof(cap->iova_ranges[0]);
+
+			r[i].start = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
+								    start));
+			r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
+								   end));
 		}
 		ret = vfd_space_set_ranges(space, r, cap->nr_iovas);
 		free(r);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <syslog.h>
@@ -256,6 +257,16 @@ bool vfd_sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel);
 /* ---- capability chains (caps.c) ---------------------------------------- */
 /* find capability @id in the chain that starts at @first inside the
  * @argsz bytes of @buf; 0 and *@out, -ENOENT, or -EPROTO when malformed */
+/* a field of a capability that may be misaligned (packed chains before
+ * Linux 6.6): @p is the capability, @off the field's offset */
+static inline uint64_t vfd_cap_u64(const void *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)p + off, sizeof(v));
+	return v;
+}
+
 int vfd_vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
 		      uint16_t id, size_t min_size, const void **out);
 /* walk and validate the whole chain: 0 or -EPROTO */

@@ -74,6 +74,24 @@ static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 	return -EPROTO;
 }
 
+/* sparse areas hold u64 fields; a capability of a packed chain (before
+ * Linux 6.6) may be misaligned: read them with memcpy */
+static uint64_t area_off(const struct vfio_region_info_cap_sparse_mmap *sp,
+			 uint32_t i)
+{
+	return vfd_cap_u64(sp, sizeof(*sp) + i * sizeof(sp->areas[0]) +
+				       offsetof(struct vfio_region_sparse_mmap_area,
+						offset));
+}
+
+static uint64_t area_size(const struct vfio_region_info_cap_sparse_mmap *sp,
+			  uint32_t i)
+{
+	return vfd_cap_u64(sp, sizeof(*sp) + i * sizeof(sp->areas[0]) +
+				       offsetof(struct vfio_region_sparse_mmap_area,
+						size));
+}
+
 static int sparse_cap(const struct vfiodev_device *dev,
 		      const struct vfio_region_info *info,
 		      const struct vfio_region_info_cap_sparse_mmap **out)
@@ -99,8 +117,8 @@ static int sparse_cap(const struct vfiodev_device *dev,
 		return -EPROTO;
 	}
 	for (uint32_t i = 0; i < sp->nr_areas; i++) {
-		if (sp->areas[i].offset + sp->areas[i].size < sp->areas[i].offset ||
-		    sp->areas[i].offset + sp->areas[i].size > info->size) {
+		if (area_off(sp, i) + area_size(sp, i) < area_off(sp, i) ||
+		    area_off(sp, i) + area_size(sp, i) > info->size) {
 			vfd_err(dev->ctx,
 				"%s: region %u: sparse area %u lies outside the region",
 				dev->name, info->index, i);
@@ -189,8 +207,8 @@ VFIODEV_EXPORT int vfiodev_region_sparse_areas(const struct vfiodev_device *dev,
 	} else if (!ret) {
 		for (size_t i = 0; i < n && i < sp->nr_areas; i++) {
 			areas[i] = (struct vfiodev_sparse_area){
-				.offset = sp->areas[i].offset,
-				.size = sp->areas[i].size,
+				.offset = area_off(sp, i),
+				.size = area_size(sp, i),
 			};
 		}
 		ret = (int)sp->nr_areas;
@@ -213,7 +231,7 @@ static int prot_of(const struct vfio_region_info *info)
 static bool sparse_nonempty(const struct vfio_region_info_cap_sparse_mmap *sp)
 {
 	for (uint32_t i = 0; i < sp->nr_areas; i++)
-		if (sp->areas[i].size)
+		if (area_size(sp, i))
 			return true;
 	return false;
 }
@@ -273,13 +291,12 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 			goto out;
 		}
 		for (uint32_t i = 0; i < sp->nr_areas; i++) {
-			if (!sp->areas[i].size)
+			if (!area_size(sp, i))
 				continue;
-			p = sys_mmap((char *)base + sp->areas[i].offset,
-				     sp->areas[i].size, prot_of(info),
+			p = sys_mmap((char *)base + area_off(sp, i),
+				     area_size(sp, i), prot_of(info),
 				     MAP_SHARED | MAP_FIXED, dev->fd,
-				     (off_t)(info->offset + sp->areas[i].offset),
-				     &err);
+				     (off_t)(info->offset + area_off(sp, i)), &err);
 			if (p == MAP_FAILED) {
 				ret = err;
 				vfd_err(dev->ctx,

@@ -135,6 +135,9 @@ struct fake_config {
 	bool bind_token, bind_token_e2big;
 	/* Type1 reports the migration capability (dirty tracking) */
 	bool type1_migration;
+	/* capability chains packed as before Linux 6.6 (4-byte offsets; Type1
+	 * in 6.1's order: migration, the 12-byte DMA-avail, IOVA ranges) */
+	bool caps_packed;
 	/* the IOMMU has hardware dirty bits (IOMMU_HW_CAP_DIRTY_TRACKING) */
 	bool hw_dirty;
 };

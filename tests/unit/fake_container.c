@@ -272,6 +272,21 @@ static bool container_noiommu_groups(const struct fake_container *ct)
 	return false;
 }
 
+static void add_migration(struct fake_capbuf *c)
+{
+	struct vfio_iommu_type1_info_cap_migration mig = {
+		.pgsize_bitmap = fake_cfg.type1_pgsizes & -fake_cfg.type1_pgsizes,
+		.max_dirty_bitmap_size = 256ull << 20,
+	};
+	uint8_t *p;
+
+	if (!fake_cfg.type1_migration)
+		return;
+	p = fake_cap_add(c, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, sizeof(mig));
+	memcpy(p + sizeof(mig.header), (const uint8_t *)&mig + sizeof(mig.header),
+	       sizeof(mig) - sizeof(mig.header));
+}
+
 static int type1_info(struct fake_container *ct, struct vfio_iommu_type1_info *info)
 {
 	struct fake_capbuf c = { .last = SIZE_MAX, .base = sizeof(*info) };
@@ -285,33 +300,38 @@ static int type1_info(struct fake_container *ct, struct vfio_iommu_type1_info *i
 	if (info->argsz < offsetofend(struct vfio_iommu_type1_info, cap_offset))
 		return 0;
 	info->cap_offset = 0;
-	/* a capability before the one the library wants, so that it walks */
+	/* 6.1 order when packed: migration, DMA-avail (12 bytes), IOVA ranges;
+	 * else a capability before the wanted ones, so that the library walks.
+	 * Fields are written with memcpy: a packed one may be misaligned */
+	if (fake_cfg.caps_packed)
+		add_migration(&c);
 	{
-		struct vfio_iommu_type1_info_dma_avail *av =
-			fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
-				     sizeof(*av));
+		struct vfio_iommu_type1_info_dma_avail av = { .avail = 65535 };
+		uint8_t *p = fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+					  sizeof(av));
 
-		av->avail = 65535;
+		memcpy(p + sizeof(av.header), &av.avail, sizeof(av.avail));
 	}
-	if (fake_cfg.type1_migration) {
-		struct vfio_iommu_type1_info_cap_migration *mig =
-			fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
-				     sizeof(*mig));
-
-		mig->pgsize_bitmap = fake_cfg.type1_pgsizes &
-				     -fake_cfg.type1_pgsizes;
-		mig->max_dirty_bitmap_size = 256ull << 20;
-	}
+	if (!fake_cfg.caps_packed)
+		add_migration(&c);
 	if (fake_cfg.type1_iova_cap) {
-		struct vfio_iommu_type1_info_cap_iova_range *r;
+		struct vfio_iommu_type1_info_cap_iova_range r;
 		size_t n = fake_cfg.nr_type1_ranges;
+		uint8_t *p =
+			fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+				     sizeof(r) + n * sizeof(r.iova_ranges[0]));
 
-		r = fake_cap_add(&c, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-				 sizeof(*r) + n * sizeof(r->iova_ranges[0]));
-		r->nr_iovas = (uint32_t)n;
+		r.nr_iovas = (uint32_t)n;
+		memcpy(p + offsetof(struct vfio_iommu_type1_info_cap_iova_range,
+				    nr_iovas),
+		       &r.nr_iovas, sizeof(r.nr_iovas));
 		for (size_t i = 0; i < n; i++) {
-			r->iova_ranges[i].start = fake_cfg.type1_ranges[i].start;
-			r->iova_ranges[i].end = fake_cfg.type1_ranges[i].last;
+			struct vfio_iova_range one = {
+				.start = fake_cfg.type1_ranges[i].start,
+				.end = fake_cfg.type1_ranges[i].last,
+			};
+
+			memcpy(p + sizeof(r) + i * sizeof(one), &one, sizeof(one));
 		}
 	}
 	info->flags |= VFIO_IOMMU_INFO_CAPS;

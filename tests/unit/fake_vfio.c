@@ -66,7 +66,10 @@ void fake_device_release(struct fake_file *f)
 /* append a capability to @c, chained after the previous one */
 void *fake_cap_add(struct fake_capbuf *c, uint16_t id, size_t size)
 {
-	size_t off = (c->len + 7) & ~(size_t)7;
+	/* Linux 6.6+ aligns each capability to 8 bytes; before, they were
+	 * packed (fake_cfg.caps_packed), so one may sit at 4 mod 8 */
+	size_t a = fake_cfg.caps_packed ? 4 : 8;
+	size_t off = (c->len + a - 1) & ~(a - 1);
 	struct vfio_info_cap_header *h = (void *)(c->b + off);
 	uint32_t abs = (uint32_t)(c->base + off);
 

@@ -600,6 +600,30 @@ static void open_costs_are_held(void **state)
 	vfiodev_device_close(a);
 }
 
+/* Debian's 6.1 kernel in the VM suite: before Linux 6.6 the kernel packs
+ * capabilities (Type1: migration, the 12-byte DMA-avail, then the IOVA
+ * ranges at 4 mod 8); the chain was refused as malformed (an 8-byte
+ * alignment rule) and every group-path open failed with EPROTO */
+static void packed_capability_chains_of_old_kernels_are_read(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_dirty_info di;
+	struct vfiodev_iova_range r[4];
+
+	(void)state;
+	fake_cfg.caps_packed = true;
+	fake_std_device(BDF, 5, -1);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	assert_int_equal(vfiodev_space_iova_ranges(vfiodev_device_space(dev), r, 4),
+			 2);
+	assert_int_equal(r[0].last, 0xfedfffffull);
+	assert_int_equal(r[1].start, 0xfef00000ull);
+	assert_int_equal(vfiodev_space_dirty_info(vfiodev_device_space(dev), &di),
+			 0);
+	assert_int_equal(di.pgsizes, 4096);
+	vfiodev_device_close(dev);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(int argc, char **argv)
@@ -610,6 +634,7 @@ int main(int argc, char **argv)
 		T(type1_info_asking_for_an_implausible_argsz_is_eproto),
 		T(no_module_load_is_honoured_and_said_at_info_level),
 		T(open_costs_are_held),
+		T(packed_capability_chains_of_old_kernels_are_read),
 		T(device_feature_probes_gets_and_sets),
 		T(adopted_iommufd_is_checked_and_used),
 		T(open_fd_refuses_a_space_pinned_to_container),

@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Fetch Debian's stock 6.12 cloud kernel (no CONFIG_IOMMUFD, VFIO as modules)
+# Fetch one of Debian 12's stock cloud kernels (no CONFIG_IOMMUFD, VFIO as
+# modules): the 6.12 one (default), or with VFIODEV_STOCK_SERIES=6.1 the
+# release's own 6.1 kernel (neither vfio cdev nor iommufd)
 # with `apt-get download` + `dpkg -x`, and keep only what the test bed needs:
 # vmlinuz, its config, and the VFIO modules (+ their dependencies, still
 # .ko.xz) in a module tree with depmod indexes. Cached like build-kernel.sh.
@@ -9,8 +11,10 @@
 # Next to vmlinuz: config, kernelrelease, package, iommufd ("absent"), and
 # modroot/lib/modules/<kernelrelease>/ (copy modroot/ into an initramfs).
 # Env:   VFIODEV_VM_CACHE                   cache dir
+#        VFIODEV_STOCK_SERIES               6.12 (default) or 6.1
 #        VFIODEV_STOCK_KERNEL_PKG           exact package (default: newest
-#                                           linux-image-6.12.*-cloud-amd64-unsigned)
+#                                           linux-image-6.12.*-cloud-amd64-unsigned,
+#                                           or linux-image-6.1.0-N-cloud-amd64-unsigned)
 #        VFIODEV_STOCK_ALLOW_IOMMUFD=1      accept a stock kernel with iommufd
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -25,28 +29,37 @@ pick_package() {
 		echo "$VFIODEV_STOCK_KERNEL_PKG"
 		return
 	fi
-	apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned$' |
-		cut -d' ' -f1 | sort -V | tail -n 1
+	if [[ $SERIES == 6.1 ]]; then
+		apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$'
+	else
+		apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned$'
+	fi | cut -d' ' -f1 | sort -V | tail -n 1
 }
 
+SERIES=${VFIODEV_STOCK_SERIES:-6.12}
+case $SERIES in
+6.12) TAG=stock ;;
+6.1) TAG=stock61 ;;
+*) die "VFIODEV_STOCK_SERIES must be 6.12 or 6.1 (got $SERIES)" ;;
+esac
 # Cached result of the last successful fetch: lets warm runs skip apt entirely.
-LATEST=$VM_CACHE/kernel-stock.latest
+LATEST=$VM_CACHE/kernel-$TAG.latest
 
 fetch() {
 	local pkg ver key out
 	pkg=$(pick_package)
-	[[ -n $pkg ]] || die "no linux-image-6.12.*-cloud-amd64-unsigned package known to apt (run apt-get update?)"
+	[[ -n $pkg ]] || die "no linux-image-$SERIES cloud-amd64-unsigned package known to apt (run apt-get update?)"
 	ver=$(apt-cache show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
 	[[ -n $ver ]] || die "apt knows no version of $pkg"
 	key=$(echo "$pkg=$ver recipe=$RECIPE" | sha256sum | cut -c1-16)
-	out=$VM_CACHE/kernel-stock-$key
+	out=$VM_CACHE/kernel-$TAG-$key
 	if [[ -s $out/vmlinuz ]]; then
 		echo "$out" >"$LATEST"
 		return 0
 	fi
 
 	log "fetching $pkg $ver"
-	local work=$VM_CACHE/fetch-stock-$key
+	local work=$VM_CACHE/fetch-$TAG-$key
 	rm -rf "$work" "$out.tmp"
 	mkdir -p "$work/root" "$out.tmp"
 	(cd "$work" && apt-get download -q "$pkg=$ver" >&2) || die "apt-get download $pkg=$ver failed"
@@ -127,11 +140,11 @@ if [[ ${VFIODEV_STOCK_REFRESH:-0} != 1 && -z ${VFIODEV_STOCK_KERNEL_PKG:-} && -s
 	[[ -s $out/vmlinuz ]] || out=
 fi
 if [[ -z $out ]]; then
-	with_lock kernel-stock fetch
+	with_lock kernel-$TAG fetch
 	out=$(cat "$LATEST")
 fi
 [[ -s $out/vmlinuz && -d $out/modroot ]] || die "stock kernel cache $out is incomplete; delete it"
 [[ $(cat "$out/iommufd") == absent || ${VFIODEV_STOCK_ALLOW_IOMMUFD:-0} == 1 ]] ||
 	die "cached stock kernel $out has iommufd"
-log "stock kernel $(cat "$out/package") ($(cat "$out/kernelrelease")) cached in $out"
+log "stock $SERIES kernel $(cat "$out/package") ($(cat "$out/kernelrelease")) cached in $out"
 echo "$out/vmlinuz"

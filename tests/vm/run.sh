@@ -5,7 +5,7 @@
 # and turn the guest's VMTEST lines (protocol: see guest-init.sh) into TAP on
 # stdout, for meson's `protocol: 'tap'`.
 #
-# Usage: run.sh --kernel custom|stock --topology NAME --scenario FILE
+# Usage: run.sh --kernel custom|stock|debian61 --topology NAME --scenario FILE
 #               --build MESONBUILDDIR [--append "CMDLINE"] [--no-iommu]
 #               [--timeout SECONDS] [--interactive] [--] [FILE[=DEST]...]
 #   FILEs (test programs, data) are packed into the guest's /vmtest/.
@@ -79,8 +79,8 @@ while (($#)); do
 done
 SCENARIO_NAME=$(basename "${SCENARIO:-?}" .sh)
 case $KERNEL in
-custom|stock) ;;
-*) setup_fail "--kernel must be custom or stock (got '${KERNEL}')" ;;
+custom|stock|debian61) ;;
+*) setup_fail "--kernel must be custom, stock or debian61 (got '${KERNEL}')" ;;
 esac
 [[ -n $BUILD ]] || setup_fail "--build MESONBUILDDIR is required"
 [[ -n $TOPOLOGY ]] || setup_fail "--topology is required"
@@ -154,8 +154,10 @@ if [[ $KERNEL == custom ]]; then
 	IMAGE=$("$VM_DIR/build-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
 		setup_fail "building the custom kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
 else
-	IMAGE=$("$VM_DIR/fetch-stock-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
-		setup_fail "fetching the stock kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
+	# stock: Debian 12's 6.12 cloud kernel; debian61: its default 6.1 one
+	IMAGE=$(VFIODEV_STOCK_SERIES=$([[ $KERNEL == debian61 ]] && echo 6.1 || echo 6.12) \
+		"$VM_DIR/fetch-stock-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
+		setup_fail "fetching the $KERNEL kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
 fi
 [[ -n $IMAGE && -s $IMAGE ]] || setup_fail "no kernel image (log: $SETUP_LOG)" "$SETUP_LOG"
 [[ -d $(dirname "$IMAGE")/modroot ]] && MODROOT=$(dirname "$IMAGE")/modroot

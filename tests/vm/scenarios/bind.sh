@@ -25,7 +25,7 @@ vmtest_check bind/exit-0 "vfiodev bind exited $rc" [ "$rc" = 0 ]
 vmtest_check bind/bound "driver is '$(drv)', not vfio-pci" [ "$(drv)" = vfio-pci ]
 echo "bind: modules after: $(grep -E '^(vfio|iommufd)' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"
 case $VMTEST_KERNEL in
-stock)
+stock | debian61)
 	vmtest_check bind/modules-loaded "vfio_pci and vfio_iommu_type1 not both inserted through libkmod" \
 		[ -n "$(echo "$out" | grep 'module vfio_pci *inserted')" -a \
 		  -n "$(echo "$out" | grep 'module vfio_iommu_type1 *inserted')" ]
@@ -46,7 +46,7 @@ vfiodev info "$bdf" 2>&1 | show info
 vmtest_check bind/info-opens "vfiodev info exited $rc" \
 	[ "$rc" = 0 -a -n "$(echo "$json" | grep '"opened": true')" ]
 case $VMTEST_KERNEL in
-stock)
+stock | debian61)
 	vmtest_check bind/info-backend "expected the container backend and its reason" \
 		has "$json" '"backend": "container"'
 	vmtest_check bind/info-reason "no fallback reason naming CONFIG_VFIO_DEVICE_CDEV" \
@@ -67,7 +67,7 @@ vmtest_check bind/doctor-ok "vfiodev doctor exited $rc" [ "$rc" = 0 ]
 json=$(vfiodev list --vfio --json 2>&1)
 echo "$json" | show list
 case $VMTEST_KERNEL in
-stock) want='"container": true' ;;
+stock | debian61) want='"container": true' ;;
 *) want='"iommufd": true' ;;
 esac
 vmtest_check bind/list-paths "list does not show $want for $bdf" \
