@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			if ((const uint8_t *)h < buf ||
 			    (const uint8_t *)h + min > buf + argsz ||
-			    ((const uint8_t *)h - buf) % 8 || h->id != id ||
+			    ((const uint8_t *)h - buf) % 4 || h->id != id ||
 			    h->version != 1)
 				abort();
 		}

@@ -9,6 +9,7 @@
 # Needs the vfiodev binary in the initramfs (run.sh -- .../tools/vfiodev).
 # vmtest-plan: 13
 # vmtest-bind: none
+# vmtest-modprobe: virtio_pci
 
 edu=0000:01:01.0
 rng=0000:01:02.0
