@@ -4,7 +4,7 @@
 # for humans and for timing; meson runs the same runs as separate tests.
 # Prints each run's TAP, then a summary line "N passed, N failed".
 #
-# Usage: run-all.sh --build MESONBUILDDIR [-j JOBS] [--kernel custom|stock]
+# Usage: run-all.sh --build MESONBUILDDIR [-j JOBS] [--kernel custom|stock|debian61]
 #                   [-- FILE[=DEST]...]   (files passed to every run)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -25,8 +25,9 @@ done
 MATRIX=$(grep -v -e '^#' -e '^[[:space:]]*$' "$VM_DIR/matrix.txt")
 
 # Kernels first, once, so that parallel runs do not wait on each other.
-[[ $ONLY == stock ]] || "$VM_DIR/build-kernel.sh" >/dev/null
-[[ $ONLY == custom ]] || "$VM_DIR/fetch-stock-kernel.sh" >/dev/null
+[[ -n $ONLY && $ONLY != custom ]] || "$VM_DIR/build-kernel.sh" >/dev/null
+[[ -n $ONLY && $ONLY != stock ]] || "$VM_DIR/fetch-stock-kernel.sh" >/dev/null
+[[ -n $ONLY && $ONLY != debian61 ]] || VFIODEV_STOCK_SERIES=6.1 "$VM_DIR/fetch-stock-kernel.sh" >/dev/null
 
 OUTDIR=$BUILD/vm-logs/run-all
 rm -rf "$OUTDIR"
