@@ -151,30 +151,35 @@ static int type1_read_info(struct vfiodev_space *space)
 	}
 	if (ret == 0) {
 		size_t off = (size_t)((const char *)cap - (const char *)info);
+		/* the capability may be misaligned (packed chains before 6.6):
+		 * no access through its struct type, memcpy only */
+		uint32_t nr_iovas =
+			vfd_cap_u32(cap, offsetof(struct vfio_iommu_type1_info_cap_iova_range,
+						  nr_iovas));
 
 		/* divide, not multiply: no wrap on 32-bit size_t */
-		if (!cap->nr_iovas ||
-		    cap->nr_iovas > (argsz - off - sizeof(*cap)) /
-					    sizeof(cap->iova_ranges[0])) {
+		if (!nr_iovas || nr_iovas > (argsz - off - sizeof(*cap)) /
+						    sizeof(struct vfio_iova_range)) {
 			vfd_err(space->ctx,
 				"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
 			free(info);
 			return -EPROTO;
 		}
-		r = calloc(cap->nr_iovas, sizeof(*r));
+		r = calloc(nr_iovas, sizeof(*r));
 		if (!r) {
 			free(info);
 			return -ENOMEM;
 		}
-		for (uint32_t i = 0; i < cap->nr_iovas; i++) {
-			size_t at = sizeof(*cap) + i * sizeof(cap->iova_ranges[0]);
+		for (uint32_t i = 0; i < nr_iovas; i++) {
+			size_t at = sizeof(*cap) +
+				    i * sizeof(struct vfio_iova_range);
 
 			r[i].start = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
 								    start));
 			r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
 								   end));
 		}
-		ret = vfd_space_set_ranges(space, r, cap->nr_iovas);
+		ret = vfd_space_set_ranges(space, r, nr_iovas);
 		free(r);
 	} else {
 		/* kernels before 5.4 do not report ranges */

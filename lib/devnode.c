@@ -55,10 +55,8 @@ int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 static int class_dev_is(const struct vfiodev_ctx *ctx, dev_t rdev,
 			const char *dev_attr)
 {
-	char path[512], target[512], want[96];
-	size_t tl, wl;
-	ssize_t n;
-	int ret;
+	char want[96];
+	size_t wl;
 
 	if (strncmp(dev_attr, "class/", 6))
 		return -ENOENT;
@@ -66,17 +64,7 @@ static int class_dev_is(const struct vfiodev_ctx *ctx, dev_t rdev,
 	if (wl < 5 || wl >= sizeof(want) || strcmp(dev_attr + 5 + wl - 4, "/dev"))
 		return -ENOENT;
 	snprintf(want, sizeof(want), "%.*s", (int)(wl - 4), dev_attr + 5);
-	wl -= 4;
-	ret = vfd_sysfs_path(ctx, path, sizeof(path), "dev/char/%u:%u",
-			     major(rdev), minor(rdev));
-	if (ret)
-		return ret;
-	n = sys_readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return (int)n;
-	target[n] = '\0';
-	tl = (size_t)n;
-	return tl >= wl && !strcmp(target + tl - wl, want) ? 0 : -ENXIO;
+	return vfd_sysfs_char_dev_is(ctx, rdev, want);
 }
 
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,

@@ -205,6 +205,10 @@ int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 /* the name of @bdf's vfio cdev ("vfio3"): a readdir of its vfio-dev */
 int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
 			     char *name, size_t len);
+/* sysfs links char device @devnum to a path ending in @suffix: 0,
+ * -ENXIO (another device's), -ENOENT (nobody's) */
+int vfd_sysfs_char_dev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
+			  const char *suffix);
 /* char device @devnum is @bdf's vfio cdev @name: 0, -ENXIO, -ENOENT */
 int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
 		      const char *bdf, const char *name);
@@ -259,6 +263,14 @@ bool vfd_sysfs_exists(const struct vfiodev_ctx *ctx, const char *rel);
  * @argsz bytes of @buf; 0 and *@out, -ENOENT, or -EPROTO when malformed */
 /* a field of a capability that may be misaligned (packed chains before
  * Linux 6.6): @p is the capability, @off the field's offset */
+static inline uint32_t vfd_cap_u32(const void *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)p + off, sizeof(v));
+	return v;
+}
+
 static inline uint64_t vfd_cap_u64(const void *p, size_t off)
 {
 	uint64_t v;

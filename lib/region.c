@@ -74,22 +74,34 @@ static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 	return -EPROTO;
 }
 
+/* the number of sparse areas, read without the struct type: the
+ * capability may be misaligned (packed chains before Linux 6.6) */
+static uint32_t nr_areas_of(const struct vfio_region_info_cap_sparse_mmap *sp)
+{
+	return vfd_cap_u32(sp, offsetof(struct vfio_region_info_cap_sparse_mmap,
+					nr_areas));
+}
+
 /* sparse areas hold u64 fields; a capability of a packed chain (before
  * Linux 6.6) may be misaligned: read them with memcpy */
 static uint64_t area_off(const struct vfio_region_info_cap_sparse_mmap *sp,
 			 uint32_t i)
 {
-	return vfd_cap_u64(sp, sizeof(*sp) + i * sizeof(sp->areas[0]) +
-				       offsetof(struct vfio_region_sparse_mmap_area,
-						offset));
+	return vfd_cap_u64(sp,
+			   sizeof(*sp) +
+				   i * sizeof(struct vfio_region_sparse_mmap_area) +
+				   offsetof(struct vfio_region_sparse_mmap_area,
+					    offset));
 }
 
 static uint64_t area_size(const struct vfio_region_info_cap_sparse_mmap *sp,
 			  uint32_t i)
 {
-	return vfd_cap_u64(sp, sizeof(*sp) + i * sizeof(sp->areas[0]) +
-				       offsetof(struct vfio_region_sparse_mmap_area,
-						size));
+	return vfd_cap_u64(sp,
+			   sizeof(*sp) +
+				   i * sizeof(struct vfio_region_sparse_mmap_area) +
+				   offsetof(struct vfio_region_sparse_mmap_area,
+					    size));
 }
 
 static int sparse_cap(const struct vfiodev_device *dev,
@@ -110,13 +122,14 @@ static int sparse_cap(const struct vfiodev_device *dev,
 	/* vfd_vfio_cap_find() checked the header fits; divide, not multiply:
 	 * no wrap on 32-bit size_t */
 	off = (size_t)((const char *)sp - (const char *)info);
-	if (sp->nr_areas > (info->argsz - off - sizeof(*sp)) / sizeof(sp->areas[0])) {
+	if (nr_areas_of(sp) > (info->argsz - off - sizeof(*sp)) /
+				      sizeof(struct vfio_region_sparse_mmap_area)) {
 		vfd_err(dev->ctx,
 			"%s: region %u: sparse capability overruns the buffer",
 			dev->name, info->index);
 		return -EPROTO;
 	}
-	for (uint32_t i = 0; i < sp->nr_areas; i++) {
+	for (uint32_t i = 0; i < nr_areas_of(sp); i++) {
 		if (area_off(sp, i) + area_size(sp, i) < area_off(sp, i) ||
 		    area_off(sp, i) + area_size(sp, i) > info->size) {
 			vfd_err(dev->ctx,
@@ -169,7 +182,7 @@ VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 		}
 		if (!ret) {
 			out->flags |= VFIODEV_REGION_SPARSE;
-			out->nr_sparse = sp->nr_areas;
+			out->nr_sparse = nr_areas_of(sp);
 		}
 		if (!vfd_vfio_cap_find(info, info->argsz, info->cap_offset,
 				       VFIO_REGION_INFO_CAP_TYPE, sizeof(*type),
@@ -205,13 +218,13 @@ VFIODEV_EXPORT int vfiodev_region_sparse_areas(const struct vfiodev_device *dev,
 	if (ret == -ENOENT) {
 		ret = 0;
 	} else if (!ret) {
-		for (size_t i = 0; i < n && i < sp->nr_areas; i++) {
+		for (size_t i = 0; i < n && i < nr_areas_of(sp); i++) {
 			areas[i] = (struct vfiodev_sparse_area){
 				.offset = area_off(sp, i),
 				.size = area_size(sp, i),
 			};
 		}
-		ret = (int)sp->nr_areas;
+		ret = (int)nr_areas_of(sp);
 	}
 	free(info);
 	return ret;
@@ -230,7 +243,7 @@ static int prot_of(const struct vfio_region_info *info)
 
 static bool sparse_nonempty(const struct vfio_region_info_cap_sparse_mmap *sp)
 {
-	for (uint32_t i = 0; i < sp->nr_areas; i++)
+	for (uint32_t i = 0; i < nr_areas_of(sp); i++)
 		if (area_size(sp, i))
 			return true;
 	return false;
@@ -290,7 +303,7 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 				index, strerror(-ret));
 			goto out;
 		}
-		for (uint32_t i = 0; i < sp->nr_areas; i++) {
+		for (uint32_t i = 0; i < nr_areas_of(sp); i++) {
 			if (!area_size(sp, i))
 				continue;
 			p = sys_mmap((char *)base + area_off(sp, i),

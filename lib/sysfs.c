@@ -264,16 +264,16 @@ int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 }
 
 /*
- * Is char device @devnum the vfio cdev @name of @bdf? sysfs links every
- * char device number to its device (<sysfs>/dev/char/M:m): one readlink
- * answers. 0; -ENXIO when it is another device's; -ENOENT when no device
- * has the number.
+ * Does sysfs link char device number @devnum (<sysfs>/dev/char/M:m, a link
+ * to the device's directory) to a path ending in @suffix? One readlink
+ * answers whose number it is. 0; -ENXIO when it is another device's;
+ * -ENOENT when no device has the number.
  */
-int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
-		      const char *bdf, const char *name)
+int vfd_sysfs_char_dev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
+			  const char *suffix)
 {
-	char path[512], target[512], want[160];
-	size_t tl, wl;
+	char path[512], target[512];
+	size_t tl, wl = strlen(suffix);
 	ssize_t n;
 	int ret;
 
@@ -285,10 +285,18 @@ int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
 	if (n < 0)
 		return (int)n;
 	target[n] = '\0';
+	tl = (size_t)n;
+	return tl >= wl && !strcmp(target + tl - wl, suffix) ? 0 : -ENXIO;
+}
+
+/* is char device @devnum the vfio cdev @name of @bdf? */
+int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
+		      const char *bdf, const char *name)
+{
+	char want[160];
+
 	snprintf(want, sizeof(want), "/%s/vfio-dev/%s", bdf, name);
-	tl = strlen(target);
-	wl = strlen(want);
-	return tl >= wl && !strcmp(target + tl - wl, want) ? 0 : -ENXIO;
+	return vfd_sysfs_char_dev_is(ctx, devnum, want);
 }
 
 int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
