@@ -277,11 +277,10 @@ static int device_new(struct vfiodev_ctx *ctx,
 {
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space = NULL;
-	int ret;
-
 	uint8_t tok[16];
 	char tok_str[37];
 	bool has_tok = false;
+	int ret;
 
 	ret = vfd_opts_check(ctx, opts,
 			     offsetofend(struct vfiodev_device_opts, vf_token),

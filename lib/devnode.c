@@ -277,7 +277,7 @@ int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
 		       const char *name, char *path, size_t len, dev_t *devnum)
 {
-	char cand[256], attr[64];
+	char cand[256];
 	struct stat st;
 	int pfd, ret;
 
@@ -285,13 +285,9 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
 	pfd = sys_open(cand, O_PATH);
 	if (pfd == -ENOENT) {
 		/* not where the kernel's devtmpfs puts it: ask sysfs, udev */
-		ret = vfd_sysfs_read(ctx, attr, sizeof(attr),
-				     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf,
-				     name);
-		if (ret < 0)
+		ret = vfd_sysfs_vfio_cdev_devnum(ctx, bdf, name, devnum);
+		if (ret)
 			return ret;
-		if (vfd_parse_devnum(attr, devnum))
-			return -EPROTO;
 		return vfd_devnode_open(ctx, bdf, *devnum, NULL, path, len);
 	}
 	if (pfd < 0) {

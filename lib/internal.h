@@ -202,7 +202,14 @@ int vfd_sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
 /* vfio-dev/vfioX: name and major:minor of the cdev sysfs names */
 int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 			char *name, size_t len, dev_t *devnum);
-/* the name of @bdf's vfio cdev ("vfio3"): a readdir of its vfio-dev */
+/* @bdf's vfio-dev entry ("vfio3"), with or without a cdev number */
+int vfd_sysfs_vfio_dev_entry(const struct vfiodev_ctx *ctx, const char *bdf,
+			     char *name, size_t len);
+/* the number of @bdf's vfio cdev @name, from its "dev" attribute */
+int vfd_sysfs_vfio_cdev_devnum(const struct vfiodev_ctx *ctx, const char *bdf,
+			       const char *name, dev_t *devnum);
+/* the name of @bdf's vfio cdev ("vfio3"): its vfio-dev entry, when that
+ * has a number */
 int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
 			     char *name, size_t len);
 /* sysfs links char device @devnum to a path ending in @suffix: 0,

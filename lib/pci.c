@@ -4,7 +4,6 @@
  * reset methods, IOMMU group and the group's members (and which of them
  * block it), and its vfio cdev.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,30 +95,10 @@ static int read_members(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device
 /* vfio-dev/vfioN, and its major:minor when the kernel has the cdev */
 static void read_cdev(const struct vfiodev_ctx *ctx, struct vfiodev_pci_device *d)
 {
-	char path[512], buf[32];
-	struct dirent *de;
 	dev_t devnum;
-	DIR *dir;
 
-	if (vfd_sysfs_path(ctx, path, sizeof(path),
-			   "bus/pci/devices/%s/vfio-dev", d->bdf))
-		return;
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((de = readdir(dir))) {
-		if (!strncmp(de->d_name, "vfio", 4) &&
-		    isdigit((unsigned char)de->d_name[4]) &&
-		    strlen(de->d_name) < sizeof(d->cdev)) {
-			strcpy(d->cdev, de->d_name);
-			break;
-		}
-	}
-	closedir(dir);
-	if (!d->cdev[0] ||
-	    vfd_sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/vfio-dev/%s/dev",
-			   d->bdf, d->cdev) <= 0 ||
-	    vfd_parse_devnum(buf, &devnum))
+	if (vfd_sysfs_vfio_dev_entry(ctx, d->bdf, d->cdev, sizeof(d->cdev)) ||
+	    vfd_sysfs_vfio_cdev_devnum(ctx, d->bdf, d->cdev, &devnum))
 		return;
 	d->has_cdev_devnum = true;
 	d->cdev_major = major(devnum);

@@ -206,13 +206,13 @@ int vfd_parse_devnum(const char *s, dev_t *out)
  * its major:minor. -ENOENT when there is no vfio-dev directory (no
  * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
  */
-int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
+int vfd_sysfs_vfio_dev_entry(const struct vfiodev_ctx *ctx, const char *bdf,
 			     char *name, size_t len)
 {
 	char path[512];
 	struct dirent *de;
 	DIR *dir;
-	int ret = -ENOENT;
+	int ret;
 
 	ret = vfd_sysfs_path(ctx, path, sizeof(path),
 			     "bus/pci/devices/%s/vfio-dev", bdf);
@@ -235,32 +235,47 @@ int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
 		break;
 	}
 	closedir(dir);
-	/* vfio registers vfio-dev/vfioN for every device; only a kernel with
-	 * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute) */
-	if (!ret) {
-		size_t l = strlen(path);
-
-		snprintf(path + l, sizeof(path) - l, "/%s/dev", name);
-		if (access(path, F_OK))
-			ret = -ENOENT;
-	}
 	return ret;
 }
 
-int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
-			char *name, size_t len, dev_t *devnum)
+int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
+			     char *name, size_t len)
+{
+	char path[512];
+	int ret;
+
+	ret = vfd_sysfs_vfio_dev_entry(ctx, bdf, name, len);
+	if (ret)
+		return ret;
+	/* vfio registers vfio-dev/vfioN for every device; only a kernel with
+	 * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute) */
+	ret = vfd_sysfs_path(ctx, path, sizeof(path),
+			     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
+	if (!ret && access(path, F_OK))
+		ret = -ENOENT;
+	return ret;
+}
+
+int vfd_sysfs_vfio_cdev_devnum(const struct vfiodev_ctx *ctx, const char *bdf,
+			       const char *name, dev_t *devnum)
 {
 	char buf[64];
 	int ret;
 
-	ret = vfd_sysfs_vfio_cdev_name(ctx, bdf, name, len);
-	if (ret)
-		return ret;
 	ret = vfd_sysfs_read(ctx, buf, sizeof(buf),
 			     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
 	if (ret < 0)
 		return ret;
 	return vfd_parse_devnum(buf, devnum) ? -EPROTO : 0;
+}
+
+int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
+			char *name, size_t len, dev_t *devnum)
+{
+	int ret;
+
+	ret = vfd_sysfs_vfio_cdev_name(ctx, bdf, name, len);
+	return ret ? ret : vfd_sysfs_vfio_cdev_devnum(ctx, bdf, name, devnum);
 }
 
 /*
