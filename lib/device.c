@@ -550,17 +550,20 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	dev->devnum = st.st_rdev;
 	dev->has_devnum = true;
 	if (bdf) {
-		dev_t want;
-
-		ret = vfd_sysfs_vfio_cdev(ctx, norm, cdev, sizeof(cdev), &want);
+		ret = vfd_sysfs_vfio_cdev_name(ctx, norm, cdev, sizeof(cdev));
 		if (ret) {
 			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s",
 				dev->name, strerror(-ret));
 			goto fail_nolock;
 		}
-		ret = vfd_devnode_check(ctx, dev->fd, dev->node, want);
-		if (ret)
+		/* the number fstat() gave, proved as the open does it */
+		if (vfd_sysfs_cdev_is(ctx, dev->devnum, norm, cdev)) {
+			vfd_err(ctx, "%s: refused: fd is %u:%u, which sysfs does not give to %s's %s",
+				dev->node, major(dev->devnum),
+				minor(dev->devnum), norm, cdev);
+			ret = -ENXIO;
 			goto fail_nolock;
+		}
 	}
 
 	pthread_mutex_lock(&space->lock);
