@@ -404,11 +404,18 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 #define VT_LEAF 2ull
 
 /* a slot: the IOVA of its first byte | VT_LEAF, or a table | VT_TABLE, or
- * 0; @end: the end (exclusive) of the mapping the slot belongs to */
+ * 0; @end: the end (exclusive, page-aligned, at most 2^48) of the mapping
+ * the slot belongs to, shifted left by VT_END_SHIFT, above the slot's
+ * sequence (its low VT_SEQ_BITS), which every set of the slot bumps */
 struct vt_entry {
 	uint64_t word;
 	uint64_t end;
 };
+
+#define VT_SEQ_BITS 27
+#define VT_SEQ_MASK ((1ull << VT_SEQ_BITS) - 1)
+/* the end's bits 12..48 land in bits 27..63 */
+#define VT_END_SHIFT (VT_SEQ_BITS - 12)
 
 struct vtable {
 	struct vt_entry *l1;
@@ -427,8 +434,13 @@ int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova);
 void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len);
 
 /* lock-free: a few dependent loads. A lookup that races with an unmap of
- * the same address may see the old or no translation, never a torn one
- * of a stable mapping */
+ * the same address sees the old or no translation. With @len, the end is
+ * read between two reads of the slot (end, word, end again): a writer
+ * stores a new end (and sequence) before the word it belongs to, so equal
+ * ends around a leaf word mean that word and that end are one mapping's;
+ * if the slot changed in between it was unmapped meanwhile, and -ENOENT
+ * is a true answer. A torn pair would need the slot set 2^27 times
+ * between two adjacent loads */
 static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
 				uint64_t *iova, uint64_t *len)
 {
@@ -455,9 +467,17 @@ static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
 	}
 	if (__builtin_expect(!(w & VT_LEAF), 0))
 		return -ENOENT;
+	if (len) {
+		uint64_t end = __atomic_load_n(&e->end, __ATOMIC_ACQUIRE);
+
+		w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+		if (__builtin_expect(!(w & VT_LEAF) ||
+					     __atomic_load_n(&e->end, __ATOMIC_RELAXED) != end,
+				     0))
+			return -ENOENT;
+		*len = ((end >> VT_END_SHIFT) & ~0xfffull) - va;
+	}
 	*iova = (w - VT_LEAF) + off;
-	if (len)
-		*len = __atomic_load_n(&e->end, __ATOMIC_RELAXED) - va;
 	return 0;
 }
 

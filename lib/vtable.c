@@ -8,11 +8,16 @@
  * slots get a table of the level below. vtable_lookup() (internal.h) walks
  * it with plain acquire loads: no lock, no read-modify-write.
  *
- * Writers (under the space's lock) write an entry's end before publishing
- * its IOVA word with a release store, and clear the word first when a
- * mapping goes. Tables are never freed while the space lives, so a reader
- * never follows a pointer into freed memory; they are reused when the
- * address range is mapped again.
+ * Writers (under the space's lock) write an entry's end, with the slot's
+ * sequence bumped, before publishing its IOVA word, both with release
+ * stores, and clear the word when a mapping goes (the end stays: its
+ * sequence goes on from there). A reader that wants the length reads the
+ * end on both sides of the word: the same end twice means word and end are
+ * one mapping's, whatever remapped the slot before (a slot unmapped and
+ * mapped again elsewhere must never give the old IOVA with the new
+ * length). Tables are never freed while the space lives, so a reader never
+ * follows a pointer into freed memory; they are reused when the address
+ * range is mapped again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +153,11 @@ static int walk(struct vtable *vt, struct vt_entry *tab, int level, uint64_t va,
 				return ret;
 		} else if (w->op == VT_SET) {
 			if (whole || level == 3) {
-				__atomic_store_n(&e->end, w->end, __ATOMIC_RELAXED);
+				uint64_t seq = (__atomic_load_n(&e->end, __ATOMIC_RELAXED) + 1) &
+					       VT_SEQ_MASK;
+
+				__atomic_store_n(&e->end, w->end << VT_END_SHIFT | seq,
+						 __ATOMIC_RELEASE);
 				__atomic_store_n(&e->word,
 						 (w->iova + (slot - w->va0)) | VT_LEAF,
 						 __ATOMIC_RELEASE);
