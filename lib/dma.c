@@ -436,6 +436,22 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 	return ret;
 }
 
+void vfd_dma_release_owned(struct vfiodev_space *space)
+{
+	const struct itree_node *n;
+
+	for (n = vfd_itree_ceil(&space->tree, 0); n;
+	     n = vfd_itree_next(&space->tree, n)) {
+		if (!is_mapping(n) || !(n->vaddr & (MAPF_ALLOC | MAPF_FILE)))
+			continue;
+		vfd_dbg(space->ctx,
+			"space release: memory at 0x%llx+0x%llx freed though its IOVA 0x%llx was not unmapped",
+			(unsigned long long)(n->vaddr & ~MAPF_MASK),
+			(unsigned long long)n->len, (unsigned long long)n->iova);
+		munmap((void *)(uintptr_t)(n->vaddr & ~MAPF_MASK), n->len);
+	}
+}
+
 VFIODEV_EXPORT int vfiodev_dma_translate(struct vfiodev_space *space,
 					 const void *vaddr, uint64_t *iova)
 {

@@ -572,6 +572,10 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		       unsigned int flags, uint64_t iova,
 		       const struct vfd_placement *p, unsigned int mflags,
 		       const struct map_src *src, uint64_t *out);
+/* the last reference's teardown, after the kernel object went: memory the
+ * library allocated or mmapped for mappings still recorded (the kernel
+ * refused their unmap) is released whatever the unmap said */
+void vfd_dma_release_owned(struct vfiodev_space *space);
 /* VFIODEV_DMA_FIXED_IOVA taken out of *@flags into *@fixed; the rest and
  * @opts checked into @p */
 int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,

@@ -99,6 +99,7 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *s
 	vfiodev_dma_unmap_all(space);
 	if (space->ops)
 		space->ops->destroy(space);
+	vfd_dma_release_owned(space);
 	vfd_vtable_fini(&space->vt);
 	vfd_itree_fini(&space->tree);
 	free(space->resv);

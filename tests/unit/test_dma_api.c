@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
@@ -367,6 +368,46 @@ static void dma_memory_is_zeroed_mapped_and_freed(void **state)
 	assert_int_equal(live_mappings(), 0);
 }
 
+static bool is_mapped(const void *p)
+{
+	unsigned char v;
+
+	return mincore((void *)((uintptr_t)p & ~(PG - 1)), PG, &v) == 0;
+}
+
+static void the_last_unref_frees_library_memory_the_kernel_kept_mapped(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova;
+	void *small, *big, *file;
+	int fd = memfd_create("guest-ram", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4 * PG), 0);
+	assert_int_equal(open_into(w, NULL), 0);
+	sp = vfiodev_device_space(w->dev);
+	assert_int_equal(vfiodev_dma_alloc(sp, PG, RW, NULL, &small, &iova), 0);
+	assert_int_equal(vfiodev_dma_alloc(sp, 3ul << 20, RW, NULL, &big, &iova), 0);
+	assert_int_equal(vfiodev_dma_map_file(sp, fd, 0, 4 * PG, RW, NULL, &file,
+					      &iova),
+			 0);
+	assert_true(is_mapped(small) && is_mapped(big) && is_mapped(file));
+	/* the kernel refuses every unmap: the IOAS or container still goes
+	 * with the space, and with it every reason to keep the memory */
+	fake_fail_ioctl(w->backend == VFIODEV_BACKEND_IOMMUFD ? IOMMU_IOAS_UNMAP :
+								VFIO_IOMMU_UNMAP_DMA,
+			EIO, 0);
+	vfiodev_device_close(w->dev);
+	w->dev = NULL;
+	fake_fail_ioctl(0, 0, 0);
+	assert_false(is_mapped(small));
+	assert_false(is_mapped(big));
+	assert_false(is_mapped((char *)big + (3ul << 20)));
+	assert_false(is_mapped(file));
+	close(fd);
+}
+
 static void newer_options_with_unknown_fields_are_refused(void **state)
 {
 	struct world *w = *state;
@@ -493,6 +534,7 @@ int main(void)
 		BOTH(unmap_by_buffer_and_by_range),
 		BOTH(translate_len_and_reverse),
 		BOTH(dma_memory_is_zeroed_mapped_and_freed),
+		BOTH(the_last_unref_frees_library_memory_the_kernel_kept_mapped),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
 	};
