@@ -509,8 +509,13 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	struct stat st;
 	int ret, group;
 
-	if (!ctx || !out || fd < 0)
+	if (!ctx)
 		return -EINVAL;
+	check_arg(ctx, out);
+	if (fd < 0) {
+		vfd_err(ctx, "open fd: fd %d is not a file descriptor", fd);
+		return -EINVAL;
+	}
 	if (bdf && vfiodev_bdf_normalise(bdf, norm)) {
 		vfd_err(ctx, "'%s' is not a PCI address", bdf);
 		return -EINVAL;

@@ -16,29 +16,35 @@
 #include <libudev.h>
 #endif
 
-int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		      dev_t devnum)
+/* the fstat @st of node @path shows the character device @devnum */
+static int stat_is(const struct vfiodev_ctx *ctx, const char *path,
+		   const struct stat *st, dev_t devnum)
 {
-	struct stat st;
-	int ret;
-
-	ret = sys_fstat(fd, &st);
-	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (!S_ISCHR(st.st_mode)) {
+	if (!S_ISCHR(st->st_mode)) {
 		vfd_err(ctx, "%s: refused: not a character device (sysfs names %u:%u)",
 			path, major(devnum), minor(devnum));
 		return -ENXIO;
 	}
-	if (st.st_rdev != devnum) {
+	if (st->st_rdev != devnum) {
 		vfd_err(ctx, "%s: refused: node is %u:%u but sysfs names %u:%u (stale or planted node)",
-			path, major(st.st_rdev), minor(st.st_rdev),
+			path, major(st->st_rdev), minor(st->st_rdev),
 			major(devnum), minor(devnum));
 		return -ENXIO;
 	}
 	return 0;
+}
+
+int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		      dev_t devnum, struct stat *st)
+{
+	int ret;
+
+	ret = sys_fstat(fd, st);
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+		return ret;
+	}
+	return stat_is(ctx, path, st, devnum);
 }
 
 /*
@@ -68,26 +74,25 @@ static int class_dev_is(const struct vfiodev_ctx *ctx, dev_t rdev,
 }
 
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		       const char *dev_attr)
+		       const char *dev_attr, struct stat *st)
 {
 	char attr[64];
 	dev_t devnum;
-	struct stat st;
 	int ret;
 
 	/* fstat, then one readlink: whose number is it? */
-	ret = sys_fstat(fd, &st);
+	ret = sys_fstat(fd, st);
 	if (ret) {
 		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
 		return ret;
 	}
-	if (S_ISCHR(st.st_mode)) {
-		ret = class_dev_is(ctx, st.st_rdev, dev_attr);
+	if (S_ISCHR(st->st_mode)) {
+		ret = class_dev_is(ctx, st->st_rdev, dev_attr);
 		if (!ret)
 			return 0;
 		if (ret == -ENXIO) {
 			vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %.*s (stale or planted node)",
-				path, major(st.st_rdev), minor(st.st_rdev),
+				path, major(st->st_rdev), minor(st->st_rdev),
 				(int)strlen(dev_attr) - 4, dev_attr);
 			return -ENXIO;
 		}
@@ -95,13 +100,8 @@ int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
 	/* no link (or not a char device): the attribute says which number */
 	if (vfd_sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
 	    !vfd_parse_devnum(attr, &devnum))
-		return vfd_devnode_check(ctx, fd, path, devnum);
-	ret = sys_fstat(fd, &st);
-	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (!S_ISCHR(st.st_mode)) {
+		return stat_is(ctx, path, st, devnum);
+	if (!S_ISCHR(st->st_mode)) {
 		vfd_err(ctx, "%s: refused: not a character device", path);
 		return -ENXIO;
 	}
@@ -143,41 +143,47 @@ int vfd_devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
 
 /*
  * The device behind the O_PATH fd @pfd, opened read-write: the very inode
- * that was checked, reopened through /proc/self/fd, so the path cannot be
- * swapped in between. Without /proc, the path is opened again and must be
- * the same inode. Closes @pfd.
+ * that was checked, reopened through /proc/thread-self/fd (the calling
+ * thread's own fd table: /proc/self names the leader's, which a thread
+ * that unshared its table does not share), so the path cannot be swapped
+ * in between. Without it (no /proc, or before Linux 3.17) the path is
+ * opened again. Either way the fd opened must be the inode and device
+ * number checked (@want: fstat of @pfd). Closes @pfd.
  */
-static int node_reopen(const struct vfiodev_ctx *ctx, int pfd, const char *path)
+static int node_reopen(const struct vfiodev_ctx *ctx, int pfd, const char *path,
+		       const struct stat *want)
 {
-	struct stat a, b;
-	char proc[40];
+	struct stat got;
+	char proc[48];
 	int fd, ret;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	snprintf(proc, sizeof(proc), "/proc/thread-self/fd/%d", pfd);
 	fd = sys_open(proc, O_RDWR | O_NOCTTY);
-	if (fd == -ENOENT) {
+	if (fd == -ENOENT)
 		fd = sys_open(path, O_RDWR | O_NOCTTY);
-		ret = fd < 0 ? 0 : sys_fstat(pfd, &a);
-		if (!ret && fd >= 0)
-			ret = sys_fstat(fd, &b);
-		if (!ret && fd >= 0 &&
-		    (a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
-			vfd_err(ctx, "%s: refused: the node changed while it was opened",
-				path);
-			ret = -ENXIO;
-		}
-		if (ret && fd >= 0) {
-			sys_close(fd);
-			fd = ret;
-		}
-	}
 	sys_close(pfd);
+	if (fd < 0)
+		return fd;
+	ret = sys_fstat(fd, &got);
+	if (!ret && (got.st_dev != want->st_dev || got.st_ino != want->st_ino ||
+		     got.st_rdev != want->st_rdev)) {
+		vfd_err(ctx, "%s: refused: the node changed while it was opened",
+			path);
+		ret = -ENXIO;
+	} else if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+	}
+	if (ret) {
+		sys_close(fd);
+		return ret;
+	}
 	return fd;
 }
 
 int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
 		  const char *dev_attr, enum node_step *step)
 {
+	struct stat st;
 	int pfd, ret;
 
 	/* O_PATH opens no device: a planted tty is not acquired, a planted
@@ -187,14 +193,14 @@ int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
 	if (pfd < 0)
 		return pfd;
 	*step = NODE_VERIFY;
-	ret = dev_attr ? vfd_devnode_verify(ctx, pfd, path, dev_attr) :
-			 vfd_devnode_check(ctx, pfd, path, devnum);
+	ret = dev_attr ? vfd_devnode_verify(ctx, pfd, path, dev_attr, &st) :
+			 vfd_devnode_check(ctx, pfd, path, devnum, &st);
 	if (ret) {
 		sys_close(pfd);
 		return ret;
 	}
 	*step = NODE_OPEN;
-	return node_reopen(ctx, pfd, path);
+	return node_reopen(ctx, pfd, path, &st);
 }
 
 static int try_node(struct vfiodev_ctx *ctx, const char *cand, dev_t devnum,
@@ -314,7 +320,7 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
 		return ret;
 	}
 	*devnum = st.st_rdev;
-	ret = node_reopen(ctx, pfd, cand);
+	ret = node_reopen(ctx, pfd, cand, &st);
 	if (ret >= 0)
 		snprintf(path, len, "%s", cand);
 	return ret;

@@ -235,13 +235,16 @@ int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 enum node_step { NODE_LOOKUP, NODE_VERIFY, NODE_OPEN };
 /* open a device node: O_PATH, checked against @devnum (or the sysfs
  * attribute @dev_attr when not NULL), then reopened read-write through
- * /proc/self/fd; the check logs its refusals, the caller the rest */
+ * /proc/thread-self/fd and proved the same node; the check logs its
+ * refusals, the caller the rest */
 int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
 		  const char *dev_attr, enum node_step *step);
+/* the fd is the character device @devnum (or the one @dev_attr names);
+ * *@st: its fstat */
 int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		      dev_t devnum);
+		      dev_t devnum, struct stat *st);
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
-		       const char *dev_attr);
+		       const char *dev_attr, struct stat *st);
 int vfd_devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
 			    size_t len);
 

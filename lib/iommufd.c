@@ -398,14 +398,22 @@ int vfd_ctx_iommufd(struct vfiodev_ctx *ctx)
 
 VFIODEV_EXPORT int vfiodev_ctx_adopt_iommufd(struct vfiodev_ctx *ctx, int fd)
 {
+	struct iommu_option probe = {
+		.size = sizeof(probe),
+		.option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = IOMMU_OPTION_OP_GET,
+	};
 	char path[40], attr[32];
+	struct stat st;
 	dev_t want;
 	int dup, ret;
 
 	if (!ctx)
 		return -EINVAL;
-	if (fd < 0)
+	if (fd < 0) {
+		vfd_err(ctx, "adopt iommufd: fd %d is not a file descriptor", fd);
 		return -EBADF;
+	}
 	snprintf(path, sizeof(path), "adopted fd %d", fd);
 	/* the caller's fd is checked as it is, strictly: sysfs must name
 	 * the misc device's number (any character device would do else) */
@@ -415,9 +423,18 @@ VFIODEV_EXPORT int vfiodev_ctx_adopt_iommufd(struct vfiodev_ctx *ctx, int fd)
 			path);
 		return -ENXIO;
 	}
-	ret = vfd_devnode_check(ctx, fd, path, want);
+	ret = vfd_devnode_check(ctx, fd, path, want, &st);
 	if (ret)
 		return ret;
+	/* fstat works on an O_PATH fd too, ioctls do not: a harmless query
+	 * (Linux 6.2+, as old as the cdev bind) proves the fd usable */
+	ret = sys_ioctl(fd, IOMMU_OPTION, &probe);
+	if (ret) {
+		vfd_err(ctx, "%s: /dev/iommu, but not usable as an iommufd (IOMMU_OPTION: %s%s)",
+			path, strerror(-ret),
+			ret == -EBADF ? ": an O_PATH fd? open /dev/iommu read-write" : "");
+		return ret;
+	}
 	dup = sys_dupfd(fd);
 	if (dup < 0) {
 		vfd_err(ctx, "%s: dup: %s", path, strerror(-dup));

@@ -336,8 +336,11 @@ VFIODEV_EXPORT int vfiodev_region_munmap(struct vfiodev_device *dev,
 
 	if (!dev || index >= dev->num_regions)
 		return -EINVAL;
-	if (!dev->maps[index].addr)
+	if (!dev->maps[index].addr) {
+		vfd_err(dev->ctx, "%s: region %u is not mmapped (vfiodev_region_mmap() first)",
+			dev->name, index);
 		return -ENOENT;
+	}
 	ret = sys_munmap(dev->maps[index].addr, dev->maps[index].len);
 	dev->maps[index].addr = NULL;
 	dev->maps[index].len = 0;
@@ -391,8 +394,13 @@ static int region_rw(struct vfiodev_device *dev, unsigned int index,
 	ssize_t n;
 	int ret;
 
-	if (!dev || (len && !buf))
+	if (!dev)
 		return -EINVAL;
+	if (len && !buf) {
+		vfd_err(dev->ctx, "%s: region %u %s of %zu bytes: no buffer (NULL)",
+			dev->name, index, what, len);
+		return -EINVAL;
+	}
 	ret = region_bounds(dev, index, offset, len, &off);
 	if (ret)
 		return ret;

@@ -248,13 +248,20 @@ static int f_open(const char *path, int flags)
 		return fault_fire("open %s", path);
 	if (fi.open_err && ends_with(path, fi.open_suffix))
 		return -fi.open_err;
-	/* a reopen of an O_PATH fd: the node that fd names */
-	if (!strncmp(path, "/proc/self/fd/", 14) && fake_cfg.no_proc)
+	/* a reopen of an O_PATH fd: the node that fd names in this thread's
+	 * table (thread-self), or in the leader's (self) */
+	if (!strncmp(path, "/proc/", 6) && (fake_cfg.no_proc ||
+	    (fake_cfg.no_thread_self && !strncmp(path, "/proc/thread-self/", 18))))
 		return -ENOENT;
-	if (!strncmp(path, "/proc/self/fd/", 14)) {
-		long pfd = strtol(path + 14, NULL, 10);
+	if (!strncmp(path, "/proc/self/fd/", 14) && fake_cfg.leader_fd_node)
+		path = fake_path("%s", fake_cfg.leader_fd_node);
+	else if (!strncmp(path, "/proc/self/fd/", 14) ||
+		 !strncmp(path, "/proc/thread-self/fd/", 21)) {
+		long pfd = strtol(strchr(path + 6, '/') + 4, NULL, 10);
 
-		if (pfd >= 0 && pfd < FAKE_MAX_FD && path_nodes[pfd])
+		if (fake_cfg.reopen_node)
+			path = fake_path("%s", fake_cfg.reopen_node);
+		else if (pfd >= 0 && pfd < FAKE_MAX_FD && path_nodes[pfd])
 			path = path_nodes[pfd]->path;
 	}
 	n = fake_node_lookup(path);
@@ -376,6 +383,9 @@ static int f_ioctl(int fd, unsigned long req, void *arg)
 		return -fi.ioctls[i].err;
 	}
 	f = fake_file_of(fd);
+	/* an O_PATH fd takes no ioctl (EBADF), as in the kernel */
+	if (!f && fd >= 0 && fd < FAKE_MAX_FD && path_nodes[fd])
+		return -EBADF;
 	if (!f)
 		return fcntl(fd, F_GETFD) < 0 ? -EBADF : -ENOTTY;
 	if (f->kind == FK_IOMMUFD)

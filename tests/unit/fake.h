@@ -123,8 +123,14 @@ struct fake_config {
 	struct vfiodev_iova_range type1_ranges[FAKE_MAX_RANGES];
 	size_t nr_type1_ranges;
 	uint64_t type1_pgsizes;
-	/* no /proc: reopening through /proc/self/fd fails with ENOENT */
-	bool no_proc;
+	/* no /proc: reopening through /proc/.../fd fails with ENOENT;
+	 * @no_thread_self: a kernel before 3.17 (no /proc/thread-self) */
+	bool no_proc, no_thread_self;
+	/* the calling thread unshared its fd table: /proc/self/fd/N is the
+	 * leader's fd N, this node (relative to the root) */
+	const char *leader_fd_node;
+	/* /proc/.../fd/N reopens this node instead (the inode was swapped) */
+	const char *reopen_node;
 	/* VFIO_IOMMU_GET_INFO asks for this argsz whatever it got (0: honest) */
 	uint32_t type1_argsz_ask;
 	unsigned int dma_entry_limit; /* 0: unlimited */

@@ -266,6 +266,19 @@ int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return ioas_map_file(c, arg);
 	case IOMMU_IOAS_COPY:
 		return ioas_copy(c, arg);
+	case IOMMU_OPTION: {
+		struct iommu_option *o = arg;
+
+		if (o->size < sizeof(*o) || o->__reserved)
+			return -EINVAL;
+		if (o->option_id != IOMMU_OPTION_RLIMIT_MODE || o->object_id)
+			return -EOPNOTSUPP;
+		if (o->op == IOMMU_OPTION_OP_GET) {
+			o->val64 = 0;
+			return 0;
+		}
+		return o->op == IOMMU_OPTION_OP_SET && o->val64 <= 1 ? 0 : -EINVAL;
+	}
 	}
 	return -ENOTTY;
 }

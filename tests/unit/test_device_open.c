@@ -930,6 +930,7 @@ static void open_fd_refuses_the_container_backend_and_bad_args(void **state)
 			 -EINVAL);
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), -1, BDF, NULL, &dev),
 			 -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "fd -1 is not a file descriptor"));
 	assert_int_equal(vfiodev_device_open_fd(fake_ctx(), fd, "0000:00:03",
 						NULL, &dev),
 			 -EINVAL);

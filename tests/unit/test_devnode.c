@@ -50,6 +50,7 @@ static dev_t want(void)
 static void devnode_check_accepts_the_char_device_sysfs_names(void **state)
 {
 	struct fake_pci *p;
+	struct stat st;
 	int fd;
 
 	(void)state;
@@ -57,13 +58,14 @@ static void devnode_check_accepts_the_char_device_sysfs_names(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want()), 0);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st), 0);
 	fake_sys.close(fd);
 }
 
 static void devnode_check_refuses_a_node_with_another_devnum(void **state)
 {
 	struct fake_pci *p;
+	struct stat st;
 	int fd;
 
 	(void)state;
@@ -71,7 +73,7 @@ static void devnode_check_refuses_a_node_with_another_devnum(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 9));
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "node is 511:9 but sysfs names 511:0"));
 	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
 	fake_sys.close(fd);
@@ -79,13 +81,14 @@ static void devnode_check_refuses_a_node_with_another_devnum(void **state)
 
 static void devnode_check_refuses_a_regular_file(void **state)
 {
+	struct stat st;
 	int fd;
 
 	(void)state;
 	fake_write("dev/vfio/devices/vfio0", "");
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want()), -ENXIO);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "not a character device"));
 	fake_sys.close(fd);
 }
@@ -227,6 +230,61 @@ static void devnode_open_without_proc_reopens_the_same_inode(void **state)
 	assert_true(fake_log_has(LOG_ERR, "changed while it was opened"));
 }
 
+/* a thread with its own fd table (unshare(CLONE_FILES)): /proc/self/fd/N
+ * is the leader's fd N, here another device; the node checked as fd N is
+ * the one opened, through /proc/thread-self */
+static void devnode_reopen_uses_the_calling_threads_fd_table(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256] = "";
+	struct stat st;
+	int fd;
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fake_node_cdev(p, "dev/zero", makedev(1, 5));
+	fake_cfg.leader_fd_node = "dev/zero";
+	fd = vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			      cands(&c, "dev/vfio/devices/vfio0", NULL), path,
+			      sizeof(path));
+	assert_true(fd >= 0);
+	assert_int_equal(fake_sys.fstat(fd, &st), 0);
+	assert_true(st.st_rdev == want());
+	fake_sys.close(fd);
+	/* before Linux 3.17 (no thread-self): the path again, checked */
+	fake_cfg.no_thread_self = true;
+	fd = vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+			      cands(&c, "dev/vfio/devices/vfio0", NULL), path,
+			      sizeof(path));
+	assert_true(fd >= 0);
+	assert_int_equal(fake_sys.fstat(fd, &st), 0);
+	assert_true(st.st_rdev == want());
+	fake_sys.close(fd);
+}
+
+/* whatever the reopen gave is compared with the node checked (inode and
+ * device number) on the /proc branch too */
+static void devnode_reopen_refuses_another_node_through_proc(void **state)
+{
+	struct cands c;
+	struct fake_pci *p;
+	char path[256] = "";
+
+	(void)state;
+	p = fake_pci_add("0000:00:03.0", 5, "vfio-pci");
+	fake_node_cdev(p, "dev/vfio/devices/vfio0", want());
+	fake_node_cdev(p, "dev/zero", makedev(1, 5));
+	fake_cfg.reopen_node = "dev/zero";
+	assert_int_equal(vfd_devnode_open(fake_ctx(), "0000:00:03.0", want(),
+					  cands(&c, "dev/vfio/devices/vfio0", NULL),
+					  path, sizeof(path)),
+			 -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "changed while it was opened"));
+	assert_int_equal(fake_open_count("/dev/zero"), 1);
+}
+
 static void devnode_open_permission_denied_is_logged(void **state)
 {
 	struct cands c;
@@ -351,6 +409,8 @@ int main(void)
 		T(devnode_check_refuses_a_regular_file),
 		T(devnode_open_checks_a_node_before_opening_the_device),
 		T(devnode_open_without_proc_reopens_the_same_inode),
+		T(devnode_reopen_uses_the_calling_threads_fd_table),
+		T(devnode_reopen_refuses_another_node_through_proc),
 		T(devnode_open_tries_candidates_in_order),
 		T(devnode_open_falls_back_to_dev_char_majmin),
 		T(devnode_open_without_any_node_is_enoent_and_lists_tries),

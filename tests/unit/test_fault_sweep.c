@@ -52,7 +52,7 @@ static bool is_tolerated(const char *desc)
 	char sys[300];
 
 	/* without /proc a node is reopened by its path (and checked again) */
-	if (!strncmp(desc, "open /proc/self/fd/", 19))
+	if (!strncmp(desc, "open /proc/thread-self/fd/", 26))
 		return true;
 	if (!strncmp(desc, "open ", 5)) {
 		/* a sysfs attribute, not a device node */

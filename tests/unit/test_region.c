@@ -354,6 +354,7 @@ static void mmap_of_a_whole_region(void **state)
 	assert_int_equal(vfiodev_region_munmap(dev, BAR0), 0);
 	assert_int_equal(live_mmaps(), 0);
 	assert_int_equal(vfiodev_region_munmap(dev, BAR0), -ENOENT);
+	assert_true(fake_log_has(LOG_ERR, "region 0 is not mmapped"));
 }
 
 static void mmap_of_a_sparse_region_maps_only_the_areas(void **state)
@@ -447,6 +448,10 @@ static void region_read_and_write_go_through_the_device_fd(void **state)
 	assert_memory_equal(pci->regions[BAR0].mem + 0x10, out, 4);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x10, in, 4), 0);
 	assert_memory_equal(in, out, 4);
+	/* no buffer: refused with its cause */
+	assert_int_equal(vfiodev_region_write(dev, BAR0, 0x10, NULL, 4), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "region 0 write of 4 bytes: no buffer"));
+	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x10, NULL, 4), -EINVAL);
 	/* the very end of the region is inside it */
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x3ffc, in, 4), 0);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0, NULL, 0), 0);

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <fcntl.h>
 #include <cmocka.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
@@ -549,6 +550,35 @@ static void adopted_iommufd_is_checked_and_used(void **state)
 	fake_sys.close(group);
 }
 
+/* fstat works on an O_PATH fd of /dev/iommu, ioctls do not: adopting one
+ * left a context that could neither use iommufd nor adopt another */
+static void an_adopted_o_path_iommufd_is_refused(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *dev;
+	int pfd, fd;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_write("sys/class/misc/iommu/dev", "10:123\n");
+	pfd = fake_sys.open(fake_path("dev/iommu"), O_PATH);
+	assert_true(pfd >= 0);
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), pfd), -EBADF);
+	assert_true(fake_log_has(LOG_ERR, "not usable as an iommufd"));
+	assert_true(fake_log_has(LOG_ERR, "O_PATH"));
+	fake_sys.close(pfd);
+	/* nothing was kept: a real one is adopted and used */
+	fd = fake_open_node("dev/iommu");
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), fd), 0);
+	fake_sys.close(fd);
+	o.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	vfiodev_device_close(dev);
+	/* a negative fd is refused with its cause */
+	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), -1), -EBADF);
+	assert_true(fake_log_has(LOG_ERR, "fd -1 is not a file descriptor"));
+}
+
 /* seam calls per open (issue 8, item 18). The iommufd path: the driver
  * and group links (2); the canonical node O_PATH, fstat, one readlink of
  * <sysfs>/dev/char/M:m proving whose number it is, the reopen and the
@@ -556,9 +586,11 @@ static void adopted_iommufd_is_checked_and_used(void **state)
  * (1); bind, attach, IOVA ranges, device info (4) = 12. The first open of
  * a context adds /dev/iommu (O_PATH, its sysfs number, fstat, reopen,
  * close: 5) and the IOAS (1) = 18. Before: 24 and 18 (the cdev's sysfs
- * "dev" read before and again after the open: 8 calls plus 2 readdirs) */
-#define OPEN_COST_FIRST 18
-#define OPEN_COST_SECOND 12
+ * "dev" read before and again after the open: 8 calls plus 2 readdirs).
+ * Issue 15 (item 3) adds an fstat of each reopened node, compared with the
+ * node checked (the cdev, /dev/iommu): 13 and 20 */
+#define OPEN_COST_FIRST 20
+#define OPEN_COST_SECOND 13
 #define OPEN_COST_FALLBACK_EXTRA 3
 
 static unsigned long open_cost(const char *bdf, const struct vfiodev_device_opts *o,
@@ -637,6 +669,7 @@ int main(int argc, char **argv)
 		T(packed_capability_chains_of_old_kernels_are_read),
 		T(device_feature_probes_gets_and_sets),
 		T(adopted_iommufd_is_checked_and_used),
+		T(an_adopted_o_path_iommufd_is_refused),
 		T(open_fd_refuses_a_space_pinned_to_container),
 		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
 		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
