@@ -43,6 +43,18 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 		vfd_err(space->ctx, "dma map file: fd %d: %s", fd, strerror(-ret));
 		return ret;
 	}
+	/* a regular file: devtmpfs (and a container's tmpfs /dev) report
+	 * tmpfs too, and a device node's mmap is no guest RAM */
+	if (!S_ISREG(st.st_mode)) {
+		vfd_err(space->ctx,
+			"dma map file: fd %d is %s, not a regular file (a memfd, shmem or hugetlbfs file)",
+			fd,
+			S_ISDIR(st.st_mode) ? "a directory" :
+			S_ISCHR(st.st_mode) ? "a character device" :
+			S_ISBLK(st.st_mode) ? "a block device" :
+					      "a pipe, socket or other special file");
+		return -EINVAL;
+	}
 	/* what the kernel pins long-term from a file: shmem (memfd, tmpfs)
 	 * or hugetlbfs pages; IOMMU_IOAS_MAP_FILE into an IOAS without a
 	 * device would take any file and fail only at the next attach */
@@ -53,7 +65,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 		return -EINVAL;
 	}
 	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
-	    (S_ISREG(st.st_mode) && offset + len > (uint64_t)st.st_size)) {
+	    offset + len > (uint64_t)st.st_size) {
 		vfd_err(space->ctx,
 			"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the file's 0x%llx bytes",
 			(unsigned long long)offset, len,

@@ -252,6 +252,24 @@ static void map_file_refuses_bad_input_and_leaves_nothing(void **state)
 	assert_int_equal(vfiodev_dma_map_file(space, reg, 0, PG, RW, NULL, &va, &iova),
 			 -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "not a memfd, shmem or hugetlbfs"));
+	/* device nodes and directories on tmpfs (devtmpfs, a container's
+	 * /dev, /dev/shm) are no guest RAM: refused before any mmap */
+	{
+		int zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
+		int dir = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		assert_true(zero >= 0 && dir >= 0);
+		assert_int_equal(vfiodev_dma_map_file(space, zero, 0, PG, RW, NULL,
+						      &va, &iova),
+				 -EINVAL);
+		assert_true(fake_log_has(LOG_ERR, "is a character device, not a regular file"));
+		assert_int_equal(vfiodev_dma_map_file(space, dir, 0, PG, RW, NULL,
+						      &va, &iova),
+				 -EINVAL);
+		assert_true(fake_log_has(LOG_ERR, "is a directory, not a regular file"));
+		close(zero);
+		close(dir);
+	}
 	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_MAP_FILE), 0);
 	assert_null(va);
 	/* a kernel failure: nothing recorded, nothing mapped */
