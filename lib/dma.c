@@ -503,51 +503,48 @@ VFIODEV_EXPORT int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space,
 #define MAP_HUGE_2MB (21 << 26)
 #endif
 
-/* zeroed memory for @len bytes (rounded): hugetlb for 2 MiB and more when
- * there are free hugepages, else 2 MiB-aligned THP-advised anonymous
- * memory; small requests get pages. *@huge says which */
-static void *dma_mem_get(uint64_t *len, bool *huge)
+/* zeroed memory for @len bytes, its length and address rounded to @align
+ * (the space's IOVA alignment, at least a page): hugetlb for 2 MiB and more
+ * when there are free hugepages, else THP-advised anonymous memory aligned
+ * to 2 MiB; small requests get pages, over-allocated and trimmed where the
+ * IOMMU's page is larger than the CPU's. *@huge says which */
+static void *dma_mem_get(uint64_t *len, uint64_t align, bool *huge)
 {
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), l = *len, big;
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), l, big;
+	uintptr_t a;
 	void *p;
 
 	*huge = false;
-	if (l < SZ_2M) {
-		l = (l + pg - 1) & ~(pg - 1);
+	if (align < pg)
+		align = pg;
+	if (*len >= SZ_2M && align < SZ_2M)
+		align = SZ_2M;
+	l = (*len + align - 1) & ~(align - 1);
+	if (align == SZ_2M) {
 		p = mmap(NULL, l, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return NULL;
-		*len = l;
-		return p;
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB,
+			 -1, 0);
+		if (p != MAP_FAILED) {
+			*huge = true;
+			*len = l;
+			return p;
+		}
 	}
-	l = (l + SZ_2M - 1) & ~(SZ_2M - 1);
-	p = mmap(NULL, l, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
-	if (p != MAP_FAILED) {
-		*huge = true;
-		*len = l;
-		return p;
-	}
-	/* over-allocate, keep the 2 MiB-aligned middle */
-	big = l + SZ_2M;
+	/* over-allocate, keep the aligned middle */
+	big = align == pg ? l : l + align;
 	p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	{
-		uintptr_t a = ((uintptr_t)p + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1);
-		size_t head = a - (uintptr_t)p, tail = big - head - l;
-
-		if (head)
-			munmap(p, head);
-		if (tail)
-			munmap((char *)a + l, tail);
-		p = (void *)a;
-	}
-	madvise(p, l, MADV_HUGEPAGE);
+	a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	if (a != (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	if (big - (a - (uintptr_t)p) > l)
+		munmap((char *)a + l, big - (a - (uintptr_t)p) - l);
+	if (l >= SZ_2M)
+		madvise((void *)a, l, MADV_HUGEPAGE);
 	*len = l;
-	return p;
+	return (void *)a;
 }
 
 VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
@@ -556,7 +553,7 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 				     void **vaddr, uint64_t *iova)
 {
 	struct vfd_placement p;
-	uint64_t l = len;
+	uint64_t l = len, align;
 	bool huge;
 	void *mem;
 	int ret;
@@ -569,7 +566,10 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 		ret = placement_of(space, opts, &p);
 	if (ret)
 		return ret;
-	mem = dma_mem_get(&l, &huge);
+	pthread_mutex_lock(&space->lock);
+	align = space->iova_align;
+	pthread_mutex_unlock(&space->lock);
+	mem = dma_mem_get(&l, align, &huge);
 	if (!mem) {
 		vfd_err(space->ctx, "dma alloc: no memory for %zu bytes", len);
 		return -ENOMEM;

@@ -368,6 +368,38 @@ static void dma_memory_is_zeroed_mapped_and_freed(void **state)
 	assert_int_equal(live_mappings(), 0);
 }
 
+/* an IOMMU whose smallest page is 64 KiB (arm64 SMMUs, POWER): DMA memory
+ * rounds its length and address to it, small requests included */
+static void dma_memory_follows_the_iommu_page_size(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	uint64_t iova, t;
+	uint8_t *p, *q;
+	size_t len;
+
+	fake_cfg.ioas_alignment = 0x10000;
+	fake_cfg.type1_pgsizes = 0x10000 | SZ_2M;
+	assert_int_equal(open_into(w, NULL), 0);
+	sp = vfiodev_device_space(w->dev);
+	assert_int_equal(vfiodev_dma_alloc(sp, 100, RW, NULL, (void **)&p, &iova),
+			 0);
+	assert_int_equal((uintptr_t)p & 0xffff, 0);
+	assert_int_equal(iova & 0xffff, 0);
+	assert_int_equal(vfiodev_dma_translate_len(sp, p, &t, &len), 0);
+	assert_int_equal(len, 0x10000);
+	p[0xffff] = 1; /* the whole IOMMU page is the caller's */
+	assert_int_equal(vfiodev_dma_alloc(sp, 0x11000, RW, NULL, (void **)&q,
+					   &iova),
+			 0);
+	assert_int_equal((uintptr_t)q & 0xffff, 0);
+	assert_int_equal(vfiodev_dma_translate_len(sp, q, &t, &len), 0);
+	assert_int_equal(len, 0x20000);
+	assert_int_equal(vfiodev_dma_free(sp, q), 0);
+	assert_int_equal(vfiodev_dma_free(sp, p), 0);
+	assert_int_equal(live_mappings(), 0);
+}
+
 static bool is_mapped(const void *p)
 {
 	unsigned char v;
@@ -535,6 +567,7 @@ int main(void)
 		BOTH(translate_len_and_reverse),
 		BOTH(dma_memory_is_zeroed_mapped_and_freed),
 		BOTH(the_last_unref_frees_library_memory_the_kernel_kept_mapped),
+		BOTH(dma_memory_follows_the_iommu_page_size),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
 	};
