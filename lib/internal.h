@@ -374,6 +374,9 @@ static inline uint64_t itree_last(const struct itree_node *n)
 	return n->iova + (n->len - 1);
 }
 
+/* IOVA ranges a space takes from the kernel (real lists are a handful) */
+#define VFD_IOVA_RANGES_MAX 256u
+
 int vfd_itree_init(struct itree *t);
 void vfd_itree_fini(struct itree *t);
 size_t vfd_itree_bytes(const struct itree *t);

@@ -62,9 +62,13 @@ void vfd_itree_trim(struct itree *t)
 
 int vfd_itree_reserve(struct itree *t, size_t inserts)
 {
-	/* an insert splits at most one node per level and adds a root; each
-	 * may make the tree one level taller */
-	size_t need = inserts * (t->height + 2 + inserts);
+	/* an insert splits at most one node per level and may add a root:
+	 * height + 2 nodes. A root split leaves a root of two children,
+	 * which splits again only after 31 more splits below it, each an
+	 * insert's: over @inserts the tree grows at most 1 + (@inserts - 1)
+	 * / 31 levels. Linear for the batches there are (one map, the IOVA
+	 * ranges, at most VFD_IOVA_RANGES_MAX) */
+	size_t need = inserts * (t->height + 3 + (inserts - 1) / 31);
 
 	vfd_itree_trim(t);
 	while (t->nr_spare < need) {

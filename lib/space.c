@@ -220,6 +220,13 @@ int vfd_space_set_ranges(struct vfiodev_space *space,
 	size_t nok, nres;
 	int ret;
 
+	if (r && n > VFD_IOVA_RANGES_MAX) {
+		vfd_warn(space->ctx,
+			 "the kernel reports %zu IOVA ranges; the space uses the first %u (IOVAs above 0x%llx stay unused)",
+			 n, VFD_IOVA_RANGES_MAX,
+			 (unsigned long long)r[VFD_IOVA_RANGES_MAX - 1].last);
+		n = VFD_IOVA_RANGES_MAX;
+	}
 	ret = usable_ranges(r, n, !r || !space->nr_devices, &ok, &nok);
 	if (ret)
 		return ret;
@@ -267,6 +274,7 @@ int vfd_space_set_ranges(struct vfiodev_space *space,
 	space->nr_ranges = nok;
 	ok = NULL;
 out:
+	vfd_itree_trim(&space->tree);
 	free(res);
 	free(ok);
 	return ret;

@@ -236,6 +236,52 @@ static void tree_sequential_builds_stay_dense(void **state)
 	}
 }
 
+/* a batch reserve (the IOVA ranges' reserved spans) costs nodes in
+ * proportion to the batch (it was batch * (height + 2 + batch): 16 GiB for
+ * 4,096 ranges), and is still enough for the batch in any order: no insert
+ * of it takes a node that was not reserved */
+static void tree_batch_reserve_is_linear_and_enough(void **state)
+{
+	static const size_t bases[] = { 0, 900, 30000 };
+	static const size_t batches[] = { 1, 31, 257 };
+
+	(void)state;
+	for (size_t b = 0; b < ARRAY_SIZE(bases); b++)
+		for (size_t k = 0; k < ARRAY_SIZE(batches); k++)
+			for (int order = 0; order < 3; order++) {
+				size_t n = bases[b], m = batches[k], spare;
+				struct itree t;
+
+				assert_int_equal(vfd_itree_init(&t), 0);
+				/* entries on even pages, the batch on odd ones */
+				for (size_t i = 0; i < n; i++) {
+					uint64_t at = (rnd() % 262144) * 4 * PG;
+
+					assert_int_equal(vfd_itree_reserve(&t, 1), 0);
+					if (!vfd_itree_overlap(&t, at, at + PG - 1))
+						vfd_itree_insert(&t, at, PG, 0);
+				}
+				assert_int_equal(vfd_itree_reserve(&t, m), 0);
+				spare = t.nr_spare;
+				assert_true(spare <= m * (t.height + 3 + (m - 1) / 31));
+				assert_true(spare <= 16 * m + 16);
+				for (size_t i = 0; i < m; i++) {
+					uint64_t at = order == 0 ? i :
+						      order == 1 ? m - i :
+								   rnd() % 262144;
+
+					/* spares never run out: the tree asks for none */
+					assert_true(t.nr_spare > 0);
+					if (vfd_itree_overlap(&t, (at * 4 + 1) * PG,
+							      (at * 4 + 1) * PG + PG - 1))
+						continue;
+					vfd_itree_insert(&t, (at * 4 + 1) * PG, PG, 0);
+				}
+				assert_int_equal(vfd_itree_check(&t), 0);
+				vfd_itree_fini(&t);
+			}
+}
+
 /* the gap in front of the first entry counts from IOVA 0; the tail after
  * the last one is free up to the top */
 static void tree_fit_uses_head_and_tail(void **state)
@@ -266,6 +312,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tree_fit_uses_head_and_tail),
+		cmocka_unit_test(tree_batch_reserve_is_linear_and_enough),
 		cmocka_unit_test(tree_small_matches_model),
 		cmocka_unit_test(tree_three_levels_matches_model),
 		cmocka_unit_test(tree_sequential_builds_stay_dense),

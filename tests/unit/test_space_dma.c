@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <pthread.h>
@@ -623,6 +624,36 @@ static void space_without_device_records_maps_in_provisional_ranges(void **state
 	vfiodev_space_unref(space);
 }
 
+/* the reserved spans between many IOVA ranges: the tree reserves nodes in
+ * proportion to them (200 ranges reserved 40,804 nodes, 40 MiB, before),
+ * and a kernel's absurd list is cut at VFD_IOVA_RANGES_MAX with a line */
+static void many_iova_ranges_cost_memory_in_proportion(void **state)
+{
+	enum { N = 4096 };
+	struct vfiodev_iova_range *r = calloc(N, sizeof(*r));
+	struct vfiodev_space *sp;
+	size_t bytes;
+
+	(void)state;
+	assert_non_null(r);
+	for (size_t i = 0; i < N; i++)
+		r[i] = (struct vfiodev_iova_range){ 0x100000 + i * 0x2000,
+						    0x100000 + i * 0x2000 + 0xfff };
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	assert_int_equal(vfd_space_set_ranges(sp, r, 200), 0);
+	assert_int_equal(vfiodev_space_iova_ranges(sp, NULL, 0), 200);
+	bytes = vfd_space_record_bytes(sp);
+	print_message("200 ranges: %zu bytes of record\n", bytes);
+	assert_true(bytes < 256 * 1024);
+	assert_int_equal(vfd_space_set_ranges(sp, r, N), 0);
+	assert_int_equal(vfiodev_space_iova_ranges(sp, NULL, 0),
+			 VFD_IOVA_RANGES_MAX);
+	assert_true(fake_log_has(LOG_WARNING, "reports 4096 IOVA ranges; the space uses the first 256"));
+	assert_true(vfd_space_record_bytes(sp) < 256 * 1024);
+	vfiodev_space_unref(sp);
+	free(r);
+}
+
 static void space_refcount_and_arguments(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_space_opts, opts);
@@ -690,6 +721,7 @@ int main(void)
 		CONTAINER(type1_ranges_come_from_the_info_capability),
 		CONTAINER(type1_without_iova_capability_allows_everything),
 		IOMMUFD(space_without_device_records_maps_in_provisional_ranges),
+		IOMMUFD(many_iova_ranges_cost_memory_in_proportion),
 		IOMMUFD(space_refcount_and_arguments),
 	};
 
