@@ -80,7 +80,8 @@ int vfd_group_node_open(struct vfiodev_ctx *ctx, const struct vfiodev_space *spa
 	return fd;
 }
 
-static int type1_read_info(struct vfiodev_space *space)
+/* VFIO_IOMMU_GET_INFO into @lim: page sizes, IOVA ranges, dirty tracking */
+static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 {
 	struct vfio_iommu_type1_info *info;
 	const struct vfio_iommu_type1_info_cap_iova_range *cap;
@@ -119,22 +120,17 @@ static int type1_read_info(struct vfiodev_space *space)
 			"VFIO_IOMMU_GET_INFO: the kernel asked for a larger buffer three times");
 		return -EPROTO;
 	}
-	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes) {
-		uint64_t min = info->iova_pgsizes & -info->iova_pgsizes;
-
-		if (min > space->iova_align)
-			space->iova_align = min;
-	}
+	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes)
+		lim->iova_align = info->iova_pgsizes & -info->iova_pgsizes;
 	/* dirty tracking: page sizes and bitmap limit (Linux 5.8+) */
-	space->dirty_pgsizes = space->dirty_max_bitmap = 0;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS &&
 	    !vfd_vfio_cap_find(info, argsz, info->cap_offset,
 			       VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
 			       sizeof(*mig), (const void **)&mig)) {
-		space->dirty_pgsizes =
+		lim->dirty_pgsizes =
 			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
 						  pgsize_bitmap));
-		space->dirty_max_bitmap =
+		lim->dirty_max_bitmap =
 			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
 						  max_dirty_bitmap_size));
 	}
@@ -179,16 +175,31 @@ static int type1_read_info(struct vfiodev_space *space)
 			r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
 								   end));
 		}
-		ret = vfd_space_set_ranges(space, r, nr_iovas);
-		free(r);
+		lim->ranges = r;
+		lim->nr_ranges = nr_iovas;
 	} else {
-		/* kernels before 5.4 do not report ranges */
-		struct vfiodev_iova_range all = { 0, UINT64_MAX };
-
-		ret = vfd_space_set_ranges(space, &all, 1);
+		/* kernels before 5.4 do not report ranges: every IOVA */
+		lim->ranges = calloc(1, sizeof(*lim->ranges));
+		if (!lim->ranges) {
+			free(info);
+			return -ENOMEM;
+		}
+		lim->ranges[0] = (struct vfiodev_iova_range){ 0, UINT64_MAX };
+		lim->nr_ranges = 1;
 	}
 	free(info);
-	return ret;
+	return 0;
+}
+
+/* every group's reserved regions shrink the container's IOVA ranges and
+ * may raise its page size; a group that leaves gives them back (the
+ * kernel recomputes both): read them after each join and leave */
+static int container_read_limits(struct vfiodev_space *space,
+				 struct vfd_limits *lim)
+{
+	if (space->container_fd < 0 || space->noiommu || !space->iommu_type)
+		return 0;
+	return type1_read_info(space, lim);
 }
 
 /* Type1v2, else Type1 (vfio_iommu_type1 was loaded, when it had to be,
@@ -252,11 +263,9 @@ static void container_close(struct vfiodev_space *space)
 	space->iommu_type = 0;
 	space->noiommu = false;
 	space->dirty_on = false; /* the tracking went with the container */
-	space->dirty_pgsizes = space->dirty_max_bitmap = 0;
-	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
-	/* the record outlives the container: replayed into the next one */
+	/* the record outlives the container: replayed into the next one;
+	 * its limits go back to none (the core's refresh after the leave) */
 	space->synced = false;
-	vfd_space_set_ranges(space, NULL, 0);
 }
 
 /* open the group, check it, put it in the container; caller links it */
@@ -315,13 +324,6 @@ static int group_add(struct vfiodev_space *space, struct vfiodev_device *dev,
 		}
 		space->iommu_type = type;
 		space->noiommu = noiommu;
-	}
-	/* every group's reserved regions shrink the container's IOVA ranges
-	 * (and may raise its page size): read them again on each join */
-	if (!noiommu) {
-		ret = type1_read_info(space);
-		if (ret)
-			goto unset;
 	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
@@ -521,6 +523,7 @@ const struct backend_ops vfd_container_backend_ops = {
 	.backend = VFIODEV_BACKEND_CONTAINER,
 	.attach = container_attach,
 	.detach = container_detach,
+	.read_limits = container_read_limits,
 	.map = type1_map,
 	.unmap = type1_unmap,
 	.destroy = container_destroy,

@@ -319,13 +319,27 @@ struct map_src {
 	uint64_t iova;
 };
 
+/* what the kernel allows a space with the devices attached now, as its
+ * backend reads it; the core applies it (space.c), after a join succeeded
+ * and after every leave */
+struct vfd_limits {
+	struct vfiodev_iova_range *ranges; /* allocated; NULL: provisional */
+	size_t nr_ranges;
+	uint64_t iova_align; /* the IOMMU's smallest page; 0: the CPU's */
+	/* Type1 dirty tracking: page sizes and bitmap limit; 0: none */
+	uint64_t dirty_pgsizes, dirty_max_bitmap;
+};
+
 struct backend_ops {
 	enum vfiodev_backend backend;
 	/* join @dev to the space, creating the kernel object on the first
-	 * join and refreshing the IOVA ranges. iommufd: @dev->fd is the open
-	 * cdev; container: the attach opens the group and sets @dev->fd */
+	 * join; the space's limits are not touched (->read_limits). iommufd:
+	 * @dev->fd is the open cdev; container: the attach opens the group
+	 * and sets @dev->fd */
 	int (*attach)(struct vfiodev_space *space, struct vfiodev_device *dev);
 	void (*detach)(struct vfiodev_space *space, struct vfiodev_device *dev);
+	/* the limits of the kernel object as it is now (none: *@lim zero) */
+	int (*read_limits)(struct vfiodev_space *space, struct vfd_limits *lim);
 	int (*map)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
 	/* map @m from a file or another IOAS (NULL: the backend maps by
 	 * address only); falls back to ->map where the kernel lacks it */
@@ -547,6 +561,8 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
 /* the kernel's IOVA ranges; NULL, 0: unknown (provisional ranges).
  * -EADDRINUSE, changing nothing, when a recorded mapping lies outside */
+/* read the backend's limits and apply them; caller holds space->lock */
+int vfd_space_refresh_limits(struct vfiodev_space *space);
 int vfd_space_set_ranges(struct vfiodev_space *space,
 			 const struct vfiodev_iova_range *r, size_t n);
 /* put every recorded mapping into the new kernel object; all or nothing */

@@ -17,7 +17,10 @@
 
 #include "internal.h"
 
-static int ioas_read_ranges(struct vfiodev_space *space)
+/* the IOAS's allowed ranges and alignment into @lim: a device's reserved
+ * regions shrink them and its IOMMU may raise the alignment at attach, and
+ * the kernel gives both back at detach */
+static int ioas_read_limits(struct vfiodev_space *space, struct vfd_limits *lim)
 {
 	struct iommu_ioas_iova_ranges cmd;
 	struct iommu_iova_range *r = NULL;
@@ -59,14 +62,18 @@ static int ioas_read_ranges(struct vfiodev_space *space)
 		out[i].start = r[i].start;
 		out[i].last = r[i].last;
 	}
-	if (cmd.out_iova_alignment > space->iova_align &&
-	    !(cmd.out_iova_alignment & (cmd.out_iova_alignment - 1)))
-		space->iova_align = cmd.out_iova_alignment;
-	ret = vfd_space_set_ranges(space, out,
-				   cmd.num_iovas < n ? cmd.num_iovas : n);
-	free(out);
+	if (!(cmd.out_iova_alignment & (cmd.out_iova_alignment - 1)))
+		lim->iova_align = cmd.out_iova_alignment;
+	lim->ranges = out;
+	lim->nr_ranges = cmd.num_iovas < n ? cmd.num_iovas : n;
 	free(r);
-	return ret;
+	return 0;
+}
+
+static int iommufd_read_limits(struct vfiodev_space *space,
+			       struct vfd_limits *lim)
+{
+	return space->ioas_id ? ioas_read_limits(space, lim) : 0;
 }
 
 static void ioas_destroy(struct vfiodev_space *space)
@@ -81,8 +88,6 @@ static void ioas_destroy(struct vfiodev_space *space)
 	space->ioas_id = 0;
 	/* the record outlives the IOAS: it is replayed into the next one */
 	space->synced = false;
-	space->iova_align = (uint64_t)sysconf(_SC_PAGESIZE);
-	vfd_space_set_ranges(space, NULL, 0);
 }
 
 static int ioas_new(struct vfiodev_space *space, const char *who)
@@ -140,11 +145,6 @@ int vfd_iommufd_space_create(struct vfiodev_space *space)
 	ret = ioas_new(space, "space");
 	if (ret)
 		return ret;
-	ret = ioas_read_ranges(space);
-	if (ret) {
-		ioas_destroy(space);
-		return ret;
-	}
 	space->ops = &vfd_iommufd_backend_ops;
 	space->synced = true; /* empty, like the record */
 	return 0;
@@ -200,14 +200,6 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %s %u: %s",
 			dev->name, space->dirty_hwpt ? "HWPT" : "IOAS",
 			at.pt_id, strerror(-ret));
-		goto undo;
-	}
-	/* the device's reserved regions shrink the IOAS's allowed ranges */
-	ret = ioas_read_ranges(space);
-	if (ret) {
-		struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
-
-		sys_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
 		goto undo;
 	}
 	return 0;
@@ -366,6 +358,7 @@ const struct backend_ops vfd_iommufd_backend_ops = {
 	.backend = VFIODEV_BACKEND_IOMMUFD,
 	.attach = iommufd_attach,
 	.detach = iommufd_detach,
+	.read_limits = iommufd_read_limits,
 	.map = iommufd_map,
 	.map_from = iommufd_map_from,
 	.unmap = iommufd_unmap,

@@ -62,8 +62,11 @@ VFIODEV_EXPORT int vfiodev_space_new(struct vfiodev_ctx *ctx,
 	if (!ret)
 		ret = vfd_space_set_ranges(space, NULL, 0);
 	/* an iommufd space has its IOAS from the start */
-	if (!ret && space->pinned && want == VFIODEV_BACKEND_IOMMUFD)
+	if (!ret && space->pinned && want == VFIODEV_BACKEND_IOMMUFD) {
 		ret = vfd_iommufd_space_create(space);
+		if (!ret)
+			ret = vfd_space_refresh_limits(space);
+	}
 	if (ret) {
 		vfiodev_space_unref(space);
 		return ret;
@@ -387,6 +390,45 @@ int vfd_space_replay(struct vfiodev_space *space)
 	return 0;
 }
 
+/* a device or group left (or failed to join): the kernel recomputed what
+ * it allows, so does the space. With no device left nothing is reserved
+ * (an IOAS's reserved regions and page size are its devices'; an emptied
+ * container is closed): the provisional limits, without asking */
+static void limits_after_leave(struct vfiodev_space *space)
+{
+	int ret;
+
+	if (space->ops && space->nr_devices) {
+		ret = vfd_space_refresh_limits(space);
+	} else {
+		ret = vfd_space_set_ranges(space, NULL, 0);
+		space->iova_align = page_size();
+		space->dirty_pgsizes = space->dirty_max_bitmap = 0;
+	}
+	if (ret)
+		vfd_warn(space->ctx,
+			 "the IOVA ranges could not be read again after a device left (%s): the space keeps the narrower ones",
+			 strerror(-ret));
+}
+
+int vfd_space_refresh_limits(struct vfiodev_space *space)
+{
+	struct vfd_limits lim = { 0 };
+	uint64_t pg = page_size();
+	int ret;
+
+	ret = space->ops->read_limits(space, &lim);
+	if (!ret)
+		ret = vfd_space_set_ranges(space, lim.ranges, lim.nr_ranges);
+	if (!ret) {
+		space->iova_align = lim.iova_align > pg ? lim.iova_align : pg;
+		space->dirty_pgsizes = lim.dirty_pgsizes;
+		space->dirty_max_bitmap = lim.dirty_max_bitmap;
+	}
+	free(lim.ranges);
+	return ret;
+}
+
 /* caller holds space->lock */
 int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 		   const struct backend_ops *ops)
@@ -409,7 +451,12 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 		return ret;
 	}
 	__atomic_store_n(&space->ops, ops, __ATOMIC_RELEASE);
-	ret = vfd_space_replay(space);
+	/* what the join taught (the device's reserved regions, its IOMMU's
+	 * page size) holds only if the join holds: a failed one gives it
+	 * back, as the kernel does */
+	ret = vfd_space_refresh_limits(space);
+	if (!ret)
+		ret = vfd_space_replay(space);
 	if (ret) {
 		ops->detach(space, dev);
 		space->nr_devices--;
@@ -417,6 +464,7 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 			ops->destroy(space);
 			__atomic_store_n(&space->ops, NULL, __ATOMIC_RELEASE);
 		}
+		limits_after_leave(space);
 		return ret;
 	}
 	dev->attached = true;
@@ -437,6 +485,7 @@ void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 		space->ops->detach(space, dev);
 		space->nr_devices--;
 		dev->attached = false;
+		limits_after_leave(space);
 	}
 	pthread_mutex_unlock(&space->lock);
 }

@@ -624,6 +624,74 @@ static void space_without_device_records_maps_in_provisional_ranges(void **state
 	vfiodev_space_unref(space);
 }
 
+/* what a second device's join told the space (its IOMMU's 64 KiB page, a
+ * reserved region at 2 MiB) holds only while it is joined: a failed join
+ * or a leave gives it back, as the kernel recomputes both */
+static void second_device_narrows(bool narrow)
+{
+	static const struct vfiodev_iova_range wide[] = {
+		{ 0, 0xfedfffffull },
+		{ 0xfef00000ull, 0xffffffffffffull },
+	};
+	static const struct vfiodev_iova_range hole[] = {
+		{ 0, 0x1fffffull },
+		{ 0x300000ull, 0xfedfffffull },
+		{ 0xfef00000ull, 0xffffffffffffull },
+	};
+	const struct vfiodev_iova_range *r = narrow ? hole : wide;
+	size_t n = narrow ? ARRAY_SIZE(hole) : ARRAY_SIZE(wide);
+
+	memcpy(fake_cfg.ioas_ranges, r, n * sizeof(*r));
+	fake_cfg.nr_ioas_ranges = n;
+	memcpy(fake_cfg.type1_ranges, r, n * sizeof(*r));
+	fake_cfg.nr_type1_ranges = n;
+	fake_cfg.ioas_alignment = narrow ? 0x10000 : PG;
+	fake_cfg.type1_pgsizes = narrow ? 0x10000 | 0x200000 : PG | 0x200000;
+}
+
+static void a_device_gives_back_its_limits_when_its_join_fails_or_it_leaves(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct world *w = *state;
+	struct vfiodev_device *b = NULL;
+	/* 64 KiB inside the buffer, 64 KiB-aligned */
+	uint8_t *buf = (uint8_t *)(((uintptr_t)w->buf + 0xffff) & ~(uintptr_t)0xffff);
+	unsigned long late = w->backend == VFIODEV_BACKEND_IOMMUFD ?
+				     IOMMU_IOAS_IOVA_RANGES :
+				     VFIO_GROUP_GET_DEVICE_FD;
+
+	second_device_narrows(false);
+	open_dev(w);
+	fake_std_device("0000:00:04.0", 6, 1);
+	opts.backend = w->backend;
+	opts.space = w->space;
+	/* the second device's join fails after the kernel took it in (the
+	 * container: its group joined, then no device fd; iommufd: attached,
+	 * then its ranges unreadable); the kernel forgets what it brought */
+	second_device_narrows(true);
+	fake_fail_ioctl(late, EIO, 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", &opts, &b),
+			 -EIO);
+	fake_fail_ioctl(late, 0, 0);
+	second_device_narrows(false);
+	/* a 4 KiB map at 2 MiB: the kernel and the first device take it */
+	assert_int_equal(vfiodev_dma_map(w->space, buf, PG, RW, 0x200000), 0);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x200000, PG), 0);
+	/* joined, it narrows the space: 64 KiB pages, a hole at 2 MiB */
+	second_device_narrows(true);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", &opts, &b),
+			 0);
+	assert_int_equal(vfiodev_dma_map(w->space, buf, PG, RW, 0x400000), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "not page-aligned (0x10000)"));
+	assert_int_equal(vfiodev_dma_map(w->space, buf, 0x10000, RW, 0x200000),
+			 -EINVAL);
+	/* gone (the kernel recomputes as it detaches), it gives both back */
+	second_device_narrows(false);
+	vfiodev_device_close(b);
+	assert_int_equal(vfiodev_dma_map(w->space, buf, PG, RW, 0x200000), 0);
+	assert_int_equal(vfiodev_dma_unmap(w->space, 0x200000, PG), 0);
+}
+
 /* the reserved spans between many IOVA ranges: the tree reserves nodes in
  * proportion to them (200 ranges reserved 40,804 nodes, 40 MiB, before),
  * and a kernel's absurd list is cut at VFD_IOVA_RANGES_MAX with a line */
@@ -716,6 +784,7 @@ int main(void)
 		BOTH(space_release_unmaps_and_destroys_the_kernel_object),
 		BOTH(translate_stays_right_while_another_thread_maps),
 		BOTH(map_any_stays_inside_the_ranges_and_reports_enospc),
+		BOTH(a_device_gives_back_its_limits_when_its_join_fails_or_it_leaves),
 		IOMMUFD(iommufd_ranges_follow_the_emsgsize_protocol),
 		IOMMUFD(iommufd_ranges_protocol_violation_is_eproto),
 		CONTAINER(type1_ranges_come_from_the_info_capability),
