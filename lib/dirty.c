@@ -158,49 +158,87 @@ static int tracking_on(struct vfiodev_space *space)
 	return ret;
 }
 
-/* attach every device of the space to @pt_id; on failure those moved go
- * back to @back */
-static int move_devices(struct vfiodev_space *space, uint32_t pt_id, uint32_t back)
+/* attach the space's devices, from the first up to @until (NULL: all), to
+ * @pt_id; stop at the first that fails, or with @all go on past it. 0, or
+ * the first failure (*@failed: its device) */
+static int attach_each(struct vfiodev_space *space, uint32_t pt_id,
+		       const struct vfiodev_device *until, bool all,
+		       struct vfiodev_device **failed)
 {
-	struct vfiodev_device *d, *failed = NULL;
+	struct vfiodev_device *d;
 	int ret = 0;
 
-	for (d = space->devices; d; d = d->space_next) {
+	*failed = NULL;
+	for (d = space->devices; d && d != until; d = d->space_next) {
 		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at),
 							    .pt_id = pt_id };
+		int r = sys_ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 
-		ret = sys_ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
-		if (ret) {
-			vfd_err(space->ctx,
-				"%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %u: %s",
-				d->name, pt_id, strerror(-ret));
-			failed = d;
-			break;
+		if (!r)
+			continue;
+		vfd_err(space->ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %u: %s",
+			d->name, pt_id, strerror(-r));
+		if (!ret) {
+			ret = r;
+			*failed = d;
 		}
-	}
-	for (d = space->devices; failed && d != failed; d = d->space_next) {
-		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at),
-							    .pt_id = back };
-
-		sys_ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+		if (!all)
+			break;
 	}
 	return ret;
 }
 
-/* the HWPT goes (with it its tracking); on failure it is forgotten: the
- * kernel frees it with the /dev/iommu fd */
+/* the HWPT goes (with it its tracking); on failure it stays known, so the
+ * next stop, start or the space's release tries again (the kernel frees
+ * it with the /dev/iommu fd at the latest) */
 int vfd_dirty_hwpt_destroy(struct vfiodev_space *space)
 {
 	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = space->dirty_hwpt };
 	int ret = sys_ioctl(space->iommufd, IOMMU_DESTROY, &cmd);
 
-	if (ret)
+	if (ret) {
 		vfd_err(space->ctx,
-			"IOMMU_DESTROY of HWPT %u: %s (it lives until the context's /dev/iommu closes)",
+			"IOMMU_DESTROY of HWPT %u: %s (tried again at the next stop, start and at the space's release)",
 			space->dirty_hwpt, strerror(-ret));
+		return ret;
+	}
 	space->dirty_hwpt = 0;
-	space->dirty_on = false;
-	return ret;
+	return 0;
+}
+
+/* tracking is off, but a HWPT of a failed start or stop lives on, maybe
+ * with devices that could not leave it: move them to the IOAS and destroy
+ * it. 0 when it is gone */
+static int hwpt_leftover_clear(struct vfiodev_space *space)
+{
+	struct vfiodev_device *stuck;
+	int ret;
+
+	ret = attach_each(space, space->ioas_id, NULL, true, &stuck);
+	if (ret) {
+		vfd_err(space->ctx,
+			"%s: still attached to the tracking HWPT %u of a failed dirty start or stop (moving it to IOAS %u: %s)",
+			stuck->name, space->dirty_hwpt, space->ioas_id,
+			strerror(-ret));
+		return ret;
+	}
+	return vfd_dirty_hwpt_destroy(space);
+}
+
+/* a start that fails leaves nothing behind, or, where a device cannot go
+ * back to the IOAS, the HWPT it sits on, known for a retry */
+static void iommufd_start_undo(struct vfiodev_space *space,
+			       const struct vfiodev_device *until)
+{
+	struct vfiodev_device *stuck;
+
+	if (attach_each(space, space->ioas_id, until, true, &stuck)) {
+		vfd_err(space->ctx,
+			"%s: stays attached to the tracking HWPT %u (without tracking): vfiodev_space_dirty_stop() or the space's release tries to move it back",
+			stuck->name, space->dirty_hwpt);
+		return;
+	}
+	vfd_dirty_hwpt_destroy(space);
 }
 
 static int iommufd_dirty_start(struct vfiodev_space *space)
@@ -211,8 +249,14 @@ static int iommufd_dirty_start(struct vfiodev_space *space)
 		.dev_id = space->devices->devid,
 		.pt_id = space->ioas_id,
 	};
+	struct vfiodev_device *failed;
 	int ret;
 
+	if (space->dirty_hwpt) {
+		ret = hwpt_leftover_clear(space);
+		if (ret)
+			return ret;
+	}
 	ret = sys_ioctl(space->iommufd, IOMMU_HWPT_ALLOC, &alloc);
 	if (ret) {
 		vfd_err(space->ctx, "IOMMU_HWPT_ALLOC with dirty tracking: %s",
@@ -220,14 +264,14 @@ static int iommufd_dirty_start(struct vfiodev_space *space)
 		return ret;
 	}
 	space->dirty_hwpt = alloc.out_hwpt_id;
-	ret = move_devices(space, space->dirty_hwpt, space->ioas_id);
-	if (!ret) {
-		ret = tracking_on(space);
-		if (ret)
-			move_devices(space, space->ioas_id, space->dirty_hwpt);
+	ret = attach_each(space, space->dirty_hwpt, NULL, false, &failed);
+	if (ret) {
+		iommufd_start_undo(space, failed);
+		return ret;
 	}
+	ret = tracking_on(space);
 	if (ret)
-		vfd_dirty_hwpt_destroy(space);
+		iommufd_start_undo(space, NULL);
 	return ret;
 }
 
@@ -260,17 +304,31 @@ VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
+	if (!space->dirty_on && is_iommufd(space) && space->dirty_hwpt) {
+		/* what a failed start or stop left: try again */
+		ret = hwpt_leftover_clear(space);
+		pthread_mutex_unlock(&space->lock);
+		return ret;
+	}
 	if (!space->dirty_on) {
 		pthread_mutex_unlock(&space->lock);
 		vfd_err(space->ctx, "dirty tracking: not started");
 		return -EINVAL;
 	}
 	if (is_iommufd(space)) {
+		struct vfiodev_device *failed, *stuck;
+
 		/* the devices go back to the IOAS first: if one cannot, all
 		 * stay on the HWPT and tracking goes on, nothing lost */
-		ret = move_devices(space, space->ioas_id, space->dirty_hwpt);
+		ret = attach_each(space, space->ioas_id, NULL, false, &failed);
+		if (ret && attach_each(space, space->dirty_hwpt, failed, true, &stuck))
+			vfd_err(space->ctx,
+				"%s: left the tracking HWPT %u and could not go back: its writes are no longer tracked",
+				stuck->name, space->dirty_hwpt);
+		/* with every device on the IOAS tracking is over, whether
+		 * the HWPT goes now or at a retry */
 		if (!ret)
-			ret = vfd_dirty_hwpt_destroy(space);
+			vfd_dirty_hwpt_destroy(space);
 	} else {
 		ret = type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
 	}

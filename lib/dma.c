@@ -148,6 +148,10 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		return -EOPNOTSUPP;
 	}
 	ret = vfd_vtable_check(&space->vt, va, len, &busy);
+	if (ret == -ENOMEM) {
+		vfd_err(ctx, "dma map: out of memory for the translation table");
+		return ret;
+	}
 	if (ret == -ERANGE) {
 		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx reaches past the 48-bit address space the table covers",
 			(unsigned long long)va, (unsigned long long)len);
@@ -180,13 +184,8 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		if (ret)
 			return ret;
 	}
-	ret = vfd_vtable_set(&space->vt, va, len, iova);
-	if (ret) {
-		vfd_err(ctx, "dma map: out of memory for the translation table");
-		if (vfd_space_kernel_live(space))
-			space->ops->unmap(space, &m);
-		return ret;
-	}
+	/* cannot fail: the check made the tables, the tree its nodes */
+	vfd_vtable_set(&space->vt, va, len, iova);
 	vfd_itree_insert(&space->tree, iova, len, va | flags | mflags);
 	space->nr_maps++;
 	if (out)

@@ -448,7 +448,8 @@ struct vtable {
 int vfd_vtable_init(struct vtable *vt);
 void vfd_vtable_fini(struct vtable *vt);
 size_t vfd_vtable_bytes(const struct vtable *vt);
-/* 0, -EEXIST (*@busy: a mapped address in the range), -ERANGE */
+/* 0, -EEXIST (*@busy: a mapped address in the range), -ERANGE, -ENOMEM;
+ * on 0 the tables the range needs exist: a set of it cannot fail */
 int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy);
 int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova);
 void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len);

@@ -194,11 +194,11 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	}
 	/* while the space tracks dirty pages its devices sit on the
 	 * tracking HWPT (a paging domain of the same IOAS) */
-	at.pt_id = space->dirty_hwpt ? space->dirty_hwpt : space->ioas_id;
+	at.pt_id = space->dirty_on ? space->dirty_hwpt : space->ioas_id;
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 	if (ret) {
 		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %s %u: %s",
-			dev->name, space->dirty_hwpt ? "HWPT" : "IOAS",
+			dev->name, space->dirty_on ? "HWPT" : "IOAS",
 			at.pt_id, strerror(-ret));
 		goto undo;
 	}

@@ -137,6 +137,20 @@ static int walk(struct vtable *vt, struct vt_entry *tab, int level, uint64_t va,
 		uint64_t word = entry_word(e);
 		int ret;
 
+		if (!word && w->op == VT_CHECK && !whole && level < 3) {
+			/* a free slot the range covers in part: the table a
+			 * set will need is made now, so that the set, which
+			 * comes after the kernel mapped, cannot fail */
+			struct vt_entry *sub = table_new(vt);
+
+			if (!sub)
+				return -ENOMEM;
+			__atomic_store_n(&e->word, (uintptr_t)sub | VT_TABLE,
+					 __ATOMIC_RELEASE);
+			if (level == 1)
+				l1_touch(vt, e);
+			word = (uintptr_t)sub | VT_TABLE;
+		}
 		if (word & VT_LEAF) {
 			/* a mapping covers this slot whole */
 			if (w->op == VT_CHECK) {
@@ -199,8 +213,9 @@ int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *bus
 	return ret;
 }
 
-/* SET cannot meet a leaf (the caller checked first); it can fail for
- * memory: then what it already published is cleared again */
+/* SET cannot meet a leaf (the caller checked first), nor fail after a
+ * check of the same range: the check made every table it needs. Alone it
+ * can fail for memory: then what it already published is cleared again */
 int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
 {
 	struct vt_walk w = { .op = VT_SET, .iova = iova, .end = va + len, .va0 = va };

@@ -319,6 +319,89 @@ static void iommufd_start_failing_halfway_puts_everything_back(void **state)
 	assert_int_equal(l.ioas, 0);
 }
 
+/* the kernel refuses tracking, then a device refuses to go back to the
+ * IOAS: the HWPT it sits on was forgotten (and the IOAS could never be
+ * destroyed). It stays known; stop retries, and so does the release */
+static void iommufd_start_failing_twice_keeps_the_hwpt_for_a_retry(void **state)
+{
+	struct vfiodev_dirty_info info;
+	struct vfiodev_space *sp;
+	struct vfiodev_device *a, *b;
+	struct fake_live l;
+
+	(void)state;
+	fake_cfg.hw_dirty = true;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device(BDF2, 6, 1);
+	for (int release = 0; release < 2; release++) {
+		assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+		a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+		b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
+		/* 1-2 HW_INFO, 3 HWPT_ALLOC, 4-5 attaches, 6 the refused
+		 * SET_DIRTY_TRACKING, 7 the move back of the device that joined last (the list is
+		 * newest first) */
+		fake_fail_ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING, EIO, 0);
+		fake_fail_nth(7, EBUSY);
+		assert_int_equal(vfiodev_space_dirty_start(sp), -EIO);
+		fake_fail_nth(0, 0);
+		fake_fail_ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING, 0, 0);
+		assert_true(fake_log_has(LOG_ERR, BDF2 ": stays attached to the tracking HWPT"));
+		fake_live(&l);
+		assert_int_equal(l.hwpts, 1);
+		assert_int_equal(vfiodev_space_dirty_info(sp, &info), 0);
+		assert_int_equal(info.flags, 0);
+		if (!release) {
+			/* stop moves it back and destroys the HWPT */
+			assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
+			fake_live(&l);
+			assert_int_equal(l.hwpts, 0);
+			assert_int_equal(vfiodev_space_dirty_start(sp), 0);
+			assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
+		}
+		vfiodev_device_close(a);
+		vfiodev_device_close(b);
+		vfiodev_space_unref(sp);
+		fake_live(&l);
+		assert_int_equal(l.hwpts, 0);
+		assert_int_equal(l.ioas, 0);
+	}
+}
+
+/* a stop whose HWPT destroy fails has still stopped: the devices are on
+ * the IOAS. It says so (0), and the HWPT goes at the next try */
+static void iommufd_stop_with_a_failed_destroy_has_stopped(void **state)
+{
+	struct vfiodev_dirty_info info;
+	struct vfiodev_space *sp;
+	struct vfiodev_device *a;
+	struct fake_live l;
+
+	(void)state;
+	fake_cfg.hw_dirty = true;
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
+	fake_fail_ioctl(IOMMU_DESTROY, EIO, 0);
+	assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
+	fake_fail_ioctl(IOMMU_DESTROY, 0, 0);
+	assert_true(fake_log_has(LOG_ERR, "IOMMU_DESTROY of HWPT"));
+	assert_int_equal(vfiodev_space_dirty_info(sp, &info), 0);
+	assert_int_equal(info.flags, 0);
+	fake_live(&l);
+	assert_int_equal(l.hwpts, 1);
+	/* a retry finishes it; then a new start works */
+	assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
+	fake_live(&l);
+	assert_int_equal(l.hwpts, 0);
+	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
+	vfiodev_device_close(a);
+	vfiodev_space_unref(sp);
+	fake_live(&l);
+	assert_int_equal(l.hwpts, 0);
+	assert_int_equal(l.ioas, 0);
+}
+
 /* review: a stop that could not move every device back disabled tracking
  * first and left the space saying it tracks: reads came back clean while
  * devices wrote. Now the devices move first; on failure tracking goes on */
@@ -368,6 +451,8 @@ int main(void)
 		T(type1_v1_and_oversized_bitmaps_are_refused),
 		T(iommufd_without_hardware_dirty_bits_says_so),
 		T(iommufd_tracks_through_a_hwpt_and_reads_what_was_written),
+		T(iommufd_start_failing_twice_keeps_the_hwpt_for_a_retry),
+		T(iommufd_stop_with_a_failed_destroy_has_stopped),
 		T(iommufd_start_failing_halfway_puts_everything_back),
 		T(iommufd_stop_failing_halfway_keeps_tracking),
 	};

@@ -164,12 +164,46 @@ static void ends_keep_their_full_range_beside_the_sequence(void **state)
 	vfd_vtable_fini(&vt);
 }
 
+/* a map's table memory is taken at its check, before the kernel maps:
+ * the set after it allocates nothing, so it cannot fail and leave a
+ * kernel mapping without a record */
+static void the_check_makes_the_tables_the_set_needs(void **state)
+{
+	static const struct layout ranges[] = {
+		{ 0x7f0000001000ull, 0x1000 }, /* one page: two tables */
+		{ 0x7f00001ff000ull, 0x402000 }, /* across 2 MiB slots */
+		{ 0x7f0040000000ull, 0x40000000 }, /* one whole 1 GiB slot */
+	};
+	struct vtable vt;
+	uint64_t busy, iova, len;
+
+	(void)state;
+	assert_int_equal(vfd_vtable_init(&vt), 0);
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		const struct layout *r = &ranges[i];
+		size_t tables;
+
+		assert_int_equal(vfd_vtable_check(&vt, r->iova, r->len, &busy), 0);
+		tables = vt.nr_tables;
+		assert_int_equal(vfd_vtable_set(&vt, r->iova, r->len, 0x100000), 0);
+		assert_int_equal(vt.nr_tables, tables);
+		assert_int_equal(vtable_lookup(&vt, r->iova + r->len - 1, &iova, &len), 0);
+		assert_int_equal(iova, 0x100000 + r->len - 1);
+		assert_int_equal(len, 1);
+	}
+	/* the page: a second- and a third-level table; the span: one more
+	 * third-level table (its first slot shares the page's); 1 GiB: none */
+	assert_int_equal(vt.nr_tables, 3);
+	vfd_vtable_fini(&vt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_remapped_page_never_pairs_one_iova_with_another_length),
 		cmocka_unit_test(a_remapped_superpage_never_pairs_one_iova_with_another_length),
 		cmocka_unit_test(ends_keep_their_full_range_beside_the_sequence),
+		cmocka_unit_test(the_check_makes_the_tables_the_set_needs),
 	};
 
 	return cmocka_run_group_tests_name("vtable", tests, NULL, NULL);
