@@ -1222,15 +1222,41 @@ int vfiodev_pci_enable_bus_master(struct vfiodev_device *dev);
 #define VFIODEV_PCI_ERR_IRQ 3
 #define VFIODEV_PCI_REQ_IRQ 4
 
+/**
+ * VFIODEV_IRQ_EVENTFD - the index signals eventfds: vfiodev_irq_set_eventfds()
+ *	works on it (else -ENOTSUP)
+ */
 #define VFIODEV_IRQ_EVENTFD (1u << 0)
+/**
+ * VFIODEV_IRQ_MASKABLE - vfiodev_irq_mask() and vfiodev_irq_unmask() work on
+ *	the index (vfio-pci: INTx only; else -ENOTSUP)
+ */
 #define VFIODEV_IRQ_MASKABLE (1u << 1)
+/**
+ * VFIODEV_IRQ_AUTOMASKED - the kernel masks the interrupt each time it fires
+ *	(level-triggered INTx): the caller unmasks it with vfiodev_irq_unmask()
+ *	after serving the device, or no further interrupt arrives
+ */
 #define VFIODEV_IRQ_AUTOMASKED (1u << 2)
+/**
+ * VFIODEV_IRQ_NORESIZE - the kernel cannot add vectors to the index while it
+ *	is enabled (vfio-pci: MSI, ERR and REQ; MSI-X before Linux 6.5 or
+ *	where the platform cannot allocate MSI-X vectors dynamically; INTx has
+ *	one vector). vfiodev_irq_set_eventfds() then grows the index by
+ *	disabling and re-enabling it with all its vectors: interrupts in that
+ *	gap may be lost. Enable all the vectors needed in the first call to
+ *	avoid it.
+ */
 #define VFIODEV_IRQ_NORESIZE (1u << 3)
 
 /**
  * struct vfiodev_irq_info - one IRQ index
  * @index: the index (VFIODEV_PCI_*_IRQ for PCI devices)
- * @flags: VFIODEV_IRQ_* bits
+ * @flags: VFIODEV_IRQ_* bits: EVENTFD (vfiodev_irq_set_eventfds() works),
+ *	MASKABLE (vfiodev_irq_mask() and vfiodev_irq_unmask() work),
+ *	AUTOMASKED (each interrupt masks itself until vfiodev_irq_unmask()),
+ *	NORESIZE (an enabled index cannot grow in the kernel: the library grows
+ *	it by disabling and re-enabling it, see vfiodev_irq_set_eventfds())
  * @count: number of vectors (0: the index is not supported)
  * @reserved: written as zero (room to grow)
  */
@@ -1259,12 +1285,30 @@ int vfiodev_irq_get_info(const struct vfiodev_device *dev, unsigned int index,
  * @index: IRQ index
  * @start: first vector
  * @count: number of vectors, start + count <= info.count
- * @fds: @count eventfds; -1 leaves a vector without one
+ * @fds: @count eventfds; -1 leaves a vector without one (and takes away the
+ *	one it had)
  *
- * Enables the index (MSI/MSI-X are enabled with @count vectors).
+ * Sets vectors @start to @start + @count - 1; the index's other vectors keep
+ * what they had. The first call enables the index (MSI/MSI-X with @start +
+ * @count vectors, those below @start without an eventfd); a later call may
+ * go past them and the index grows to @start + @count vectors. Where the
+ * kernel cannot grow an enabled index (VFIODEV_IRQ_NORESIZE: MSI, and MSI-X
+ * before Linux 6.5), the library disables the index and enables it again
+ * with every vector in one call: the vectors this call names get its @fds
+ * (a -1 leaves that one without), the others the eventfds they had. It logs
+ * that at info level; interrupts the device raises in between may be lost.
+ * If that re-enable fails, the previous vectors are restored (or, if that
+ * fails too, the index is left disabled) and the error is returned.
+ *
+ * The library keeps the eventfd numbers it was given to send them again on
+ * such a resize: keep each eventfd open while it is set. After a failed call
+ * on an enabled index the kernel may have taken the eventfds of the call's
+ * vectors away: set them again. vfiodev_irq_disable() forgets them all.
  *
  * Context: one thread per device: the device's IRQ state is not locked.
- * Return: 0, -EINVAL, or the kernel's error.
+ * Return: 0, -EINVAL, -ENOTSUP (no VFIODEV_IRQ_EVENTFD), -ENOSPC (the
+ * platform cannot give the index that many vectors), -ENOMEM, or the
+ * kernel's error.
  */
 int vfiodev_irq_set_eventfds(struct vfiodev_device *dev, unsigned int index,
 			     unsigned int start, unsigned int count,
@@ -1274,6 +1318,9 @@ int vfiodev_irq_set_eventfds(struct vfiodev_device *dev, unsigned int index,
  * vfiodev_irq_disable() - tear down every trigger of an index
  * @dev: the device
  * @index: IRQ index
+ *
+ * Disables the index (MSI/MSI-X: all its vectors); the next
+ * vfiodev_irq_set_eventfds() enables it afresh.
  *
  * Context: one thread per device, as vfiodev_irq_set_eventfds().
  * Return: 0, -EINVAL, or the kernel's error.

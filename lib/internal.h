@@ -660,7 +660,9 @@ struct vfiodev_device {
 	uint32_t num_regions;
 	uint32_t num_irqs;
 	struct region_map *maps; /* num_regions entries */
-	uint64_t irqs_enabled; /* bit per IRQ index with triggers set */
+	/* per IRQ index (num_irqs entries, allocated by the first eventfd
+	 * set): the vectors the kernel enabled and their eventfds (irq.c) */
+	struct vfd_irq_vecs *irqs;
 };
 
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */

@@ -65,6 +65,13 @@ struct fake_irq {
 	uint32_t count;
 	int trigger[FAKE_MAX_VECTORS]; /* eventfd per vector, -1: none */
 	uint64_t masked;
+	/* vectors the index is enabled with, 0: disabled; the first eventfd
+	 * set enables start + count of them (vfio_msi_enable()); with
+	 * VFIO_IRQ_INFO_NORESIZE an enabled index does not grow (EINVAL) */
+	uint32_t enabled;
+	/* non-zero: the vectors the platform can give; an enable asking for
+	 * more returns this number, nothing enabled (vfio_msi_enable()) */
+	uint32_t avail;
 };
 
 struct fake_pci {

@@ -30,6 +30,7 @@ void fake_irq_clear(struct fake_pci *p)
 			p->irqs[i].trigger[v] = -1;
 		}
 		p->irqs[i].masked = 0;
+		p->irqs[i].enabled = 0;
 	}
 	if (any)
 		fk.implicit.irq_teardowns++;
@@ -187,18 +188,31 @@ static int set_irqs(struct fake_pci *p, struct vfio_irq_set *s)
 	}
 	if (data == VFIO_IRQ_SET_DATA_EVENTFD) {
 		const int32_t *fds = (const int32_t *)(void *)s->data;
+		uint32_t end = s->start + s->count;
 
+		/* Linux 6.1's vfio_msi_set_block(): on an enabled index,
+		 * "start + count > vdev->num_ctx" is EINVAL before anything
+		 * changes; 6.5+ drops NORESIZE where MSI-X can allocate
+		 * vectors dynamically, and then the index grows */
+		if (irq->enabled && end > irq->enabled &&
+		    (irq->flags & VFIO_IRQ_INFO_NORESIZE))
+			return -EINVAL;
+		if (!irq->enabled && irq->avail && end > irq->avail)
+			return (int)irq->avail;
 		for (uint32_t i = 0; i < s->count; i++)
 			if (fds[i] < -1 ||
 			    (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0))
 				return -EBADF;
 		for (uint32_t i = 0; i < s->count; i++)
 			irq->trigger[s->start + i] = fds[i];
+		if (end > irq->enabled)
+			irq->enabled = end;
 		return 0;
 	}
 	if (!s->count) {
 		for (int v = 0; v < FAKE_MAX_VECTORS; v++)
 			irq->trigger[v] = -1;
+		irq->enabled = 0;
 		return 0;
 	}
 	/* loopback: fire the vectors that have an eventfd */

@@ -244,6 +244,183 @@ static void triggers_are_torn_down_by_the_library_at_close(void **state)
 	assert_int_equal(imp.irq_teardowns, 0);
 }
 
+/*
+ * Growing an enabled MSI-X index: Linux before 6.5 (NORESIZE, the fake's
+ * default) refuses it, so the library disables the index and enables it
+ * again with every vector in one SET_IRQS.
+ */
+static void set_eventfds_grows_an_enabled_noresize_index_in_one_call(void **state)
+{
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
+	assert_int_equal(pci->irqs[MSIX].enabled, 1);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
+	assert_int_equal(pci->irqs[MSIX].enabled, 2);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[1]);
+	assert_int_equal(live_triggers(), 2);
+	/* the enable, then the disable and the re-enable with both */
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 3);
+	assert_true(fake_log_has(LOG_INFO, "disabled and re-enabled"));
+	assert_false(fake_log_has(LOG_ERR, ""));
+}
+
+static void growing_keeps_the_vectors_the_call_does_not_name(void **state)
+{
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
+	/* vector 3 only: 0 and 1 keep theirs, 2 has none */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 3, 1, efd + 3), 0);
+	assert_int_equal(pci->irqs[MSIX].enabled, 4);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[1]);
+	assert_int_equal(pci->irqs[MSIX].trigger[2], -1);
+	assert_int_equal(pci->irqs[MSIX].trigger[3], efd[3]);
+	assert_int_equal(live_triggers(), 3);
+}
+
+static void growing_replaces_overlapped_vectors_and_minus_one_clears_one(void **state)
+{
+	const int fds[3] = { efd[3], -1, efd[2] };
+
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), 0);
+	/* vectors 1..3: 1 replaced, 2 de-assigned, 3 new; 0 untouched */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 3, fds), 0);
+	assert_int_equal(pci->irqs[MSIX].enabled, 4);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[3]);
+	assert_int_equal(pci->irqs[MSIX].trigger[2], -1);
+	assert_int_equal(pci->irqs[MSIX].trigger[3], efd[2]);
+}
+
+static void a_call_inside_the_enabled_vectors_is_not_a_resize(void **state)
+{
+	const int fds[2] = { efd[2], -1 };
+
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 2, fds), 0);
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 2);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[2]);
+	assert_int_equal(pci->irqs[MSIX].trigger[2], -1);
+	/* what the record says is what a later resize sends */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 3, 1, efd + 3), 0);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[2]);
+	assert_int_equal(pci->irqs[MSIX].trigger[2], -1);
+	assert_int_equal(pci->irqs[MSIX].trigger[3], efd[3]);
+}
+
+static void growing_a_resizable_index_is_one_set_irqs(void **state)
+{
+	(void)state;
+	/* Linux 6.5+ with dynamic MSI-X: no NORESIZE on the MSI-X index */
+	pci->irqs[MSIX].flags = VFIO_IRQ_INFO_EVENTFD;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 1, efd + 1), 0);
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 2);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[1]);
+	assert_false(fake_log_has(LOG_INFO, "re-enabled"));
+}
+
+static void a_failed_reenable_restores_the_previous_vectors(void **state)
+{
+	int bad = dup(efd[0]), fds[2] = { efd[0], bad };
+
+	(void)state;
+	close(bad); /* a number that is no eventfd: the re-enable fails */
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd + 1), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, fds), -EBADF);
+	assert_int_equal(pci->irqs[MSIX].enabled, 1);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[1]);
+	assert_int_equal(live_triggers(), 1);
+	assert_true(fake_log_has(LOG_ERR, "previous 1 vector(s) restored"));
+	/* still the library's to disable at close */
+	vfiodev_device_close(dev);
+	dev = NULL;
+	assert_int_equal(live_triggers(), 0);
+}
+
+static void a_reenable_short_of_vectors_restores_and_is_enospc(void **state)
+{
+	(void)state;
+	pci->irqs[MSIX].avail = 2; /* the platform has two vectors free */
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
+	/* the kernel answers the re-enable with 2: not a success */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 2, 1, efd + 2),
+			 -ENOSPC);
+	assert_true(fake_log_has(LOG_ERR,
+				 "only 2 vector(s) could be allocated; its previous 1 vector(s) restored"));
+	assert_int_equal(pci->irqs[MSIX].enabled, 1);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	/* and the first enable likewise */
+	assert_int_equal(vfiodev_irq_disable(dev, MSIX), 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), -ENOSPC);
+	assert_true(fake_log_has(LOG_ERR, "0+3): only 2 vector(s)"));
+	assert_int_equal(live_triggers(), 0);
+}
+
+static void a_failed_disable_before_a_resize_changes_nothing(void **state)
+{
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
+	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, EIO, 0);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), -EIO);
+	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, 0, 0);
+	assert_true(fake_log_has(LOG_ERR, "disabling it to grow from 1 to 2"));
+	assert_int_equal(pci->irqs[MSIX].enabled, 1);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	/* the record is intact: the next grow sends vector 0's eventfd */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 1, efd + 1), 0);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[1]);
+}
+
+static void a_failed_restore_leaves_the_index_disabled(void **state)
+{
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
+	/* the disable goes through, the re-enable and the restore fail */
+	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, EIO, 1);
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), -EIO);
+	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, 0, 0);
+	assert_int_equal(pci->irqs[MSIX].enabled, 0);
+	assert_int_equal(live_triggers(), 0);
+	assert_true(fake_log_has(LOG_ERR, "the index is disabled"));
+	/* a disabled index: the next call enables it afresh */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 1, efd + 1), 0);
+	assert_int_equal(pci->irqs[MSIX].enabled, 2);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], -1);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], efd[1]);
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 5);
+}
+
+static void disable_forgets_the_vectors(void **state)
+{
+	(void)state;
+	open_dev();
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
+	assert_int_equal(vfiodev_irq_disable(dev, MSIX), 0);
+	/* enabled afresh with 3 vectors; the old ones are not sent back */
+	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 2, 1, efd + 2), 0);
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 3);
+	assert_int_equal(pci->irqs[MSIX].trigger[0], -1);
+	assert_int_equal(pci->irqs[MSIX].trigger[1], -1);
+	assert_int_equal(pci->irqs[MSIX].trigger[2], efd[2]);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, irq_setup, irq_teardown)
 
 int main(void)
@@ -262,6 +439,16 @@ int main(void)
 		T(mask_and_unmask_intx),
 		T(trigger_signals_the_eventfd),
 		T(triggers_are_torn_down_by_the_library_at_close),
+		T(set_eventfds_grows_an_enabled_noresize_index_in_one_call),
+		T(growing_keeps_the_vectors_the_call_does_not_name),
+		T(growing_replaces_overlapped_vectors_and_minus_one_clears_one),
+		T(a_call_inside_the_enabled_vectors_is_not_a_resize),
+		T(growing_a_resizable_index_is_one_set_irqs),
+		T(a_failed_reenable_restores_the_previous_vectors),
+		T(a_reenable_short_of_vectors_restores_and_is_enospc),
+		T(a_failed_disable_before_a_resize_changes_nothing),
+		T(a_failed_restore_leaves_the_index_disabled),
+		T(disable_forgets_the_vectors),
 	};
 
 	return cmocka_run_group_tests_name("irq", tests, NULL, NULL);
