@@ -502,6 +502,8 @@ VFIODEV_EXPORT int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space,
 #define MAP_HUGE_2MB (21 << 26)
 #endif
 
+static void dma_mem_populate(void *p, uint64_t len, uint64_t pg);
+
 /* zeroed memory for @len bytes, its length and address rounded to @align
  * (the space's IOVA alignment, at least a page): hugetlb for 2 MiB and more
  * when there are free hugepages, else THP-advised anonymous memory aligned
@@ -524,6 +526,7 @@ static void *dma_mem_get(uint64_t *len, uint64_t align, bool *huge)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB,
 			 -1, 0);
 		if (p != MAP_FAILED) {
+			dma_mem_populate(p, l, SZ_2M);
 			*huge = true;
 			*len = l;
 			return p;
@@ -542,8 +545,27 @@ static void *dma_mem_get(uint64_t *len, uint64_t align, bool *huge)
 		munmap((char *)a + l, big - (a - (uintptr_t)p) - l);
 	if (l >= SZ_2M)
 		madvise((void *)a, l, MADV_HUGEPAGE);
+	dma_mem_populate((void *)a, l, pg);
 	*len = l;
 	return (void *)a;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* fault @len bytes at @p in for writing before the kernel pins them: a
+ * read-only pin of memory never written takes the shared zero page (THP:
+ * the huge zero page), and before Linux 6.2 it stays pinned after the
+ * CPU's first write moves the buffer to a page of its own, so the device
+ * reads zeros (seen on 6.1: an NVMe fetching an all-zero command) */
+static void dma_mem_populate(void *p, uint64_t len, uint64_t pg)
+{
+	if (!madvise(p, len, MADV_POPULATE_WRITE))
+		return;
+	/* before 5.14: a write to each page (the memory is zero already) */
+	for (uint64_t off = 0; off < len; off += pg)
+		((volatile char *)p)[off] = 0;
 }
 
 VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,

@@ -400,6 +400,30 @@ static void dma_memory_follows_the_iommu_page_size(void **state)
 	assert_int_equal(live_mappings(), 0);
 }
 
+/* DMA memory is faulted in for writing before the kernel pins it: a
+ * read-only pin of untouched memory took the zero page, which the device
+ * kept reading after the CPU's first write (Linux 6.1) */
+static void dma_memory_is_populated_before_it_is_mapped(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_space *sp;
+	unsigned char vec[16];
+	uint64_t iova;
+	uint8_t *p;
+
+	assert_int_equal(open_into(w, NULL), 0);
+	sp = vfiodev_device_space(w->dev);
+	assert_int_equal(vfiodev_dma_alloc(sp, 16 * PG, VFIODEV_DMA_READ, NULL,
+					   (void **)&p, &iova),
+			 0);
+	assert_int_equal(mincore(p, 16 * PG, vec), 0);
+	for (int i = 0; i < 16; i++)
+		assert_true(vec[i] & 1);
+	for (size_t i = 0; i < 16 * PG; i++)
+		assert_int_equal(p[i], 0);
+	assert_int_equal(vfiodev_dma_free(sp, p), 0);
+}
+
 static bool is_mapped(const void *p)
 {
 	unsigned char v;
@@ -568,6 +592,7 @@ int main(void)
 		BOTH(dma_memory_is_zeroed_mapped_and_freed),
 		BOTH(the_last_unref_frees_library_memory_the_kernel_kept_mapped),
 		BOTH(dma_memory_follows_the_iommu_page_size),
+		BOTH(dma_memory_is_populated_before_it_is_mapped),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
 	};
