@@ -1464,13 +1464,17 @@ int vfiodev_modules_load(struct vfiodev_ctx *ctx, const char *driver,
  * @sz: sizeof(struct vfiodev_bind_opts)
  * @driver: the driver to bind to, NULL for "vfio-pci"
  * @no_modules: do not load modules (the caller did, or wants to)
+ * @force: bind even a device the host is using (an interface that is up
+ *	with an address or a route, a block device with a mounted file
+ *	system, swap or a holder, the boot display): the host loses it
  * @reserved: zero, as in struct vfiodev_ctx_opts
  */
 struct vfiodev_bind_opts {
 	size_t sz;
 	const char *driver;
 	bool no_modules;
-	uint8_t reserved[7];
+	bool force;
+	uint8_t reserved[6];
 };
 
 /**
@@ -1497,11 +1501,23 @@ struct vfiodev_bind_opts {
  * only the container path can open it; a failure there is logged as a
  * warning and the bind stands.
  *
- * Context: any thread; writes sysfs (needs root); unless @opts->no_modules,
- * may load the driver's modules; unbinding the current driver blocks until
- * that driver lets the device go.
+ * A device the host is using is refused before anything is loaded or
+ * written, unless @opts says force: a network interface of it that is up
+ * with an address or a route (/proc/net/route, fib_trie, if_inet6,
+ * ipv6_route), a block device of it or a partition with a mounted file
+ * system (/proc/self/mountinfo), swap (/proc/swaps) or a holder (dm, md,
+ * LVM: its holders/ in sysfs), or the boot display (boot_vga). The log
+ * line names each user ("eth0 (10.0.2.15/24, default route)", "nvme0n1
+ * (mounted on /mnt)"). procfs is read beside the context's sysfs root:
+ * /proc for /sys. A device already bound to the driver is not checked.
+ *
+ * Context: any thread; reads sysfs and procfs (the host's use), writes
+ * sysfs (needs root); unless @opts->no_modules, may load the driver's
+ * modules; unbinding the current driver blocks until that driver lets the
+ * device go.
  * Return: 0; -EINVAL for a malformed BDF; -ENODEV when the device does not
- * exist; -EIO when the driver did not claim the device (its probe failed:
+ * exist; -EBUSY when the host uses it and @opts does not say force; -EIO
+ * when the driver did not claim the device (its probe failed:
  * see the kernel log); a module error as vfiodev_modules_load(); or the
  * errno of the sysfs write that failed (-EACCES/-EPERM: not root).
  */

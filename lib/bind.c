@@ -4,7 +4,8 @@
  * the bind needs (the driver and the IOMMU backend, through libkmod), then
  * driver_override, unbind and drivers_probe. The PCI core reports a failed
  * probe nowhere but in the kernel log, so every bind is checked by reading
- * the driver link back.
+ * the driver link back. A device the host is using (host_use.c) is refused
+ * unless the caller forces it.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "host_use.h"
 #include "internal.h"
 
 #define DEFAULT_DRIVER "vfio-pci"
@@ -392,20 +394,45 @@ static void type1_if_no_cdev(struct vfiodev_ctx *ctx, const char *bdf)
 		      vfd_module_state(ctx, "vfio_iommu_type1"), LOG_WARNING, &st);
 }
 
+/*
+ * Taking a device the host uses cuts the host off its network or pulls a
+ * disk from under a file system: refused unless @force, before anything
+ * is loaded or written. A device already on @driver is not taken again.
+ */
+static int host_use_check(struct vfiodev_ctx *ctx, const char *bdf,
+			  const char *driver, bool force)
+{
+	char cur[VFIODEV_NAME_LEN];
+	struct vfd_host_use u;
+
+	if (!current_driver(ctx, bdf, cur, sizeof(cur)) && !strcmp(cur, driver))
+		return 0;
+	if (!vfd_host_use(ctx, bdf, &u))
+		return 0;
+	if (force) {
+		vfd_warn(ctx, "%s: in use by the host: %s; taking it anyway (force)",
+			 bdf, u.what);
+		return 0;
+	}
+	vfd_err(ctx, "%s: in use by the host: %s; bind with force to take it anyway (vfiodev bind --force)",
+		bdf, u.what);
+	return -EBUSY;
+}
+
 VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 				const struct vfiodev_bind_opts *opts,
 				char *prev_driver, size_t len)
 {
 	char norm[BDF_BUF], cur[VFIODEV_NAME_LEN];
 	const char *driver = DEFAULT_DRIVER, *step;
-	bool no_modules = false;
+	bool no_modules = false, force = false;
 	int ret;
 
 	if (!ctx)
 		return -EINVAL;
 	check_arg(ctx, prev_driver || !len);
 	ret = vfd_opts_check(ctx, opts,
-			     offsetofend(struct vfiodev_bind_opts, no_modules),
+			     offsetofend(struct vfiodev_bind_opts, force),
 			     "vfiodev_bind_opts");
 	if (ret)
 		return ret;
@@ -413,12 +440,17 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 		driver = opts->driver;
 	if (OPTS_HAS(opts, vfiodev_bind_opts, no_modules))
 		no_modules = opts->no_modules;
+	if (OPTS_HAS(opts, vfiodev_bind_opts, force))
+		force = opts->force;
 	check_arg(ctx, valid_driver_name(driver));
 	ret = device_arg(ctx, bdf, norm);
 	if (ret)
 		return ret;
 	if (len)
 		prev_driver[0] = '\0';
+	ret = host_use_check(ctx, norm, driver, force);
+	if (ret)
+		return ret;
 
 	if (!no_modules) {
 		ret = vfiodev_modules_load(ctx, driver, NULL, 0);

@@ -2,9 +2,10 @@
 /*
  * Diagnosis: everything that decides whether a device can be opened, each
  * check a finding with what was found and the exact fix. It only reads
- * sysfs and stats nodes, so it is safe to run beside a program that has
- * the device open. A failure of one open path is a warning while the
- * other path works, and an error once no path is left.
+ * sysfs and procfs and stats nodes, so it is safe to run beside a program
+ * that has the device open. A failure of one open path is a warning while
+ * the other path works, and an error once no path is left. A device the
+ * host uses gets what frees it, not the bind that would cut the host off.
  */
 #include <dirent.h>
 #include <linux/capability.h>
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "host_use.h"
 #include "internal.h"
 
 #define OK VFIODEV_SEVERITY_OK
@@ -163,10 +165,21 @@ static void check_iommu(const struct vfiodev_ctx *ctx,
 				noiommu_mode_remedy(ctx)));
 }
 
+/*
+ * The remedy for a device the host uses: what frees it, not the bind that
+ * would cut the host off it (vfiodev_bind() refuses it too).
+ */
+static char *host_use_remedy(const char *bdf, const struct vfd_host_use *u)
+{
+	return vfd_strfmt("free it on the host first (%s), then vfiodev bind %s; vfiodev bind --force %s takes it anyway, and the host loses it",
+			  u->undo, bdf, bdf);
+}
+
 static void check_driver(const struct vfiodev_ctx *ctx,
 			 const struct vfiodev_pci_device *d, struct diag *dg)
 {
 	const char *b = d->bdf;
+	struct vfd_host_use u;
 	int state;
 
 	if (!vfd_driver_is_vfio(d->driver)) {
@@ -188,6 +201,16 @@ static void check_driver(const struct vfiodev_ctx *ctx,
 		vfd_diag_add(dg, OK, DIAG_ANY, "driver",
 			     vfd_strfmt("driver of %s", b),
 			     vfd_strfmt("bound to %s", d->driver), NULL);
+	else if (vfd_host_use(ctx, b, &u))
+		vfd_diag_add(dg, ERR, DIAG_ANY, "driver",
+			     vfd_strfmt("driver of %s", b),
+			     vfd_strfmt("%s%s%s; in use by the host: %s",
+					d->driver[0] ? "bound to " :
+						       "not bound to any driver",
+					d->driver,
+					d->driver[0] ? ", not to a VFIO driver" : "",
+					u.what),
+			     host_use_remedy(b, &u));
 	else if (!d->driver[0])
 		vfd_diag_add(dg, ERR, DIAG_ANY, "driver",
 			     vfd_strfmt("driver of %s", b),
@@ -212,8 +235,10 @@ static void check_driver(const struct vfiodev_ctx *ctx,
  * Every other group member with a host driver blocks both paths; the
  * device's own driver is the 'driver' finding.
  */
-static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
+static bool check_group(const struct vfiodev_ctx *ctx,
+			const struct vfiodev_pci_device *d, struct diag *dg)
 {
+	struct vfd_host_use u;
 	char list[1024] = "";
 	bool viable = true;
 	size_t used = 0;
@@ -239,6 +264,16 @@ static bool check_group(const struct vfiodev_pci_device *d, struct diag *dg)
 						d->iommu_group, m->bdf),
 				     vfd_strfmt("ls -l /sys/bus/pci/devices/%s/driver; a member bound to a host driver must be released: vfiodev bind %s",
 						m->bdf, m->bdf));
+			continue;
+		}
+		if (vfd_host_use(ctx, m->bdf, &u)) {
+			vfd_diag_add(dg, ERR, DIAG_ANY, "group",
+				     vfd_strfmt("IOMMU group %d is viable",
+						d->iommu_group),
+				     vfd_strfmt("group %d is not viable: %s is bound to %s, a host driver, and in use by the host: %s; neither path can open %s until it is released",
+						d->iommu_group, m->bdf,
+						m->driver, u.what, d->bdf),
+				     host_use_remedy(m->bdf, &u));
 			continue;
 		}
 		vfd_diag_add(dg, ERR, DIAG_ANY, "group",
@@ -487,7 +522,7 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 
 	check_iommu(ctx, &d, allow_noiommu, dg);
 	check_driver(ctx, &d, dg);
-	if (check_group(&d, dg) && vfd_driver_is_vfio(d.driver)) {
+	if (check_group(ctx, &d, dg) && vfd_driver_is_vfio(d.driver)) {
 		args.backend = forced;
 		args.allow_noiommu = allow_noiommu;
 		args.user = &user;

@@ -8,7 +8,7 @@ set -eu
 
 pkgs="gcc g++ make libc6-dev meson ninja-build pkg-config python3 clang-format git
 libkmod-dev libudev-dev libcmocka-dev valgrind clang libclang-rt-14-dev
-qemu-system-x86 linux-source-6.12 busybox-static cpio kmod xz-utils
+qemu-system-x86 linux-source-6.12 busybox-static cpio kmod xz-utils e2fsprogs
 flex bison bc libelf-dev libssl-dev
 groff-base abigail-tools dpkg-dev debhelper fakeroot lintian"
 

@@ -179,6 +179,28 @@ check "bind: the fake PCI core never probes: reported, status 1" 1 \
 check "unbind: a device without a driver" 0 "j['ok'] and j['driver'] is None" \
 	-- unbind 0000:00:03.0 --none
 
+# the host's interface on it: refused before any sysfs write, --force goes on
+nd=$ROOT/sys/bus/pci/devices/0000:00:03.0/virtio0/net/eth0
+mkdir -p "$nd" "$ROOT/sys/class/net" "$ROOT/proc/net"
+ln -s "$ROOT/sys/class/net" "$nd/subsystem"
+echo 0x1003 >"$nd/flags"
+printf 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\neth0\t00000000\t0202000A\t0003\t0\t0\t0\t00000000\n' \
+	>"$ROOT/proc/net/route"
+: >"$ROOT/sys/bus/pci/drivers_probe"
+check "bind: a device the host uses is refused, naming the user" 1 \
+	"j['ok'] is False and j['error'] == '0000:00:03.0: in use by the host: eth0 (default route); bind with force to take it anyway (vfiodev bind --force)' and j['driver'] is None" \
+	-- bind 0000:00:03.0
+[[ ! -s $ROOT/sys/bus/pci/drivers_probe && $(cat "$ROOT/sys/bus/pci/devices/0000:00:03.0/driver_override") != vfio-pci ]] &&
+	ok "bind: nothing written for a device the host uses" ||
+	not_ok "bind: nothing written for a device the host uses" "drivers_probe '$(cat "$ROOT/sys/bus/pci/drivers_probe")'"
+out=$("$TOOL" bind 0000:00:03.0 2>/dev/null)
+[[ $out == *"0000:00:03.0: not bound to vfio-pci: in use by the host: eth0 (default route)"* ]] &&
+	ok "bind: the text names the user" || not_ok "bind: the text names the user" "$out"
+check "bind --force: past the check, to the probe" 1 \
+	"j['ok'] is False and 'vfio-pci did not claim the device' in j['error']" \
+	-- bind 0000:00:03.0 --force
+rm -rf "$ROOT/sys/bus/pci/devices/0000:00:03.0/virtio0" "$ROOT/proc"
+
 # a device that is not there: said once, the cause in the JSON, and bind
 # loads no module for it
 for c in bind unbind; do

@@ -29,6 +29,7 @@ struct tool {
 	bool allow_noiommu;
 	bool vfio_only;
 	const char *driver;
+	bool force; /* bind: even a device the host uses */
 	const char *restore; /* unbind: NULL re-probe, "" none */
 	uint64_t map_bytes;
 	uint64_t map_count;

@@ -46,6 +46,9 @@ static const char usage_text[] =
 	"  --backend B          info, doctor: auto, iommufd or container\n"
 	"  --allow-noiommu      info, doctor: accept a noiommu group\n"
 	"  --driver D           bind: bind to D instead of vfio-pci\n"
+	"  --force              bind: take the device even though the host uses it\n"
+	"                       (an interface up with an address or a route, a\n"
+	"                       mounted file system, swap, a holder, the boot display)\n"
 	"  --restore D          unbind: give the device to driver D\n"
 	"                       (default: let the kernel pick its driver)\n"
 	"  --none               unbind: leave the device without a driver\n"
@@ -69,6 +72,7 @@ enum {
 	OPT_MAP_COUNT,
 	OPT_USER,
 	OPT_NO_OPEN,
+	OPT_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "map-count", required_argument, NULL, OPT_MAP_COUNT },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "no-open", no_argument, NULL, OPT_NO_OPEN },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -447,6 +452,7 @@ int cmd_bind(struct tool *t)
 	if (!ret) {
 		opts.driver = driver;
 		opts.no_modules = true;
+		opts.force = t->force;
 		ret = vfiodev_bind(t->ctx, t->bdf, &opts, prev, sizeof(prev));
 	}
 	/* bound, the device shows whether the kernel has the vfio cdev;
@@ -631,6 +637,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_OPEN:
 			t.no_open = true;
+			break;
+		case OPT_FORCE:
+			t.force = true;
 			break;
 		default:
 			return usage_error("unknown option");

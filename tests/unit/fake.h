@@ -214,6 +214,23 @@ void fake_pci_cdev_sysfs(struct fake_pci *p, int index);
 /* the sysfs entry plus the node dev/vfio/devices/vfio<index> */
 void fake_pci_cdev(struct fake_pci *p, int index);
 
+/* class devices below a PCI device, as sysfs lays them out. @rel is the
+ * device's directory ("sys/bus/pci/devices/<bdf>/virtio0/net/eth0"): its
+ * subsystem link and sys/class/<class>/<name> are made. An interface
+ * has flags (IFF_UP when @up); a block device dev = @devnum ("259:0"),
+ * and a partition (@rel below its disk) its "partition" attribute */
+void fake_netdev(const char *rel, bool up);
+void fake_blockdev(const char *rel, const char *devnum, bool partition);
+
+/* procfs beside sys/ (the library reads it there): @ifname has the IPv4
+ * address @addr/@plen, its subnet route and, when @gw is not NULL, the
+ * default route through @gw (proc/net/route and proc/net/fib_trie, with
+ * loopback's 127.0.0.1 too); a mount of @devnum ("259:1") from @source on
+ * @mountpoint (a line of proc/self/mountinfo, after / and /proc) */
+void fake_proc_ipv4(const char *ifname, const char *addr, unsigned int plen,
+		    const char *gw);
+void fake_proc_mount(const char *devnum, const char *source, const char *mountpoint);
+
 /* device nodes: plain files registered with what they are */
 void fake_node_cdev(struct fake_pci *p, const char *rel, dev_t rdev);
 struct fake_group *fake_group_get(int id);

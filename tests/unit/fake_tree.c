@@ -5,6 +5,7 @@
  * the way sysfs shows them, and the registry of device nodes (plain files
  * that the fake's open() recognises by their resolved path).
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -392,4 +393,146 @@ struct fake_pci *fake_std_device(const char *bdf, int group, int cdev_index)
 	if (!have_node("dev/iommu"))
 		fake_node_iommu();
 	return p;
+}
+
+/* ---- class devices (interfaces, disks) --------------------------------- */
+
+static void class_dev(const char *rel, const char *class)
+{
+	const char *name = strrchr(rel, '/');
+	char link[PATH_MAX], target[64];
+
+	name = name ? name + 1 : rel;
+	fake_mkdir(rel);
+	snprintf(target, sizeof(target), "sys/class/%s", class);
+	fake_mkdir(target);
+	snprintf(link, sizeof(link), "%s/subsystem", rel);
+	fake_symlink(target, link);
+	snprintf(link, sizeof(link), "sys/class/%s/%s", class, name);
+	fake_symlink(rel, link);
+}
+
+void fake_netdev(const char *rel, bool up)
+{
+	char attr[PATH_MAX];
+
+	class_dev(rel, "net");
+	snprintf(attr, sizeof(attr), "%s/flags", rel);
+	fake_write(attr, up ? "0x1003\n" : "0x1002\n");
+	snprintf(attr, sizeof(attr), "%s/operstate", rel);
+	fake_write(attr, up ? "up\n" : "down\n");
+}
+
+void fake_blockdev(const char *rel, const char *devnum, bool partition)
+{
+	char attr[PATH_MAX], val[32];
+
+	class_dev(rel, "block");
+	snprintf(attr, sizeof(attr), "%s/dev", rel);
+	snprintf(val, sizeof(val), "%s\n", devnum);
+	fake_write(attr, val);
+	snprintf(attr, sizeof(attr), "%s/holders", rel);
+	fake_mkdir(attr);
+	if (partition) {
+		snprintf(attr, sizeof(attr), "%s/partition", rel);
+		fake_write(attr, "1\n");
+	}
+}
+
+/* ---- procfs ------------------------------------------------------------ */
+
+static void append(const char *rel, const char *content)
+{
+	const char *p = fake_path("%s", rel);
+	FILE *f;
+
+	mkdir_parent(p);
+	f = fopen(p, "ae");
+	if (!f)
+		die(p);
+	fputs(content, f);
+	fclose(f);
+}
+
+/* an IPv4 address as /proc/net/route prints it: the kernel's (network
+ * order) 32 bits in hex */
+static const char *route_hex(const char *addr, char buf[9])
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		die(addr);
+	snprintf(buf, 9, "%08X", a.s_addr);
+	return buf;
+}
+
+void fake_proc_ipv4(const char *ifname, const char *addr, unsigned int plen,
+		    const char *gw)
+{
+	char net[INET_ADDRSTRLEN], bcast[INET_ADDRSTRLEN], h1[9], h2[9];
+	char line[512];
+	struct in_addr a, n, b;
+	uint32_t mask = plen ? htonl(~0u << (32 - plen)) : 0;
+
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		die(addr);
+	n.s_addr = a.s_addr & mask;
+	b.s_addr = a.s_addr | ~mask;
+	inet_ntop(AF_INET, &n, net, sizeof(net));
+	inet_ntop(AF_INET, &b, bcast, sizeof(bcast));
+
+	fake_write("proc/net/route",
+		   "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
+	if (gw) {
+		snprintf(line, sizeof(line),
+			 "%s\t00000000\t%s\t0003\t0\t0\t0\t00000000\t0\t0\t0\n",
+			 ifname, route_hex(gw, h1));
+		append("proc/net/route", line);
+	}
+	snprintf(h2, sizeof(h2), "%08X", mask);
+	snprintf(line, sizeof(line),
+		 "%s\t%s\t00000000\t0001\t0\t0\t0\t%s\t0\t0\t0\n", ifname,
+		 route_hex(net, h1), h2);
+	append("proc/net/route", line);
+
+	/* the shape of a real trie: the subnet in Main, the host's own
+	 * addresses (LOCAL) in Local, none of them naming an interface */
+	snprintf(line, sizeof(line),
+		 "Main:\n"
+		 "  +-- 0.0.0.0/0 3 0 5\n"
+		 "%s"
+		 "     +-- %s/%u 2 0 2\n"
+		 "        |-- %s\n"
+		 "           /%u link UNICAST\n",
+		 gw ? "     |-- 0.0.0.0\n        /0 universe UNICAST\n" : "",
+		 net, plen, net, plen);
+	fake_write("proc/net/fib_trie", line);
+	snprintf(line, sizeof(line),
+		 "Local:\n"
+		 "  +-- 0.0.0.0/0 3 0 5\n"
+		 "     +-- %s/%u 2 0 2\n"
+		 "        |-- %s\n"
+		 "           /32 host LOCAL\n"
+		 "        |-- %s\n"
+		 "           /32 link BROADCAST\n"
+		 "     +-- 127.0.0.0/8 2 0 2\n"
+		 "        |-- 127.0.0.1\n"
+		 "           /32 host LOCAL\n",
+		 net, plen, addr, bcast);
+	append("proc/net/fib_trie", line);
+}
+
+void fake_proc_mount(const char *devnum, const char *source, const char *mountpoint)
+{
+	char line[512];
+	struct stat st;
+
+	if (stat(fake_path("proc/self/mountinfo"), &st))
+		fake_write("proc/self/mountinfo",
+			   "21 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+			   "22 21 0:21 / /proc rw,nosuid shared:12 - proc proc rw\n");
+	snprintf(line, sizeof(line),
+		 "40 21 %s / %s rw,relatime shared:30 - ext4 %s rw\n", devnum,
+		 mountpoint, source);
+	append("proc/self/mountinfo", line);
 }

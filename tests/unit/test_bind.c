@@ -4,7 +4,8 @@
  * present, and the driver_override / unbind / drivers_probe sequence with
  * its rollback. The PCI core is emulated over the fake sysfs tree: a
  * wrapper around the fake's write() acts on unbind, bind and drivers_probe
- * the way the kernel does.
+ * the way the kernel does. The host's use of a device (host_use.c) is
+ * laid out as sysfs and procfs show it: interfaces, disks, mounts, routes.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -188,6 +189,10 @@ static void device(const char *bdf, int group, const char *driver)
 	fake_write("sys/bus/pci/drivers/vfio-pci/unbind", "");
 	fake_write("sys/bus/pci/drivers/e1000e/bind", "");
 	fake_write("sys/bus/pci/drivers/e1000e/unbind", "");
+	if (driver) {
+		snprintf(rel, sizeof(rel), "sys/bus/pci/drivers/%s/unbind", driver);
+		fake_write(rel, "");
+	}
 }
 
 static const char *driver_of(const char *bdf)
@@ -694,6 +699,244 @@ static void unbind_bad_arguments(void **state)
 	assert_int_equal(vfiodev_unbind(fake_ctx(), "0000:00:09.0", "a/b"), -EINVAL);
 }
 
+/* ---- the host's own use ------------------------------------------------ */
+
+#define NVME "0000:00:04.0"
+#define NS "sys/bus/pci/devices/" NVME "/nvme/nvme0/nvme0n1"
+#define NIC "0000:00:03.0"
+#define ETH0 "sys/bus/pci/devices/" NIC "/virtio0/net/eth0"
+
+static int bind_opts(const char *bdf, bool force)
+{
+	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
+
+	opts.force = force;
+	return vfiodev_bind(fake_ctx(), bdf, &opts, NULL, 0);
+}
+
+/* an NVMe controller whose namespace holds the file system on /mnt */
+static void nvme_mounted(void)
+{
+	iommufd_builtin();
+	device(NVME, 4, "nvme");
+	fake_blockdev(NS, "259:0", false);
+	fake_proc_mount("259:0", "/dev/nvme0n1", "/mnt");
+}
+
+/* a virtio-net device whose eth0 is up, addressed and the default route */
+static void nic_addressed(void)
+{
+	iommufd_builtin();
+	device(NIC, 3, "virtio-pci");
+	fake_netdev(ETH0, true);
+	fake_proc_ipv4("eth0", "10.0.2.15", 24, "10.0.2.2");
+	fake_write("proc/net/if_inet6",
+		   "fe80000000000000505400fffe123456 02 40 20 80     eth0\n"
+		   "00000000000000000000000000000001 01 80 10 80       lo\n");
+	fake_write("proc/net/ipv6_route",
+		   "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+		   "ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000002 00000000 00000001     eth0\n");
+}
+
+static void bind_refuses_nvme_with_mounted_filesystem(void **state)
+{
+	(void)state;
+	nvme_mounted();
+	assert_int_equal(bind_opts(NVME, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, NVME
+				 ": in use by the host: nvme0n1 (mounted on /mnt); bind with force to take it anyway"));
+	/* refused before anything was written: still on its driver */
+	assert_string_equal(writes, "");
+	assert_string_equal(driver_of(NVME), "nvme");
+	assert_string_equal(override_of(NVME), "");
+}
+
+static void bind_refuses_up_interface_with_address_and_route(void **state)
+{
+	(void)state;
+	nic_addressed();
+	assert_int_equal(vfiodev_bind(fake_ctx(), NIC, NULL, NULL, 0), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, NIC
+				 ": in use by the host: eth0 (10.0.2.15/24, default route); bind with force"));
+	assert_string_equal(writes, "");
+	assert_string_equal(driver_of(NIC), "virtio-pci");
+}
+
+static void bind_refuses_interface_with_ipv6_address_only(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NIC, 3, "virtio-pci");
+	fake_netdev(ETH0, true);
+	fake_write("proc/net/if_inet6",
+		   "20010db8000000000000000000000005 02 40 00 80     eth0\n");
+	fake_write("proc/net/ipv6_route",
+		   "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003     eth0\n");
+	assert_int_equal(bind_opts(NIC, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "eth0 (2001:db8::5/64, default route)"));
+}
+
+static void bind_refuses_bridge_port(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NIC, 3, "virtio-pci");
+	fake_netdev(ETH0, true);
+	fake_netdev("sys/devices/virtual/net/br0", true);
+	fake_symlink("sys/devices/virtual/net/br0", ETH0 "/master");
+	assert_int_equal(bind_opts(NIC, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "eth0 (port of br0)"));
+}
+
+/* a VLAN over it carries the address: the interface below is the host's */
+static void bind_refuses_interface_whose_vlan_is_addressed(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NIC, 3, "virtio-pci");
+	fake_netdev(ETH0, true);
+	fake_netdev("sys/devices/virtual/net/eth0.100", true);
+	fake_symlink("sys/devices/virtual/net/eth0.100", ETH0 "/upper_eth0.100");
+	fake_proc_ipv4("eth0.100", "10.1.0.5", 24, NULL);
+	assert_int_equal(bind_opts(NIC, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR,
+				 "in use by the host: eth0.100 over eth0 (10.1.0.5/24);"));
+}
+
+static void bind_refuses_partitions_with_swap_and_holder(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NVME, 4, "nvme");
+	fake_blockdev(NS, "259:0", false);
+	fake_blockdev(NS "/nvme0n1p1", "259:1", true);
+	fake_blockdev(NS "/nvme0n1p2", "259:2", true);
+	fake_write("proc/swaps",
+		   "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+		   "/dev/nvme0n1p1                          partition\t1048572\t\t0\t\t-2\n");
+	fake_mkdir(NS "/nvme0n1p2/holders/dm-0");
+	fake_write("sys/class/block/dm-0/dm/name", "vg-root\n");
+	assert_int_equal(bind_opts(NVME, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR,
+				 "in use by the host: nvme0n1p1 (swap), nvme0n1p2 (held by dm-0 [vg-root])"));
+}
+
+/* native multipath: the controller has the hidden path device, the
+ * subsystem the head that is mounted */
+static void bind_refuses_nvme_whose_multipath_head_is_mounted(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NVME, 4, "nvme");
+	fake_blockdev("sys/bus/pci/devices/" NVME "/nvme/nvme0/nvme0c0n1",
+		      "259:1", false);
+	fake_blockdev("sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1",
+		      "259:0", false);
+	fake_proc_mount("259:0", "/dev/nvme0n1", "/srv");
+	assert_int_equal(bind_opts(NVME, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "nvme0n1 (mounted on /srv)"));
+}
+
+/* a btrfs mount shows an anonymous device number: its source names it */
+static void bind_refuses_disk_mounted_under_anonymous_number(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NVME, 4, "nvme");
+	fake_blockdev(NS, "259:0", false);
+	fake_proc_mount("0:45", "/dev/nvme0n1", "/data");
+	assert_int_equal(bind_opts(NVME, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "nvme0n1 (mounted on /data)"));
+}
+
+static void bind_refuses_boot_display(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NIC, 3, NULL);
+	fake_write("sys/bus/pci/devices/" NIC "/boot_vga", "1\n");
+	assert_int_equal(bind_opts(NIC, false), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR,
+				 "in use by the host: the boot display (boot_vga)"));
+	assert_string_equal(driver_of(NIC), "");
+}
+
+/* down, link-local only, unmounted, not swapped to: nothing of the host's */
+static void bind_takes_devices_the_host_does_not_use(void **state)
+{
+	(void)state;
+	nic_addressed();
+	fake_netdev(ETH0, false);
+	assert_int_equal(bind_opts(NIC, false), 0);
+	assert_string_equal(driver_of(NIC), "vfio-pci");
+
+	/* up, but only the link-local address and routes every up
+	 * interface gets */
+	fake_unlink("proc/net/route");
+	fake_unlink("proc/net/fib_trie");
+	device("0000:00:05.0", 5, "virtio-pci");
+	fake_netdev("sys/bus/pci/devices/0000:00:05.0/virtio1/net/eth0", true);
+	assert_int_equal(bind_opts("0000:00:05.0", false), 0);
+
+	device(NVME, 4, "nvme");
+	fake_blockdev(NS, "259:0", false);
+	fake_blockdev(NS "/nvme0n1p1", "259:1", true);
+	fake_proc_mount("259:7", "/dev/nvme1n1", "/mnt");
+	fake_write("sys/bus/pci/devices/" NVME "/boot_vga", "0\n");
+	assert_int_equal(bind_opts(NVME, false), 0);
+	assert_string_equal(driver_of(NVME), "vfio-pci");
+	assert_false(fake_log_has(-1, "in use by the host"));
+}
+
+static void bind_with_force_takes_device_in_use(void **state)
+{
+	char prev[VFIODEV_NAME_LEN];
+	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
+
+	(void)state;
+	nvme_mounted();
+	nic_addressed();
+	opts.force = true;
+	assert_int_equal(vfiodev_bind(fake_ctx(), NVME, &opts, prev, sizeof(prev)),
+			 0);
+	assert_string_equal(prev, "nvme");
+	assert_string_equal(driver_of(NVME), "vfio-pci");
+	assert_true(fake_log_has(LOG_WARNING, NVME
+				 ": in use by the host: nvme0n1 (mounted on /mnt); taking it anyway (force)"));
+	assert_int_equal(bind_opts(NIC, true), 0);
+	assert_string_equal(driver_of(NIC), "vfio-pci");
+	assert_true(fake_log_has(LOG_WARNING,
+				 "eth0 (10.0.2.15/24, default route); taking it anyway"));
+	assert_false(fake_log_has(LOG_ERR, "in use by the host"));
+}
+
+/* an old caller's opts (no force field) and an old library's view of a
+ * new caller's: force is a known field now, the byte after it is not */
+static void bind_force_is_a_known_opts_field(void **state)
+{
+	struct {
+		struct vfiodev_bind_opts o;
+	} old = { .o = { .sz = offsetof(struct vfiodev_bind_opts, force) } };
+	VFIODEV_OPTS_INIT(vfiodev_bind_opts, opts);
+
+	(void)state;
+	nvme_mounted();
+	assert_int_equal(vfiodev_bind(fake_ctx(), NVME, &old.o, NULL, 0), -EBUSY);
+	opts.reserved[0] = 1;
+	assert_int_equal(vfiodev_bind(fake_ctx(), NVME, &opts, NULL, 0), -EINVAL);
+	assert_string_equal(driver_of(NVME), "nvme");
+}
+
+/* already on vfio-pci: nothing to take, nothing to check */
+static void bind_already_bound_is_not_checked(void **state)
+{
+	(void)state;
+	iommufd_builtin();
+	device(NVME, 4, "vfio-pci");
+	fake_write("sys/bus/pci/devices/" NVME "/boot_vga", "1\n");
+	assert_int_equal(bind_opts(NVME, false), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_teardown)
 
 int main(void)
@@ -732,6 +975,19 @@ int main(void)
 		T(unbind_unknown_restore_driver_fails),
 		T(unbind_restore_probe_failure_names_driver),
 		T(unbind_bad_arguments),
+		T(bind_refuses_nvme_with_mounted_filesystem),
+		T(bind_refuses_up_interface_with_address_and_route),
+		T(bind_refuses_interface_with_ipv6_address_only),
+		T(bind_refuses_bridge_port),
+		T(bind_refuses_interface_whose_vlan_is_addressed),
+		T(bind_refuses_partitions_with_swap_and_holder),
+		T(bind_refuses_nvme_whose_multipath_head_is_mounted),
+		T(bind_refuses_disk_mounted_under_anonymous_number),
+		T(bind_refuses_boot_display),
+		T(bind_takes_devices_the_host_does_not_use),
+		T(bind_with_force_takes_device_in_use),
+		T(bind_force_is_a_known_opts_field),
+		T(bind_already_bound_is_not_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -509,6 +509,7 @@ struct bind_opts_v2 {
 	size_t sz;
 	const char *driver;
 	bool no_modules;
+	bool force;
 	bool next;
 };
 struct pci_scan_opts_v2 {

@@ -388,6 +388,94 @@ static void device_on_host_driver_gets_unbind_remedy(void **state)
 	vfiodev_diagnosis_free(d);
 }
 
+/* ---- the host's own use ------------------------------------------------ */
+
+/* what doctor said: "fix: vfiodev bind BDF" for the NIC of the only route */
+static void device_the_host_uses_gets_what_frees_it_not_the_bind(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	fake_pci_add(BDF, 3, "virtio-pci");
+	fake_netdev("sys/bus/pci/devices/" BDF "/virtio0/net/eth0", true);
+	fake_proc_ipv4("eth0", "10.0.2.15", 24, "10.0.2.2");
+	d = diagnose(BDF, NULL);
+	f = find(d, "driver", "bound to virtio-pci");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->found,
+			     "in use by the host: eth0 (10.0.2.15/24, default route)"));
+	assert_true(contains(f->remedy,
+			     "free it on the host first (ip link set eth0 down)"));
+	assert_true(contains(f->remedy,
+			     "vfiodev bind --force " BDF " takes it anyway"));
+	assert_false(contains(f->remedy, "echo vfio-pci"));
+	assert_false(d->usable);
+	vfiodev_diagnosis_free(d);
+}
+
+static void mounted_nvme_gets_umount_remedy(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	fake_pci_add("0000:00:04.0", 4, "nvme");
+	fake_blockdev("sys/bus/pci/devices/0000:00:04.0/nvme/nvme0/nvme0n1",
+		      "259:0", false);
+	fake_proc_mount("259:0", "/dev/nvme0n1", "/mnt");
+	d = diagnose("0000:00:04.0", NULL);
+	f = find(d, "driver", "in use by the host: nvme0n1 (mounted on /mnt)");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->remedy, "umount /mnt"));
+	vfiodev_diagnosis_free(d);
+
+	/* unmounted, the bind is the remedy again */
+	fake_unlink("proc/self/mountinfo");
+	d = diagnose("0000:00:04.0", NULL);
+	f = find(d, "driver", "bound to nvme");
+	assert_false(contains(f->found, "in use"));
+	assert_true(contains(f->remedy, "vfiodev bind 0000:00:04.0 (or"));
+	vfiodev_diagnosis_free(d);
+}
+
+/* a group mate the host uses is not to be bound either */
+static void group_blocker_the_host_uses_gets_what_frees_it(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	type1_builtin();
+	fake_std_device("0000:01:01.0", 1, -1);
+	fake_pci_add("0000:01:02.0", 1, "virtio-pci");
+	fake_netdev("sys/bus/pci/devices/0000:01:02.0/virtio0/net/eth0", true);
+	fake_proc_ipv4("eth0", "192.168.1.7", 16, NULL);
+	d = diagnose("0000:01:01.0", NULL);
+	f = find(d, "group", "0000:01:02.0 is bound to virtio-pci");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_ERROR);
+	assert_true(contains(f->found, "in use by the host: eth0 (192.168.1.7/16)"));
+	assert_true(contains(f->remedy, "ip link set eth0 down"));
+	assert_false(contains(f->remedy, "(or release it"));
+	vfiodev_diagnosis_free(d);
+}
+
+/* the firmware's console: no driver, and still the host's */
+static void boot_display_is_the_hosts(void **state)
+{
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+
+	(void)state;
+	fake_pci_add(BDF, 3, NULL);
+	fake_write("sys/bus/pci/devices/" BDF "/boot_vga", "1\n");
+	d = diagnose(BDF, NULL);
+	f = find(d, "driver",
+		 "not bound to any driver; in use by the host: the boot display");
+	assert_true(contains(f->remedy, "move the console to another display"));
+	vfiodev_diagnosis_free(d);
+}
+
 /* ---- group ------------------------------------------------------------- */
 
 static size_t count(const struct vfiodev_diagnosis *d, const char *check,
@@ -1019,6 +1107,10 @@ int main(void)
 		T(vfio_pci_module_missing),
 		T(unbound_device_gets_bind_remedy),
 		T(device_on_host_driver_gets_unbind_remedy),
+		T(device_the_host_uses_gets_what_frees_it_not_the_bind),
+		T(mounted_nvme_gets_umount_remedy),
+		T(group_blocker_the_host_uses_gets_what_frees_it),
+		T(boot_display_is_the_hosts),
 		T(device_is_not_the_blocker_of_its_own_group),
 		T(nonviable_group_names_each_blocker),
 		T(unknown_group_members_are_an_error),

@@ -21,10 +21,11 @@ set -euo pipefail
 
 # Modules the guest needs (and everything they depend on). iommufd is only
 # taken if the kernel has it as a module; virtio_pci (the nonviable
-# topology's host driver) where it is one (6.1; built in on 6.12).
-WANT_MODULES="vfio vfio_iommu_type1 vfio_pci_core vfio_pci irqbypass iommufd virtio_pci"
+# topology's host driver) where it is one (6.1; built in on 6.12);
+# virtio_net (nvme-net: an interface the host uses; a module on both).
+WANT_MODULES="vfio vfio_iommu_type1 vfio_pci_core vfio_pci irqbypass iommufd virtio_pci virtio_net"
 OPTIONAL_MODULES="iommufd virtio_pci"
-RECIPE=2
+RECIPE=3
 
 pick_package() {
 	if [[ -n ${VFIODEV_STOCK_KERNEL_PKG:-} ]]; then
@@ -45,7 +46,8 @@ case $SERIES in
 *) die "VFIODEV_STOCK_SERIES must be 6.12 or 6.1 (got $SERIES)" ;;
 esac
 # Cached result of the last successful fetch: lets warm runs skip apt entirely.
-LATEST=$VM_CACHE/kernel-$TAG.latest
+# Per recipe: a new recipe (other modules) must not be served the old tree.
+LATEST=$VM_CACHE/kernel-$TAG-r$RECIPE.latest
 
 fetch() {
 	local pkg ver key out

@@ -38,6 +38,10 @@
 #               writes a pattern into (LBA 0-63, tag 0x11) and checks after the
 #               run (LBA 256-383 must hold the guest's WRITE, tag 0x77; the
 #               pattern: examples/nvme-read.c)
+#   nvme-net    NVMe controller on an ext4 image the host makes     (nvme 0000:00:04.0,
+#               (mkfs.ext4, e2fsprogs) + virtio-net (user netdev,    virtio-net 0000:00:05.0)
+#               restricted: no traffic leaves): devices the guest
+#               uses as a host would (a mount, an addressed interface)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -119,7 +123,12 @@ nvme-disk)
 	DISK=$BUILD/vm-work/$KERNEL-$TOPOLOGY-$SCENARIO_NAME.disk
 	TOPO_DEVICES=(-drive "file=$DISK,if=none,id=nv0,format=raw"
 		-device nvme,serial=vfiodev-disk,drive=nv0,addr=04.0) ;;
-*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme sriov nvme-disk)" ;;
+nvme-net)
+	FSDISK=$BUILD/vm-work/$KERNEL-$TOPOLOGY-$SCENARIO_NAME.ext4
+	TOPO_DEVICES=(-drive "file=$FSDISK,if=none,id=nv0,format=raw"
+		-device nvme,serial=vfiodev-fs,drive=nv0,addr=04.0
+		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,addr=05.0) ;;
+*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme sriov nvme-disk nvme-net)" ;;
 esac
 ((NO_IOMMU)) && TOPO_IOMMU=0
 
@@ -137,6 +146,18 @@ if [[ -n $DISK ]]; then
 	mkdir -p "$(dirname "$DISK")" && rm -f "$DISK" && truncate -s 1M "$DISK" &&
 		disk_pattern 0 64 0x11 | dd of="$DISK" bs=512 conv=notrunc status=none ||
 		setup_fail "cannot write the disk image $DISK"
+fi
+
+# ---- the file system image (nvme-net) -------------------------------------
+# 8 MiB of ext4 (the kernels have it built in), made fresh for each run: the
+# guest mounts it, and its device is taken from under the mount
+FSDISK=${FSDISK:-}
+if [[ -n $FSDISK ]]; then
+	MKFS=$(PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4) ||
+		setup_fail "mkfs.ext4 not found (apt-get install e2fsprogs)"
+	mkdir -p "$(dirname "$FSDISK")" && rm -f "$FSDISK" && truncate -s 8M "$FSDISK" &&
+		"$MKFS" -q -F -L vfiodev-fs "$FSDISK" >/dev/null 2>&1 ||
+		setup_fail "cannot make the ext4 image $FSDISK"
 fi
 
 # ---- kernel and initramfs -------------------------------------------------
