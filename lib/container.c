@@ -194,8 +194,7 @@ static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 /* every group's reserved regions shrink the container's IOVA ranges and
  * may raise its page size; a group that leaves gives them back (the
  * kernel recomputes both): read them after each join and leave */
-static int container_read_limits(struct vfiodev_space *space,
-				 struct vfd_limits *lim)
+static int container_read_limits(struct vfiodev_space *space, struct vfd_limits *lim)
 {
 	if (space->container_fd < 0 || space->noiommu || !space->iommu_type)
 		return 0;

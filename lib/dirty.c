@@ -321,7 +321,8 @@ VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
 		/* the devices go back to the IOAS first: if one cannot, all
 		 * stay on the HWPT and tracking goes on, nothing lost */
 		ret = attach_each(space, space->ioas_id, NULL, false, &failed);
-		if (ret && attach_each(space, space->dirty_hwpt, failed, true, &stuck))
+		if (ret &&
+		    attach_each(space, space->dirty_hwpt, failed, true, &stuck))
 			vfd_err(space->ctx,
 				"%s: left the tracking HWPT %u and could not go back: its writes are no longer tracked",
 				stuck->name, space->dirty_hwpt);

@@ -489,12 +489,11 @@ static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
 	if (__builtin_expect(!(w & VT_LEAF), 0))
 		return -ENOENT;
 	if (len) {
-		uint64_t end = __atomic_load_n(&e->end, __ATOMIC_ACQUIRE);
+		uint64_t end = __atomic_load_n(&e->end, __ATOMIC_ACQUIRE), again;
 
 		w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
-		if (__builtin_expect(!(w & VT_LEAF) ||
-					     __atomic_load_n(&e->end, __ATOMIC_RELAXED) != end,
-				     0))
+		again = __atomic_load_n(&e->end, __ATOMIC_RELAXED);
+		if (__builtin_expect(!(w & VT_LEAF) || again != end, 0))
 			return -ENOENT;
 		*len = ((end >> VT_END_SHIFT) & ~0xfffull) - va;
 	}

@@ -70,8 +70,7 @@ static int ioas_read_limits(struct vfiodev_space *space, struct vfd_limits *lim)
 	return 0;
 }
 
-static int iommufd_read_limits(struct vfiodev_space *space,
-			       struct vfd_limits *lim)
+static int iommufd_read_limits(struct vfiodev_space *space, struct vfd_limits *lim)
 {
 	return space->ioas_id ? ioas_read_limits(space, lim) : 0;
 }
@@ -198,8 +197,8 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 	if (ret) {
 		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %s %u: %s",
-			dev->name, space->dirty_on ? "HWPT" : "IOAS",
-			at.pt_id, strerror(-ret));
+			dev->name, space->dirty_on ? "HWPT" : "IOAS", at.pt_id,
+			strerror(-ret));
 		goto undo;
 	}
 	return 0;
@@ -425,7 +424,8 @@ VFIODEV_EXPORT int vfiodev_ctx_adopt_iommufd(struct vfiodev_ctx *ctx, int fd)
 	if (ret) {
 		vfd_err(ctx, "%s: /dev/iommu, but not usable as an iommufd (IOMMU_OPTION: %s%s)",
 			path, strerror(-ret),
-			ret == -EBADF ? ": an O_PATH fd? open /dev/iommu read-write" : "");
+			ret == -EBADF ? ": an O_PATH fd? open /dev/iommu read-write" :
+					"");
 		return ret;
 	}
 	dup = sys_dupfd(fd);

@@ -337,7 +337,8 @@ VFIODEV_EXPORT int vfiodev_region_munmap(struct vfiodev_device *dev,
 	if (!dev || index >= dev->num_regions)
 		return -EINVAL;
 	if (!dev->maps[index].addr) {
-		vfd_err(dev->ctx, "%s: region %u is not mmapped (vfiodev_region_mmap() first)",
+		vfd_err(dev->ctx,
+			"%s: region %u is not mmapped (vfiodev_region_mmap() first)",
 			dev->name, index);
 		return -ENOENT;
 	}

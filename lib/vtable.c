@@ -167,10 +167,12 @@ static int walk(struct vtable *vt, struct vt_entry *tab, int level, uint64_t va,
 				return ret;
 		} else if (w->op == VT_SET) {
 			if (whole || level == 3) {
-				uint64_t seq = (__atomic_load_n(&e->end, __ATOMIC_RELAXED) + 1) &
-					       VT_SEQ_MASK;
+				uint64_t old = __atomic_load_n(&e->end,
+							       __ATOMIC_RELAXED);
+				uint64_t seq = (old + 1) & VT_SEQ_MASK;
 
-				__atomic_store_n(&e->end, w->end << VT_END_SHIFT | seq,
+				__atomic_store_n(&e->end,
+						 w->end << VT_END_SHIFT | seq,
 						 __ATOMIC_RELEASE);
 				__atomic_store_n(&e->word,
 						 (w->iova + (slot - w->va0)) | VT_LEAF,

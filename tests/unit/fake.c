@@ -250,8 +250,9 @@ static int f_open(const char *path, int flags)
 		return -fi.open_err;
 	/* a reopen of an O_PATH fd: the node that fd names in this thread's
 	 * table (thread-self), or in the leader's (self) */
-	if (!strncmp(path, "/proc/", 6) && (fake_cfg.no_proc ||
-	    (fake_cfg.no_thread_self && !strncmp(path, "/proc/thread-self/", 18))))
+	if (!strncmp(path, "/proc/", 6) &&
+	    (fake_cfg.no_proc || (fake_cfg.no_thread_self &&
+				  !strncmp(path, "/proc/thread-self/", 18))))
 		return -ENOENT;
 	if (!strncmp(path, "/proc/self/fd/", 14) && fake_cfg.leader_fd_node)
 		path = fake_path("%s", fake_cfg.leader_fd_node);

@@ -73,7 +73,8 @@ static void devnode_check_refuses_a_node_with_another_devnum(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 9));
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st), -ENXIO);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st),
+			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "node is 511:9 but sysfs names 511:0"));
 	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
 	fake_sys.close(fd);
@@ -88,7 +89,8 @@ static void devnode_check_refuses_a_regular_file(void **state)
 	fake_write("dev/vfio/devices/vfio0", "");
 	fd = fake_open_node("dev/vfio/devices/vfio0");
 	assert_true(fd >= 0);
-	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st), -ENXIO);
+	assert_int_equal(vfd_devnode_check(fake_ctx(), fd, "vfio0", want(), &st),
+			 -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "not a character device"));
 	fake_sys.close(fd);
 }

@@ -338,14 +338,15 @@ static void iommufd_start_failing_twice_keeps_the_hwpt_for_a_retry(void **state)
 		a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
 		b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
 		/* 1-2 HW_INFO, 3 HWPT_ALLOC, 4-5 attaches, 6 the refused
-		 * SET_DIRTY_TRACKING, 7 the move back of the device that joined last (the list is
-		 * newest first) */
+		 * SET_DIRTY_TRACKING, 7 the move back of the device that joined
+		 * last (the list is newest first) */
 		fake_fail_ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING, EIO, 0);
 		fake_fail_nth(7, EBUSY);
 		assert_int_equal(vfiodev_space_dirty_start(sp), -EIO);
 		fake_fail_nth(0, 0);
 		fake_fail_ioctl(IOMMU_HWPT_SET_DIRTY_TRACKING, 0, 0);
-		assert_true(fake_log_has(LOG_ERR, BDF2 ": stays attached to the tracking HWPT"));
+		assert_true(fake_log_has(LOG_ERR, BDF2
+					 ": stays attached to the tracking HWPT"));
 		fake_live(&l);
 		assert_int_equal(l.hwpts, 1);
 		assert_int_equal(vfiodev_space_dirty_info(sp, &info), 0);

@@ -389,8 +389,7 @@ static void dma_memory_follows_the_iommu_page_size(void **state)
 	assert_int_equal(vfiodev_dma_translate_len(sp, p, &t, &len), 0);
 	assert_int_equal(len, 0x10000);
 	p[0xffff] = 1; /* the whole IOMMU page is the caller's */
-	assert_int_equal(vfiodev_dma_alloc(sp, 0x11000, RW, NULL, (void **)&q,
-					   &iova),
+	assert_int_equal(vfiodev_dma_alloc(sp, 0x11000, RW, NULL, (void **)&q, &iova),
 			 0);
 	assert_int_equal((uintptr_t)q & 0xffff, 0);
 	assert_int_equal(vfiodev_dma_translate_len(sp, q, &t, &len), 0);
@@ -445,14 +444,15 @@ static void the_last_unref_frees_library_memory_the_kernel_kept_mapped(void **st
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, PG, RW, NULL, &small, &iova), 0);
 	assert_int_equal(vfiodev_dma_alloc(sp, 3ul << 20, RW, NULL, &big, &iova), 0);
-	assert_int_equal(vfiodev_dma_map_file(sp, fd, 0, 4 * PG, RW, NULL, &file,
-					      &iova),
+	assert_int_equal(vfiodev_dma_map_file(sp, fd, 0, 4 * PG, RW, NULL,
+					      &file, &iova),
 			 0);
 	assert_true(is_mapped(small) && is_mapped(big) && is_mapped(file));
 	/* the kernel refuses every unmap: the IOAS or container still goes
 	 * with the space, and with it every reason to keep the memory */
-	fake_fail_ioctl(w->backend == VFIODEV_BACKEND_IOMMUFD ? IOMMU_IOAS_UNMAP :
-								VFIO_IOMMU_UNMAP_DMA,
+	fake_fail_ioctl(w->backend == VFIODEV_BACKEND_IOMMUFD ?
+				IOMMU_IOAS_UNMAP :
+				VFIO_IOMMU_UNMAP_DMA,
 			EIO, 0);
 	vfiodev_device_close(w->dev);
 	w->dev = NULL;

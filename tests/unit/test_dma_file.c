@@ -259,14 +259,16 @@ static void map_file_refuses_bad_input_and_leaves_nothing(void **state)
 		int dir = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		assert_true(zero >= 0 && dir >= 0);
-		assert_int_equal(vfiodev_dma_map_file(space, zero, 0, PG, RW, NULL,
-						      &va, &iova),
+		assert_int_equal(vfiodev_dma_map_file(space, zero, 0, PG, RW,
+						      NULL, &va, &iova),
 				 -EINVAL);
-		assert_true(fake_log_has(LOG_ERR, "is a character device, not a regular file"));
-		assert_int_equal(vfiodev_dma_map_file(space, dir, 0, PG, RW, NULL,
-						      &va, &iova),
+		assert_true(fake_log_has(LOG_ERR,
+					 "is a character device, not a regular file"));
+		assert_int_equal(vfiodev_dma_map_file(space, dir, 0, PG, RW,
+						      NULL, &va, &iova),
 				 -EINVAL);
-		assert_true(fake_log_has(LOG_ERR, "is a directory, not a regular file"));
+		assert_true(fake_log_has(LOG_ERR,
+					 "is a directory, not a regular file"));
 		close(zero);
 		close(dir);
 	}

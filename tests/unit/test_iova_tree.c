@@ -257,13 +257,15 @@ static void tree_batch_reserve_is_linear_and_enough(void **state)
 				for (size_t i = 0; i < n; i++) {
 					uint64_t at = (rnd() % 262144) * 4 * PG;
 
-					assert_int_equal(vfd_itree_reserve(&t, 1), 0);
+					assert_int_equal(vfd_itree_reserve(&t, 1),
+							 0);
 					if (!vfd_itree_overlap(&t, at, at + PG - 1))
 						vfd_itree_insert(&t, at, PG, 0);
 				}
 				assert_int_equal(vfd_itree_reserve(&t, m), 0);
 				spare = t.nr_spare;
-				assert_true(spare <= m * (t.height + 3 + (m - 1) / 31));
+				assert_true(spare <=
+					    m * (t.height + 3 + (m - 1) / 31));
 				assert_true(spare <= 16 * m + 16);
 				for (size_t i = 0; i < m; i++) {
 					uint64_t at = order == 0 ? i :
@@ -273,9 +275,11 @@ static void tree_batch_reserve_is_linear_and_enough(void **state)
 					/* spares never run out: the tree asks for none */
 					assert_true(t.nr_spare > 0);
 					if (vfd_itree_overlap(&t, (at * 4 + 1) * PG,
-							      (at * 4 + 1) * PG + PG - 1))
+							      (at * 4 + 1) * PG +
+								      PG - 1))
 						continue;
-					vfd_itree_insert(&t, (at * 4 + 1) * PG, PG, 0);
+					vfd_itree_insert(&t, (at * 4 + 1) * PG,
+							 PG, 0);
 				}
 				assert_int_equal(vfd_itree_check(&t), 0);
 				vfd_itree_fini(&t);

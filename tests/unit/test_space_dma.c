@@ -655,7 +655,8 @@ static void a_device_gives_back_its_limits_when_its_join_fails_or_it_leaves(void
 	struct world *w = *state;
 	struct vfiodev_device *b = NULL;
 	/* 64 KiB inside the buffer, 64 KiB-aligned */
-	uint8_t *buf = (uint8_t *)(((uintptr_t)w->buf + 0xffff) & ~(uintptr_t)0xffff);
+	uint8_t *buf =
+		(uint8_t *)(((uintptr_t)w->buf + 0xffff) & ~(uintptr_t)0xffff);
 	unsigned long late = w->backend == VFIODEV_BACKEND_IOMMUFD ?
 				     IOMMU_IOAS_IOVA_RANGES :
 				     VFIO_GROUP_GET_DEVICE_FD;
@@ -716,7 +717,8 @@ static void many_iova_ranges_cost_memory_in_proportion(void **state)
 	assert_int_equal(vfd_space_set_ranges(sp, r, N), 0);
 	assert_int_equal(vfiodev_space_iova_ranges(sp, NULL, 0),
 			 VFD_IOVA_RANGES_MAX);
-	assert_true(fake_log_has(LOG_WARNING, "reports 4096 IOVA ranges; the space uses the first 256"));
+	assert_true(fake_log_has(LOG_WARNING,
+				 "reports 4096 IOVA ranges; the space uses the first 256"));
 	assert_true(vfd_space_record_bytes(sp) < 256 * 1024);
 	vfiodev_space_unref(sp);
 	free(r);

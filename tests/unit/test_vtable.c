@@ -54,7 +54,8 @@ static void *reader(void *arg)
 			for (int i = 0; i < NLAYOUTS; i++)
 				ok |= iova == r->lay[i].iova && len == r->lay[i].len;
 			if (!ok) {
-				__atomic_store_n(&r->bad_iova, iova, __ATOMIC_RELAXED);
+				__atomic_store_n(&r->bad_iova, iova,
+						 __ATOMIC_RELAXED);
 				__atomic_store_n(&r->bad_len, len, __ATOMIC_RELAXED);
 				torn++;
 			}
@@ -119,7 +120,8 @@ static void a_remapped_page_never_pairs_one_iova_with_another_length(void **stat
 	 * layout makes the old word come back over another end) */
 	static struct race r = {
 		.va = 0x7f0000100000ull,
-		.lay = { { 0x100000, 0x1000 }, { 0x400000, 0x10000 },
+		.lay = { { 0x100000, 0x1000 },
+			 { 0x400000, 0x10000 },
 			 { 0x100000, 0x2000 } },
 	};
 
@@ -132,7 +134,8 @@ static void a_remapped_superpage_never_pairs_one_iova_with_another_length(void *
 	/* a whole 2 MiB slot is one second-level entry */
 	static struct race r = {
 		.va = 0x7f0000200000ull,
-		.lay = { { 0x200000, 0x200000 }, { 0x1000000, 0x600000 },
+		.lay = { { 0x200000, 0x200000 },
+			 { 0x1000000, 0x600000 },
 			 { 0x200000, 0x400000 } },
 	};
 
@@ -155,7 +158,8 @@ static void ends_keep_their_full_range_beside_the_sequence(void **state)
 	/* the sequence bumps with each set, the end stays exact */
 	for (int i = 0; i < 5000; i++) {
 		vfd_vtable_clear(&vt, top - 0x1000, 0x1000);
-		assert_int_equal(vfd_vtable_set(&vt, top - 0x1000, 0x1000, 0x1000), 0);
+		assert_int_equal(vfd_vtable_set(&vt, top - 0x1000, 0x1000, 0x1000),
+				 0);
 	}
 	assert_int_equal(vtable_lookup(&vt, top - 1, &iova, &len), 0);
 	assert_int_equal(iova, 0x1fff);
@@ -187,7 +191,9 @@ static void the_check_makes_the_tables_the_set_needs(void **state)
 		tables = vt.nr_tables;
 		assert_int_equal(vfd_vtable_set(&vt, r->iova, r->len, 0x100000), 0);
 		assert_int_equal(vt.nr_tables, tables);
-		assert_int_equal(vtable_lookup(&vt, r->iova + r->len - 1, &iova, &len), 0);
+		assert_int_equal(vtable_lookup(&vt, r->iova + r->len - 1, &iova,
+					       &len),
+				 0);
 		assert_int_equal(iova, 0x100000 + r->len - 1);
 		assert_int_equal(len, 1);
 	}
@@ -200,8 +206,10 @@ static void the_check_makes_the_tables_the_set_needs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_remapped_page_never_pairs_one_iova_with_another_length),
-		cmocka_unit_test(a_remapped_superpage_never_pairs_one_iova_with_another_length),
+		cmocka_unit_test(
+			a_remapped_page_never_pairs_one_iova_with_another_length),
+		cmocka_unit_test(
+			a_remapped_superpage_never_pairs_one_iova_with_another_length),
 		cmocka_unit_test(ends_keep_their_full_range_beside_the_sequence),
 		cmocka_unit_test(the_check_makes_the_tables_the_set_needs),
 	};
