@@ -239,8 +239,12 @@ struct vfiodev_space_opts {
  * backend creates when it joins. Until a device has joined, the IOVA ranges
  * are provisional (see vfiodev_space_ranges_provisional()).
  *
- * Context: may block (opens /dev/iommu for an iommufd space).
- * Return: 0, -EINVAL, -ENOMEM, or the error of creating the IOAS.
+ * Context: may block (opens /dev/iommu for an iommufd space); a space
+ * pinned to iommufd may load the iommufd module when /dev/iommu is missing
+ * (libkmod; not with vfiodev_ctx_opts.no_module_load).
+ * Return: 0, -EINVAL, -ENOMEM, or the error of creating the IOAS: -ENOENT
+ * when /dev/iommu does not exist (a kernel without CONFIG_IOMMUFD, or the
+ * module could not be loaded), -EACCES without the right to open it.
  */
 int vfiodev_space_new(struct vfiodev_ctx *ctx, const struct vfiodev_space_opts *opts,
 		      struct vfiodev_space **out);
@@ -258,6 +262,12 @@ struct vfiodev_space *vfiodev_space_ref(struct vfiodev_space *space);
  * vfiodev_space_unref() - drop a reference; the last one unmaps everything
  *	and destroys the IOAS or container
  * @space: the space, may be NULL
+ *
+ * The last reference also frees the memory of vfiodev_dma_alloc() and
+ * unmaps the library's mappings of vfiodev_dma_map_file() still in the
+ * space, even where the kernel refused to unmap them (the kernel object
+ * goes with the space, so nothing can reach them any more); the caller's
+ * own buffers stay the caller's.
  *
  * Context: any thread; the last reference unmaps everything and destroys the
  * kernel object (ioctls; takes the space's lock).
@@ -391,9 +401,13 @@ struct vfiodev_dma_opts {
  * Context: takes the space's lock; may block in the kernel (page pinning).
  * Return: 0; -EINVAL for misaligned or out-of-range arguments, -EEXIST when
  * the IOVA range or the buffer overlaps a mapping (map a buffer once, so
- * that vfiodev_dma_translate() has one answer), -ERANGE for an address at
- * or above 2^48, or the kernel's error (-ENOMEM when RLIMIT_MEMLOCK is too
- * low, for example); a failed call changes nothing.
+ * that vfiodev_dma_translate() has one answer), -ERANGE when the buffer
+ * (@vaddr + @len, a virtual address, not the IOVA) reaches 2^48 (the
+ * translate table covers 48-bit addresses), or the kernel's error (-ENOMEM
+ * when RLIMIT_MEMLOCK is too low, for example); a failed call changes
+ * nothing. "Page-aligned" means the space's IOVA alignment: the larger of
+ * the CPU's page and the IOMMU's smallest page (64 KiB on some arm64 and
+ * POWER systems).
  */
 int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr, size_t len,
 		    unsigned int flags, uint64_t iova);
@@ -495,10 +509,14 @@ int vfiodev_dma_translate(struct vfiodev_space *space, const void *vaddr,
  * @len: receives the bytes from @vaddr to the end of its mapping (IOVA-
  *	contiguous: @vaddr + k is at @iova + k for k < *@len)
  *
- * One call per mapping crossed builds a PRP or SGL list.
+ * One call per mapping crossed builds a PRP or SGL list. The IOVA and the
+ * length always come from one mapping: while another thread unmaps the
+ * address and maps it again elsewhere, the answer is the old mapping, the
+ * new one, or -ENOENT, never one's IOVA with the other's length.
  *
  * Context: lock-free, as vfiodev_dma_translate().
- * Return: 0, -ENOENT when @vaddr is not mapped.
+ * Return: 0, -ENOENT when @vaddr is not mapped (or was remapped during the
+ * call).
  */
 int vfiodev_dma_translate_len(struct vfiodev_space *space, const void *vaddr,
 			      uint64_t *iova, size_t *len);
@@ -519,17 +537,23 @@ int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space, uint64_t iova,
 /**
  * vfiodev_dma_alloc() - allocate memory for DMA, mapped
  * @space: the space
- * @len: bytes, > 0 (rounded up to the page size, or to 2 MiB when backed
- *	by hugepages)
+ * @len: bytes, > 0 (rounded up to the space's IOVA alignment, the larger
+ *	of the CPU's page and the IOMMU's smallest page, or to 2 MiB for
+ *	requests of 2 MiB or more)
  * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE
  * @opts: limit and alignment as for vfiodev_dma_map_any(), or NULL
- * @vaddr: receives the memory: zeroed, page-aligned
+ * @vaddr: receives the memory: zeroed, aligned as its length was rounded
  * @iova: receives its IOVA
  *
  * Requests of 2 MiB or more are backed by 2 MiB hugetlb pages when the
  * system has free ones, else by 2 MiB-aligned anonymous memory advised for
  * transparent hugepages; smaller ones by anonymous pages. The IOVA follows
- * the memory's alignment, so hugepages become IOMMU superpages.
+ * the memory's alignment, so hugepages become IOMMU superpages. The memory
+ * is faulted in for writing before it is mapped, so that a read-only
+ * mapping pins the buffer's own pages and not the shared zero page (which,
+ * before Linux 6.2, the device would go on reading after the CPU's first
+ * write). The memory is the space's: vfiodev_dma_free() returns it, and
+ * the space's last vfiodev_space_unref() frees what is left.
  *
  * Context: as vfiodev_dma_map().
  * Return: 0, -ENOMEM, or as vfiodev_dma_map_any(); on failure nothing is
@@ -554,8 +578,9 @@ int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
  * vfiodev_dma_map_file() - map a range of a memfd, shmem or hugetlbfs file
  * @space: the space
  * @fd: the file (guest RAM in a memfd, for example); the caller keeps it
- * @offset: page-aligned byte offset of the range in the file
- * @len: page-aligned length, > 0, within the file
+ * @offset: page-aligned byte offset of the range in the file (for a
+ *	hugetlbfs file: aligned to its huge page size, 2 MiB or 1 GiB)
+ * @len: page-aligned length, > 0, within the file (hugetlbfs: huge pages)
  * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE, and
  *	VFIODEV_DMA_FIXED_IOVA to map at *@iova
  * @opts: limit and alignment when the IOVA is picked (as for
@@ -574,10 +599,14 @@ int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
  * replayed into a new container, is replayed from the address.
  *
  * Context: as vfiodev_dma_map().
+ * The file must be a regular file of memfd, tmpfs/shmem or hugetlbfs: a
+ * device node, directory, pipe or socket is refused before any mmap, even
+ * where it lives on a tmpfs (devtmpfs, a container's /dev).
+ *
  * Return: 0; -EBADF for a bad @fd; -EINVAL for misaligned arguments, a
- * range past the end of the file, or a file the kernel cannot pin (not
- * memfd, shmem or hugetlbfs); otherwise as vfiodev_dma_map_any(). On
- * failure nothing is left mapped.
+ * range past the end of the file, a file that is not a regular file, or a
+ * file the kernel cannot pin (not memfd, shmem or hugetlbfs); otherwise as
+ * vfiodev_dma_map_any(). On failure nothing is left mapped.
  */
 int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
 			 size_t len, unsigned int flags,
@@ -608,7 +637,9 @@ int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
  * direction do not deadlock); the source mapping cannot change meanwhile.
  * Return: 0; -ENOENT when [@src_iova, +@len) is not exactly one mapping of
  * @src; -EPERM for flags the source mapping does not have; -EXDEV for
- * spaces of different contexts; otherwise as vfiodev_dma_map_any().
+ * spaces of different contexts; -EEXIST when @dst is @src (the buffer is
+ * mapped there already: a buffer is mapped once per space); otherwise as
+ * vfiodev_dma_map_any().
  */
 int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
 		     uint64_t src_iova, size_t len, unsigned int flags,
@@ -644,7 +675,8 @@ struct vfiodev_dirty_info {
  *
  * Context: takes the space's lock; asks the kernel.
  * Return: 0; -EOPNOTSUPP when the space cannot track (the log names the
- * device and its IOMMU); -ENODEV before the first device.
+ * device and its IOMMU); -ENODEV before the first device and again after
+ * the last one left.
  */
 int vfiodev_space_dirty_info(struct vfiodev_space *space,
 			     struct vfiodev_dirty_info *info);
@@ -1048,8 +1080,12 @@ int vfiodev_device_hot_reset(struct vfiodev_device *dev);
 #define VFIODEV_PCI_CONFIG_REGION 7
 #define VFIODEV_PCI_VGA_REGION 8
 
+/** VFIODEV_REGION_READ - vfiodev_region_read() works */
 #define VFIODEV_REGION_READ (1u << 0)
+/** VFIODEV_REGION_WRITE - vfiodev_region_write() works */
 #define VFIODEV_REGION_WRITE (1u << 1)
+/** VFIODEV_REGION_MMAP - vfiodev_region_mmap() works (whole, or its
+ *	sparse areas when VFIODEV_REGION_SPARSE) */
 #define VFIODEV_REGION_MMAP (1u << 2)
 /** VFIODEV_REGION_HAS_TYPE - @type and @subtype are valid */
 #define VFIODEV_REGION_HAS_TYPE (1u << 3)
@@ -1061,7 +1097,12 @@ int vfiodev_device_hot_reset(struct vfiodev_device *dev);
 /**
  * struct vfiodev_region_info - one region, with its capabilities
  * @index: region index
- * @flags: VFIODEV_REGION_* bits
+ * @flags: VFIODEV_REGION_* bits: READ and WRITE (vfiodev_region_read() and
+ *	vfiodev_region_write() work), MMAP (vfiodev_region_mmap() works),
+ *	HAS_TYPE (@type and @subtype are valid), MSIX_MAPPABLE (the MSI-X table
+ *	inside the BAR may be mmapped too), SPARSE (only the areas
+ *	vfiodev_region_sparse_areas() lists can be mmapped: vfiodev_region_mmap()
+ *	reserves the whole region and maps them, the rest faults)
  * @size: region size in bytes (0: the region is absent)
  * @offset: offset of the region in the device fd
  * @type: region type (when VFIODEV_REGION_HAS_TYPE)
@@ -1142,7 +1183,7 @@ int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index, void **a
  * @index: region index
  *
  * Context: one thread per device, as vfiodev_region_mmap().
- * Return: 0, -ENOENT when the region is not mapped.
+ * Return: 0, -EINVAL, -ENOENT when the region is not mapped (logged).
  */
 int vfiodev_region_munmap(struct vfiodev_device *dev, unsigned int index);
 
@@ -1170,7 +1211,8 @@ int vfiodev_region_read(struct vfiodev_device *dev, unsigned int index,
  * @len: bytes to write
  *
  * Context: as vfiodev_region_read(); blocks in pwrite().
- * Return: 0 when all @len bytes were written, -EINVAL, -EIO.
+ * Return: 0 when all @len bytes were written, -EINVAL (a NULL @buf with a
+ * non-zero @len, or a range outside the region: logged), -EIO.
  */
 int vfiodev_region_write(struct vfiodev_device *dev, unsigned int index,
 			 uint64_t offset, const void *buf, size_t len);

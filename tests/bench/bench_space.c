@@ -517,6 +517,14 @@ int main(int argc, char **argv)
 					      &iova);
 			acc += iova;
 		}
+		/* and with the length (its own function in the profile) */
+		for (size_t i = 0; i < 100000; i++) {
+			size_t len;
+
+			vfiodev_dma_translate_len(sp, (void *)(uintptr_t)addrs[i],
+						  &iova, &len);
+			acc += iova + len;
+		}
 		CALLGRIND_TOGGLE_COLLECT;
 		sink = acc;
 		vfiodev_space_unref(sp);
