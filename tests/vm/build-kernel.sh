@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Build the "custom" test-bed kernel (iommufd + VFIO cdev + VT-d) from Debian's
-# linux-source-6.12 tarball: tinyconfig + tests/vm/kernel.config, bzImage only.
+# linux-source-6.12 tarball (or, with VFIODEV_CUSTOM_SERIES=7.3, from
+# trixie-backports' linux-source-7.3, downloaded by fetch-newer-deb.sh without
+# touching the system's apt): tinyconfig + tests/vm/kernel.config (for 7.x
+# merged with kernel-7.x.config), bzImage only.
 # The result is cached outside the build tree, keyed by sha256(fragment +
 # source package version); a second run only prints the cached path.
 #
@@ -9,27 +12,58 @@
 # Next to bzImage: config, kernelrelease, build.log, and modroot/lib/modules/
 # <release>/ (no modules: modules.builtin + depmod indexes).
 # Env:   VFIODEV_VM_CACHE           cache dir (default ~/.cache/libvfiodev-vm)
+#        VFIODEV_CUSTOM_SERIES      6.12 (default) or 7.3
 #        LINUX_SOURCE_TARBALL       default /usr/src/linux-source-6.12.tar.xz
+#                                   (7.3: the tarball inside the .deb)
 #        VFIODEV_VM_KEEP_SRC=1      keep the unpacked, built source tree
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-FRAGMENT=$VM_DIR/kernel.config
+SERIES=${VFIODEV_CUSTOM_SERIES:-6.12}
 # Options without which the test bed is pointless: checked in the final .config.
 KEY_OPTIONS="IOMMUFD VFIO_DEVICE_CDEV INTEL_IOMMU VFIO_PCI VFIO_NOIOMMU"
 # Bump when the recipe below changes in a way that changes the result.
 RECIPE=2
+case $SERIES in
+6.12)
+	TAG=custom
+	TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+	FRAGMENT=$VM_DIR/kernel.config
+	src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+	;;
+7.3)
+	TAG=custom73
+	KEY_OPTIONS="$KEY_OPTIONS IOMMUFD_NOIOMMU VFIO_PCI_DMABUF"
+	deb=$("$VM_DIR/fetch-newer-deb.sh" trixie-backports linux-source-7.3 | tail -n 1) ||
+		die "could not download linux-source-7.3 from trixie-backports"
+	src_version=$(dpkg-deb -f "$deb" Version)
+	TARBALL=${LINUX_SOURCE_TARBALL:-$VM_CACHE/src-7.3-$src_version/usr/src/linux-source-7.3.tar.xz}
+	if [[ ! -r $TARBALL ]]; then
+		mkdir -p "$VM_CACHE/src-7.3-$src_version"
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -x -C "$VM_CACHE/src-7.3-$src_version" ./usr/src/linux-source-7.3.tar.xz ||
+			die "could not unpack $deb"
+	fi
+	# kernel.config less the dropped options, then the 7.x additions
+	FRAGMENT=$VM_CACHE/kernel-7.x.fragment
+	drop=$(sed -n 's/^# drop: *//p' "$VM_DIR/kernel-7.x.config" | tr ' ' '\n' | sed '/^$/d')
+	{
+		grep -v -E "^(# )?CONFIG_($(echo "$drop" | paste -sd'|'))[= ]" "$VM_DIR/kernel.config"
+		grep -v '^# drop:' "$VM_DIR/kernel-7.x.config"
+	} >"$FRAGMENT.tmp"
+	mv "$FRAGMENT.tmp" "$FRAGMENT"
+	;;
+*) die "VFIODEV_CUSTOM_SERIES must be 6.12 or 7.3 (got $SERIES)" ;;
+esac
 
-[[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-6.12)"
+[[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-$SERIES)"
 [[ -r $FRAGMENT ]] || die "config fragment $FRAGMENT not found"
 
-src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 if [[ -z $src_version ]]; then
 	src_version="sha256:$(sha256sum "$TARBALL" | cut -d' ' -f1)"
 fi
 key=$( { cat "$FRAGMENT"; echo "source=$src_version recipe=$RECIPE"; } | sha256sum | cut -c1-16)
-OUT=$VM_CACHE/kernel-custom-$key
+OUT=$VM_CACHE/kernel-$TAG-$key
 
 # The fragment as "NAME VALUE" lines (VALUE "n" for "is not set").
 fragment_options() {
@@ -62,7 +96,7 @@ build() {
 	if [[ -s $OUT/bzImage ]]; then
 		return 0 # built by someone else while we waited for the lock
 	fi
-	local work=$VM_CACHE/build-custom-$key
+	local work=$VM_CACHE/build-$TAG-$key
 	rm -rf "$work" "$OUT.tmp"
 	mkdir -p "$work" "$OUT.tmp"
 	local blog=$OUT.tmp/build.log
@@ -117,7 +151,7 @@ build() {
 }
 
 if [[ ! -s $OUT/bzImage ]]; then
-	with_lock kernel-custom build
+	with_lock kernel-$TAG build
 fi
 # Re-check the cached config every time: a cache entry is only trusted if it
 # still has the key options.
