@@ -389,13 +389,8 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 	if (fd < 0) {
 		vfd_err(ctx, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
 			strerror(-fd),
-			fd == -EBUSY ?
-				" (already open)" :
-			fd == -EACCES ?
-				(dev->has_vf_token ?
-					 " (the VF token does not match the one its PF's user set)" :
-					 " (a VF of a PF bound to vfio-pci: pass the VF token)") :
-				"");
+			fd == -EBUSY ? " (already open)" :
+				       vfd_vf_token_hint(dev, fd));
 		if (new_group) {
 			sys_ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 			sys_close(g->fd);

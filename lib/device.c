@@ -115,8 +115,8 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 		set_reason(dev,
 			   ret == -ENOTTY ?
 				   "VFIO_DEVICE_BIND_IOMMUFD is not supported by this kernel" :
-				   "binding to iommufd: %s",
-			   strerror(-ret));
+				   "binding to iommufd: %s%s",
+			   strerror(-ret), vfd_vf_token_hint(dev, ret));
 		goto fail;
 	}
 	return 0;

@@ -220,3 +220,12 @@ VFIODEV_EXPORT int vfiodev_device_set_vf_token(struct vfiodev_device *pf,
 				      VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, tok,
 				      sizeof(tok));
 }
+
+const char *vfd_vf_token_hint(const struct vfiodev_device *dev, int err)
+{
+	if (err != -EACCES)
+		return "";
+	return dev->has_vf_token ?
+		       " (the VF token does not match the one its PF's user set)" :
+		       " (a VF of a PF bound to vfio-pci: pass the VF token)";
+}

@@ -610,6 +610,9 @@ int vfd_dirty_hwpt_destroy(struct vfiodev_space *space);
 /* device_info.c: a UUID "8-4-4-4-12" (hex) into 16 bytes and its lower
  * case form; -EINVAL when malformed */
 int vfd_uuid_parse(const char *s, uint8_t out[16], char norm[37]);
+/* what an EACCES from the kernel's VF token check means for @dev, for a
+ * log line (" (...)"), on either path; "" for other errors */
+const char *vfd_vf_token_hint(const struct vfiodev_device *dev, int err);
 
 /* container.c: the node of a VFIO group, identity-checked; @space: the
  * one it is opened for (names the holder when busy), or NULL */

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/iommufd.h>
-#include <linux/vfiodev_uapi_late.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +151,11 @@ int vfd_iommufd_space_create(struct vfiodev_space *space)
 static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	/* without a token, the struct as it was before 6.17 (whose bind,
+	 * without its fix, refuses the longer one with E2BIG) */
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = offsetofend(struct vfio_device_bind_iommufd, out_devid)
+	};
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
 	bool new_ioas = false;
 	int iommufd, ret;
@@ -161,7 +164,7 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	if (iommufd < 0)
 		return iommufd;
 	if (dev->has_vf_token) {
-		struct vfiodev_bind_iommufd_token tb = {
+		struct vfio_device_bind_iommufd tb = {
 			.argsz = sizeof(tb),
 			.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
 			.iommufd = iommufd,
@@ -178,9 +181,9 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 		ret = sys_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	}
 	if (ret) {
-		vfd_info(ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD%s: %s", dev->name,
+		vfd_info(ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD%s: %s%s", dev->name,
 			 dev->has_vf_token ? " with a VF token" : "",
-			 strerror(-ret));
+			 strerror(-ret), vfd_vf_token_hint(dev, ret));
 		return ret;
 	}
 	dev->devid = bind.out_devid;

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/iommufd.h>
-#include <linux/vfiodev_uapi_late.h>
 
 #include "fake_priv.h"
 

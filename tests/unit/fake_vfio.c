@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/iommufd.h>
-#include <linux/vfiodev_uapi_late.h>
 #include <linux/vfio.h>
 
 #include "fake_priv.h"
@@ -236,7 +235,6 @@ int fake_vf_token_check(const struct fake_pci *p, const uint8_t *tok)
 
 static int bind_iommufd(struct fake_file *f, struct vfio_device_bind_iommufd *b)
 {
-	const struct vfiodev_bind_iommufd_token *tb = (const void *)b;
 	struct fake_file *ifile;
 	const uint8_t *tok = NULL;
 	int ret;
@@ -250,9 +248,9 @@ static int bind_iommufd(struct fake_file *f, struct vfio_device_bind_iommufd *b)
 			return -EINVAL; /* before 6.17: no flags at all */
 		if (fake_cfg.bind_token_e2big)
 			return -E2BIG;
-		if (b->argsz < sizeof(*tb))
+		if (b->argsz < sizeof(*b))
 			return -EINVAL;
-		tok = (const uint8_t *)(uintptr_t)tb->token_uuid_ptr;
+		tok = (const uint8_t *)(uintptr_t)b->token_uuid_ptr;
 	}
 	if (b->flags & ~VFIO_DEVICE_BIND_FLAG_TOKEN)
 		return -EINVAL;

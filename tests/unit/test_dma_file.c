@@ -18,7 +18,6 @@
 #include <unistd.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
-#include <linux/vfiodev_uapi_late.h>
 
 #include "fake.h"
 
