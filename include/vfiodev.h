@@ -423,9 +423,29 @@ int vfiodev_dma_map(struct vfiodev_space *space, void *vaddr, size_t len,
  * @iova: receives the IOVA: the lowest free one inside the ranges, above
  *	page 0, aligned and under the limits
  *
+ * noiommu spaces (a device opened through Linux 7.x's noiommu cdev): the
+ * space's IOAS pins the buffer, and its device DMAs to the pages' physical
+ * (bus) addresses, which the kernel reports (IOMMU_IOAS_NOIOMMU_GET_PA).
+ * One model then holds for every call: addresses given or taken for the
+ * device are bus addresses. *@iova receives the bus address of the first
+ * byte; vfiodev_dma_translate() answers with bus addresses and
+ * vfiodev_dma_translate_len() with the bytes physically contiguous from
+ * there (a buffer whose pages are not contiguous is the caller's to split,
+ * one translate_len per piece, as for a PRP or SGL list);
+ * vfiodev_dma_iova_to_vaddr() and vfiodev_dma_unmap() take bus addresses
+ * (the first byte's for unmap; both walk the mappings, O(n)); the limit in
+ * @opts bounds the bus addresses (a buffer with pages above it: -ENOSPC:
+ * the kernel placed them, the library cannot move them). vfiodev_dma_map()
+ * at a chosen IOVA (-EINVAL), vfiodev_dma_unmap_range() and
+ * vfiodev_dma_copy() (-EOPNOTSUPP) have no meaning there. A noiommu space
+ * takes no IOMMU-translated device and no mappings made before its first
+ * device (-EXDEV).
+ *
  * Context: as vfiodev_dma_map().
  * Return: 0; -ENOSPC when no range has room under the constraints (the log
- * says which constraint left none); or as vfiodev_dma_map().
+ * says which constraint left none); -EOPNOTSUPP in a noiommu space the
+ * kernel cannot map into (a noiommu group's container, or a kernel without
+ * IOMMU_IOAS_NOIOMMU_GET_PA); or as vfiodev_dma_map().
  */
 int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr, size_t len,
 			unsigned int flags, const struct vfiodev_dma_opts *opts,
@@ -434,7 +454,8 @@ int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr, size_t len,
 /**
  * vfiodev_dma_unmap() - remove one mapping
  * @space: the space
- * @iova: the IOVA the mapping starts at
+ * @iova: the IOVA the mapping starts at (a noiommu space: the bus address
+ *	vfiodev_dma_map_any() gave)
  * @len: its length (must equal the mapped length)
  *
  * Context: takes the space's lock.
@@ -738,8 +759,14 @@ int vfiodev_space_dirty_read(struct vfiodev_space *space, uint64_t iova,
  * @sz: sizeof(struct vfiodev_device_opts)
  * @space: the space to join; NULL creates a private one
  * @backend: force a backend (AUTO also honours $VFIODEV_BACKEND)
- * @allow_noiommu: accept a noiommu group (/dev/vfio/noiommu-N): no DMA
- *	isolation, no IOVA translation; refused (-EPERM) unless set
+ * @allow_noiommu: accept a noiommu device: no DMA isolation, no IOVA
+ *	translation; refused (-EPERM) unless set. Linux 7.x (with
+ *	CONFIG_IOMMUFD_NOIOMMU) gives it a cdev, /dev/vfio/devices/noiommu-vfioN,
+ *	which AUTO opens through iommufd (the open needs CAP_SYS_RAWIO; the
+ *	kernel taints): its space pins memory and answers with bus addresses
+ *	(see "noiommu spaces" at vfiodev_dma_map_any()). Older kernels serve it
+ *	through its group /dev/vfio/noiommu-N only, whose container can map
+ *	nothing (-EOPNOTSUPP).
  * @reserved: zero, as in struct vfiodev_ctx_opts
  * @vf_token: the VF token, a UUID ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
  *	for a VF whose PF is bound to vfio-pci (its user set the token with
@@ -906,7 +933,8 @@ int vfiodev_device_iommu_group(const struct vfiodev_device *dev);
 #define VFIODEV_DEVICE_RESET (1u << 0)
 /** VFIODEV_DEVICE_PCI - a PCI device (config space region present) */
 #define VFIODEV_DEVICE_PCI (1u << 1)
-/** VFIODEV_DEVICE_NOIOMMU - opened through a noiommu group */
+/** VFIODEV_DEVICE_NOIOMMU - a noiommu device (its group, or 7.x's noiommu
+ *	cdev): no IOMMU between it and memory */
 #define VFIODEV_DEVICE_NOIOMMU (1u << 2)
 
 /**

@@ -55,10 +55,17 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 
 	ret = cdev_of(dev);
 	if (ret == -ENOENT && vfd_sysfs_group_is_noiommu(ctx, dev->group_id)) {
-		/* vfio registers noiommu devices without a cdev number */
+		/* before 7.x vfio registers noiommu devices without a cdev
+		 * number: only the group serves them */
 		set_reason(dev,
-			   "noiommu device: the vfio cdev does not serve noiommu devices");
+			   "noiommu device: this kernel gives it no vfio cdev (Linux 7.x with CONFIG_IOMMUFD_NOIOMMU does)");
 		return ret;
+	}
+	dev->noiommu_cdev = !ret && !strncmp(name, "noiommu-", 8);
+	if (dev->noiommu_cdev && !dev->allow_noiommu) {
+		set_reason(dev, "%s is a noiommu device (no DMA isolation); refused unless allow_noiommu is set",
+			   name);
+		return -EPERM;
 	}
 	if (ret) {
 		set_reason(dev,
@@ -78,8 +85,11 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 			set_reason(dev, "the node of %s is not %s's: refused",
 				   name, dev->bdf);
 		else
-			set_reason(dev, "opening the node of %s: %s", name,
-				   strerror(-fd));
+			set_reason(dev, "opening the node of %s: %s%s", name,
+				   strerror(-fd),
+				   dev->noiommu_cdev && fd == -EPERM ?
+					   " (a noiommu cdev needs CAP_SYS_RAWIO)" :
+					   "");
 		return fd;
 	}
 	dev->fd = fd;

@@ -124,6 +124,85 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 	return 0;
 }
 
+/*
+ * A noiommu space (Linux 7.x, iommufd): the IOAS pinned @m at an IOVA no
+ * device sees; its devices DMA to the pages' bus addresses. The translate
+ * table gets one entry per physically contiguous run, so translate answers
+ * with the bus address and translate_len with the bytes contiguous from
+ * there. *@out: the bus address of the first byte. On failure the kernel
+ * mapping is undone
+ */
+static int noiommu_publish(struct vfiodev_space *space,
+			   const struct vfiodev_mapping *m, uint64_t limit,
+			   uint64_t *out)
+{
+	struct run {
+		uint64_t off, len, bus;
+	} *runs = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t busy;
+	int ret = 0;
+
+	for (uint64_t off = 0; off < m->len;) {
+		uint64_t bus, contig;
+
+		ret = space->ops->bus_addr(space, m->iova + off, m->len - off,
+					   &bus, &contig);
+		if (ret)
+			break;
+		if (n == cap) {
+			struct run *r = realloc(runs, (cap = cap ? cap * 2 : 8) *
+							      sizeof(*r));
+
+			if (!r) {
+				ret = -ENOMEM;
+				break;
+			}
+			runs = r;
+		}
+		runs[n++] = (struct run){ off, contig, bus };
+		off += contig;
+		/* the device's DMA limit bounds bus addresses here: the
+		 * kernel placed the pages, the library can only refuse */
+		if (bus + (contig - 1) > limit) {
+			vfd_err(space->ctx,
+				"dma map: buffer 0x%llx+0x%llx has pages at bus address 0x%llx, above the limit 0x%llx (a noiommu device reaches the pages where they are: take memory the kernel placed lower)",
+				(unsigned long long)m->vaddr,
+				(unsigned long long)m->len, (unsigned long long)bus,
+				(unsigned long long)limit);
+			ret = -ENOSPC;
+			break;
+		}
+	}
+	/* the runs split slots the whole mapping covered: their tables first,
+	 * so that the sets cannot fail */
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = vfd_vtable_check(&space->vt, m->vaddr + runs[i].off,
+				       runs[i].len, &busy);
+	if (ret) {
+		if (ret == -ENOMEM)
+			vfd_err(space->ctx,
+				"dma map: out of memory for the bus addresses of 0x%llx+0x%llx",
+				(unsigned long long)m->vaddr,
+				(unsigned long long)m->len);
+		if (space->ops->unmap(space, m))
+			vfd_err(space->ctx,
+				"dma map: the IOAS keeps 0x%llx+0x%llx pinned at IOVA 0x%llx until the space goes",
+				(unsigned long long)m->vaddr,
+				(unsigned long long)m->len,
+				(unsigned long long)m->iova);
+		free(runs);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++)
+		vfd_vtable_set(&space->vt, m->vaddr + runs[i].off, runs[i].len,
+			       runs[i].bus);
+	if (out)
+		*out = runs[0].bus;
+	free(runs);
+	return 0;
+}
+
 /* map @va+@len at @iova (fixed) or at a picked IOVA (@p non-NULL); @mflags
  * are MAPF_* bits recorded with it; @src (or NULL) where the kernel may
  * take the pages from instead of the address. Caller holds space->lock */
@@ -143,9 +222,16 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 			(unsigned long long)a);
 		return -EINVAL;
 	}
-	if (space->noiommu) {
-		vfd_err(ctx, "dma map: a noiommu space has no IOMMU to map into");
+	if (space->noiommu &&
+	    (!space->ops->bus_addr || !vfd_space_kernel_live(space))) {
+		vfd_err(ctx,
+			"dma map: a noiommu group's container cannot pin memory or say where it is (Linux 7.x's noiommu cdev through iommufd can)");
 		return -EOPNOTSUPP;
+	}
+	if (space->noiommu && !p) {
+		vfd_err(ctx,
+			"dma map: a noiommu space's devices DMA to bus addresses: the library picks the IOVA (vfiodev_dma_map_any())");
+		return -EINVAL;
 	}
 	ret = vfd_vtable_check(&space->vt, va, len, &busy);
 	if (ret == -ENOMEM) {
@@ -184,12 +270,23 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		if (ret)
 			return ret;
 	}
-	/* cannot fail: the check made the tables, the tree its nodes */
-	vfd_vtable_set(&space->vt, va, len, iova);
+	if (space->noiommu) {
+		/* translate answers with bus addresses */
+		ret = noiommu_publish(space, &m,
+				      p && p->iova_max < space->iova_max ?
+					      p->iova_max :
+					      space->iova_max,
+				      out);
+		if (ret)
+			return ret;
+	} else {
+		/* cannot fail: the check made the tables, the tree its nodes */
+		vfd_vtable_set(&space->vt, va, len, iova);
+		if (out)
+			*out = iova;
+	}
 	vfd_itree_insert(&space->tree, iova, len, va | flags | mflags);
 	space->nr_maps++;
-	if (out)
-		*out = iova;
 	return 0;
 }
 
@@ -277,6 +374,38 @@ static bool is_mapping(const struct itree_node *n)
 	return !(n->vaddr & MAPF_RESERVED);
 }
 
+/* a noiommu space: the mapping whose pages include bus address @bus, and
+ * the virtual address of that byte (*@va) and the bytes contiguous from it
+ * (*@contig). Bus addresses have no index: a walk of every mapping's runs,
+ * O(runs). Caller holds the lock */
+static const struct itree_node *noiommu_find(struct vfiodev_space *space,
+					     uint64_t bus, uint64_t *va,
+					     uint64_t *contig)
+{
+	const struct itree_node *n;
+
+	for (n = vfd_itree_ceil(&space->tree, 0); n;
+	     n = vfd_itree_next(&space->tree, n)) {
+		uint64_t v = n->vaddr & ~MAPF_MASK, end = v + n->len;
+
+		if (!is_mapping(n))
+			continue;
+		while (v < end) {
+			uint64_t b, l;
+
+			if (vtable_lookup(&space->vt, v, &b, &l))
+				break;
+			if (bus >= b && bus - b < l) {
+				*va = v + (bus - b);
+				*contig = l - (bus - b);
+				return n;
+			}
+			v += l;
+		}
+	}
+	return NULL;
+}
+
 VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 				     size_t len)
 {
@@ -287,9 +416,19 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	n = vfd_itree_find(&space->tree, iova);
+	if (space->noiommu) {
+		/* @iova is the bus address vfiodev_dma_map_any() gave */
+		uint64_t va = 0, contig;
+
+		n = noiommu_find(space, iova, &va, &contig);
+		if (n && va != (n->vaddr & ~MAPF_MASK))
+			n = NULL;
+	} else {
+		n = vfd_itree_find(&space->tree, iova);
+	}
 	alloc = n && (n->vaddr & MAPF_ALLOC);
-	if (n && is_mapping(n) && n->iova == iova && n->len == len && !alloc)
+	if (n && is_mapping(n) && (space->noiommu || n->iova == iova) &&
+	    n->len == len && !alloc)
 		ret = unmap_node(space, n);
 	pthread_mutex_unlock(&space->lock);
 	if (ret == -ENOENT)
@@ -311,6 +450,14 @@ static const struct itree_node *node_at_vaddr(struct vfiodev_space *space,
 
 	if (vtable_lookup(&space->vt, va, &iova, NULL))
 		return NULL;
+	if (space->noiommu) {
+		/* the table holds bus addresses there: a walk, O(n) */
+		for (n = vfd_itree_ceil(&space->tree, 0); n;
+		     n = vfd_itree_next(&space->tree, n))
+			if (is_mapping(n) && (n->vaddr & ~MAPF_MASK) == va)
+				return n;
+		return NULL;
+	}
 	n = vfd_itree_find(&space->tree, iova);
 	if (!n || (n->vaddr & ~MAPF_MASK) != va)
 		return NULL;
@@ -370,6 +517,13 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 	}
 	t = &space->tree;
 	pthread_mutex_lock(&space->lock);
+	if (space->noiommu) {
+		/* a range of bus addresses does not name whole mappings */
+		pthread_mutex_unlock(&space->lock);
+		vfd_err(space->ctx,
+			"dma unmap: a noiommu space's mappings are not ranges of bus addresses: unmap each (vfiodev_dma_unmap() with its first byte's, or vfiodev_dma_unmap_vaddr())");
+		return -EOPNOTSUPP;
+	}
 	/* check every mapping first: all or nothing for straddlers */
 	for (n = vfd_itree_ceil(t, iova); n; n = vfd_itree_next(t, n)) {
 		if (n->iova > last)
@@ -484,6 +638,19 @@ VFIODEV_EXPORT int vfiodev_dma_iova_to_vaddr(struct vfiodev_space *space,
 	if (!space || !vaddr)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
+	if (space->noiommu) {
+		uint64_t va, contig;
+
+		/* a bus address: to the end of its contiguous run */
+		if (noiommu_find(space, iova, &va, &contig)) {
+			*vaddr = (void *)(uintptr_t)va;
+			if (len)
+				*len = (size_t)contig;
+			ret = 0;
+		}
+		pthread_mutex_unlock(&space->lock);
+		return ret;
+	}
 	n = vfd_itree_find(&space->tree, iova);
 	if (n && is_mapping(n)) {
 		*vaddr = (void *)(uintptr_t)((n->vaddr & ~MAPF_MASK) +

@@ -142,6 +142,12 @@ VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 	/* both locks across the copy, in address order (any two copies take
 	 * them alike): the source mapping cannot change under it */
 	lock_pair(src, dst);
+	if (src->noiommu || dst->noiommu) {
+		unlock_pair(src, dst);
+		vfd_err(dst->ctx,
+			"dma copy: a noiommu space's mappings are bus addresses, not IOVAs to copy: map the buffer with vfiodev_dma_map_any()");
+		return -EOPNOTSUPP;
+	}
 	n = vfd_itree_find(&src->tree, src_iova);
 	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
 	    n->len == len) {

@@ -347,6 +347,11 @@ struct backend_ops {
 			const struct vfiodev_mapping *m, const struct map_src *src);
 	int (*unmap)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
 	void (*destroy)(struct vfiodev_space *space);
+	/* a noiommu space: the bus address of @iova (mapped) and how far it
+	 * is contiguous from there, at most @len (NULL: the backend has no
+	 * such query, so a noiommu space cannot map) */
+	int (*bus_addr)(struct vfiodev_space *space, uint64_t iova,
+			uint64_t len, uint64_t *bus, uint64_t *contig);
 };
 
 extern const struct backend_ops vfd_iommufd_backend_ops;
@@ -650,6 +655,8 @@ struct vfiodev_device {
 	int fd;
 	bool fd_borrowed; /* open_fd() until it succeeds: not ours to close */
 	bool allow_noiommu;
+	/* the cdev is "noiommu-vfioN" (Linux 7.x: noiommu through iommufd) */
+	bool noiommu_cdev;
 	bool attached; /* joined to its space */
 	bool group_registered; /* counted in ctx->owners */
 	struct vfiodev_device *space_next; /* the space's attached devices */

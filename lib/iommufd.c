@@ -163,6 +163,21 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	iommufd = vfd_ctx_iommufd(ctx);
 	if (iommufd < 0)
 		return iommufd;
+	/* a noiommu device's IOAS pins, and its devices DMA to bus
+	 * addresses: not a space to share with IOMMU-translated devices or
+	 * with mappings made at IOVAs */
+	if (space->noiommu != dev->noiommu_cdev &&
+	    (space->nr_devices > 1 || space->nr_maps)) {
+		vfd_err(ctx, "%s: cannot join a space %s: open it into a space of its own",
+			dev->name,
+			space->nr_devices > 1 ?
+				(dev->noiommu_cdev ? "of IOMMU-translated devices" :
+						     "of noiommu devices") :
+				(dev->noiommu_cdev ?
+					 "that has mappings at IOVAs (a noiommu device DMAs to bus addresses)" :
+					 "whose mappings are at bus addresses (a noiommu space)"));
+		return -EXDEV;
+	}
 	if (dev->has_vf_token) {
 		struct vfio_device_bind_iommufd tb = {
 			.argsz = sizeof(tb),
@@ -204,6 +219,7 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 			strerror(-ret));
 		goto undo;
 	}
+	space->noiommu = dev->noiommu_cdev;
 	return 0;
 undo:
 	if (new_ioas)
@@ -348,6 +364,43 @@ static int iommufd_unmap(struct vfiodev_space *space,
 	return ret;
 }
 
+/* Linux 7.x, a noiommu IOAS: the physical address behind a mapped IOVA
+ * and how far it runs contiguously, which is what the device DMAs to */
+static int iommufd_bus_addr(struct vfiodev_space *space, uint64_t iova,
+			    uint64_t len, uint64_t *bus, uint64_t *contig)
+{
+	struct iommu_ioas_noiommu_get_pa cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = space->ioas_id,
+		.iova = iova,
+		.length = len,
+	};
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	int ret;
+
+	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_NOIOMMU_GET_PA, &cmd);
+	if (ret) {
+		vfd_err(space->ctx, "IOMMU_IOAS_NOIOMMU_GET_PA at IOVA 0x%llx: %s%s",
+			(unsigned long long)iova, strerror(-ret),
+			ret == -ENOTTY ?
+				" (this kernel cannot tell a noiommu device's bus addresses: Linux 7.x with CONFIG_IOMMUFD_NOIOMMU can)" :
+				"");
+		return ret == -ENOTTY ? -EOPNOTSUPP : ret;
+	}
+	/* contiguous runs are whole pages (the range is page-aligned) */
+	if (!cmd.length || cmd.length > len ||
+	    (cmd.length | cmd.out_phys) & (pg - 1)) {
+		vfd_err(space->ctx,
+			"IOMMU_IOAS_NOIOMMU_GET_PA at IOVA 0x%llx: an implausible answer (0x%llx bytes at 0x%llx for 0x%llx asked)",
+			(unsigned long long)iova, (unsigned long long)cmd.length,
+			(unsigned long long)cmd.out_phys, (unsigned long long)len);
+		return -EPROTO;
+	}
+	*bus = cmd.out_phys;
+	*contig = cmd.length;
+	return 0;
+}
+
 static void iommufd_destroy(struct vfiodev_space *space)
 {
 	if (space->dirty_hwpt)
@@ -361,6 +414,7 @@ const struct backend_ops vfd_iommufd_backend_ops = {
 	.attach = iommufd_attach,
 	.detach = iommufd_detach,
 	.read_limits = iommufd_read_limits,
+	.bus_addr = iommufd_bus_addr,
 	.map = iommufd_map,
 	.map_from = iommufd_map_from,
 	.unmap = iommufd_unmap,

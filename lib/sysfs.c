@@ -223,8 +223,12 @@ int vfd_sysfs_vfio_dev_entry(const struct vfiodev_ctx *ctx, const char *bdf,
 		return -errno;
 	ret = -ENOENT;
 	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "vfio", 4) ||
-		    !isdigit((unsigned char)de->d_name[4]))
+		/* "vfioN"; a noiommu device's is "noiommu-vfioN" (7.x) */
+		const char *n = strncmp(de->d_name, "noiommu-", 8) ?
+					de->d_name :
+					de->d_name + 8;
+
+		if (strncmp(n, "vfio", 4) || !isdigit((unsigned char)n[4]))
 			continue;
 		if (strlen(de->d_name) >= len) {
 			ret = -ENAMETOOLONG;

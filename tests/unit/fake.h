@@ -143,6 +143,11 @@ struct fake_config {
 	unsigned int dma_entry_limit; /* 0: unlimited */
 	/* iommufd has IOMMU_IOAS_MAP_FILE (Linux 6.13+); false: ENOTTY */
 	bool map_file;
+	/* iommufd has IOMMU_IOAS_NOIOMMU_GET_PA (Linux 7.x noiommu; false:
+	 * ENOTTY); the physical pages of a buffer come in runs of
+	 * @pa_run_pages (0: 4) contiguous pages, with a page's hole between */
+	bool noiommu_get_pa;
+	unsigned int pa_run_pages;
 	/* the cdev bind takes VFIO_DEVICE_BIND_FLAG_TOKEN (Linux 6.17+;
 	 * false: EINVAL); @bind_token_e2big: 6.17 without its fix (E2BIG) */
 	bool bind_token, bind_token_e2big;
@@ -211,6 +216,11 @@ struct fake_pci *fake_pci_add(const char *bdf, int group, const char *driver);
 struct fake_pci *fake_pci_find(const char *bdf);
 /* vfio-dev/vfio<index>/dev in sysfs naming FAKE_CDEV_MAJOR:index */
 void fake_pci_cdev_sysfs(struct fake_pci *p, int index);
+/* Linux 7.x's noiommu cdev: vfio-dev/noiommu-vfio@index with its number and
+ * the node dev/vfio/devices/noiommu-vfio@index */
+void fake_pci_noiommu_cdev(struct fake_pci *p, int index);
+/* the physical address the fake gives the page of virtual address @va */
+uint64_t fake_pa_of(uint64_t va);
 /* the sysfs entry plus the node dev/vfio/devices/vfio<index> */
 void fake_pci_cdev(struct fake_pci *p, int index);
 

@@ -112,6 +112,51 @@ static int ioas_dest_check(struct fake_ioas *a, uint32_t flags, uint64_t iova,
 	return 0;
 }
 
+uint64_t fake_pa_of(uint64_t va)
+{
+	uint64_t run = fake_cfg.pa_run_pages ? fake_cfg.pa_run_pages : 4;
+	uint64_t page = va >> 12;
+
+	/* runs of @run pages, each followed by a page of hole */
+	return 0x100000000ull + (page / run) * (run + 1) * 4096 +
+	       (page % run) * 4096 + (va & 4095);
+}
+
+/* Linux 7.x: the physical address behind a mapped IOVA of a noiommu IOAS
+ * and how far it is contiguous (capped by the length asked and, here, the
+ * mapping) */
+static int noiommu_get_pa(struct fake_ictx *c, struct iommu_ioas_noiommu_get_pa *q)
+{
+	uint64_t run = fake_cfg.pa_run_pages ? fake_cfg.pa_run_pages : 4;
+	const struct fake_map *m = NULL;
+	struct fake_ioas *a;
+	uint64_t va, left;
+
+	if (!fake_cfg.noiommu_get_pa)
+		return -ENOTTY;
+	if (q->size < sizeof(*q) || q->flags || q->__reserved || !q->length)
+		return -EINVAL;
+	a = ioas_find(c, q->ioas_id);
+	if (!a)
+		return -ENOENT;
+	for (size_t i = 0; i < a->maps.n; i++)
+		if (q->iova >= a->maps.v[i].iova &&
+		    q->iova - a->maps.v[i].iova < a->maps.v[i].len)
+			m = &a->maps.v[i];
+	if (!m)
+		return -ENOENT;
+	va = m->va + (q->iova - m->iova);
+	/* to the end of the page run, of the mapping, of the length */
+	left = (run - ((va >> 12) % run)) * 4096 - (va & 4095);
+	if (left > m->len - (q->iova - m->iova))
+		left = m->len - (q->iova - m->iova);
+	if (left > q->length)
+		left = q->length;
+	q->out_phys = fake_pa_of(va);
+	q->length = left;
+	return 0;
+}
+
 static int ioas_map(struct fake_ictx *c, struct iommu_ioas_map *m)
 {
 	struct fake_ioas *a;
@@ -265,6 +310,8 @@ int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return ioas_map_file(c, arg);
 	case IOMMU_IOAS_COPY:
 		return ioas_copy(c, arg);
+	case IOMMU_IOAS_NOIOMMU_GET_PA:
+		return noiommu_get_pa(c, arg);
 	case IOMMU_OPTION: {
 		struct iommu_option *o = arg;
 

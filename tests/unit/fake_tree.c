@@ -294,6 +294,25 @@ void fake_pci_cdev_sysfs(struct fake_pci *p, int index)
 	fake_symlink(rel, val);
 }
 
+void fake_pci_noiommu_cdev(struct fake_pci *p, int index)
+{
+	char rel[PATH_MAX], val[32];
+
+	p->cdev_index = index;
+	p->cdev_rdev = makedev(FAKE_CDEV_MAJOR, (unsigned int)index);
+	snprintf(rel, sizeof(rel),
+		 "sys/bus/pci/devices/%s/vfio-dev/noiommu-vfio%d/dev", p->bdf,
+		 index);
+	snprintf(val, sizeof(val), "%d:%d\n", FAKE_CDEV_MAJOR, index);
+	fake_write(rel, val);
+	snprintf(val, sizeof(val), "sys/dev/char/%d:%d", FAKE_CDEV_MAJOR, index);
+	snprintf(rel, sizeof(rel),
+		 "sys/bus/pci/devices/%s/vfio-dev/noiommu-vfio%d", p->bdf, index);
+	fake_symlink(rel, val);
+	snprintf(rel, sizeof(rel), "dev/vfio/devices/noiommu-vfio%d", index);
+	fake_node_cdev(p, rel, p->cdev_rdev);
+}
+
 void fake_pci_cdev(struct fake_pci *p, int index)
 {
 	char rel[64];

@@ -423,6 +423,155 @@ static void dma_memory_is_populated_before_it_is_mapped(void **state)
 	assert_int_equal(vfiodev_dma_free(sp, p), 0);
 }
 
+/* ---- noiommu through iommufd (Linux 7.x) ------------------------------- */
+#define NOIOMMU_BDF "0000:00:07.0"
+
+/* a device in noiommu group 9 with 7.x's noiommu cdev (noiommu-vfio3) */
+static struct vfiodev_device *open_noiommu(bool allow, int *err)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+	struct fake_pci *p = fake_pci_add(NOIOMMU_BDF, 9, "vfio-pci");
+
+	fake_group_noiommu(9);
+	fake_pci_noiommu_cdev(p, 3);
+	opts.allow_noiommu = allow;
+	*err = vfiodev_device_open(fake_ctx(), NOIOMMU_BDF, &opts, &dev);
+	return dev;
+}
+
+static void a_noiommu_cdev_opens_through_iommufd_with_allow_noiommu(void **state)
+{
+	struct vfiodev_device_info info;
+	struct vfiodev_device *dev;
+	int err;
+
+	(void)state;
+	/* refused without allow_noiommu, on both paths */
+	dev = open_noiommu(false, &err);
+	assert_int_equal(err, -EPERM);
+	assert_null(dev);
+	assert_true(fake_log_has(LOG_INFO,
+				 "noiommu-vfio3 is a noiommu device (no DMA isolation); refused unless allow_noiommu is set"));
+	assert_int_equal(fake_open_count("/dev/vfio/devices/noiommu-vfio3"), 0);
+	dev = open_noiommu(true, &err);
+	assert_int_equal(err, 0);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	assert_null(vfiodev_device_fallback_reason(dev));
+	assert_non_null(strstr(vfiodev_device_node(dev),
+			       "/dev/vfio/devices/noiommu-vfio3"));
+	assert_int_equal(vfiodev_device_get_info(dev, &info), 0);
+	assert_true(info.flags & VFIODEV_DEVICE_NOIOMMU);
+	vfiodev_device_close(dev);
+}
+
+/* the one model of a noiommu space: every address it gives or takes for
+ * the device is a bus address, and lengths are physically contiguous */
+static void a_noiommu_space_answers_with_bus_addresses(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_device *dev;
+	struct vfiodev_space *sp;
+	uint64_t bus, t;
+	size_t len;
+	void *va;
+	int err;
+
+	fake_cfg.noiommu_get_pa = true;
+	fake_cfg.pa_run_pages = 4;
+	dev = open_noiommu(true, &err);
+	assert_int_equal(err, 0);
+	sp = vfiodev_device_space(dev);
+	/* 16 pages: four physical runs of 4 pages */
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, 16 * PG, RW, NULL, &bus),
+			 0);
+	assert_int_equal(bus, fake_pa_of((uintptr_t)w->buf));
+	for (size_t pg = 0; pg < 16; pg++) {
+		uint8_t *a = w->buf + pg * PG + 100;
+		uint64_t run_end = (((uintptr_t)a >> 12) / 4 + 1) * 4 * PG;
+
+		assert_int_equal(vfiodev_dma_translate(sp, a, &t), 0);
+		assert_int_equal(t, fake_pa_of((uintptr_t)a));
+		assert_int_equal(vfiodev_dma_translate_len(sp, a, &t, &len), 0);
+		assert_int_equal(t, fake_pa_of((uintptr_t)a));
+		/* contiguous to the end of its run, or of the buffer */
+		if (run_end > (uintptr_t)w->buf + 16 * PG)
+			run_end = (uintptr_t)w->buf + 16 * PG;
+		assert_int_equal(len, run_end - (uintptr_t)a);
+		/* and back from the bus address */
+		assert_int_equal(vfiodev_dma_iova_to_vaddr(sp, t, &va, &len), 0);
+		assert_ptr_equal(va, a);
+		assert_int_equal(len, run_end - (uintptr_t)a);
+	}
+	/* the library picks the IOVA; ranges of bus addresses are no unit */
+	assert_int_equal(vfiodev_dma_map(sp, w->buf + 16 * PG, PG, RW, 0x100000),
+			 -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "DMA to bus addresses"));
+	assert_int_equal(vfiodev_dma_unmap_range(sp, bus, 16 * PG, NULL),
+			 -EOPNOTSUPP);
+	/* unmap by the bus address map_any gave */
+	assert_int_equal(vfiodev_dma_unmap(sp, bus + PG, 16 * PG), -ENOENT);
+	assert_int_equal(vfiodev_dma_unmap(sp, bus, 16 * PG), 0);
+	assert_int_equal(vfiodev_dma_translate(sp, w->buf, &t), -ENOENT);
+	assert_int_equal(live_mappings(), 0);
+	/* a DMA limit bounds the bus addresses: pages above it are refused */
+	{
+		VFIODEV_OPTS_INIT(vfiodev_dma_opts, o);
+
+		o.iova_max = fake_pa_of((uintptr_t)w->buf) + 2 * PG - 1;
+		assert_int_equal(vfiodev_dma_map_any(sp, w->buf, 4 * PG, RW, &o,
+						     &bus),
+				 -ENOSPC);
+		assert_true(fake_log_has(LOG_ERR, "above the limit"));
+		assert_int_equal(live_mappings(), 0);
+		o.iova_max = fake_pa_of((uintptr_t)w->buf) + 4 * PG;
+		assert_int_equal(vfiodev_dma_map_any(sp, w->buf, 2 * PG, RW, &o,
+						     &bus),
+				 0);
+		assert_int_equal(vfiodev_dma_unmap_vaddr(sp, w->buf), 0);
+	}
+	/* DMA memory too, freed by address */
+	assert_int_equal(vfiodev_dma_alloc(sp, 8 * PG, RW, NULL, &va, &bus), 0);
+	assert_int_equal(bus, fake_pa_of((uintptr_t)va));
+	assert_int_equal(vfiodev_dma_free(sp, va), 0);
+	assert_int_equal(live_mappings(), 0);
+	vfiodev_device_close(dev);
+}
+
+/* a kernel with the noiommu cdev but no IOMMU_IOAS_NOIOMMU_GET_PA, or one
+ * that fails it: no mapping without its bus address, nothing left */
+static void a_noiommu_map_without_bus_addresses_leaves_nothing(void **state)
+{
+	struct world *w = *state;
+	struct vfiodev_device *dev, *other = NULL;
+	struct vfiodev_space *sp;
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	uint64_t bus;
+	int err;
+
+	dev = open_noiommu(true, &err);
+	assert_int_equal(err, 0);
+	sp = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, 4 * PG, RW, NULL, &bus),
+			 -EOPNOTSUPP);
+	assert_true(fake_log_has(LOG_ERR,
+				 "cannot tell a noiommu device's bus addresses"));
+	assert_int_equal(live_mappings(), 0);
+	fake_cfg.noiommu_get_pa = true;
+	fake_fail_ioctl(IOMMU_IOAS_NOIOMMU_GET_PA, EIO, 1); /* the second run */
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, 8 * PG, RW, NULL, &bus),
+			 -EIO);
+	fake_fail_ioctl(IOMMU_IOAS_NOIOMMU_GET_PA, 0, 0);
+	assert_int_equal(live_mappings(), 0);
+	assert_int_equal(vfiodev_dma_translate(sp, w->buf, &bus), -ENOENT);
+	/* an IOMMU-translated device does not join a noiommu space */
+	opts.space = sp;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &other),
+			 -EXDEV);
+	assert_true(fake_log_has(LOG_ERR, "cannot join a space of noiommu devices"));
+	vfiodev_device_close(dev);
+}
+
 static bool is_mapped(const void *p)
 {
 	unsigned char v;
@@ -593,6 +742,9 @@ int main(void)
 		BOTH(the_last_unref_frees_library_memory_the_kernel_kept_mapped),
 		BOTH(dma_memory_follows_the_iommu_page_size),
 		BOTH(dma_memory_is_populated_before_it_is_mapped),
+		IOMMUFD(a_noiommu_cdev_opens_through_iommufd_with_allow_noiommu),
+		IOMMUFD(a_noiommu_space_answers_with_bus_addresses),
+		IOMMUFD(a_noiommu_map_without_bus_addresses_leaves_nothing),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
 	};

@@ -80,9 +80,11 @@ static void cdev_path_binds_with_the_token_on_617(void **state)
 	sriov(true);
 	/* refused on the cdev path with the group path's hint */
 	assert_int_equal(open_vf(NULL, VFIODEV_BACKEND_IOMMUFD, &dev), -EACCES);
-	assert_true(fake_log_has(LOG_ERR, "binding to iommufd: Permission denied (a VF of a PF bound to vfio-pci: pass the VF token)"));
+	assert_true(fake_log_has(LOG_ERR,
+				 "binding to iommufd: Permission denied (a VF of a PF bound to vfio-pci: pass the VF token)"));
 	assert_int_equal(open_vf(OTHER, VFIODEV_BACKEND_IOMMUFD, &dev), -EACCES);
-	assert_true(fake_log_has(LOG_ERR, "(the VF token does not match the one its PF's user set)"));
+	assert_true(fake_log_has(LOG_ERR,
+				 "(the VF token does not match the one its PF's user set)"));
 	assert_int_equal(open_vf(TOKEN, VFIODEV_BACKEND_AUTO, &dev), 0);
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
 	assert_null(vfiodev_device_fallback_reason(dev));
