@@ -763,8 +763,8 @@ int vfiodev_space_dirty_read(struct vfiodev_space *space, uint64_t iova,
  *	translation; refused (-EPERM) unless set. Linux 7.x with
  *	CONFIG_IOMMUFD_NOIOMMU gives it a cdev (noiommu-vfioN in
  *	/dev/vfio/devices), which AUTO opens through iommufd (it needs
- *	CAP_SYS_RAWIO; the
- *	kernel taints): its space pins memory and answers with bus addresses
+ *	CAP_SYS_RAWIO; the kernel taints): its space pins memory and answers
+ *	with bus addresses
  *	(see "noiommu spaces" at vfiodev_dma_map_any()). Older kernels serve it
  *	through its group /dev/vfio/noiommu-N only, whose container can map
  *	nothing (-EOPNOTSUPP).
