@@ -1623,7 +1623,8 @@ int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 #define VFIODEV_PATH_IOMMUFD (1u << 0)
 /** VFIODEV_PATH_CONTAINER - the group + Type1 container path can be opened now */
 #define VFIODEV_PATH_CONTAINER (1u << 1)
-/** VFIODEV_PATH_NOIOMMU - a noiommu group can be opened now (allow_noiommu) */
+/** VFIODEV_PATH_NOIOMMU - a noiommu device can be opened now (allow_noiommu):
+ *	its group, or Linux 7.x's noiommu cdev through iommufd */
 #define VFIODEV_PATH_NOIOMMU (1u << 2)
 
 /**

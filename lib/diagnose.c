@@ -448,8 +448,10 @@ static void settle(struct diag *dg, unsigned int paths)
 
 static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,
 			    enum vfiodev_backend forced, bool allow_noiommu,
-			    const char *cdev_reason)
+			    const struct path_args *a)
 {
+	const char *cdev_reason = a->cdev_reason;
+
 	if (paths & VFIODEV_PATH_IOMMUFD) {
 		o->backend = VFIODEV_BACKEND_IOMMUFD;
 		return vfd_strfmt("%sthe vfio cdev and /dev/iommu are usable",
@@ -465,6 +467,11 @@ static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,
 						cdev_reason :
 						"the cdev path is unavailable");
 	}
+	if ((paths & VFIODEV_PATH_NOIOMMU) && allow_noiommu && a->noiommu_cdev) {
+		o->backend = VFIODEV_BACKEND_IOMMUFD;
+		return vfd_strfmt(
+			"noiommu cdev, opened through iommufd (allow_noiommu): DMA to bus addresses");
+	}
 	if ((paths & VFIODEV_PATH_NOIOMMU) && allow_noiommu) {
 		o->backend = VFIODEV_BACKEND_CONTAINER;
 		return vfd_strfmt(
@@ -472,8 +479,8 @@ static char *choose_backend(struct vfiodev_diagnosis *o, unsigned int paths,
 	}
 	o->backend = VFIODEV_BACKEND_AUTO;
 	if (paths & VFIODEV_PATH_NOIOMMU)
-		return vfd_strfmt(
-			"only a noiommu group is usable, and allow_noiommu is not set");
+		return vfd_strfmt("only a noiommu %s is usable, and allow_noiommu is not set",
+				  a->noiommu_cdev ? "cdev or group" : "group");
 	return vfd_strfmt("no path is usable: see the errors");
 }
 
@@ -528,8 +535,8 @@ static int diagnose(struct vfiodev_ctx *ctx, const char *bdf,
 		args.user = &user;
 		paths = vfd_paths_evaluate(ctx, &d, &args, dg);
 		settle(dg, paths);
-		o->backend_reason = choose_backend(o, paths, forced, allow_noiommu,
-						   args.cdev_reason);
+		o->backend_reason =
+			choose_backend(o, paths, forced, allow_noiommu, &args);
 		free(args.cdev_reason);
 	} else {
 		o->backend = VFIODEV_BACKEND_AUTO;

@@ -736,6 +736,7 @@ struct path_args {
 	bool allow_noiommu;
 	const struct node_user *user;
 	char *cdev_reason; /* out, malloc'd: why the cdev path is out */
+	bool noiommu_cdev; /* out: the cdev path is 7.x's noiommu cdev */
 };
 /* VFIODEV_PATH_* bits of the paths that can be opened now; each check is
  * recorded in @dg. Needs @d bound to a VFIO driver and in a viable group

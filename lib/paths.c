@@ -261,18 +261,36 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 	}
 	/* information while the group path may serve; a lost path when
 	 * the iommufd backend is forced */
-	if (d->noiommu) {
+	if (d->noiommu && d->has_cdev_devnum && !strncmp(d->cdev, "noiommu-", 8)) {
+		/* Linux 7.x (CONFIG_IOMMUFD_NOIOMMU): a noiommu cdev, bound to
+		 * iommufd like any other; its open wants CAP_SYS_RAWIO */
+		bool rawio = vfd_node_user_has_cap(a->user, CAP_SYS_RAWIO);
+
+		vfd_diag_add(dg, rawio ? VFIODEV_SEVERITY_OK : VFIODEV_SEVERITY_WARNING,
+			     DIAG_CDEV, "kernel",
+			     vfd_strfmt("a vfio cdev for %s", d->bdf),
+			     vfd_strfmt("%s has the noiommu cdev %s (%u:%u): opened through iommufd with allow_noiommu, its space pins memory and gives bus addresses; the open needs CAP_SYS_RAWIO (%s for %s) and taints the kernel",
+					d->bdf, d->cdev, d->cdev_major, d->cdev_minor,
+					rawio ? "held" : "missing", a->user->name),
+			     rawio ? NULL :
+				     vfd_strfmt("run the program as root, or grant it the capability (setcap cap_sys_rawio+ep PROGRAM)"));
+		if (!rawio) {
+			set_reason(a, vfd_strfmt("the noiommu cdev %s needs CAP_SYS_RAWIO",
+						 d->cdev));
+			return false;
+		}
+		a->noiommu_cdev = true;
+	} else if (d->noiommu) {
 		vfd_diag_add(dg, forced ? VFIODEV_SEVERITY_WARNING : VFIODEV_SEVERITY_INFO,
 			     DIAG_CDEV, "kernel",
 			     vfd_strfmt("a vfio cdev for %s", d->bdf),
-			     vfd_strfmt("IOMMU group %d is a noiommu group: the kernel serves no vfio cdev for it, only /dev/vfio/noiommu-%d",
+			     vfd_strfmt("IOMMU group %d is a noiommu group: this kernel gives it no vfio cdev (Linux 7.x with CONFIG_IOMMUFD_NOIOMMU does), only /dev/vfio/noiommu-%d",
 					d->iommu_group, d->iommu_group),
 			     forced ? vfd_strfmt("open it through the group path: the container backend (vfiodev --backend container), with allow_noiommu") :
 				      NULL);
 		set_reason(a, vfd_strfmt("noiommu group: the kernel has no vfio cdev for it"));
 		return false;
-	}
-	if (!d->has_cdev_devnum) {
+	} else if (!d->has_cdev_devnum) {
 		const char *iommufd =
 			vfd_module_state(ctx, "iommufd") == VFIODEV_MODULE_ABSENT ?
 				"; iommufd is not there either (no /sys/class/misc/iommu: no CONFIG_IOMMUFD, or not loaded)" :
@@ -292,11 +310,12 @@ static bool eval_cdev(struct vfiodev_ctx *ctx, const struct vfiodev_pci_device *
 		set_reason(a, vfd_strfmt("no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)"));
 		return false;
 	}
-	vfd_diag_add(dg, VFIODEV_SEVERITY_OK, DIAG_CDEV, "kernel",
-		     vfd_strfmt("kernel support for the vfio cdev and iommufd"),
-		     vfd_strfmt("%s has the vfio cdev %s (%u:%u)", d->bdf,
-				d->cdev, d->cdev_major, d->cdev_minor),
-		     NULL);
+	if (!a->noiommu_cdev)
+		vfd_diag_add(dg, VFIODEV_SEVERITY_OK, DIAG_CDEV, "kernel",
+			     vfd_strfmt("kernel support for the vfio cdev and iommufd"),
+			     vfd_strfmt("%s has the vfio cdev %s (%u:%u)", d->bdf,
+					d->cdev, d->cdev_major, d->cdev_minor),
+			     NULL);
 	ok = cdev_node(ctx, a, dg, d);
 
 	/* no node and no module: iommufd is a module not loaded yet */
@@ -405,7 +424,9 @@ unsigned int vfd_paths_evaluate(struct vfiodev_ctx *ctx,
 	unsigned int paths = 0;
 
 	if (eval_cdev(ctx, d, a, dg))
-		paths |= VFIODEV_PATH_IOMMUFD;
+		/* a noiommu cdev opens only with allow_noiommu, as its group */
+		paths |= a->noiommu_cdev ? VFIODEV_PATH_NOIOMMU :
+					   VFIODEV_PATH_IOMMUFD;
 	paths |= eval_group(ctx, d, a, dg);
 	return paths;
 }

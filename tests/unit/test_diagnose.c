@@ -315,6 +315,45 @@ static void noiommu_group_needs_allow_noiommu(void **state)
 	vfiodev_diagnosis_free(d);
 }
 
+/* Linux 7.x: the noiommu device has a cdev (noiommu-vfio0): doctor names
+ * it and what it needs, and the open goes through iommufd */
+static void noiommu_cdev_is_named_with_its_requirements(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
+	struct vfiodev_diagnosis *d;
+	const struct vfiodev_finding *f;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_pci_add(BDF, 0, "vfio-pci");
+	fake_group_noiommu(0);
+	fake_pci_noiommu_cdev(p, 0);
+	fake_node_container();
+	fake_node_iommu();
+	opts.check_user = true;
+	opts.uid = 0;
+	opts.gid = 0;
+	d = diagnose(BDF, &opts);
+	f = find(d, "kernel", "a vfio cdev for");
+	assert_int_equal(f->severity, VFIODEV_SEVERITY_OK);
+	assert_true(contains(f->found, "has the noiommu cdev noiommu-vfio0"));
+	assert_true(contains(f->found, "CAP_SYS_RAWIO"));
+	assert_true(contains(f->found, "taints the kernel"));
+	assert_false(d->usable);
+	assert_true(contains(d->backend_reason, "noiommu cdev or group"));
+	vfiodev_diagnosis_free(d);
+
+	opts.allow_noiommu = true;
+	d = diagnose(BDF, &opts);
+	assert_true(d->usable);
+	assert_int_equal(d->backend, VFIODEV_BACKEND_IOMMUFD);
+	assert_true(d->paths & VFIODEV_PATH_NOIOMMU);
+	assert_false(d->paths & VFIODEV_PATH_IOMMUFD);
+	assert_true(contains(d->backend_reason,
+			     "noiommu cdev, opened through iommufd"));
+	vfiodev_diagnosis_free(d);
+}
+
 static void noiommu_group_needs_rawio(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_diagnose_opts, opts);
@@ -1103,6 +1142,7 @@ int main(void)
 		T(iommu_on_but_device_in_no_group),
 		T(iommu_absent_with_noiommu_mode_on),
 		T(noiommu_group_needs_allow_noiommu),
+		T(noiommu_cdev_is_named_with_its_requirements),
 		T(noiommu_group_needs_rawio),
 		T(vfio_pci_module_missing),
 		T(unbound_device_gets_bind_remedy),
