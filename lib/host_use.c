@@ -725,8 +725,10 @@ int vfd_host_use(const struct vfiodev_ctx *ctx, const char *bdf,
 		proc_read(s, "net/ipv6_route", route6_line);
 	}
 	/* in name order, whatever order sysfs listed them in */
-	qsort(s->nif, s->nnif, sizeof(s->nif[0]), nif_cmp);
-	qsort(s->blk, s->nblk, sizeof(s->blk[0]), blk_cmp);
+	if (s->nnif)
+		qsort(s->nif, s->nnif, sizeof(s->nif[0]), nif_cmp);
+	if (s->nblk)
+		qsort(s->blk, s->nblk, sizeof(s->blk[0]), blk_cmp);
 	for (unsigned int i = 0; i < s->nnif; i++)
 		describe_nif(&s->nif[i], u);
 	for (unsigned int i = 0; i < s->nblk; i++)
