@@ -155,17 +155,12 @@ static int proc_lines(struct scan *s, const char *path, line_fn fn)
 	char buf[8192], *p, *nl;
 	bool skipping = false;
 	size_t have = 0;
-	struct stat st;
 	ssize_t n;
-	int fd, ret;
+	int fd, ret = 0;
 
-	/* O_NONBLOCK: a FIFO planted under an injected root must not hang */
-	fd = sys_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = vfd_open_regular(path);
 	if (fd < 0)
 		return fd;
-	ret = sys_fstat(fd, &st);
-	if (!ret && !S_ISREG(st.st_mode))
-		ret = -EINVAL;
 	while (!ret) {
 		n = sys_read(fd, buf + have, sizeof(buf) - 1 - have);
 		if (n < 0) {

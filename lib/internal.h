@@ -192,6 +192,9 @@ int vfd_ctx_iommufd(struct vfiodev_ctx *ctx);
 /* ---- sysfs and nodes (sysfs.c, devnode.c) ------------------------------ */
 int vfd_sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* open @path read-only if it is a regular file, never blocking (a planted
+ * FIFO); the fd or -errno (-EINVAL: not a regular file) */
+int vfd_open_regular(const char *path);
 int vfd_sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* the final component of a symlink below sysfs (driver name, group no.) */

@@ -91,12 +91,32 @@ int vfd_sysfs_path(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	return ret;
 }
 
+int vfd_open_regular(const char *path)
+{
+	struct stat st;
+	int fd, ret;
+
+	/* O_NONBLOCK: a FIFO planted under an injected root must not hang
+	 * the open; only a regular file (every sysfs and procfs one we read)
+	 * is read */
+	fd = sys_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return fd;
+	ret = sys_fstat(fd, &st);
+	if (!ret && !S_ISREG(st.st_mode))
+		ret = -EINVAL;
+	if (ret) {
+		sys_close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 /* read a small attribute, trailing newline removed */
 int vfd_sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 		   const char *fmt, ...)
 {
 	char path[512];
-	struct stat st;
 	va_list ap;
 	ssize_t n;
 	int fd, ret;
@@ -108,18 +128,9 @@ int vfd_sysfs_read(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 	va_end(ap);
 	if (ret)
 		return ret;
-	/* O_NONBLOCK: a FIFO planted under an injected root must not hang
-	 * the open; only a regular file (every sysfs attribute) is read */
-	fd = sys_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = vfd_open_regular(path);
 	if (fd < 0)
 		return fd;
-	ret = sys_fstat(fd, &st);
-	if (!ret && !S_ISREG(st.st_mode))
-		ret = -EINVAL;
-	if (ret) {
-		sys_close(fd);
-		return ret;
-	}
 	n = sys_read(fd, buf, len - 1);
 	sys_close(fd);
 	if (n < 0)

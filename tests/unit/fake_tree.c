@@ -92,17 +92,23 @@ void fake_mkdir(const char *rel)
 	mkdir_p(fake_path("%s", rel));
 }
 
-void fake_write(const char *rel, const char *content)
+/* write (@mode "we") or append ("ae") @content to the file @rel */
+static void put(const char *rel, const char *content, const char *mode)
 {
 	const char *p = fake_path("%s", rel);
 	FILE *f;
 
 	mkdir_parent(p);
-	f = fopen(p, "we");
+	f = fopen(p, mode);
 	if (!f)
 		die(p);
 	fputs(content, f);
 	fclose(f);
+}
+
+void fake_write(const char *rel, const char *content)
+{
+	put(rel, content, "we");
 }
 
 /* @target is relative to the world's root too; the link is absolute,
@@ -462,15 +468,7 @@ void fake_blockdev(const char *rel, const char *devnum, bool partition)
 
 static void append(const char *rel, const char *content)
 {
-	const char *p = fake_path("%s", rel);
-	FILE *f;
-
-	mkdir_parent(p);
-	f = fopen(p, "ae");
-	if (!f)
-		die(p);
-	fputs(content, f);
-	fclose(f);
+	put(rel, content, "ae");
 }
 
 /* an IPv4 address as /proc/net/route prints it: the kernel's (network
