@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: MIT
 # Install what building, testing and the demo need on Debian 12 (bookworm):
 # the library's build and test dependencies, and the real-kernel test bed
-# (QEMU, the 6.12 kernel source, busybox, kernel build tools).
+# (QEMU, the 6.12 kernel source, busybox, kernel build tools; the 7.3
+# kernels come from trixie-backports through tests/vm/fetch-newer-deb.sh,
+# whose private apt checks them against debian-archive-keyring).
 # Idempotent; run as root (or it uses sudo).
 set -eu
 
 pkgs="gcc g++ make libc6-dev meson ninja-build pkg-config python3 clang-format git
 libkmod-dev libudev-dev libcmocka-dev valgrind clang libclang-rt-14-dev
 qemu-system-x86 linux-source-6.12 busybox-static cpio kmod xz-utils e2fsprogs
+debian-archive-keyring
 flex bison bc libelf-dev libssl-dev
 groff-base abigail-tools dpkg-dev debhelper fakeroot lintian"
 

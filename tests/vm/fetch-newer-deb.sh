@@ -8,17 +8,19 @@
 # Usage: fetch-newer-deb.sh SUITE PACKAGE...   -> one line per package on
 #        stdout: the path of its .deb
 #        fetch-newer-deb.sh --search SUITE REGEX -> matching package names
+#        fetch-newer-deb.sh --version SUITE PACKAGE... -> the newest version
+#                                         of each, one line per package
 # Env:   VFIODEV_VM_CACHE   cache dir
 #        VFIODEV_DEBIAN_MIRROR   default http://deb.debian.org/debian
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-search=0
-if [[ ${1:-} == --search ]]; then
-	search=1
-	shift
-fi
-[[ $# -ge 2 ]] || die "usage: $0 [--search] SUITE PACKAGE..."
+mode=fetch
+case ${1:-} in
+--search) mode=search; shift ;;
+--version) mode=version; shift ;;
+esac
+[[ $# -ge 2 ]] || die "usage: $0 [--search|--version] SUITE PACKAGE..."
 SUITE=$1
 shift
 case $SUITE in
@@ -43,15 +45,28 @@ update() {
 }
 with_lock "apt-$SUITE" update
 
-if [[ $search == 1 ]]; then
+# newest_version PACKAGE: the newest version the suite has, or nothing
+newest_version() {
+	apt-cache "${APT[@]}" show "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1
+}
+
+case $mode in
+search)
 	apt-cache "${APT[@]}" search --names-only "$1" | cut -d' ' -f1 | sort -V
-	exit 0
-fi
+	exit 0 ;;
+version)
+	for pkg in "$@"; do
+		ver=$(newest_version "$pkg")
+		[[ -n $ver ]] || die "$SUITE has no package $pkg"
+		echo "$ver"
+	done
+	exit 0 ;;
+esac
 
 fetch() {
 	local pkg ver file
 	for pkg in "$@"; do
-		ver=$(apt-cache "${APT[@]}" show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+		ver=$(newest_version "$pkg")
 		[[ -n $ver ]] || die "$SUITE has no package $pkg"
 		file=$(ls "$DIR/archives/${pkg}_"*.deb 2>/dev/null | grep -F "_${ver//:/%3a}_" | head -n 1 || true)
 		if [[ -z $file ]]; then

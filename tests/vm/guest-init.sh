@@ -30,7 +30,11 @@
 #                             vfio_iommu_type1 stays unloaded on the stock
 #                             kernel unless listed here.
 # The kernel command line carries the rest (set by run.sh):
-#     vmtest.kernel=LABEL     custom | stock (for messages and scenario logic)
+#     vmtest.kernel=LABEL     custom | custom73 | stock | stock73 | debian61:
+#                             for messages only. What a scenario expects of
+#                             the kernel it decides from what the kernel has
+#                             (the vmtest_kernel_* helpers below, uname -r),
+#                             never from this label.
 #     vmtest.topology=NAME    the device topology run.sh gave QEMU
 #     vmtest.script=PATH      scenario in the initramfs (/vmtest/scenario.sh)
 #     vmtest.bind=SPEC        overrides the scenario's vmtest-bind
@@ -122,7 +126,7 @@ vmtest_load_nosoftdep() {
 }
 
 # vmtest_load_vfio_pci: make the vfio-pci driver available (a module on the
-# stock kernel, built in on the custom one). Does NOT load vfio_iommu_type1.
+# stock kernels, built in on the custom ones). Does NOT load vfio_iommu_type1.
 vmtest_load_vfio_pci() {
 	[ -d /sys/bus/pci/drivers/vfio-pci ] && return 0
 	vmtest_load_nosoftdep vfio-pci || { echo "vmtest: loading vfio-pci failed" >&2; return 1; }
@@ -150,6 +154,36 @@ vmtest_unbind() {
 	[ -e "$_dev/driver" ] && echo "$1" >"$_dev/driver/unbind"
 	echo >"$_dev/driver_override"
 }
+
+# What the running kernel has, for the scenarios that expect different
+# things of different kernels (seen from the guest, never from the label).
+# vmtest_module_state NAME: "builtin" (modules.builtin), "module" (a .ko
+# in modules.dep) or "absent" (not in this kernel).
+vmtest_module_state() {
+	_root=/lib/modules/$(uname -r)
+	_want=$(echo "$1" | tr - _)
+	for _list in modules.builtin modules.dep; do
+		awk -v want="$_want" '
+			function norm(p) { sub(/:$/, "", p); sub(/.*\//, "", p); sub(/\.ko.*/, "", p); gsub(/-/, "_", p); return p }
+			norm($1) == want { found = 1; exit }
+			END { exit !found }' "$_root/$_list" 2>/dev/null || continue
+		[ "$_list" = modules.builtin ] && echo builtin || echo module
+		return 0
+	done
+	echo absent
+}
+
+# vmtest_kernel_has_vfio_cdev: VFIO devices get a cdev (CONFIG_VFIO_DEVICE_CDEV:
+# vfio registers the "vfio-dev" character major, /proc/devices lists it).
+# Known once vfio is loaded (a module on the stock kernels: after a bind).
+vmtest_kernel_has_vfio_cdev() {
+	awk '/^Character devices:/ { c = 1; next } /^Block devices:/ { c = 0 }
+		c && $2 == "vfio-dev" { found = 1 } END { exit !found }' /proc/devices
+}
+
+# vmtest_kernel_has_iommufd: /dev/iommu exists (CONFIG_IOMMUFD built in, or
+# its module loaded).
+vmtest_kernel_has_iommufd() { [ -c /dev/iommu ]; }
 
 [ "${VMTEST_LIB_ONLY:-0}" = 1 ] && return 0
 

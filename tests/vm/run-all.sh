@@ -4,7 +4,8 @@
 # for humans and for timing; meson runs the same runs as separate tests.
 # Prints each run's TAP, then a summary line "N passed, N failed".
 #
-# Usage: run-all.sh --build MESONBUILDDIR [-j JOBS] [--kernel custom|stock|debian61]
+# Usage: run-all.sh --build MESONBUILDDIR [-j JOBS]
+#                   [--kernel custom|custom73|stock|stock73|debian61]
 #                   [-- FILE[=DEST]...]   (files passed to every run)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -21,13 +22,15 @@ while (($#)); do
 done
 [[ -n $BUILD ]] || die "--build MESONBUILDDIR is required"
 
-# "kernel topology scenario" lines, comments and blank lines dropped.
-MATRIX=$(grep -v -e '^#' -e '^[[:space:]]*$' "$VM_DIR/matrix.txt")
+# "kernel topology scenario" lines: matrix.txt with its kernel lists
+# expanded (common.sh), only --kernel's when given.
+MATRIX=$(vm_matrix | awk -v only="$ONLY" 'only == "" || $1 == only')
+[[ -n $MATRIX ]] || die "no matrix.txt line runs on kernel '$ONLY' (kernels: $VM_KERNELS)"
 
 # Kernels first, once, so that parallel runs do not wait on each other.
-[[ -n $ONLY && $ONLY != custom ]] || "$VM_DIR/build-kernel.sh" >/dev/null
-[[ -n $ONLY && $ONLY != stock ]] || "$VM_DIR/fetch-stock-kernel.sh" >/dev/null
-[[ -n $ONLY && $ONLY != debian61 ]] || VFIODEV_STOCK_SERIES=6.1 "$VM_DIR/fetch-stock-kernel.sh" >/dev/null
+for kernel in $(awk '{ print $1 }' <<<"$MATRIX" | sort -u); do
+	vm_kernel_image "$kernel" >/dev/null || die "kernel $kernel: build or fetch failed"
+done
 
 OUTDIR=$BUILD/vm-logs/run-all
 rm -rf "$OUTDIR"
@@ -35,7 +38,6 @@ mkdir -p "$OUTDIR"
 t0=$SECONDS
 running=0
 while read -r kernel topology scenario; do
-	[[ -z $ONLY || $ONLY == "$kernel" ]] || continue
 	(
 		"$VM_DIR/run.sh" --kernel "$kernel" --topology "$topology" \
 			--scenario "$VM_DIR/scenarios/$scenario.sh" --build "$BUILD" -- "$@" \

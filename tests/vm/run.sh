@@ -5,10 +5,16 @@
 # and turn the guest's VMTEST lines (protocol: see guest-init.sh) into TAP on
 # stdout, for meson's `protocol: 'tap'`.
 #
-# Usage: run.sh --kernel custom|stock|debian61 --topology NAME --scenario FILE
+# Usage: run.sh --kernel custom|custom73|stock|stock73|debian61
+#               --topology NAME --scenario FILE
 #               --build MESONBUILDDIR [--append "CMDLINE"] [--no-iommu]
 #               [--timeout SECONDS] [--interactive] [--] [FILE[=DEST]...]
 #   FILEs (test programs, data) are packed into the guest's /vmtest/.
+#   --kernel: a label of common.sh's table (custom: 6.12 built here, custom73:
+#   7.3 built here, stock: Debian 12's 6.12, stock73: trixie-backports' 7.3,
+#   debian61: Debian 12's 6.1). It picks the image and names the logs; the
+#   guest gets it (vmtest.kernel=) for messages only: scenarios decide what
+#   to expect from what the running kernel has.
 #   --interactive: debugging; after the scenario the guest gives a shell on
 #   this terminal (exit it to power off); no timeout. Ctrl-A X quits QEMU.
 # The run FAILS (a "not ok" line and exit status 1) when: a tool or the kernel
@@ -19,7 +25,7 @@
 # Env: VFIODEV_VM_CACHE (kernel/initramfs cache), VFIODEV_VM_TIMEOUT (default 120),
 #      VFIODEV_VM_QEMU (default qemu-system-x86_64).
 #
-# Topologies (BDFs as seen in the guests, both kernels; devices are given
+# Topologies (BDFs as seen in the guests, every kernel; devices are given
 # explicit slots so that the BDFs do not depend on QEMU's default devices):
 #   name        devices                                         edu BDFs (other)
 #   single      edu                                             0000:00:03.0
@@ -82,10 +88,8 @@ while (($#)); do
 	esac
 done
 SCENARIO_NAME=$(basename "${SCENARIO:-?}" .sh)
-case $KERNEL in
-custom|stock|debian61) ;;
-*) setup_fail "--kernel must be custom, stock or debian61 (got '${KERNEL}')" ;;
-esac
+[[ " $VM_KERNELS " == *" ${KERNEL:-?} "* ]] ||
+	setup_fail "--kernel must be one of: $VM_KERNELS (got '${KERNEL}')"
 [[ -n $BUILD ]] || setup_fail "--build MESONBUILDDIR is required"
 [[ -n $TOPOLOGY ]] || setup_fail "--topology is required"
 [[ -r $SCENARIO ]] || setup_fail "scenario '${SCENARIO}' not found"
@@ -95,7 +99,7 @@ PLAN=$(sed -n 's/^# vmtest-plan:[[:space:]]*\([0-9][0-9]*\)[[:space:]]*$/\1/p' "
 # ---- topologies: the one place that defines them --------------------------
 # Sets TOPO_DEVICES (QEMU arguments), TOPO_IOMMU (1: add intel-iommu) and
 # TOPO_APPEND (kernel command line). Keep the BDF table above in sync.
-TOPO_DEVICES=() TOPO_IOMMU=1 TOPO_APPEND=
+TOPO_DEVICES=() TOPO_IOMMU=1 TOPO_APPEND= TOPO_MEM=
 case $TOPOLOGY in
 single)
 	TOPO_DEVICES=(-device edu,addr=03.0) ;;
@@ -110,7 +114,9 @@ nonviable)
 rootport)
 	TOPO_DEVICES=(-device pcie-root-port,id=rp1,chassis=1,addr=03.0 -device edu,bus=rp1) ;;
 noiommu)
-	TOPO_DEVICES=(-device edu,addr=03.0) TOPO_IOMMU=0
+	# 256 MiB: every physical page below the edu's 28-bit DMA mask, as
+	# a noiommu device DMAs to physical addresses
+	TOPO_DEVICES=(-device edu,addr=03.0) TOPO_IOMMU=0 TOPO_MEM=256M
 	TOPO_APPEND="vfio.enable_unsafe_noiommu_mode=1" ;;
 nvme)
 	TOPO_DEVICES=(-device edu,addr=03.0
@@ -171,15 +177,8 @@ SETUP_LOG=$LOGDIR/$RUN_ID.setup.log
 : >"$SETUP_LOG"
 
 MODROOT=
-if [[ $KERNEL == custom ]]; then
-	IMAGE=$("$VM_DIR/build-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
-		setup_fail "building the custom kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
-else
-	# stock: Debian 12's 6.12 cloud kernel; debian61: its default 6.1 one
-	IMAGE=$(VFIODEV_STOCK_SERIES=$([[ $KERNEL == debian61 ]] && echo 6.1 || echo 6.12) \
-		"$VM_DIR/fetch-stock-kernel.sh" 2>>"$SETUP_LOG" | tail -n 1) ||
-		setup_fail "fetching the $KERNEL kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
-fi
+IMAGE=$(vm_kernel_image "$KERNEL" 2>>"$SETUP_LOG" | tail -n 1) ||
+	setup_fail "building or fetching the $KERNEL kernel failed (log: $SETUP_LOG)" "$SETUP_LOG"
 [[ -n $IMAGE && -s $IMAGE ]] || setup_fail "no kernel image (log: $SETUP_LOG)" "$SETUP_LOG"
 [[ -d $(dirname "$IMAGE")/modroot ]] && MODROOT=$(dirname "$IMAGE")/modroot
 
@@ -193,7 +192,7 @@ INITRD=$WORK/$RUN_ID.cpio.gz
 #   to KVM); intel-iommu,intremap=on works with and without it ("DMAR-IR:
 #   Enabled IRQ remapping in xapic mode" either way). Kept for KVM parity.
 # - -nodefaults drops the default VGA and e1000e; devices get explicit slots.
-# - Both kernels turn VT-d on without intel_iommu=on (Debian's config has
+# - The kernels turn VT-d on without intel_iommu=on (Debian's config has
 #   INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y); we pass it anyway so a future
 #   default change cannot silently switch the IOMMU off.
 # - quiet keeps the console to errors; panic=-1 + -no-reboot end QEMU at once
@@ -203,7 +202,7 @@ INITRD=$WORK/$RUN_ID.cpio.gz
 #   Interrupt-remapped IO-APIC", seen here once with fuzzers beside the
 #   suite); the check proves nothing about the devices under test.
 CMDLINE="console=ttyS0 quiet panic=-1 no_timer_check vmtest.kernel=$KERNEL vmtest.topology=$TOPOLOGY vmtest.script=/vmtest/scenario.sh"
-QARGS=(-accel tcg -M q35,kernel-irqchip=split -m 512M -smp 1
+QARGS=(-accel tcg -M q35,kernel-irqchip=split -m "${TOPO_MEM:-512M}" -smp 1
 	-nographic -nodefaults -serial stdio -no-reboot
 	-kernel "$IMAGE" -initrd "$INITRD")
 if ((TOPO_IOMMU)); then

@@ -10,20 +10,26 @@
  *                            IOVA and ONE 2 MiB entry in the VT-d page table
  *                            (read from debugfs), gone after the free
  *   vmspace file BDF         guest RAM in a memfd mapped from the file: the
- *                            device reads and writes the file's pages
+ *                            device reads and writes the file's pages; on
+ *                            iommufd through IOMMU_IOAS_MAP_FILE where the
+ *                            kernel has it (an ioctl probe says)
  *   vmspace dirty BDF        dirty tracking: unsupported on QEMU's VT-d via
  *                            iommufd; Type1's bitmap after the edu wrote
  *   vmspace copy BDF BDF     a mapping copied into a second space: the
  *                            second device DMAs through it, and on iommufd
  *                            the pages are pinned once (VmPin)
- * Prints "VMTEST <name> PASS|FAIL ..." lines like vmtest.
+ * Prints "VMTEST <name> PASS|FAIL ..." lines like vmtest. What a test
+ * expects of the kernel it learns from the kernel (debugfs, an ioctl
+ * probe), never from the kernel's label.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/iommufd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -39,6 +45,27 @@
 #define LEN 2048
 
 static struct vfiodev_ctx *ctx;
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* a line of @path holds @s (a line is read with its newline) */
+static bool file_has(const char *path, const char *s)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, s);
+	if (f)
+		fclose(f);
+	return found;
+}
 
 static void *pages(size_t len)
 {
@@ -286,13 +313,23 @@ static int t_superpage(const char *bdf)
 	result("superpage/edu-dma-both-ends", !ret, "%s", strerror(-ret));
 
 	r = vtd_leaves(bdf, iova / PG, SZ_2M / PG, &lv);
-	/* the custom test kernel is built with the dump: there, no file fails */
-	if (r == -ENOENT && strcmp(getenv("VMTEST_KERNEL") ?: "", "custom")) {
-		char why[] = "/sys/kernel/debug/iommu/intel/ has no page table "
-			     "dump on this kernel (no CONFIG_INTEL_IOMMU_DEBUGFS, "
-			     "as in Debian's config): the IOMMU's entries cannot "
-			     "be read";
+	/* a kernel with the dump (CONFIG_INTEL_IOMMU_DEBUGFS: the directory
+	 * exists; the custom kernels) must have the device's file */
+	if (r == -ENOENT && !is_dir("/sys/kernel/debug/iommu/intel")) {
+		const char *why =
+			!file_has("/proc/filesystems", "\tdebugfs\n") ?
+				"this kernel has no debugfs (no CONFIG_DEBUG_FS): the IOMMU's entries cannot be read" :
+			!file_has("/proc/mounts", " /sys/kernel/debug debugfs ") ?
+				NULL :
+				"debugfs has no iommu/intel/ on this kernel (no CONFIG_INTEL_IOMMU_DEBUGFS, as in Debian's config): the IOMMU's entries cannot be read";
 
+		if (!why) {
+			result("superpage/one-2m-vtd-entry", false,
+			       "debugfs is not mounted on /sys/kernel/debug (the scenario mounts it)");
+			result("superpage/entry-gone-after-free", false,
+			       "debugfs is not mounted on /sys/kernel/debug");
+			goto out;
+		}
 		result_skip("superpage/one-2m-vtd-entry", "%s", why);
 		result_skip("superpage/entry-gone-after-free", "%s", why);
 		goto out;
@@ -327,6 +364,24 @@ out:
 /* ---- map_file and copy -------------------------------------------------- */
 
 static bool saw_no_map_file;
+
+/*
+ * IOMMU_IOAS_MAP_FILE (Linux 6.13+) in the running kernel, asked of the
+ * kernel itself: iommufd answers a command it lacks with ENOTTY, and one it
+ * has, given IOAS 0 (no such object), with another error. 1: it has it,
+ * 0: not, -errno: /dev/iommu cannot be opened.
+ */
+static int kernel_has_map_file(void)
+{
+	struct iommu_ioas_map_file cmd = { .size = sizeof(cmd), .fd = -1 };
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) < 0 && errno == ENOTTY ? 0 : 1;
+	close(fd);
+	return ret;
+}
 
 /* the library's lines still reach stderr; note the MAP_FILE fallback */
 static void log_tap(void *data, int priority, const char *file, int line,
@@ -384,14 +439,34 @@ static int t_file(const char *bdf)
 	result("space-file/dma-through-the-file", !ret,
 	       "device read at file offset 0x4000, wrote at 0x6000: %s",
 	       strerror(-ret));
-	if (vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER)
+	/* with a device in the space, the library maps a file only through
+	 * IOMMU_IOAS_MAP_FILE, or, told ENOTTY, logs the fallback line and maps
+	 * its mmap: a mapping without that line was made by the ioctl */
+	if (vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER) {
 		result_skip("space-file/map-file-ioctl",
 			    "the container path maps the library's mmap of the file (VFIO_IOMMU_MAP_DMA has no file form); IOMMU_IOAS_MAP_FILE is unit-tested against the fake kernel");
-	else if (saw_no_map_file)
-		result_skip("space-file/map-file-ioctl",
-			    "this kernel has no IOMMU_IOAS_MAP_FILE (Linux 6.13+: ENOTTY); the fallback mapped the library's mmap of the file, the path with the ioctl is unit-tested against the fake kernel");
-	else
-		result("space-file/map-file-ioctl", true, "-");
+	} else {
+		int has = kernel_has_map_file();
+
+		printf("space-file: the kernel %s IOMMU_IOAS_MAP_FILE (probe); the library %s\n",
+		       has > 0	? "has" :
+		       has == 0 ? "lacks" :
+				  "(probe failed)",
+		       saw_no_map_file ? "fell back to its mmap" : "used the ioctl");
+		if (has == 0 && saw_no_map_file)
+			result_skip("space-file/map-file-ioctl",
+				    "this kernel has no IOMMU_IOAS_MAP_FILE (Linux 6.13+; the probe: ENOTTY); the fallback mapped the library's mmap of the file, the path with the ioctl is unit-tested against the fake kernel");
+		else
+			result("space-file/map-file-ioctl",
+			       has > 0 && !saw_no_map_file,
+			       "the kernel %s IOMMU_IOAS_MAP_FILE (probe: %s), the library %s",
+			       has > 0 ? "has" : "lacks",
+			       has < 0 ? strerror(-has) :
+			       has     ? "not ENOTTY" :
+					 "ENOTTY",
+			       saw_no_map_file ? "fell back to mapping its mmap" :
+						 "logged no fallback");
+	}
 	ret = vfiodev_dma_unmap(sp, iova, 8 * PG);
 	result("space-file/unmap", !ret, "%s", strerror(-ret));
 	vfiodev_device_close(dev);

@@ -3,9 +3,11 @@
  * In-guest tests of libvfiodev on a real kernel with QEMU's edu device.
  * Only the public API is used. Each subcommand prints one or more
  * "VMTEST <name> PASS|FAIL <reason>|SKIP <reason>" lines (tests/vm/guest-init.sh
- * documents the protocol); $VMTEST_KERNEL (custom|stock) sets what the
- * kernel is expected to offer: the custom kernel has iommufd + vfio cdev,
- * Debian's stock kernel has neither, so there every open must fall back.
+ * documents the protocol). What each test expects is decided from what the
+ * running kernel has, seen here (never from the kernel's label): a vfio cdev
+ * and /dev/iommu (the custom kernels), where every open takes the cdev +
+ * iommufd path, or neither (Debian's stock kernels), where every open must
+ * fall back to the group path; features of later kernels by uname.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -28,7 +31,47 @@
 #define DMA_LEN 2048
 
 static struct vfiodev_ctx *ctx;
-static bool custom_kernel;
+/* the kernel serves VFIO devices through a cdev and has /dev/iommu */
+static bool cdev_kernel;
+
+/* vfio registers the "vfio-dev" character major only with
+ * CONFIG_VFIO_DEVICE_CDEV (drivers/vfio/device_cdev.c, vfio_cdev_init()) */
+static bool proc_devices_has_vfio_cdev(void)
+{
+	char line[128], name[64];
+	bool chr = false, found = false;
+	FILE *f = fopen("/proc/devices", "re");
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Character devices:", 18))
+			chr = true;
+		else if (!strncmp(line, "Block devices:", 14))
+			chr = false;
+		else if (chr && sscanf(line, "%*u %63s", name) == 1)
+			found = !strcmp(name, "vfio-dev");
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static bool is_chr(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISCHR(st.st_mode);
+}
+
+/* the running kernel is Linux @maj.@min or later */
+static bool kernel_at_least(int maj, int min)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return false;
+	return a > maj || (a == maj && b >= min);
+}
 
 static void *page_alloc(size_t len)
 {
@@ -52,7 +95,7 @@ static int open_dev(const char *bdf, struct vfiodev_space *space,
 
 static const char *expected_backend(void)
 {
-	return custom_kernel ? "iommufd" : "container";
+	return cdev_kernel ? "iommufd" : "container";
 }
 
 /* RAM -> device -> RAM through @space, with the data at @src_off in a
@@ -133,7 +176,7 @@ static int t_open(const char *bdf)
 	       "backend %s, expected %s",
 	       vfiodev_backend_name(vfiodev_device_backend(dev)),
 	       expected_backend());
-	if (custom_kernel) {
+	if (cdev_kernel) {
 		FILE *f;
 		unsigned int smaj = 0, smin = 0;
 		bool ok;
@@ -172,7 +215,7 @@ static int t_open(const char *bdf)
 	vfiodev_device_close(dev);
 
 	/* adopt an fd opened elsewhere (a privileged helper passing it) */
-	if (custom_kernel) {
+	if (cdev_kernel) {
 		int fd = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
 
 		ret = fd < 0 ? -errno :
@@ -544,7 +587,7 @@ static int t_planted(const char *bdf)
 	ssize_t n;
 	int ret;
 
-	if (custom_kernel) {
+	if (cdev_kernel) {
 		snprintf(real, sizeof(real), "/dev/vfio/devices/vfio0");
 	} else {
 		snprintf(buf, sizeof(buf),
@@ -561,7 +604,7 @@ static int t_planted(const char *bdf)
 		return 1;
 	}
 	printf("planted: %s is now char 1:3 (the real node moved aside)\n", real);
-	if (custom_kernel) {
+	if (cdev_kernel) {
 		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_IOMMUFD, false, &dev);
 		result("planted/forced-iommufd-refuses", ret == -ENXIO,
 		       "open returned %d (%s), expected -ENXIO", ret,
@@ -604,14 +647,66 @@ static int t_planted(const char *bdf)
 	return 0;
 }
 
+/* what the kernel shows of @bdf's noiommu cdev: Linux 7.x (with
+ * CONFIG_IOMMUFD_NOIOMMU) names vfio-dev/noiommu-vfioN with its number and
+ * creates /dev/vfio/devices/noiommu-vfioN; 6.x neither. *@node: its node */
+static bool noiommu_cdev_shown(const char *bdf, char *node, size_t len)
+{
+	char dir[128], attr[512];
+	struct dirent *de;
+	bool shown = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!shown && (de = readdir(d))) {
+		if (strncmp(de->d_name, "noiommu-vfio", 12))
+			continue;
+		snprintf(attr, sizeof(attr), "%s/%s/dev", dir, de->d_name);
+		snprintf(node, len, "/dev/vfio/devices/%s", de->d_name);
+		shown = !access(attr, F_OK) && !access(node, F_OK);
+	}
+	closedir(d);
+	return shown;
+}
+
+/* the physical address of @p from /proc/self/pagemap (its PFN is shown to
+ * root), 0 when the page is not present */
+static uint64_t pagemap_pa(const void *p)
+{
+	uint64_t e = 0, va = (uintptr_t)p;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)(va / 4096 * 8)) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e >> 63))
+		return 0;
+	return (e & ((1ull << 55) - 1)) * 4096 + (va & 4095);
+}
+
+/* noiommu: refused without allow_noiommu; then what the kernel can be
+ * seen to have decides: 7.x's noiommu cdev opens through iommufd, and the
+ * edu DMAs RAM -> device -> RAM at the bus addresses the space gives
+ * (checked against pagemap); 6.x opens through the group, says why, and
+ * maps nothing. Seven results either way */
 static int t_noiommu(const char *bdf)
 {
+	VFIODEV_OPTS_INIT(vfiodev_dma_opts, lim);
 	struct vfiodev_device *dev;
 	struct vfiodev_device_info di;
+	struct vfiodev_space *sp;
 	const char *reason;
+	char node[320] = "", why[128] = "";
+	uint64_t bs = 0, bd = 0, t = 0;
+	uint8_t *src, *dst;
+	size_t len = 0;
 	struct edu e;
-	uint64_t iova;
-	void *buf;
+	bool cdev;
 	int ret;
 
 	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
@@ -624,46 +719,94 @@ static int t_noiommu(const char *bdf)
 	result("noiommu/opens-when-allowed", !ret, "open: %s", strerror(-ret));
 	if (ret)
 		return 1;
+	cdev = noiommu_cdev_shown(bdf, node, sizeof(node));
 	reason = vfiodev_device_fallback_reason(dev);
 	vfiodev_device_get_info(dev, &di);
-	printf("noiommu: node %s reason: %s\n", vfiodev_device_node(dev),
-	       reason ? reason : "(none)");
-	result("noiommu/group-path",
-	       vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
-		       strstr(vfiodev_device_node(dev), "/dev/vfio/noiommu-") &&
-		       (di.flags & VFIODEV_DEVICE_NOIOMMU),
-	       "backend %s node %s flags 0x%x",
+	printf("noiommu: the kernel shows %s; opened %s via %s, reason: %s\n",
+	       cdev ? node : "no noiommu cdev", vfiodev_device_node(dev),
 	       vfiodev_backend_name(vfiodev_device_backend(dev)),
-	       vfiodev_device_node(dev), di.flags);
-	result("noiommu/reason-names-noiommu", reason && strstr(reason, "noiommu"),
-	       "reason '%s'", reason ? reason : "(none)");
+	       reason ? reason : "(none)");
+	sp = vfiodev_device_space(dev);
+	if (cdev) {
+		result("noiommu/cdev-path",
+		       vfiodev_device_backend(dev) == VFIODEV_BACKEND_IOMMUFD &&
+			       !strcmp(vfiodev_device_node(dev), node) &&
+			       !reason && (di.flags & VFIODEV_DEVICE_NOIOMMU),
+		       "backend %s node %s flags 0x%x",
+		       vfiodev_backend_name(vfiodev_device_backend(dev)),
+		       vfiodev_device_node(dev), di.flags);
+	} else {
+		result("noiommu/group-path",
+		       vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
+			       strstr(vfiodev_device_node(dev), "/dev/vfio/noiommu-") &&
+			       (di.flags & VFIODEV_DEVICE_NOIOMMU),
+		       "backend %s node %s flags 0x%x",
+		       vfiodev_backend_name(vfiodev_device_backend(dev)),
+		       vfiodev_device_node(dev), di.flags);
+		result("noiommu/reason-says-no-cdev",
+		       reason && strstr(reason, "noiommu") &&
+			       strstr(reason, "no vfio cdev"),
+		       "reason '%s'", reason ? reason : "(none)");
+	}
 	ret = edu_init(&e, dev);
 	result("noiommu/bar0", !ret, "BAR0: %s", strerror(-ret));
-	buf = page_alloc(4096);
-	ret = vfiodev_dma_map_any(vfiodev_device_space(dev), buf, 4096,
-				  VFIODEV_DMA_READ, NULL, &iova);
-	result("noiommu/dma-map-refused", ret == -EOPNOTSUPP, "map returned %d",
-	       ret);
+	src = page_alloc(4096);
+	dst = page_alloc(4096);
+	fill(src, DMA_LEN, 5);
+	memset(dst, 0, 4096);
+	/* the edu reaches 28 bits: the limit bounds bus addresses here */
+	lim.iova_max = VFIODEV_DMA_BIT_MASK(28);
+	ret = vfiodev_dma_map_any(sp, src, 4096, VFIODEV_DMA_READ, &lim, &bs);
+	if (!cdev) {
+		result("noiommu/dma-map-refused", ret == -EOPNOTSUPP,
+		       "map returned %d", ret);
+		ret = vfiodev_dma_translate(sp, src, &t);
+		result("noiommu/nothing-mapped", ret == -ENOENT,
+		       "translate returned %d", ret);
+		vfiodev_device_close(dev);
+		return 0;
+	}
+	if (!ret)
+		ret = vfiodev_dma_map_any(sp, dst, 4096, VFIODEV_DMA_WRITE,
+					  &lim, &bd);
+	printf("noiommu: bus addresses 0x%llx 0x%llx, pagemap 0x%llx 0x%llx\n",
+	       (unsigned long long)bs, (unsigned long long)bd,
+	       (unsigned long long)pagemap_pa(src),
+	       (unsigned long long)pagemap_pa(dst));
+	result("noiommu/map-gives-bus-address",
+	       !ret && bs == pagemap_pa(src) && bd == pagemap_pa(dst),
+	       "map: %s", strerror(-ret));
+	if (!ret)
+		ret = vfiodev_dma_translate_len(sp, src + 100, &t, &len);
+	result("noiommu/translate-is-bus-address",
+	       !ret && t == bs + 100 && len == 4096 - 100,
+	       "translate_len: %s, 0x%llx+0x%zx", strerror(-ret),
+	       (unsigned long long)t, len);
+	ret = ret ? ret : round_trip(&e, bs, bd, src, dst, why, sizeof(why));
+	result("noiommu/dma-at-bus-address", !ret, "%s",
+	       why[0] ? why : strerror(-ret));
+	if (vfiodev_dma_unmap(sp, bs, 4096) || vfiodev_dma_unmap_vaddr(sp, dst))
+		printf("noiommu: unmap failed\n");
 	vfiodev_device_close(dev);
 	return 0;
 }
 
-/* VFIODEV_BACKEND pins a path: container on the custom kernel works,
- * iommufd on the stock kernel fails with a clear error */
+/* VFIODEV_BACKEND pins a path: container on a cdev + iommufd kernel works,
+ * iommufd on a kernel without them fails with a clear error */
 static int t_forced(const char *bdf)
 {
 	struct vfiodev_ctx *fctx;
 	struct vfiodev_device *dev;
 	int ret;
 
-	setenv("VFIODEV_BACKEND", custom_kernel ? "container" : "iommufd", 1);
+	setenv("VFIODEV_BACKEND", cdev_kernel ? "container" : "iommufd", 1);
 	ret = vfiodev_ctx_new(NULL, &fctx);
 	unsetenv("VFIODEV_BACKEND");
 	if (ret)
 		return 1;
 	vfiodev_ctx_set_log_priority(fctx, LOG_INFO);
 	ret = vfiodev_device_open(fctx, bdf, NULL, &dev);
-	if (custom_kernel) {
+	if (cdev_kernel) {
 		/* the group path was the environment's choice: the reason
 		 * says so */
 		const char *why = ret ? NULL : vfiodev_device_fallback_reason(dev);
@@ -1064,7 +1207,7 @@ static int t_nvme(const char *bdf)
  * adopt: a parent opens /dev/iommu and forks; the child adopts that fd
  * (vfiodev_ctx_adopt_iommufd), opens the device through it and DMAs. The
  * child's exit status is the verdict: 0 ok, 3 the device is not on the
- * iommufd path (no vfio cdev: the stock kernel), else a failure.
+ * iommufd path (no vfio cdev: the stock kernels), else a failure.
  */
 static int adopt_child(int fd, const char *bdf)
 {
@@ -1375,11 +1518,29 @@ static int t_hotreset(char **bdfs)
 /*
  * VF token: the PF's user sets it, root creates a VF (vfio-pci binds it
  * by driver_override), and the VF opens on the group path only with the
- * token. On the cdev path a kernel before 6.17 checks no token at all:
- * AUTO with a token falls back to the group path, saying why.
+ * token. On the cdev path Linux 6.19+ checks the token as well
+ * (VFIO_DEVICE_BIND_FLAG_TOKEN came in 6.17, its struct size was fixed in
+ * 6.19): AUTO with the token stays on the cdev, and the bind without one
+ * is refused. Before, the cdev bind checks no token: AUTO with a token
+ * falls back to the group path, saying why.
  */
 #define VF_TOKEN "7d0b6b4e-3f1c-4a52-8e6f-0c1d2e3f4a5b"
 #define VF_OTHER "7d0b6b4e-3f1c-4a52-8e6f-0c1d2e3f4a5c"
+
+static bool saw_token_hint;
+
+/* the library's lines still reach stderr; note a hint to pass the token */
+static void log_token(void *data, int priority, const char *file, int line,
+		      const char *fn, const char *format, va_list args)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (strstr(msg, "pass the VF token"))
+		saw_token_hint = true;
+	fprintf(stderr, "%s\n", msg);
+	(void)data, (void)priority, (void)file, (void)line, (void)fn;
+}
 
 static int sysfs_put(const char *path, const char *val)
 {
@@ -1411,9 +1572,13 @@ static int t_vftoken(const char *pf_bdf)
 	struct vfiodev_device *pf = NULL, *vf = NULL;
 	char path[256], link[256], vf_bdf[64] = "", drv[256] = "";
 	const char *why;
+	struct utsname u;
+	bool token_on_cdev;
 	ssize_t len;
 	int ret;
 
+	uname(&u);
+	token_on_cdev = cdev_kernel && kernel_at_least(6, 19);
 	ret = vfiodev_device_open(ctx, pf_bdf, NULL, &pf);
 	if (!ret)
 		ret = vfiodev_device_set_vf_token(pf, VF_TOKEN);
@@ -1462,24 +1627,44 @@ static int t_vftoken(const char *pf_bdf)
 
 	ret = open_vf(vf_bdf, VF_TOKEN, VFIODEV_BACKEND_AUTO, &vf);
 	why = ret ? NULL : vfiodev_device_fallback_reason(vf);
-	if (custom_kernel)
-		result("vftoken/auto-says-why",
-		       !ret && why && strstr(why, "refused the VF token"),
-		       "%s, reason: %s", strerror(-ret), why ? why : "-");
-	else
+	if (!cdev_kernel)
 		result("vftoken/auto-says-why",
 		       !ret && why && strstr(why, "no vfio cdev"),
 		       "%s, reason: %s", strerror(-ret), why ? why : "-");
+	else if (token_on_cdev)
+		result("vftoken/auto-says-why",
+		       !ret && vfiodev_device_backend(vf) == VFIODEV_BACKEND_IOMMUFD &&
+			       !why,
+		       "Linux %s checks the token on the cdev, AUTO must stay there: %s, backend %s, reason: %s",
+		       u.release, strerror(-ret),
+		       ret ? "-" : vfiodev_backend_name(vfiodev_device_backend(vf)),
+		       why ? why : "(none)");
+	else
+		result("vftoken/auto-says-why",
+		       !ret && why && strstr(why, "refused the VF token"),
+		       "%s, reason: %s", strerror(-ret), why ? why : "-");
 	vfiodev_device_close(vf);
-	if (custom_kernel) {
-		ret = open_vf(vf_bdf, NULL, VFIODEV_BACKEND_IOMMUFD, &vf);
-		result_skip("vftoken/cdev-refused-without",
-			    "Linux 6.12's cdev bind checks no VF token (VFIO_DEVICE_BIND_FLAG_TOKEN came in 6.17): the VF %s without one; the flag's path is unit-tested against the fake kernel",
-			    ret ? "was refused" : "opened");
-		vfiodev_device_close(vf);
-	} else {
+	if (!cdev_kernel) {
 		result_skip("vftoken/cdev-refused-without",
 			    "no vfio cdev on this kernel");
+	} else if (!token_on_cdev) {
+		ret = open_vf(vf_bdf, NULL, VFIODEV_BACKEND_IOMMUFD, &vf);
+		result_skip("vftoken/cdev-refused-without",
+			    "Linux %s's cdev bind checks no VF token (it does from 6.19 on; VFIO_DEVICE_BIND_FLAG_TOKEN came in 6.17): the VF %s without one; the flag's path is unit-tested against the fake kernel",
+			    u.release, ret ? "was refused" : "opened");
+		vfiodev_device_close(vf);
+	} else {
+		saw_token_hint = false;
+		vfiodev_ctx_set_log_fn(ctx, log_token, NULL);
+		ret = open_vf(vf_bdf, NULL, VFIODEV_BACKEND_IOMMUFD, &vf);
+		vfiodev_ctx_set_log_fn(ctx, NULL, NULL);
+		/* and the library says what is missing */
+		result("vftoken/cdev-refused-without",
+		       ret == -EACCES && saw_token_hint,
+		       "%s without a token on the iommufd path: %s, expected EACCES (Linux %s checks the VF token on the cdev bind); the log %s \"pass the VF token\"",
+		       vf_bdf, ret ? strerror(-ret) : "opened", u.release,
+		       saw_token_hint ? "gave" : "did not give");
+		vfiodev_device_close(vf);
 	}
 	vfiodev_device_close(pf);
 	return 0;
@@ -1497,7 +1682,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	custom_kernel = k && !strcmp(k, "custom");
+	cdev_kernel = proc_devices_has_vfio_cdev() && is_chr("/dev/iommu");
+	{
+		struct utsname u;
+
+		uname(&u);
+		printf("vmtest: kernel %s (%s): vfio cdev major %s, /dev/iommu %s: expecting the %s path\n",
+		       u.release, k ? k : "?",
+		       proc_devices_has_vfio_cdev() ? "yes" : "no",
+		       is_chr("/dev/iommu") ? "yes" : "no", expected_backend());
+	}
 	ret = vfiodev_ctx_new(NULL, &ctx);
 	if (ret) {
 		printf("vmtest: vfiodev_ctx_new: %s\n", strerror(-ret));

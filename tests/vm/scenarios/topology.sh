@@ -27,11 +27,14 @@ esac
 vmtest_check topology/edu-bdfs "edu at [$VMTEST_EDU_BDFS], expected [$want]" \
 	[ "$VMTEST_EDU_BDFS" = "$want" ]
 
+# what the kernel can be seen to have: vfio's noiommu mode
+# (CONFIG_VFIO_NOIOMMU; Debian's stock kernels lack it)
+has_noiommu_mode() { [ -e /sys/module/vfio/parameters/enable_unsafe_noiommu_mode ]; }
 ok=1 why=
 for b in $VMTEST_EDU_BDFS; do
 	[ "$(driver_of "$b")" = vfio-pci ] || { ok=0 why="$why $b:driver=$(driver_of "$b")"; }
 done
-if [ "$VMTEST_TOPOLOGY/$VMTEST_KERNEL" = noiommu/stock ]; then
+if [ "$VMTEST_TOPOLOGY" = noiommu ] && ! has_noiommu_mode; then
 	# Without an IOMMU and without VFIO_NOIOMMU, vfio-pci must refuse the
 	# device: it has no IOMMU group.
 	b=${VMTEST_EDU_BDFS%% *}
@@ -60,8 +63,8 @@ nonviable)
 	vmtest_check topology/groups "expected bridge+edu+virtio in group '$g1', got [$(group_members "$g1")]" \
 		[ "$(group_members "$g1")" = "0000:00:03.0 0000:01:01.0 0000:01:02.0" ] ;;
 noiommu)
-	if [ "$VMTEST_KERNEL" = stock ]; then
-		vmtest_skip topology/groups "the stock kernel has no CONFIG_VFIO_NOIOMMU"
+	if ! has_noiommu_mode; then
+		vmtest_skip topology/groups "this kernel has no noiommu mode (CONFIG_VFIO_NOIOMMU is off): no noiommu group"
 	else
 		vmtest_check topology/groups "expected /dev/vfio/noiommu-$g1 and no IOMMU" \
 			[ -n "$g1" -a -c "/dev/vfio/noiommu-$g1" -a ! -e /sys/class/iommu/dmar0 ]
@@ -85,12 +88,17 @@ nonviable)
 	vmtest_check topology/specific "virtio-rng 0000:01:02.0 driver is '$(driver_of 0000:01:02.0)', expected virtio-pci" \
 		[ "$(driver_of 0000:01:02.0)" = virtio-pci ] ;;
 noiommu)
-	if [ "$VMTEST_KERNEL" = stock ]; then
-		vmtest_skip topology/specific "the stock kernel has no CONFIG_VFIO_NOIOMMU"
+	d=/sys/bus/pci/devices/$1/vfio-dev
+	if ! has_noiommu_mode; then
+		vmtest_skip topology/specific "this kernel has no noiommu mode (no /sys/module/vfio/parameters/enable_unsafe_noiommu_mode: CONFIG_VFIO_NOIOMMU is off)"
+	elif [ -d "$d/noiommu-vfio0" ]; then
+		# Linux 7.x (IOMMUFD_NOIOMMU): a noiommu cdev, numbered, with its node
+		vmtest_check topology/specific "expected $d/noiommu-vfio0/dev and the node /dev/vfio/devices/noiommu-vfio0" \
+			[ -e "$d/noiommu-vfio0/dev" -a -c /dev/vfio/devices/noiommu-vfio0 ]
 	else
-		# The cdev does not serve noiommu devices: sysfs has vfio-dev, /dev has no node.
-		vmtest_check topology/specific "expected vfio-dev/vfio0 in sysfs and no /dev/vfio/devices/vfio0" \
-			[ -d "/sys/bus/pci/devices/$1/vfio-dev/vfio0" -a ! -e /dev/vfio/devices/vfio0 ]
+		# 6.x: vfio-dev/vfio0 without a number, and no node
+		vmtest_check topology/specific "expected $d/vfio0 without dev and no /dev/vfio/devices/vfio0" \
+			[ -d "$d/vfio0" -a ! -e "$d/vfio0/dev" -a ! -e /dev/vfio/devices/vfio0 ]
 	fi ;;
 nvme)
 	vmtest_check topology/specific "no NVMe controller (1b36:0010) at 0000:00:04.0" \
