@@ -1137,6 +1137,12 @@ int vfiodev_device_hot_reset(struct vfiodev_device *dev);
  * @type: region type (when VFIODEV_REGION_HAS_TYPE)
  * @subtype: region subtype (when VFIODEV_REGION_HAS_TYPE)
  * @nr_sparse: number of sparse mmap areas (when VFIODEV_REGION_SPARSE)
+ * @mmap_align_shift: when VFIODEV_REGION_MMAP, vfiodev_region_mmap() places
+ *	the region at a virtual address aligned to 2^@mmap_align_shift bytes:
+ *	its size rounded up to a power of two, at least a page, at most 1 GiB
+ *	(vfio-pci maps a BAR with 2 MiB and 1 GiB entries only where the
+ *	address is aligned like the BAR); sparse areas sit at their offsets
+ *	from that base; 0 otherwise
  * @reserved: written as zero (room to grow)
  */
 struct vfiodev_region_info {
@@ -1147,7 +1153,8 @@ struct vfiodev_region_info {
 	uint32_t type;
 	uint32_t subtype;
 	uint32_t nr_sparse;
-	uint32_t reserved[7];
+	uint32_t mmap_align_shift;
+	uint32_t reserved[6];
 };
 
 /**

@@ -677,6 +677,11 @@ struct vfiodev_device {
 	struct vfd_irq_vecs *irqs;
 };
 
+/* the alignment of a region's mmap: its size rounded up to a power of
+ * two, at least a page, at most VFD_MMAP_ALIGN_MAX (region.c) */
+#define VFD_MMAP_ALIGN_MAX (1ull << 30)
+uint64_t vfd_region_mmap_align(uint64_t size);
+
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
 int vfd_device_load_info(struct vfiodev_device *dev);
 /* undo mmaps and IRQ triggers (close path) */

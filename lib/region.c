@@ -7,6 +7,7 @@
 #include <linux/vfio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -165,8 +166,12 @@ VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 		out->flags |= VFIODEV_REGION_READ;
 	if (info->flags & VFIO_REGION_INFO_FLAG_WRITE)
 		out->flags |= VFIODEV_REGION_WRITE;
-	if (info->flags & VFIO_REGION_INFO_FLAG_MMAP)
+	if (info->flags & VFIO_REGION_INFO_FLAG_MMAP) {
 		out->flags |= VFIODEV_REGION_MMAP;
+		if (info->size)
+			out->mmap_align_shift = (uint32_t)__builtin_ctzll(
+				vfd_region_mmap_align(info->size));
+	}
 	if (info->flags & VFIO_REGION_INFO_FLAG_CAPS) {
 		if (vfd_vfio_cap_validate(info, info->argsz, info->cap_offset)) {
 			vfd_err(dev->ctx,
@@ -249,6 +254,48 @@ static bool sparse_nonempty(const struct vfio_region_info_cap_sparse_mmap *sp)
 	return false;
 }
 
+uint64_t vfd_region_mmap_align(uint64_t size)
+{
+	uint64_t a = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	while (a < size && a < VFD_MMAP_ALIGN_MAX)
+		a <<= 1;
+	return a;
+}
+
+/*
+ * Address space for a region of @size: aligned to the region's size
+ * rounded up to a power of two, at most 1 GiB (vfd_region_mmap_align()),
+ * by reserving size + alignment and trimming both ends. vfio-pci (6.12+)
+ * maps a BAR with PMD and PUD entries from its huge_fault only where the
+ * virtual address is aligned as the BAR is; elsewhere every 4 KiB page
+ * faults (and a DMA map of the BAR walks them all). PROT_NONE until the
+ * caller maps over it
+ */
+static void *region_reserve(struct vfiodev_device *dev, unsigned int index,
+			    uint64_t size, int *err)
+{
+	uint64_t align = vfd_region_mmap_align(size);
+	uintptr_t raw, a;
+	void *p;
+
+	p = sys_mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0, err);
+	if (p == MAP_FAILED) {
+		vfd_err(dev->ctx, "%s: reserving 0x%llx bytes for region %u: %s",
+			dev->name, (unsigned long long)(size + align), index,
+			strerror(-*err));
+		return p;
+	}
+	raw = (uintptr_t)p;
+	a = (raw + align - 1) & ~(uintptr_t)(align - 1);
+	if (a != raw)
+		sys_munmap(p, a - raw);
+	if (raw + align > a)
+		sys_munmap((void *)(a + size), raw + align - a);
+	return (void *)a;
+}
+
 VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 				       unsigned int index, void **addr)
 {
@@ -282,27 +329,24 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 		ret = -EINVAL;
 		goto out;
 	}
+	/* the whole region's room, aligned; then the region or only its
+	 * sparse areas over it */
+	base = region_reserve(dev, index, info->size, &err);
+	if (base == MAP_FAILED) {
+		ret = err;
+		goto out;
+	}
 	if (ret == -ENOENT) {
-		base = sys_mmap(NULL, info->size, prot_of(info), MAP_SHARED,
-				dev->fd, (off_t)info->offset, &err);
-		if (base == MAP_FAILED) {
+		p = sys_mmap(base, info->size, prot_of(info), MAP_SHARED | MAP_FIXED,
+			     dev->fd, (off_t)info->offset, &err);
+		if (p == MAP_FAILED) {
 			ret = err;
 			vfd_err(dev->ctx, "%s: mmap of region %u: %s",
 				dev->name, index, strerror(-ret));
+			sys_munmap(base, info->size);
 			goto out;
 		}
 	} else {
-		/* reserve the whole region, then map only the sparse areas */
-		base = sys_mmap(NULL, info->size, PROT_NONE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &err);
-		if (base == MAP_FAILED) {
-			ret = err;
-			vfd_err(dev->ctx,
-				"%s: reserving 0x%llx bytes for region %u: %s",
-				dev->name, (unsigned long long)info->size,
-				index, strerror(-ret));
-			goto out;
-		}
 		for (uint32_t i = 0; i < nr_areas_of(sp); i++) {
 			if (!area_size(sp, i))
 				continue;

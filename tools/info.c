@@ -92,6 +92,8 @@ static void json_regions(struct json *j, struct vfiodev_device *dev,
 		json_bool(j, "read", ri.flags & VFIODEV_REGION_READ);
 		json_bool(j, "write", ri.flags & VFIODEV_REGION_WRITE);
 		json_bool(j, "mmap", ri.flags & VFIODEV_REGION_MMAP);
+		if (ri.flags & VFIODEV_REGION_MMAP)
+			json_uint(j, "mmap_align", 1ull << ri.mmap_align_shift);
 		json_bool(j, "msix_mappable",
 			  ri.flags & VFIODEV_REGION_MSIX_MAPPABLE);
 		if (ri.flags & VFIODEV_REGION_HAS_TYPE) {
@@ -165,6 +167,11 @@ static void text_regions(struct vfiodev_device *dev,
 		       ri.flags & VFIODEV_REGION_MMAP ? "mmap " : "",
 		       ri.flags & VFIODEV_REGION_MSIX_MAPPABLE ? "msix-mappable" :
 								 "");
+		if (ri.flags & VFIODEV_REGION_MMAP) {
+			human(1ull << ri.mmap_align_shift, size, sizeof(size));
+			printf("             mmapped at an address aligned to %s\n",
+			       size);
+		}
 		if (ri.flags & VFIODEV_REGION_HAS_TYPE)
 			printf("             type %u subtype %u\n", ri.type,
 			       ri.subtype);

@@ -560,6 +560,8 @@ static int device_mmap_check(struct fake_file *f, size_t len, int flags, off_t o
 	return 0;
 }
 
+static void mrec_remove(uintptr_t a, size_t len);
+
 static void *f_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		    off_t off, int *err)
 {
@@ -588,26 +590,46 @@ static void *f_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		*err = -errno;
 		return p;
 	}
+	if (flags & MAP_FIXED)
+		mrec_remove((uintptr_t)p, len);
 	mrec_add(p, len);
 	*err = 0;
 	return p;
 }
 
-static int f_munmap(void *addr, size_t len)
+/* [@a, +@len) is no longer mapped (munmap, or a MAP_FIXED mapping over
+ * it): what is left of each record it overlaps stays recorded */
+static void mrec_remove(uintptr_t a, size_t len)
 {
-	uintptr_t a = (uintptr_t)addr;
 	size_t i = 0;
 
+	/* a part before the range stays where it was, a part after it
+	 * becomes a record of its own */
+	while (i < nr_mrecs) {
+		uintptr_t s = mrecs[i].addr, e = s + mrecs[i].len;
+
+		if (e <= a || s >= a + len) {
+			i++;
+			continue;
+		}
+		if (e > a + len)
+			mrec_add((void *)(a + len), e - (a + len));
+		if (s < a) {
+			mrecs[i].len = a - s;
+			i++;
+		} else {
+			mrecs[i] = mrecs[--nr_mrecs];
+		}
+	}
+}
+
+static int f_munmap(void *addr, size_t len)
+{
 	/* counted, never failed: see fake_fail_nth() */
 	fi.calls++;
 	if (munmap(addr, len) < 0)
 		return -errno;
-	while (i < nr_mrecs) {
-		if (mrecs[i].addr >= a && mrecs[i].addr + mrecs[i].len <= a + len)
-			mrecs[i] = mrecs[--nr_mrecs];
-		else
-			i++;
-	}
+	mrec_remove((uintptr_t)addr, len);
 	return 0;
 }
 

@@ -357,6 +357,40 @@ static void mmap_of_a_whole_region(void **state)
 	assert_true(fake_log_has(LOG_ERR, "region 0 is not mmapped"));
 }
 
+/* a BAR lands where vfio-pci can map it with huge entries: aligned like
+ * its size (rounded up to a power of two, at most 1 GiB), sparse areas at
+ * their offsets from such a base; region info says the alignment */
+static void mmaps_are_aligned_like_the_region(void **state)
+{
+	static const struct {
+		uint64_t size, align;
+	} cases[] = {
+		{ 0x4000, 0x4000 },
+		{ 0x200000, 0x200000 },
+		{ 0x300000, 0x400000 },
+	};
+	struct vfiodev_region_info ri;
+	uint8_t *addr;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pci->regions[BAR0].size = cases[i].size;
+		pci->regions[BAR0].nr_areas = i == 2 ? 1 : 0;
+		pci->regions[BAR0].areas[0].offset = 0x200000;
+		pci->regions[BAR0].areas[0].size = 0x100000;
+		open_dev();
+		assert_int_equal(vfiodev_region_get_info(dev, BAR0, &ri), 0);
+		assert_int_equal(1ull << ri.mmap_align_shift, cases[i].align);
+		assert_int_equal(vfiodev_region_mmap(dev, BAR0, (void **)&addr), 0);
+		assert_int_equal((uintptr_t)addr & (cases[i].align - 1), 0);
+		addr[i == 2 ? 0x200000 : 0] = 1;
+		assert_int_equal(live_mmaps(), 1 + (i == 2));
+		vfiodev_device_close(dev);
+		dev = NULL;
+		assert_int_equal(live_mmaps(), 0);
+	}
+}
+
 static void mmap_of_a_sparse_region_maps_only_the_areas(void **state)
 {
 	uint8_t *addr = NULL;
@@ -612,6 +646,7 @@ int main(void)
 		T(region_info_refuses_an_implausible_argsz),
 		T(sparse_areas_are_returned),
 		T(mmap_of_a_whole_region),
+		T(mmaps_are_aligned_like_the_region),
 		T(mmap_of_a_sparse_region_maps_only_the_areas),
 		T(mmap_of_a_region_that_cannot_be_mapped_is_einval),
 		T(mmap_failure_of_a_sparse_area_undoes_the_reservation),
