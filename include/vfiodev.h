@@ -1213,6 +1213,48 @@ int vfiodev_region_sparse_areas(const struct vfiodev_device *dev, unsigned int i
  */
 int vfiodev_region_mmap(struct vfiodev_device *dev, unsigned int index, void **addr);
 
+/** VFIODEV_DMA_BUF_RANGES_MAX - the most ranges one dma-buf may have here */
+#define VFIODEV_DMA_BUF_RANGES_MAX 1024
+
+/**
+ * struct vfiodev_dma_range - a range of a region
+ * @offset: page-aligned offset inside the region
+ * @length: page-aligned length, > 0
+ */
+struct vfiodev_dma_range {
+	uint64_t offset;
+	uint64_t length;
+};
+
+/**
+ * vfiodev_region_dma_buf() - export ranges of a BAR as a dma-buf
+ * @dev: the device
+ * @index: the BAR's region index (0-5)
+ * @ranges: the ranges, in the order the dma-buf lays them out
+ * @nr: how many, 1 to VFIODEV_DMA_BUF_RANGES_MAX
+ * @fd: receives the dma-buf's fd (read-write, close-on-exec)
+ *
+ * VFIO_DEVICE_FEATURE_DMA_BUF (Linux 6.19+, CONFIG_VFIO_PCI_DMABUF, which
+ * needs PCI_P2PDMA): another driver, or an iommufd IOAS through
+ * IOMMU_IOAS_MAP_FILE (a single-range buffer), can take the fd for
+ * peer-to-peer DMA into the BAR. The fd is the caller's: close it when
+ * done (the device stays referenced while it is open). The kernel revokes
+ * the buffer, and with it the DMA mappings importers made from it, while
+ * the device's memory decoding is off (a dma-buf made then starts revoked:
+ * enable it in the command register first), across a reset, and when the
+ * device is unbound or its fd closed (vfiodev_device_close()); a revoked
+ * buffer stays a valid fd whose mappings no longer reach the BAR.
+ *
+ * Context: one ioctl; any thread.
+ * Return: 0; -EINVAL for a region that is not a present BAR or a range
+ * that is empty, not page-aligned or past the region (checked before the
+ * kernel is asked); -EOPNOTSUPP where the kernel or the device's driver
+ * cannot export (the log says which); or the kernel's error.
+ */
+int vfiodev_region_dma_buf(struct vfiodev_device *dev, unsigned int index,
+			   const struct vfiodev_dma_range *ranges, size_t nr,
+			   int *fd);
+
 /**
  * vfiodev_region_munmap() - undo vfiodev_region_mmap()
  * @dev: the device

@@ -100,6 +100,7 @@ struct fake_pci {
 	 * with that token (EACCES), others refuse any token (EINVAL) */
 	bool is_pf;
 	uint8_t vf_token[16];
+	unsigned int dma_bufs; /* dma-bufs exported */
 	struct fake_pci *pf;
 	struct fake_pci *next;
 };
@@ -147,6 +148,8 @@ struct fake_config {
 	 * ENOTTY); the physical pages of a buffer come in runs of
 	 * @pa_run_pages (0: 4) contiguous pages, with a page's hole between */
 	bool noiommu_get_pa;
+	/* VFIO_DEVICE_FEATURE_DMA_BUF (Linux 6.19+; false: ENOTTY) */
+	bool dma_buf;
 	unsigned int pa_run_pages;
 	/* the cdev bind takes VFIO_DEVICE_BIND_FLAG_TOKEN (Linux 6.17+;
 	 * false: EINVAL); @bind_token_e2big: 6.17 without its fix (E2BIG) */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
@@ -306,6 +307,46 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 	return -ENOENT;
 }
 
+/* Linux 6.19's VFIO_DEVICE_FEATURE_DMA_BUF (fake_cfg.dma_buf): checked as
+ * vfio_pci_core_feature_dma_buf() checks it; the fd is a memfd standing in
+ * for the dma-buf, its size the ranges' total */
+static int dma_buf_get(struct fake_pci *p, struct vfio_device_feature *f)
+{
+	const struct vfio_device_feature_dma_buf *db = (const void *)f->data;
+	uint64_t total = 0;
+	int fd;
+
+	if (!fake_cfg.dma_buf)
+		return -ENOTTY;
+	if (f->argsz < sizeof(*f) + sizeof(*db) ||
+	    (f->flags & ~VFIO_DEVICE_FEATURE_MASK) != VFIO_DEVICE_FEATURE_GET)
+		return -EINVAL;
+	if (!db->nr_ranges || db->flags ||
+	    f->argsz < sizeof(*f) + sizeof(*db) +
+			       db->nr_ranges * sizeof(db->dma_ranges[0]))
+		return -EINVAL;
+	if (db->region_index >= VFIO_PCI_ROM_REGION_INDEX ||
+	    db->region_index >= p->num_regions || !p->regions[db->region_index].size)
+		return -ENODEV;
+	for (uint32_t i = 0; i < db->nr_ranges; i++) {
+		uint64_t o = db->dma_ranges[i].offset, l = db->dma_ranges[i].length;
+
+		if (!l || (o | l) & 4095 || o + l > p->regions[db->region_index].size)
+			return -EINVAL;
+		total += l;
+	}
+	fd = memfd_create("fake-dmabuf",
+			  db->open_flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)total)) {
+		close(fd);
+		return -EIO;
+	}
+	p->dma_bufs++;
+	return fd;
+}
+
 /* as the kernel's vfio_check_feature(): unsupported access -EINVAL, a
  * short buffer -EINVAL, a probe answers without touching data */
 static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
@@ -316,6 +357,9 @@ static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 
 	if (f->argsz < sizeof(*f))
 		return -EINVAL;
+	if (idx == VFIO_DEVICE_FEATURE_DMA_BUF &&
+	    !(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+		return dma_buf_get(p, f);
 	if (idx == VFIO_DEVICE_FEATURE_PCI_VF_TOKEN && p->is_pf) {
 		ops = VFIO_DEVICE_FEATURE_SET;
 		minsz = 16;
@@ -325,6 +369,9 @@ static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 	} else if (idx == VFIO_DEVICE_FEATURE_MIGRATION && p->mig_flags) {
 		ops = VFIO_DEVICE_FEATURE_GET;
 		minsz = 8;
+	} else if (idx == VFIO_DEVICE_FEATURE_DMA_BUF && fake_cfg.dma_buf) {
+		ops = VFIO_DEVICE_FEATURE_GET;
+		minsz = 16;
 	} else {
 		return -ENOTTY;
 	}

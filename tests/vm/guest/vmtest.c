@@ -1243,6 +1243,46 @@ static int adopt_child(int fd, const char *bdf)
 	return ret ? 1 : 0;
 }
 
+/* a BAR exported as a dma-buf where the kernel can (its probe of
+ * VFIO_DEVICE_FEATURE_DMA_BUF says so: Linux 6.19+ with VFIO_PCI_DMABUF, on
+ * either path), -EOPNOTSUPP where it cannot; two results either way */
+static int t_dmabuf(const char *bdf)
+{
+	const struct vfiodev_dma_range r = { 0, 4096 };
+	struct vfiodev_device *dev;
+	struct stat st;
+	int ret, probe, fd = -1;
+
+	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	if (ret) {
+		result("dmabuf/export", false, "open: %s", strerror(-ret));
+		result("dmabuf/fd", false, "no device");
+		return 1;
+	}
+	probe = vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_GET,
+				       11 /* VFIO_DEVICE_FEATURE_DMA_BUF */,
+				       NULL, 0);
+	/* memory decoding on: a dma-buf made with it off starts revoked */
+	vfiodev_pci_enable_bus_master(dev);
+	ret = vfiodev_region_dma_buf(dev, VFIODEV_PCI_BAR0_REGION, &r, 1, &fd);
+	printf("dmabuf: the kernel's probe says %s; export: %s, fd %d\n",
+	       probe ? strerror(-probe) : "supported", strerror(-ret), fd);
+	if (!probe) {
+		result("dmabuf/export", !ret && fd >= 0, "export: %s",
+		       strerror(-ret));
+		result("dmabuf/fd", fd >= 0 && !fstat(fd, &st) && st.st_size == 4096,
+		       "the dma-buf is not 4096 bytes");
+	} else {
+		result("dmabuf/export", ret == -EOPNOTSUPP,
+		       "export returned %d on a kernel without it", ret);
+		result("dmabuf/fd", fd == -1, "an fd was returned");
+	}
+	if (fd >= 0)
+		close(fd);
+	vfiodev_device_close(dev);
+	return 0;
+}
+
 static int t_adopt(const char *bdf)
 {
 	int fd = open("/dev/iommu", O_RDWR), status = 0;
@@ -1677,7 +1717,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: vmtest open|info|dma|reset|planted|noiommu|forced|nvme BDF\n"
+			"usage: vmtest open|info|dma|dmabuf|reset|planted|noiommu|forced|nvme BDF\n"
 			"       vmtest two-groups|one-group|unplug|hotreset BDF BDF\n");
 		return 2;
 	}
@@ -1718,6 +1758,8 @@ int main(int argc, char **argv)
 		ret = t_nvme(argv[2]);
 	else if (!strcmp(argv[1], "vftoken"))
 		ret = t_vftoken(argv[2]);
+	else if (!strcmp(argv[1], "dmabuf"))
+		ret = t_dmabuf(argv[2]);
 	else if (!strcmp(argv[1], "adopt"))
 		ret = t_adopt(argv[2]);
 	else if (!strcmp(argv[1], "hotreset") && argc >= 4)
