@@ -223,7 +223,7 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		return -EINVAL;
 	}
 	if (space->noiommu &&
-	    (!space->ops->bus_addr || !vfd_space_kernel_live(space))) {
+	    (!vfd_space_kernel_live(space) || !space->ops->bus_addr)) {
 		vfd_err(ctx,
 			"dma map: a noiommu group's container cannot pin memory or say where it is (Linux 7.x's noiommu cdev through iommufd can)");
 		return -EOPNOTSUPP;

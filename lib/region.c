@@ -276,9 +276,13 @@ static void *region_reserve(struct vfiodev_device *dev, unsigned int index,
 			    uint64_t size, int *err)
 {
 	uint64_t align = vfd_region_mmap_align(size);
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	uintptr_t raw, a;
 	void *p;
 
+	/* a region smaller than a page (a 256-byte BAR) still takes whole
+	 * pages: the trims must fall on page boundaries */
+	size = (size + pg - 1) & ~(pg - 1);
 	p = sys_mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		     -1, 0, err);
 	if (p == MAP_FAILED) {

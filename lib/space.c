@@ -398,6 +398,9 @@ static void limits_after_leave(struct vfiodev_space *space)
 {
 	int ret;
 
+	/* an empty space (no device, no mapping) may take either kind */
+	if (!space->nr_devices && !space->nr_maps)
+		space->noiommu = false;
 	if (space->ops && space->nr_devices) {
 		ret = vfd_space_refresh_limits(space);
 	} else {
@@ -433,7 +436,7 @@ int vfd_space_refresh_limits(struct vfiodev_space *space)
 int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 		   const struct backend_ops *ops)
 {
-	bool had_ops = space->ops != NULL;
+	bool had_ops = space->ops != NULL, was_noiommu = space->noiommu;
 	int ret;
 
 	if (space->ops && space->ops != ops) {
@@ -464,6 +467,8 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 			ops->destroy(space);
 			__atomic_store_n(&space->ops, NULL, __ATOMIC_RELEASE);
 		}
+		/* what the attach said of the device's kind goes with it */
+		space->noiommu = was_noiommu;
 		limits_after_leave(space);
 		return ret;
 	}

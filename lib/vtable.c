@@ -199,7 +199,8 @@ static int walk(struct vtable *vt, struct vt_entry *tab, int level, uint64_t va,
 
 static int vt_range_ok(uint64_t va, uint64_t len)
 {
-	return len && !(va >> VT_VA_BITS) && !((va + (len - 1)) >> VT_VA_BITS);
+	/* no wrap past 2^64: the range must end at or below 2^48 */
+	return len && va < (1ull << VT_VA_BITS) && len <= (1ull << VT_VA_BITS) - va;
 }
 
 int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy)

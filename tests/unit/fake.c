@@ -592,7 +592,7 @@ static void *f_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	}
 	if (flags & MAP_FIXED)
 		mrec_remove((uintptr_t)p, len);
-	mrec_add(p, len);
+	mrec_add(p, (len + 4095) & ~(size_t)4095);
 	*err = 0;
 	return p;
 }
@@ -602,6 +602,8 @@ static void *f_mmap(void *addr, size_t len, int prot, int flags, int fd,
 static void mrec_remove(uintptr_t a, size_t len)
 {
 	size_t i = 0;
+
+	len = (len + 4095) & ~(size_t)4095; /* the kernel works in pages */
 
 	/* a part before the range stays where it was, a part after it
 	 * becomes a record of its own */

@@ -572,6 +572,34 @@ static void a_noiommu_map_without_bus_addresses_leaves_nothing(void **state)
 	vfiodev_device_close(dev);
 }
 
+/* a noiommu device whose join fails after the attach (its ranges cannot
+ * be read) leaves the space as it was: no noiommu mark on a space without
+ * a kernel object (a later map dereferenced its missing backend) */
+static void a_failed_noiommu_join_leaves_the_space_as_it_was(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct world *w = *state;
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *sp;
+	struct fake_pci *p = fake_pci_add(NOIOMMU_BDF, 9, "vfio-pci");
+	uint64_t iova;
+
+	fake_group_noiommu(9);
+	fake_pci_noiommu_cdev(p, 3);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
+	opts.space = sp;
+	opts.allow_noiommu = true;
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, EIO, 0);
+	assert_int_equal(vfiodev_device_open(fake_ctx(), NOIOMMU_BDF, &opts, &dev),
+			 -EIO);
+	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, 0, 0);
+	/* recorded, as in any space before its first device */
+	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, PG, RW, NULL, &iova), 0);
+	assert_int_equal(vfiodev_dma_unmap(sp, iova, PG), 0);
+	vfiodev_space_unref(sp);
+}
+
 static bool is_mapped(const void *p)
 {
 	unsigned char v;
@@ -745,6 +773,7 @@ int main(void)
 		IOMMUFD(a_noiommu_cdev_opens_through_iommufd_with_allow_noiommu),
 		IOMMUFD(a_noiommu_space_answers_with_bus_addresses),
 		IOMMUFD(a_noiommu_map_without_bus_addresses_leaves_nothing),
+		IOMMUFD(a_failed_noiommu_join_leaves_the_space_as_it_was),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
 	};

@@ -391,6 +391,22 @@ static void mmaps_are_aligned_like_the_region(void **state)
 	}
 }
 
+/* a BAR smaller than a page takes a whole page, and its reservation's
+ * trims fall on page boundaries (the tail one failed and leaked a page) */
+static void a_sub_page_region_leaves_no_reservation_behind(void **state)
+{
+	void *addr;
+
+	(void)state;
+	pci->regions[BAR0].size = 0x100;
+	open_dev();
+	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), 0);
+	assert_int_equal((uintptr_t)addr & 0xfff, 0);
+	assert_int_equal(live_mmaps(), 1);
+	assert_int_equal(vfiodev_region_munmap(dev, BAR0), 0);
+	assert_int_equal(live_mmaps(), 0);
+}
+
 static void mmap_of_a_sparse_region_maps_only_the_areas(void **state)
 {
 	uint8_t *addr = NULL;
@@ -647,6 +663,7 @@ int main(void)
 		T(sparse_areas_are_returned),
 		T(mmap_of_a_whole_region),
 		T(mmaps_are_aligned_like_the_region),
+		T(a_sub_page_region_leaves_no_reservation_behind),
 		T(mmap_of_a_sparse_region_maps_only_the_areas),
 		T(mmap_of_a_region_that_cannot_be_mapped_is_einval),
 		T(mmap_failure_of_a_sparse_area_undoes_the_reservation),

@@ -165,6 +165,14 @@ static void ends_keep_their_full_range_beside_the_sequence(void **state)
 	assert_int_equal(iova, 0x1fff);
 	assert_int_equal(len, 1);
 	assert_int_equal(vtable_lookup(&vt, top, &iova, &len), -ENOENT);
+	/* a length that wraps past 2^64 back below 2^48 is out of range
+	 * (it passed, and a 2^64-byte mapping got one 4 KiB leaf) */
+	assert_int_equal(vfd_vtable_check(&vt, 1ull << 47, -(1ull << 46), &iova),
+			 -ERANGE);
+	assert_int_equal(vfd_vtable_set(&vt, 1ull << 47, -(1ull << 46), 0x1000),
+			 -ERANGE);
+	assert_int_equal(vfd_vtable_check(&vt, top - 0x1000, 0x2000, &iova),
+			 -ERANGE);
 	vfd_vtable_fini(&vt);
 }
 
