@@ -606,6 +606,14 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
  * library allocated or mmapped for mappings still recorded (the kernel
  * refused their unmap) is released whatever the unmap said */
 void vfd_dma_release_owned(struct vfiodev_space *space);
+/* @flags (READ and/or WRITE) and @opts checked into @p */
+int vfd_dma_placed(struct vfiodev_space *space, unsigned int flags,
+		   const struct vfiodev_dma_opts *opts, struct vfd_placement *p);
+/* unmap the buffer that starts at @va if it is (@alloc) or is not memory
+ * of vfiodev_dma_alloc(); -ENOENT, with *@other set when a buffer of the
+ * other kind starts there */
+int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
+			 bool *other);
 /* VFIODEV_DMA_FIXED_IOVA taken out of *@flags into *@fixed; the rest and
  * @opts checked into @p */
 int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
