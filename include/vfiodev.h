@@ -596,9 +596,11 @@ int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
 
 /**
- * vfiodev_dma_map_file() - map a range of a memfd, shmem or hugetlbfs file
+ * vfiodev_dma_map_file() - map a range of a memfd, shmem or hugetlbfs file,
+ *	or of a dma-buf
  * @space: the space
- * @fd: the file (guest RAM in a memfd, for example); the caller keeps it
+ * @fd: the file (guest RAM in a memfd, for example) or a dma-buf another
+ *	driver exported; the caller keeps it
  * @offset: page-aligned byte offset of the range in the file (for a
  *	hugetlbfs file: aligned to its huge page size, 2 MiB or 1 GiB)
  * @len: page-aligned length, > 0, within the file (hugetlbfs: huge pages)
@@ -619,20 +621,94 @@ int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
  * either way. A mapping recorded before the space's first device, or
  * replayed into a new container, is replayed from the address.
  *
+ * A dma-buf (its file system is DMA_BUF_MAGIC) has no pages the kernel
+ * could pin through an address: it reaches an iommufd space only through
+ * IOMMU_IOAS_MAP_FILE, always, with or without a device, and a container
+ * space refuses it. Linux 6.19+ takes a single-range buffer of vfio-pci
+ * (vfiodev_region_dma_buf() of another device, perhaps in another
+ * process); it refuses other exporters' buffers (-EOPNOTSUPP), and before
+ * 6.19 any dma-buf (-EINVAL); the log line says which. *@vaddr is then
+ * the buffer's own mapping where its exporter offers mmap, else an address
+ * range the library reserved (PROT_NONE) that stands for the buffer in
+ * vfiodev_dma_translate() and vfiodev_dma_unmap_vaddr(). What a revoke of
+ * the buffer means: see vfiodev_dma_map_region().
+ *
  * Context: as vfiodev_dma_map().
- * The file must be a regular file of memfd, tmpfs/shmem or hugetlbfs: a
- * device node, directory, pipe or socket is refused before any mmap, even
- * where it lives on a tmpfs (devtmpfs, a container's /dev).
+ * Otherwise the file must be a regular file of memfd, tmpfs/shmem or
+ * hugetlbfs: a device node, directory, pipe or socket is refused before
+ * any mmap, even where it lives on a tmpfs (devtmpfs, a container's /dev).
  *
  * Return: 0; -EBADF for a bad @fd; -EINVAL for misaligned arguments, a
- * range past the end of the file, a file that is not a regular file, or a
- * file the kernel cannot pin (not memfd, shmem or hugetlbfs); otherwise as
- * vfiodev_dma_map_any(). On failure nothing is left mapped.
+ * range past the end of the file, a file that is neither a regular file
+ * nor a dma-buf, or a file the kernel cannot pin (not memfd, shmem or
+ * hugetlbfs); -EOPNOTSUPP for a dma-buf the space cannot take (container,
+ * noiommu, or the kernel's refusal); -ENXIO for a dma-buf and a space
+ * without its kernel object yet; otherwise as vfiodev_dma_map_any(). On
+ * failure nothing is left mapped.
  */
 int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
 			 size_t len, unsigned int flags,
 			 const struct vfiodev_dma_opts *opts, void **vaddr,
 			 uint64_t *iova);
+
+/**
+ * vfiodev_dma_map_region() - map a range of a device's BAR into a space,
+ *	for peer-to-peer DMA
+ * @space: the space another device DMAs through; its kernel object must
+ *	exist (a device joined, or the space made with a backend)
+ * @dev: the device whose BAR it is (any context, any space, or the same)
+ * @index: the BAR's region index (0-5)
+ * @offset: page-aligned offset of the range in the BAR
+ * @len: page-aligned length, > 0, within the BAR
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE (the peer reads and/or
+ *	writes the BAR), and VFIODEV_DMA_FIXED_IOVA to map at *@iova
+ * @opts: limit and alignment when the IOVA is picked, or NULL. Without an
+ *	alignment the IOVA is aligned as the range's physical address is (a
+ *	BAR is aligned to its size: a 64 MiB range at offset 0 of a 64 MiB
+ *	BAR gets a 64 MiB-aligned IOVA, at most 1 GiB), falling back to the
+ *	page size when no such IOVA is free
+ * @vaddr: receives the library's own shared mapping of the range, aligned
+ *	like it (so vfio-pci can map it with 2 MiB / 1 GiB entries): the CPU's
+ *	view of the same bytes, which vfiodev_dma_translate() knows
+ * @iova: in: the IOVA with VFIODEV_DMA_FIXED_IOVA; out: the IOVA used
+ *
+ * A BAR's mmap is device memory (VM_PFNMAP) that iommufd cannot pin. On an
+ * iommufd space the range is exported as a single-range dma-buf
+ * (VFIO_DEVICE_FEATURE_DMA_BUF) and that is mapped (IOMMU_IOAS_MAP_FILE):
+ * Linux 6.19+; an older kernel fails with -EOPNOTSUPP and a line saying
+ * so, and a space on the container path (vfiodev_space_opts.backend) can
+ * map it instead. On the container path Type1 maps the library's mmap of
+ * the range, on every kernel. The mapping is one of the space's like any
+ * other: any vfiodev_dma_unmap*() removes it, and the space's teardown;
+ * the kernel mapping goes first, then the mmap, then the dma-buf (the
+ * buffer outlives its mapping). The mmap keeps @dev's kernel file open
+ * until then, as any mmap of a VFIO device does: vfiodev_device_close()
+ * of @dev does not end the mapping (the kernel releases and resets the
+ * device after the unmap).
+ *
+ * Revocation (iommufd): the kernel revokes the dma-buf while @dev's memory
+ * decoding is off (a write of its command register), across its reset,
+ * and when it is unbound. The mapping then stays in the space, its IOVA
+ * taken, and is unmapped as usual, but the IOMMU no longer maps it, for
+ * good (also after decoding is back): the peer's DMA to it faults. Unmap
+ * it and map the range again once the device is back. On the container
+ * path the mapping follows the BAR's physical address whatever the device
+ * does: do not reset a device whose BAR a peer DMAs into.
+ *
+ * Context: takes the space's lock (the mmap and the export are made under
+ * it); one thread per @dev, as vfiodev_region_mmap().
+ * Return: 0; -EINVAL for a region that is not a present BAR, a range that
+ * is empty, misaligned or past the BAR, or a BAR (range) the kernel offers
+ * no mmap of; -ENXIO when the space has no kernel object yet;
+ * -EOPNOTSUPP for a noiommu space and where iommufd cannot take a BAR
+ * (before Linux 6.19, or a driver that exports no dma-buf); otherwise as
+ * vfiodev_dma_map_any(). On failure nothing is left: no mapping, mmap or
+ * dma-buf.
+ */
+int vfiodev_dma_map_region(struct vfiodev_space *space, struct vfiodev_device *dev,
+			   unsigned int index, uint64_t offset, size_t len,
+			   unsigned int flags, const struct vfiodev_dma_opts *opts,
+			   void **vaddr, uint64_t *iova);
 
 /**
  * vfiodev_dma_copy() - map in @dst the memory of one of @src's mappings

@@ -42,6 +42,7 @@ static int placement_of(struct vfiodev_space *space,
 		return ret;
 	p->iova_max = UINT64_MAX;
 	p->align = 0;
+	p->natural = 0;
 	if (OPTS_HAS(opts, vfiodev_dma_opts, iova_max) && opts->iova_max)
 		p->iova_max = opts->iova_max;
 	if (OPTS_HAS(opts, vfiodev_dma_opts, align))
@@ -64,7 +65,9 @@ static int pick_iova(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	int ret;
 
 	hi = p->iova_max < space->iova_max ? p->iova_max : space->iova_max;
-	want = p->align ? p->align : natural_align(va, len);
+	want = p->align	  ? p->align :
+	       p->natural ? p->natural :
+			    natural_align(va, len);
 	if (want < a)
 		want = a;
 	lo = a; /* never page 0: a device that DMAs to 0 is a bug to catch */
@@ -345,7 +348,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 {
 	struct vfiodev_mapping m = node_mapping(n);
-	bool owned = n->vaddr & (MAPF_ALLOC | MAPF_FILE);
+	uint64_t n_flags = n->vaddr & MAPF_MASK;
 	int ret;
 
 	if (vfd_space_kernel_live(space)) {
@@ -356,8 +359,12 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 	vfd_vtable_clear(&space->vt, m.vaddr, m.len);
 	vfd_itree_remove(&space->tree, m.iova);
 	vfd_itree_trim(&space->tree);
-	if (owned)
+	if (n_flags & MAPF_ALLOC)
 		munmap((void *)(uintptr_t)m.vaddr, m.len);
+	else if (n_flags & MAPF_FILE)
+		sys_munmap((void *)(uintptr_t)m.vaddr, m.len);
+	else if (n_flags & MAPF_REGION)
+		vfd_p2p_release(space, m.vaddr);
 	space->nr_maps--;
 	return 0;
 }
@@ -595,13 +602,20 @@ void vfd_dma_release_owned(struct vfiodev_space *space)
 
 	for (n = vfd_itree_ceil(&space->tree, 0); n;
 	     n = vfd_itree_next(&space->tree, n)) {
-		if (!is_mapping(n) || !(n->vaddr & (MAPF_ALLOC | MAPF_FILE)))
+		if (!is_mapping(n) ||
+		    !(n->vaddr & (MAPF_ALLOC | MAPF_FILE | MAPF_REGION)))
 			continue;
 		vfd_dbg(space->ctx,
 			"space release: memory at 0x%llx+0x%llx freed though its IOVA 0x%llx was not unmapped",
 			(unsigned long long)(n->vaddr & ~MAPF_MASK),
 			(unsigned long long)n->len, (unsigned long long)n->iova);
-		munmap((void *)(uintptr_t)(n->vaddr & ~MAPF_MASK), n->len);
+		if (n->vaddr & MAPF_REGION)
+			vfd_p2p_release(space, n->vaddr & ~MAPF_MASK);
+		else if (n->vaddr & MAPF_FILE)
+			sys_munmap((void *)(uintptr_t)(n->vaddr & ~MAPF_MASK),
+				   n->len);
+		else
+			munmap((void *)(uintptr_t)(n->vaddr & ~MAPF_MASK), n->len);
 	}
 }
 

@@ -28,16 +28,45 @@ static const char *dma_buf_why(int err)
 	}
 }
 
+int vfd_region_dma_buf(struct vfiodev_device *dev, unsigned int index,
+		       const struct vfiodev_dma_range *ranges, size_t nr,
+		       const char **why)
+{
+	struct vfio_device_feature *f;
+	struct vfio_device_feature_dma_buf *db;
+	size_t sz;
+	int ret;
+
+	sz = sizeof(*f) + sizeof(*db) + nr * sizeof(db->dma_ranges[0]);
+	f = calloc(1, sz);
+	if (!f) {
+		*why = " (out of memory)";
+		return -ENOMEM;
+	}
+	f->argsz = (uint32_t)sz;
+	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	db = (struct vfio_device_feature_dma_buf *)f->data;
+	db->region_index = index;
+	db->open_flags = O_RDWR | O_CLOEXEC;
+	db->nr_ranges = (uint32_t)nr;
+	for (size_t i = 0; i < nr; i++) {
+		db->dma_ranges[i].offset = ranges[i].offset;
+		db->dma_ranges[i].length = ranges[i].length;
+	}
+	ret = sys_ioctl(dev->fd, VFIO_DEVICE_FEATURE, f);
+	free(f);
+	*why = ret < 0 ? dma_buf_why(ret) : "";
+	return ret;
+}
+
 VFIODEV_EXPORT int vfiodev_region_dma_buf(struct vfiodev_device *dev,
 					  unsigned int index,
 					  const struct vfiodev_dma_range *ranges,
 					  size_t nr, int *fd)
 {
 	struct vfiodev_region_info ri;
-	struct vfio_device_feature *f;
-	struct vfio_device_feature_dma_buf *db;
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-	size_t sz;
+	const char *why;
 	int ret;
 
 	if (!dev)
@@ -64,26 +93,11 @@ VFIODEV_EXPORT int vfiodev_region_dma_buf(struct vfiodev_device *dev,
 			return -EINVAL;
 		}
 	}
-	sz = sizeof(*f) + sizeof(*db) + nr * sizeof(db->dma_ranges[0]);
-	f = calloc(1, sz);
-	if (!f)
-		return -ENOMEM;
-	f->argsz = (uint32_t)sz;
-	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	db = (struct vfio_device_feature_dma_buf *)f->data;
-	db->region_index = index;
-	db->open_flags = O_RDWR | O_CLOEXEC;
-	db->nr_ranges = (uint32_t)nr;
-	for (size_t i = 0; i < nr; i++) {
-		db->dma_ranges[i].offset = ranges[i].offset;
-		db->dma_ranges[i].length = ranges[i].length;
-	}
-	ret = sys_ioctl(dev->fd, VFIO_DEVICE_FEATURE, f);
-	free(f);
+	ret = vfd_region_dma_buf(dev, index, ranges, nr, &why);
 	if (ret < 0) {
 		vfd_err(dev->ctx, "%s: dma-buf of region %u (%zu range%s): %s%s",
 			dev->name, index, nr, nr == 1 ? "" : "s",
-			strerror(-ret), dma_buf_why(ret));
+			strerror(-ret), why);
 		return ret == -ENOTTY ? -EOPNOTSUPP : ret;
 	}
 	vfd_dbg(dev->ctx, "%s: region %u exported as dma-buf fd %d (%zu range%s)",

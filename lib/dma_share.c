@@ -38,16 +38,31 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 	ret = vfd_dma_fixed_or_placed(space, &flags, opts, &p, &fixed);
 	if (ret)
 		return ret;
-	if (fstat(fd, &st) || fstatfs(fd, &fs)) {
-		ret = -errno;
+	ret = sys_fstat(fd, &st);
+	if (!ret)
+		ret = sys_fstatfs(fd, &fs);
+	if (ret) {
 		vfd_err(space->ctx, "dma map file: fd %d: %s", fd, strerror(-ret));
 		return ret;
+	}
+	if (fs.f_type == DMA_BUF_MAGIC) {
+		/* its size is the inode's, as the kernel sets it */
+		if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
+		    offset + len > (uint64_t)st.st_size) {
+			vfd_err(space->ctx,
+				"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the dma-buf's 0x%llx bytes",
+				(unsigned long long)offset, len,
+				(unsigned long long)st.st_size);
+			return -EINVAL;
+		}
+		return vfd_dma_map_dmabuf(space, fd, offset, len, flags,
+					  fixed ? NULL : &p, iova, vaddr);
 	}
 	/* a regular file: devtmpfs (and a container's tmpfs /dev) report
 	 * tmpfs too, and a device node's mmap is no guest RAM */
 	if (!S_ISREG(st.st_mode)) {
 		vfd_err(space->ctx,
-			"dma map file: fd %d is %s, not a regular file (a memfd, shmem or hugetlbfs file)",
+			"dma map file: fd %d is %s, not a regular file (a memfd, shmem or hugetlbfs file) or a dma-buf",
 			fd,
 			S_ISDIR(st.st_mode) ? "a directory" :
 			S_ISCHR(st.st_mode) ? "a character device" :
@@ -72,11 +87,12 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 			(unsigned long long)st.st_size);
 		return -EINVAL;
 	}
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offset);
-	if (mem == MAP_FAILED && errno == EACCES && !(flags & VFIODEV_DMA_WRITE))
-		mem = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
+	mem = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)offset, &ret);
+	if (mem == MAP_FAILED && ret == -EACCES && !(flags & VFIODEV_DMA_WRITE))
+		mem = sys_mmap(NULL, len, PROT_READ, MAP_SHARED, fd,
+			       (off_t)offset, &ret);
 	if (mem == MAP_FAILED) {
-		ret = -errno;
 		vfd_err(space->ctx, "dma map file: mmap of fd %d at 0x%llx: %s%s",
 			fd, (unsigned long long)offset, strerror(-ret),
 			ret == -EACCES ?
@@ -90,7 +106,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 				 MAPF_FILE, &src, iova);
 	pthread_mutex_unlock(&space->lock);
 	if (ret) {
-		munmap(mem, len);
+		sys_munmap(mem, len);
 		return ret;
 	}
 	*vaddr = mem;
@@ -151,6 +167,13 @@ VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 	n = vfd_itree_find(&src->tree, src_iova);
 	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
 	    n->len == len) {
+		if (n->vaddr & MAPF_REGION) {
+			unlock_pair(src, dst);
+			vfd_err(dst->ctx,
+				"dma copy: the mapping at IOVA 0x%llx is a device's BAR: map it into the other space with vfiodev_dma_map_region()",
+				(unsigned long long)src_iova);
+			return -EOPNOTSUPP;
+		}
 		va = n->vaddr & ~MAPF_MASK;
 		have = (unsigned int)(n->vaddr &
 				      (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE));

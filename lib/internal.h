@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <syslog.h>
 
 #include "vfiodev.h"
@@ -51,6 +52,7 @@ struct vfiodev_sys {
 	ssize_t (*readlink)(const char *path, char *buf, size_t len);
 	/* a close-on-exec duplicate (F_DUPFD_CLOEXEC), or -errno */
 	int (*dupfd)(int fd);
+	int (*fstatfs)(int fd, struct statfs *st);
 };
 
 extern const struct vfiodev_sys *vfiodev_sys;
@@ -60,6 +62,7 @@ extern const struct vfiodev_sys vfiodev_sys_real;
 #define sys_close(fd) vfiodev_sys->close(fd)
 #define sys_ioctl(fd, r, a) vfiodev_sys->ioctl((fd), (r), (void *)(a))
 #define sys_fstat(fd, st) vfiodev_sys->fstat((fd), (st))
+#define sys_fstatfs(fd, st) vfiodev_sys->fstatfs((fd), (st))
 #define sys_read(fd, b, l) vfiodev_sys->read((fd), (b), (l))
 #define sys_write(fd, b, l) vfiodev_sys->write((fd), (b), (l))
 #define sys_pread(fd, b, l, o) vfiodev_sys->pread((fd), (b), (l), (o))
@@ -320,6 +323,9 @@ struct map_src {
 	int iommufd; /* another IOAS of this /dev/iommu: IOMMU_IOAS_COPY */
 	uint32_t ioas_id; /* 0: none */
 	uint64_t iova;
+	/* @fd is a dma-buf: IOMMU_IOAS_MAP_FILE or nothing (its pages have
+	 * no address the kernel could pin) */
+	bool dmabuf;
 };
 
 /* what the kernel allows a space with the devices attached now, as its
@@ -369,6 +375,9 @@ extern const struct backend_ops vfd_container_backend_ops;
 #define MAPF_HUGETLB 0x10u /* ... and that memory is hugetlb */
 #define MAPF_FILE                                                              \
 	0x20u /* the library's mmap of a caller's file: unmapped with it */
+/* the library's mmap of a device region (a BAR, for peer-to-peer DMA):
+ * unmapped with it, its dma-buf closed after (struct vfd_p2p) */
+#define MAPF_REGION 0x40u
 #define MAPF_MASK 0xfffull
 
 /* 32 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree
@@ -560,7 +569,20 @@ struct vfiodev_space {
 	uint64_t dirty_max_bitmap;
 	bool dirty_on;
 	uint32_t dirty_hwpt;
+	struct vfd_p2p *p2p; /* what the MAPF_REGION mappings hold */
 };
+
+/* a BAR range mapped into a space (dma_p2p.c): the library's mmap of it,
+ * and on iommufd the dma-buf the IOAS maps, closed after the unmap */
+struct vfd_p2p {
+	uint64_t va, len;
+	int dmabuf; /* -1: none (the container path maps the address) */
+	struct vfd_p2p *next;
+};
+
+/* the MAPF_REGION mapping at @va left the kernel and the record: its mmap
+ * and dma-buf go; caller holds space->lock */
+void vfd_p2p_release(struct vfiodev_space *space, uint64_t va);
 
 /* a reference, unless the space is already being released */
 struct vfiodev_space *vfd_space_tryget(struct vfiodev_space *space);
@@ -587,6 +609,9 @@ int vfd_iommufd_space_create(struct vfiodev_space *space);
 struct vfd_placement {
 	uint64_t iova_max; /* inclusive */
 	uint64_t align; /* 0: natural */
+	/* with align 0: the alignment the buffer asks for (a BAR range: its
+	 * own), page alignment when none is free; 0: from the address */
+	uint64_t natural;
 };
 
 /* the space's kernel object exists and holds the record */
@@ -619,6 +644,13 @@ int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
 int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
 			    const struct vfiodev_dma_opts *opts,
 			    struct vfd_placement *p, bool *fixed);
+
+/* dma_p2p.c: */
+/* vfiodev_dma_map_file() of a checked dma-buf range at a picked (@p) or
+ * fixed (*@iova) IOVA; takes the lock */
+int vfd_dma_map_dmabuf(struct vfiodev_space *space, int fd, uint64_t offset,
+		       size_t len, unsigned int flags,
+		       const struct vfd_placement *p, uint64_t *iova, void **vaddr);
 
 /* dirty.c: the tracking HWPT goes before its IOAS (iommufd destroy) */
 int vfd_dirty_hwpt_destroy(struct vfiodev_space *space);
@@ -689,6 +721,17 @@ struct vfiodev_device {
  * two, at least a page, at most VFD_MMAP_ALIGN_MAX (region.c) */
 #define VFD_MMAP_ALIGN_MAX (1ull << 30)
 uint64_t vfd_region_mmap_align(uint64_t size);
+/* a shared mmap of [@offset, +@len) of region @index (page-aligned, inside
+ * one mmappable area), at an address congruent to @offset modulo the
+ * smaller of the region's and the range's mmap alignment, so vfio-pci can
+ * map it with huge entries; independent of vfiodev_region_mmap() */
+int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
+			  uint64_t offset, uint64_t len, void **addr);
+/* VFIO_DEVICE_FEATURE_DMA_BUF of checked ranges, without a log line:
+ * the fd, or -errno with *@why set to what the refusal means (" (...)") */
+int vfd_region_dma_buf(struct vfiodev_device *dev, unsigned int index,
+		       const struct vfiodev_dma_range *ranges, size_t nr,
+		       const char **why);
 
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
 int vfd_device_load_info(struct vfiodev_device *dev);

@@ -272,6 +272,29 @@ static int iommufd_map(struct vfiodev_space *space, const struct vfiodev_mapping
 	return ret;
 }
 
+/* a dma-buf has no address to fall back to: MAP_FILE or nothing */
+static int map_dmabuf(struct vfiodev_space *space, const struct vfiodev_mapping *m,
+		      struct iommu_ioas_map_file *cmd)
+{
+	int ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP_FILE, cmd);
+
+	if (!ret)
+		return 0;
+	vfd_err(space->ctx,
+		"IOMMU_IOAS_MAP_FILE of a dma-buf (0x%llx bytes at offset 0x%llx, IOVA 0x%llx): %s%s",
+		(unsigned long long)m->len, (unsigned long long)cmd->start,
+		(unsigned long long)m->iova, strerror(-ret),
+		ret == -ENOTTY ?
+			" (Linux 6.13+ has MAP_FILE, 6.19+ takes a dma-buf)" :
+		ret == -EOPNOTSUPP ?
+			" (iommufd takes only a single-range dma-buf of vfio-pci, Linux 6.19+)" :
+		ret == -ENODEV ?
+			" (the buffer is revoked: its device's memory decoding is off, or it was reset or closed)" :
+		ret == -EINVAL ? " (before Linux 6.19 MAP_FILE takes no dma-buf)" :
+				 "");
+	return ret == -ENOTTY ? -EOPNOTSUPP : ret;
+}
+
 /* Linux 6.13+: pin from the file; ENOTTY (older kernels) is learned once
  * per context and answered by mapping the library's mmap of it */
 static int map_file(struct vfiodev_space *space,
@@ -289,6 +312,8 @@ static int map_file(struct vfiodev_space *space,
 	};
 	int ret;
 
+	if (src->dmabuf)
+		return map_dmabuf(space, m, &cmd);
 	if (__atomic_load_n(&ctx->no_map_file, __ATOMIC_RELAXED))
 		return iommufd_map(space, m);
 	ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP_FILE, &cmd);
@@ -341,7 +366,7 @@ static int iommufd_map_from(struct vfiodev_space *space,
 		return ioas_copy(space, m, src);
 	/* without a device the IOAS pins nothing: a file would be checked
 	 * only at the next attach, so an empty IOAS maps the address */
-	if (src->fd >= 0 && space->devices)
+	if (src->fd >= 0 && (space->devices || src->dmabuf))
 		return map_file(space, m, src);
 	return iommufd_map(space, m);
 }

@@ -264,18 +264,17 @@ uint64_t vfd_region_mmap_align(uint64_t size)
 }
 
 /*
- * Address space for a region of @size: aligned to the region's size
- * rounded up to a power of two, at most 1 GiB (vfd_region_mmap_align()),
- * by reserving size + alignment and trimming both ends. vfio-pci (6.12+)
- * maps a BAR with PMD and PUD entries from its huge_fault only where the
- * virtual address is aligned as the BAR is; elsewhere every 4 KiB page
- * faults (and a DMA map of the BAR walks them all). PROT_NONE until the
- * caller maps over it
+ * Address space for @size bytes of a region: at an address congruent to
+ * @phase modulo @align (a power of two), by reserving size + alignment and
+ * trimming both ends. vfio-pci (6.12+) maps a BAR with PMD and PUD entries
+ * from its huge_fault only where the virtual address is aligned as the
+ * BAR's physical one (BARs are aligned to their size); elsewhere every
+ * 4 KiB page faults (and a DMA map of the BAR walks them all). PROT_NONE
+ * until the caller maps over it
  */
 static void *region_reserve(struct vfiodev_device *dev, unsigned int index,
-			    uint64_t size, int *err)
+			    uint64_t size, uint64_t align, uint64_t phase, int *err)
 {
-	uint64_t align = vfd_region_mmap_align(size);
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	uintptr_t raw, a;
 	void *p;
@@ -283,6 +282,7 @@ static void *region_reserve(struct vfiodev_device *dev, unsigned int index,
 	/* a region smaller than a page (a 256-byte BAR) still takes whole
 	 * pages: the trims must fall on page boundaries */
 	size = (size + pg - 1) & ~(pg - 1);
+	phase &= align - 1;
 	p = sys_mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		     -1, 0, err);
 	if (p == MAP_FAILED) {
@@ -292,11 +292,13 @@ static void *region_reserve(struct vfiodev_device *dev, unsigned int index,
 		return p;
 	}
 	raw = (uintptr_t)p;
-	a = (raw + align - 1) & ~(uintptr_t)(align - 1);
+	a = ((raw - phase + align - 1) & ~(uintptr_t)(align - 1)) + phase;
+	if (a < raw)
+		a += align;
 	if (a != raw)
 		sys_munmap(p, a - raw);
-	if (raw + align > a)
-		sys_munmap((void *)(a + size), raw + align - a);
+	if (raw + size + align > a + size)
+		sys_munmap((void *)(a + size), raw + size + align - (a + size));
 	return (void *)a;
 }
 
@@ -335,7 +337,8 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 	}
 	/* the whole region's room, aligned; then the region or only its
 	 * sparse areas over it */
-	base = region_reserve(dev, index, info->size, &err);
+	base = region_reserve(dev, index, info->size,
+			      vfd_region_mmap_align(info->size), 0, &err);
 	if (base == MAP_FAILED) {
 		ret = err;
 		goto out;
@@ -401,6 +404,68 @@ void vfd_region_unmap_all(struct vfiodev_device *dev)
 	for (uint32_t i = 0; i < dev->num_regions; i++)
 		if (dev->maps[i].addr)
 			vfiodev_region_munmap(dev, i);
+}
+
+int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
+			  uint64_t offset, uint64_t len, void **addr)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp = NULL;
+	uint64_t align, ralign;
+	struct vfio_region_info *info;
+	bool inside;
+	void *base, *p;
+	int ret, err;
+
+	ret = region_info_raw(dev, index, &info);
+	if (ret)
+		return ret;
+	ret = sparse_cap(dev, info, &sp);
+	if (ret == -EPROTO)
+		goto out;
+	inside = info->flags & VFIO_REGION_INFO_FLAG_MMAP;
+	if (inside && !ret) {
+		inside = false;
+		for (uint32_t i = 0; i < nr_areas_of(sp) && !inside; i++)
+			inside = offset >= area_off(sp, i) &&
+				 offset + len <= area_off(sp, i) + area_size(sp, i);
+	}
+	if (!inside) {
+		vfd_err(dev->ctx,
+			"%s: region %u cannot be mmapped at 0x%llx+0x%llx (%s)",
+			dev->name, index, (unsigned long long)offset,
+			(unsigned long long)len,
+			info->flags & VFIO_REGION_INFO_FLAG_MMAP ?
+				"the range is not inside one of its sparse mmap areas" :
+				"the kernel offers no mmap of it");
+		ret = -EINVAL;
+		goto out;
+	}
+	/* congruent with the BAR's physical address modulo the smaller of
+	 * the two alignments: huge entries wherever the range allows them */
+	align = vfd_region_mmap_align(len);
+	ralign = vfd_region_mmap_align(info->size);
+	if (ralign < align)
+		align = ralign;
+	base = region_reserve(dev, index, len, align, offset, &err);
+	if (base == MAP_FAILED) {
+		ret = err;
+		goto out;
+	}
+	p = sys_mmap(base, len, prot_of(info), MAP_SHARED | MAP_FIXED, dev->fd,
+		     (off_t)(info->offset + offset), &err);
+	if (p == MAP_FAILED) {
+		ret = err;
+		vfd_err(dev->ctx, "%s: mmap of region %u at 0x%llx+0x%llx: %s",
+			dev->name, index, (unsigned long long)offset,
+			(unsigned long long)len, strerror(-ret));
+		sys_munmap(base, len);
+		goto out;
+	}
+	*addr = base;
+	ret = 0;
+out:
+	free(info);
+	return ret;
 }
 
 static int region_bounds(struct vfiodev_device *dev, unsigned int index,

@@ -91,6 +91,11 @@ static ssize_t real_readlink(const char *path, char *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+static int real_fstatfs(int fd, struct statfs *st)
+{
+	return fstatfs(fd, st) < 0 ? -errno : 0;
+}
+
 const struct vfiodev_sys vfiodev_sys_real = {
 	.open = real_open,
 	.close = real_close,
@@ -104,6 +109,7 @@ const struct vfiodev_sys vfiodev_sys_real = {
 	.munmap = real_munmap,
 	.readlink = real_readlink,
 	.dupfd = real_dupfd,
+	.fstatfs = real_fstatfs,
 };
 
 const struct vfiodev_sys *vfiodev_sys = &vfiodev_sys_real;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
@@ -573,6 +574,15 @@ static void *f_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		return MAP_FAILED;
 	}
 	f = fake_file_of(fd);
+	if (!f) {
+		const struct fake_dmabuf *d = fake_dmabuf_of(fd);
+
+		/* vfio-pci's dma-bufs have no mmap op */
+		if (d && !d->foreign) {
+			*err = -EINVAL;
+			return MAP_FAILED;
+		}
+	}
 	if (f) {
 		int ret = device_mmap_check(f, len, flags, off);
 
@@ -729,7 +739,19 @@ static int l_ioctl(int fd, unsigned long req, void *arg)
 	pthread_mutex_unlock(&fake_lock);
 	return r;
 }
+static int f_fstatfs(int fd, struct statfs *st)
+{
+	if (fault_now())
+		return fault_fire("fstatfs fd %d", fd);
+	if (fstatfs(fd, st))
+		return -errno;
+	if (fake_dmabuf_of(fd))
+		st->f_type = 0x444d4142; /* DMA_BUF_MAGIC */
+	return 0;
+}
+
 LOCKED(int, fstat, (int fd, struct stat *st), (fd, st))
+LOCKED(int, fstatfs, (int fd, struct statfs *st), (fd, st))
 LOCKED(ssize_t, read, (int fd, void *buf, size_t len), (fd, buf, len))
 LOCKED(ssize_t, write, (int fd, const void *buf, size_t len), (fd, buf, len))
 LOCKED(ssize_t, pread, (int fd, void *buf, size_t len, off_t off),
@@ -757,6 +779,7 @@ const struct vfiodev_sys fake_sys = {
 	.munmap = l_munmap,
 	.readlink = l_readlink,
 	.dupfd = l_dupfd,
+	.fstatfs = l_fstatfs,
 };
 
 int fake_open_node(const char *rel)
@@ -820,6 +843,7 @@ void fake_live(struct fake_live *out)
 				if (p->irqs[i].trigger[v] >= 0)
 					out->irq_triggers++;
 	out->mmaps = (int)nr_mrecs;
+	out->dma_bufs = fake_dmabufs_open();
 }
 
 void fake_implicit(struct fake_implicit *out)
@@ -834,14 +858,14 @@ bool fake_all_released(char *why, size_t len)
 
 	fake_live(&l);
 	n = snprintf(why, len,
-		     "files %d iommufds %d containers %d bindings %d ioas %d attached %d mappings %d groups_in_container %d iommus_set %d irq_triggers %d mmaps %d hwpts %d",
+		     "files %d iommufds %d containers %d bindings %d ioas %d attached %d mappings %d groups_in_container %d iommus_set %d irq_triggers %d mmaps %d hwpts %d dma_bufs %d",
 		     l.files, l.iommufds, l.containers, l.bindings, l.ioas,
 		     l.attached, l.mappings, l.groups_in_container,
-		     l.iommus_set, l.irq_triggers, l.mmaps, l.hwpts);
+		     l.iommus_set, l.irq_triggers, l.mmaps, l.hwpts, l.dma_bufs);
 	(void)n;
 	return !(l.files | l.iommufds | l.containers | l.bindings | l.ioas |
 		 l.attached | l.mappings | l.groups_in_container |
-		 l.iommus_set | l.irq_triggers | l.mmaps | l.hwpts);
+		 l.iommus_set | l.irq_triggers | l.mmaps | l.hwpts | l.dma_bufs);
 }
 
 /* ---- reset ------------------------------------------------------------- */
@@ -861,6 +885,7 @@ void fake_seam_reset(void)
 	free(mrecs);
 	mrecs = NULL;
 	nr_mrecs = cap_mrecs = 0;
+	fake_dmabufs_reset();
 	memset(&fi, 0, sizeof(fi));
 	memset(&open_hook, 0, sizeof(open_hook));
 	memset(path_nodes, 0, sizeof(path_nodes));

@@ -150,6 +150,9 @@ struct fake_config {
 	bool noiommu_get_pa;
 	/* VFIO_DEVICE_FEATURE_DMA_BUF (Linux 6.19+; false: ENOTTY) */
 	bool dma_buf;
+	/* IOMMU_IOAS_MAP_FILE takes a (single-range vfio-pci) dma-buf, Linux
+	 * 6.19+; false: such an fd is no memfd to it (EINVAL) */
+	bool map_file_dmabuf;
 	unsigned int pa_run_pages;
 	/* the cdev bind takes VFIO_DEVICE_BIND_FLAG_TOKEN (Linux 6.17+;
 	 * false: EINVAL); @bind_token_e2big: 6.17 without its fix (E2BIG) */
@@ -178,6 +181,7 @@ struct fake_live {
 	int iommus_set; /* containers with an IOMMU driver set */
 	int irq_triggers; /* vectors with an eventfd */
 	int mmaps; /* mmaps made through the seam, not yet unmapped */
+	int dma_bufs; /* exported dma-bufs whose fd is still open */
 	uint64_t pinned; /* bytes pinned: a copy's shared pages count once */
 	int hwpts; /* HWPT objects */
 };
@@ -185,6 +189,13 @@ struct fake_live {
 /* a device wrote [@iova, +@len) of IOAS @ioas_id: the dirty bits of the
  * tracking HWPTs on it (iommufd) are set */
 void fake_dirty_write(uint32_t ioas_id, uint64_t iova, uint64_t len);
+
+/* a dma-buf of @size bytes another driver exported (no vfio-pci buffer:
+ * Linux 6.19's iommufd refuses it, EOPNOTSUPP); the caller closes it */
+int fake_dmabuf_foreign(uint64_t size);
+/* IOAS mappings made from a dma-buf: all (*@all) and those a revoke (a
+ * reset of the exporting device) left without the BAR behind them */
+int fake_ioas_dmabuf_maps(int *all);
 
 /* what the kernel undid by itself because an fd was closed: the library
  * must not rely on these for objects it promises to tear down */

@@ -178,6 +178,7 @@ static int ioas_map(struct fake_ictx *c, struct iommu_ioas_map *m)
 static int ioas_map_file(struct fake_ictx *c, struct iommu_ioas_map_file *m)
 {
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	const struct fake_dmabuf *d;
 	struct fake_ioas *a;
 	struct stat st;
 	int ret;
@@ -194,12 +195,49 @@ static int ioas_map_file(struct fake_ictx *c, struct iommu_ioas_map_file *m)
 		return ret;
 	if (fstat(m->fd, &st))
 		return -EBADF;
+	d = fake_dmabuf_of(m->fd);
+	if (d && fake_cfg.map_file_dmabuf) {
+		/* iopt_map_file_pages(): vfio-pci's private interconnect */
+		if (d->foreign || d->nr_ranges != 1)
+			return -EOPNOTSUPP;
+		if (m->start + m->length > d->size || m->start + m->length < m->start)
+			return -EINVAL;
+		ret = fake_maps_add(&a->maps, m->iova, m->length, 0);
+		if (!ret) {
+			struct fake_map *fm = &a->maps.v[a->maps.n - 1];
+
+			fm->dmabuf = d;
+			fm->dmabuf_gen = d->generation;
+		}
+		return ret;
+	}
+	if (d)
+		return -EINVAL; /* before 6.19: no memfd to pin from */
 	/* memfd_pin_folios(): shmem or hugetlbfs only (sealable: memfd) */
 	if (fcntl(m->fd, F_GET_SEALS) < 0)
 		return -EINVAL;
 	if (m->start & (pg - 1) || m->start + m->length > (uint64_t)st.st_size)
 		return -EINVAL;
 	return fake_maps_add(&a->maps, m->iova, m->length, 0);
+}
+
+int fake_ioas_dmabuf_maps(int *all)
+{
+	int dead = 0;
+
+	*all = 0;
+	for (struct fake_ictx *c = fk.ictxs; c; c = c->next)
+		for (struct fake_ioas *a = c->ioas; a; a = a->next)
+			for (size_t i = 0; i < a->maps.n; i++) {
+				const struct fake_map *m = &a->maps.v[i];
+
+				if (!m->dmabuf)
+					continue;
+				++*all;
+				if (!fake_dmabuf_live(m->dmabuf, m->dmabuf_gen))
+					dead++;
+			}
+	return dead;
 }
 
 static int ioas_copy(struct fake_ictx *c, struct iommu_ioas_copy *cp)

@@ -20,6 +20,9 @@ enum fake_kind {
 struct fake_map {
 	uint64_t iova, len, va; /* va 0: pinned from a file */
 	bool shared; /* IOMMU_IOAS_COPY: the source's pinned pages */
+	/* MAP_FILE of a dma-buf: it, and its generation then */
+	const struct fake_dmabuf *dmabuf;
+	unsigned int dmabuf_gen;
 };
 
 struct fake_maps {
@@ -108,6 +111,26 @@ struct fake_node {
 
 extern struct fake_node *fake_nodes;
 struct fake_node *fake_node_lookup(const char *path);
+
+/* a dma-buf the fake exported (fake_vfio.c): a memfd known by inode */
+struct fake_dmabuf {
+	ino_t ino;
+	dev_t dev;
+	int fd; /* as exported, to tell whether it is still open */
+	const struct fake_pci *pci; /* NULL: another exporter's */
+	uint64_t size;
+	uint32_t nr_ranges;
+	bool foreign;
+	unsigned int generation; /* bumped by each revoke */
+};
+
+/* the dma-buf behind @fd, or NULL */
+struct fake_dmabuf *fake_dmabuf_of(int fd);
+/* a mapping made at @generation still reaches the BAR */
+bool fake_dmabuf_live(const struct fake_dmabuf *d, unsigned int generation);
+void fake_dmabufs_reset(void);
+/* exported dma-bufs whose fd is still open (fake_live) */
+int fake_dmabufs_open(void);
 
 /* forget every file, mmap and armed fault (fake.c) */
 void fake_seam_reset(void);

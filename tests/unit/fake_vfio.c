@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
@@ -307,9 +308,98 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 	return -ENOENT;
 }
 
+/* ---- dma-bufs ----------------------------------------------------------
+ * A memfd stands in for each dma-buf; the table knows it by inode, so the
+ * seam's fstatfs() can answer DMA_BUF_MAGIC, mmap() refuse it as
+ * vfio-pci's buffers are refused (no mmap op: EINVAL) and MAP_FILE take it
+ * as Linux 6.19's iommufd does. A reset revokes a device's buffers: the
+ * IOAS mappings made from them stop reaching the BAR for good */
+#define FAKE_MAX_DMABUFS 64
+static struct fake_dmabuf dmabufs[FAKE_MAX_DMABUFS];
+static size_t nr_dmabufs;
+
+struct fake_dmabuf *fake_dmabuf_of(int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	for (size_t i = 0; i < nr_dmabufs; i++)
+		if (dmabufs[i].ino == st.st_ino && dmabufs[i].dev == st.st_dev)
+			return &dmabufs[i];
+	return NULL;
+}
+
+static int dmabuf_new(struct fake_pci *p, uint64_t size, uint32_t nr_ranges,
+		      bool cloexec)
+{
+	struct fake_dmabuf *d;
+	struct stat st;
+	int fd;
+
+	if (nr_dmabufs == FAKE_MAX_DMABUFS)
+		return -ENOMEM;
+	fd = memfd_create("fake-dmabuf", cloexec ? MFD_CLOEXEC : 0);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) || fstat(fd, &st)) {
+		close(fd);
+		return -EIO;
+	}
+	d = &dmabufs[nr_dmabufs++];
+	*d = (struct fake_dmabuf){ .ino = st.st_ino,
+				   .dev = st.st_dev,
+				   .fd = fd,
+				   .pci = p,
+				   .size = size,
+				   .nr_ranges = nr_ranges };
+	return fd;
+}
+
+int fake_dmabuf_foreign(uint64_t size)
+{
+	int fd = dmabuf_new(NULL, size, 1, true);
+
+	if (fd >= 0)
+		dmabufs[nr_dmabufs - 1].foreign = true;
+	return fd;
+}
+
+/* VFIO_DEVICE_RESET, a memory-decode change: vfio_pci_dma_buf_move() */
+static void dmabufs_revoke(const struct fake_pci *p)
+{
+	for (size_t i = 0; i < nr_dmabufs; i++)
+		if (dmabufs[i].pci == p)
+			dmabufs[i].generation++;
+}
+
+bool fake_dmabuf_live(const struct fake_dmabuf *d, unsigned int generation)
+{
+	return d->generation == generation;
+}
+
+int fake_dmabufs_open(void)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < nr_dmabufs; i++) {
+		struct stat st;
+
+		if (!fstat(dmabufs[i].fd, &st) && st.st_ino == dmabufs[i].ino &&
+		    st.st_dev == dmabufs[i].dev)
+			n++;
+	}
+	return n;
+}
+
+void fake_dmabufs_reset(void)
+{
+	nr_dmabufs = 0;
+}
+
 /* Linux 6.19's VFIO_DEVICE_FEATURE_DMA_BUF (fake_cfg.dma_buf): checked as
- * vfio_pci_core_feature_dma_buf() checks it; the fd is a memfd standing in
- * for the dma-buf, its size the ranges' total */
+ * vfio_pci_core_feature_dma_buf() checks it, the buffer's size the
+ * ranges' total */
 static int dma_buf_get(struct fake_pci *p, struct vfio_device_feature *f)
 {
 	const struct vfio_device_feature_dma_buf *db = (const void *)f->data;
@@ -335,15 +425,9 @@ static int dma_buf_get(struct fake_pci *p, struct vfio_device_feature *f)
 			return -EINVAL;
 		total += l;
 	}
-	fd = memfd_create("fake-dmabuf",
-			  db->open_flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)total)) {
-		close(fd);
-		return -EIO;
-	}
-	p->dma_bufs++;
+	fd = dmabuf_new(p, total, db->nr_ranges, db->open_flags & O_CLOEXEC);
+	if (fd >= 0)
+		p->dma_bufs++;
 	return fd;
 }
 
@@ -557,6 +641,7 @@ static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		if (!(p->flags & VFIO_DEVICE_FLAGS_RESET))
 			return -EINVAL;
 		p->resets++;
+		dmabufs_revoke(p);
 		return 0;
 	case VFIO_DEVICE_FEATURE:
 		return device_feature(p, arg);

@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "fake.h"
 
@@ -553,6 +554,40 @@ static int op_copy(void)
 	return vfiodev_dma_unmap(d, iova, 2 * PG);
 }
 
+/* an edu and a device with a mmappable BAR2 in one space: the BAR for
+ * peer-to-peer DMA (iommufd: its dma-buf) */
+static void build_bar(void)
+{
+	struct fake_pci *p;
+
+	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
+	fake_std_device(BDF, 5, 0);
+	p = fake_std_device(BDF2, 6, 1);
+	p->regions[2].flags = VFIO_REGION_INFO_FLAG_READ |
+			      VFIO_REGION_INFO_FLAG_WRITE |
+			      VFIO_REGION_INFO_FLAG_MMAP;
+	p->regions[2].size = 16 * PG;
+	assert_int_equal(open_one(BDF, &dev), 0);
+	assert_int_equal(open_one(BDF2, &dev2), 0);
+}
+
+static int op_map_region(void)
+{
+	struct vfiodev_space *s = vfiodev_device_space(dev);
+	uint64_t iova, got;
+	void *va;
+	int ret;
+
+	ret = vfiodev_dma_map_region(s, dev2, 2, 4 * PG, 4 * PG,
+				     VFIODEV_DMA_READ | VFIODEV_DMA_WRITE, NULL,
+				     &va, &iova);
+	if (ret)
+		return ret;
+	assert_int_equal(vfiodev_dma_translate(s, va, &got), 0);
+	assert_int_equal(got, iova);
+	return vfiodev_dma_unmap(s, iova, 4 * PG);
+}
+
 /* container: the map, start, read and stop ioctls */
 static const struct scenario dirty_sc = {
 	"dirty start/read/stop",
@@ -567,6 +602,9 @@ static const struct scenario hot_reset_sc = {
 };
 static const struct scenario map_file_sc = {
 	"map_file", build_file, op_map_file, finish_map, true, 2,
+};
+static const struct scenario map_region_sc = {
+	"map_region", build_bar, op_map_region, finish_map, true, 2,
 };
 static const struct scenario copy_sc = {
 	"copy", build_two_spaces, op_copy, finish_map, true, 2,
@@ -686,6 +724,18 @@ static void fault_sweep_map_file(void **state)
 	sweep(&map_file_sc, VFIODEV_BACKEND_IOMMUFD);
 }
 
+static void fault_sweep_map_region_iommufd(void **state)
+{
+	(void)state;
+	sweep(&map_region_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
+static void fault_sweep_map_region_container(void **state)
+{
+	(void)state;
+	sweep(&map_region_sc, VFIODEV_BACKEND_CONTAINER);
+}
+
 static void fault_sweep_copy(void **state)
 {
 	(void)state;
@@ -732,6 +782,8 @@ int main(void)
 		cmocka_unit_test(fault_sweep_hot_reset_iommufd),
 		cmocka_unit_test(fault_sweep_hot_reset_container),
 		cmocka_unit_test(fault_sweep_map_file),
+		cmocka_unit_test(fault_sweep_map_region_iommufd),
+		cmocka_unit_test(fault_sweep_map_region_container),
 		cmocka_unit_test(fault_sweep_copy),
 	};
 

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Peer-to-peer DMA: a range of a device's BAR mapped into a space, so that
+ * another device can DMA into it. iommufd cannot pin a BAR's VM_PFNMAP
+ * pages, so there the range goes in as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF
+ * and IOMMU_IOAS_MAP_FILE, Linux 6.19+); Type1 follows an mmap's PFNs, so
+ * the container path maps the library's mmap of the range. Either way the
+ * record holds that mmap's address (translate answers for it), and an unmap
+ * undoes the kernel mapping first, then the mmap, then the dma-buf.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SZ_1G (1ull << 30)
+
+/* the alignment of the range's physical address (a BAR is aligned to its
+ * size): the largest power of two that divides @offset and fits in @len,
+ * at most 1 GiB */
+static uint64_t range_align(uint64_t offset, uint64_t len)
+{
+	uint64_t a = SZ_1G;
+
+	while (a > 1 && (a > len || offset & (a - 1)))
+		a >>= 1;
+	return a;
+}
+
+static int check_range(struct vfiodev_space *space, struct vfiodev_device *dev,
+		       unsigned int index, uint64_t offset, uint64_t len)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct vfiodev_region_info ri;
+	int ret;
+
+	ret = vfiodev_region_get_info(dev, index, &ri);
+	if (ret)
+		return ret;
+	if (index > VFIODEV_PCI_BAR5_REGION || !ri.size) {
+		vfd_err(space->ctx,
+			"%s: dma map of region %u: only a present BAR (regions 0-5) can be mapped for peer-to-peer DMA",
+			dev->name, index);
+		return -EINVAL;
+	}
+	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
+	    offset + len > ri.size) {
+		vfd_err(space->ctx,
+			"%s: dma map of region %u: range 0x%llx+0x%llx is empty, not page-aligned or past the BAR's 0x%llx bytes",
+			dev->name, index, (unsigned long long)offset,
+			(unsigned long long)len, (unsigned long long)ri.size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* why the space cannot take a BAR now, or NULL; caller holds the lock */
+static const char *space_refusal(const struct vfiodev_space *space, int *err)
+{
+	*err = -EOPNOTSUPP;
+	if (space->noiommu)
+		return "a noiommu space has no IOMMU to put another device's BAR behind";
+	*err = -ENXIO;
+	if (!space->ops || (space->ops->backend == VFIODEV_BACKEND_IOMMUFD &&
+			    !vfd_space_kernel_live(space)))
+		return "the space has no kernel object yet (iommufd takes a BAR as a dma-buf, the container path by address: join a device first, or make the space with a backend)";
+	return NULL;
+}
+
+VFIODEV_EXPORT int vfiodev_dma_map_region(struct vfiodev_space *space,
+					  struct vfiodev_device *dev,
+					  unsigned int index, uint64_t offset,
+					  size_t len, unsigned int flags,
+					  const struct vfiodev_dma_opts *opts,
+					  void **vaddr, uint64_t *iova)
+{
+	struct vfiodev_dma_range r = { .offset = offset, .length = len };
+	struct map_src src = { .fd = -1, .dmabuf = true };
+	struct vfd_placement p;
+	const char *why;
+	struct vfd_p2p *e;
+	void *va = NULL;
+	bool fixed;
+	int ret;
+
+	if (!space || !dev)
+		return -EINVAL;
+	check_arg(space->ctx, vaddr && iova);
+	ret = vfd_dma_fixed_or_placed(space, &flags, opts, &p, &fixed);
+	if (!ret)
+		ret = check_range(space, dev, index, offset, len);
+	if (ret)
+		return ret;
+	if (!p.align)
+		p.natural = range_align(offset, len);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->dmabuf = -1;
+	pthread_mutex_lock(&space->lock);
+	why = space_refusal(space, &ret);
+	if (why) {
+		vfd_err(space->ctx, "%s: dma map of region %u: %s", dev->name,
+			index, why);
+		goto unlock;
+	}
+	ret = vfd_region_mmap_range(dev, index, offset, len, &va);
+	if (ret)
+		goto unlock;
+	if (space->ops->backend == VFIODEV_BACKEND_IOMMUFD) {
+		ret = vfd_region_dma_buf(dev, index, &r, 1, &why);
+		if (ret < 0) {
+			vfd_err(space->ctx,
+				"%s: dma map of region %u at 0x%llx+0x%zx: its export as a dma-buf: %s%s%s",
+				dev->name, index, (unsigned long long)offset,
+				len, strerror(-ret), why,
+				ret == -ENOTTY ?
+					"; iommufd maps a BAR only as a dma-buf: a space on the container path maps it by address" :
+					"");
+			if (ret == -ENOTTY)
+				ret = -EOPNOTSUPP;
+			goto unmap;
+		}
+		e->dmabuf = src.fd = ret;
+	}
+	ret = vfd_dma_map_locked(space, (uintptr_t)va, len, flags,
+				 fixed ? *iova : 0, fixed ? NULL : &p,
+				 MAPF_REGION, e->dmabuf >= 0 ? &src : NULL, iova);
+	if (ret)
+		goto close;
+	e->va = (uintptr_t)va;
+	e->len = len;
+	e->next = space->p2p;
+	space->p2p = e;
+	pthread_mutex_unlock(&space->lock);
+	vfd_dbg(space->ctx, "%s: region %u 0x%llx+0x%zx mapped at IOVA 0x%llx%s",
+		dev->name, index, (unsigned long long)offset, len,
+		(unsigned long long)*iova, e->dmabuf >= 0 ? " as a dma-buf" : "");
+	*vaddr = va;
+	return 0;
+close:
+	if (e->dmabuf >= 0)
+		sys_close(e->dmabuf);
+unmap:
+	sys_munmap(va, len);
+unlock:
+	pthread_mutex_unlock(&space->lock);
+	free(e);
+	return ret;
+}
+
+/*
+ * vfiodev_dma_map_file() of a dma-buf: only iommufd's MAP_FILE takes one
+ * (Linux 6.19+, and today only vfio-pci's single-range buffers; the
+ * kernel's answer is passed on). The record's address is the buffer's own
+ * mmap where its exporter has one, else a PROT_NONE reservation standing
+ * for it (translate and unmap_vaddr answer for that address)
+ */
+int vfd_dma_map_dmabuf(struct vfiodev_space *space, int fd, uint64_t offset,
+		       size_t len, unsigned int flags,
+		       const struct vfd_placement *p, uint64_t *iova, void **vaddr)
+{
+	struct map_src src = { .fd = fd, .offset = offset, .dmabuf = true };
+	const char *why;
+	void *va;
+	int ret, err;
+
+	pthread_mutex_lock(&space->lock);
+	why = space_refusal(space, &ret);
+	if (!why && space->ops->backend != VFIODEV_BACKEND_IOMMUFD) {
+		why = "a dma-buf reaches a space only through iommufd's IOMMU_IOAS_MAP_FILE (Linux 6.19+); the container path maps addresses";
+		ret = -EOPNOTSUPP;
+	}
+	if (why) {
+		pthread_mutex_unlock(&space->lock);
+		vfd_err(space->ctx, "dma map file: fd %d is a dma-buf: %s", fd, why);
+		return ret;
+	}
+	va = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off_t)offset, &err);
+	if (va == MAP_FAILED)
+		va = sys_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			      -1, 0, &err);
+	if (va == MAP_FAILED) {
+		pthread_mutex_unlock(&space->lock);
+		vfd_err(space->ctx,
+			"dma map file: reserving 0x%zx bytes for dma-buf fd %d: %s",
+			len, fd, strerror(-err));
+		return err;
+	}
+	ret = vfd_dma_map_locked(space, (uintptr_t)va, len, flags,
+				 p ? 0 : *iova, p, MAPF_FILE, &src, iova);
+	pthread_mutex_unlock(&space->lock);
+	if (ret) {
+		sys_munmap(va, len);
+		return ret;
+	}
+	*vaddr = va;
+	return 0;
+}
+
+void vfd_p2p_release(struct vfiodev_space *space, uint64_t va)
+{
+	struct vfd_p2p **pp, *e;
+
+	for (pp = &space->p2p; *pp; pp = &(*pp)->next) {
+		e = *pp;
+		if (e->va != va)
+			continue;
+		*pp = e->next;
+		sys_munmap((void *)(uintptr_t)e->va, e->len);
+		if (e->dmabuf >= 0)
+			sys_close(e->dmabuf);
+		free(e);
+		return;
+	}
+}
