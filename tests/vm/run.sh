@@ -44,6 +44,11 @@
 #               writes a pattern into (LBA 0-63, tag 0x11) and checks after the
 #               run (LBA 256-383 must hold the guest's WRITE, tag 0x77; the
 #               pattern: examples/nvme-read.c)
+#   ivshmem     edu + QEMU's ivshmem-plain, whose BAR2 is a 64 MiB    0000:00:03.0 (ivshmem
+#               host file (memory-backend-file, share=on) made fresh   0000:00:05.0)
+#               for each run; after it, every "VMSHM <name> <offset>
+#               <len> <tag|zero>" line of the guest is checked against
+#               the file (tag: byte j is (j * 7 + tag) & 0xff)
 #   nvme-net    NVMe controller on an ext4 image the host makes     (nvme 0000:00:04.0,
 #               (mkfs.ext4, e2fsprogs) + virtio-net (user netdev,    virtio-net 0000:00:05.0)
 #               restricted: no traffic leaves): devices the guest
@@ -134,7 +139,12 @@ nvme-net)
 	TOPO_DEVICES=(-drive "file=$FSDISK,if=none,id=nv0,format=raw"
 		-device nvme,serial=vfiodev-fs,drive=nv0,addr=04.0
 		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,addr=05.0) ;;
-*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme sriov nvme-disk nvme-net)" ;;
+ivshmem)
+	SHMFILE=$BUILD/vm-work/$KERNEL-$TOPOLOGY-$SCENARIO_NAME.shm
+	TOPO_DEVICES=(-device edu,addr=03.0
+		-object "memory-backend-file,id=shm0,share=on,mem-path=$SHMFILE,size=64M"
+		-device ivshmem-plain,memdev=shm0,addr=05.0) ;;
+*) setup_fail "unknown topology '$TOPOLOGY' (single two-groups one-group nonviable rootport noiommu nvme sriov nvme-disk nvme-net ivshmem)" ;;
 esac
 ((NO_IOMMU)) && TOPO_IOMMU=0
 
@@ -152,6 +162,18 @@ if [[ -n $DISK ]]; then
 	mkdir -p "$(dirname "$DISK")" && rm -f "$DISK" && truncate -s 1M "$DISK" &&
 		disk_pattern 0 64 0x11 | dd of="$DISK" bs=512 conv=notrunc status=none ||
 		setup_fail "cannot write the disk image $DISK"
+fi
+
+# ---- the shared memory file (ivshmem) ---------------------------------------
+# shm_pattern N TAG: N bytes of p2ptest's pattern (byte j = (j * 7 + TAG) & 0xff)
+shm_pattern() {
+	perl -e 'my ($n, $t) = @ARGV; print pack("C*", map { ($_ * 7 + $t) & 0xff } 0 .. $n - 1)' \
+		"$1" "$(($2))"
+}
+SHMFILE=${SHMFILE:-}
+if [[ -n $SHMFILE ]]; then
+	mkdir -p "$(dirname "$SHMFILE")" && rm -f "$SHMFILE" && truncate -s 64M "$SHMFILE" ||
+		setup_fail "cannot make the shared memory file $SHMFILE"
 fi
 
 # ---- the file system image (nvme-net) -------------------------------------
@@ -285,6 +307,30 @@ if ((results < PLAN)); then
 	problems+=("only $results of the $PLAN results the scenario declares")
 elif ((results > PLAN)); then
 	problems+=("$results results but the scenario declares $PLAN")
+fi
+
+# The guest's DMA into the ivshmem BAR, checked on the host: the file after
+# QEMU exited holds each announced pattern (or zeros) at its offset
+if [[ -n $SHMFILE ]]; then
+	shm_lines=0
+	while read -r _ name off len what; do
+		shm_lines=$((shm_lines + 1))
+		got=$(dd if="$SHMFILE" bs=4096 iflag=skip_bytes,count_bytes skip=$((off)) count=$((len)) status=none | od -v -A n -t x1 | tr -d ' \n')
+		if [[ $what == zero ]]; then
+			want=$(head -c "$len" /dev/zero | od -v -A n -t x1 | tr -d ' \n')
+			desc="$len bytes at offset $off of the backing file are zero (the DMA did not land)"
+		else
+			want=$(shm_pattern "$len" "$what" | od -v -A n -t x1 | tr -d ' \n')
+			desc="the backing file holds the guest's $len-byte DMA (pattern $what) at offset $off"
+		fi
+		if [[ $got == "$want" ]]; then
+			tap_ok "$KERNEL: host: $name: $desc"
+		else
+			tap_not_ok "$KERNEL: host: $name: $desc: NO"
+			tap_diag "first bytes there: ${got:0:64}"
+		fi
+	done < <(grep -a -o 'VMSHM [A-Za-z0-9._-]* 0x[0-9a-f]* [0-9]* [0-9a-z]*' "$CLEAN" || true)
+	((shm_lines)) || { tap_not_ok "$KERNEL: host: the guest announced no DMA into the ivshmem BAR (no VMSHM line)"; }
 fi
 
 # The guest's writes, checked on the host: the disk image after QEMU exited.
