@@ -735,8 +735,9 @@ int vfiodev_dma_map_region(struct vfiodev_space *space, struct vfiodev_device *d
  * Return: 0; -ENOENT when [@src_iova, +@len) is not exactly one mapping of
  * @src; -EPERM for flags the source mapping does not have; -EXDEV for
  * spaces of different contexts; -EEXIST when @dst is @src (the buffer is
- * mapped there already: a buffer is mapped once per space); otherwise as
- * vfiodev_dma_map_any().
+ * mapped there already: a buffer is mapped once per space); -EOPNOTSUPP
+ * for a device's BAR (vfiodev_dma_map_region() maps it into @dst) and for
+ * noiommu spaces; otherwise as vfiodev_dma_map_any().
  */
 int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
 		     uint64_t src_iova, size_t len, unsigned int flags,
