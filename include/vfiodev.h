@@ -743,6 +743,120 @@ int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
 		     uint64_t src_iova, size_t len, unsigned int flags,
 		     const struct vfiodev_dma_opts *opts, uint64_t *iova);
 
+/**
+ * vfiodev_space_hand_over() - give a running iommufd space to another
+ *	process (live update)
+ * @space: an iommufd space with its IOAS, every mapping of which the kernel
+ *	took from a file (vfiodev_dma_map_file() on Linux 6.13+ with a device
+ *	in the space: IOMMU_IOAS_MAP_FILE)
+ *
+ * For a VMM that replaces itself (an exec of a new binary, or a new process
+ * given the fds over a unix socket) while its devices keep running and
+ * DMA stays mapped: the new process adopts the IOAS (vfiodev_space_adopt())
+ * and the devices (vfiodev_device_adopt()). After this call the space and
+ * its devices are this process's objects only: vfiodev_device_close() of a
+ * device leaves it bound, attached and its interrupts set, the space's
+ * last unref leaves the IOAS and its mappings, and both only free memory,
+ * close this process's fds and unmap its CPU views. Maps, unmaps and joins
+ * are refused (-EPERM). Hand over before the new process adopts; keep the
+ * fds it needs open (a duplicate without close-on-exec for an exec: the
+ * library's own are close-on-exec) until it has them: the kernel ties the
+ * binding to the open file, which lives while any process holds it.
+ *
+ * Context: takes the space's lock.
+ * Return: 0 (also when handed over already); -EOPNOTSUPP for a container
+ * space or one without its IOAS; -EINVAL when a mapping's pages are this
+ * process's memory (vfiodev_dma_alloc(), vfiodev_dma_map(), a file mapped
+ * before the first device or without MAP_FILE): the log names it.
+ */
+int vfiodev_space_hand_over(struct vfiodev_space *space);
+
+/**
+ * struct vfiodev_adopt_map - one file mapping of an adopted IOAS, as the
+ *	process that made it describes it
+ * @fd: the file (a memfd, for example), open in this process
+ * @flags: VFIODEV_DMA_READ and/or VFIODEV_DMA_WRITE, as mapped
+ * @offset: page-aligned offset of the range in the file
+ * @len: page-aligned length
+ * @iova: the IOVA it is mapped at
+ * @reserved: zero
+ */
+struct vfiodev_adopt_map {
+	int fd;
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t len;
+	uint64_t iova;
+	uint64_t reserved[2];
+};
+
+/**
+ * struct vfiodev_space_adopt_opts - what vfiodev_space_adopt() takes over
+ * @sz: sizeof(struct vfiodev_space_adopt_opts)
+ * @ioas_id: the IOAS (vfiodev_space_iommufd() in the old process)
+ * @reserved0: zero
+ * @maps: its mappings, every one of them (the kernel has no call that lists
+ *	them: the old process passes its own record)
+ * @nr_maps: how many
+ */
+struct vfiodev_space_adopt_opts {
+	size_t sz;
+	uint32_t ioas_id;
+	uint32_t reserved0;
+	const struct vfiodev_adopt_map *maps;
+	size_t nr_maps;
+};
+
+/**
+ * vfiodev_space_adopt() - take over a running IOAS (live update)
+ * @ctx: a context whose iommufd is the old process's
+ *	(vfiodev_ctx_adopt_iommufd() of the fd it passed)
+ * @opts: the IOAS and its mappings
+ * @out: receives the space (refcount 1), pinned to iommufd
+ *
+ * Nothing is mapped again and nothing is pinned again: the kernel keeps
+ * the IOAS, its mappings and its attached devices across the hand-over.
+ * The space reads the IOAS's IOVA ranges (which proves the IOAS exists in
+ * this iommufd) and records each described mapping at its IOVA, with the
+ * library's own shared mmap of the file range as its address (so
+ * vfiodev_dma_translate() and vfiodev_dma_unmap_vaddr() work, and the
+ * mapping is unmapped with it, as vfiodev_dma_map_file()'s). Each
+ * mapping's ends are probed: a one-page IOMMU_IOAS_MAP at each must meet
+ * it (-EEXIST), so a description of a mapping the IOAS does not have is
+ * refused. Then vfiodev_device_adopt() the devices into it, and
+ * vfiodev_space_change_process().
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL for a malformed description; -ENOENT when the IOAS
+ * (or a described mapping) is not there; -EEXIST or -EINVAL when two
+ * descriptions overlap or fall outside the IOAS's ranges; mmap's error. On
+ * failure the IOAS is left as it was.
+ */
+int vfiodev_space_adopt(struct vfiodev_ctx *ctx,
+			const struct vfiodev_space_adopt_opts *opts,
+			struct vfiodev_space **out);
+
+/**
+ * vfiodev_space_change_process() - charge the space's pinned pages to this
+ *	process (live update)
+ * @space: an iommufd space whose mappings all came from files (as for
+ *	vfiodev_space_hand_over())
+ *
+ * IOMMU_IOAS_CHANGE_PROCESS (Linux 6.13+): the pinned-page accounting of
+ * every MAP_FILE mapping of every IOAS of the context's iommufd moves to
+ * the calling process (its VmPin, or its user's locked memory in the
+ * default RLIMIT mode), all or nothing. Call it in the new process after
+ * vfiodev_space_adopt().
+ *
+ * Context: takes the space's lock; one ioctl.
+ * Return: 0; -EOPNOTSUPP for a container space or a kernel without the
+ * ioctl (the log says Linux 6.13+); -EINVAL when a mapping of this space
+ * was made from an address (checked first, named in the log) or another
+ * IOAS of the iommufd holds one or a dma-buf (the kernel's refusal);
+ * -ENOMEM when this process's limit cannot take the pages.
+ */
+int vfiodev_space_change_process(struct vfiodev_space *space);
+
 /** VFIODEV_DIRTY_TRACKING - vfiodev_dirty_info: tracking is started */
 #define VFIODEV_DIRTY_TRACKING (1u << 0)
 
@@ -911,6 +1025,48 @@ int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 			   const struct vfiodev_device_opts *opts,
 			   struct vfiodev_device **out);
+
+/**
+ * vfiodev_device_adopt() - take over a bound, attached vfio cdev fd from
+ *	the process that handed it over (live update)
+ * @ctx: the context
+ * @fd: the device's cdev fd, bound to the context's iommufd (the old
+ *	process's, adopted) and attached to @opts->space's IOAS. The library
+ *	owns it from now on, as vfiodev_device_open_fd()'s
+ * @bdf: its PCI address (checked against the fd's device number), or NULL
+ * @devid: the iommufd device id the bind gave (vfiodev_device_iommufd_id()
+ *	in the old process)
+ * @opts: @opts->space is required: the space vfiodev_space_adopt() made
+ * @out: receives the device
+ *
+ * No bind and no reset: the device keeps running, its DMA mapped, its
+ * registers and interrupts as the old process left them (set the eventfds
+ * again to receive them here). The id is checked with IOMMU_GET_HW_INFO,
+ * and the attach to the IOAS, which the kernel answers without a change
+ * when the device sits on it already, proves the fd is bound to this
+ * iommufd.
+ *
+ * Context: as vfiodev_device_open_fd().
+ * Return: 0; -EINVAL without @devid or an adopted iommufd space; the
+ * kernel's error for an id or an fd that are not this iommufd's; otherwise
+ * as vfiodev_device_open_fd().
+ */
+int vfiodev_device_adopt(struct vfiodev_ctx *ctx, int fd, const char *bdf,
+			 uint32_t devid, const struct vfiodev_device_opts *opts,
+			 struct vfiodev_device **out);
+
+/**
+ * vfiodev_device_iommufd_id() - the device's iommufd device id
+ * @dev: a device on the iommufd path
+ * @devid: receives the id VFIO_DEVICE_BIND_IOMMUFD gave
+ *
+ * For ioctls the library does not wrap (IOMMU_HWPT_ALLOC, ...) and for a
+ * live update (vfiodev_device_adopt() in the new process).
+ *
+ * Context: any thread.
+ * Return: 0; -ENODEV on the container path.
+ */
+int vfiodev_device_iommufd_id(const struct vfiodev_device *dev, uint32_t *devid);
 
 /**
  * vfiodev_device_close() - release the device: mmaps, IRQ eventfds, its

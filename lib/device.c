@@ -373,7 +373,8 @@ static void device_destroy(struct vfiodev_device *dev)
 
 	if (dev->maps)
 		vfd_region_unmap_all(dev);
-	if (dev->fd >= 0)
+	/* a handed-over device keeps its interrupts for the new process */
+	if (dev->fd >= 0 && !(space && dev->attached && space->handed_over))
 		vfd_irq_disable_all(dev);
 	/* on the container path the group's last device takes the group out
 	 * of the container here; the registry entry goes only after that, so
@@ -508,10 +509,11 @@ fail:
 	return ret;
 }
 
-VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
-					  const char *bdf,
-					  const struct vfiodev_device_opts *opts,
-					  struct vfiodev_device **out)
+/* open_fd() and adopt(): @devid 0 binds the fd, else it is bound with
+ * that id (live update) */
+static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
+			const struct vfiodev_device_opts *opts, uint32_t devid,
+			struct vfiodev_device **out)
 {
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space;
@@ -542,6 +544,7 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 	if (ret)
 		return ret;
 	space = dev->space;
+	dev->adopt_devid = devid;
 	snprintf(dev->name, sizeof(dev->name), "%s", bdf ? norm : "");
 	if (!bdf)
 		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
@@ -606,6 +609,45 @@ VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
 fail_nolock:
 	device_destroy(dev);
 	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd,
+					  const char *bdf,
+					  const struct vfiodev_device_opts *opts,
+					  struct vfiodev_device **out)
+{
+	return open_cdev_fd(ctx, fd, bdf, opts, 0, out);
+}
+
+VFIODEV_EXPORT int vfiodev_device_adopt(struct vfiodev_ctx *ctx, int fd,
+					const char *bdf, uint32_t devid,
+					const struct vfiodev_device_opts *opts,
+					struct vfiodev_device **out)
+{
+	struct vfiodev_space *space =
+		OPTS_HAS(opts, vfiodev_device_opts, space) ? opts->space : NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!devid || !space ||
+	    vfiodev_space_backend(space) != VFIODEV_BACKEND_IOMMUFD) {
+		vfd_err(ctx, "adopt fd %d: %s", fd,
+			!devid ? "device id 0: the id the bind gave is needed" :
+				 "opts->space must be the iommufd space the device is attached to (vfiodev_space_adopt())");
+		return -EINVAL;
+	}
+	return open_cdev_fd(ctx, fd, bdf, opts, devid, out);
+}
+
+VFIODEV_EXPORT int vfiodev_device_iommufd_id(const struct vfiodev_device *dev,
+					     uint32_t *devid)
+{
+	if (!dev || !devid)
+		return -EINVAL;
+	if (dev->backend != VFIODEV_BACKEND_IOMMUFD || !dev->devid)
+		return -ENODEV;
+	*devid = dev->devid;
+	return 0;
 }
 
 VFIODEV_EXPORT void vfiodev_device_close(struct vfiodev_device *dev)

@@ -219,6 +219,11 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	uint64_t busy, a = space->iova_align;
 	int ret;
 
+	if (space->handed_over) {
+		vfd_err(ctx,
+			"dma map: the space was handed over to another process (vfiodev_space_hand_over())");
+		return -EPERM;
+	}
 	if (!len || (va | len) & (a - 1)) {
 		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx is not page-aligned (0x%llx)",
 			(unsigned long long)va, (unsigned long long)len,
@@ -270,8 +275,10 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 		ret = src && space->ops->map_from ?
 			      space->ops->map_from(space, &m, src) :
 			      space->ops->map(space, &m);
-		if (ret)
+		if (ret < 0)
 			return ret;
+		if (ret > 0)
+			mflags |= MAPF_KFILE;
 	}
 	if (space->noiommu) {
 		/* translate answers with bus addresses */
@@ -351,6 +358,11 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 	uint64_t n_flags = n->vaddr & MAPF_MASK;
 	int ret;
 
+	if (space->handed_over) {
+		vfd_err(space->ctx,
+			"dma unmap: the space was handed over to another process (vfiodev_space_hand_over()): its mappings are that process's");
+		return -EPERM;
+	}
 	if (vfd_space_kernel_live(space)) {
 		ret = space->ops->unmap(space, &m);
 		if (ret)

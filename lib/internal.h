@@ -351,7 +351,9 @@ struct backend_ops {
 	int (*read_limits)(struct vfiodev_space *space, struct vfd_limits *lim);
 	int (*map)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
 	/* map @m from a file or another IOAS (NULL: the backend maps by
-	 * address only); falls back to ->map where the kernel lacks it */
+	 * address only); falls back to ->map where the kernel lacks it. 1:
+	 * the kernel took the pages from the file (MAPF_KFILE), 0: from the
+	 * address or the other IOAS */
 	int (*map_from)(struct vfiodev_space *space,
 			const struct vfiodev_mapping *m, const struct map_src *src);
 	int (*unmap)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
@@ -378,6 +380,9 @@ extern const struct backend_ops vfd_container_backend_ops;
 /* the library's mmap of a device region (a BAR, for peer-to-peer DMA):
  * unmapped with it, its dma-buf closed after (struct vfd_p2p) */
 #define MAPF_REGION 0x40u
+/* the kernel took the pages from the file or dma-buf (IOMMU_IOAS_MAP_FILE),
+ * not from the address: they are not this process's memory (live update) */
+#define MAPF_KFILE 0x80u
 #define MAPF_MASK 0xfffull
 
 /* 32 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree
@@ -570,6 +575,10 @@ struct vfiodev_space {
 	bool dirty_on;
 	uint32_t dirty_hwpt;
 	struct vfd_p2p *p2p; /* what the MAPF_REGION mappings hold */
+	/* live update: the kernel objects belong to another process now (or
+	 * are being adopted): the last unref and the devices' closes free
+	 * the library's objects only; maps, unmaps and joins are refused */
+	bool handed_over;
 };
 
 /* a BAR range mapped into a space (dma_p2p.c): the library's mmap of it,
@@ -703,6 +712,8 @@ struct vfiodev_device {
 	bool attached; /* joined to its space */
 	bool group_registered; /* counted in ctx->owners */
 	struct vfiodev_device *space_next; /* the space's attached devices */
+	/* vfiodev_device_adopt(): the fd is bound already, with this id */
+	uint32_t adopt_devid;
 	bool has_vf_token; /* vfiodev_device_opts.vf_token */
 	bool token_refused; /* the cdev bind does not take the token */
 	uint8_t vf_token[16];

@@ -148,6 +148,29 @@ int vfd_iommufd_space_create(struct vfiodev_space *space)
 	return 0;
 }
 
+/* the id is a device object of this iommufd (IOMMU_GET_HW_INFO answers
+ * for it); the ATTACH that follows proves the fd is bound here (a re-attach
+ * to the IOAS it sits on changes nothing) */
+static int adopted_devid_check(struct vfiodev_space *space,
+			       struct vfiodev_device *dev, int iommufd)
+{
+	struct iommu_hw_info hw = { .size = sizeof(hw), .dev_id = dev->adopt_devid };
+	int ret;
+
+	if (!space->ioas_id) {
+		vfd_err(space->ctx,
+			"%s: adopting a bound device needs the space's IOAS (vfiodev_space_adopt())",
+			dev->name);
+		return -EINVAL;
+	}
+	ret = sys_ioctl(iommufd, IOMMU_GET_HW_INFO, &hw);
+	if (ret)
+		vfd_err(space->ctx,
+			"%s: device id %u is not a device of this context's iommufd: %s",
+			dev->name, dev->adopt_devid, strerror(-ret));
+	return ret;
+}
+
 static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfiodev_ctx *ctx = space->ctx;
@@ -178,7 +201,13 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 					 "whose mappings are at bus addresses (a noiommu space)"));
 		return -EXDEV;
 	}
-	if (dev->has_vf_token) {
+	if (dev->adopt_devid) {
+		/* live update: bound by the process that handed it over */
+		ret = adopted_devid_check(space, dev, iommufd);
+		if (ret)
+			return ret;
+		bind.out_devid = dev->adopt_devid;
+	} else if (dev->has_vf_token) {
 		struct vfio_device_bind_iommufd tb = {
 			.argsz = sizeof(tb),
 			.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
@@ -279,7 +308,7 @@ static int map_dmabuf(struct vfiodev_space *space, const struct vfiodev_mapping 
 	int ret = sys_ioctl(space->iommufd, IOMMU_IOAS_MAP_FILE, cmd);
 
 	if (!ret)
-		return 0;
+		return 1;
 	vfd_err(space->ctx,
 		"IOMMU_IOAS_MAP_FILE of a dma-buf (0x%llx bytes at offset 0x%llx, IOVA 0x%llx): %s%s",
 		(unsigned long long)m->len, (unsigned long long)cmd->start,
@@ -323,13 +352,14 @@ static int map_file(struct vfiodev_space *space,
 				 "IOMMU_IOAS_MAP_FILE: not in this kernel (Linux 6.13+): files are mapped through their address");
 		return iommufd_map(space, m);
 	}
-	if (ret)
-		vfd_err(ctx, "IOMMU_IOAS_MAP_FILE of 0x%llx bytes at offset 0x%llx, IOVA 0x%llx: %s%s",
-			(unsigned long long)m->len, (unsigned long long)src->offset,
-			(unsigned long long)m->iova, strerror(-ret),
-			ret == -EINVAL ? " (not a memfd, shmem or hugetlbfs file?)" :
-			ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" :
-					 "");
+	if (!ret)
+		return 1; /* the pages are the file's */
+	vfd_err(ctx, "IOMMU_IOAS_MAP_FILE of 0x%llx bytes at offset 0x%llx, IOVA 0x%llx: %s%s",
+		(unsigned long long)m->len, (unsigned long long)src->offset,
+		(unsigned long long)m->iova, strerror(-ret),
+		ret == -EINVAL ? " (not a memfd, shmem or hugetlbfs file?)" :
+		ret == -ENOMEM ? " (RLIMIT_MEMLOCK too low?)" :
+				 "");
 	return ret;
 }
 

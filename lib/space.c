@@ -99,9 +99,12 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *s
 	if (!space || __atomic_sub_fetch(&space->refcount, 1, __ATOMIC_ACQ_REL))
 		return NULL;
 	vfd_ctx_groups_forget(space->ctx, space);
-	vfiodev_dma_unmap_all(space);
-	if (space->ops)
-		space->ops->destroy(space);
+	/* handed over: the IOAS and its mappings are another process's */
+	if (!space->handed_over) {
+		vfiodev_dma_unmap_all(space);
+		if (space->ops)
+			space->ops->destroy(space);
+	}
 	vfd_dma_release_owned(space);
 	vfd_vtable_fini(&space->vt);
 	vfd_itree_fini(&space->tree);
@@ -348,7 +351,8 @@ VFIODEV_EXPORT int vfiodev_space_container_fd(struct vfiodev_space *space)
 int vfd_space_replay(struct vfiodev_space *space)
 {
 	struct itree *t = &space->tree;
-	const struct itree_node *i, *j;
+	const struct itree_node *j;
+	struct itree_node *i;
 	int ret = 0;
 
 	if (space->synced)
@@ -368,6 +372,8 @@ int vfd_space_replay(struct vfiodev_space *space)
 		ret = space->ops->map(space, &m);
 		if (ret)
 			break;
+		/* replayed from the address */
+		i->vaddr &= ~(uint64_t)MAPF_KFILE;
 	}
 	if (ret) {
 		vfd_err(space->ctx,
@@ -439,6 +445,12 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	bool had_ops = space->ops != NULL, was_noiommu = space->noiommu;
 	int ret;
 
+	if (space->handed_over) {
+		vfd_err(space->ctx,
+			"%s: the space was handed over to another process (vfiodev_space_hand_over())",
+			dev->name);
+		return -EPERM;
+	}
 	if (space->ops && space->ops != ops) {
 		vfd_err(space->ctx,
 			"%s: the space uses the %s backend; the device cannot join it with %s",
@@ -487,10 +499,13 @@ void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 		while (*pp != dev)
 			pp = &(*pp)->space_next;
 		*pp = dev->space_next;
-		space->ops->detach(space, dev);
+		/* handed over: the attachment is the other process's */
+		if (!space->handed_over)
+			space->ops->detach(space, dev);
 		space->nr_devices--;
 		dev->attached = false;
-		limits_after_leave(space);
+		if (!space->handed_over)
+			limits_after_leave(space);
 	}
 	pthread_mutex_unlock(&space->lock);
 }

@@ -150,6 +150,8 @@ struct fake_config {
 	bool noiommu_get_pa;
 	/* VFIO_DEVICE_FEATURE_DMA_BUF (Linux 6.19+; false: ENOTTY) */
 	bool dma_buf;
+	/* IOMMU_IOAS_CHANGE_PROCESS (Linux 6.13+; false: ENOTTY) */
+	bool change_process;
 	/* IOMMU_IOAS_MAP_FILE takes a (single-range vfio-pci) dma-buf, Linux
 	 * 6.19+; false: such an fd is no memfd to it (EINVAL) */
 	bool map_file_dmabuf;
@@ -311,6 +313,10 @@ extern const struct vfiodev_sys fake_sys;
 /* a context on the fake roots, logging everything into the capture;
  * created on first use, released by the teardown */
 struct vfiodev_ctx *fake_ctx(void);
+
+/* another context on the fake roots, logging into the capture (a second
+ * process, say); the caller unrefs it */
+struct vfiodev_ctx *fake_ctx_new(void);
 
 /* cmocka fixtures: a fresh world per test; the teardown fails the test
  * when an fd or a kernel object is left behind */

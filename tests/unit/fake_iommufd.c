@@ -221,6 +221,24 @@ static int ioas_map_file(struct fake_ictx *c, struct iommu_ioas_map_file *m)
 	return fake_maps_add(&a->maps, m->iova, m->length, 0);
 }
 
+/* Linux 6.13's iommufd_ioas_change_process(): every area of every IOAS
+ * must be a file's (not an address's, not a dma-buf's), else nothing moves */
+static int change_process(struct fake_ictx *c, struct iommu_ioas_change_process *cp)
+{
+	if (!fake_cfg.change_process)
+		return -ENOTTY;
+	if (cp->size < sizeof(*cp))
+		return -EINVAL;
+	if (cp->__reserved)
+		return -EOPNOTSUPP;
+	for (struct fake_ioas *a = c->ioas; a; a = a->next)
+		for (size_t i = 0; i < a->maps.n; i++)
+			if (a->maps.v[i].va || a->maps.v[i].dmabuf)
+				return -EINVAL;
+	c->changed_process++;
+	return 0;
+}
+
 int fake_ioas_dmabuf_maps(int *all)
 {
 	int dead = 0;
@@ -348,6 +366,8 @@ int fake_iommufd_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return ioas_map_file(c, arg);
 	case IOMMU_IOAS_COPY:
 		return ioas_copy(c, arg);
+	case IOMMU_IOAS_CHANGE_PROCESS:
+		return change_process(c, arg);
 	case IOMMU_IOAS_NOIOMMU_GET_PA:
 		return noiommu_get_pa(c, arg);
 	case IOMMU_OPTION: {

@@ -51,6 +51,7 @@ struct fake_ictx {
 	int nbound;
 	uint32_t next_id;
 	struct fake_ioas *ioas;
+	unsigned int changed_process; /* IOMMU_IOAS_CHANGE_PROCESS done */
 	struct fake_hwpt *hwpts;
 	struct fake_ictx *next;
 };

@@ -215,6 +215,22 @@ struct vfiodev_ctx *fake_ctx(void)
 	return the_ctx;
 }
 
+struct vfiodev_ctx *fake_ctx_new(void)
+{
+	struct vfiodev_ctx_opts opts = {
+		.sz = sizeof(opts),
+		.sysfs_root = fk.sysfs,
+		.dev_root = fk.dev,
+		.log_priority = LOG_DEBUG + 1,
+	};
+	struct vfiodev_ctx *ctx;
+
+	if (vfiodev_ctx_new(&opts, &ctx))
+		return NULL;
+	vfiodev_ctx_set_log_fn(ctx, fake_log_fn, NULL);
+	return ctx;
+}
+
 int fake_setup(void **state)
 {
 	(void)state;
