@@ -116,8 +116,11 @@ static int probe_mapped(struct vfiodev_space *space, uint64_t iova, uint64_t len
 
 	scratch = sys_mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 			   0, &err);
-	if (scratch == MAP_FAILED)
+	if (scratch == MAP_FAILED) {
+		vfd_err(space->ctx, "adopt: a page to probe IOAS %u with: %s",
+			space->ioas_id, strerror(-err));
 		return err;
+	}
 	for (int i = 0; i < 2 && !ret; i++) {
 		struct iommu_ioas_map map = {
 			.size = sizeof(map),

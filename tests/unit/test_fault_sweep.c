@@ -115,6 +115,11 @@ static void exercise(struct vfiodev_device *d)
 static struct vfiodev_space *space2;
 static int memfd = -1;
 
+/* live update: the fds process A passes on, and process B's context */
+static int lu_ifd = -1, lu_dfd = -1;
+static uint32_t lu_ioas, lu_devid;
+static struct vfiodev_ctx *ctx2;
+
 static void close_all(void)
 {
 	vfiodev_device_close(dev);
@@ -126,6 +131,13 @@ static void close_all(void)
 	if (memfd >= 0)
 		close(memfd);
 	memfd = -1;
+	if (lu_ifd >= 0)
+		fake_sys.close(lu_ifd);
+	if (lu_dfd >= 0)
+		fake_sys.close(lu_dfd);
+	lu_ifd = lu_dfd = -1;
+	vfiodev_ctx_unref(ctx2);
+	ctx2 = NULL;
 }
 
 static void build_cdev(void)
@@ -524,6 +536,69 @@ static int op_map_file(void)
 	return vfiodev_dma_unmap(s, iova, 2 * PG);
 }
 
+/* process A: a space with a file mapping, handed over; its objects gone */
+static void build_handed_over(void)
+{
+	uint64_t iova = 0x100000;
+	void *va;
+
+	fake_cfg.map_file = fake_cfg.change_process = true;
+	fake_write("sys/class/misc/iommu/dev", "10:123\n");
+	build_opened();
+	memfd = memfd_create("sweep", MFD_CLOEXEC);
+	assert_true(memfd >= 0);
+	assert_int_equal(ftruncate(memfd, 4 * PG), 0);
+	assert_int_equal(vfiodev_dma_map_file(vfiodev_device_space(dev), memfd,
+					      0, 4 * PG,
+					      VFIODEV_DMA_READ | VFIODEV_DMA_WRITE |
+						      VFIODEV_DMA_FIXED_IOVA,
+					      NULL, &va, &iova),
+			 0);
+	lu_ifd = fake_sys.dupfd(
+		vfiodev_space_iommufd(vfiodev_device_space(dev), &lu_ioas));
+	lu_dfd = fake_sys.dupfd(vfiodev_device_fd(dev));
+	assert_int_equal(vfiodev_device_iommufd_id(dev, &lu_devid), 0);
+	assert_int_equal(vfiodev_space_hand_over(vfiodev_device_space(dev)), 0);
+	vfiodev_device_close(dev);
+	dev = NULL;
+	fake_log_clear();
+}
+
+/* process B: adopt the iommufd, the IOAS, the device; move the pins */
+static int op_adopt(void)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_adopt_opts, ao);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_adopt_map m = { .fd = memfd,
+				       .flags = VFIODEV_DMA_READ | VFIODEV_DMA_WRITE,
+				       .len = 4 * PG,
+				       .iova = 0x100000 };
+	uint64_t got;
+	void *va;
+	int ret;
+
+	ctx2 = fake_ctx_new();
+	if (!ctx2)
+		return -ENOMEM;
+	ret = vfiodev_ctx_adopt_iommufd(ctx2, lu_ifd);
+	if (ret)
+		return ret;
+	ao.ioas_id = lu_ioas;
+	ao.maps = &m;
+	ao.nr_maps = 1;
+	ret = vfiodev_space_adopt(ctx2, &ao, &space2);
+	if (ret)
+		return ret;
+	o.space = space2;
+	ret = vfiodev_device_adopt(ctx2, lu_dfd, BDF, lu_devid, &o, &dev2);
+	if (ret)
+		return ret;
+	lu_dfd = -1; /* the device's now */
+	assert_int_equal(vfiodev_dma_iova_to_vaddr(space2, 0x100000, &va, NULL), 0);
+	assert_int_equal(vfiodev_dma_translate(space2, va, &got), 0);
+	return vfiodev_space_change_process(space2);
+}
+
 static void build_two_spaces(void)
 {
 	uint64_t iova;
@@ -605,6 +680,9 @@ static const struct scenario map_file_sc = {
 };
 static const struct scenario map_region_sc = {
 	"map_region", build_bar, op_map_region, finish_map, true, 2,
+};
+static const struct scenario adopt_sc = {
+	"live update adopt", build_handed_over, op_adopt, finish_map, true, 8,
 };
 static const struct scenario copy_sc = {
 	"copy", build_two_spaces, op_copy, finish_map, true, 2,
@@ -736,6 +814,12 @@ static void fault_sweep_map_region_container(void **state)
 	sweep(&map_region_sc, VFIODEV_BACKEND_CONTAINER);
 }
 
+static void fault_sweep_adopt(void **state)
+{
+	(void)state;
+	sweep(&adopt_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
 static void fault_sweep_copy(void **state)
 {
 	(void)state;
@@ -784,6 +868,7 @@ int main(void)
 		cmocka_unit_test(fault_sweep_map_file),
 		cmocka_unit_test(fault_sweep_map_region_iommufd),
 		cmocka_unit_test(fault_sweep_map_region_container),
+		cmocka_unit_test(fault_sweep_adopt),
 		cmocka_unit_test(fault_sweep_copy),
 	};
 
