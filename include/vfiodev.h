@@ -623,11 +623,13 @@ int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr);
  *
  * A dma-buf (its file system is DMA_BUF_MAGIC) has no pages the kernel
  * could pin through an address: it reaches an iommufd space only through
- * IOMMU_IOAS_MAP_FILE, always, with or without a device, and a container
- * space refuses it. Linux 6.19+ takes a single-range buffer of vfio-pci
- * (vfiodev_region_dma_buf() of another device, perhaps in another
- * process); it refuses other exporters' buffers (-EOPNOTSUPP), and before
- * 6.19 any dma-buf (-EINVAL); the log line says which. *@vaddr is then
+ * IOMMU_IOAS_MAP_FILE, once a device has joined (an IOAS without one
+ * takes any file and checks it only at the attach: -ENXIO before), and a
+ * container space refuses it. Linux 6.19+ takes a single-range buffer of
+ * vfio-pci (vfiodev_region_dma_buf() of another device, perhaps in another
+ * process); it refuses other exporters' buffers and, before 6.19, any
+ * dma-buf: -EOPNOTSUPP, the log line says which. It is not copied to
+ * another space by address (vfiodev_dma_copy() refuses it). *@vaddr is then
  * the buffer's own mapping where its exporter offers mmap, else an address
  * range the library reserved (PROT_NONE) that stands for the buffer in
  * vfiodev_dma_translate() and vfiodev_dma_unmap_vaddr(). What a revoke of
@@ -654,9 +656,11 @@ int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
 /**
  * vfiodev_dma_map_region() - map a range of a device's BAR into a space,
  *	for peer-to-peer DMA
- * @space: the space another device DMAs through; its kernel object must
- *	exist (a device joined, or the space made with a backend)
- * @dev: the device whose BAR it is (any context, any space, or the same)
+ * @space: the space another device DMAs through: on iommufd with its IOAS,
+ *	on the container path with or without its container yet (the
+ *	mapping is then recorded and replayed by address at the first join)
+ * @dev: the device whose BAR it is, of the same context (any space, or
+ *	this one)
  * @index: the BAR's region index (0-5)
  * @offset: page-aligned offset of the range in the BAR
  * @len: page-aligned length, > 0, within the BAR
@@ -669,7 +673,10 @@ int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
  *	page size when no such IOVA is free
  * @vaddr: receives the library's own shared mapping of the range, aligned
  *	like it (so vfio-pci can map it with 2 MiB / 1 GiB entries): the CPU's
- *	view of the same bytes, which vfiodev_dma_translate() knows
+ *	view of the same bytes, which vfiodev_dma_translate() knows. On
+ *	iommufd, where the kernel offers no mmap of the range (a sparse BAR's
+ *	MSI-X page), an address range the library reserved (PROT_NONE) stands
+ *	for it: the dma-buf needs no mapping
  * @iova: in: the IOVA with VFIODEV_DMA_FIXED_IOVA; out: the IOVA used
  *
  * A BAR's mmap is device memory (VM_PFNMAP) that iommufd cannot pin. On an
@@ -677,33 +684,41 @@ int vfiodev_dma_map_file(struct vfiodev_space *space, int fd, uint64_t offset,
  * (VFIO_DEVICE_FEATURE_DMA_BUF) and that is mapped (IOMMU_IOAS_MAP_FILE):
  * Linux 6.19+; an older kernel fails with -EOPNOTSUPP and a line saying
  * so, and a space on the container path (vfiodev_space_opts.backend) can
- * map it instead. On the container path Type1 maps the library's mmap of
- * the range, on every kernel. The mapping is one of the space's like any
- * other: any vfiodev_dma_unmap*() removes it, and the space's teardown;
- * the kernel mapping goes first, then the mmap, then the dma-buf (the
- * buffer outlives its mapping). The mmap keeps @dev's kernel file open
- * until then, as any mmap of a VFIO device does: vfiodev_device_close()
- * of @dev does not end the mapping (the kernel releases and resets the
- * device after the unmap).
+ * map it instead. The IOAS holds its own reference on the buffer: the
+ * library closes the dma-buf's fd at once. On the container path Type1
+ * maps the library's mmap of the range, on every kernel.
+ *
+ * The mapping is one of the space's like any other: any vfiodev_dma_unmap*()
+ * removes it, and the space's teardown; the kernel mapping goes first,
+ * then the library's mmap. It also goes when @dev closes
+ * (vfiodev_device_close() unmaps every BAR range of the device from every
+ * space, logged at info): the mmap holds the device's kernel file, which
+ * would otherwise keep the device open, unresettable and, on the group
+ * path, its group in its container. A device the kernel asks back (the
+ * request IRQ, an unbind) is released by closing it.
  *
  * Revocation (iommufd): the kernel revokes the dma-buf while @dev's memory
- * decoding is off (a write of its command register), across its reset,
- * and when it is unbound. The mapping then stays in the space, its IOVA
- * taken, and is unmapped as usual, but the IOMMU no longer maps it, for
- * good (also after decoding is back): the peer's DMA to it faults. Unmap
- * it and map the range again once the device is back. On the container
+ * decoding is off (a write of its command register) and across its reset.
+ * The mapping then stays in the space, its IOVA taken, and is unmapped as
+ * usual, but the IOMMU no longer maps it, for good (also after decoding
+ * is back): the peer's DMA to it faults. The library cannot see this (the
+ * kernel has no query or event for it) and translate keeps answering:
+ * unmap the range and map it again once the device is back. A range
+ * exported while decoding is off is refused (-ENODEV). On the container
  * path the mapping follows the BAR's physical address whatever the device
  * does: do not reset a device whose BAR a peer DMAs into.
  *
- * Context: takes the space's lock (the mmap and the export are made under
- * it); one thread per @dev, as vfiodev_region_mmap().
+ * Context: takes the space's lock, then the context's (the mmap and the
+ * export are made under it); one thread per @dev, as vfiodev_region_mmap().
  * Return: 0; -EINVAL for a region that is not a present BAR, a range that
- * is empty, misaligned or past the BAR, or a BAR (range) the kernel offers
- * no mmap of; -ENXIO when the space has no kernel object yet;
- * -EOPNOTSUPP for a noiommu space and where iommufd cannot take a BAR
- * (before Linux 6.19, or a driver that exports no dma-buf); otherwise as
- * vfiodev_dma_map_any(). On failure nothing is left: no mapping, mmap or
- * dma-buf.
+ * is empty, misaligned or past the BAR, or (container path) a range the
+ * kernel offers no mmap of; -EXDEV for a device of another context;
+ * -ENXIO when the space has no backend yet (an AUTO space before its first
+ * device); -EOPNOTSUPP for a noiommu space and where iommufd cannot take a
+ * BAR (before Linux 6.19, or a driver that exports no dma-buf); -ENODEV
+ * for a BAR vfio-pci did not claim or a buffer made while decoding is off;
+ * otherwise as vfiodev_dma_map_any(). On failure nothing is left: no
+ * mapping, mmap or dma-buf.
  */
 int vfiodev_dma_map_region(struct vfiodev_space *space, struct vfiodev_device *dev,
 			   unsigned int index, uint64_t offset, size_t len,

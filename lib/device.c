@@ -371,6 +371,8 @@ static void device_destroy(struct vfiodev_device *dev)
 {
 	struct vfiodev_space *space = dev->space;
 
+	/* its BAR ranges first: their mmaps hold the device's file */
+	vfd_p2p_device_gone(dev);
 	if (dev->maps)
 		vfd_region_unmap_all(dev);
 	/* a handed-over device keeps its interrupts for the new process */

@@ -430,7 +430,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 {
 	const struct itree_node *n;
 	int ret = -ENOENT;
-	bool alloc;
+	bool alloc, found;
 
 	if (!space)
 		return -EINVAL;
@@ -446,11 +446,13 @@ VFIODEV_EXPORT int vfiodev_dma_unmap(struct vfiodev_space *space, uint64_t iova,
 		n = vfd_itree_find(&space->tree, iova);
 	}
 	alloc = n && (n->vaddr & MAPF_ALLOC);
-	if (n && is_mapping(n) && (space->noiommu || n->iova == iova) &&
-	    n->len == len && !alloc)
+	found = n && is_mapping(n) && (space->noiommu || n->iova == iova) &&
+		n->len == len && !alloc;
+	if (found)
 		ret = unmap_node(space, n);
 	pthread_mutex_unlock(&space->lock);
-	if (ret == -ENOENT)
+	/* the kernel's own ENOENT was logged by the backend */
+	if (!found)
 		vfd_err(space->ctx,
 			"dma unmap: no mapping at IOVA 0x%llx of 0x%zx bytes%s",
 			(unsigned long long)iova, len,
@@ -487,7 +489,7 @@ static const struct itree_node *node_at_vaddr(struct vfiodev_space *space,
  * of vfiodev_dma_alloc(); -ENOENT, with *@other set when a buffer of the
  * other kind starts there */
 int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
-			 bool *other)
+			 bool *other, bool *found)
 {
 	const struct itree_node *n;
 	int ret = -ENOENT;
@@ -495,7 +497,8 @@ int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
 	pthread_mutex_lock(&space->lock);
 	n = node_at_vaddr(space, va);
 	*other = n && !(n->vaddr & MAPF_ALLOC) == alloc;
-	if (n && !*other)
+	*found = n && !*other;
+	if (*found)
 		ret = unmap_node(space, n);
 	pthread_mutex_unlock(&space->lock);
 	return ret;
@@ -504,13 +507,14 @@ int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
 VFIODEV_EXPORT int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space,
 					   const void *vaddr)
 {
-	bool other;
+	bool other, found;
 	int ret;
 
 	if (!space)
 		return -EINVAL;
-	ret = vfd_dma_unmap_buffer(space, (uintptr_t)vaddr, false, &other);
-	if (ret == -ENOENT)
+	/* a kernel refusal was logged by the backend */
+	ret = vfd_dma_unmap_buffer(space, (uintptr_t)vaddr, false, &other, &found);
+	if (!found)
 		vfd_err(space->ctx, "dma unmap: no mapping starts at %p%s", vaddr,
 			other ? " (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
 				"");

@@ -126,15 +126,15 @@ VFIODEV_EXPORT int vfiodev_dma_alloc(struct vfiodev_space *space, size_t len,
 
 VFIODEV_EXPORT int vfiodev_dma_free(struct vfiodev_space *space, void *vaddr)
 {
-	bool other;
+	bool other, found;
 	int ret;
 
 	if (!space)
 		return -EINVAL;
 	if (!vaddr)
 		return 0;
-	ret = vfd_dma_unmap_buffer(space, (uintptr_t)vaddr, true, &other);
-	if (ret == -ENOENT)
+	ret = vfd_dma_unmap_buffer(space, (uintptr_t)vaddr, true, &other, &found);
+	if (!found)
 		vfd_err(space->ctx,
 			"dma free: %p is not memory of vfiodev_dma_alloc() in this space",
 			vaddr);

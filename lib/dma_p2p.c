@@ -57,17 +57,78 @@ static int check_range(struct vfiodev_space *space, struct vfiodev_device *dev,
 	return 0;
 }
 
-/* why the space cannot take a BAR now, or NULL; caller holds the lock */
-static const char *space_refusal(const struct vfiodev_space *space, int *err)
+/* how the space takes a BAR now: 1 on iommufd (a dma-buf), 0 on the
+ * container path (the address; recorded until the container exists), or
+ * -errno with *@why set; caller holds the lock */
+static int bar_path(const struct vfiodev_space *space, const char **why)
 {
-	*err = -EOPNOTSUPP;
-	if (space->noiommu)
-		return "a noiommu space has no IOMMU to put another device's BAR behind";
-	*err = -ENXIO;
-	if (!space->ops || (space->ops->backend == VFIODEV_BACKEND_IOMMUFD &&
-			    !vfd_space_kernel_live(space)))
-		return "the space has no kernel object yet (iommufd takes a BAR as a dma-buf, the container path by address: join a device first, or make the space with a backend)";
-	return NULL;
+	if (space->noiommu) {
+		*why = "a noiommu space has no IOMMU to put another device's BAR behind";
+		return -EOPNOTSUPP;
+	}
+	if (space->ops && space->ops->backend == VFIODEV_BACKEND_IOMMUFD &&
+	    vfd_space_kernel_live(space))
+		return 1;
+	if ((space->ops && space->ops->backend == VFIODEV_BACKEND_CONTAINER) ||
+	    (!space->ops && space->pinned && space->want == VFIODEV_BACKEND_CONTAINER))
+		return 0;
+	*why = "the space has no backend yet (iommufd takes a BAR as a dma-buf, the container path by address: join a device first, or make the space with a backend)";
+	return -ENXIO;
+}
+
+/* the range's CPU view: the library's mmap of it; on iommufd, where the
+ * kernel offers no mmap of the range (a sparse BAR's MSI-X page), a
+ * PROT_NONE stand-in, as the dma-buf needs no address */
+static int cpu_view(struct vfiodev_device *dev, unsigned int index,
+		    uint64_t offset, uint64_t len, bool iommufd, void **va)
+{
+	int ret, err;
+
+	ret = vfd_region_mmap_range(dev, index, offset, len, iommufd, va);
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	*va = sys_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+		       &err);
+	if (*va == MAP_FAILED) {
+		vfd_err(dev->ctx, "%s: reserving 0x%llx bytes for region %u: %s",
+			dev->name, (unsigned long long)len, index, strerror(-err));
+		return err;
+	}
+	vfd_dbg(dev->ctx,
+		"%s: region %u 0x%llx+0x%llx has no mmap: a reserved address stands for it",
+		dev->name, index, (unsigned long long)offset,
+		(unsigned long long)len);
+	return 0;
+}
+
+/* export the range and map the dma-buf at the placed or fixed IOVA; the
+ * IOAS keeps its own reference on the buffer, so the fd goes at once */
+static int map_as_dma_buf(struct vfiodev_space *space, struct vfiodev_device *dev,
+			  unsigned int index, uint64_t offset, uint64_t len,
+			  unsigned int flags, uint64_t va, uint64_t iova,
+			  const struct vfd_placement *p, uint64_t *out)
+{
+	struct vfiodev_dma_range r = { .offset = offset, .length = len };
+	struct map_src src = { .fd = -1, .dmabuf = true };
+	const char *why;
+	int ret;
+
+	ret = vfd_region_dma_buf(dev, index, &r, 1, &why);
+	if (ret < 0) {
+		vfd_err(space->ctx,
+			"%s: dma map of region %u at 0x%llx+0x%llx: its export as a dma-buf: %s%s%s",
+			dev->name, index, (unsigned long long)offset,
+			(unsigned long long)len, strerror(-ret), why,
+			ret == -ENOTTY ?
+				"; iommufd maps a BAR only as a dma-buf: a space on the container path maps it by address" :
+				"");
+		return ret == -ENOTTY ? -EOPNOTSUPP : ret;
+	}
+	src.fd = ret;
+	ret = vfd_dma_map_locked(space, va, len, flags, iova, p,
+				 MAPF_REGION | MAPF_DMABUF, &src, out);
+	sys_close(src.fd);
+	return ret;
 }
 
 VFIODEV_EXPORT int vfiodev_dma_map_region(struct vfiodev_space *space,
@@ -77,18 +138,22 @@ VFIODEV_EXPORT int vfiodev_dma_map_region(struct vfiodev_space *space,
 					  const struct vfiodev_dma_opts *opts,
 					  void **vaddr, uint64_t *iova)
 {
-	struct vfiodev_dma_range r = { .offset = offset, .length = len };
-	struct map_src src = { .fd = -1, .dmabuf = true };
 	struct vfd_placement p;
-	const char *why;
+	const char *why = NULL;
 	struct vfd_p2p *e;
 	void *va = NULL;
 	bool fixed;
-	int ret;
+	int ret, path;
 
 	if (!space || !dev)
 		return -EINVAL;
 	check_arg(space->ctx, vaddr && iova);
+	if (dev->ctx != space->ctx) {
+		vfd_err(space->ctx,
+			"%s: dma map of region %u: the device and the space belong to different contexts",
+			dev->name, index);
+		return -EXDEV;
+	}
 	ret = vfd_dma_fixed_or_placed(space, &flags, opts, &p, &fixed);
 	if (!ret)
 		ret = check_range(space, dev, index, offset, len);
@@ -99,53 +164,46 @@ VFIODEV_EXPORT int vfiodev_dma_map_region(struct vfiodev_space *space,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	e->dmabuf = -1;
 	pthread_mutex_lock(&space->lock);
-	why = space_refusal(space, &ret);
-	if (why) {
+	path = bar_path(space, &why);
+	if (path < 0) {
+		ret = path;
 		vfd_err(space->ctx, "%s: dma map of region %u: %s", dev->name,
 			index, why);
 		goto unlock;
 	}
-	ret = vfd_region_mmap_range(dev, index, offset, len, &va);
+	ret = cpu_view(dev, index, offset, len, path == 1, &va);
 	if (ret)
 		goto unlock;
-	if (space->ops->backend == VFIODEV_BACKEND_IOMMUFD) {
-		ret = vfd_region_dma_buf(dev, index, &r, 1, &why);
-		if (ret < 0) {
-			vfd_err(space->ctx,
-				"%s: dma map of region %u at 0x%llx+0x%zx: its export as a dma-buf: %s%s%s",
-				dev->name, index, (unsigned long long)offset,
-				len, strerror(-ret), why,
-				ret == -ENOTTY ?
-					"; iommufd maps a BAR only as a dma-buf: a space on the container path maps it by address" :
-					"");
-			if (ret == -ENOTTY)
-				ret = -EOPNOTSUPP;
-			goto unmap;
-		}
-		e->dmabuf = src.fd = ret;
+	if (path == 1)
+		ret = map_as_dma_buf(space, dev, index, offset, len, flags,
+				     (uintptr_t)va, fixed ? *iova : 0,
+				     fixed ? NULL : &p, iova);
+	else
+		ret = vfd_dma_map_locked(space, (uintptr_t)va, len, flags,
+					 fixed ? *iova : 0, fixed ? NULL : &p,
+					 MAPF_REGION, NULL, iova);
+	if (ret) {
+		sys_munmap(va, len);
+		goto unlock;
 	}
-	ret = vfd_dma_map_locked(space, (uintptr_t)va, len, flags,
-				 fixed ? *iova : 0, fixed ? NULL : &p,
-				 MAPF_REGION, e->dmabuf >= 0 ? &src : NULL, iova);
-	if (ret)
-		goto close;
 	e->va = (uintptr_t)va;
 	e->len = len;
+	e->space = space;
 	e->next = space->p2p;
 	space->p2p = e;
+	/* the device's close unmaps it */
+	pthread_mutex_lock(&space->ctx->lock);
+	e->dev = dev;
+	e->dev_next = dev->p2p;
+	dev->p2p = e;
+	pthread_mutex_unlock(&space->ctx->lock);
 	pthread_mutex_unlock(&space->lock);
 	vfd_dbg(space->ctx, "%s: region %u 0x%llx+0x%zx mapped at IOVA 0x%llx%s",
 		dev->name, index, (unsigned long long)offset, len,
-		(unsigned long long)*iova, e->dmabuf >= 0 ? " as a dma-buf" : "");
+		(unsigned long long)*iova, path == 1 ? " as a dma-buf" : "");
 	*vaddr = va;
 	return 0;
-close:
-	if (e->dmabuf >= 0)
-		sys_close(e->dmabuf);
-unmap:
-	sys_munmap(va, len);
 unlock:
 	pthread_mutex_unlock(&space->lock);
 	free(e);
@@ -169,12 +227,17 @@ int vfd_dma_map_dmabuf(struct vfiodev_space *space, int fd, uint64_t offset,
 	int ret, err;
 
 	pthread_mutex_lock(&space->lock);
-	why = space_refusal(space, &ret);
-	if (!why && space->ops->backend != VFIODEV_BACKEND_IOMMUFD) {
+	ret = bar_path(space, &why);
+	if (ret == 0) {
 		why = "a dma-buf reaches a space only through iommufd's IOMMU_IOAS_MAP_FILE (Linux 6.19+); the container path maps addresses";
 		ret = -EOPNOTSUPP;
+	} else if (ret == 1 && !space->nr_devices) {
+		/* before 6.19 an IOAS without a device takes any file and
+		 * fails only at the attach */
+		why = "the space has no device yet: map a dma-buf once one has joined (the kernel checks the buffer only then)";
+		ret = -ENXIO;
 	}
-	if (why) {
+	if (ret <= 0) {
 		pthread_mutex_unlock(&space->lock);
 		vfd_err(space->ctx, "dma map file: fd %d is a dma-buf: %s", fd, why);
 		return ret;
@@ -191,8 +254,8 @@ int vfd_dma_map_dmabuf(struct vfiodev_space *space, int fd, uint64_t offset,
 			len, fd, strerror(-err));
 		return err;
 	}
-	ret = vfd_dma_map_locked(space, (uintptr_t)va, len, flags,
-				 p ? 0 : *iova, p, MAPF_FILE, &src, iova);
+	ret = vfd_dma_map_locked(space, (uintptr_t)va, len, flags, p ? 0 : *iova,
+				 p, MAPF_FILE | MAPF_DMABUF, &src, iova);
 	pthread_mutex_unlock(&space->lock);
 	if (ret) {
 		sys_munmap(va, len);
@@ -211,10 +274,63 @@ void vfd_p2p_release(struct vfiodev_space *space, uint64_t va)
 		if (e->va != va)
 			continue;
 		*pp = e->next;
+		pthread_mutex_lock(&space->ctx->lock);
+		if (e->dev) {
+			struct vfd_p2p **dp = &e->dev->p2p;
+
+			while (*dp != e)
+				dp = &(*dp)->dev_next;
+			*dp = e->dev_next;
+		}
+		pthread_mutex_unlock(&space->ctx->lock);
 		sys_munmap((void *)(uintptr_t)e->va, e->len);
-		if (e->dmabuf >= 0)
-			sys_close(e->dmabuf);
 		free(e);
 		return;
+	}
+}
+
+void vfd_p2p_device_gone(struct vfiodev_device *dev)
+{
+	struct vfiodev_space *space;
+	bool other, found;
+	struct vfd_p2p *e;
+	uint64_t va;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&dev->ctx->lock);
+		e = dev->p2p;
+		if (!e) {
+			pthread_mutex_unlock(&dev->ctx->lock);
+			return;
+		}
+		va = e->va;
+		space = vfd_space_tryget(e->space);
+		if (!space) {
+			/* its teardown is under way and releases the entry */
+			dev->p2p = e->dev_next;
+			e->dev = NULL;
+		}
+		pthread_mutex_unlock(&dev->ctx->lock);
+		if (!space)
+			continue;
+		ret = vfd_dma_unmap_buffer(space, va, false, &other, &found);
+		if (ret) {
+			/* the kernel kept it: so does the space, without us */
+			pthread_mutex_lock(&dev->ctx->lock);
+			if (dev->p2p == e) {
+				dev->p2p = e->dev_next;
+				e->dev = NULL;
+			}
+			pthread_mutex_unlock(&dev->ctx->lock);
+			vfd_warn(dev->ctx,
+				 "%s: closing: its BAR mapping at 0x%llx stays in a space (the unmap failed: %s)",
+				 dev->name, (unsigned long long)va, strerror(-ret));
+		} else {
+			vfd_info(dev->ctx,
+				 "%s: closing: its BAR mapping at 0x%llx left its space",
+				 dev->name, (unsigned long long)va);
+		}
+		vfiodev_space_unref(space);
 	}
 }

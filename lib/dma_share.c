@@ -167,11 +167,17 @@ VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 	n = vfd_itree_find(&src->tree, src_iova);
 	if (n && !(n->vaddr & MAPF_RESERVED) && n->iova == src_iova &&
 	    n->len == len) {
-		if (n->vaddr & MAPF_REGION) {
+		if (n->vaddr & (MAPF_REGION | MAPF_DMABUF)) {
 			unlock_pair(src, dst);
 			vfd_err(dst->ctx,
-				"dma copy: the mapping at IOVA 0x%llx is a device's BAR: map it into the other space with vfiodev_dma_map_region()",
-				(unsigned long long)src_iova);
+				"dma copy: the mapping at IOVA 0x%llx is %s: map it into the other space with %s",
+				(unsigned long long)src_iova,
+				n->vaddr & MAPF_REGION ?
+					"a device's BAR" :
+					"a dma-buf (no address to map again)",
+				n->vaddr & MAPF_REGION ?
+					"vfiodev_dma_map_region()" :
+					"vfiodev_dma_map_file()");
 			return -EOPNOTSUPP;
 		}
 		va = n->vaddr & ~MAPF_MASK;

@@ -383,6 +383,9 @@ extern const struct backend_ops vfd_container_backend_ops;
 /* the kernel took the pages from the file or dma-buf (IOMMU_IOAS_MAP_FILE),
  * not from the address: they are not this process's memory (live update) */
 #define MAPF_KFILE 0x80u
+/* the pages are a dma-buf's (a BAR): no address the kernel could pin, no
+ * copy by address */
+#define MAPF_DMABUF 0x100u
 #define MAPF_MASK 0xfffull
 
 /* 32 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree
@@ -581,13 +584,19 @@ struct vfiodev_space {
 	bool handed_over;
 };
 
-/* a BAR range mapped into a space (dma_p2p.c): the library's mmap of it,
- * and on iommufd the dma-buf the IOAS maps, closed after the unmap */
+/* a BAR range mapped into a space (dma_p2p.c): the library's mmap of it
+ * (or, on iommufd where the kernel offers none, a PROT_NONE stand-in),
+ * on the space's list (its lock) and the exporting device's (ctx->lock),
+ * whose close unmaps it */
 struct vfd_p2p {
 	uint64_t va, len;
-	int dmabuf; /* -1: none (the container path maps the address) */
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev; /* NULL: the device went first */
 	struct vfd_p2p *next;
+	struct vfd_p2p *dev_next;
 };
+/* the device closes: every BAR mapping of it leaves its space */
+void vfd_p2p_device_gone(struct vfiodev_device *dev);
 
 /* the MAPF_REGION mapping at @va left the kernel and the record: its mmap
  * and dma-buf go; caller holds space->lock */
@@ -644,10 +653,11 @@ void vfd_dma_release_owned(struct vfiodev_space *space);
 int vfd_dma_placed(struct vfiodev_space *space, unsigned int flags,
 		   const struct vfiodev_dma_opts *opts, struct vfd_placement *p);
 /* unmap the buffer that starts at @va if it is (@alloc) or is not memory
- * of vfiodev_dma_alloc(); -ENOENT, with *@other set when a buffer of the
- * other kind starts there */
+ * of vfiodev_dma_alloc(): *@found says whether it was there (else -ENOENT,
+ * nothing logged, *@other set when a buffer of the other kind starts
+ * there); the kernel's refusal is logged by the backend */
 int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
-			 bool *other);
+			 bool *other, bool *found);
 /* VFIODEV_DMA_FIXED_IOVA taken out of *@flags into *@fixed; the rest and
  * @opts checked into @p */
 int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
@@ -712,6 +722,7 @@ struct vfiodev_device {
 	bool attached; /* joined to its space */
 	bool group_registered; /* counted in ctx->owners */
 	struct vfiodev_device *space_next; /* the space's attached devices */
+	struct vfd_p2p *p2p; /* its BAR ranges mapped into spaces */
 	/* vfiodev_device_adopt(): the fd is bound already, with this id */
 	uint32_t adopt_devid;
 	bool has_vf_token; /* vfiodev_device_opts.vf_token */
@@ -735,9 +746,11 @@ uint64_t vfd_region_mmap_align(uint64_t size);
 /* a shared mmap of [@offset, +@len) of region @index (page-aligned, inside
  * one mmappable area), at an address congruent to @offset modulo the
  * smaller of the region's and the range's mmap alignment, so vfio-pci can
- * map it with huge entries; independent of vfiodev_region_mmap() */
+ * map it with huge entries; independent of vfiodev_region_mmap(). A range
+ * the kernel offers no mmap of is -EINVAL, or with @quiet -EOPNOTSUPP
+ * without a log line */
 int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
-			  uint64_t offset, uint64_t len, void **addr);
+			  uint64_t offset, uint64_t len, bool quiet, void **addr);
 /* VFIO_DEVICE_FEATURE_DMA_BUF of checked ranges, without a log line:
  * the fd, or -errno with *@why set to what the refusal means (" (...)") */
 int vfd_region_dma_buf(struct vfiodev_device *dev, unsigned int index,

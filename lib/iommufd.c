@@ -321,7 +321,9 @@ static int map_dmabuf(struct vfiodev_space *space, const struct vfiodev_mapping 
 			" (the buffer is revoked: its device's memory decoding is off, or it was reset or closed)" :
 		ret == -EINVAL ? " (before Linux 6.19 MAP_FILE takes no dma-buf)" :
 				 "");
-	return ret == -ENOTTY ? -EOPNOTSUPP : ret;
+	/* the range was checked against the buffer: EINVAL is the kernel
+	 * not taking dma-bufs (6.13-6.18), ENOTTY no MAP_FILE at all */
+	return ret == -ENOTTY || ret == -EINVAL ? -EOPNOTSUPP : ret;
 }
 
 /* Linux 6.13+: pin from the file; ENOTTY (older kernels) is learned once

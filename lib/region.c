@@ -407,7 +407,7 @@ void vfd_region_unmap_all(struct vfiodev_device *dev)
 }
 
 int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
-			  uint64_t offset, uint64_t len, void **addr)
+			  uint64_t offset, uint64_t len, bool quiet, void **addr)
 {
 	const struct vfio_region_info_cap_sparse_mmap *sp = NULL;
 	uint64_t align, ralign;
@@ -428,6 +428,10 @@ int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
 		for (uint32_t i = 0; i < nr_areas_of(sp) && !inside; i++)
 			inside = offset >= area_off(sp, i) &&
 				 offset + len <= area_off(sp, i) + area_size(sp, i);
+	}
+	if (!inside && quiet) {
+		ret = -EOPNOTSUPP;
+		goto out;
 	}
 	if (!inside) {
 		vfd_err(dev->ctx,

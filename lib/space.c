@@ -368,6 +368,12 @@ int vfd_space_replay(struct vfiodev_space *space)
 
 		if (i->vaddr & MAPF_RESERVED)
 			continue;
+		if (i->vaddr & MAPF_DMABUF) {
+			/* no address to map it from (unreachable: dma-bufs
+			 * go only into a live IOAS, which is never replayed) */
+			ret = -EOPNOTSUPP;
+			break;
+		}
 		m = node_mapping(i);
 		ret = space->ops->map(space, &m);
 		if (ret)

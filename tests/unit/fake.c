@@ -485,6 +485,9 @@ static ssize_t region_io(struct fake_file *f, void *buf, size_t len, off_t off,
 		else
 			((uint8_t *)buf)[i] = r->mem[roff + i];
 	}
+	/* vfio-pci's memory-decode changes move the device's dma-bufs */
+	if (wr && idx == VFIO_PCI_CONFIG_REGION_INDEX && roff <= 4 && roff + n > 4)
+		fake_dmabufs_decode(f->pci, r->mem[4] & 0x2);
 	return (ssize_t)n;
 }
 

@@ -101,6 +101,7 @@ struct fake_pci {
 	bool is_pf;
 	uint8_t vf_token[16];
 	unsigned int dma_bufs; /* dma-bufs exported */
+	bool mem_off; /* COMMAND.MEM cleared (the config space's byte 4) */
 	struct fake_pci *pf;
 	struct fake_pci *next;
 };

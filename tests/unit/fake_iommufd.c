@@ -200,6 +200,8 @@ static int ioas_map_file(struct fake_ictx *c, struct iommu_ioas_map_file *m)
 		/* iopt_map_file_pages(): vfio-pci's private interconnect */
 		if (d->foreign || d->nr_ranges != 1)
 			return -EOPNOTSUPP;
+		if (d->revoked)
+			return -ENODEV;
 		if (m->start + m->length > d->size || m->start + m->length < m->start)
 			return -EINVAL;
 		ret = fake_maps_add(&a->maps, m->iova, m->length, 0);

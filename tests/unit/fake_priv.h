@@ -122,6 +122,7 @@ struct fake_dmabuf {
 	uint64_t size;
 	uint32_t nr_ranges;
 	bool foreign;
+	bool revoked; /* now: MAP_FILE of it is -ENODEV */
 	unsigned int generation; /* bumped by each revoke */
 };
 
@@ -130,6 +131,9 @@ struct fake_dmabuf *fake_dmabuf_of(int fd);
 /* a mapping made at @generation still reaches the BAR */
 bool fake_dmabuf_live(const struct fake_dmabuf *d, unsigned int generation);
 void fake_dmabufs_reset(void);
+/* the device's memory decoding is now @on (config COMMAND.MEM): off
+ * revokes its dma-bufs, and one exported while off is born revoked */
+void fake_dmabufs_decode(struct fake_pci *p, bool on);
 /* exported dma-bufs whose fd is still open (fake_live) */
 int fake_dmabufs_open(void);
 

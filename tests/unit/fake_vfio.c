@@ -365,12 +365,23 @@ int fake_dmabuf_foreign(uint64_t size)
 	return fd;
 }
 
-/* VFIO_DEVICE_RESET, a memory-decode change: vfio_pci_dma_buf_move() */
+/* VFIO_DEVICE_RESET, a memory-decode change: vfio_pci_dma_buf_move();
+ * the buffers come back after, the IOAS mappings made from them do not */
 static void dmabufs_revoke(const struct fake_pci *p)
 {
 	for (size_t i = 0; i < nr_dmabufs; i++)
 		if (dmabufs[i].pci == p)
 			dmabufs[i].generation++;
+}
+
+void fake_dmabufs_decode(struct fake_pci *p, bool on)
+{
+	if (!on && !p->mem_off)
+		dmabufs_revoke(p);
+	p->mem_off = !on;
+	for (size_t i = 0; i < nr_dmabufs; i++)
+		if (dmabufs[i].pci == p)
+			dmabufs[i].revoked = !on;
 }
 
 bool fake_dmabuf_live(const struct fake_dmabuf *d, unsigned int generation)
@@ -426,8 +437,11 @@ static int dma_buf_get(struct fake_pci *p, struct vfio_device_feature *f)
 		total += l;
 	}
 	fd = dmabuf_new(p, total, db->nr_ranges, db->open_flags & O_CLOEXEC);
-	if (fd >= 0)
+	if (fd >= 0) {
 		p->dma_bufs++;
+		/* made while decoding is off: revoked from the start */
+		dmabufs[nr_dmabufs - 1].revoked = p->mem_off;
+	}
 	return fd;
 }
 

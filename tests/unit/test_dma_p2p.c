@@ -104,9 +104,10 @@ static void iommufd_maps_a_bar_range_as_a_dma_buf(void **state)
 	assert_int_equal((uintptr_t)va & ((1ul << 20) - 1), 0);
 	assert_int_equal(vfiodev_dma_translate(space, va + PG + 8, &got), 0);
 	assert_int_equal(got, iova + PG + 8);
-	assert_int_equal(live_dma_bufs(), 1);
+	/* the IOAS holds the buffer: the library keeps no fd of it */
+	assert_int_equal(live_dma_bufs(), 0);
 	assert_int_equal(live_mmaps(), mmaps + 1);
-	/* the unmap: the IOAS mapping, the mmap, then the dma-buf */
+	/* the unmap: the IOAS mapping, then the mmap */
 	assert_int_equal(vfiodev_dma_unmap(space, iova, 1ul << 20), 0);
 	assert_int_equal(fake_ioas_dmabuf_maps(&all), 0);
 	assert_int_equal(all, 0);
@@ -247,7 +248,110 @@ static void a_reset_revokes_the_mapping_which_unmaps_as_usual(void **state)
 	vfiodev_device_close(edu);
 }
 
-static void teardown_without_unmap_closes_everything_in_order(void **state)
+static void closing_the_exporting_device_unmaps_its_bar(void **state)
+{
+	struct vfiodev_device *edu, *shm;
+	struct vfiodev_space *space;
+	struct fake_live l;
+	uint64_t iova, got;
+	int mmaps;
+	void *va;
+
+	(void)state;
+	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
+	two_devices();
+	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	space = vfiodev_device_space(edu);
+	mmaps = live_mmaps();
+	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
+						NULL, &va, &iova),
+			 0);
+	/* the mapping's mmap would hold the device's file: its close takes
+	 * the BAR out of the space first */
+	fake_log_clear();
+	vfiodev_device_close(shm);
+	assert_true(fake_log_has(LOG_INFO, "left its space"));
+	fake_live(&l);
+	assert_int_equal(l.mappings, 0);
+	assert_int_equal(live_mmaps(), mmaps);
+	assert_int_equal(vfiodev_dma_translate(space, va, &got), -ENOENT);
+	vfiodev_device_close(edu);
+}
+
+static void a_memory_decode_toggle_revokes_and_a_revoked_export_is_refused(void **state)
+{
+	struct vfiodev_device *edu, *shm;
+	struct vfiodev_space *space;
+	uint64_t iova, iova2;
+	uint32_t cmd;
+	int all, mmaps;
+	void *va, *va2;
+
+	(void)state;
+	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
+	two_devices();
+	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	space = vfiodev_device_space(edu);
+	assert_int_equal(vfiodev_pci_config_write(shm, 4, 2, 0x6), 0);
+	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
+						NULL, &va, &iova),
+			 0);
+	assert_int_equal(vfiodev_pci_config_read(shm, 4, 2, &cmd), 0);
+	assert_int_equal(vfiodev_pci_config_write(shm, 4, 2, cmd & ~2u), 0);
+	assert_int_equal(fake_ioas_dmabuf_maps(&all), 1);
+	/* exported while decoding is off: born revoked, the map refused */
+	mmaps = live_mmaps();
+	fake_log_clear();
+	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, PG, PG, RW,
+						NULL, &va2, &iova2),
+			 -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "the buffer is revoked"));
+	assert_int_equal(live_mmaps(), mmaps);
+	assert_int_equal(live_dma_bufs(), 0);
+	/* decoding back: the old mapping stays dead, a new one lives */
+	assert_int_equal(vfiodev_pci_config_write(shm, 4, 2, cmd), 0);
+	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, PG, PG, RW,
+						NULL, &va2, &iova2),
+			 0);
+	assert_int_equal(fake_ioas_dmabuf_maps(&all), 1);
+	assert_int_equal(all, 2);
+	vfiodev_device_close(shm);
+	vfiodev_device_close(edu);
+}
+
+static void a_container_space_takes_a_bar_before_its_first_device(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, so);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *edu, *shm;
+	struct vfiodev_space *space;
+	uint64_t iova, got;
+	void *va;
+
+	(void)state;
+	two_devices();
+	shm = open_into(SHM, NULL, VFIODEV_BACKEND_CONTAINER);
+	so.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &space), 0);
+	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, 2 * PG, RW,
+						NULL, &va, &iova),
+			 0);
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), 0);
+	/* the first device's container gets it by address */
+	o.space = space;
+	o.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), EDU, &o, &edu), 0);
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), 1);
+	assert_int_equal(vfiodev_dma_translate(space, va, &got), 0);
+	assert_int_equal(got, iova);
+	vfiodev_space_unref(space);
+	vfiodev_device_close(edu);
+	vfiodev_device_close(shm);
+}
+
+static void teardown_without_unmap_closes_everything(void **state)
 {
 	struct vfiodev_device *edu, *shm;
 	struct vfiodev_space *space;
@@ -263,14 +367,11 @@ static void teardown_without_unmap_closes_everything_in_order(void **state)
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
 						NULL, &va, &iova),
 			 0);
-	/* the exporting device goes first; the mapping still holds its
-	 * mmap and dma-buf */
-	vfiodev_device_close(shm);
-	assert_int_equal(live_dma_bufs(), 1);
+	/* the space goes first (its last reference), then the device */
 	vfiodev_device_close(edu);
-	assert_int_equal(live_dma_bufs(), 1);
 	vfiodev_space_unref(space);
-	assert_int_equal(live_dma_bufs(), 0);
+	assert_int_equal(live_mmaps(), 0);
+	vfiodev_device_close(shm);
 	/* fake_teardown checks the mmap, the IOAS and the fds went */
 }
 
@@ -316,7 +417,8 @@ static void bad_ranges_and_spaces_are_refused_with_nothing_left(void **state)
 	VFIODEV_OPTS_INIT(vfiodev_space_opts, so);
 	struct vfiodev_device *edu, *shm;
 	struct vfiodev_space *space, *empty;
-	uint64_t iova;
+	struct vfiodev_ctx *other;
+	uint64_t iova, got;
 	int mmaps;
 	void *va;
 
@@ -344,22 +446,33 @@ static void bad_ranges_and_spaces_are_refused_with_nothing_left(void **state)
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, 0,
 						NULL, &va, &iova),
 			 -EINVAL);
-	/* a BAR the kernel offers no mmap of */
+	/* a BAR the kernel offers no mmap of: the dma-buf needs none */
 	shm_pci->regions[BAR2].flags &= ~VFIO_REGION_INFO_FLAG_MMAP;
 	fake_log_clear();
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
 						NULL, &va, &iova),
-			 -EINVAL);
-	assert_true(fake_log_has(LOG_ERR, "offers no mmap"));
+			 0);
+	assert_true(fake_log_has(LOG_DEBUG, "a reserved address stands for it"));
+	assert_int_equal(vfiodev_dma_translate(space, va, &got), 0);
+	assert_int_equal(got, iova);
+	assert_int_equal(vfiodev_dma_unmap(space, iova, PG), 0);
 	/* a space without its kernel object: which path is not known */
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &empty), 0);
 	fake_log_clear();
 	assert_int_equal(vfiodev_dma_map_region(empty, shm, BAR2, 0, PG, RW,
 						NULL, &va, &iova),
 			 -ENXIO);
-	assert_true(fake_log_has(LOG_ERR, "no kernel object yet"));
+	assert_true(fake_log_has(LOG_ERR, "no backend yet"));
 	vfiodev_space_unref(empty);
-	assert_int_equal(shm_pci->dma_bufs, 0);
+	/* another context's device */
+	other = fake_ctx_new();
+	assert_int_equal(vfiodev_space_new(other, &so, &empty), 0);
+	assert_int_equal(vfiodev_dma_map_region(empty, shm, BAR2, 0, PG, RW,
+						NULL, &va, &iova),
+			 -EXDEV);
+	vfiodev_space_unref(empty);
+	vfiodev_ctx_unref(other);
+	assert_int_equal(shm_pci->dma_bufs, 1);
 	assert_int_equal(live_mmaps(), mmaps);
 	vfiodev_device_close(shm);
 	vfiodev_device_close(edu);
@@ -430,6 +543,27 @@ static void map_file_takes_a_vfio_dma_buf_through_map_file(void **state)
 	assert_int_equal(all, 0);
 	/* the caller's fd stays the caller's */
 	assert_int_equal(live_dma_bufs(), 1);
+	/* no copy by address: a dma-buf has none */
+	assert_int_equal(vfiodev_dma_map_file(space, fd, 0, PG, RW, NULL, &va, &iova),
+			 0);
+	fake_log_clear();
+	assert_int_equal(vfiodev_dma_copy(vfiodev_device_space(shm), space,
+					  iova, PG, RW, NULL, &got),
+			 -EOPNOTSUPP);
+	assert_true(fake_log_has(LOG_ERR, "a dma-buf (no address"));
+	/* and none into a space without a device (the kernel would check
+	 * the buffer only at the attach) */
+	{
+		VFIODEV_OPTS_INIT(vfiodev_space_opts, so);
+		struct vfiodev_space *empty;
+
+		so.backend = VFIODEV_BACKEND_IOMMUFD;
+		assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &empty), 0);
+		assert_int_equal(vfiodev_dma_map_file(empty, fd, 0, PG, RW,
+						      NULL, &va, &iova),
+				 -ENXIO);
+		vfiodev_space_unref(empty);
+	}
 	close(fd);
 	vfiodev_device_close(shm);
 	vfiodev_device_close(edu);
@@ -476,7 +610,7 @@ static void map_file_refuses_dma_bufs_where_the_kernel_or_path_cannot(void **sta
 	fake_cfg.map_file_dmabuf = false;
 	fake_log_clear();
 	assert_int_equal(vfiodev_dma_map_file(space, fd, 0, PG, RW, NULL, &va, &iova),
-			 -EINVAL);
+			 -EOPNOTSUPP);
 	assert_true(fake_log_has(LOG_ERR, "before Linux 6.19"));
 	assert_int_equal(live_mmaps(), mmaps);
 	close(foreign);
@@ -499,7 +633,13 @@ int main(void)
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(a_reset_revokes_the_mapping_which_unmaps_as_usual,
 						fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(teardown_without_unmap_closes_everything_in_order,
+		cmocka_unit_test_setup_teardown(closing_the_exporting_device_unmaps_its_bar,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(a_memory_decode_toggle_revokes_and_a_revoked_export_is_refused,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(a_container_space_takes_a_bar_before_its_first_device,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(teardown_without_unmap_closes_everything,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(the_container_path_maps_the_mmap_by_address,
 						fake_setup, fake_teardown),

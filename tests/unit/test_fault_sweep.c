@@ -663,6 +663,29 @@ static int op_map_region(void)
 	return vfiodev_dma_unmap(s, iova, 4 * PG);
 }
 
+/* vfiodev_dma_map_file() of a vfio-pci dma-buf (BDF2's BAR2) */
+static int op_map_dmabuf(void)
+{
+	const struct vfiodev_dma_range r = { 0, 4 * PG };
+	struct vfiodev_space *s = vfiodev_device_space(dev);
+	uint64_t iova, got;
+	int ret, fd;
+	void *va;
+
+	ret = vfiodev_region_dma_buf(dev2, 2, &r, 1, &fd);
+	if (ret)
+		return ret;
+	ret = vfiodev_dma_map_file(s, fd, PG, 2 * PG,
+				   VFIODEV_DMA_READ | VFIODEV_DMA_WRITE, NULL,
+				   &va, &iova);
+	if (!ret) {
+		assert_int_equal(vfiodev_dma_translate(s, va, &got), 0);
+		ret = vfiodev_dma_unmap_vaddr(s, va);
+	}
+	close(fd);
+	return ret;
+}
+
 /* container: the map, start, read and stop ioctls */
 static const struct scenario dirty_sc = {
 	"dirty start/read/stop",
@@ -680,6 +703,11 @@ static const struct scenario map_file_sc = {
 };
 static const struct scenario map_region_sc = {
 	"map_region", build_bar, op_map_region, finish_map, true, 2,
+};
+/* not strict: the buffer's own mmap is optional (vfio-pci's has none; a
+ * failed one gets the reserved stand-in) */
+static const struct scenario map_dmabuf_sc = {
+	"map_file of a dma-buf", build_bar, op_map_dmabuf, finish_map, false, 4,
 };
 static const struct scenario adopt_sc = {
 	"live update adopt", build_handed_over, op_adopt, finish_map, true, 8,
@@ -814,6 +842,12 @@ static void fault_sweep_map_region_container(void **state)
 	sweep(&map_region_sc, VFIODEV_BACKEND_CONTAINER);
 }
 
+static void fault_sweep_map_dmabuf(void **state)
+{
+	(void)state;
+	sweep(&map_dmabuf_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
 static void fault_sweep_adopt(void **state)
 {
 	(void)state;
@@ -868,6 +902,7 @@ int main(void)
 		cmocka_unit_test(fault_sweep_map_file),
 		cmocka_unit_test(fault_sweep_map_region_iommufd),
 		cmocka_unit_test(fault_sweep_map_region_container),
+		cmocka_unit_test(fault_sweep_map_dmabuf),
 		cmocka_unit_test(fault_sweep_adopt),
 		cmocka_unit_test(fault_sweep_copy),
 	};

@@ -314,6 +314,10 @@ fi
 if [[ -n $SHMFILE ]]; then
 	shm_lines=0
 	while read -r _ name off len what; do
+		if ! [[ $off =~ ^0x[0-9a-f]+$ && $len =~ ^[1-9][0-9]*$ && $what =~ ^(zero|0x[0-9a-f]+)$ ]]; then
+			tap_not_ok "$KERNEL: host: malformed VMSHM line: $name $off $len $what"
+			continue
+		fi
 		shm_lines=$((shm_lines + 1))
 		got=$(dd if="$SHMFILE" bs=4096 iflag=skip_bytes,count_bytes skip=$((off)) count=$((len)) status=none | od -v -A n -t x1 | tr -d ' \n')
 		if [[ $what == zero ]]; then

@@ -9,6 +9,8 @@
  *   p2ptest faults <peer>         BAR2's mmap aligned to min(size, 1 GiB);
  *                                 page faults touching it, against an
  *                                 unaligned mmap of the same BAR
+ *   p2ptest probe <peer>          "dmabuf" when the kernel's probe of
+ *                                 VFIO_DEVICE_FEATURE_DMA_BUF says yes
  *
  * Each DMA the host should find in the backing file is announced as
  * "VMSHM <name> <offset> <len> <tag|zero>" (pattern: byte j is
@@ -105,7 +107,7 @@ static int test_revoke(const char *edu_bdf, const char *peer_bdf)
 {
 	VFIODEV_OPTS_INIT(vfiodev_dma_opts, lim);
 	struct vfiodev_device *edu_dev = NULL, *peer = NULL;
-	int fds0 = count_fds(), maps0 = count_vfio_maps(), bad, ret;
+	int fds0 = count_fds(), maps0 = count_vfio_maps(), bad, ret, probe;
 	struct vfiodev_space *s;
 	struct vfiodev_ctx *ctx;
 	uint64_t iova, iova2;
@@ -126,6 +128,17 @@ static int test_revoke(const char *edu_bdf, const char *peer_bdf)
 	ret = vfiodev_dma_map_region(s, peer, BAR, OFF, RANGE,
 				     VFIODEV_DMA_READ | VFIODEV_DMA_WRITE, &lim,
 				     (void **)&view, &iova);
+	/* the kernel's own answer: it exports VFIO dma-bufs (6.19+) */
+	probe = vfiodev_device_feature(peer,
+				       VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_GET,
+				       11 /* VFIO_DEVICE_FEATURE_DMA_BUF */,
+				       NULL, 0);
+	if (ret == -EOPNOTSUPP && !probe &&
+	    vfiodev_device_backend(edu_dev) == VFIODEV_BACKEND_IOMMUFD) {
+		result("p2p/revoke-before", false,
+		       "the kernel exports VFIO dma-bufs and the space is iommufd, yet the BAR map said EOPNOTSUPP");
+		goto out;
+	}
 	if (ret == -EOPNOTSUPP ||
 	    (!ret && vfiodev_device_backend(edu_dev) != VFIODEV_BACKEND_IOMMUFD)) {
 		const char *why =
@@ -146,6 +159,10 @@ static int test_revoke(const char *edu_bdf, const char *peer_bdf)
 		goto out;
 	}
 	ret = dma_into(&e, s, iova, view, 0x11, 0x11, &bad);
+	/* the page the revoked DMA will aim at: written now, so that what
+	 * the host finds there later shows the second DMA did not land */
+	if (!ret && !bad)
+		ret = dma_into(&e, s, iova + 4096, view + 4096, 0x44, 0x44, &bad);
 	result("p2p/revoke-before", !ret && !bad,
 	       "DMA through the dma-buf mapping at IOVA 0x%llx: %s, %d bytes differ",
 	       (unsigned long long)iova, strerror(-ret), bad);
@@ -159,11 +176,11 @@ static int test_revoke(const char *edu_bdf, const char *peer_bdf)
 	if (!ret)
 		ret = vfiodev_pci_config_write(peer, 4, 2, cmd);
 	if (!ret)
-		ret = dma_into(&e, s, iova + 4096, view + 4096, 0x22, -1, &bad);
+		ret = dma_into(&e, s, iova + 4096, view + 4096, 0x22, 0x44, &bad);
 	result("p2p/revoke-after", !ret && !bad,
-	       "after the revoke the DMA to IOVA 0x%llx still reached the BAR (%d of %u bytes), or %s",
-	       (unsigned long long)iova + 4096, LEN - bad, LEN, strerror(-ret));
-	shm_expect("revoke-after", OFF + 4096, LEN, -1);
+	       "after the revoke the DMA to IOVA 0x%llx changed the BAR (%d of %u bytes), or %s",
+	       (unsigned long long)iova + 4096, bad, LEN, strerror(-ret));
+	shm_expect("revoke-after", OFF + 4096, LEN, 0x44);
 
 	/* the record kept it: unmapped as usual, then mapped again */
 	ret = vfiodev_dma_unmap(s, iova, RANGE);
@@ -309,13 +326,37 @@ static int test_faults(const char *peer_bdf)
 	return failures ? 1 : 0;
 }
 
+/* "dmabuf" when the kernel's probe says the device exports dma-bufs */
+static int test_probe(const char *peer_bdf)
+{
+	struct vfiodev_device *peer;
+	struct vfiodev_ctx *ctx;
+	int probe;
+
+	if (vfiodev_ctx_new(NULL, &ctx) ||
+	    vfiodev_device_open(ctx, peer_bdf, NULL, &peer))
+		return 1;
+	probe = vfiodev_device_feature(peer,
+				       VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_GET,
+				       11 /* VFIO_DEVICE_FEATURE_DMA_BUF */,
+				       NULL, 0);
+	printf("%s\n", probe ? "none" : "dmabuf");
+	vfiodev_device_close(peer);
+	vfiodev_ctx_unref(ctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "probe"))
+		return test_probe(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "revoke"))
 		return test_revoke(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "faults"))
 		return test_faults(argv[2]);
-	fprintf(stderr, "usage: %s revoke <edu> <peer> | faults <peer>\n", argv[0]);
+	fprintf(stderr,
+		"usage: %s revoke <edu> <peer> | faults <peer> | probe <peer>\n",
+		argv[0]);
 	return 2;
 }

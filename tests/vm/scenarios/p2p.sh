@@ -13,6 +13,14 @@
 
 edu=${VMTEST_EDU_BDFS%% *}
 shm=0000:00:05.0
+# what the kernel can be seen to have: iommufd and VFIO dma-buf export
+# (the feature's probe); with both the AUTO path must take the BAR
+must_auto=no
+if vmtest_kernel_has_iommufd && vmtest_kernel_has_vfio_cdev &&
+	[ "$(p2ptest probe "$shm")" = dmabuf ]; then
+	must_auto=yes
+fi
+echo "p2p: iommufd with VFIO dma-buf export: $must_auto"
 
 # run_p2p NAME OFFSET TAG [ENV]: the example; 3 means this path cannot map
 run_p2p() {
@@ -26,6 +34,10 @@ run_p2p() {
 		vmtest_pass "p2p/$_name"
 		echo "VMSHM $_name $_off 2048 $_tag" ;;
 	3)
+		if [ "$_name" = auto ] && [ "$must_auto" = yes ]; then
+			vmtest_fail "p2p/$_name" "the kernel has iommufd and exports VFIO dma-bufs, yet: $(grep -m1 'dma-buf' /tmp/p2p.out)"
+			return
+		fi
 		vmtest_skip "p2p/$_name" "$(grep -m1 ' backend$' /tmp/p2p.out | sed 's/.* on the //'):" \
 			"$(grep -m1 'dma-buf' /tmp/p2p.out | sed 's/.*: its export as a dma-buf: //')" ;;
 	*)
