@@ -1099,6 +1099,442 @@ int vfiodev_device_hot_reset_info(struct vfiodev_device *dev,
 int vfiodev_device_hot_reset(struct vfiodev_device *dev);
 
 /* ------------------------------------------------------------------ */
+/* Migration (VFIO migration v2)                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum vfiodev_mig_state - a device's migration state (the kernel's
+ *	enum vfio_device_mig_state, same values)
+ * @VFIODEV_MIG_ERROR: the device failed an arc and could not return to a
+ *	valid state; only vfiodev_mig_reset() leaves it. Never a target
+ * @VFIODEV_MIG_STOP: stopped: no DMA, no interrupts, its state frozen
+ * @VFIODEV_MIG_RUNNING: running normally (the state after open and reset)
+ * @VFIODEV_MIG_STOP_COPY: stopped, its state streamed out through the data fd
+ * @VFIODEV_MIG_RESUMING: stopped, loading a state written to the data fd
+ * @VFIODEV_MIG_RUNNING_P2P: running, but starting no peer-to-peer DMA
+ *	(VFIODEV_MIG_CAP_P2P)
+ * @VFIODEV_MIG_PRE_COPY: running, with a first part of its state (and
+ *	what changes) streamed out ahead (VFIODEV_MIG_CAP_PRE_COPY)
+ * @VFIODEV_MIG_PRE_COPY_P2P: PRE_COPY, starting no peer-to-peer DMA (both)
+ */
+enum vfiodev_mig_state {
+	VFIODEV_MIG_ERROR = 0,
+	VFIODEV_MIG_STOP = 1,
+	VFIODEV_MIG_RUNNING = 2,
+	VFIODEV_MIG_STOP_COPY = 3,
+	VFIODEV_MIG_RESUMING = 4,
+	VFIODEV_MIG_RUNNING_P2P = 5,
+	VFIODEV_MIG_PRE_COPY = 6,
+	VFIODEV_MIG_PRE_COPY_P2P = 7,
+};
+
+/**
+ * vfiodev_mig_state_name() - printable name of a migration state
+ * @state: a state
+ *
+ * Context: any thread; no lock, no blocking.
+ * Return: "error", "stop", "running", "stop-copy", "resuming",
+ * "running-p2p", "pre-copy", "pre-copy-p2p" or "unknown"; never NULL.
+ */
+const char *vfiodev_mig_state_name(enum vfiodev_mig_state state);
+
+/** VFIODEV_MIG_CAP_STOP_COPY - STOP, STOP_COPY and RESUMING (every
+ *	migratable device) */
+#define VFIODEV_MIG_CAP_STOP_COPY (1u << 0)
+/** VFIODEV_MIG_CAP_P2P - RUNNING_P2P (and PRE_COPY_P2P with PRE_COPY) */
+#define VFIODEV_MIG_CAP_P2P (1u << 1)
+/** VFIODEV_MIG_CAP_PRE_COPY - PRE_COPY, and vfiodev_mig_precopy_info() */
+#define VFIODEV_MIG_CAP_PRE_COPY (1u << 2)
+/** VFIODEV_MIG_CAP_DMA_LOGGING - the device logs its DMA writes
+ *	(vfiodev_mig_dma_log_start()) */
+#define VFIODEV_MIG_CAP_DMA_LOGGING (1u << 8)
+/** VFIODEV_MIG_CAP_PRECOPY_INFO_V2 - the kernel has
+ *	VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 (Linux 7.x):
+ *	vfiodev_mig_precopy_v2() works */
+#define VFIODEV_MIG_CAP_PRECOPY_INFO_V2 (1u << 9)
+
+/**
+ * struct vfiodev_mig_info - what a device offers for migration
+ * @caps: VFIODEV_MIG_CAP_* bits: the first three are the kernel's
+ *	VFIO_MIGRATION_* flags, the others come from probes
+ * @state: the device's state now (enum vfiodev_mig_state)
+ * @reserved: written as zero
+ */
+struct vfiodev_mig_info {
+	uint32_t caps;
+	uint32_t state;
+	uint32_t reserved[6];
+};
+
+/**
+ * vfiodev_mig_get_info() - can the device migrate, and in which states
+ * @dev: the device
+ * @info: receives its capabilities and current state
+ *
+ * VFIO_DEVICE_FEATURE_MIGRATION and MIG_DEVICE_STATE, and probes of
+ * DMA_LOGGING_START and MIG_PRECOPY_INFOv2 (a probe changes nothing).
+ *
+ * Context: one thread per device; a few ioctls.
+ * Return: 0; -EOPNOTSUPP when the device's driver has no migration (one
+ * line at info level: a query, not a failure); or the kernel's error.
+ */
+int vfiodev_mig_get_info(struct vfiodev_device *dev, struct vfiodev_mig_info *info);
+
+/**
+ * vfiodev_mig_get_state() - the device's migration state
+ * @dev: the device
+ * @state: receives it
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the device cannot migrate; the kernel's error.
+ */
+int vfiodev_mig_get_state(struct vfiodev_device *dev, enum vfiodev_mig_state *state);
+
+/**
+ * struct vfiodev_mig_result - what vfiodev_mig_set_state() did
+ * @data_fd: the data fd the last arc opened (the caller's: close() it when
+ *	the stream is done; close-on-exec), or -1
+ * @state: the state the device is in now, read back after a failure
+ *	(VFIODEV_MIG_ERROR also when it could not be read)
+ * @steps: arcs taken
+ * @reserved: written as zero
+ */
+struct vfiodev_mig_result {
+	int32_t data_fd;
+	uint32_t state;
+	uint32_t steps;
+	uint32_t reserved[5];
+};
+
+/**
+ * vfiodev_mig_set_state() - move the device to a migration state, arc by arc
+ * @dev: the device
+ * @target: the state to reach; one the device supports, not ERROR
+ * @res: receives the data fd and where the device ended; may be NULL only
+ *	when @target opens no stream (STOP, RUNNING, RUNNING_P2P)
+ *
+ * The library reads the current state and walks the shortest path of
+ * single arcs to @target, one VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE per arc,
+ * with the kernel's rules: arcs touching a state the device lacks are
+ * skipped over (RUNNING -> STOP is RUNNING -> RUNNING_P2P -> STOP with P2P,
+ * one arc without), and no saving state (PRE_COPY, PRE_COPY_P2P, STOP_COPY)
+ * is passed through unless the path stays among them from its start
+ * (PRE_COPY -> PRE_COPY_P2P -> STOP_COPY). With STOP_COPY alone, the walks
+ * of more than one arc are RUNNING -> STOP -> STOP_COPY or RESUMING,
+ * STOP_COPY -> STOP -> RUNNING or RESUMING, and RESUMING -> STOP -> RUNNING
+ * or STOP_COPY. With P2P
+ * and PRE_COPY too, they are (R: RUNNING, RP: RUNNING_P2P):
+ * STOP -> RP -> R (-> PRE_COPY); STOP -> RP -> PRE_COPY_P2P;
+ * R -> RP -> STOP (-> STOP_COPY, or -> RESUMING); R -> RP -> PRE_COPY_P2P;
+ * RP -> STOP -> STOP_COPY or RESUMING; RP -> R -> PRE_COPY;
+ * STOP_COPY -> STOP -> RESUMING, or -> RP (-> R);
+ * RESUMING -> STOP -> STOP_COPY, or -> RP (-> R (-> PRE_COPY), or
+ * -> PRE_COPY_P2P); PRE_COPY -> PRE_COPY_P2P -> STOP_COPY;
+ * PRE_COPY -> R -> RP (-> STOP (-> RESUMING));
+ * PRE_COPY_P2P -> RP -> R, or -> STOP (-> RESUMING). Without P2P, RP drops
+ * out of these (RUNNING -> STOP is one arc); without PRE_COPY, the paths to
+ * and from its states. STOP_COPY -> PRE_COPY or PRE_COPY_P2P has no path
+ * (-EINVAL before any ioctl), nor has anything out of ERROR.
+ *
+ * The streams: RUNNING(_P2P) -> PRE_COPY(_P2P), STOP -> STOP_COPY and STOP
+ * -> RESUMING open a new data fd (@res->data_fd). Moving among the saving
+ * states keeps the session: PRE_COPY -> STOP_COPY returns -1, and the rest
+ * of the state arrives on the PRE_COPY fd. Leaving the saving states or
+ * RESUMING ends the session (the kernel disables its fd; close it). Leaving
+ * RESUMING makes the device check and load what was written: an incomplete
+ * or corrupted stream fails that arc (the device stays in RESUMING, or goes
+ * to ERROR, as its driver decides).
+ *
+ * On failure the device is where the failed arc left it: the state before
+ * that arc (so possibly part way along the path), or ERROR; @res->state
+ * says which and the log line names the arc. From ERROR, or from a
+ * RESUMING that cannot complete, only vfiodev_mig_reset() recovers:
+ * VFIO_DEVICE_RESET returns the device to RUNNING and disables the open
+ * data fds.
+ *
+ * Context: one thread per device; an ioctl per arc, each of which may block
+ * while the driver stops or saves the device.
+ * Return: 0 (also when already in @target: no arc, data_fd -1); -EINVAL
+ * for an invalid target, a path that does not exist or a device in ERROR
+ * (nothing asked of the kernel); -EOPNOTSUPP for a device without
+ * migration or a state it does not support; -EPROTO when the kernel hands
+ * a data fd to an arc in the middle of a path (closed); or the kernel's
+ * error for the failed arc.
+ */
+int vfiodev_mig_set_state(struct vfiodev_device *dev, enum vfiodev_mig_state target,
+			  struct vfiodev_mig_result *res);
+
+/**
+ * vfiodev_mig_reset() - VFIO_DEVICE_RESET to leave ERROR (or abort a
+ *	RESUMING session): the device returns to RUNNING
+ * @dev: a device that can migrate
+ *
+ * Unlike vfiodev_device_reset() this does not ask for the RESET flag of the
+ * device's info: the migration protocol requires every migration driver to
+ * take VFIO_DEVICE_RESET (the mtty sample takes it and reports no flag).
+ * What the reset does to the device's other state is its driver's
+ * business (mtty keeps its registers). Data fds stay the caller's to close;
+ * the kernel has disabled them.
+ *
+ * Context: one thread per device; blocks while the device resets.
+ * Return: 0 once the device reports RUNNING; -EOPNOTSUPP for a device that
+ * cannot migrate; -EIO when it reports another state after the reset; or
+ * the kernel's error.
+ */
+int vfiodev_mig_reset(struct vfiodev_device *dev);
+
+/**
+ * vfiodev_mig_data_size() - the device's estimate of what STOP_COPY will
+ *	stream (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE)
+ * @dev: the device
+ * @bytes: receives the estimate, in bytes
+ *
+ * Works in every state.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the kernel or the device lacks it; the
+ * kernel's error.
+ */
+int vfiodev_mig_data_size(struct vfiodev_device *dev, uint64_t *bytes);
+
+/** VFIODEV_MIG_PRECOPY_REINIT - vfiodev_mig_precopy: new initial data is on
+ *	the stream (after vfiodev_mig_precopy_v2() only) */
+#define VFIODEV_MIG_PRECOPY_REINIT (1u << 0)
+
+/**
+ * struct vfiodev_mig_precopy - what is left to read in pre-copy
+ * @initial_bytes: initial data not yet read; leave PRE_COPY for STOP_COPY
+ *	once it is 0
+ * @dirty_bytes: state the device changed since it was read
+ * @flags: VFIODEV_MIG_PRECOPY_REINIT, reported only after
+ *	vfiodev_mig_precopy_v2() (0 otherwise: the v1 ioctl's flags are not
+ *	an output)
+ * @reserved: written as zero
+ */
+struct vfiodev_mig_precopy {
+	uint64_t initial_bytes;
+	uint64_t dirty_bytes;
+	uint32_t flags;
+	uint32_t reserved[5];
+};
+
+/**
+ * vfiodev_mig_precopy_info() - VFIO_MIG_GET_PRECOPY_INFO on a pre-copy data fd
+ * @dev: the device the fd belongs to
+ * @data_fd: the fd vfiodev_mig_set_state() returned for PRE_COPY(_P2P)
+ * @info: receives the estimates
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EINVAL when the device is not in PRE_COPY or PRE_COPY_P2P;
+ * -ENOTTY when @data_fd is no pre-copy data fd; -ENODEV when its session
+ * has ended (a reset, a state change); or the kernel's error.
+ */
+int vfiodev_mig_precopy_info(struct vfiodev_device *dev, int data_fd,
+			     struct vfiodev_mig_precopy *info);
+
+/**
+ * vfiodev_mig_precopy_v2() - opt in to pre-copy info v2
+ *	(VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, Linux 7.x)
+ * @dev: a device with VFIODEV_MIG_CAP_PRE_COPY
+ *
+ * From then on (until the device is closed) vfiodev_mig_precopy_info()
+ * reports VFIODEV_MIG_PRECOPY_REINIT: the device put new initial data on
+ * the stream (a reconfiguration), and initial_bytes counts it again.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the kernel lacks it (Linux before 7.0) or the
+ * device has no PRE_COPY (the log says which); the kernel's error.
+ */
+int vfiodev_mig_precopy_v2(struct vfiodev_device *dev);
+
+/** VFIODEV_MIG_MORE_LATER - vfiodev_mig_save(): a pre-copy stream reached
+ *	its temporary end (ENOMSG); more may come */
+#define VFIODEV_MIG_MORE_LATER 1
+
+/**
+ * typedef vfiodev_mig_sink_fn - receives the bytes of a saved stream
+ * @data: the pointer given to vfiodev_mig_save()
+ * @buf: the next bytes of the stream
+ * @len: how many, > 0
+ *
+ * Return: 0 to go on, or -errno to stop (vfiodev_mig_save() returns it).
+ */
+typedef int (*vfiodev_mig_sink_fn)(void *data, const void *buf, size_t len);
+
+/**
+ * typedef vfiodev_mig_source_fn - gives the bytes of a stream to load
+ * @data: the pointer given to vfiodev_mig_load()
+ * @buf: where to put the next bytes
+ * @len: room in @buf
+ *
+ * Return: the number of bytes put (> 0), 0 at the end of the stream, or
+ * -errno to stop (vfiodev_mig_load() returns it).
+ */
+typedef ssize_t (*vfiodev_mig_source_fn)(void *data, void *buf, size_t len);
+
+/**
+ * struct vfiodev_mig_xfer_opts - options of the data fd helpers
+ * @sz: sizeof(struct vfiodev_mig_xfer_opts)
+ * @chunk: the most bytes one read() or write() moves, the size of the
+ *	bounce buffer: 4 KiB to 64 MiB, 0: 1 MiB. When the buffer cannot be
+ *	allocated, or the driver answers ENOMEM, the chunk is halved down to
+ *	4 KiB before the call gives up
+ * @max_bytes: vfiodev_mig_save(): refuse (-EFBIG) a stream longer than
+ *	this; 0: no limit
+ */
+struct vfiodev_mig_xfer_opts {
+	size_t sz;
+	size_t chunk;
+	uint64_t max_bytes;
+};
+
+/**
+ * vfiodev_mig_save() - read what a saving state has for now into a sink
+ * @dev: the device the fd belongs to
+ * @data_fd: a data fd of PRE_COPY, PRE_COPY_P2P or STOP_COPY
+ * @sink: called with each piece, in stream order
+ * @data: passed to @sink
+ * @opts: options, or NULL
+ * @bytes: receives the bytes given to @sink (also on failure); may be NULL
+ *
+ * Reads until the stream ends: in STOP_COPY, read() returning 0 is the end
+ * of the device's state; in PRE_COPY(_P2P), ENOMSG is the stream's
+ * temporary end (VFIODEV_MIG_MORE_LATER), and some drivers (mtty) return 0
+ * there instead: in a pre-copy state both mean "nothing more now", and the
+ * rest comes after the move to STOP_COPY, on the same fd. EINTR is retried.
+ * The bytes are opaque and their order is the stream: keep it.
+ *
+ * Context: one thread per fd; blocks in read().
+ * Return: 0 at the end of the stream; VFIODEV_MIG_MORE_LATER at a
+ * pre-copy's temporary end; -EFBIG past @opts->max_bytes; -ENOMEM when not
+ * even 4 KiB could be had; @sink's error; or read()'s (-ENODEV: the session
+ * ended).
+ */
+int vfiodev_mig_save(struct vfiodev_device *dev, int data_fd,
+		     vfiodev_mig_sink_fn sink, void *data,
+		     const struct vfiodev_mig_xfer_opts *opts, uint64_t *bytes);
+
+/**
+ * vfiodev_mig_save_buf() - vfiodev_mig_save() into a buffer
+ * @dev: the device the fd belongs to
+ * @data_fd: a data fd of a saving state
+ * @buf: the buffer
+ * @cap: its size
+ * @len: receives the bytes stored
+ *
+ * Context: as vfiodev_mig_save().
+ * Return: as vfiodev_mig_save(); -ENOSPC when the stream is longer than
+ * @cap (the first @cap bytes are in @buf, and at least one more byte was
+ * taken from the fd: the stream cannot be resumed, start the migration
+ * again with a larger buffer: vfiodev_mig_data_size() estimates it).
+ */
+int vfiodev_mig_save_buf(struct vfiodev_device *dev, int data_fd, void *buf,
+			 size_t cap, size_t *len);
+
+/**
+ * vfiodev_mig_load() - write a stream from a source into a resuming device
+ * @dev: the device the fd belongs to (in RESUMING)
+ * @data_fd: the fd vfiodev_mig_set_state() returned for RESUMING
+ * @source: gives the stream's bytes, in order, until it returns 0
+ * @data: passed to @source
+ * @opts: options (@chunk), or NULL
+ * @bytes: receives the bytes the device took (also on failure); may be NULL
+ *
+ * Short writes and EINTR are continued. The device checks the stream as it
+ * comes (a header that is not its own is refused at once) and as a whole
+ * when it leaves RESUMING (vfiodev_mig_set_state() to STOP or RUNNING).
+ *
+ * Context: one thread per fd; blocks in write().
+ * Return: 0; @source's error; -ENOMEM when the device takes no more (its
+ * drivers answer ENOMEM past the state they expect) or no buffer could be
+ * had; or write()'s error (the device's refusal of the stream: mtty says
+ * EFAULT for a foreign header).
+ */
+int vfiodev_mig_load(struct vfiodev_device *dev, int data_fd,
+		     vfiodev_mig_source_fn source, void *data,
+		     const struct vfiodev_mig_xfer_opts *opts, uint64_t *bytes);
+
+/**
+ * vfiodev_mig_load_buf() - vfiodev_mig_load() from a buffer
+ * @dev: the device the fd belongs to (in RESUMING)
+ * @data_fd: the fd of RESUMING
+ * @buf: the stream
+ * @len: its length
+ *
+ * Context: as vfiodev_mig_load().
+ * Return: as vfiodev_mig_load().
+ */
+int vfiodev_mig_load_buf(struct vfiodev_device *dev, int data_fd,
+			 const void *buf, size_t len);
+
+/**
+ * struct vfiodev_dma_log_range - an IOVA range whose DMA writes the device
+ *	logs
+ * @iova: start, aligned to the page size asked for
+ * @length: length, > 0, a multiple of that page size
+ */
+struct vfiodev_dma_log_range {
+	uint64_t iova;
+	uint64_t length;
+};
+
+/**
+ * vfiodev_mig_dma_log_start() - start the device's own logging of its DMA
+ *	writes (VFIO_DEVICE_FEATURE_DMA_LOGGING_START)
+ * @dev: the device
+ * @ranges: the IOVA ranges to log, not overlapping
+ * @nr: how many, 1 to 65536 (the kernel takes at least 256)
+ * @page_size: in: the granularity asked for, a power of two, at least
+ *	4 KiB; out: the one the device chose
+ *
+ * Device-side dirty tracking, for devices whose IOMMU has no dirty bits
+ * (vfiodev_space_dirty_start() is the IOMMU's). One start, then a stop:
+ * a second start is refused by the kernel.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EINVAL for empty, unaligned, wrapping or overlapping ranges
+ * (checked first); -EOPNOTSUPP when the device has no DMA logging; -E2BIG
+ * when its driver takes fewer ranges; the kernel's error.
+ */
+int vfiodev_mig_dma_log_start(struct vfiodev_device *dev,
+			      const struct vfiodev_dma_log_range *ranges,
+			      size_t nr, uint64_t *page_size);
+
+/**
+ * vfiodev_mig_dma_log_stop() - stop the device's DMA logging
+ *	(VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP)
+ * @dev: the device
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the device has no DMA logging; the kernel's
+ * error.
+ */
+int vfiodev_mig_dma_log_stop(struct vfiodev_device *dev);
+
+/**
+ * vfiodev_mig_dma_log_report() - read and clear the device's DMA log of an
+ *	IOVA range (VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT)
+ * @dev: the device, logging
+ * @iova: start of the range, aligned to @page_size
+ * @length: its length, > 0, a multiple of @page_size
+ * @page_size: a bit's granularity, a power of two, at least 4 KiB (need
+ *	not be the one logging started with)
+ * @bitmap: receives one bit per page: bit n (bit n % 64 of word n / 64) is
+ *	the page at @iova + n * @page_size; zeroed first
+ * @bitmap_bytes: its size, at least (length / page_size + 63) / 64 * 8
+ *
+ * After any error the log must be taken as lost: count every page dirty.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EINVAL for bad arguments (checked first) or logging not
+ * started; -EOPNOTSUPP when the device has no DMA logging; the kernel's
+ * error.
+ */
+int vfiodev_mig_dma_log_report(struct vfiodev_device *dev, uint64_t iova,
+			       uint64_t length, uint64_t page_size,
+			       uint64_t *bitmap, size_t bitmap_bytes);
+
+/* ------------------------------------------------------------------ */
 /* Regions                                                              */
 /* ------------------------------------------------------------------ */
 

@@ -683,12 +683,24 @@ struct vfiodev_device {
 	/* per IRQ index (num_irqs entries, allocated by the first eventfd
 	 * set): the vectors the kernel enabled and their eventfds (irq.c) */
 	struct vfd_irq_vecs *irqs;
+	/* VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 was set (migration.c): the
+	 * pre-copy info's flags are an output */
+	bool mig_precopy_v2;
 };
 
 /* the alignment of a region's mmap: its size rounded up to a power of
  * two, at least a page, at most VFD_MMAP_ALIGN_MAX (region.c) */
 #define VFD_MMAP_ALIGN_MAX (1ull << 30)
 uint64_t vfd_region_mmap_align(uint64_t size);
+
+/* migration.c: VFIO_DEVICE_FEATURE with up to 64 bytes of data, no log
+ * line (-errno or the ioctl's result); the states from @from to @to that a
+ * device with VFIO_MIGRATION_* @flags walks, both ends in @path: the
+ * number of arcs, -1 when there is no path */
+int vfd_mig_feature(struct vfiodev_device *dev, uint32_t flags, void *data,
+		    size_t len);
+int vfd_mig_path(uint64_t flags, unsigned int from, unsigned int to,
+		 uint8_t path[8]);
 
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
 int vfd_device_load_info(struct vfiodev_device *dev);

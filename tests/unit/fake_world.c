@@ -75,6 +75,17 @@ bool fake_log_has(int priority, const char *substr)
 	return found;
 }
 
+unsigned int fake_log_count(int priority)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&log_lock);
+	for (size_t i = 0; i < nr_logs; i++)
+		n += priority < 0 || logs[i].prio == priority;
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
 void fake_log_clear(void)
 {
 	pthread_mutex_lock(&log_lock);
