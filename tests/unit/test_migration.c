@@ -3,8 +3,7 @@
  * lib/migration.c: the migration capability query, state changes walked
  * arc by arc against a fake driver that takes single arcs only, failures
  * part way and into ERROR, the reset out of it, a whole save and resume
- * with a pre-copy round, pre-copy info v1 and v2, the data size, and the
- * device's DMA logging.
+ * with a pre-copy round, pre-copy info v1 and v2, and the data size.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -602,111 +601,6 @@ static void the_data_size_or_why_not(void **state)
 	assert_int_equal(vfiodev_mig_data_size(src, NULL), -EINVAL);
 }
 
-static void dma_logging_reports_and_clears_what_the_device_wrote(void **state)
-{
-	const struct vfiodev_dma_log_range r[2] = { { 0x100000, 0x10000 },
-						    { 0x0, 0x4000 } };
-	uint64_t pg = 0x1000, bm[2] = { ~0ull, ~0ull };
-
-	(void)state;
-	ps->mig.dma_log = true;
-	ps->mig.log_pgsize = 0x1000;
-	open_both(ALL);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, r, 2, &pg), 0);
-	assert_true(ps->mig.logging);
-	assert_int_equal(pg, 0x1000);
-	/* a second start: the kernel's refusal, named */
-	assert_int_equal(vfiodev_mig_dma_log_start(src, r, 2, &pg), -EBUSY);
-	assert_int_equal(fake_log_count(LOG_ERR), 1);
-	fake_mig_dma_write(ps, 0x102000, 0x1800); /* pages 2 and 3 */
-	fake_mig_dma_write(ps, 0x10f000, 0x1000); /* page 15 */
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0x100000, 0x10000,
-						    0x1000, bm, sizeof(bm)),
-			 0);
-	assert_int_equal(bm[0], (1ull << 2) | (1ull << 3) | (1ull << 15));
-	assert_int_equal(bm[1], ~0ull); /* beyond the range: untouched */
-	/* read and cleared */
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0x100000, 0x10000,
-						    0x1000, bm, 8),
-			 0);
-	assert_int_equal(bm[0], 0);
-	/* a coarser report than the log */
-	fake_mig_dma_write(ps, 0x108000, 0x10);
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0x100000, 0x10000,
-						    0x8000, bm, 8),
-			 0);
-	assert_int_equal(bm[0], 2);
-	assert_int_equal(vfiodev_mig_dma_log_stop(src), 0);
-	assert_false(ps->mig.logging);
-	fake_log_clear();
-	assert_int_equal(vfiodev_mig_dma_log_stop(src), -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0, 0x4000, 0x1000, bm, 8),
-			 -EINVAL);
-	assert_int_equal(fake_log_count(LOG_ERR), 2);
-}
-
-static void dma_logging_arguments_are_checked_before_the_kernel(void **state)
-{
-	const struct vfiodev_dma_log_range overlap[2] = { { 0x0, 0x4000 },
-							  { 0x3000, 0x1000 } };
-	const struct vfiodev_dma_log_range odd = { 0x800, 0x1000 };
-	const struct vfiodev_dma_log_range empty = { 0x1000, 0 };
-	const struct vfiodev_dma_log_range wrap = { 0xfffffffffffff000ull, 0x2000 };
-	const struct vfiodev_dma_log_range ok = { 0, 0x1000 };
-	uint64_t pg = 0x1000, bad = 3000, bm[1];
-	unsigned int ioctls;
-
-	(void)state;
-	ps->mig.dma_log = true;
-	open_both(ALL);
-	ioctls = fake_ioctl_count(VFIO_DEVICE_FEATURE);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, overlap, 2, &pg), -EINVAL);
-	assert_true(fake_log_has(LOG_ERR, "overlap"));
-	assert_int_equal(vfiodev_mig_dma_log_start(src, &odd, 1, &pg), -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, &empty, 1, &pg), -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, &wrap, 1, &pg), -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, &ok, 1, &bad), -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, &ok, 0, &pg), -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0, 0x1000, 3000, bm, 8),
-			 -EINVAL);
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0x800, 0x1000, 0x1000,
-						    bm, 8),
-			 -EINVAL);
-	/* 65 pages need two words */
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0, 65 * 0x1000, 0x1000,
-						    bm, 8),
-			 -EINVAL);
-	assert_int_equal(fake_log_count(LOG_ERR), 9);
-	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_FEATURE), ioctls);
-	/* more ranges than the driver takes */
-	ps->mig.log_max_ranges = 1;
-	assert_int_equal(vfiodev_mig_dma_log_start(src, overlap + 1, 1, &pg), 0);
-	assert_int_equal(vfiodev_mig_dma_log_stop(src), 0);
-	{
-		const struct vfiodev_dma_log_range two[2] = { { 0, 0x1000 },
-							      { 0x2000, 0x1000 } };
-
-		assert_int_equal(vfiodev_mig_dma_log_start(src, two, 2, &pg),
-				 -E2BIG);
-		assert_true(fake_log_has(LOG_ERR, "merge them"));
-	}
-}
-
-static void a_device_without_dma_logging_says_so_once_per_call(void **state)
-{
-	const struct vfiodev_dma_log_range r = { 0, 0x1000 };
-	uint64_t pg = 0x1000, bm[1];
-
-	(void)state;
-	open_both(ALL);
-	assert_int_equal(vfiodev_mig_dma_log_start(src, &r, 1, &pg), -EOPNOTSUPP);
-	assert_int_equal(vfiodev_mig_dma_log_report(src, 0, 0x1000, 0x1000, bm, 8),
-			 -EOPNOTSUPP);
-	assert_int_equal(vfiodev_mig_dma_log_stop(src), -EOPNOTSUPP);
-	assert_int_equal(fake_log_count(LOG_ERR), 3);
-	assert_true(fake_log_has(LOG_ERR, "the device's driver has no DMA logging"));
-}
-
 /* a whole migration with each seam call failed in turn: an error or
  * success, never a leaked fd, session or buffer (ASan) */
 static void every_failure_of_a_migration_leaves_nothing_behind(void **state)
@@ -784,9 +678,6 @@ int main(void)
 		T(precopy_info_v2_reports_reinit),
 		T(precopy_info_names_what_is_wrong_with_the_fd),
 		T(the_data_size_or_why_not),
-		T(dma_logging_reports_and_clears_what_the_device_wrote),
-		T(dma_logging_arguments_are_checked_before_the_kernel),
-		T(a_device_without_dma_logging_says_so_once_per_call),
 		T(every_failure_of_a_migration_leaves_nothing_behind),
 	};
 
