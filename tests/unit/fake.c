@@ -287,6 +287,12 @@ static int f_open(const char *path, int flags)
 		g = fake_group_get(n->group);
 		if (g->open)
 			return -EBUSY;
+		/* a cdev bound to iommufd blocks its group
+		 * (vfio_device_block_group) */
+		for (struct fake_file *o = fk.files; o; o = o->next)
+			if (o->kind == FK_CDEV && o->bound && o->pci &&
+			    o->pci->group == n->group)
+				return -EBUSY;
 	}
 	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
@@ -438,6 +444,9 @@ static ssize_t f_write(int fd, const void *buf, size_t len)
 
 	if (fault_now())
 		return fault_fire("write fd %d", fd);
+	n = fake_mdev_write(fd, buf, len);
+	if (n != -ENOTTY)
+		return n;
 	n = write(fd, buf, len);
 	return n < 0 ? -errno : n;
 }
