@@ -813,6 +813,68 @@ int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 			struct vfiodev_device **out);
 
 /**
+ * vfiodev_device_open_sysfs() - open any VFIO device by its sysfs directory
+ * @ctx: the context
+ * @sysfs_dir: the device's directory: "/sys/bus/mdev/devices/<uuid>" (a
+ *	mediated device), "/sys/bus/pci/devices/<bdf>", another bus's
+ *	"/sys/bus/<bus>/devices/<name>", or the /sys/devices/... directory
+ *	those link to; below the context's sysfs root
+ * @opts: options, or NULL; vf_token is refused (-EINVAL) for a device that
+ *	is not on the PCI bus
+ * @out: receives the device
+ *
+ * The door for devices without a PCI address, as QEMU's sysfsdev=. A PCI
+ * device's directory opens exactly as vfiodev_device_open() of its BDF
+ * (one code path). Any other device must be bound to a driver that
+ * registered it with VFIO (its vfio-dev entry in sysfs); it is then
+ * opened as a PCI device is: its vfio cdev through iommufd, with the same
+ * fstat() identity check (the node's major:minor against
+ * vfio-dev/vfioN/dev), else, in AUTO mode, its IOMMU group and a Type1
+ * container, the reason kept as for a PCI device. The device's name (in
+ * log lines, vfiodev_device_name()) is its kernel name: the UUID of an
+ * mdev; vfiodev_device_bdf() is "" for it.
+ *
+ * A mediated device (mdev): vfio gives each an emulated IOMMU group of its
+ * own (/dev/vfio/N, a software group without an IOMMU; sysfs names it
+ * "vfio-noiommu", but it is no noiommu group and needs no allow_noiommu),
+ * whose container takes it beside real groups, and which
+ * VFIO_GROUP_GET_DEVICE_FD opens by the device's UUID. On iommufd the
+ * kernel binds an mdev through emulated access (an iommufd access object
+ * attached to the space's IOAS, not a page table of an IOMMU).
+ *
+ * DMA for an mdev: the device does no DMA of its own; its vendor driver
+ * reads and writes the space's memory on its behalf, pinning pages through
+ * the space (vfio_pin_pages() or vfio_dma_rw() on the mappings, for as long
+ * as it needs them; an unmap makes the driver let go first). The mappings
+ * are still the caller's: map what the device may reach with
+ * vfiodev_dma_map() and its siblings, as for a PCI device; what is not
+ * mapped the vendor driver cannot reach. An mdev in an iommufd space with
+ * dirty tracking on cannot be attached (the kernel has no IOMMU page table
+ * for it: the attach fails); on Type1 the pages the vendor driver pinned
+ * are what a dirty read reports.
+ *
+ * What does not apply to an mdev (calls for PCI functions): hot reset
+ * (vfiodev_device_hot_reset_info() and vfiodev_device_hot_reset(): -ENODEV,
+ * no slot or bus), VF tokens (vfiodev_device_set_vf_token(): -ENOTTY;
+ * vfiodev_device_opts.vf_token: -EINVAL), and the calls that take a BDF
+ * (vfiodev_bind(), vfiodev_unbind(), vfiodev_diagnose(),
+ * vfiodev_pci_lookup(): -EINVAL for a UUID; an mdev is bound by its
+ * parent's driver when created). Config space (vfiodev_pci_config_read()
+ * and its siblings) works where the vendor driver emulates one (its type's
+ * device_api is "vfio-pci"); vfiodev_device_reset() is VFIO_DEVICE_RESET
+ * as for any device.
+ *
+ * Context: as vfiodev_device_open(); also resolves @sysfs_dir (realpath).
+ * Return: 0; -EINVAL for a NULL or empty path, a path outside the sysfs
+ * root, or a VF token for a non-PCI device; -ENODEV when the path is no
+ * device directory of a bus, or the device is not bound to a driver that
+ * registered it with VFIO; otherwise as vfiodev_device_open().
+ */
+int vfiodev_device_open_sysfs(struct vfiodev_ctx *ctx, const char *sysfs_dir,
+			      const struct vfiodev_device_opts *opts,
+			      struct vfiodev_device **out);
+
+/**
  * vfiodev_device_open_fd() - adopt a vfio cdev fd opened by someone else
  * @ctx: the context
  * @fd: an fd of /dev/vfio/devices/vfioX, not yet bound. On success the
@@ -855,9 +917,20 @@ void vfiodev_device_close(struct vfiodev_device *dev);
  * @dev: the device
  *
  * Context: any thread; no lock, no blocking.
- * Return: "dddd:bb:dd.f" (or "" for an fd opened without a BDF).
+ * Return: "dddd:bb:dd.f" ("" for an fd opened without a BDF, and for a
+ * device that is not on the PCI bus: see vfiodev_device_name()).
  */
 const char *vfiodev_device_bdf(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_name() - the device's kernel name
+ * @dev: the device
+ *
+ * Context: any thread; no lock, no blocking.
+ * Return: its name in sysfs: "dddd:bb:dd.f" for a PCI device, the UUID of
+ * a mediated device; "fd N" for an fd adopted without a BDF.
+ */
+const char *vfiodev_device_name(const struct vfiodev_device *dev);
 
 /**
  * vfiodev_device_backend() - the backend the device was opened with
@@ -2380,6 +2453,192 @@ int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
  * Context: any thread; no lock, no blocking.
  */
 void vfiodev_diagnosis_free(struct vfiodev_diagnosis *diag);
+
+/* ------------------------------------------------------------------ */
+/* Mediated devices (mdev)                                              */
+/* ------------------------------------------------------------------ */
+
+/** VFIODEV_UUID_LEN - room for a UUID ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+ *	and its NUL */
+#define VFIODEV_UUID_LEN 37
+
+/**
+ * struct vfiodev_mdev_type - a type of mediated device a parent can create
+ * @id: the type's directory in the parent's mdev_supported_types ("mtty-2"):
+ *	what vfiodev_mdev_create() takes
+ * @name: its name attribute ("Dual port serial"), "" when absent
+ * @description: its description attribute, "" when absent (the attribute is
+ *	optional: 6.12's mtty has none), cut at 255 bytes, new lines kept
+ * @device_api: the VFIO API of its devices ("vfio-pci", "vfio-ccw"...), ""
+ *	when absent
+ * @available_instances: how many more devices of the type can be created
+ *	now; -1 when the attribute cannot be read
+ * @nr_devices: devices of the type that exist now (its devices directory)
+ * @reserved: zero; room for fields a later version adds without changing
+ *	the size (the types come as an array of this struct)
+ */
+struct vfiodev_mdev_type {
+	char id[VFIODEV_NAME_LEN];
+	char name[VFIODEV_NAME_LEN];
+	char description[256];
+	char device_api[VFIODEV_NAME_LEN];
+	int64_t available_instances;
+	uint32_t nr_devices;
+	uint32_t reserved[9];
+};
+
+/**
+ * struct vfiodev_mdev_parent - a device that creates mediated devices
+ * @name: its entry in /sys/class/mdev_bus ("mtty"; a PCI address for a
+ *	GPU): what vfiodev_mdev_create() takes
+ * @driver: its driver, "" when none
+ * @nr_types: entries in @types
+ * @types: its types, sorted by id
+ * @reserved: zero, as in struct vfiodev_mdev_type
+ */
+struct vfiodev_mdev_parent {
+	char name[VFIODEV_NAME_LEN];
+	char driver[VFIODEV_NAME_LEN];
+	size_t nr_types;
+	struct vfiodev_mdev_type *types;
+	uint64_t reserved[4];
+};
+
+/**
+ * struct vfiodev_mdev_device - a mediated device that exists
+ * @uuid: its UUID (lower case, as its name in sysfs), zero-padded
+ * @parent: its parent's name, "" when its link cannot be read
+ * @type: its type's id ("mtty-2"), "" when its link cannot be read
+ * @driver: its driver, "" when none
+ * @iommu_group: its (emulated) IOMMU group, -1 when it has none
+ * @cdev: its vfio-dev entry ("vfio0"; a kernel without
+ *	CONFIG_VFIO_DEVICE_CDEV gives it no device number), "" when none
+ * @sysfs_path: "<sysfs root>/bus/mdev/devices/<uuid>", what
+ *	vfiodev_device_open_sysfs() takes
+ * @reserved: zero, as in struct vfiodev_mdev_type
+ */
+struct vfiodev_mdev_device {
+	char uuid[VFIODEV_UUID_LEN + 3];
+	char parent[VFIODEV_NAME_LEN];
+	char type[VFIODEV_NAME_LEN];
+	char driver[VFIODEV_NAME_LEN];
+	int32_t iommu_group;
+	char cdev[32];
+	char sysfs_path[256];
+	uint32_t reserved[9];
+};
+
+/**
+ * struct vfiodev_mdev_list - the result of vfiodev_mdev_scan()
+ * @nr_parents: entries in @parents
+ * @parents: the parents, sorted by name, each with its types
+ * @nr_devices: entries in @devices
+ * @devices: the mediated devices, sorted by UUID
+ */
+struct vfiodev_mdev_list {
+	size_t nr_parents;
+	struct vfiodev_mdev_parent *parents;
+	size_t nr_devices;
+	struct vfiodev_mdev_device *devices;
+};
+
+/**
+ * struct vfiodev_mdev_scan_opts - options of vfiodev_mdev_scan()
+ * @sz: sizeof(struct vfiodev_mdev_scan_opts)
+ * @parent: only this parent and its devices (NULL: every parent)
+ */
+struct vfiodev_mdev_scan_opts {
+	size_t sz;
+	const char *parent;
+};
+
+/**
+ * vfiodev_mdev_scan() - the mdev parents, their types, and the mediated
+ *	devices
+ * @ctx: the context
+ * @opts: a filter, or NULL for everything
+ * @out: receives the list; free it with vfiodev_mdev_list_free()
+ *
+ * Reads <sysfs>/class/mdev_bus (a parent's mdev_supported_types) and
+ * <sysfs>/bus/mdev/devices, as mdevctl does for its non-persistent
+ * devices. No parent is no error: the list is then empty.
+ *
+ * Context: any thread; reads sysfs.
+ * Return: 0; -ENODEV when @opts names a parent that does not exist (the
+ * log lists those that do); -ENOMEM.
+ */
+int vfiodev_mdev_scan(struct vfiodev_ctx *ctx,
+		      const struct vfiodev_mdev_scan_opts *opts,
+		      struct vfiodev_mdev_list **out);
+
+/**
+ * vfiodev_mdev_list_free() - free a list from vfiodev_mdev_scan()
+ * @list: the list, may be NULL
+ *
+ * Context: any thread; no lock, no blocking.
+ */
+void vfiodev_mdev_list_free(struct vfiodev_mdev_list *list);
+
+/**
+ * struct vfiodev_mdev_create_opts - options of vfiodev_mdev_create()
+ * @sz: sizeof(struct vfiodev_mdev_create_opts)
+ * @uuid: the new device's UUID, any case; NULL: a random (version 4) one
+ */
+struct vfiodev_mdev_create_opts {
+	size_t sz;
+	const char *uuid;
+};
+
+/**
+ * vfiodev_mdev_create() - create a mediated device
+ * @ctx: the context
+ * @parent: the parent's name, as in struct vfiodev_mdev_parent
+ * @type: the type's id, as in struct vfiodev_mdev_type ("mtty-2")
+ * @opts: options, or NULL (a random UUID)
+ * @uuid: receives the device's UUID, lower case (may be NULL)
+ *
+ * Writes the UUID to the type's create attribute; the kernel binds the new
+ * device to the parent's mdev driver, which registers it with VFIO: it can
+ * be opened at once with vfiodev_device_open_sysfs() of
+ * <sysfs>/bus/mdev/devices/<uuid>. The device lasts until removed or until
+ * the parent goes (a reboot included): mdevctl's non-persistent devices;
+ * nothing is written for a later boot.
+ *
+ * Context: any thread; writes sysfs (root only); the parent's driver may
+ * take a while to set the device up.
+ * Return: 0; -EINVAL for a malformed UUID; -ENODEV when there is no such
+ * parent; -ENOENT when the parent has no such type (the log lists its
+ * types); -ENOSPC when the type has no instances left
+ * (available_instances 0, or the kernel's EUSERS or ENOSPC); -EEXIST when
+ * a mediated device with that UUID exists; -EACCES when the create
+ * attribute may not be written (root only); the kernel's error otherwise.
+ */
+int vfiodev_mdev_create(struct vfiodev_ctx *ctx, const char *parent,
+			const char *type,
+			const struct vfiodev_mdev_create_opts *opts,
+			char uuid[VFIODEV_UUID_LEN]);
+
+/**
+ * vfiodev_mdev_remove() - remove a mediated device
+ * @ctx: the context
+ * @uuid: its UUID, any case
+ *
+ * Writes its remove attribute. The kernel does not refuse the removal of
+ * an open device: the write waits (uninterruptibly, once a signal came)
+ * until every user closed it. So the call first checks that the device is
+ * not open: its IOMMU group node is opened and closed again, which the
+ * kernel refuses (EBUSY) while a program holds the device, through its
+ * group or bound through its cdev; an open cdev fd not yet bound is not
+ * seen. Close the device first (vfiodev_device_close()).
+ *
+ * Context: any thread; writes sysfs (root only); blocks while the parent's
+ * driver tears the device down.
+ * Return: 0; -EINVAL for a malformed UUID; -ENODEV when there is no such
+ * mediated device; -EBUSY when it is open (in this process or another);
+ * -EACCES when the remove attribute may not be written; the kernel's error
+ * otherwise.
+ */
+int vfiodev_mdev_remove(struct vfiodev_ctx *ctx, const char *uuid);
 
 #ifdef __cplusplus
 }

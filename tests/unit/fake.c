@@ -290,6 +290,12 @@ static int f_open(const char *path, int flags)
 		g = fake_group_get(n->group);
 		if (g->open)
 			return -EBUSY;
+		/* a cdev bound to iommufd blocks its group
+		 * (vfio_device_block_group) */
+		for (struct fake_file *o = fk.files; o; o = o->next)
+			if (o->kind == FK_CDEV && o->bound && o->pci &&
+			    o->pci->group == n->group)
+				return -EBUSY;
 	}
 	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
@@ -448,6 +454,9 @@ static ssize_t f_write(int fd, const void *buf, size_t len)
 		return fault_fire("write fd %d", fd);
 	if (f && f->kind == FK_MIG)
 		return fake_mig_write(f, buf, len);
+	n = fake_mdev_write(fd, buf, len);
+	if (n != -ENOTTY)
+		return n;
 	n = write(fd, buf, len);
 	return n < 0 ? -errno : n;
 }

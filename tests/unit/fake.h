@@ -128,7 +128,11 @@ int fake_mig_files(void);
 void fake_mig_reset(struct fake_pci *p);
 
 struct fake_pci {
-	char bdf[32];
+	char bdf[48]; /* its kernel name: a BDF, an mdev's UUID */
+	/* a mediated device (fake_mdev_device): its group is emulated, and
+	 * iommufd binds it through an access object, attached to an IOAS
+	 * only (a HWPT id: ENOENT, as iommufd_access_attach() answers) */
+	bool emulated;
 	int group;
 	int cdev_index; /* vfio-dev/vfio<N>, -1: none */
 	dev_t cdev_rdev;
@@ -312,6 +316,28 @@ void fake_node_iommu(void);
 /* bound to vfio-pci with a cdev (index >= 0) and a group node; creates
  * the container and /dev/iommu nodes if missing */
 struct fake_pci *fake_std_device(const char *bdf, int group, int cdev_index);
+
+/* mediated devices (fake_mdev.c), laid out as the kernel's mdev core does:
+ * a parent <sys>/devices/virtual/<driver>/<parent> linked from
+ * class/mdev_bus/<parent>; a type mdev_supported_types/<id> with its
+ * attributes (@description NULL: none, as 6.12's mtty) and create; a
+ * device <parent dir>/<uuid> linked from bus/mdev/devices, with its
+ * subsystem, driver, mdev_type, remove, its own emulated IOMMU group
+ * (@group; "vfio-noiommu" by name, node dev/vfio/<group>) and a vfio cdev
+ * (@cdev_index >= 0, with its node). Writes to create and remove act: a
+ * create makes a device (groups from 200, cdevs from 100, the type's
+ * available_instances less one; 0 left: EUSERS; a UUID taken: EEXIST);
+ * a remove of an open device fails EDEADLK (the kernel would block) and
+ * counts in fake_mdev_removes_while_open */
+void fake_mdev_parent(const char *parent, const char *driver);
+void fake_mdev_type(const char *parent, const char *id, const char *name,
+		    const char *description, const char *device_api, int available);
+struct fake_pci *fake_mdev_device(const char *parent, const char *type,
+				  const char *uuid, int group, int cdev_index);
+extern unsigned int fake_mdev_removes_while_open;
+extern unsigned int fake_mdev_writes; /* create and remove writes */
+/* the seam's write, for mdev attributes: -ENOTTY when @fd is none */
+ssize_t fake_mdev_write(int fd, const void *buf, size_t len);
 
 /* accounting */
 void fake_live(struct fake_live *out);

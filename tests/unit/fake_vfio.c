@@ -303,6 +303,8 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 	{
 		struct fake_hwpt *h = fake_hwpt_find(f->ictx, a->pt_id);
 
+		if (h && f->pci->emulated)
+			return -ENOENT; /* an access object takes an IOAS */
 		if (h) {
 			f->attached = h->ioas;
 			f->hwpt = h;

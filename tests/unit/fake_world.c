@@ -109,6 +109,8 @@ static void defaults(void)
 	};
 
 	memset(&fake_cfg, 0, sizeof(fake_cfg));
+	fake_mdev_removes_while_open = 0;
+	fake_mdev_writes = 0;
 	memcpy(fake_cfg.ioas_ranges, x86, sizeof(x86));
 	fake_cfg.nr_ioas_ranges = ARRAY_SIZE(x86);
 	fake_cfg.ioas_alignment = 4096;
