@@ -9,7 +9,8 @@
  *
  *   migrate [--no-precopy] <source> <destination>
  *
- * Each device is a PCI address ("0000:3b:00.2").
+ * Each device is a PCI address ("0000:3b:00.2") or a sysfs directory
+ * ("/sys/bus/mdev/devices/<uuid>" for a mediated device).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,15 @@ static int keep(void *data, const void *buf, size_t len)
 	return 0;
 }
 
+/* a sysfs directory or a PCI address */
+static int open_one(struct vfiodev_ctx *ctx, const char *where,
+		    struct vfiodev_device **dev)
+{
+	if (where[0] == '/')
+		return vfiodev_device_open_sysfs(ctx, where, NULL, dev);
+	return vfiodev_device_open(ctx, where, NULL, dev);
+}
+
 static int fail(const char *what, int err)
 {
 	fprintf(stderr, "migrate: %s: %s\n", what, strerror(-err));
@@ -55,7 +65,7 @@ static int fail(const char *what, int err)
 static void show(const char *role, struct vfiodev_device *dev,
 		 const struct vfiodev_mig_info *info)
 {
-	printf("%-11s %s: %s%s%s%s, %s\n", role, vfiodev_device_bdf(dev),
+	printf("%-11s %s: %s%s%s%s, %s\n", role, vfiodev_device_name(dev),
 	       info->caps & VFIODEV_MIG_CAP_STOP_COPY ? "stop-copy" : "",
 	       info->caps & VFIODEV_MIG_CAP_P2P ? " p2p" : "",
 	       info->caps & VFIODEV_MIG_CAP_PRE_COPY ? " pre-copy" : "",
@@ -115,10 +125,10 @@ int main(int argc, char **argv)
 	ret = vfiodev_ctx_new(NULL, &ctx);
 	if (ret)
 		return fail("context", ret);
-	ret = vfiodev_device_open(ctx, argv[a], NULL, &src);
+	ret = open_one(ctx, argv[a], &src);
 	if (ret)
 		return fail(argv[a], ret);
-	ret = vfiodev_device_open(ctx, argv[a + 1], NULL, &dst);
+	ret = open_one(ctx, argv[a + 1], &dst);
 	if (ret)
 		return fail(argv[a + 1], ret);
 	ret = vfiodev_mig_get_info(src, &si);

@@ -547,3 +547,10 @@ void fake_mig_reset(struct fake_pci *p)
 	migf_disable(&p->mig.saving);
 	migf_disable(&p->mig.resuming);
 }
+
+void fake_mig_close(struct fake_pci *p)
+{
+	migf_disable(&p->mig.saving);
+	migf_disable(&p->mig.resuming);
+	p->mig.precopy_v2 = false;
+}

@@ -131,6 +131,7 @@ int fake_mig_fd_ioctl(struct fake_file *f, unsigned long req, void *arg);
 ssize_t fake_mig_read(struct fake_file *f, void *buf, size_t len);
 ssize_t fake_mig_write(struct fake_file *f, const void *buf, size_t len);
 void fake_mig_release(struct fake_file *f);
+void fake_mig_close(struct fake_pci *p);
 /* vfio-pci's VF token rule (@tok NULL: none given): 0, -EACCES, -EINVAL */
 int fake_vf_token_check(const struct fake_pci *p, const uint8_t *tok);
 int fake_group_ioctl(struct fake_file *f, unsigned long req, void *arg);

@@ -60,10 +60,9 @@ void fake_device_release(struct fake_file *f)
 	/* vfio-pci disables the device's interrupts on its last close */
 	if (--p->open_count == 0) {
 		fake_irq_clear(p);
-		/* and leaves migration: state, sessions, v2, logging */
-		fake_mig_reset(p);
-		p->mig.precopy_v2 = false;
-		p->mig.logging = false;
+		/* the core forgets the v2 opt-in; mtty's close ends its
+		 * sessions and keeps its migration state */
+		fake_mig_close(p);
 	}
 }
 
