@@ -16,8 +16,10 @@ parent=/sys/class/mdev_bus/mtty
 type=$parent/mdev_supported_types/mtty-2
 u1=6b3e2c1a-0d4f-4c8e-9a17-3f5b2d7e8c01
 u2=6b3e2c1a-0d4f-4c8e-9a17-3f5b2d7e8c02
+# built in (the custom kernels) or a module
+[ -d "$parent" ] || modprobe mtty 2>/dev/null
 if [ ! -d "$parent" ]; then
-	why="no mtty parent in /sys/class/mdev_bus: the kernel lacks CONFIG_SAMPLE_VFIO_MDEV_MTTY"
+	why="no mtty parent in /sys/class/mdev_bus and no mtty module: the kernel lacks CONFIG_SAMPLE_VFIO_MDEV_MTTY"
 	vmtest_skip mig/create "$why"
 	vmmig skip "$why"
 	vmtest_skip mig/example "$why"
