@@ -1283,8 +1283,9 @@ struct vfiodev_mig_result {
  * vfiodev_mig_set_state() - move the device to a migration state, arc by arc
  * @dev: the device
  * @target: the state to reach; one the device supports, not ERROR
- * @res: receives the data fd and where the device ended; may be NULL only
- *	when @target opens no stream (STOP, RUNNING, RUNNING_P2P)
+ * @res: receives the data fd and where the device ended (written on
+ *	success and when an arc fails); may be NULL only when @target opens no
+ *	stream (STOP, RUNNING, RUNNING_P2P)
  *
  * The library reads the current state and walks the shortest path of
  * single arcs to @target, one VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE per arc,
