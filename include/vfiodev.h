@@ -1019,6 +1019,68 @@ int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
 			struct vfiodev_device **out);
 
 /**
+ * vfiodev_device_open_sysfs() - open any VFIO device by its sysfs directory
+ * @ctx: the context
+ * @sysfs_dir: the device's directory: "/sys/bus/mdev/devices/<uuid>" (a
+ *	mediated device), "/sys/bus/pci/devices/<bdf>", another bus's
+ *	"/sys/bus/<bus>/devices/<name>", or the /sys/devices/... directory
+ *	those link to; below the context's sysfs root
+ * @opts: options, or NULL; vf_token is refused (-EINVAL) for a device that
+ *	is not on the PCI bus
+ * @out: receives the device
+ *
+ * The door for devices without a PCI address, as QEMU's sysfsdev=. A PCI
+ * device's directory opens exactly as vfiodev_device_open() of its BDF
+ * (one code path). Any other device must be bound to a driver that
+ * registered it with VFIO (its vfio-dev entry in sysfs); it is then
+ * opened as a PCI device is: its vfio cdev through iommufd, with the same
+ * fstat() identity check (the node's major:minor against
+ * vfio-dev/vfioN/dev), else, in AUTO mode, its IOMMU group and a Type1
+ * container, the reason kept as for a PCI device. The device's name (in
+ * log lines, vfiodev_device_name()) is its kernel name: the UUID of an
+ * mdev; vfiodev_device_bdf() is "" for it.
+ *
+ * A mediated device (mdev): vfio gives each an emulated IOMMU group of its
+ * own (/dev/vfio/N, a software group without an IOMMU; sysfs names it
+ * "vfio-noiommu", but it is no noiommu group and needs no allow_noiommu),
+ * whose container takes it beside real groups, and which
+ * VFIO_GROUP_GET_DEVICE_FD opens by the device's UUID. On iommufd the
+ * kernel binds an mdev through emulated access (an iommufd access object
+ * attached to the space's IOAS, not a page table of an IOMMU).
+ *
+ * DMA for an mdev: the device does no DMA of its own; its vendor driver
+ * reads and writes the space's memory on its behalf, pinning pages through
+ * the space (vfio_pin_pages() or vfio_dma_rw() on the mappings, for as long
+ * as it needs them; an unmap makes the driver let go first). The mappings
+ * are still the caller's: map what the device may reach with
+ * vfiodev_dma_map() and its siblings, as for a PCI device; what is not
+ * mapped the vendor driver cannot reach. An mdev in an iommufd space with
+ * dirty tracking on cannot be attached (the kernel has no IOMMU page table
+ * for it: the attach fails); on Type1 the pages the vendor driver pinned
+ * are what a dirty read reports.
+ *
+ * What does not apply to an mdev (calls for PCI functions): hot reset
+ * (vfiodev_device_hot_reset_info() and vfiodev_device_hot_reset(): -ENODEV,
+ * no slot or bus), VF tokens (vfiodev_device_set_vf_token(): -ENOTTY;
+ * vfiodev_device_opts.vf_token: -EINVAL), and the calls that take a BDF
+ * (vfiodev_bind(), vfiodev_unbind(), vfiodev_diagnose(),
+ * vfiodev_pci_lookup(): -EINVAL for a UUID; an mdev is bound by its
+ * parent's driver when created). Config space (vfiodev_pci_config_read()
+ * and its siblings) works where the vendor driver emulates one (its type's
+ * device_api is "vfio-pci"); vfiodev_device_reset() is VFIO_DEVICE_RESET
+ * as for any device.
+ *
+ * Context: as vfiodev_device_open(); also resolves @sysfs_dir (realpath).
+ * Return: 0; -EINVAL for a NULL or empty path, a path outside the sysfs
+ * root, or a VF token for a non-PCI device; -ENODEV when the path is no
+ * device directory of a bus, or the device is not bound to a driver that
+ * registered it with VFIO; otherwise as vfiodev_device_open().
+ */
+int vfiodev_device_open_sysfs(struct vfiodev_ctx *ctx, const char *sysfs_dir,
+			      const struct vfiodev_device_opts *opts,
+			      struct vfiodev_device **out);
+
+/**
  * vfiodev_device_open_fd() - adopt a vfio cdev fd opened by someone else
  * @ctx: the context
  * @fd: an fd of /dev/vfio/devices/vfioX, not yet bound. On success the
@@ -1103,9 +1165,20 @@ void vfiodev_device_close(struct vfiodev_device *dev);
  * @dev: the device
  *
  * Context: any thread; no lock, no blocking.
- * Return: "dddd:bb:dd.f" (or "" for an fd opened without a BDF).
+ * Return: "dddd:bb:dd.f" ("" for an fd opened without a BDF, and for a
+ * device that is not on the PCI bus: see vfiodev_device_name()).
  */
 const char *vfiodev_device_bdf(const struct vfiodev_device *dev);
+
+/**
+ * vfiodev_device_name() - the device's kernel name
+ * @dev: the device
+ *
+ * Context: any thread; no lock, no blocking.
+ * Return: its name in sysfs: "dddd:bb:dd.f" for a PCI device, the UUID of
+ * a mediated device; "fd N" for an fd adopted without a BDF.
+ */
+const char *vfiodev_device_name(const struct vfiodev_device *dev);
 
 /**
  * vfiodev_device_backend() - the backend the device was opened with
@@ -1345,6 +1418,443 @@ int vfiodev_device_hot_reset_info(struct vfiodev_device *dev,
  * slot or bus reset; or the kernel's error.
  */
 int vfiodev_device_hot_reset(struct vfiodev_device *dev);
+
+/* ------------------------------------------------------------------ */
+/* Migration (VFIO migration v2)                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum vfiodev_mig_state - a device's migration state (the kernel's
+ *	enum vfio_device_mig_state, same values)
+ * @VFIODEV_MIG_ERROR: the device failed an arc and could not return to a
+ *	valid state; only vfiodev_mig_reset() leaves it. Never a target
+ * @VFIODEV_MIG_STOP: stopped: no DMA, no interrupts, its state frozen
+ * @VFIODEV_MIG_RUNNING: running normally (the state after open and reset)
+ * @VFIODEV_MIG_STOP_COPY: stopped, its state streamed out through the data fd
+ * @VFIODEV_MIG_RESUMING: stopped, loading a state written to the data fd
+ * @VFIODEV_MIG_RUNNING_P2P: running, but starting no peer-to-peer DMA
+ *	(VFIODEV_MIG_CAP_P2P)
+ * @VFIODEV_MIG_PRE_COPY: running, with a first part of its state (and
+ *	what changes) streamed out ahead (VFIODEV_MIG_CAP_PRE_COPY)
+ * @VFIODEV_MIG_PRE_COPY_P2P: PRE_COPY, starting no peer-to-peer DMA (both)
+ */
+enum vfiodev_mig_state {
+	VFIODEV_MIG_ERROR = 0,
+	VFIODEV_MIG_STOP = 1,
+	VFIODEV_MIG_RUNNING = 2,
+	VFIODEV_MIG_STOP_COPY = 3,
+	VFIODEV_MIG_RESUMING = 4,
+	VFIODEV_MIG_RUNNING_P2P = 5,
+	VFIODEV_MIG_PRE_COPY = 6,
+	VFIODEV_MIG_PRE_COPY_P2P = 7,
+};
+
+/**
+ * vfiodev_mig_state_name() - printable name of a migration state
+ * @state: a state
+ *
+ * Context: any thread; no lock, no blocking.
+ * Return: "error", "stop", "running", "stop-copy", "resuming",
+ * "running-p2p", "pre-copy", "pre-copy-p2p" or "unknown"; never NULL.
+ */
+const char *vfiodev_mig_state_name(enum vfiodev_mig_state state);
+
+/** VFIODEV_MIG_CAP_STOP_COPY - STOP, STOP_COPY and RESUMING (every
+ *	migratable device) */
+#define VFIODEV_MIG_CAP_STOP_COPY (1u << 0)
+/** VFIODEV_MIG_CAP_P2P - RUNNING_P2P (and PRE_COPY_P2P with PRE_COPY) */
+#define VFIODEV_MIG_CAP_P2P (1u << 1)
+/** VFIODEV_MIG_CAP_PRE_COPY - PRE_COPY, and vfiodev_mig_precopy_info() */
+#define VFIODEV_MIG_CAP_PRE_COPY (1u << 2)
+/** VFIODEV_MIG_CAP_DMA_LOGGING - the device logs its DMA writes
+ *	(vfiodev_mig_dma_log_start()) */
+#define VFIODEV_MIG_CAP_DMA_LOGGING (1u << 8)
+/** VFIODEV_MIG_CAP_PRECOPY_INFO_V2 - the kernel has
+ *	VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 (Linux 7.x):
+ *	vfiodev_mig_precopy_v2() works */
+#define VFIODEV_MIG_CAP_PRECOPY_INFO_V2 (1u << 9)
+
+/**
+ * struct vfiodev_mig_info - what a device offers for migration
+ * @caps: VFIODEV_MIG_CAP_* bits: the first three are the kernel's
+ *	VFIO_MIGRATION_* flags, the others come from probes
+ * @state: the device's state now (enum vfiodev_mig_state)
+ * @reserved: written as zero
+ */
+struct vfiodev_mig_info {
+	uint32_t caps;
+	uint32_t state;
+	uint32_t reserved[6];
+};
+
+/**
+ * vfiodev_mig_get_info() - can the device migrate, and in which states
+ * @dev: the device
+ * @info: receives its capabilities and current state
+ *
+ * VFIO_DEVICE_FEATURE_MIGRATION and MIG_DEVICE_STATE, and probes of
+ * DMA_LOGGING_START and MIG_PRECOPY_INFOv2 (a probe changes nothing).
+ *
+ * Context: one thread per device; a few ioctls.
+ * Return: 0; -EOPNOTSUPP when the device's driver has no migration (one
+ * line at info level: a query, not a failure); or the kernel's error.
+ */
+int vfiodev_mig_get_info(struct vfiodev_device *dev, struct vfiodev_mig_info *info);
+
+/**
+ * vfiodev_mig_get_state() - the device's migration state
+ * @dev: the device
+ * @state: receives it
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the device cannot migrate; the kernel's error.
+ */
+int vfiodev_mig_get_state(struct vfiodev_device *dev, enum vfiodev_mig_state *state);
+
+/**
+ * struct vfiodev_mig_result - what vfiodev_mig_set_state() did
+ * @data_fd: the data fd the last arc opened (the caller's: close() it when
+ *	the stream is done; close-on-exec), or -1
+ * @state: the state the device is in now, read back after a failure
+ *	(VFIODEV_MIG_ERROR also when it could not be read)
+ * @steps: arcs taken
+ * @reserved: written as zero
+ */
+struct vfiodev_mig_result {
+	int32_t data_fd;
+	uint32_t state;
+	uint32_t steps;
+	uint32_t reserved[5];
+};
+
+/**
+ * vfiodev_mig_set_state() - move the device to a migration state, arc by arc
+ * @dev: the device
+ * @target: the state to reach; one the device supports, not ERROR
+ * @res: receives the data fd and where the device ended (written on
+ *	success and when an arc fails); may be NULL only when @target opens no
+ *	stream (STOP, RUNNING, RUNNING_P2P)
+ *
+ * The library reads the current state and walks the shortest path of
+ * single arcs to @target, one VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE per arc,
+ * with the kernel's rules: arcs touching a state the device lacks are
+ * skipped over (RUNNING -> STOP is RUNNING -> RUNNING_P2P -> STOP with P2P,
+ * one arc without), and no saving state (PRE_COPY, PRE_COPY_P2P, STOP_COPY)
+ * is passed through unless the path stays among them from its start
+ * (PRE_COPY -> PRE_COPY_P2P -> STOP_COPY). With STOP_COPY alone, the walks
+ * of more than one arc are RUNNING -> STOP -> STOP_COPY or RESUMING,
+ * STOP_COPY -> STOP -> RUNNING or RESUMING, and RESUMING -> STOP -> RUNNING
+ * or STOP_COPY. With P2P
+ * and PRE_COPY too, they are (R: RUNNING, RP: RUNNING_P2P):
+ * STOP -> RP -> R (-> PRE_COPY); STOP -> RP -> PRE_COPY_P2P;
+ * R -> RP -> STOP (-> STOP_COPY, or -> RESUMING); R -> RP -> PRE_COPY_P2P;
+ * RP -> STOP -> STOP_COPY or RESUMING; RP -> R -> PRE_COPY;
+ * STOP_COPY -> STOP -> RESUMING, or -> RP (-> R);
+ * RESUMING -> STOP -> STOP_COPY, or -> RP (-> R (-> PRE_COPY), or
+ * -> PRE_COPY_P2P); PRE_COPY -> PRE_COPY_P2P -> STOP_COPY;
+ * PRE_COPY -> R -> RP (-> STOP (-> RESUMING));
+ * PRE_COPY_P2P -> RP -> R, or -> STOP (-> RESUMING). Without P2P, RP drops
+ * out of these (RUNNING -> STOP is one arc); without PRE_COPY, the paths to
+ * and from its states. STOP_COPY -> PRE_COPY or PRE_COPY_P2P has no path
+ * (-EINVAL before any ioctl), nor has anything out of ERROR.
+ *
+ * The streams: RUNNING(_P2P) -> PRE_COPY(_P2P), STOP -> STOP_COPY and STOP
+ * -> RESUMING open a new data fd (@res->data_fd). Moving among the saving
+ * states keeps the session: PRE_COPY -> STOP_COPY returns -1, and the rest
+ * of the state arrives on the PRE_COPY fd. Leaving the saving states or
+ * RESUMING ends the session (the kernel disables its fd; close it). Leaving
+ * RESUMING makes the device check and load what was written: an incomplete
+ * or corrupted stream fails that arc (the device stays in RESUMING, or goes
+ * to ERROR, as its driver decides).
+ *
+ * On failure the device is where the failed arc left it: the state before
+ * that arc (so possibly part way along the path), or ERROR; @res->state
+ * says which and the log line names the arc. From ERROR, or from a
+ * RESUMING that cannot complete, only vfiodev_mig_reset() recovers:
+ * VFIO_DEVICE_RESET returns the device to RUNNING and disables the open
+ * data fds.
+ *
+ * Context: one thread per device; an ioctl per arc, each of which may block
+ * while the driver stops or saves the device.
+ * Return: 0 (also when already in @target: no arc, data_fd -1); -EINVAL
+ * for an invalid target, a path that does not exist or a device in ERROR
+ * (nothing asked of the kernel); -EOPNOTSUPP for a device without
+ * migration or a state it does not support; -EPROTO when the kernel hands
+ * a data fd to an arc in the middle of a path (closed); or the kernel's
+ * error for the failed arc.
+ */
+int vfiodev_mig_set_state(struct vfiodev_device *dev, enum vfiodev_mig_state target,
+			  struct vfiodev_mig_result *res);
+
+/**
+ * vfiodev_mig_reset() - VFIO_DEVICE_RESET to leave ERROR (or abort a
+ *	RESUMING session): the device returns to RUNNING
+ * @dev: a device that can migrate
+ *
+ * Unlike vfiodev_device_reset() this does not ask for the RESET flag of the
+ * device's info: the migration protocol requires every migration driver to
+ * take VFIO_DEVICE_RESET (the mtty sample takes it and reports no flag).
+ * What the reset does to the device's other state is its driver's
+ * business (mtty keeps its registers). Data fds stay the caller's to close;
+ * the kernel has disabled them.
+ *
+ * Context: one thread per device; blocks while the device resets.
+ * Return: 0 once the device reports RUNNING; -EOPNOTSUPP for a device that
+ * cannot migrate; -EIO when it reports another state after the reset; or
+ * the kernel's error.
+ */
+int vfiodev_mig_reset(struct vfiodev_device *dev);
+
+/**
+ * vfiodev_mig_data_size() - the device's estimate of what STOP_COPY will
+ *	stream (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE)
+ * @dev: the device
+ * @bytes: receives the estimate, in bytes
+ *
+ * Works in every state.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the kernel or the device lacks it; the
+ * kernel's error.
+ */
+int vfiodev_mig_data_size(struct vfiodev_device *dev, uint64_t *bytes);
+
+/** VFIODEV_MIG_PRECOPY_REINIT - vfiodev_mig_precopy: new initial data is on
+ *	the stream (after vfiodev_mig_precopy_v2() only) */
+#define VFIODEV_MIG_PRECOPY_REINIT (1u << 0)
+
+/**
+ * struct vfiodev_mig_precopy - what is left to read in pre-copy
+ * @initial_bytes: initial data not yet read; leave PRE_COPY for STOP_COPY
+ *	once it is 0
+ * @dirty_bytes: state the device changed since it was read
+ * @flags: VFIODEV_MIG_PRECOPY_REINIT, reported only after
+ *	vfiodev_mig_precopy_v2() (0 otherwise: the v1 ioctl's flags are not
+ *	an output)
+ * @reserved: written as zero
+ */
+struct vfiodev_mig_precopy {
+	uint64_t initial_bytes;
+	uint64_t dirty_bytes;
+	uint32_t flags;
+	uint32_t reserved[5];
+};
+
+/**
+ * vfiodev_mig_precopy_info() - VFIO_MIG_GET_PRECOPY_INFO on a pre-copy data fd
+ * @dev: the device the fd belongs to
+ * @data_fd: the fd vfiodev_mig_set_state() returned for PRE_COPY(_P2P)
+ * @info: receives the estimates
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EINVAL when the device is not in PRE_COPY or PRE_COPY_P2P;
+ * -ENOTTY when @data_fd is no pre-copy data fd; -ENODEV when its session
+ * has ended (a reset, a state change); or the kernel's error.
+ */
+int vfiodev_mig_precopy_info(struct vfiodev_device *dev, int data_fd,
+			     struct vfiodev_mig_precopy *info);
+
+/**
+ * vfiodev_mig_precopy_v2() - opt in to pre-copy info v2
+ *	(VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, Linux 7.x)
+ * @dev: a device with VFIODEV_MIG_CAP_PRE_COPY
+ *
+ * From then on (until the device is closed) vfiodev_mig_precopy_info()
+ * reports VFIODEV_MIG_PRECOPY_REINIT: the device put new initial data on
+ * the stream (a reconfiguration), and initial_bytes counts it again.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the kernel lacks it (Linux before 7.0) or the
+ * device has no PRE_COPY (the log says which); the kernel's error.
+ */
+int vfiodev_mig_precopy_v2(struct vfiodev_device *dev);
+
+/** VFIODEV_MIG_MORE_LATER - vfiodev_mig_save(): a pre-copy stream reached
+ *	its temporary end (ENOMSG); more may come */
+#define VFIODEV_MIG_MORE_LATER 1
+
+/**
+ * typedef vfiodev_mig_sink_fn - receives the bytes of a saved stream
+ * @data: the pointer given to vfiodev_mig_save()
+ * @buf: the next bytes of the stream
+ * @len: how many, > 0
+ *
+ * Return: 0 to go on, or -errno to stop (vfiodev_mig_save() returns it).
+ */
+typedef int (*vfiodev_mig_sink_fn)(void *data, const void *buf, size_t len);
+
+/**
+ * typedef vfiodev_mig_source_fn - gives the bytes of a stream to load
+ * @data: the pointer given to vfiodev_mig_load()
+ * @buf: where to put the next bytes
+ * @len: room in @buf
+ *
+ * Return: the number of bytes put (> 0), 0 at the end of the stream, or
+ * -errno to stop (vfiodev_mig_load() returns it).
+ */
+typedef ssize_t (*vfiodev_mig_source_fn)(void *data, void *buf, size_t len);
+
+/**
+ * struct vfiodev_mig_xfer_opts - options of the data fd helpers
+ * @sz: sizeof(struct vfiodev_mig_xfer_opts)
+ * @chunk: the most bytes one read() or write() moves, the size of the
+ *	bounce buffer: 4 KiB to 64 MiB, 0: 1 MiB. When the buffer cannot be
+ *	allocated, or the driver answers ENOMEM, the chunk is halved down to
+ *	4 KiB before the call gives up
+ * @max_bytes: vfiodev_mig_save(): refuse (-EFBIG) a stream longer than
+ *	this; 0: no limit
+ */
+struct vfiodev_mig_xfer_opts {
+	size_t sz;
+	size_t chunk;
+	uint64_t max_bytes;
+};
+
+/**
+ * vfiodev_mig_save() - read what a saving state has for now into a sink
+ * @dev: the device the fd belongs to
+ * @data_fd: a data fd of PRE_COPY, PRE_COPY_P2P or STOP_COPY
+ * @sink: called with each piece, in stream order
+ * @data: passed to @sink
+ * @opts: options, or NULL
+ * @bytes: receives the bytes given to @sink (also on failure); may be NULL
+ *
+ * Reads until the stream ends: in STOP_COPY, read() returning 0 is the end
+ * of the device's state; in PRE_COPY(_P2P), ENOMSG is the stream's
+ * temporary end (VFIODEV_MIG_MORE_LATER), and some drivers (mtty) return 0
+ * there instead: in a pre-copy state both mean "nothing more now", and the
+ * rest comes after the move to STOP_COPY, on the same fd. EINTR is retried.
+ * The bytes are opaque and their order is the stream: keep it.
+ *
+ * Context: one thread per fd; blocks in read().
+ * Return: 0 at the end of the stream; VFIODEV_MIG_MORE_LATER at a
+ * pre-copy's temporary end; -EFBIG past @opts->max_bytes; -ENOMEM when not
+ * even 4 KiB could be had; @sink's error; or read()'s (-ENODEV: the session
+ * ended).
+ */
+int vfiodev_mig_save(struct vfiodev_device *dev, int data_fd,
+		     vfiodev_mig_sink_fn sink, void *data,
+		     const struct vfiodev_mig_xfer_opts *opts, uint64_t *bytes);
+
+/**
+ * vfiodev_mig_save_buf() - vfiodev_mig_save() into a buffer
+ * @dev: the device the fd belongs to
+ * @data_fd: a data fd of a saving state
+ * @buf: the buffer
+ * @cap: its size
+ * @len: receives the bytes stored
+ *
+ * Context: as vfiodev_mig_save().
+ * Return: as vfiodev_mig_save(); -ENOSPC when the stream is longer than
+ * @cap (the first @cap bytes are in @buf, and at least one more byte was
+ * taken from the fd: the stream cannot be resumed, start the migration
+ * again with a larger buffer: vfiodev_mig_data_size() estimates it).
+ */
+int vfiodev_mig_save_buf(struct vfiodev_device *dev, int data_fd, void *buf,
+			 size_t cap, size_t *len);
+
+/**
+ * vfiodev_mig_load() - write a stream from a source into a resuming device
+ * @dev: the device the fd belongs to (in RESUMING)
+ * @data_fd: the fd vfiodev_mig_set_state() returned for RESUMING
+ * @source: gives the stream's bytes, in order, until it returns 0
+ * @data: passed to @source
+ * @opts: options (@chunk), or NULL
+ * @bytes: receives the bytes the device took (also on failure); may be NULL
+ *
+ * Short writes and EINTR are continued. The device checks the stream as it
+ * comes (a header that is not its own is refused at once) and as a whole
+ * when it leaves RESUMING (vfiodev_mig_set_state() to STOP or RUNNING).
+ *
+ * Context: one thread per fd; blocks in write().
+ * Return: 0; @source's error; -ENOMEM when the device takes no more (its
+ * drivers answer ENOMEM past the state they expect) or no buffer could be
+ * had; or write()'s error (the device's refusal of the stream: mtty says
+ * EFAULT for a foreign header).
+ */
+int vfiodev_mig_load(struct vfiodev_device *dev, int data_fd,
+		     vfiodev_mig_source_fn source, void *data,
+		     const struct vfiodev_mig_xfer_opts *opts, uint64_t *bytes);
+
+/**
+ * vfiodev_mig_load_buf() - vfiodev_mig_load() from a buffer
+ * @dev: the device the fd belongs to (in RESUMING)
+ * @data_fd: the fd of RESUMING
+ * @buf: the stream
+ * @len: its length
+ *
+ * Context: as vfiodev_mig_load().
+ * Return: as vfiodev_mig_load().
+ */
+int vfiodev_mig_load_buf(struct vfiodev_device *dev, int data_fd,
+			 const void *buf, size_t len);
+
+/**
+ * struct vfiodev_dma_log_range - an IOVA range whose DMA writes the device
+ *	logs
+ * @iova: start, aligned to the page size asked for
+ * @length: length, > 0, a multiple of that page size
+ */
+struct vfiodev_dma_log_range {
+	uint64_t iova;
+	uint64_t length;
+};
+
+/**
+ * vfiodev_mig_dma_log_start() - start the device's own logging of its DMA
+ *	writes (VFIO_DEVICE_FEATURE_DMA_LOGGING_START)
+ * @dev: the device
+ * @ranges: the IOVA ranges to log, not overlapping
+ * @nr: how many, 1 to 65536 (the kernel takes at least 256)
+ * @page_size: in: the granularity asked for, a power of two, at least
+ *	4 KiB; out: the one the device chose
+ *
+ * Device-side dirty tracking, for devices whose IOMMU has no dirty bits
+ * (vfiodev_space_dirty_start() is the IOMMU's). One start, then a stop:
+ * a second start is refused by the kernel.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EINVAL for empty, unaligned, wrapping or overlapping ranges
+ * (checked first); -EOPNOTSUPP when the device has no DMA logging; -E2BIG
+ * when its driver takes fewer ranges; the kernel's error.
+ */
+int vfiodev_mig_dma_log_start(struct vfiodev_device *dev,
+			      const struct vfiodev_dma_log_range *ranges,
+			      size_t nr, uint64_t *page_size);
+
+/**
+ * vfiodev_mig_dma_log_stop() - stop the device's DMA logging
+ *	(VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP)
+ * @dev: the device
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EOPNOTSUPP when the device has no DMA logging; the kernel's
+ * error.
+ */
+int vfiodev_mig_dma_log_stop(struct vfiodev_device *dev);
+
+/**
+ * vfiodev_mig_dma_log_report() - read and clear the device's DMA log of an
+ *	IOVA range (VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT)
+ * @dev: the device, logging
+ * @iova: start of the range, aligned to @page_size
+ * @length: its length, > 0, a multiple of @page_size
+ * @page_size: a bit's granularity, a power of two, at least 4 KiB (need
+ *	not be the one logging started with)
+ * @bitmap: receives one bit per page: bit n (bit n % 64 of word n / 64) is
+ *	the page at @iova + n * @page_size; zeroed first
+ * @bitmap_bytes: its size, at least (length / page_size + 63) / 64 * 8
+ *
+ * After any error the log must be taken as lost: count every page dirty.
+ *
+ * Context: one thread per device; one ioctl.
+ * Return: 0; -EINVAL for bad arguments (checked first) or logging not
+ * started; -EOPNOTSUPP when the device has no DMA logging; the kernel's
+ * error.
+ */
+int vfiodev_mig_dma_log_report(struct vfiodev_device *dev, uint64_t iova,
+			       uint64_t length, uint64_t page_size,
+			       uint64_t *bitmap, size_t bitmap_bytes);
 
 /* ------------------------------------------------------------------ */
 /* Regions                                                              */
@@ -2192,6 +2702,192 @@ int vfiodev_diagnose(struct vfiodev_ctx *ctx, const char *bdf,
  * Context: any thread; no lock, no blocking.
  */
 void vfiodev_diagnosis_free(struct vfiodev_diagnosis *diag);
+
+/* ------------------------------------------------------------------ */
+/* Mediated devices (mdev)                                              */
+/* ------------------------------------------------------------------ */
+
+/** VFIODEV_UUID_LEN - room for a UUID ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+ *	and its NUL */
+#define VFIODEV_UUID_LEN 37
+
+/**
+ * struct vfiodev_mdev_type - a type of mediated device a parent can create
+ * @id: the type's directory in the parent's mdev_supported_types ("mtty-2"):
+ *	what vfiodev_mdev_create() takes
+ * @name: its name attribute ("Dual port serial"), "" when absent
+ * @description: its description attribute, "" when absent (the attribute is
+ *	optional: 6.12's mtty has none), cut at 255 bytes, new lines kept
+ * @device_api: the VFIO API of its devices ("vfio-pci", "vfio-ccw"...), ""
+ *	when absent
+ * @available_instances: how many more devices of the type can be created
+ *	now; -1 when the attribute cannot be read
+ * @nr_devices: devices of the type that exist now (its devices directory)
+ * @reserved: zero; room for fields a later version adds without changing
+ *	the size (the types come as an array of this struct)
+ */
+struct vfiodev_mdev_type {
+	char id[VFIODEV_NAME_LEN];
+	char name[VFIODEV_NAME_LEN];
+	char description[256];
+	char device_api[VFIODEV_NAME_LEN];
+	int64_t available_instances;
+	uint32_t nr_devices;
+	uint32_t reserved[9];
+};
+
+/**
+ * struct vfiodev_mdev_parent - a device that creates mediated devices
+ * @name: its entry in /sys/class/mdev_bus ("mtty"; a PCI address for a
+ *	GPU): what vfiodev_mdev_create() takes
+ * @driver: its driver, "" when none
+ * @nr_types: entries in @types
+ * @types: its types, sorted by id
+ * @reserved: zero, as in struct vfiodev_mdev_type
+ */
+struct vfiodev_mdev_parent {
+	char name[VFIODEV_NAME_LEN];
+	char driver[VFIODEV_NAME_LEN];
+	size_t nr_types;
+	struct vfiodev_mdev_type *types;
+	uint64_t reserved[4];
+};
+
+/**
+ * struct vfiodev_mdev_device - a mediated device that exists
+ * @uuid: its UUID (lower case, as its name in sysfs), zero-padded
+ * @parent: its parent's name, "" when its link cannot be read
+ * @type: its type's id ("mtty-2"), "" when its link cannot be read
+ * @driver: its driver, "" when none
+ * @iommu_group: its (emulated) IOMMU group, -1 when it has none
+ * @cdev: its vfio-dev entry ("vfio0"; a kernel without
+ *	CONFIG_VFIO_DEVICE_CDEV gives it no device number), "" when none
+ * @sysfs_path: "<sysfs root>/bus/mdev/devices/<uuid>", what
+ *	vfiodev_device_open_sysfs() takes
+ * @reserved: zero, as in struct vfiodev_mdev_type
+ */
+struct vfiodev_mdev_device {
+	char uuid[VFIODEV_UUID_LEN + 3];
+	char parent[VFIODEV_NAME_LEN];
+	char type[VFIODEV_NAME_LEN];
+	char driver[VFIODEV_NAME_LEN];
+	int32_t iommu_group;
+	char cdev[32];
+	char sysfs_path[256];
+	uint32_t reserved[9];
+};
+
+/**
+ * struct vfiodev_mdev_list - the result of vfiodev_mdev_scan()
+ * @nr_parents: entries in @parents
+ * @parents: the parents, sorted by name, each with its types
+ * @nr_devices: entries in @devices
+ * @devices: the mediated devices, sorted by UUID
+ */
+struct vfiodev_mdev_list {
+	size_t nr_parents;
+	struct vfiodev_mdev_parent *parents;
+	size_t nr_devices;
+	struct vfiodev_mdev_device *devices;
+};
+
+/**
+ * struct vfiodev_mdev_scan_opts - options of vfiodev_mdev_scan()
+ * @sz: sizeof(struct vfiodev_mdev_scan_opts)
+ * @parent: only this parent and its devices (NULL: every parent)
+ */
+struct vfiodev_mdev_scan_opts {
+	size_t sz;
+	const char *parent;
+};
+
+/**
+ * vfiodev_mdev_scan() - the mdev parents, their types, and the mediated
+ *	devices
+ * @ctx: the context
+ * @opts: a filter, or NULL for everything
+ * @out: receives the list; free it with vfiodev_mdev_list_free()
+ *
+ * Reads <sysfs>/class/mdev_bus (a parent's mdev_supported_types) and
+ * <sysfs>/bus/mdev/devices, as mdevctl does for its non-persistent
+ * devices. No parent is no error: the list is then empty.
+ *
+ * Context: any thread; reads sysfs.
+ * Return: 0; -ENODEV when @opts names a parent that does not exist (the
+ * log lists those that do); -ENOMEM.
+ */
+int vfiodev_mdev_scan(struct vfiodev_ctx *ctx,
+		      const struct vfiodev_mdev_scan_opts *opts,
+		      struct vfiodev_mdev_list **out);
+
+/**
+ * vfiodev_mdev_list_free() - free a list from vfiodev_mdev_scan()
+ * @list: the list, may be NULL
+ *
+ * Context: any thread; no lock, no blocking.
+ */
+void vfiodev_mdev_list_free(struct vfiodev_mdev_list *list);
+
+/**
+ * struct vfiodev_mdev_create_opts - options of vfiodev_mdev_create()
+ * @sz: sizeof(struct vfiodev_mdev_create_opts)
+ * @uuid: the new device's UUID, any case; NULL: a random (version 4) one
+ */
+struct vfiodev_mdev_create_opts {
+	size_t sz;
+	const char *uuid;
+};
+
+/**
+ * vfiodev_mdev_create() - create a mediated device
+ * @ctx: the context
+ * @parent: the parent's name, as in struct vfiodev_mdev_parent
+ * @type: the type's id, as in struct vfiodev_mdev_type ("mtty-2")
+ * @opts: options, or NULL (a random UUID)
+ * @uuid: receives the device's UUID, lower case (may be NULL)
+ *
+ * Writes the UUID to the type's create attribute; the kernel binds the new
+ * device to the parent's mdev driver, which registers it with VFIO: it can
+ * be opened at once with vfiodev_device_open_sysfs() of
+ * <sysfs>/bus/mdev/devices/<uuid>. The device lasts until removed or until
+ * the parent goes (a reboot included): mdevctl's non-persistent devices;
+ * nothing is written for a later boot.
+ *
+ * Context: any thread; writes sysfs (root only); the parent's driver may
+ * take a while to set the device up.
+ * Return: 0; -EINVAL for a malformed UUID; -ENODEV when there is no such
+ * parent; -ENOENT when the parent has no such type (the log lists its
+ * types); -ENOSPC when the type has no instances left
+ * (available_instances 0, or the kernel's EUSERS or ENOSPC); -EEXIST when
+ * a mediated device with that UUID exists; -EACCES when the create
+ * attribute may not be written (root only); the kernel's error otherwise.
+ */
+int vfiodev_mdev_create(struct vfiodev_ctx *ctx, const char *parent,
+			const char *type,
+			const struct vfiodev_mdev_create_opts *opts,
+			char uuid[VFIODEV_UUID_LEN]);
+
+/**
+ * vfiodev_mdev_remove() - remove a mediated device
+ * @ctx: the context
+ * @uuid: its UUID, any case
+ *
+ * Writes its remove attribute. The kernel does not refuse the removal of
+ * an open device: the write waits (uninterruptibly, once a signal came)
+ * until every user closed it. So the call first checks that the device is
+ * not open: its IOMMU group node is opened and closed again, which the
+ * kernel refuses (EBUSY) while a program holds the device, through its
+ * group or bound through its cdev; an open cdev fd not yet bound is not
+ * seen. Close the device first (vfiodev_device_close()).
+ *
+ * Context: any thread; writes sysfs (root only); blocks while the parent's
+ * driver tears the device down.
+ * Return: 0; -EINVAL for a malformed UUID; -ENODEV when there is no such
+ * mediated device; -EBUSY when it is open (in this process or another);
+ * -EACCES when the remove attribute may not be written; the kernel's error
+ * otherwise.
+ */
+int vfiodev_mdev_remove(struct vfiodev_ctx *ctx, const char *uuid);
 
 #ifdef __cplusplus
 }

@@ -384,7 +384,8 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			 dev->vf_token_str);
 		fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, arg);
 	} else {
-		fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+		/* the kernel's name of the device: a BDF, an mdev's UUID */
+		fd = sys_ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->name);
 	}
 	if (fd < 0) {
 		vfd_err(ctx, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,

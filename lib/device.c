@@ -38,9 +38,9 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 static int cdev_of(struct vfiodev_device *dev)
 {
 	if (!dev->cdev_read) {
-		dev->cdev_ret = vfd_sysfs_vfio_cdev_name(dev->ctx, dev->bdf,
-							 dev->cdev_name,
-							 sizeof(dev->cdev_name));
+		dev->cdev_ret = vfd_sysfs_dir_cdev_name(dev->ctx, dev->sysdir,
+							dev->cdev_name,
+							sizeof(dev->cdev_name));
 		dev->cdev_read = true;
 	}
 	return dev->cdev_ret;
@@ -75,7 +75,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 			   strerror(-ret));
 		return ret;
 	}
-	fd = vfd_cdev_node_open(ctx, dev->bdf, name, dev->node,
+	fd = vfd_cdev_node_open(ctx, dev->sysdir, name, dev->node,
 				sizeof(dev->node), &dev->devnum);
 	if (fd < 0) {
 		if (fd == -ENOENT)
@@ -83,7 +83,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 				   name);
 		else if (fd == -ENXIO)
 			set_reason(dev, "the node of %s is not %s's: refused",
-				   name, dev->bdf);
+				   name, dev->name);
 		else
 			set_reason(dev, "opening the node of %s: %s%s", name,
 				   strerror(-fd),
@@ -98,7 +98,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	/* vfio reuses minors: if the device was rebound between the check and
 	 * the open, the node now open may be another device's. An open cdev
 	 * pins its device, so a check now is final */
-	ret = vfd_sysfs_cdev_is(ctx, dev->devnum, dev->bdf, name);
+	ret = vfd_sysfs_cdev_is(ctx, dev->devnum, dev->name, name);
 	if (ret) {
 		set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
 			   name,
@@ -119,6 +119,11 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	if (ret && dev->token_refused) {
 		set_reason(dev, "the kernel's cdev bind refused the VF token (%s): a kernel before Linux 6.17 (no VFIO_DEVICE_BIND_FLAG_TOKEN), 6.17 without its fix (E2BIG), or a device that takes no token",
 			   strerror(-ret));
+		goto fail;
+	}
+	if (ret == -ENOENT && dev->bus == VFD_BUS_MDEV && space->dirty_on) {
+		set_reason(dev,
+			   "a mediated device joins through emulated access, which takes an IOAS, not the space's dirty-tracking page table: stop dirty tracking to open it");
 		goto fail;
 	}
 	if (ret) {
@@ -151,10 +156,39 @@ static void device_free(struct vfiodev_device *dev)
 	free(dev);
 }
 
-static int check_driver(struct vfiodev_ctx *ctx, const char *bdf)
+/* a device of another bus (an mdev): bound to a driver that registered
+ * it with vfio, which gives it a vfio-dev entry */
+static int check_bound(struct vfiodev_ctx *ctx, const struct vfd_sysdev *d)
 {
+	char drv[64], entry[64];
+	int ret;
+
+	ret = vfd_sysfs_link_name(ctx, drv, sizeof(drv), "%s/driver", d->dir);
+	if (ret) {
+		vfd_err(ctx, "%s: not bound to any driver (%s)%s", d->name,
+			ret == -ENOENT ? "no driver link" : strerror(-ret),
+			d->kind == VFD_BUS_MDEV ?
+				": its parent's mdev driver was unloaded, or it is being removed" :
+				"");
+		return -ENODEV;
+	}
+	ret = vfd_sysfs_dir_vfio_entry(ctx, d->dir, entry, sizeof(entry));
+	if (ret) {
+		vfd_err(ctx, "%s: bound to %s, which registered no VFIO device (no vfio-dev in sysfs)",
+			d->name, drv);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int check_driver(struct vfiodev_ctx *ctx, const struct vfd_sysdev *d)
+{
+	const char *bdf = d->name;
 	char drv[64];
 	int ret;
+
+	if (d->kind != VFD_BUS_PCI)
+		return check_bound(ctx, d);
 
 	ret = vfd_sysfs_device_exists(ctx, bdf);
 	if (ret) {
@@ -393,34 +427,37 @@ static void device_destroy(struct vfiodev_device *dev)
 	vfiodev_space_unref(space);
 }
 
-VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
-				       const struct vfiodev_device_opts *opts,
-				       struct vfiodev_device **out)
+/* the open of DESIGN.md, for a device sysfs lists at @loc: by BDF and by
+ * sysfs path alike */
+static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
+		       const struct vfiodev_device_opts *opts,
+		       struct vfiodev_device **out)
 {
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space;
-	char norm[BDF_BUF];
 	enum vfiodev_backend asked;
 	int mode, ret, ret_cdev = 0, ret_ct;
 	bool space_was_container;
 
-	if (!ctx || !out)
-		return -EINVAL;
-	if (vfiodev_bdf_normalise(bdf, norm)) {
-		vfd_err(ctx, "'%s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
-			bdf ? bdf : "(null)");
-		return -EINVAL;
-	}
-	ret = check_driver(ctx, norm);
+	ret = check_driver(ctx, loc);
 	if (ret)
 		return ret;
-	ret = vfd_sysfs_iommu_group(ctx, norm);
-	ret = device_new(ctx, opts, ret >= 0 ? ret : -1, norm, &dev);
+	if (loc->kind != VFD_BUS_PCI &&
+	    OPTS_HAS(opts, vfiodev_device_opts, vf_token) && opts->vf_token) {
+		vfd_err(ctx, "%s: a VF token is for a PCI VF of a vfio-pci PF; this is a device of the %s bus",
+			loc->name, loc->bus);
+		return -EINVAL;
+	}
+	ret = vfd_sysfs_dir_iommu_group(ctx, loc->dir);
+	ret = device_new(ctx, opts, ret >= 0 ? ret : -1, loc->name, &dev);
 	if (ret)
 		return ret;
 	space = dev->space;
-	snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
-	snprintf(dev->name, sizeof(dev->name), "%s", norm);
+	if (loc->kind == VFD_BUS_PCI)
+		snprintf(dev->bdf, sizeof(dev->bdf), "%.19s", loc->name);
+	snprintf(dev->name, sizeof(dev->name), "%s", loc->name);
+	snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc->dir);
+	dev->bus = loc->kind;
 
 	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
 			opts->backend :
@@ -511,6 +548,40 @@ fail:
 	return ret;
 }
 
+VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
+				       const struct vfiodev_device_opts *opts,
+				       struct vfiodev_device **out)
+{
+	struct vfd_sysdev loc;
+	char norm[BDF_BUF];
+
+	if (!ctx || !out)
+		return -EINVAL;
+	if (vfiodev_bdf_normalise(bdf, norm)) {
+		vfd_err(ctx, "'%s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
+			bdf ? bdf : "(null)");
+		return -EINVAL;
+	}
+	vfd_sysdev_pci(&loc, norm);
+	return device_open(ctx, &loc, opts, out);
+}
+
+VFIODEV_EXPORT int vfiodev_device_open_sysfs(struct vfiodev_ctx *ctx,
+					     const char *sysfs_dir,
+					     const struct vfiodev_device_opts *opts,
+					     struct vfiodev_device **out)
+{
+	struct vfd_sysdev loc;
+	int ret;
+
+	if (!ctx || !out)
+		return -EINVAL;
+	ret = vfd_sysdev_resolve(ctx, sysfs_dir, &loc);
+	if (ret)
+		return ret;
+	return device_open(ctx, &loc, opts, out);
+}
+
 /* open_fd() and adopt(): @devid 0 binds the fd, else it is bound with
  * that id (live update) */
 static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
@@ -552,6 +623,13 @@ static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
 	else
 		snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
+	if (bdf) {
+		struct vfd_sysdev loc;
+
+		vfd_sysdev_pci(&loc, norm);
+		snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc.dir);
+		dev->bus = VFD_BUS_PCI;
+	}
 	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
 
 	/* no dup: the kernel ties the binding to the open file, so a dup the

@@ -40,6 +40,11 @@ VFIODEV_EXPORT const char *vfiodev_device_bdf(const struct vfiodev_device *dev)
 	return dev ? dev->bdf : "";
 }
 
+VFIODEV_EXPORT const char *vfiodev_device_name(const struct vfiodev_device *dev)
+{
+	return dev ? dev->name : "";
+}
+
 VFIODEV_EXPORT enum vfiodev_backend
 vfiodev_device_backend(const struct vfiodev_device *dev)
 {
@@ -210,6 +215,12 @@ VFIODEV_EXPORT int vfiodev_device_set_vf_token(struct vfiodev_device *pf,
 
 	if (!pf)
 		return -EINVAL;
+	if (pf->bus != VFD_BUS_PCI && pf->bus != VFD_BUS_UNKNOWN) {
+		vfd_err(pf->ctx,
+			"%s: not a PCI function: VF tokens are set on a PF bound to vfio-pci",
+			pf->name);
+		return -ENOTTY;
+	}
 	if (vfd_uuid_parse(uuid, tok, norm)) {
 		vfd_err(pf->ctx,
 			"%s: VF token '%.40s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",

@@ -274,15 +274,17 @@ int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 }
 
 /*
- * The vfio cdev @name of @bdf, opened: the canonical node
- * <dev_root>/vfio/devices/<name> first (O_PATH, fstat, and one readlink of
- * <sysfs>/dev/char/M:m proves the number is @bdf's cdev before the device
- * is opened); only when it is missing, the number from sysfs and
- * vfd_devnode_open()'s other candidates. *@devnum receives the number.
+ * The vfio cdev @name of the device in sysfs directory @dir, opened: the
+ * canonical node <dev_root>/vfio/devices/<name> first (O_PATH, fstat, and
+ * one readlink of <sysfs>/dev/char/M:m proves the number is the device's
+ * cdev before the device is opened); only when it is missing, the number
+ * from sysfs and vfd_devnode_open()'s other candidates. *@devnum receives
+ * the number.
  */
-int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
+int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *dir,
 		       const char *name, char *path, size_t len, dev_t *devnum)
 {
+	const char *who = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 	char cand[256];
 	struct stat st;
 	int pfd, ret;
@@ -291,17 +293,17 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
 	pfd = sys_open(cand, O_PATH);
 	if (pfd == -ENOENT) {
 		/* not where the kernel's devtmpfs puts it: ask sysfs, udev */
-		ret = vfd_sysfs_vfio_cdev_devnum(ctx, bdf, name, devnum);
+		ret = vfd_sysfs_dir_cdev_devnum(ctx, dir, name, devnum);
 		if (ret)
 			return ret;
-		return vfd_devnode_open(ctx, bdf, *devnum, NULL, path, len);
+		return vfd_devnode_open(ctx, who, *devnum, NULL, path, len);
 	}
 	if (pfd < 0) {
 		if (pfd == -EACCES || pfd == -EPERM)
 			vfd_err(ctx, "%s: %s: permission denied (check the node's owner and mode)",
-				bdf, cand);
+				who, cand);
 		else
-			vfd_err(ctx, "%s: %s: %s", bdf, cand, strerror(-pfd));
+			vfd_err(ctx, "%s: %s: %s", who, cand, strerror(-pfd));
 		return pfd;
 	}
 	ret = sys_fstat(pfd, &st);
@@ -310,9 +312,9 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
 	} else if (!S_ISCHR(st.st_mode)) {
 		vfd_err(ctx, "%s: refused: not a character device", cand);
 		ret = -ENXIO;
-	} else if (vfd_sysfs_cdev_is(ctx, st.st_rdev, bdf, name)) {
+	} else if (vfd_sysfs_cdev_is(ctx, st.st_rdev, who, name)) {
 		vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %s's %s (stale or planted node)",
-			cand, major(st.st_rdev), minor(st.st_rdev), bdf, name);
+			cand, major(st.st_rdev), minor(st.st_rdev), who, name);
 		ret = -ENXIO;
 	}
 	if (ret) {

@@ -205,6 +205,38 @@ int vfd_sysfs_link_name(const struct vfiodev_ctx *ctx, char *buf, size_t len,
 			const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int vfd_sysfs_device_exists(const struct vfiodev_ctx *ctx, const char *bdf);
+
+/* where a device lives in sysfs: the directory its bus lists it in,
+ * relative to the root ("bus/pci/devices/0000:00:03.0",
+ * "bus/mdev/devices/<uuid>"), and its kernel name (the directory's last
+ * component: a BDF, an mdev's UUID), which VFIO_GROUP_GET_DEVICE_FD takes */
+enum vfd_bus { VFD_BUS_UNKNOWN, VFD_BUS_PCI, VFD_BUS_MDEV, VFD_BUS_OTHER };
+struct vfd_sysdev {
+	char dir[160];
+	char name[64];
+	char bus[32];
+	enum vfd_bus kind;
+};
+/* a PCI device's (@bdf normalised) */
+void vfd_sysdev_pci(struct vfd_sysdev *d, const char *bdf);
+/* a caller's sysfs directory of a device (bus/<bus>/devices/<name> or the
+ * /sys/devices/... directory it links to), checked to be a bus device
+ * below the context's root; logs each refusal. 0, -EINVAL (malformed, or
+ * outside the root), -ENODEV (no such device, or no bus device) */
+int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
+		       struct vfd_sysdev *d);
+/* the directory-based forms of the helpers below: @dir as vfd_sysdev.dir */
+int vfd_sysfs_dir_vfio_entry(const struct vfiodev_ctx *ctx, const char *dir,
+			     char *name, size_t len);
+int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
+			    char *name, size_t len);
+int vfd_sysfs_dir_cdev_devnum(const struct vfiodev_ctx *ctx, const char *dir,
+			      const char *name, dev_t *devnum);
+int vfd_sysfs_dir_iommu_group(const struct vfiodev_ctx *ctx, const char *dir);
+/* an emulated IOMMU group: the one vfio gives each mediated device (a
+ * software group without an IOMMU; vfio names it "vfio-noiommu" too, but
+ * its node is /dev/vfio/N and Type1 containers take it) */
+bool vfd_sysfs_group_is_emulated(const struct vfiodev_ctx *ctx, int group_id);
 /* vfio-dev/vfioX: name and major:minor of the cdev sysfs names */
 int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
 			char *name, size_t len, dev_t *devnum);
@@ -222,9 +254,10 @@ int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
  * -ENXIO (another device's), -ENOENT (nobody's) */
 int vfd_sysfs_char_dev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
 			  const char *suffix);
-/* char device @devnum is @bdf's vfio cdev @name: 0, -ENXIO, -ENOENT */
+/* char device @devnum is the vfio cdev @name of the device whose kernel
+ * name is @dev (a BDF, a UUID): 0, -ENXIO, -ENOENT */
 int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
-		      const char *bdf, const char *name);
+		      const char *dev, const char *name);
 int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
 bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
 int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
@@ -232,8 +265,9 @@ int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
 int vfd_parse_devnum(const char *s, dev_t *out);
 
 /* open the node of a char device and verify it with fstat; sets @path */
-/* @bdf's vfio cdev @name opened, its number proved through sysfs */
-int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *bdf,
+/* the vfio cdev @name of the device in sysfs directory @dir (as
+ * vfd_sysdev.dir) opened, its number proved through sysfs */
+int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *dir,
 		       const char *name, char *path, size_t len, dev_t *devnum);
 int vfd_devnode_open(struct vfiodev_ctx *ctx, const char *what, dev_t devnum,
 		     const char *const *fallbacks, char *path, size_t len);
@@ -699,8 +733,13 @@ struct region_map {
 struct vfiodev_device {
 	struct vfiodev_ctx *ctx;
 	struct vfiodev_space *space;
-	char bdf[BDF_BUF];
-	char name[32]; /* "0000:00:03.0" or "fd 5", for log lines */
+	char bdf[BDF_BUF]; /* "" when not a PCI device (an mdev) */
+	/* the kernel's name ("0000:00:03.0", an mdev's UUID: what
+	 * VFIO_GROUP_GET_DEVICE_FD takes) or "fd 5", for log lines */
+	char name[64];
+	/* its sysfs directory (vfd_sysdev.dir), "" for an fd without one */
+	char sysdir[160];
+	enum vfd_bus bus;
 	enum vfiodev_backend backend;
 	char *fallback_reason;
 	char group_failure[512]; /* why the group path failed, in words */
@@ -737,6 +776,9 @@ struct vfiodev_device {
 	/* per IRQ index (num_irqs entries, allocated by the first eventfd
 	 * set): the vectors the kernel enabled and their eventfds (irq.c) */
 	struct vfd_irq_vecs *irqs;
+	/* VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 was set (migration.c): the
+	 * pre-copy info's flags are an output */
+	bool mig_precopy_v2;
 };
 
 /* the alignment of a region's mmap: its size rounded up to a power of
@@ -756,6 +798,15 @@ int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
 int vfd_region_dma_buf(struct vfiodev_device *dev, unsigned int index,
 		       const struct vfiodev_dma_range *ranges, size_t nr,
 		       const char **why);
+
+/* migration.c: VFIO_DEVICE_FEATURE with up to 64 bytes of data, no log
+ * line (-errno or the ioctl's result); the states from @from to @to that a
+ * device with VFIO_MIGRATION_* @flags walks, both ends in @path: the
+ * number of arcs, -1 when there is no path */
+int vfd_mig_feature(struct vfiodev_device *dev, uint32_t flags, void *data,
+		    size_t len);
+int vfd_mig_path(uint64_t flags, unsigned int from, unsigned int to,
+		 uint8_t path[8]);
 
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
 int vfd_device_load_info(struct vfiodev_device *dev);

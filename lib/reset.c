@@ -26,6 +26,12 @@ static int reset_info_read(struct vfiodev_device *dev,
 	uint32_t room = 8;
 	int ret;
 
+	if (dev->bus != VFD_BUS_PCI && dev->bus != VFD_BUS_UNKNOWN) {
+		vfd_err(dev->ctx,
+			"%s: no slot or bus reset: a device of the %s bus has no PCI slot or bus (vfiodev_device_reset() resets it alone)",
+			dev->name, dev->bus == VFD_BUS_MDEV ? "mdev" : "non-PCI");
+		return -ENODEV;
+	}
 	for (int tries = 0; tries < 3; tries++) {
 		size_t argsz = sizeof(*info) + room * sizeof(info->devices[0]);
 

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,23 +218,22 @@ int vfd_parse_devnum(const char *s, dev_t *out)
  * its major:minor. -ENOENT when there is no vfio-dev directory (no
  * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
  */
-int vfd_sysfs_vfio_dev_entry(const struct vfiodev_ctx *ctx, const char *bdf,
+int vfd_sysfs_dir_vfio_entry(const struct vfiodev_ctx *ctx, const char *dir,
 			     char *name, size_t len)
 {
 	char path[512];
 	struct dirent *de;
-	DIR *dir;
+	DIR *d;
 	int ret;
 
-	ret = vfd_sysfs_path(ctx, path, sizeof(path),
-			     "bus/pci/devices/%s/vfio-dev", bdf);
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "%s/vfio-dev", dir);
 	if (ret)
 		return ret;
-	dir = opendir(path);
-	if (!dir)
+	d = opendir(path);
+	if (!d)
 		return -errno;
 	ret = -ENOENT;
-	while ((de = readdir(dir))) {
+	while ((de = readdir(d))) {
 		/* "vfioN"; a noiommu device's is "noiommu-vfioN" (7.x) */
 		const char *n = strncmp(de->d_name, "noiommu-", 8) ?
 					de->d_name :
@@ -249,39 +249,78 @@ int vfd_sysfs_vfio_dev_entry(const struct vfiodev_ctx *ctx, const char *bdf,
 		ret = 0;
 		break;
 	}
-	closedir(dir);
+	closedir(d);
 	return ret;
 }
 
-int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
-			     char *name, size_t len)
+int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
+			    char *name, size_t len)
 {
 	char path[512];
 	int ret;
 
-	ret = vfd_sysfs_vfio_dev_entry(ctx, bdf, name, len);
+	ret = vfd_sysfs_dir_vfio_entry(ctx, dir, name, len);
 	if (ret)
 		return ret;
 	/* vfio registers vfio-dev/vfioN for every device; only a kernel with
 	 * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute) */
-	ret = vfd_sysfs_path(ctx, path, sizeof(path),
-			     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
+	ret = vfd_sysfs_path(ctx, path, sizeof(path), "%s/vfio-dev/%s/dev", dir,
+			     name);
 	if (!ret && access(path, F_OK))
 		ret = -ENOENT;
 	return ret;
 }
 
-int vfd_sysfs_vfio_cdev_devnum(const struct vfiodev_ctx *ctx, const char *bdf,
-			       const char *name, dev_t *devnum)
+int vfd_sysfs_dir_cdev_devnum(const struct vfiodev_ctx *ctx, const char *dir,
+			      const char *name, dev_t *devnum)
 {
 	char buf[64];
 	int ret;
 
-	ret = vfd_sysfs_read(ctx, buf, sizeof(buf),
-			     "bus/pci/devices/%s/vfio-dev/%s/dev", bdf, name);
+	ret = vfd_sysfs_read(ctx, buf, sizeof(buf), "%s/vfio-dev/%s/dev", dir, name);
 	if (ret < 0)
 		return ret;
 	return vfd_parse_devnum(buf, devnum) ? -EPROTO : 0;
+}
+
+void vfd_sysdev_pci(struct vfd_sysdev *d, const char *bdf)
+{
+	snprintf(d->dir, sizeof(d->dir), "bus/pci/devices/%s", bdf);
+	snprintf(d->name, sizeof(d->name), "%s", bdf);
+	snprintf(d->bus, sizeof(d->bus), "pci");
+	d->kind = VFD_BUS_PCI;
+}
+
+/*
+ * The vfio cdev sysfs names for a device: <dev>/vfio-dev/vfioX/dev holds
+ * its major:minor. -ENOENT when there is no vfio-dev directory (no
+ * CONFIG_VFIO_DEVICE_CDEV, or not bound to a vfio driver).
+ */
+int vfd_sysfs_vfio_dev_entry(const struct vfiodev_ctx *ctx, const char *bdf,
+			     char *name, size_t len)
+{
+	struct vfd_sysdev d;
+
+	vfd_sysdev_pci(&d, bdf);
+	return vfd_sysfs_dir_vfio_entry(ctx, d.dir, name, len);
+}
+
+int vfd_sysfs_vfio_cdev_name(const struct vfiodev_ctx *ctx, const char *bdf,
+			     char *name, size_t len)
+{
+	struct vfd_sysdev d;
+
+	vfd_sysdev_pci(&d, bdf);
+	return vfd_sysfs_dir_cdev_name(ctx, d.dir, name, len);
+}
+
+int vfd_sysfs_vfio_cdev_devnum(const struct vfiodev_ctx *ctx, const char *bdf,
+			       const char *name, dev_t *devnum)
+{
+	struct vfd_sysdev d;
+
+	vfd_sysdev_pci(&d, bdf);
+	return vfd_sysfs_dir_cdev_devnum(ctx, d.dir, name, devnum);
 }
 
 int vfd_sysfs_vfio_cdev(const struct vfiodev_ctx *ctx, const char *bdf,
@@ -319,38 +358,47 @@ int vfd_sysfs_char_dev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
 	return tl >= wl && !strcmp(target + tl - wl, suffix) ? 0 : -ENXIO;
 }
 
-/* is char device @devnum the vfio cdev @name of @bdf? */
+/* is char device @devnum the vfio cdev @name of device @dev? */
 int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
-		      const char *bdf, const char *name)
+		      const char *dev, const char *name)
 {
 	char want[160];
 
-	snprintf(want, sizeof(want), "/%s/vfio-dev/%s", bdf, name);
+	snprintf(want, sizeof(want), "/%s/vfio-dev/%s", dev, name);
 	return vfd_sysfs_char_dev_is(ctx, devnum, want);
 }
 
-int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
+int vfd_sysfs_dir_iommu_group(const struct vfiodev_ctx *ctx, const char *dir)
 {
 	char name[64];
 	const char *end;
 	unsigned long id;
 	int ret;
 
-	ret = vfd_sysfs_link_name(ctx, name, sizeof(name),
-				  "bus/pci/devices/%s/iommu_group", bdf);
+	ret = vfd_sysfs_link_name(ctx, name, sizeof(name), "%s/iommu_group", dir);
 	if (ret)
 		return ret;
 	/* the link ends in the group's number: digits, nothing else */
 	if (vfd_parse_dec(name, INT32_MAX, &id, &end) || *end) {
 		vfd_dbg(ctx, "%s: iommu_group link ends in '%.16s', not a group number",
-			bdf, name);
+			dir, name);
 		return -EPROTO;
 	}
 	return (int)id;
 }
 
-/* noiommu groups are named so by vfio (vfio_noiommu_group_alloc) */
-bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
+int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf)
+{
+	struct vfd_sysdev d;
+
+	vfd_sysdev_pci(&d, bdf);
+	return vfd_sysfs_dir_iommu_group(ctx, d.dir);
+}
+
+/* vfio names both its software groups "vfio-noiommu"
+ * (vfio_noiommu_group_alloc): a noiommu one, and the emulated one of a
+ * mediated device, whose member is on the mdev bus */
+static bool group_named_noiommu(const struct vfiodev_ctx *ctx, int group_id)
 {
 	char name[64];
 
@@ -358,4 +406,154 @@ bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
 	       vfd_sysfs_read(ctx, name, sizeof(name),
 			      "kernel/iommu_groups/%d/name", group_id) > 0 &&
 	       !strcmp(name, "vfio-noiommu");
+}
+
+static bool group_has_mdev(const struct vfiodev_ctx *ctx, int group_id)
+{
+	char path[512], bus[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (vfd_sysfs_path(ctx, path, sizeof(path),
+			   "kernel/iommu_groups/%d/devices", group_id))
+		return false;
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = de->d_name[0] != '.' &&
+			!vfd_sysfs_link_name(ctx, bus, sizeof(bus),
+					     "kernel/iommu_groups/%d/devices/%s/subsystem",
+					     group_id, de->d_name) &&
+			!strcmp(bus, "mdev");
+	closedir(d);
+	return found;
+}
+
+bool vfd_sysfs_group_is_emulated(const struct vfiodev_ctx *ctx, int group_id)
+{
+	return group_named_noiommu(ctx, group_id) && group_has_mdev(ctx, group_id);
+}
+
+bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
+{
+	return group_named_noiommu(ctx, group_id) && !group_has_mdev(ctx, group_id);
+}
+
+/* "<bus>/devices/<name>" (what follows "bus/") into @d */
+static int sysdev_from_bus_path(const char *rel, struct vfd_sysdev *d)
+{
+	const char *slash = strchr(rel, '/');
+	size_t bl = slash ? (size_t)(slash - rel) : 0;
+	const char *name;
+
+	if (!bl || bl >= sizeof(d->bus) || strncmp(slash, "/devices/", 9))
+		return -EINVAL;
+	name = slash + 9;
+	if (!*name || strchr(name, '/') || strlen(name) >= sizeof(d->name))
+		return -EINVAL;
+	memcpy(d->bus, rel, bl);
+	d->bus[bl] = '\0';
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	return 0;
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
+int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
+		       struct vfd_sysdev *d)
+{
+	char real[PATH_MAX], root[PATH_MAX], canon[PATH_MAX + 16], link[512];
+	const char *rel;
+	size_t rl;
+	int ret;
+
+	if (!path || !*path) {
+		vfd_err(ctx, "open by sysfs path: no path given");
+		return -EINVAL;
+	}
+	if (strlen(path) >= PATH_MAX) {
+		vfd_err(ctx, "open by sysfs path: the path is %zu bytes long",
+			strlen(path));
+		return -EINVAL;
+	}
+	if (!realpath(ctx->sysfs_root, root)) {
+		vfd_err(ctx, "%s: the sysfs root cannot be resolved: %s",
+			ctx->sysfs_root, strerror(errno));
+		return -ENODEV;
+	}
+	if (!realpath(path, real)) {
+		ret = -errno;
+		vfd_err(ctx, "'%.200s': no such device directory in sysfs (%s)",
+			path, strerror(-ret));
+		return ret == -ENOENT || ret == -ENOTDIR ? -ENODEV : ret;
+	}
+	rl = strlen(root);
+	if (strncmp(real, root, rl) || real[rl] != '/') {
+		vfd_err(ctx, "'%.200s' is not below the sysfs root %s", path, root);
+		return -EINVAL;
+	}
+	rel = real + rl + 1;
+	memset(d, 0, sizeof(*d));
+	/* bus/<bus>/devices/<name> itself (a fake tree's directories), else
+	 * a device directory, whose subsystem link names its bus */
+	if (!strncmp(rel, "bus/", 4)) {
+		ret = sysdev_from_bus_path(rel + 4, d);
+	} else {
+		const char *base = strrchr(rel, '/');
+		ssize_t n;
+
+		base = base ? base + 1 : rel;
+		ret = -EINVAL;
+		snprintf(canon, sizeof(canon), "%s/subsystem", real);
+		n = sys_readlink(canon, link, sizeof(link) - 1);
+		if (n > 0) {
+			const char *b;
+
+			link[n] = '\0';
+			b = strrchr(link, '/');
+			/* a bus device's subsystem is .../bus/<bus>; a class
+			 * device's .../class/<class> */
+			if (b && b - link >= 4 && !strncmp(b - 4, "/bus", 4) &&
+			    strlen(b + 1) < sizeof(d->bus) &&
+			    strlen(base) < sizeof(d->name)) {
+				snprintf(d->bus, sizeof(d->bus), "%s", b + 1);
+				snprintf(d->name, sizeof(d->name), "%s", base);
+				ret = 0;
+			}
+		}
+	}
+	if (ret) {
+		vfd_err(ctx, "'%.200s' is not a device directory of a bus (expected %s/bus/<bus>/devices/<name>, or the directory it links to)",
+			path, ctx->sysfs_root);
+		return -ENODEV;
+	}
+	snprintf(d->dir, sizeof(d->dir), "bus/%s/devices/%s", d->bus, d->name);
+	ret = vfd_sysfs_path(ctx, canon, sizeof(canon), "%s", d->dir);
+	if (ret || !same_dir(canon, real)) {
+		vfd_err(ctx, "'%.200s': sysfs lists no device %s (its bus %s does not name it)",
+			path, d->name, d->bus);
+		return -ENODEV;
+	}
+	if (!strcmp(d->bus, "pci")) {
+		char norm[BDF_BUF];
+
+		if (vfiodev_bdf_normalise(d->name, norm) || strcmp(norm, d->name)) {
+			vfd_err(ctx, "%s: a PCI device whose name is no PCI address",
+				d->name);
+			return -ENODEV;
+		}
+		d->kind = VFD_BUS_PCI;
+	} else if (!strcmp(d->bus, "mdev")) {
+		d->kind = VFD_BUS_MDEV;
+	} else {
+		d->kind = VFD_BUS_OTHER;
+	}
+	return 0;
 }

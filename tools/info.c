@@ -252,8 +252,16 @@ int cmd_info(struct tool *t)
 	struct json j;
 	int ret;
 
-	ret = vfiodev_pci_lookup(t->ctx, t->bdf, &pd);
-	if (!ret) {
+	if (t->path) {
+		opts.backend = t->backend;
+		opts.allow_noiommu = t->allow_noiommu;
+		t->quiet_log = !t->verbose;
+		ret = vfiodev_device_open_sysfs(t->ctx, t->path, &opts, &dev);
+		t->quiet_log = false;
+	} else {
+		ret = vfiodev_pci_lookup(t->ctx, t->bdf, &pd);
+	}
+	if (!ret && !t->path) {
 		opts.backend = t->backend;
 		opts.allow_noiommu = t->allow_noiommu;
 		/* a failure is reported once, in the output below */
@@ -274,12 +282,15 @@ int cmd_info(struct tool *t)
 		json_object_begin(&j, NULL);
 		if (pd)
 			json_pci_device(&j, pd);
+		else if (t->path)
+			json_string(&j, "sysfs_path", t->path);
 		else
 			json_string(&j, "bdf", t->bdf);
 		json_bool(&j, "ok", dev != NULL);
 		json_bool(&j, "opened", dev != NULL);
 		json_string(&j, "error", ret ? tool_error(t, ret) : NULL);
 		if (dev) {
+			json_string(&j, "name", vfiodev_device_name(dev));
 			json_string(&j, "backend",
 				    vfiodev_backend_name(
 					    vfiodev_device_backend(dev)));
@@ -305,13 +316,19 @@ int cmd_info(struct tool *t)
 	} else {
 		if (pd)
 			text_sysfs(pd);
+		else if (dev && t->path)
+			printf("%s: %s\n", vfiodev_device_name(dev), t->path);
 		if (!dev) {
+			const char *what = t->path ? t->path : t->bdf;
+
 			if (t->first_error[0])
 				printf("%s\n", t->first_error);
 			else
-				printf("%s: cannot open: %s\n", t->bdf,
+				printf("%s: cannot open: %s\n", what,
 				       strerror(-ret));
-			printf("  (vfiodev doctor %s explains why)\n", t->bdf);
+			if (!t->path)
+				printf("  (vfiodev doctor %s explains why)\n",
+				       t->bdf);
 		} else {
 			printf("  backend:        %s\n",
 			       vfiodev_backend_name(vfiodev_device_backend(dev)));

@@ -217,6 +217,66 @@ out=$("$TOOL" unbind 0000:00:09.0 2>/dev/null)
 [[ $out == "0000:00:09.0: no such PCI device in $ROOT/sys/bus/pci/devices" ]] &&
 	ok "unbind: the text names the device once" || not_ok "unbind: the text names the device once" "$out"
 
+# ---- mdev: parents, types, devices; create and remove ---------------------
+U1=8a4e2b3c-1d2e-4f50-9a1b-2c3d4e5f6a7b
+U2=0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d
+check "mdev types: no parent is no error" 0 "j['ok'] and j['parents'] == []" -- mdev types
+pd=$ROOT/sys/devices/virtual/mtty/mtty
+for t in 1:"Single port serial":24 2:"Dual port serial":0; do
+	id=mtty-${t%%:*} rest=${t#*:}
+	td=$pd/mdev_supported_types/$id
+	mkdir -p "$td/devices"
+	echo "${rest%:*}" >"$td/name"; echo vfio-pci >"$td/device_api"
+	echo "${rest##*:}" >"$td/available_instances"; : >"$td/create"
+done
+printf 'two ports\nno modem lines\n' >"$pd/mdev_supported_types/mtty-2/description"
+mkdir -p "$ROOT/sys/class/mdev_bus" "$ROOT/sys/bus/mdev/devices" "$ROOT/sys/bus/mdev/drivers/mtty" \
+	"$pd/$U1/vfio-dev/vfio4" "$ROOT/sys/kernel/iommu_groups/40/devices"
+ln -s "$pd" "$ROOT/sys/class/mdev_bus/mtty"
+ln -s "$pd/$U1" "$ROOT/sys/bus/mdev/devices/$U1"
+ln -s "$ROOT/sys/bus/mdev" "$pd/$U1/subsystem"
+ln -s "$ROOT/sys/bus/mdev/drivers/mtty" "$pd/$U1/driver"
+ln -s "$pd/mdev_supported_types/mtty-1" "$pd/$U1/mdev_type"
+ln -s "$pd/$U1" "$pd/mdev_supported_types/mtty-1/devices/$U1"
+ln -s "$ROOT/sys/kernel/iommu_groups/40" "$pd/$U1/iommu_group"
+ln -s "$pd/$U1" "$ROOT/sys/kernel/iommu_groups/40/devices/$U1"
+echo vfio-noiommu >"$ROOT/sys/kernel/iommu_groups/40/name"
+: >"$pd/$U1/remove"
+check "mdev types: mtty's two types with their attributes" 0 \
+	"[(t['id'], t['name'], t['available_instances'], t['device_api'], t['devices'], t['description']) for t in j['parents'][0]['types']] == [('mtty-1', 'Single port serial', 24, 'vfio-pci', 1, None), ('mtty-2', 'Dual port serial', 0, 'vfio-pci', 0, 'two ports\\nno modem lines')]" \
+	-- mdev types
+check "mdev list: the device, its parent, type, group and cdev" 0 \
+	"[(d['uuid'], d['parent'], d['type'], d['driver'], d['iommu_group'], d['cdev']) for d in j['devices']] == [('$U1', 'mtty', 'mtty-1', 'mtty', 40, 'vfio4')] and j['devices'][0]['sysfs_path'] == '$ROOT/sys/bus/mdev/devices/$U1'" \
+	-- mdev list
+check "mdev types PARENT: an unknown parent is named" 1 \
+	"j['ok'] is False and \"no mdev parent 'gpu'\" in j['error'] and '(parents: mtty)' in j['error']" -- mdev types gpu
+if "$TOOL" mdev types | grep -q 'available:   24 (devices: 1)'; then ok "mdev types: text"; else not_ok "mdev types: text"; fi
+check "mdev create: no such type, the types named" 1 \
+	"j['ok'] is False and j['error'] == \"mdev parent mtty has no type 'mtty-9' (its types: mtty-1, mtty-2)\"" \
+	-- mdev create mtty mtty-9
+check "mdev create: no instances left" 1 \
+	"j['ok'] is False and 'has no instances left' in j['error']" -- mdev create mtty mtty-2
+check "mdev create: the UUID taken" 1 \
+	"j['ok'] is False and 'exists already' in j['error']" -- mdev create mtty mtty-1 --uuid "$U1"
+[[ ! -s $pd/mdev_supported_types/mtty-1/create && ! -s $pd/mdev_supported_types/mtty-2/create ]] &&
+	ok "mdev create: nothing written for a refusal" || not_ok "mdev create: nothing written for a refusal"
+check "mdev create --uuid: the UUID written to create" 0 \
+	"j['ok'] and j['uuid'] == '$U2'" -- mdev create mtty mtty-1 --uuid "${U2^^}"
+[[ $(cat "$pd/mdev_supported_types/mtty-1/create") == "$U2" ]] && ok "mdev create: create holds the UUID" ||
+	not_ok "mdev create: create holds the UUID" "$(cat "$pd/mdev_supported_types/mtty-1/create")"
+out=$("$TOOL" mdev create mtty mtty-1 2>/dev/null)
+[[ $out =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ && $(cat "$pd/mdev_supported_types/mtty-1/create") == "$out" ]] &&
+	ok "mdev create: a random v4 UUID, printed" || not_ok "mdev create: a random v4 UUID, printed" "$out"
+check "mdev remove: no such device" 1 "j['ok'] is False and 'no such mediated device' in j['error']" -- mdev remove "$U2"
+check "mdev remove: writes 1 to remove" 0 "j['ok'] and j['uuid'] == '$U1'" -- mdev remove "$U1"
+[[ $(cat "$pd/$U1/remove") == 1 ]] && ok "mdev remove: remove holds 1" || not_ok "mdev remove: remove holds 1"
+check "info UUID: an mdev without nodes cannot be opened, said" 1 \
+	"j['opened'] is False and j['sysfs_path'] == '$ROOT/sys/bus/mdev/devices/$U1' and j['error']" -- info "$U1"
+for args in "mdev" "mdev frob" "mdev create mtty" "mdev remove" "list --uuid $U1"; do
+	"$TOOL" $args >/dev/null 2>&1
+	[[ $? == 2 ]] && ok "'vfiodev $args' is a usage error" || not_ok "'vfiodev $args' is a usage error"
+done
+
 # ---- JSON whatever the bytes ---------------------------------------------
 dev 0000:02:00.0 7 $'b\xffad\xc3(\xc3\xa9\xed\xa0\x80'
 check "list: invalid UTF-8 in a name becomes U+FFFD" 0 \

@@ -38,6 +38,14 @@ struct tool {
 	gid_t gid;
 	const char *user;
 	bool no_open;
+	/* info: a device by sysfs path (or an mdev's UUID) instead of @bdf */
+	const char *path;
+	char path_buf[320];
+	/* mdev: the arguments after "mdev", its --uuid, a PARENT filter */
+	char **args;
+	int nargs;
+	const char *uuid;
+	const char *parent;
 	/* the first error line the library logged since it was last
 	 * cleared: the cause, for --json and doctor */
 	char first_error[512];
@@ -55,6 +63,10 @@ int cmd_info(struct tool *t);
 int cmd_bind(struct tool *t);
 int cmd_unbind(struct tool *t);
 int cmd_doctor(struct tool *t);
+int cmd_mdev(struct tool *t);
+
+/* a usage error: one escaped line on stderr, a hint; returns EXIT_USAGE */
+int tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "0x1234" pieces of a device, members, paths: the same in all commands */
 void json_pci_device(struct json *j, const struct vfiodev_pci_device *d);

@@ -30,12 +30,19 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  list          PCI devices with their driver, IOMMU group, vfio cdev and\n"
 	"                the open paths usable now\n"
-	"  info BDF      open the device: regions, IRQs, reset, and the backend the\n"
-	"                open took and why\n"
+	"  info DEVICE   open the device: regions, IRQs, reset, and the backend the\n"
+	"                open took and why; DEVICE is a BDF, a sysfs directory\n"
+	"                (/sys/bus/mdev/devices/UUID) or an mdev's UUID\n"
 	"  bind BDF      load the modules it needs and bind the device to vfio-pci\n"
 	"  unbind BDF    release the device and give it back to a driver\n"
 	"  doctor BDF    check everything an open needs, with remedies; exit status\n"
 	"                0 when the device can be opened\n"
+	"  mdev list [PARENT]    mediated devices (UUID, parent, type, group, cdev)\n"
+	"  mdev types [PARENT]   mdev parents and their types: name, description,\n"
+	"                        instances left, device API\n"
+	"  mdev create PARENT TYPE   create a device of TYPE (a random UUID, or\n"
+	"                        --uuid UUID); prints its UUID\n"
+	"  mdev remove UUID      remove a mediated device (refused while it is open)\n"
 	"\n"
 	"Options:\n"
 	"  --json               one JSON document on stdout\n"
@@ -57,6 +64,7 @@ static const char usage_text[] =
 	"  --map-count N        doctor: check Type1's dma_entry_limit for N mappings\n"
 	"  --user USER          doctor: check node permissions for USER (name or uid)\n"
 	"  --no-open            doctor: do not try to open the device\n"
+	"  --uuid UUID          mdev create: the new device's UUID\n"
 	"\n"
 	"BDF is a PCI address, 0000:00:03.0 or 00:03.0. See vfiodev(1).\n";
 
@@ -73,6 +81,7 @@ enum {
 	OPT_USER,
 	OPT_NO_OPEN,
 	OPT_FORCE,
+	OPT_UUID,
 };
 
 static const struct option long_opts[] = {
@@ -91,10 +100,9 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "no-open", no_argument, NULL, OPT_NO_OPEN },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "uuid", required_argument, NULL, OPT_UUID },
 	{ NULL, 0, NULL, 0 },
 };
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* one line on stderr whatever the arguments it quotes hold: control
  * characters escaped, cut at 200 bytes */
@@ -114,7 +122,7 @@ static void stderr_line(const char *prefix, const char *msg)
 	fputc('\n', stderr);
 }
 
-static int usage_error(const char *fmt, ...)
+int tool_usage_error(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -537,24 +545,44 @@ int cmd_unbind(struct tool *t)
 	return 0;
 }
 
+/* what a command takes after its name */
+enum cmd_args {
+	ARGS_NONE,
+	ARGS_BDF,
+	ARGS_DEVICE, /* a BDF, a sysfs directory or an mdev's UUID */
+	ARGS_REST, /* its own subcommands and arguments */
+};
+
 static const struct {
 	const char *name;
 	int (*fn)(struct tool *t);
-	bool needs_bdf;
+	enum cmd_args args;
 } commands[] = {
-	{ "list", cmd_list, false },	{ "info", cmd_info, true },
-	{ "bind", cmd_bind, true },	{ "unbind", cmd_unbind, true },
-	{ "doctor", cmd_doctor, true },
+	{ "list", cmd_list, ARGS_NONE },    { "info", cmd_info, ARGS_DEVICE },
+	{ "bind", cmd_bind, ARGS_BDF },	    { "unbind", cmd_unbind, ARGS_BDF },
+	{ "doctor", cmd_doctor, ARGS_BDF }, { "mdev", cmd_mdev, ARGS_REST },
 };
+
+/* an mdev's UUID: 8-4-4-4-12 hex digits */
+static bool is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
 
 int main(int argc, char **argv)
 {
 	struct tool t = { .backend = VFIODEV_BACKEND_AUTO };
 	const char *cmd = NULL;
 	int (*fn)(struct tool *) = NULL;
-	bool needs_bdf = false;
+	enum cmd_args takes = ARGS_NONE;
 	int c, ret, nargs = 0;
-	char *args[2];
+	char *args[8];
 
 	/* options may come before or after the command and the BDF; after
 	 * "--" everything is an argument */
@@ -568,14 +596,14 @@ int main(int argc, char **argv)
 				break;
 			if (dashdash) {
 				while (optind < argc) {
-					if (nargs < 2)
+					if (nargs < 8)
 						args[nargs] = argv[optind];
 					nargs++;
 					optind++;
 				}
 				break;
 			}
-			if (nargs < 2)
+			if (nargs < 8)
 				args[nargs] = argv[optind];
 			nargs++;
 			optind++;
@@ -605,7 +633,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "container"))
 				t.backend = VFIODEV_BACKEND_CONTAINER;
 			else
-				return usage_error(
+				return tool_usage_error(
 					"--backend must be auto, iommufd or container");
 			t.backend_set = true;
 			break;
@@ -623,17 +651,18 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAP_BYTES:
 			if (parse_size(optarg, &t.map_bytes))
-				return usage_error("--map-bytes: '%s' is not a size",
-						   optarg);
+				return tool_usage_error("--map-bytes: '%s' is not a size",
+							optarg);
 			break;
 		case OPT_MAP_COUNT:
 			if (parse_size(optarg, &t.map_count))
-				return usage_error("--map-count: '%s' is not a number",
-						   optarg);
+				return tool_usage_error("--map-count: '%s' is not a number",
+							optarg);
 			break;
 		case OPT_USER:
 			if (parse_user(&t, optarg))
-				return usage_error("--user: no user '%s'", optarg);
+				return tool_usage_error("--user: no user '%s'",
+							optarg);
 			break;
 		case OPT_NO_OPEN:
 			t.no_open = true;
@@ -641,27 +670,53 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			t.force = true;
 			break;
+		case OPT_UUID:
+			t.uuid = optarg;
+			break;
 		default:
-			return usage_error("unknown option");
+			return tool_usage_error("unknown option");
 		}
 	}
 	if (nargs == 0)
-		return usage_error("no command given");
+		return tool_usage_error("no command given");
 	cmd = args[0];
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(cmd, commands[i].name)) {
 			fn = commands[i].fn;
-			needs_bdf = commands[i].needs_bdf;
+			takes = commands[i].args;
 		}
 	}
 	if (!fn)
-		return usage_error("unknown command '%s'", cmd);
-	if (nargs != (needs_bdf ? 2 : 1))
-		return usage_error(needs_bdf ? "%s needs one BDF" :
-					       "%s takes no argument",
-				   cmd);
-	/* one check for every command, a usage error like any other */
-	if (needs_bdf && vfiodev_bdf_normalise(args[1], t.bdf_buf)) {
+		return tool_usage_error("unknown command '%s'", cmd);
+	if (nargs > 8)
+		return tool_usage_error("%s: too many arguments", cmd);
+	if (takes == ARGS_REST) {
+		t.args = args + 1;
+		t.nargs = nargs - 1;
+	} else if (nargs != (takes == ARGS_NONE ? 1 : 2)) {
+		return tool_usage_error(takes == ARGS_NONE ?
+						"%s takes no argument" :
+					takes == ARGS_BDF ?
+						"%s needs one BDF" :
+						"%s needs one device (a BDF, a sysfs directory or an mdev UUID)",
+					cmd);
+	}
+	if (t.uuid && strcmp(cmd, "mdev"))
+		return tool_usage_error("--uuid is for mdev create");
+	/* a device by path: a sysfs directory, or an mdev's UUID */
+	if (takes == ARGS_DEVICE && (args[1][0] == '/' || is_uuid(args[1]))) {
+		const char *root = getenv("VFIODEV_SYSFS_ROOT");
+
+		if (args[1][0] == '/')
+			snprintf(t.path_buf, sizeof(t.path_buf), "%s", args[1]);
+		else
+			snprintf(t.path_buf, sizeof(t.path_buf),
+				 "%s/bus/mdev/devices/%s",
+				 root && *root ? root : "/sys", args[1]);
+		t.path = t.path_buf;
+	} else if ((takes == ARGS_BDF || takes == ARGS_DEVICE) &&
+		   vfiodev_bdf_normalise(args[1], t.bdf_buf)) {
+		/* one check for every command, a usage error like any other */
 		char msg[160];
 
 		snprintf(msg, sizeof(msg),
@@ -669,9 +724,10 @@ int main(int argc, char **argv)
 			 args[1]);
 		if (t.json)
 			json_failure(&t, msg);
-		return usage_error("%s", msg);
+		return tool_usage_error("%s", msg);
+	} else if (takes == ARGS_BDF || takes == ARGS_DEVICE) {
+		t.bdf = t.bdf_buf;
 	}
-	t.bdf = needs_bdf ? t.bdf_buf : NULL;
 
 	ret = vfiodev_ctx_new(NULL, &t.ctx);
 	if (ret) {

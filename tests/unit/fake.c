@@ -110,6 +110,9 @@ void fake_file_put(struct fake_file *f)
 		f->ictx->files--;
 		fake_ictx_put(f->ictx);
 		break;
+	case FK_MIG:
+		fake_mig_release(f);
+		break;
 	}
 	file_unlink(f);
 	free(f);
@@ -288,6 +291,12 @@ static int f_open(const char *path, int flags)
 		g = fake_group_get(n->group);
 		if (g->open)
 			return -EBUSY;
+		/* a cdev bound to iommufd blocks its group
+		 * (vfio_device_block_group) */
+		for (struct fake_file *o = fk.files; o; o = o->next)
+			if (o->kind == FK_CDEV && o->bound && o->pci &&
+			    o->pci->group == n->group)
+				return -EBUSY;
 	}
 	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
@@ -324,6 +333,7 @@ static int f_open(const char *path, int flags)
 		fk.ictxs = f->ictx;
 		break;
 	case FK_DEVICE:
+	case FK_MIG: /* no node: made by a state change */
 		break;
 	}
 	return fd;
@@ -425,20 +435,29 @@ static int f_fstat(int fd, struct stat *st)
 
 static ssize_t f_read(int fd, void *buf, size_t len)
 {
+	struct fake_file *f = fake_file_of(fd);
 	ssize_t n;
 
 	if (fault_now())
 		return fault_fire("read fd %d", fd);
+	if (f && f->kind == FK_MIG)
+		return fake_mig_read(f, buf, len);
 	n = read(fd, buf, len);
 	return n < 0 ? -errno : n;
 }
 
 static ssize_t f_write(int fd, const void *buf, size_t len)
 {
+	struct fake_file *f = fake_file_of(fd);
 	ssize_t n;
 
 	if (fault_now())
 		return fault_fire("write fd %d", fd);
+	if (f && f->kind == FK_MIG)
+		return fake_mig_write(f, buf, len);
+	n = fake_mdev_write(fd, buf, len);
+	if (n != -ENOTTY)
+		return n;
 	n = write(fd, buf, len);
 	return n < 0 ? -errno : n;
 }

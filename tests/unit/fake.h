@@ -74,8 +74,65 @@ struct fake_irq {
 	uint32_t avail;
 };
 
+/* a migratable device (fake_mig.c; with fake_pci.mig_flags): the state
+ * machine as a migration driver enforces it, one arc per SET (a
+ * multi-step request is -EINVAL, so the library's walk shows), data fds
+ * (memfds whose reads and writes the fake serves) carrying @regs in the
+ * fake's own stream format, and the failures tests inject */
+#define FAKE_MIG_REGS 64
+#define FAKE_MIG_DIRTY 8
+struct fake_migf;
+struct fake_pci;
+struct fake_mig {
+	uint32_t state; /* VFIO_DEVICE_STATE_*: RUNNING from fake_pci_add */
+	uint8_t regs[FAKE_MIG_REGS]; /* the device's internal state */
+	unsigned int arcs; /* arcs taken (successful SETs that moved) */
+	/* pre-copy: the second half of @regs changed since it was read (a
+	 * read at the temporary end takes it); @reinit: new initial data
+	 * appears with the next info (REINIT when v2 was set) */
+	bool dirty, reinit;
+	bool v2_feature; /* the kernel has PRECOPY_INFOv2 (7.x; else ENOTTY) */
+	bool precopy_v2; /* ... and it was set */
+	bool no_data_size; /* MIG_DATA_SIZE: ENOTTY */
+	/* a pre-copy read at the temporary end returns 0 (mtty) instead of
+	 * ENOMSG */
+	bool eof_zero;
+	/* a failed RESUMING -> STOP goes to ERROR (else stays RESUMING) */
+	bool load_error;
+	/* the arc @fail_from -> @fail_to fails with @fail_err (when set),
+	 * leaving the device in ERROR when @fail_to_error */
+	bool fail_arc, fail_to_error;
+	uint32_t fail_from, fail_to;
+	int fail_err;
+	bool fd_every_arc; /* a protocol breach: every arc hands out an fd */
+	unsigned int eintr; /* the next reads and writes of data fds: EINTR */
+	size_t io_max; /* a read or write moves at most this (0: no limit) */
+	size_t enomem_above; /* longer reads or writes fail ENOMEM (0: none) */
+	/* DMA logging (log ops): @dma_log offers it; the device logs at
+	 * @log_pgsize (0: 4 KiB) and takes at most @log_max_ranges (0: 256) */
+	bool dma_log, logging;
+	uint64_t log_pgsize;
+	uint32_t log_max_ranges, log_nr_ranges;
+	struct {
+		uint64_t iova, len;
+	} written[FAKE_MIG_DIRTY]; /* DMA writes not yet reported */
+	unsigned int nr_written;
+	struct fake_migf *saving, *resuming;
+};
+
+/* the device DMA-wrote [@iova, +@len): logged while logging */
+void fake_mig_dma_write(struct fake_pci *p, uint64_t iova, uint64_t len);
+/* data fds of the fake alive (to tell a leak) */
+int fake_mig_files(void);
+/* what VFIO_DEVICE_RESET does: RUNNING, every session disabled */
+void fake_mig_reset(struct fake_pci *p);
+
 struct fake_pci {
-	char bdf[32];
+	char bdf[48]; /* its kernel name: a BDF, an mdev's UUID */
+	/* a mediated device (fake_mdev_device): its group is emulated, and
+	 * iommufd binds it through an access object, attached to an IOAS
+	 * only (a HWPT id: ENOENT, as iommufd_access_attach() answers) */
+	bool emulated;
 	int group;
 	int cdev_index; /* vfio-dev/vfio<N>, -1: none */
 	dev_t cdev_rdev;
@@ -89,6 +146,7 @@ struct fake_pci {
 	/* VFIO_DEVICE_FEATURE: low-power entry (SET) is always offered,
 	 * migration (GET, 8 bytes) only when @mig_flags is non-zero */
 	uint64_t mig_flags;
+	struct fake_mig mig;
 	unsigned int low_power_entries;
 	/* hot reset: devices with the same non-zero @reset_bus go together
 	 * (0: no slot or bus reset, ENODEV); @vfio_driver: bound to vfio-pci */
@@ -273,6 +331,28 @@ void fake_node_iommu(void);
  * the container and /dev/iommu nodes if missing */
 struct fake_pci *fake_std_device(const char *bdf, int group, int cdev_index);
 
+/* mediated devices (fake_mdev.c), laid out as the kernel's mdev core does:
+ * a parent <sys>/devices/virtual/<driver>/<parent> linked from
+ * class/mdev_bus/<parent>; a type mdev_supported_types/<id> with its
+ * attributes (@description NULL: none, as 6.12's mtty) and create; a
+ * device <parent dir>/<uuid> linked from bus/mdev/devices, with its
+ * subsystem, driver, mdev_type, remove, its own emulated IOMMU group
+ * (@group; "vfio-noiommu" by name, node dev/vfio/<group>) and a vfio cdev
+ * (@cdev_index >= 0, with its node). Writes to create and remove act: a
+ * create makes a device (groups from 200, cdevs from 100, the type's
+ * available_instances less one; 0 left: EUSERS; a UUID taken: EEXIST);
+ * a remove of an open device fails EDEADLK (the kernel would block) and
+ * counts in fake_mdev_removes_while_open */
+void fake_mdev_parent(const char *parent, const char *driver);
+void fake_mdev_type(const char *parent, const char *id, const char *name,
+		    const char *description, const char *device_api, int available);
+struct fake_pci *fake_mdev_device(const char *parent, const char *type,
+				  const char *uuid, int group, int cdev_index);
+extern unsigned int fake_mdev_removes_while_open;
+extern unsigned int fake_mdev_writes; /* create and remove writes */
+/* the seam's write, for mdev attributes: -ENOTTY when @fd is none */
+ssize_t fake_mdev_write(int fd, const void *buf, size_t len);
+
 /* accounting */
 void fake_live(struct fake_live *out);
 void fake_implicit(struct fake_implicit *out);
@@ -306,6 +386,8 @@ void fake_log_fn(void *data, int priority, const char *file, int line,
 /* a captured line at @priority (-1: any) containing @substr */
 bool fake_log_has(int priority, const char *substr);
 void fake_log_clear(void);
+/* the captured lines at @priority (-1: any) */
+unsigned int fake_log_count(int priority);
 void fake_log_dump(void);
 
 /* the seam itself, for tests that open nodes the way a caller would */

@@ -15,6 +15,7 @@ enum fake_kind {
 	FK_GROUP, /* an open group node */
 	FK_CONTAINER, /* an open /dev/vfio/vfio */
 	FK_IOMMUFD, /* an open /dev/iommu */
+	FK_MIG, /* a migration data fd (fake_mig.c) */
 };
 
 struct fake_map {
@@ -82,6 +83,7 @@ struct fake_file {
 	 * files do, so the group is released only after its devices */
 	struct fake_file *gfile;
 	struct fake_container *ct; /* CONTAINER */
+	struct fake_migf *migf; /* MIG */
 	struct fake_file *next;
 };
 
@@ -148,6 +150,16 @@ struct fake_file *fake_file_new(int fd, enum fake_kind kind);
 void fake_file_put(struct fake_file *f);
 
 int fake_vfio_ioctl(struct fake_file *f, unsigned long req, void *arg);
+struct vfio_device_feature;
+/* fake_mig.c: the migration features of a device with mig_flags (-ENOTTY
+ * for the rest, so the caller goes on), the data fds' ioctl, read, write
+ * and release, and the device's reset and last close */
+int fake_mig_feature(struct fake_pci *p, struct vfio_device_feature *f);
+int fake_mig_fd_ioctl(struct fake_file *f, unsigned long req, void *arg);
+ssize_t fake_mig_read(struct fake_file *f, void *buf, size_t len);
+ssize_t fake_mig_write(struct fake_file *f, const void *buf, size_t len);
+void fake_mig_release(struct fake_file *f);
+void fake_mig_close(struct fake_pci *p);
 /* vfio-pci's VF token rule (@tok NULL: none given): 0, -EACCES, -EINVAL */
 int fake_vf_token_check(const struct fake_pci *p, const uint8_t *tok);
 int fake_group_ioctl(struct fake_file *f, unsigned long req, void *arg);

@@ -208,6 +208,7 @@ struct fake_pci *fake_pci_add(const char *bdf, int group, const char *driver)
 	snprintf(p->bdf, sizeof(p->bdf), "%s", bdf);
 	p->group = group;
 	p->cdev_index = -1;
+	p->mig.state = VFIO_DEVICE_STATE_RUNNING;
 	snprintf(dir, sizeof(dir), "sys/bus/pci/devices/%s", bdf);
 	fake_mkdir(dir);
 	p->vfio_driver = driver && !strcmp(driver, "vfio-pci");

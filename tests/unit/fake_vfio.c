@@ -59,8 +59,12 @@ void fake_device_release(struct fake_file *f)
 		fake_file_put(f->gfile);
 	}
 	/* vfio-pci disables the device's interrupts on its last close */
-	if (--p->open_count == 0)
+	if (--p->open_count == 0) {
 		fake_irq_clear(p);
+		/* the core forgets the v2 opt-in; mtty's close ends its
+		 * sessions and keeps its migration state */
+		fake_mig_close(p);
+	}
 }
 
 /* ---- device ioctls ----------------------------------------------------- */
@@ -299,6 +303,8 @@ static int attach_pt(struct fake_file *f, struct vfio_device_attach_iommufd_pt *
 	{
 		struct fake_hwpt *h = fake_hwpt_find(f->ictx, a->pt_id);
 
+		if (h && f->pci->emulated)
+			return -ENOENT; /* an access object takes an IOAS */
 		if (h) {
 			f->attached = h->ioas;
 			f->hwpt = h;
@@ -452,9 +458,13 @@ static int device_feature(struct fake_pci *p, struct vfio_device_feature *f)
 	uint32_t ops, minsz, idx = f->flags & VFIO_DEVICE_FEATURE_MASK;
 	uint32_t acc = f->flags &
 		       (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET);
+	int ret;
 
 	if (f->argsz < sizeof(*f))
 		return -EINVAL;
+	ret = fake_mig_feature(p, f);
+	if (ret != -ENOTTY)
+		return ret;
 	if (idx == VFIO_DEVICE_FEATURE_DMA_BUF &&
 	    !(f->flags & VFIO_DEVICE_FEATURE_PROBE))
 		return dma_buf_get(p, f);
@@ -652,10 +662,12 @@ static int device_ioctl(struct fake_file *f, unsigned long req, void *arg)
 	case VFIO_DEVICE_SET_IRQS:
 		return set_irqs(p, arg);
 	case VFIO_DEVICE_RESET:
-		if (!(p->flags & VFIO_DEVICE_FLAGS_RESET))
+		/* a migration driver takes it without the flag (mtty) */
+		if (!(p->flags & VFIO_DEVICE_FLAGS_RESET) && !p->mig_flags)
 			return -EINVAL;
 		p->resets++;
 		dmabufs_revoke(p);
+		fake_mig_reset(p);
 		return 0;
 	case VFIO_DEVICE_FEATURE:
 		return device_feature(p, arg);
@@ -677,6 +689,8 @@ int fake_vfio_ioctl(struct fake_file *f, unsigned long req, void *arg)
 		return fake_group_ioctl(f, req, arg);
 	case FK_CONTAINER:
 		return fake_container_ioctl(f, req, arg);
+	case FK_MIG:
+		return fake_mig_fd_ioctl(f, req, arg);
 	case FK_IOMMUFD:
 		break;
 	}
@@ -702,6 +716,8 @@ const char *fake_ioctl_name(unsigned long req)
 		N(VFIO_DEVICE_GET_IRQ_INFO),
 		N(VFIO_DEVICE_SET_IRQS),
 		N(VFIO_DEVICE_RESET),
+		N(VFIO_DEVICE_FEATURE),
+		N(VFIO_MIG_GET_PRECOPY_INFO),
 		N(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO),
 		N(VFIO_DEVICE_PCI_HOT_RESET),
 		N(VFIO_DEVICE_BIND_IOMMUFD),

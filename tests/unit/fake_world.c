@@ -75,6 +75,17 @@ bool fake_log_has(int priority, const char *substr)
 	return found;
 }
 
+unsigned int fake_log_count(int priority)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&log_lock);
+	for (size_t i = 0; i < nr_logs; i++)
+		n += priority < 0 || logs[i].prio == priority;
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
 void fake_log_clear(void)
 {
 	pthread_mutex_lock(&log_lock);
@@ -98,6 +109,8 @@ static void defaults(void)
 	};
 
 	memset(&fake_cfg, 0, sizeof(fake_cfg));
+	fake_mdev_removes_while_open = 0;
+	fake_mdev_writes = 0;
 	memcpy(fake_cfg.ioas_ranges, x86, sizeof(x86));
 	fake_cfg.nr_ioas_ranges = ARRAY_SIZE(x86);
 	fake_cfg.ioas_alignment = 4096;

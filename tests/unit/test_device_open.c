@@ -1209,12 +1209,237 @@ static void close_undoes_every_kernel_object(void **state)
 	assert_int_equal(imp.group_unsets, 0);
 }
 
+/* ---- open by sysfs path (vfiodev_device_open_sysfs) -------------------- */
+
+#define UUID1 "8a4e2b3c-1d2e-4f50-9a1b-2c3d4e5f6a7b"
+
+/* the mtty sample's parent and type, one instance of it: group 30, cdev 7
+ * (-1: a kernel without the vfio cdev) */
+static struct fake_pci *mtty_instance(int cdev_index)
+{
+	fake_mdev_parent("mtty", NULL);
+	fake_mdev_type("mtty", "mtty-2", "Dual port serial", NULL, "vfio-pci", 12);
+	return fake_mdev_device("mtty", "mtty-2", UUID1, 30, cdev_index);
+}
+
+static int open_path(const char *rel, const struct vfiodev_device_opts *opts,
+		     struct vfiodev_device **dev)
+{
+	*dev = NULL;
+	return vfiodev_device_open_sysfs(fake_ctx(), fake_path("%s", rel), opts,
+					 dev);
+}
+
+static void open_sysfs_opens_an_mdev_through_its_cdev(void **state)
+{
+	struct vfiodev_device *dev;
+	unsigned int maj, min;
+
+	(void)state;
+	mtty_instance(7);
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, NULL, &dev), 0);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	assert_null(vfiodev_device_fallback_reason(dev));
+	assert_string_equal(vfiodev_device_name(dev), UUID1);
+	assert_string_equal(vfiodev_device_bdf(dev), "");
+	assert_true(strstr(vfiodev_device_node(dev), "/dev/vfio/devices/vfio7"));
+	assert_int_equal(vfiodev_device_devnum(dev, &maj, &min), 0);
+	assert_int_equal(maj, FAKE_CDEV_MAJOR);
+	assert_int_equal(min, 7);
+	assert_int_equal(vfiodev_device_iommu_group(dev), 30);
+	assert_true(fake_log_has(LOG_INFO, UUID1 ": opened"));
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_sysfs_forced_container_gets_the_mdev_by_uuid(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev;
+
+	(void)state;
+	mtty_instance(7);
+	/* an emulated group: named vfio-noiommu, but no noiommu group */
+	assert_true(vfd_sysfs_group_is_emulated(fake_ctx(), 30));
+	assert_false(vfd_sysfs_group_is_noiommu(fake_ctx(), 30));
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, &opts, &dev), 0);
+	assert_on_group_path(dev, "dev/vfio/30");
+	assert_int_equal(fake_ioctl_count(VFIO_GROUP_GET_DEVICE_FD), 1);
+	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio7"), 0);
+	assert_string_equal(vfiodev_device_name(dev), UUID1);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_sysfs_falls_back_for_an_mdev_without_cdev(void **state)
+{
+	struct vfiodev_device *dev;
+
+	(void)state;
+	mtty_instance(-1);
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, NULL, &dev), 0);
+	assert_on_group_path(dev, "dev/vfio/30");
+	assert_reason_has(dev, "no vfio cdev in sysfs");
+	assert_true(fake_log_has(LOG_INFO, UUID1
+				 ": cdev path unavailable, trying the group path"));
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_sysfs_takes_the_resolved_device_directory(void **state)
+{
+	struct vfiodev_device *dev;
+
+	(void)state;
+	mtty_instance(7);
+	assert_int_equal(open_path("sys/devices/virtual/mtty/mtty/" UUID1 "/",
+				   NULL, &dev),
+			 0);
+	assert_string_equal(vfiodev_device_name(dev), UUID1);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_sysfs_of_a_pci_directory_is_the_bdf_open(void **state)
+{
+	struct vfiodev_device *dev;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	assert_int_equal(open_path("sys/bus/pci/devices/" BDF, NULL, &dev), 0);
+	assert_string_equal(vfiodev_device_bdf(dev), BDF);
+	assert_string_equal(vfiodev_device_name(dev), BDF);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	vfiodev_device_close(dev);
+	/* and the same refusal as the BDF open for an unbound device */
+	fake_pci_add("0000:00:05.0", 6, NULL);
+	assert_int_equal(open_path("sys/bus/pci/devices/0000:00:05.0", NULL, &dev),
+			 -ENODEV);
+	assert_true(fake_log_has(LOG_ERR,
+				 "0000:00:05.0: not bound to any driver; bind it to vfio-pci first"));
+	assert_only_ctx_left();
+}
+
+static void open_sysfs_mdev_refuses_a_planted_cdev_node(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev;
+
+	(void)state;
+	mtty_instance(7);
+	fake_node_cdev(fake_pci_find(UUID1), "dev/vfio/devices/vfio7",
+		       makedev(FAKE_CDEV_MAJOR, 9));
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, &opts, &dev),
+			 -ENXIO);
+	assert_true(fake_log_has(LOG_ERR, "which sysfs does not give to " UUID1
+					  "'s vfio7"));
+	/* AUTO falls back to the group, the reason kept */
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, NULL, &dev), 0);
+	assert_reason_has(dev, "is not " UUID1 "'s: refused");
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void open_sysfs_refuses_what_is_no_vfio_device(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	mtty_instance(7);
+	assert_int_equal(vfiodev_device_open_sysfs(fake_ctx(), NULL, NULL, &dev),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_open_sysfs(fake_ctx(), "/", NULL, &dev),
+			 -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "is not below the sysfs root"));
+	assert_int_equal(open_path("sys/bus/mdev/devices/0000", NULL, &dev),
+			 -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "no such device directory in sysfs"));
+	/* a directory, but no bus device's */
+	fake_mkdir("sys/class/vfio/30");
+	assert_int_equal(open_path("sys/class/vfio/30", NULL, &dev), -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, "is not a device directory of a bus"));
+	/* an mdev whose driver registered nothing with vfio */
+	fake_unlink("sys/bus/mdev/devices/" UUID1 "/vfio-dev/vfio7/dev");
+	rmdir(fake_path("sys/bus/mdev/devices/" UUID1 "/vfio-dev/vfio7"));
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, NULL, &dev),
+			 -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, UUID1
+				 ": bound to mtty, which registered no VFIO device"));
+	fake_unlink("sys/bus/mdev/devices/" UUID1 "/driver");
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, NULL, &dev),
+			 -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, UUID1 ": not bound to any driver"));
+	/* a VF token is for a PCI VF */
+	fake_symlink("sys/bus/mdev/drivers/mtty",
+		     "sys/bus/mdev/devices/" UUID1 "/driver");
+	fake_write("sys/bus/mdev/devices/" UUID1 "/vfio-dev/vfio7/dev", "511:7\n");
+	opts.vf_token = "8a4e2b3c-1d2e-4f50-9a1b-2c3d4e5f6a7c";
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, &opts, &dev),
+			 -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "a VF token is for a PCI VF"));
+	assert_null(dev);
+	assert_only_ctx_left();
+}
+
+static void pci_only_calls_say_an_mdev_has_none(void **state)
+{
+	struct vfiodev_device *dev;
+	size_t n = 0;
+
+	(void)state;
+	mtty_instance(7);
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, NULL, &dev), 0);
+	assert_int_equal(vfiodev_device_hot_reset_info(dev, NULL, &n), -ENODEV);
+	assert_int_equal(vfiodev_device_hot_reset(dev), -ENODEV);
+	assert_true(fake_log_has(LOG_ERR, UUID1
+				 ": no slot or bus reset: a device of the mdev bus"));
+	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO), 0);
+	assert_int_equal(vfiodev_device_set_vf_token(dev, UUID1), -ENOTTY);
+	assert_true(fake_log_has(LOG_ERR, UUID1 ": not a PCI function"));
+	vfiodev_device_close(dev);
+	assert_only_ctx_left();
+}
+
+static void mdev_in_a_dirty_tracking_iommufd_space_is_refused(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, sopts);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *pci, *dev;
+	struct vfiodev_space *space;
+
+	(void)state;
+	fake_cfg.hw_dirty = true;
+	fake_std_device(BDF, 5, 0);
+	mtty_instance(7);
+	sopts.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
+	opts.space = space;
+	pci = open_ok(BDF, &opts);
+	assert_int_equal(vfiodev_space_dirty_start(space), 0);
+	/* the access object takes an IOAS, not the tracking HWPT */
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, &opts, &dev),
+			 -EXDEV);
+	assert_true(fake_log_has(LOG_ERR, UUID1 ": VFIO_DEVICE_ATTACH_IOMMUFD_PT"));
+	assert_true(fake_log_has(LOG_ERR, "stop dirty tracking to open it"));
+	assert_int_equal(vfiodev_space_dirty_stop(space), 0);
+	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, &opts, &dev), 0);
+	vfiodev_device_close(dev);
+	vfiodev_device_close(pci);
+	vfiodev_space_unref(space);
+	assert_only_ctx_left();
+}
+
 static void device_accessors_are_null_safe(void **state)
 {
 	unsigned int maj, min;
 
 	(void)state;
 	assert_string_equal(vfiodev_device_bdf(NULL), "");
+	assert_string_equal(vfiodev_device_name(NULL), "");
 	assert_int_equal(vfiodev_device_backend(NULL), VFIODEV_BACKEND_AUTO);
 	assert_null(vfiodev_device_fallback_reason(NULL));
 	assert_string_equal(vfiodev_device_node(NULL), "");
@@ -1283,6 +1508,15 @@ int main(void)
 		T(reset_issues_the_ioctl_when_supported),
 		T(reset_without_support_is_enotsup),
 		T(close_undoes_every_kernel_object),
+		T(open_sysfs_opens_an_mdev_through_its_cdev),
+		T(open_sysfs_forced_container_gets_the_mdev_by_uuid),
+		T(open_sysfs_falls_back_for_an_mdev_without_cdev),
+		T(open_sysfs_takes_the_resolved_device_directory),
+		T(open_sysfs_of_a_pci_directory_is_the_bdf_open),
+		T(open_sysfs_mdev_refuses_a_planted_cdev_node),
+		T(open_sysfs_refuses_what_is_no_vfio_device),
+		T(pci_only_calls_say_an_mdev_has_none),
+		T(mdev_in_a_dirty_tracking_iommufd_space_is_refused),
 		T(device_accessors_are_null_safe),
 	};
 

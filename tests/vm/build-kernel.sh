@@ -21,7 +21,7 @@ set -euo pipefail
 
 SERIES=${VFIODEV_CUSTOM_SERIES:-6.12}
 # Options without which the test bed is pointless: checked in the final .config.
-KEY_OPTIONS="IOMMUFD VFIO_DEVICE_CDEV INTEL_IOMMU VFIO_PCI VFIO_NOIOMMU"
+KEY_OPTIONS="IOMMUFD VFIO_DEVICE_CDEV INTEL_IOMMU VFIO_PCI VFIO_NOIOMMU SAMPLE_VFIO_MDEV_MTTY"
 # Bump when the recipe below changes in a way that changes the result.
 RECIPE=2
 case $SERIES in
