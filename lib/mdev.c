@@ -243,10 +243,15 @@ static int parent_check(const struct vfiodev_ctx *ctx, const char *parent)
 		return 0;
 	if (dir_names(ctx, &ps, MDEV_PARENTS))
 		ps.n = 0;
-	vfd_err(ctx, "no mdev parent '%.64s' in %s/" MDEV_PARENTS " (parents: %s)",
-		parent ? parent : "(null)", ctx->sysfs_root,
-		names_text(&ps, buf, sizeof(buf),
-			   "none: no mdev parent driver is loaded"));
+	if (ps.n)
+		vfd_err(ctx, "no mdev parent '%.64s' in %s/" MDEV_PARENTS " (parents: %s)",
+			parent ? parent : "(null)", ctx->sysfs_root,
+			names_text(&ps, buf, sizeof(buf), ""));
+	else
+		vfd_err(ctx,
+			"no mdev parent '%.64s': %s/" MDEV_PARENTS
+			" lists none (no mdev parent driver is loaded)",
+			parent ? parent : "(null)", ctx->sysfs_root);
 	names_free(&ps);
 	return -ENODEV;
 }

@@ -11,6 +11,14 @@
 
 #include "tool.h"
 
+/* the library's error line on stderr is the cause: said once, and only
+ * when the library said nothing, its errno */
+static void text_failure(const struct tool *t, const char *what, int ret)
+{
+	if (!t->first_error[0])
+		fprintf(stderr, "vfiodev: %s: %s\n", what, strerror(-ret));
+}
+
 static int scan(struct tool *t, const char *parent, struct vfiodev_mdev_list **out)
 {
 	VFIODEV_OPTS_INIT(vfiodev_mdev_scan_opts, opts);
@@ -21,7 +29,7 @@ static int scan(struct tool *t, const char *parent, struct vfiodev_mdev_list **o
 	if (ret && t->json)
 		json_failure(t, tool_error(t, ret));
 	else if (ret)
-		printf("vfiodev mdev: %s\n", tool_error(t, ret));
+		text_failure(t, "mdev", ret);
 	return ret;
 }
 
@@ -194,7 +202,7 @@ static int mdev_create(struct tool *t)
 		json_object_end(&j);
 		json_finish(&j);
 	} else if (ret) {
-		printf("vfiodev mdev create: %s\n", tool_error(t, ret));
+		text_failure(t, "mdev create", ret);
 	} else {
 		printf("%s\n", uuid);
 	}
@@ -216,7 +224,7 @@ static int mdev_remove(struct tool *t)
 		json_object_end(&j);
 		json_finish(&j);
 	} else if (ret) {
-		printf("vfiodev mdev remove: %s\n", tool_error(t, ret));
+		text_failure(t, "mdev remove", ret);
 	} else {
 		printf("%s: removed\n", t->args[0]);
 	}

@@ -722,6 +722,118 @@ static const struct scenario close_sc = {
 	"close", build_busy, op_close, finish_nothing, true, 5,
 };
 
+/* ---- mediated devices: open by sysfs path, create, remove, scan ------- */
+
+#define UUID1 "8a4e2b3c-1d2e-4f50-9a1b-2c3d4e5f6a7b"
+
+static void build_mtty(void)
+{
+	fake_mdev_parent("mtty", NULL);
+	fake_mdev_type("mtty", "mtty-2", "Dual port serial", "two ports\n",
+		       "vfio-pci", 12);
+}
+
+static void build_mdev(void)
+{
+	build_mtty();
+	fake_mdev_device("mtty", "mtty-2", UUID1, 30, 7);
+}
+
+static int op_open_sysfs(void)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+
+	opts.backend = mode;
+	return vfiodev_device_open_sysfs(fake_ctx(),
+					 fake_path("sys/bus/mdev/devices/" UUID1),
+					 &opts, &dev);
+}
+
+static char created[VFIODEV_UUID_LEN];
+
+static int op_mdev_create(void)
+{
+	return vfiodev_mdev_create(fake_ctx(), "mtty", "mtty-2", NULL, created);
+}
+
+static void finish_mdev_create(void)
+{
+	assert_non_null(fake_pci_find(created));
+}
+
+static int op_mdev_remove(void)
+{
+	return vfiodev_mdev_remove(fake_ctx(), UUID1);
+}
+
+static void finish_mdev_remove(void)
+{
+	assert_null(fake_pci_find(UUID1));
+}
+
+static struct vfiodev_mdev_list *mlist;
+
+static int op_mdev_scan(void)
+{
+	return vfiodev_mdev_scan(fake_ctx(), NULL, &mlist);
+}
+
+static void finish_mdev_scan(void)
+{
+	assert_int_equal(mlist->nr_parents, 1);
+	vfiodev_mdev_list_free(mlist);
+	mlist = NULL;
+}
+
+static const struct scenario open_sysfs_sc = {
+	"open_sysfs (mdev)", build_mdev, op_open_sysfs, finish_open, true, 10,
+};
+static const struct scenario open_sysfs_auto_sc = {
+	"open_sysfs (mdev, auto)",
+	build_mdev,
+	op_open_sysfs,
+	finish_open,
+	false,
+	10,
+};
+static const struct scenario mdev_create_sc = {
+	"mdev create", build_mtty, op_mdev_create, finish_mdev_create, true, 3,
+};
+/* not strict: a failed open of the group node (the probe) is absorbed,
+ * with a warning that the device's use could not be checked */
+static const struct scenario mdev_remove_sc = {
+	"mdev remove", build_mdev, op_mdev_remove, finish_mdev_remove, false, 3,
+};
+static const struct scenario mdev_scan_sc = {
+	"mdev scan", build_mdev, op_mdev_scan, finish_mdev_scan, true, 3,
+};
+
+static void fault_sweep_open_sysfs_iommufd(void **state)
+{
+	(void)state;
+	sweep(&open_sysfs_sc, VFIODEV_BACKEND_IOMMUFD);
+}
+
+static void fault_sweep_open_sysfs_container(void **state)
+{
+	(void)state;
+	sweep(&open_sysfs_sc, VFIODEV_BACKEND_CONTAINER);
+}
+
+static void fault_sweep_open_sysfs_auto(void **state)
+{
+	(void)state;
+	sweep(&open_sysfs_auto_sc, VFIODEV_BACKEND_AUTO);
+}
+
+static void fault_sweep_mdev_lifecycle(void **state)
+{
+	(void)state;
+	sweep(&mdev_create_sc, VFIODEV_BACKEND_AUTO);
+	sweep(&mdev_remove_sc, VFIODEV_BACKEND_AUTO);
+	sweep(&mdev_scan_sc, VFIODEV_BACKEND_AUTO);
+}
+
 static void fault_sweep_open_iommufd(void **state)
 {
 	(void)state;
@@ -905,6 +1017,10 @@ int main(void)
 		cmocka_unit_test(fault_sweep_map_dmabuf),
 		cmocka_unit_test(fault_sweep_adopt),
 		cmocka_unit_test(fault_sweep_copy),
+		cmocka_unit_test(fault_sweep_open_sysfs_iommufd),
+		cmocka_unit_test(fault_sweep_open_sysfs_container),
+		cmocka_unit_test(fault_sweep_open_sysfs_auto),
+		cmocka_unit_test(fault_sweep_mdev_lifecycle),
 	};
 
 	return cmocka_run_group_tests_name("fault_sweep", tests, sweep_setup,
