@@ -351,6 +351,32 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 	return ret;
 }
 
+/* a BAR mapping (dma_p2p.c) left the record: off both lists, its mmap
+ * (or stand-in) gone */
+void vfd_p2p_release(struct vfiodev_space *space, uint64_t va)
+{
+	struct vfd_p2p **pp, *e;
+
+	for (pp = &space->p2p; *pp; pp = &(*pp)->next) {
+		e = *pp;
+		if (e->va != va)
+			continue;
+		*pp = e->next;
+		pthread_mutex_lock(&space->ctx->lock);
+		if (e->dev) {
+			struct vfd_p2p **dp = &e->dev->p2p;
+
+			while (*dp != e)
+				dp = &(*dp)->dev_next;
+			*dp = e->dev_next;
+		}
+		pthread_mutex_unlock(&space->ctx->lock);
+		sys_munmap((void *)(uintptr_t)e->va, e->len);
+		free(e);
+		return;
+	}
+}
+
 /* unmap entry @n from the kernel and the record; caller holds the lock */
 static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 {

@@ -265,30 +265,6 @@ int vfd_dma_map_dmabuf(struct vfiodev_space *space, int fd, uint64_t offset,
 	return 0;
 }
 
-void vfd_p2p_release(struct vfiodev_space *space, uint64_t va)
-{
-	struct vfd_p2p **pp, *e;
-
-	for (pp = &space->p2p; *pp; pp = &(*pp)->next) {
-		e = *pp;
-		if (e->va != va)
-			continue;
-		*pp = e->next;
-		pthread_mutex_lock(&space->ctx->lock);
-		if (e->dev) {
-			struct vfd_p2p **dp = &e->dev->p2p;
-
-			while (*dp != e)
-				dp = &(*dp)->dev_next;
-			*dp = e->dev_next;
-		}
-		pthread_mutex_unlock(&space->ctx->lock);
-		sys_munmap((void *)(uintptr_t)e->va, e->len);
-		free(e);
-		return;
-	}
-}
-
 void vfd_p2p_device_gone(struct vfiodev_device *dev)
 {
 	struct vfiodev_space *space;

@@ -632,8 +632,9 @@ struct vfd_p2p {
 /* the device closes: every BAR mapping of it leaves its space */
 void vfd_p2p_device_gone(struct vfiodev_device *dev);
 
-/* the MAPF_REGION mapping at @va left the kernel and the record: its mmap
- * and dma-buf go; caller holds space->lock */
+/* dma.c: the MAPF_REGION mapping at @va left the kernel and the record:
+ * off both lists, its mmap (or stand-in) unmapped; caller holds
+ * space->lock */
 void vfd_p2p_release(struct vfiodev_space *space, uint64_t va);
 
 /* a reference, unless the space is already being released */
