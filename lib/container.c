@@ -261,10 +261,8 @@ static void container_close(struct vfiodev_space *space)
 	space->container_fd = -1;
 	space->iommu_type = 0;
 	space->noiommu = false;
-	space->dirty_on = false; /* the tracking went with the container */
-	/* the record outlives the container: replayed into the next one;
-	 * its limits go back to none (the core's refresh after the leave) */
-	space->synced = false;
+	/* its limits go back to none (the core's refresh after the leave),
+	 * the record stays (the core's vfd_space_kernel_gone()) */
 }
 
 /* open the group, check it, put it in the container; caller links it */
@@ -413,7 +411,8 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 	return 0;
 }
 
-static void group_release(struct vfiodev_space *space, struct vfiodev_group *g)
+/* true when the container went with the group (it held no other) */
+static bool group_release(struct vfiodev_space *space, struct vfiodev_group *g)
 {
 	struct vfiodev_group **pp;
 	int ret;
@@ -433,13 +432,15 @@ static void group_release(struct vfiodev_space *space, struct vfiodev_group *g)
 			"" :
 			"; the container is closed, the space keeps its record");
 	free(g);
-	if (!space->groups)
-		container_close(space);
+	if (space->groups)
+		return false;
+	container_close(space);
+	return true;
 }
 
 /* the device fd belongs to the group: it goes first, as the kernel keeps a
  * group with open device fds in its container (UNSET_CONTAINER: EBUSY) */
-static void container_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
+static bool container_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfiodev_group *g = dev->group;
 
@@ -448,8 +449,7 @@ static void container_detach(struct vfiodev_space *space, struct vfiodev_device 
 		dev->fd = -1;
 	}
 	dev->group = NULL;
-	if (g && !--g->users)
-		group_release(space, g);
+	return g && !--g->users && group_release(space, g);
 }
 
 static int type1_map(struct vfiodev_space *space, const struct vfiodev_mapping *m)
@@ -516,6 +516,7 @@ static void container_destroy(struct vfiodev_space *space)
 
 const struct backend_ops vfd_container_backend_ops = {
 	.backend = VFIODEV_BACKEND_CONTAINER,
+	.dirty = &vfd_type1_dirty_ops,
 	.attach = container_attach,
 	.detach = container_detach,
 	.read_limits = container_read_limits,

@@ -87,46 +87,6 @@ static int container_dirty_capable(struct vfiodev_space *space)
 	return 0;
 }
 
-static bool is_iommufd(const struct vfiodev_space *space)
-{
-	return space->ops == &vfd_iommufd_backend_ops;
-}
-
-static int dirty_capable(struct vfiodev_space *space)
-{
-	if (!space->ops) {
-		vfd_err(space->ctx,
-			"dirty tracking: the space has no device yet (the IOMMU decides)");
-		return -ENODEV;
-	}
-	return is_iommufd(space) ? iommufd_dirty_capable(space) :
-				   container_dirty_capable(space);
-}
-
-VFIODEV_EXPORT int vfiodev_space_dirty_info(struct vfiodev_space *space,
-					    struct vfiodev_dirty_info *info)
-{
-	int ret;
-
-	if (!space || !info)
-		return -EINVAL;
-	memset(info, 0, sizeof(*info));
-	pthread_mutex_lock(&space->lock);
-	ret = dirty_capable(space);
-	if (!ret) {
-		info->flags = space->dirty_on ? VFIODEV_DIRTY_TRACKING : 0;
-		if (is_iommufd(space)) {
-			/* any power of two the IOAS alignment allows */
-			info->pgsizes = ~(space->iova_align - 1);
-		} else {
-			info->pgsizes = space->dirty_pgsizes;
-			info->max_bitmap_bytes = space->dirty_max_bitmap;
-		}
-	}
-	pthread_mutex_unlock(&space->lock);
-	return ret;
-}
-
 static int type1_dirty(struct vfiodev_space *space, uint32_t flag)
 {
 	struct vfio_iommu_type1_dirty_bitmap cmd = {
@@ -275,68 +235,46 @@ static int iommufd_dirty_start(struct vfiodev_space *space)
 	return ret;
 }
 
-VFIODEV_EXPORT int vfiodev_space_dirty_start(struct vfiodev_space *space)
+/* the devices go back to the IOAS first: if one cannot, all stay on the
+ * HWPT and tracking goes on, nothing lost */
+static int iommufd_dirty_stop(struct vfiodev_space *space)
 {
+	struct vfiodev_device *failed, *stuck;
 	int ret;
 
-	if (!space)
-		return -EINVAL;
-	pthread_mutex_lock(&space->lock);
-	ret = dirty_capable(space);
-	if (!ret && space->dirty_on)
-		ret = -EALREADY;
+	ret = attach_each(space, space->ioas_id, NULL, false, &failed);
+	if (ret && attach_each(space, space->dirty_hwpt, failed, true, &stuck))
+		vfd_err(space->ctx,
+			"%s: left the tracking HWPT %u and could not go back: its writes are no longer tracked",
+			stuck->name, space->dirty_hwpt);
+	/* with every device on the IOAS tracking is over, whether the HWPT
+	 * goes now or at a retry */
 	if (!ret)
-		ret = is_iommufd(space) ?
-			      iommufd_dirty_start(space) :
-			      type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
-	if (!ret)
-		space->dirty_on = true;
-	pthread_mutex_unlock(&space->lock);
-	if (ret == -EALREADY)
-		vfd_err(space->ctx, "dirty tracking: already started");
+		vfd_dirty_hwpt_destroy(space);
 	return ret;
 }
 
-VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
+/* a stop with tracking off: the HWPT a failed start or stop left, if any
+ * (-ENOENT: none) */
+static int iommufd_dirty_leftover(struct vfiodev_space *space)
 {
-	int ret = 0;
+	return space->dirty_hwpt ? hwpt_leftover_clear(space) : -ENOENT;
+}
 
-	if (!space)
-		return -EINVAL;
-	pthread_mutex_lock(&space->lock);
-	if (!space->dirty_on && is_iommufd(space) && space->dirty_hwpt) {
-		/* what a failed start or stop left: try again */
-		ret = hwpt_leftover_clear(space);
-		pthread_mutex_unlock(&space->lock);
-		return ret;
-	}
-	if (!space->dirty_on) {
-		pthread_mutex_unlock(&space->lock);
-		vfd_err(space->ctx, "dirty tracking: not started");
-		return -EINVAL;
-	}
-	if (is_iommufd(space)) {
-		struct vfiodev_device *failed, *stuck;
+static int type1_dirty_start(struct vfiodev_space *space)
+{
+	return type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+}
 
-		/* the devices go back to the IOAS first: if one cannot, all
-		 * stay on the HWPT and tracking goes on, nothing lost */
-		ret = attach_each(space, space->ioas_id, NULL, false, &failed);
-		if (ret &&
-		    attach_each(space, space->dirty_hwpt, failed, true, &stuck))
-			vfd_err(space->ctx,
-				"%s: left the tracking HWPT %u and could not go back: its writes are no longer tracked",
-				stuck->name, space->dirty_hwpt);
-		/* with every device on the IOAS tracking is over, whether
-		 * the HWPT goes now or at a retry */
-		if (!ret)
-			vfd_dirty_hwpt_destroy(space);
-	} else {
-		ret = type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
-	}
-	if (!ret)
-		space->dirty_on = false;
-	pthread_mutex_unlock(&space->lock);
-	return ret;
+static int type1_dirty_stop(struct vfiodev_space *space)
+{
+	return type1_dirty(space, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+}
+
+static int type1_dirty_leftover(struct vfiodev_space *space)
+{
+	(void)space;
+	return -ENOENT;
 }
 
 /* Type1 refuses a range that splits a mapping: say so from the record */
@@ -402,12 +340,148 @@ static int iommufd_read(struct vfiodev_space *space, uint64_t iova,
 	return ret;
 }
 
+/* any power of two the IOAS alignment allows, any bitmap size */
+static void iommufd_dirty_limits(const struct vfiodev_space *space,
+				 uint64_t *pgsizes, uint64_t *max_bitmap)
+{
+	*pgsizes = ~(space->iova_align - 1);
+	*max_bitmap = 0;
+}
+
+/* what Type1's migration capability said at the last join */
+static void type1_dirty_limits(const struct vfiodev_space *space,
+			       uint64_t *pgsizes, uint64_t *max_bitmap)
+{
+	*pgsizes = space->dirty_pgsizes;
+	*max_bitmap = space->dirty_max_bitmap;
+}
+
+static int type1_dirty_read(struct vfiodev_space *space, uint64_t iova, uint64_t len,
+			    uint64_t pgsize, uint64_t *bitmap, size_t bytes)
+{
+	int ret = range_whole(space, iova, iova + len - 1);
+
+	return ret ? ret : type1_read(space, iova, len, pgsize, bitmap, bytes);
+}
+
+static int iommufd_dirty_read(struct vfiodev_space *space, uint64_t iova,
+			      uint64_t len, uint64_t pgsize, uint64_t *bitmap,
+			      size_t bytes)
+{
+	(void)bytes;
+	return iommufd_read(space, iova, len, pgsize, bitmap);
+}
+
+const struct dirty_ops vfd_iommufd_dirty_ops = {
+	.capable = iommufd_dirty_capable,
+	.limits = iommufd_dirty_limits,
+	.start = iommufd_dirty_start,
+	.stop = iommufd_dirty_stop,
+	.leftover = iommufd_dirty_leftover,
+	.read = iommufd_dirty_read,
+};
+
+const struct dirty_ops vfd_type1_dirty_ops = {
+	.capable = container_dirty_capable,
+	.limits = type1_dirty_limits,
+	.start = type1_dirty_start,
+	.stop = type1_dirty_stop,
+	.leftover = type1_dirty_leftover,
+	.read = type1_dirty_read,
+};
+
+/* the space's backend's tracking, or NULL (logged) before its first device */
+static const struct dirty_ops *dirty_of(struct vfiodev_space *space)
+{
+	if (!space->ops) {
+		vfd_err(space->ctx,
+			"dirty tracking: the space has no device yet (the IOMMU decides)");
+		return NULL;
+	}
+	return space->ops->dirty;
+}
+
+static int dirty_capable(struct vfiodev_space *space, const struct dirty_ops **d)
+{
+	*d = dirty_of(space);
+	return *d ? (*d)->capable(space) : -ENODEV;
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_info(struct vfiodev_space *space,
+					    struct vfiodev_dirty_info *info)
+{
+	const struct dirty_ops *d;
+	int ret;
+
+	if (!space || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	pthread_mutex_lock(&space->lock);
+	ret = dirty_capable(space, &d);
+	if (!ret) {
+		info->flags = space->dirty_on ? VFIODEV_DIRTY_TRACKING : 0;
+		d->limits(space, &info->pgsizes, &info->max_bitmap_bytes);
+	}
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_start(struct vfiodev_space *space)
+{
+	const struct dirty_ops *d;
+	int ret;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	ret = dirty_capable(space, &d);
+	if (!ret && space->dirty_on)
+		ret = -EALREADY;
+	if (!ret)
+		ret = d->start(space);
+	if (!ret)
+		space->dirty_on = true;
+	pthread_mutex_unlock(&space->lock);
+	if (ret == -EALREADY)
+		vfd_err(space->ctx, "dirty tracking: already started");
+	return ret;
+}
+
+VFIODEV_EXPORT int vfiodev_space_dirty_stop(struct vfiodev_space *space)
+{
+	const struct dirty_ops *d;
+	int ret = 0;
+
+	if (!space)
+		return -EINVAL;
+	pthread_mutex_lock(&space->lock);
+	d = space->ops ? space->ops->dirty : NULL;
+	if (!space->dirty_on && d) {
+		/* what a failed start or stop left: try again */
+		ret = d->leftover(space);
+		if (ret != -ENOENT) {
+			pthread_mutex_unlock(&space->lock);
+			return ret;
+		}
+	}
+	if (!space->dirty_on) {
+		pthread_mutex_unlock(&space->lock);
+		vfd_err(space->ctx, "dirty tracking: not started");
+		return -EINVAL;
+	}
+	ret = d->stop(space);
+	if (!ret)
+		space->dirty_on = false;
+	pthread_mutex_unlock(&space->lock);
+	return ret;
+}
+
 VFIODEV_EXPORT int vfiodev_space_dirty_read(struct vfiodev_space *space,
 					    uint64_t iova, uint64_t len,
 					    uint64_t pgsize, uint64_t *bitmap,
 					    size_t bitmap_bytes)
 {
-	uint64_t pages, need, sizes;
+	uint64_t pages, need, sizes, max;
 	int ret;
 
 	if (!space || !bitmap)
@@ -418,7 +492,7 @@ VFIODEV_EXPORT int vfiodev_space_dirty_read(struct vfiodev_space *space,
 		vfd_err(space->ctx, "dirty read: tracking is not started");
 		return -EINVAL;
 	}
-	sizes = is_iommufd(space) ? ~(space->iova_align - 1) : space->dirty_pgsizes;
+	space->ops->dirty->limits(space, &sizes, &max);
 	ret = -EINVAL;
 	if (!pgsize || pgsize & (pgsize - 1) || !(sizes & pgsize))
 		vfd_err(space->ctx,
@@ -439,22 +513,18 @@ VFIODEV_EXPORT int vfiodev_space_dirty_read(struct vfiodev_space *space,
 			(unsigned long long)need);
 		ret = -EINVAL;
 	}
-	if (!ret && !is_iommufd(space) && space->dirty_max_bitmap &&
-	    need > space->dirty_max_bitmap) {
+	if (!ret && max && need > max) {
 		vfd_err(space->ctx,
 			"dirty read: %llu bytes of bitmap for 0x%llx bytes is more than Type1 reads at once (%llu): read it in parts",
 			(unsigned long long)need, (unsigned long long)len,
-			(unsigned long long)space->dirty_max_bitmap);
+			(unsigned long long)max);
 		ret = -EINVAL;
 	}
-	if (!ret && !is_iommufd(space))
-		ret = range_whole(space, iova, iova + len - 1);
 	if (!ret) {
 		/* the kernels OR bits in, or skip holes: start from zero */
 		memset(bitmap, 0, need);
-		ret = is_iommufd(space) ?
-			      iommufd_read(space, iova, len, pgsize, bitmap) :
-			      type1_read(space, iova, len, pgsize, bitmap, need);
+		ret = space->ops->dirty->read(space, iova, len, pgsize, bitmap,
+					      need);
 	}
 	pthread_mutex_unlock(&space->lock);
 	return ret;

@@ -185,7 +185,7 @@ VFIODEV_EXPORT int vfiodev_dma_copy(struct vfiodev_space *dst,
 				      (VFIODEV_DMA_READ | VFIODEV_DMA_WRITE));
 		/* the kernel shares pinned pages between IOAS of one fd */
 		if (vfd_space_kernel_live(src) &&
-		    src->ops == &vfd_iommufd_backend_ops) {
+		    src->ops->backend == VFIODEV_BACKEND_IOMMUFD) {
 			from.iommufd = src->iommufd;
 			from.ioas_id = src->ioas_id;
 		}

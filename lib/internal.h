@@ -373,14 +373,39 @@ struct vfd_limits {
 	uint64_t dirty_pgsizes, dirty_max_bitmap;
 };
 
+/* dirty page tracking as each backend does it (dirty.c); the caller
+ * holds space->lock */
+struct dirty_ops {
+	/* 0, or -errno (logged) when the space's IOMMU cannot track */
+	int (*capable)(struct vfiodev_space *space);
+	/* the page sizes a bitmap may be read at, and the largest bitmap
+	 * one read takes (0: any) */
+	void (*limits)(const struct vfiodev_space *space, uint64_t *pgsizes,
+		       uint64_t *max_bitmap);
+	int (*start)(struct vfiodev_space *space);
+	int (*stop)(struct vfiodev_space *space);
+	/* tracking is off: clear what a failed start or stop left
+	 * (-ENOENT: nothing) */
+	int (*leftover)(struct vfiodev_space *space);
+	/* into a zeroed @bitmap of @bytes */
+	int (*read)(struct vfiodev_space *space, uint64_t iova, uint64_t len,
+		    uint64_t pgsize, uint64_t *bitmap, size_t bytes);
+};
+
+extern const struct dirty_ops vfd_iommufd_dirty_ops;
+extern const struct dirty_ops vfd_type1_dirty_ops;
+
 struct backend_ops {
 	enum vfiodev_backend backend;
+	const struct dirty_ops *dirty;
 	/* join @dev to the space, creating the kernel object on the first
 	 * join; the space's limits are not touched (->read_limits). iommufd:
 	 * @dev->fd is the open cdev; container: the attach opens the group
 	 * and sets @dev->fd */
 	int (*attach)(struct vfiodev_space *space, struct vfiodev_device *dev);
-	void (*detach)(struct vfiodev_space *space, struct vfiodev_device *dev);
+	/* true when the kernel object went with the device (the container
+	 * with its last group): the core forgets what lived in it */
+	bool (*detach)(struct vfiodev_space *space, struct vfiodev_device *dev);
 	/* the limits of the kernel object as it is now (none: *@lim zero) */
 	int (*read_limits)(struct vfiodev_space *space, struct vfd_limits *lim);
 	int (*map)(struct vfiodev_space *space, const struct vfiodev_mapping *m);
@@ -650,6 +675,10 @@ int vfd_space_set_ranges(struct vfiodev_space *space,
 			 const struct vfiodev_iova_range *r, size_t n);
 /* put every recorded mapping into the new kernel object; all or nothing */
 int vfd_space_replay(struct vfiodev_space *space);
+/* the kernel object is gone (a detach said so, or the backend destroyed
+ * it): the record stays, to be replayed, what lived in the object does
+ * not */
+void vfd_space_kernel_gone(struct vfiodev_space *space);
 /* bytes of bookkeeping the record holds (bench, tests) */
 size_t vfd_space_record_bytes(struct vfiodev_space *space);
 /* iommufd.c: the context's /dev/iommu fd, loading iommufd when the node

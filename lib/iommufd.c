@@ -84,8 +84,6 @@ static void ioas_destroy(struct vfiodev_space *space)
 		vfd_err(space->ctx, "IOMMU_DESTROY of IOAS %u: %s",
 			space->ioas_id, strerror(-ret));
 	space->ioas_id = 0;
-	/* the record outlives the IOAS: it is replayed into the next one */
-	space->synced = false;
 }
 
 static int ioas_new(struct vfiodev_space *space, const char *who)
@@ -256,7 +254,8 @@ undo:
 	return ret;
 }
 
-static void iommufd_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
+/* the IOAS stays: it is the space's, not the device's */
+static bool iommufd_detach(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
 	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
 	int ret;
@@ -266,6 +265,7 @@ static void iommufd_detach(struct vfiodev_space *space, struct vfiodev_device *d
 		vfd_err(space->ctx, "%s: VFIO_DEVICE_DETACH_IOMMUFD_PT: %s",
 			dev->name, strerror(-ret));
 	/* closing the device fd undoes the binding */
+	return false;
 }
 
 static uint32_t ioas_map_flags(unsigned int flags)
@@ -468,6 +468,7 @@ static void iommufd_destroy(struct vfiodev_space *space)
 
 const struct backend_ops vfd_iommufd_backend_ops = {
 	.backend = VFIODEV_BACKEND_IOMMUFD,
+	.dirty = &vfd_iommufd_dirty_ops,
 	.attach = iommufd_attach,
 	.detach = iommufd_detach,
 	.read_limits = iommufd_read_limits,

@@ -325,7 +325,8 @@ VFIODEV_EXPORT int vfiodev_space_iommufd(struct vfiodev_space *space,
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	if (space->ops == &vfd_iommufd_backend_ops && space->ioas_id) {
+	if (space->ops && space->ops->backend == VFIODEV_BACKEND_IOMMUFD &&
+	    space->ioas_id) {
 		fd = space->iommufd;
 		if (ioas_id)
 			*ioas_id = space->ioas_id;
@@ -341,10 +342,19 @@ VFIODEV_EXPORT int vfiodev_space_container_fd(struct vfiodev_space *space)
 	if (!space)
 		return -EINVAL;
 	pthread_mutex_lock(&space->lock);
-	if (space->ops == &vfd_container_backend_ops && space->container_fd >= 0)
+	if (space->ops && space->ops->backend == VFIODEV_BACKEND_CONTAINER &&
+	    space->container_fd >= 0)
 		fd = space->container_fd;
 	pthread_mutex_unlock(&space->lock);
 	return fd;
+}
+
+void vfd_space_kernel_gone(struct vfiodev_space *space)
+{
+	/* the record outlives it: replayed into the next one */
+	space->synced = false;
+	/* the tracking went with it */
+	space->dirty_on = false;
 }
 
 /* caller holds space->lock; the kernel object is new and empty */
@@ -385,7 +395,8 @@ int vfd_space_replay(struct vfiodev_space *space)
 		vfd_err(space->ctx,
 			"replaying the space's %zu recorded mappings into the new %s: %s",
 			space->nr_maps,
-			space->ops == &vfd_iommufd_backend_ops ? "IOAS" : "container",
+			space->ops->backend == VFIODEV_BACKEND_IOMMUFD ? "IOAS" :
+									 "container",
 			strerror(-ret));
 		for (j = vfd_itree_ceil(t, 0); j && j != i;
 		     j = vfd_itree_next(t, j)) {
@@ -479,10 +490,12 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	if (!ret)
 		ret = vfd_space_replay(space);
 	if (ret) {
-		ops->detach(space, dev);
+		if (ops->detach(space, dev))
+			vfd_space_kernel_gone(space);
 		space->nr_devices--;
 		if (!had_ops) {
 			ops->destroy(space);
+			vfd_space_kernel_gone(space);
 			__atomic_store_n(&space->ops, NULL, __ATOMIC_RELEASE);
 		}
 		/* what the attach said of the device's kind goes with it */
@@ -506,8 +519,8 @@ void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev)
 			pp = &(*pp)->space_next;
 		*pp = dev->space_next;
 		/* handed over: the attachment is the other process's */
-		if (!space->handed_over)
-			space->ops->detach(space, dev);
+		if (!space->handed_over && space->ops->detach(space, dev))
+			vfd_space_kernel_gone(space);
 		space->nr_devices--;
 		dev->attached = false;
 		if (!space->handed_over)
