@@ -17,6 +17,70 @@
 
 #include "internal.h"
 
+/* [@offset, +@len) page-aligned and inside the @what's @size bytes */
+static int check_file_range(struct vfiodev_space *space, const char *what,
+			    uint64_t offset, size_t len, uint64_t size)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
+	    offset + len > size) {
+		vfd_err(space->ctx,
+			"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the %s's 0x%llx bytes",
+			(unsigned long long)offset, len, what,
+			(unsigned long long)size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* a file the kernel can pin long-term: a regular file (devtmpfs and a
+ * container's tmpfs /dev report tmpfs too, and a device node's mmap is no
+ * guest RAM) of shmem (memfd, tmpfs) or hugetlbfs; IOMMU_IOAS_MAP_FILE
+ * into an IOAS without a device would take any file and fail only at the
+ * next attach */
+static int check_pinnable(struct vfiodev_space *space, int fd,
+			  const struct stat *st, const struct statfs *fs)
+{
+	if (!S_ISREG(st->st_mode)) {
+		vfd_err(space->ctx,
+			"dma map file: fd %d is %s, not a regular file (a memfd, shmem or hugetlbfs file) or a dma-buf",
+			fd,
+			S_ISDIR(st->st_mode) ? "a directory" :
+			S_ISCHR(st->st_mode) ? "a character device" :
+			S_ISBLK(st->st_mode) ? "a block device" :
+					       "a pipe, socket or other special file");
+		return -EINVAL;
+	}
+	if (fs->f_type != TMPFS_MAGIC && fs->f_type != HUGETLBFS_MAGIC) {
+		vfd_err(space->ctx,
+			"dma map file: fd %d is not a memfd, shmem or hugetlbfs file (file system 0x%lx): the kernel cannot pin its pages for DMA",
+			fd, (unsigned long)fs->f_type);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the library's shared mapping of the range: read-write, or read-only
+ * when the fd allows no more and the device only reads */
+static void *map_range(struct vfiodev_space *space, int fd, uint64_t offset,
+		       size_t len, unsigned int flags, int *err)
+{
+	void *mem = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			     (off_t)offset, err);
+
+	if (mem == MAP_FAILED && *err == -EACCES && !(flags & VFIODEV_DMA_WRITE))
+		mem = sys_mmap(NULL, len, PROT_READ, MAP_SHARED, fd,
+			       (off_t)offset, err);
+	if (mem == MAP_FAILED)
+		vfd_err(space->ctx, "dma map file: mmap of fd %d at 0x%llx: %s%s",
+			fd, (unsigned long long)offset, strerror(-*err),
+			*err == -EACCES ?
+				" (device writes need a file open for writing)" :
+				"");
+	return mem;
+}
+
 VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 					uint64_t offset, size_t len,
 					unsigned int flags,
@@ -24,7 +88,6 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 					void **vaddr, uint64_t *iova)
 {
 	struct map_src src = { .fd = fd, .offset = offset };
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct vfd_placement p;
 	struct statfs fs;
 	struct stat st;
@@ -47,59 +110,21 @@ VFIODEV_EXPORT int vfiodev_dma_map_file(struct vfiodev_space *space, int fd,
 	}
 	if (fs.f_type == DMA_BUF_MAGIC) {
 		/* its size is the inode's, as the kernel sets it */
-		if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
-		    offset + len > (uint64_t)st.st_size) {
-			vfd_err(space->ctx,
-				"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the dma-buf's 0x%llx bytes",
-				(unsigned long long)offset, len,
-				(unsigned long long)st.st_size);
-			return -EINVAL;
-		}
-		return vfd_dma_map_dmabuf(space, fd, offset, len, flags,
-					  fixed ? NULL : &p, iova, vaddr);
+		ret = check_file_range(space, "dma-buf", offset, len,
+				       (uint64_t)st.st_size);
+		return ret ? ret :
+			     vfd_dma_map_dmabuf(space, fd, offset, len, flags,
+						fixed ? NULL : &p, iova, vaddr);
 	}
-	/* a regular file: devtmpfs (and a container's tmpfs /dev) report
-	 * tmpfs too, and a device node's mmap is no guest RAM */
-	if (!S_ISREG(st.st_mode)) {
-		vfd_err(space->ctx,
-			"dma map file: fd %d is %s, not a regular file (a memfd, shmem or hugetlbfs file) or a dma-buf",
-			fd,
-			S_ISDIR(st.st_mode) ? "a directory" :
-			S_ISCHR(st.st_mode) ? "a character device" :
-			S_ISBLK(st.st_mode) ? "a block device" :
-					      "a pipe, socket or other special file");
-		return -EINVAL;
-	}
-	/* what the kernel pins long-term from a file: shmem (memfd, tmpfs)
-	 * or hugetlbfs pages; IOMMU_IOAS_MAP_FILE into an IOAS without a
-	 * device would take any file and fail only at the next attach */
-	if (fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC) {
-		vfd_err(space->ctx,
-			"dma map file: fd %d is not a memfd, shmem or hugetlbfs file (file system 0x%lx): the kernel cannot pin its pages for DMA",
-			fd, (unsigned long)fs.f_type);
-		return -EINVAL;
-	}
-	if (!len || (offset | len) & (pg - 1) || offset + len < offset ||
-	    offset + len > (uint64_t)st.st_size) {
-		vfd_err(space->ctx,
-			"dma map file: range 0x%llx+0x%zx is not page-aligned or reaches past the file's 0x%llx bytes",
-			(unsigned long long)offset, len,
-			(unsigned long long)st.st_size);
-		return -EINVAL;
-	}
-	mem = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		       (off_t)offset, &ret);
-	if (mem == MAP_FAILED && ret == -EACCES && !(flags & VFIODEV_DMA_WRITE))
-		mem = sys_mmap(NULL, len, PROT_READ, MAP_SHARED, fd,
-			       (off_t)offset, &ret);
-	if (mem == MAP_FAILED) {
-		vfd_err(space->ctx, "dma map file: mmap of fd %d at 0x%llx: %s%s",
-			fd, (unsigned long long)offset, strerror(-ret),
-			ret == -EACCES ?
-				" (device writes need a file open for writing)" :
-				"");
+	ret = check_pinnable(space, fd, &st, &fs);
+	if (!ret)
+		ret = check_file_range(space, "file", offset, len,
+				       (uint64_t)st.st_size);
+	if (ret)
 		return ret;
-	}
+	mem = map_range(space, fd, offset, len, flags, &ret);
+	if (mem == MAP_FAILED)
+		return ret;
 	pthread_mutex_lock(&space->lock);
 	ret = vfd_dma_map_locked(space, (uintptr_t)mem, len, flags,
 				 fixed ? *iova : 0, fixed ? NULL : &p,

@@ -169,43 +169,47 @@ static int adopted_devid_check(struct vfiodev_space *space,
 	return ret;
 }
 
-static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
+/* a noiommu device's IOAS pins, and its devices DMA to bus addresses:
+ * not a space to share with IOMMU-translated devices or with mappings made
+ * at IOVAs */
+static int check_kind(struct vfiodev_space *space, struct vfiodev_device *dev)
 {
-	struct vfiodev_ctx *ctx = space->ctx;
+	if (space->noiommu == dev->noiommu_cdev ||
+	    (space->nr_devices <= 1 && !space->nr_maps))
+		return 0;
+	vfd_err(space->ctx,
+		"%s: cannot join a space %s: open it into a space of its own",
+		dev->name,
+		space->nr_devices > 1 ?
+			(dev->noiommu_cdev ? "of IOMMU-translated devices" :
+					     "of noiommu devices") :
+			(dev->noiommu_cdev ?
+				 "that has mappings at IOVAs (a noiommu device DMAs to bus addresses)" :
+				 "whose mappings are at bus addresses (a noiommu space)"));
+	return -EXDEV;
+}
+
+/* VFIO_DEVICE_BIND_IOMMUFD (with the VF token where one was given), or the
+ * check of a bound device's id (live update); sets dev->devid */
+static int bind_device(struct vfiodev_space *space, struct vfiodev_device *dev,
+		       int iommufd)
+{
 	/* without a token, the struct as it was before 6.17 (whose bind,
 	 * without its fix, refuses the longer one with E2BIG) */
 	struct vfio_device_bind_iommufd bind = {
-		.argsz = offsetofend(struct vfio_device_bind_iommufd, out_devid)
+		.argsz = offsetofend(struct vfio_device_bind_iommufd, out_devid),
+		.iommufd = iommufd,
 	};
-	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	bool new_ioas = false;
-	int iommufd, ret;
+	int ret;
 
-	iommufd = vfd_ctx_iommufd(ctx);
-	if (iommufd < 0)
-		return iommufd;
-	/* a noiommu device's IOAS pins, and its devices DMA to bus
-	 * addresses: not a space to share with IOMMU-translated devices or
-	 * with mappings made at IOVAs */
-	if (space->noiommu != dev->noiommu_cdev &&
-	    (space->nr_devices > 1 || space->nr_maps)) {
-		vfd_err(ctx, "%s: cannot join a space %s: open it into a space of its own",
-			dev->name,
-			space->nr_devices > 1 ?
-				(dev->noiommu_cdev ? "of IOMMU-translated devices" :
-						     "of noiommu devices") :
-				(dev->noiommu_cdev ?
-					 "that has mappings at IOVAs (a noiommu device DMAs to bus addresses)" :
-					 "whose mappings are at bus addresses (a noiommu space)"));
-		return -EXDEV;
-	}
 	if (dev->adopt_devid) {
 		/* live update: bound by the process that handed it over */
 		ret = adopted_devid_check(space, dev, iommufd);
-		if (ret)
-			return ret;
-		bind.out_devid = dev->adopt_devid;
-	} else if (dev->has_vf_token) {
+		if (!ret)
+			dev->devid = dev->adopt_devid;
+		return ret;
+	}
+	if (dev->has_vf_token) {
 		struct vfio_device_bind_iommufd tb = {
 			.argsz = sizeof(tb),
 			.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
@@ -219,17 +223,32 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 		dev->token_refused = ret == -EINVAL || ret == -E2BIG;
 		bind.out_devid = tb.out_devid;
 	} else {
-		bind.iommufd = iommufd;
 		ret = sys_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	}
 	if (ret) {
-		vfd_info(ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD%s: %s%s", dev->name,
-			 dev->has_vf_token ? " with a VF token" : "",
+		vfd_info(space->ctx, "%s: VFIO_DEVICE_BIND_IOMMUFD%s: %s%s",
+			 dev->name, dev->has_vf_token ? " with a VF token" : "",
 			 strerror(-ret), vfd_vf_token_hint(dev, ret));
 		return ret;
 	}
 	dev->devid = bind.out_devid;
+	return 0;
+}
 
+static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *dev)
+{
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	bool new_ioas = false;
+	int iommufd, ret;
+
+	iommufd = vfd_ctx_iommufd(space->ctx);
+	if (iommufd < 0)
+		return iommufd;
+	ret = check_kind(space, dev);
+	if (!ret)
+		ret = bind_device(space, dev, iommufd);
+	if (ret)
+		return ret;
 	if (!space->ioas_id) {
 		ret = ioas_new(space, dev->name);
 		if (ret)
@@ -241,17 +260,19 @@ static int iommufd_attach(struct vfiodev_space *space, struct vfiodev_device *de
 	at.pt_id = space->dirty_on ? space->dirty_hwpt : space->ioas_id;
 	ret = sys_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 	if (ret) {
-		vfd_err(ctx, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %s %u: %s",
+		vfd_err(space->ctx,
+			"%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT to %s %u: %s%s",
 			dev->name, space->dirty_on ? "HWPT" : "IOAS", at.pt_id,
-			strerror(-ret));
-		goto undo;
+			strerror(-ret),
+			dev->adopt_devid && ret == -EINVAL ?
+				" (is the adopted fd bound to this context's iommufd?)" :
+				"");
+		if (new_ioas)
+			ioas_destroy(space);
+		return ret;
 	}
 	space->noiommu = dev->noiommu_cdev;
 	return 0;
-undo:
-	if (new_ioas)
-		ioas_destroy(space);
-	return ret;
 }
 
 /* the IOAS stays: it is the space's, not the device's */

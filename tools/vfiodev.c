@@ -575,160 +575,168 @@ static bool is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
-int main(int argc, char **argv)
+/* one option into @t; 0, or the exit status to leave with at once (a
+ * usage error, --help, --version): *@exit_now set */
+static int take_option(struct tool *t, int c, bool *exit_now)
 {
-	struct tool t = { .backend = VFIODEV_BACKEND_AUTO };
-	const char *cmd = NULL;
-	int (*fn)(struct tool *) = NULL;
-	enum cmd_args takes = ARGS_NONE;
-	int c, ret, nargs = 0;
-	char *args[8];
-
-	/* options may come before or after the command and the BDF; after
-	 * "--" everything is an argument */
-	while (optind < argc) {
-		/* optind 0 asks getopt to start afresh at argv[1] */
-		bool dashdash = !strcmp(argv[optind ? optind : 1], "--");
-
-		c = getopt_long(argc, argv, "+vhV", long_opts, NULL);
-		if (c == -1) {
-			if (optind >= argc && !dashdash)
-				break;
-			if (dashdash) {
-				while (optind < argc) {
-					if (nargs < 8)
-						args[nargs] = argv[optind];
-					nargs++;
-					optind++;
-				}
-				break;
-			}
-			if (nargs < 8)
-				args[nargs] = argv[optind];
-			nargs++;
-			optind++;
-			continue;
-		}
-		switch (c) {
-		case OPT_JSON:
-			t.json = true;
-			break;
-		case 'v':
-			t.verbose = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		case 'V':
-			printf("vfiodev %s\n", VFIODEV_VERSION);
-			return 0;
-		case OPT_VFIO:
-			t.vfio_only = true;
-			break;
-		case OPT_BACKEND:
-			if (!strcmp(optarg, "auto"))
-				t.backend = VFIODEV_BACKEND_AUTO;
-			else if (!strcmp(optarg, "iommufd"))
-				t.backend = VFIODEV_BACKEND_IOMMUFD;
-			else if (!strcmp(optarg, "container"))
-				t.backend = VFIODEV_BACKEND_CONTAINER;
-			else
-				return tool_usage_error(
-					"--backend must be auto, iommufd or container");
-			t.backend_set = true;
-			break;
-		case OPT_ALLOW_NOIOMMU:
-			t.allow_noiommu = true;
-			break;
-		case OPT_DRIVER:
-			t.driver = optarg;
-			break;
-		case OPT_RESTORE:
-			t.restore = optarg;
-			break;
-		case OPT_NONE:
-			t.restore = "";
-			break;
-		case OPT_MAP_BYTES:
-			if (parse_size(optarg, &t.map_bytes))
-				return tool_usage_error("--map-bytes: '%s' is not a size",
-							optarg);
-			break;
-		case OPT_MAP_COUNT:
-			if (parse_size(optarg, &t.map_count))
-				return tool_usage_error("--map-count: '%s' is not a number",
-							optarg);
-			break;
-		case OPT_USER:
-			if (parse_user(&t, optarg))
-				return tool_usage_error("--user: no user '%s'",
-							optarg);
-			break;
-		case OPT_NO_OPEN:
-			t.no_open = true;
-			break;
-		case OPT_FORCE:
-			t.force = true;
-			break;
-		case OPT_UUID:
-			t.uuid = optarg;
-			break;
-		default:
-			return tool_usage_error("unknown option");
-		}
+	*exit_now = true;
+	switch (c) {
+	case 'h':
+		fputs(usage_text, stdout);
+		return 0;
+	case 'V':
+		printf("vfiodev %s\n", VFIODEV_VERSION);
+		return 0;
+	case OPT_BACKEND:
+		if (!strcmp(optarg, "auto"))
+			t->backend = VFIODEV_BACKEND_AUTO;
+		else if (!strcmp(optarg, "iommufd"))
+			t->backend = VFIODEV_BACKEND_IOMMUFD;
+		else if (!strcmp(optarg, "container"))
+			t->backend = VFIODEV_BACKEND_CONTAINER;
+		else
+			return tool_usage_error(
+				"--backend must be auto, iommufd or container");
+		t->backend_set = true;
+		break;
+	case OPT_MAP_BYTES:
+		if (parse_size(optarg, &t->map_bytes))
+			return tool_usage_error("--map-bytes: '%s' is not a size",
+						optarg);
+		break;
+	case OPT_MAP_COUNT:
+		if (parse_size(optarg, &t->map_count))
+			return tool_usage_error("--map-count: '%s' is not a number",
+						optarg);
+		break;
+	case OPT_USER:
+		if (parse_user(t, optarg))
+			return tool_usage_error("--user: no user '%s'", optarg);
+		break;
+	case OPT_JSON:
+		t->json = true;
+		break;
+	case 'v':
+		t->verbose = true;
+		break;
+	case OPT_VFIO:
+		t->vfio_only = true;
+		break;
+	case OPT_ALLOW_NOIOMMU:
+		t->allow_noiommu = true;
+		break;
+	case OPT_DRIVER:
+		t->driver = optarg;
+		break;
+	case OPT_RESTORE:
+		t->restore = optarg;
+		break;
+	case OPT_NONE:
+		t->restore = "";
+		break;
+	case OPT_NO_OPEN:
+		t->no_open = true;
+		break;
+	case OPT_FORCE:
+		t->force = true;
+		break;
+	case OPT_UUID:
+		t->uuid = optarg;
+		break;
+	default:
+		return tool_usage_error("unknown option");
 	}
+	*exit_now = false;
+	return 0;
+}
+
+/* the command's device argument: a sysfs directory, an mdev's UUID or a
+ * BDF (normalised); 0, or the exit status of a usage error */
+static int take_device(struct tool *t, enum cmd_args takes, const char *arg)
+{
+	char msg[160];
+
+	if (takes == ARGS_DEVICE && (arg[0] == '/' || is_uuid(arg))) {
+		const char *root = getenv("VFIODEV_SYSFS_ROOT");
+
+		if (arg[0] == '/')
+			snprintf(t->path_buf, sizeof(t->path_buf), "%s", arg);
+		else
+			snprintf(t->path_buf, sizeof(t->path_buf),
+				 "%s/bus/mdev/devices/%s",
+				 root && *root ? root : "/sys", arg);
+		t->path = t->path_buf;
+		return 0;
+	}
+	if (!vfiodev_bdf_normalise(arg, t->bdf_buf)) {
+		t->bdf = t->bdf_buf;
+		return 0;
+	}
+	/* one check for every command, a usage error like any other */
+	snprintf(msg, sizeof(msg),
+		 "'%.64s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
+		 arg);
+	if (t->json)
+		json_failure(t, msg);
+	return tool_usage_error("%s", msg);
+}
+
+/* the command and its arguments, checked against what it takes */
+static int take_command(struct tool *t, char **args, int nargs,
+			int (**fn)(struct tool *))
+{
+	enum cmd_args takes = ARGS_NONE;
+	const char *cmd;
+
 	if (nargs == 0)
 		return tool_usage_error("no command given");
 	cmd = args[0];
+	*fn = NULL;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(cmd, commands[i].name)) {
-			fn = commands[i].fn;
+			*fn = commands[i].fn;
 			takes = commands[i].args;
 		}
 	}
-	if (!fn)
+	if (!*fn)
 		return tool_usage_error("unknown command '%s'", cmd);
 	if (nargs > 8)
 		return tool_usage_error("%s: too many arguments", cmd);
+	if (t->uuid && strcmp(cmd, "mdev"))
+		return tool_usage_error("--uuid is for mdev create");
 	if (takes == ARGS_REST) {
-		t.args = args + 1;
-		t.nargs = nargs - 1;
-	} else if (nargs != (takes == ARGS_NONE ? 1 : 2)) {
+		t->args = args + 1;
+		t->nargs = nargs - 1;
+		return 0;
+	}
+	if (nargs != (takes == ARGS_NONE ? 1 : 2))
 		return tool_usage_error(takes == ARGS_NONE ?
 						"%s takes no argument" :
 					takes == ARGS_BDF ?
 						"%s needs one BDF" :
 						"%s needs one device (a BDF, a sysfs directory or an mdev UUID)",
 					cmd);
+	return takes == ARGS_NONE ? 0 : take_device(t, takes, args[1]);
+}
+
+int main(int argc, char **argv)
+{
+	struct tool t = { .backend = VFIODEV_BACKEND_AUTO };
+	int (*fn)(struct tool *) = NULL;
+	bool exit_now;
+	int c, ret;
+
+	/* getopt_long's conventions: options before or after the command
+	 * and its arguments (argv is permuted), and after "--" everything
+	 * is an argument */
+	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
+		ret = take_option(&t, c, &exit_now);
+		if (exit_now)
+			return ret;
 	}
-	if (t.uuid && strcmp(cmd, "mdev"))
-		return tool_usage_error("--uuid is for mdev create");
-	/* a device by path: a sysfs directory, or an mdev's UUID */
-	if (takes == ARGS_DEVICE && (args[1][0] == '/' || is_uuid(args[1]))) {
-		const char *root = getenv("VFIODEV_SYSFS_ROOT");
-
-		if (args[1][0] == '/')
-			snprintf(t.path_buf, sizeof(t.path_buf), "%s", args[1]);
-		else
-			snprintf(t.path_buf, sizeof(t.path_buf),
-				 "%s/bus/mdev/devices/%s",
-				 root && *root ? root : "/sys", args[1]);
-		t.path = t.path_buf;
-	} else if ((takes == ARGS_BDF || takes == ARGS_DEVICE) &&
-		   vfiodev_bdf_normalise(args[1], t.bdf_buf)) {
-		/* one check for every command, a usage error like any other */
-		char msg[160];
-
-		snprintf(msg, sizeof(msg),
-			 "'%.64s' is not a PCI address (expected dddd:bb:dd.f or bb:dd.f)",
-			 args[1]);
-		if (t.json)
-			json_failure(&t, msg);
-		return tool_usage_error("%s", msg);
-	} else if (takes == ARGS_BDF || takes == ARGS_DEVICE) {
-		t.bdf = t.bdf_buf;
-	}
-
+	ret = take_command(&t, argv + optind, argc - optind, &fn);
+	if (ret)
+		return ret;
 	ret = vfiodev_ctx_new(NULL, &t.ctx);
 	if (ret) {
 		fprintf(stderr, "vfiodev: cannot create a library context: %s\n",
