@@ -41,10 +41,18 @@ echo "$out" | show bind-nvme
 check host-use/nvme-refused "bind exited $rc, driver '$(drv $nvme)': $(last "$out")" \
 	'[ "$rc" = 1 -a "$(drv $nvme)" = nvme ] && has "$out" "in use by the host: $ns (mounted on /mnt/fs)"'
 
+# the interface named with its address and route; an IPv6 address the
+# user network's router advertisement gave it may stand between (SLAAC
+# comes at its own time: "eth0 (10.0.2.15/24, fec0::.../64, default route)")
+named_nic() {
+	has "$1" "in use by the host: $ifc (10.0.2.15/24, " &&
+		echo "$1" | grep -Eq "in use by the host: $ifc \(10\.0\.2\.15/24, (fec0::[0-9a-f:]*/64, )?default route\)"
+}
+
 out=$(vfiodev bind "$nic" 2>&1); rc=$?
 echo "$out" | show bind-nic
 check host-use/nic-refused "bind exited $rc, driver '$(drv $nic)': $(last "$out")" \
-	'[ "$rc" = 1 -a "$(drv $nic)" = virtio-pci ] && has "$out" "in use by the host: $ifc (10.0.2.15/24, default route)"'
+	'[ "$rc" = 1 -a "$(drv $nic)" = virtio-pci ] && named_nic "$out"'
 
 out=$(vfiodev doctor "$nvme" 2>&1); rc=$?
 echo "$out" | show doctor-nvme
@@ -55,7 +63,7 @@ check host-use/nvme-doctor "doctor exited $rc, or does not say why (log above)" 
 out=$(vfiodev doctor "$nic" 2>&1); rc=$?
 echo "$out" | show doctor-nic
 check host-use/nic-doctor "doctor exited $rc, or does not say why (log above)" \
-	'[ "$rc" = 1 ] && has "$out" "in use by the host: $ifc (10.0.2.15/24, default route)" &&
+	'[ "$rc" = 1 ] && named_nic "$out" &&
 	has "$out" "fix: free it on the host first (ip link set $ifc down)" && ! has "$out" "fix: vfiodev bind $nic"'
 
 out=$(vfiodev bind "$nic" --json 2>/dev/null); rc=$?
