@@ -2874,7 +2874,8 @@ int vfiodev_mdev_create(struct vfiodev_ctx *ctx, const char *parent,
  *
  * Writes its remove attribute. The kernel does not refuse the removal of
  * an open device: the write waits (uninterruptibly, once a signal came)
- * until every user closed it. So the call first checks that the device is
+ * until every user closed it, and meanwhile the device has left
+ * bus/mdev/devices (seen on 6.12 and 7.3). So the call first checks that the device is
  * not open: its IOMMU group node is opened and closed again, which the
  * kernel refuses (EBUSY) while a program holds the device, through its
  * group or bound through its cdev; an open cdev fd not yet bound is not
