@@ -30,7 +30,8 @@ VFIODEV_EXPORT const char *vfiodev_backend_name(enum vfiodev_backend backend)
 	return "unknown";
 }
 
-int vfd_backend_parse(const char *s)
+/* "iommufd"/"container"/"auto" -> backend, or -1 */
+static int backend_parse(const char *s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(backend_names); i++)
 		if (!strcmp(s, backend_names[i]))
@@ -171,7 +172,7 @@ static int env_backend(struct vfiodev_ctx *ctx)
 
 	if (!env || !*env)
 		return 0;
-	b = vfd_backend_parse(env);
+	b = backend_parse(env);
 	if (b < 0) {
 		vfd_err(ctx, "VFIODEV_BACKEND='%s' is not one of auto, iommufd, container",
 			env);

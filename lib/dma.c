@@ -353,7 +353,7 @@ VFIODEV_EXPORT int vfiodev_dma_map_any(struct vfiodev_space *space, void *vaddr,
 
 /* a BAR mapping (dma_p2p.c) left the record: off both lists, its mmap
  * (or stand-in) gone */
-void vfd_p2p_release(struct vfiodev_space *space, uint64_t va)
+static void p2p_release(struct vfiodev_space *space, uint64_t va)
 {
 	struct vfd_p2p **pp, *e;
 
@@ -402,7 +402,7 @@ static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 	else if (n_flags & MAPF_FILE)
 		sys_munmap((void *)(uintptr_t)m.vaddr, m.len);
 	else if (n_flags & MAPF_REGION)
-		vfd_p2p_release(space, m.vaddr);
+		p2p_release(space, m.vaddr);
 	space->nr_maps--;
 	return 0;
 }
@@ -652,7 +652,7 @@ void vfd_dma_release_owned(struct vfiodev_space *space)
 			(unsigned long long)(n->vaddr & ~MAPF_MASK),
 			(unsigned long long)n->len, (unsigned long long)n->iova);
 		if (n->vaddr & MAPF_REGION)
-			vfd_p2p_release(space, n->vaddr & ~MAPF_MASK);
+			p2p_release(space, n->vaddr & ~MAPF_MASK);
 		else if (n->vaddr & MAPF_FILE)
 			sys_munmap((void *)(uintptr_t)(n->vaddr & ~MAPF_MASK),
 				   n->len);

@@ -121,8 +121,6 @@ void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
 void vfd_log_stderr(void *data, int priority, const char *file, int line,
 		    const char *fn, const char *fmt, va_list args);
 int vfd_log_priority_parse(const char *s);
-/* "iommufd"/"container"/"auto" -> backend, or -1 */
-int vfd_backend_parse(const char *s);
 
 #define vfd_log(ctx, prio, ...)                                                \
 	do {                                                                   \
@@ -185,8 +183,6 @@ void vfd_ctx_group_put(struct vfiodev_ctx *ctx, int group,
 /* a dup of @group's fd from a container space of this context, for a hot
  * reset; -ENOENT when no space holds it open */
 int vfd_ctx_group_fd(struct vfiodev_ctx *ctx, int group);
-/* the space is going away */
-void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
 
 /* the shared /dev/iommu fd, opened on first use; -errno on failure */
 /* iommufd.c: the context's /dev/iommu fd, opened and checked once */
@@ -294,8 +290,6 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
 /* as vfiodev_kmod_load(), for a device open: nothing when the context
  * says no_module_load (-EPERM) */
 int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
-/* the modules a device open may need, loaded before it takes any lock */
-void vfd_iommufd_prepare(struct vfiodev_ctx *ctx);
 #define VFD_NEED_VFIO 0x1u
 #define VFD_NEED_TYPE1 0x2u
 unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx);
@@ -657,11 +651,6 @@ struct vfd_p2p {
 /* the device closes: every BAR mapping of it leaves its space */
 void vfd_p2p_device_gone(struct vfiodev_device *dev);
 
-/* dma.c: the MAPF_REGION mapping at @va left the kernel and the record:
- * off both lists, its mmap (or stand-in) unmapped; caller holds
- * space->lock */
-void vfd_p2p_release(struct vfiodev_space *space, uint64_t va);
-
 /* a reference, unless the space is already being released */
 struct vfiodev_space *vfd_space_tryget(struct vfiodev_space *space);
 int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
@@ -673,8 +662,6 @@ void vfd_space_leave(struct vfiodev_space *space, struct vfiodev_device *dev);
 int vfd_space_refresh_limits(struct vfiodev_space *space);
 int vfd_space_set_ranges(struct vfiodev_space *space,
 			 const struct vfiodev_iova_range *r, size_t n);
-/* put every recorded mapping into the new kernel object; all or nothing */
-int vfd_space_replay(struct vfiodev_space *space);
 /* the kernel object is gone (a detach said so, or the backend destroyed
  * it): the record stays, to be replayed, what lived in the object does
  * not */
@@ -811,10 +798,9 @@ struct vfiodev_device {
 	bool mig_precopy_v2;
 };
 
-/* the alignment of a region's mmap: its size rounded up to a power of
- * two, at least a page, at most VFD_MMAP_ALIGN_MAX (region.c) */
+/* the largest alignment of a region's mmap (region.c aligns one to its
+ * size rounded up to a power of two, at least a page) */
 #define VFD_MMAP_ALIGN_MAX (1ull << 30)
-uint64_t vfd_region_mmap_align(uint64_t size);
 /* a shared mmap of [@offset, +@len) of region @index (page-aligned, inside
  * one mmappable area), at an address congruent to @offset modulo the
  * smaller of the region's and the range's mmap alignment, so vfio-pci can

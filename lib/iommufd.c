@@ -120,7 +120,7 @@ bool vfd_iommufd_node_missing(const struct vfiodev_ctx *ctx)
 }
 
 /* before any space lock: load iommufd when /dev/iommu is missing */
-void vfd_iommufd_prepare(struct vfiodev_ctx *ctx)
+static void iommufd_prepare(struct vfiodev_ctx *ctx)
 {
 	if (vfd_iommufd_node_missing(ctx))
 		vfd_kmod_load_for_open(ctx, "iommufd");
@@ -131,7 +131,7 @@ int vfd_iommufd_space_create(struct vfiodev_space *space)
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
 
-	vfd_iommufd_prepare(ctx); /* no lock held: the space is new */
+	iommufd_prepare(ctx); /* no lock held: the space is new */
 	ret = vfd_iommufd_open(ctx);
 	if (ret < 0) {
 		vfd_err(ctx, "space: %s/iommu: %s%s", ctx->dev_root, strerror(-ret),

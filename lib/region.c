@@ -143,6 +143,17 @@ static int sparse_cap(const struct vfiodev_device *dev,
 	return 0;
 }
 
+/* a region's mmap alignment: its size rounded up to a power of two, at
+ * least a page, at most VFD_MMAP_ALIGN_MAX */
+static uint64_t mmap_align(uint64_t size)
+{
+	uint64_t a = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	while (a < size && a < VFD_MMAP_ALIGN_MAX)
+		a <<= 1;
+	return a;
+}
+
 VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 					   unsigned int index,
 					   struct vfiodev_region_info *out)
@@ -169,8 +180,8 @@ VFIODEV_EXPORT int vfiodev_region_get_info(const struct vfiodev_device *dev,
 	if (info->flags & VFIO_REGION_INFO_FLAG_MMAP) {
 		out->flags |= VFIODEV_REGION_MMAP;
 		if (info->size)
-			out->mmap_align_shift = (uint32_t)__builtin_ctzll(
-				vfd_region_mmap_align(info->size));
+			out->mmap_align_shift =
+				(uint32_t)__builtin_ctzll(mmap_align(info->size));
 	}
 	if (info->flags & VFIO_REGION_INFO_FLAG_CAPS) {
 		if (vfd_vfio_cap_validate(info, info->argsz, info->cap_offset)) {
@@ -254,15 +265,6 @@ static bool sparse_nonempty(const struct vfio_region_info_cap_sparse_mmap *sp)
 	return false;
 }
 
-uint64_t vfd_region_mmap_align(uint64_t size)
-{
-	uint64_t a = (uint64_t)sysconf(_SC_PAGESIZE);
-
-	while (a < size && a < VFD_MMAP_ALIGN_MAX)
-		a <<= 1;
-	return a;
-}
-
 /*
  * Address space for @size bytes of a region: at an address congruent to
  * @phase modulo @align (a power of two), by reserving size + alignment and
@@ -337,8 +339,8 @@ VFIODEV_EXPORT int vfiodev_region_mmap(struct vfiodev_device *dev,
 	}
 	/* the whole region's room, aligned; then the region or only its
 	 * sparse areas over it */
-	base = region_reserve(dev, index, info->size,
-			      vfd_region_mmap_align(info->size), 0, &err);
+	base = region_reserve(dev, index, info->size, mmap_align(info->size), 0,
+			      &err);
 	if (base == MAP_FAILED) {
 		ret = err;
 		goto out;
@@ -446,8 +448,8 @@ int vfd_region_mmap_range(struct vfiodev_device *dev, unsigned int index,
 	}
 	/* congruent with the BAR's physical address modulo the smaller of
 	 * the two alignments: huge entries wherever the range allows them */
-	align = vfd_region_mmap_align(len);
-	ralign = vfd_region_mmap_align(info->size);
+	align = mmap_align(len);
+	ralign = mmap_align(info->size);
 	if (ralign < align)
 		align = ralign;
 	base = region_reserve(dev, index, len, align, offset, &err);

@@ -12,6 +12,8 @@
 
 #include "internal.h"
 
+static void groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space);
+
 static uint64_t page_size(void)
 {
 	return (uint64_t)sysconf(_SC_PAGESIZE);
@@ -98,7 +100,7 @@ VFIODEV_EXPORT struct vfiodev_space *vfiodev_space_unref(struct vfiodev_space *s
 {
 	if (!space || __atomic_sub_fetch(&space->refcount, 1, __ATOMIC_ACQ_REL))
 		return NULL;
-	vfd_ctx_groups_forget(space->ctx, space);
+	groups_forget(space->ctx, space);
 	/* handed over: the IOAS and its mappings are another process's */
 	if (!space->handed_over) {
 		vfiodev_dma_unmap_all(space);
@@ -357,8 +359,9 @@ void vfd_space_kernel_gone(struct vfiodev_space *space)
 	space->dirty_on = false;
 }
 
-/* caller holds space->lock; the kernel object is new and empty */
-int vfd_space_replay(struct vfiodev_space *space)
+/* put every recorded mapping into the new kernel object, all or nothing;
+ * caller holds space->lock; the kernel object is new and empty */
+static int replay(struct vfiodev_space *space)
 {
 	struct itree *t = &space->tree;
 	const struct itree_node *j;
@@ -488,7 +491,7 @@ int vfd_space_join(struct vfiodev_space *space, struct vfiodev_device *dev,
 	 * back, as the kernel does */
 	ret = vfd_space_refresh_limits(space);
 	if (!ret)
-		ret = vfd_space_replay(space);
+		ret = replay(space);
 	if (ret) {
 		if (ops->detach(space, dev))
 			vfd_space_kernel_gone(space);
@@ -662,7 +665,8 @@ int vfd_ctx_group_fd(struct vfiodev_ctx *ctx, int group)
 	return fd;
 }
 
-void vfd_ctx_groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
+/* the space is going away: no group entry may name it */
+static void groups_forget(struct vfiodev_ctx *ctx, struct vfiodev_space *space)
 {
 	pthread_mutex_lock(&ctx->lock);
 	for (size_t i = 0; i < ctx->nr_owners;) {
