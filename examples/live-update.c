@@ -12,8 +12,8 @@
  *   live-update <edu pci-address>
  *
  * Exit status: 0 when B's DMA and checks passed; 77 when this kernel or
- * path cannot do it (the container path, or a kernel without MAP_FILE or
- * CHANGE_PROCESS); 1 on a failure.
+ * path cannot do it (the container path, or a kernel without
+ * CHANGE_PROCESS, Linux 6.13+, which also has MAP_FILE); 1 on a failure.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -780,9 +780,13 @@ int vfiodev_dma_copy(struct vfiodev_space *dst, struct vfiodev_space *src,
  *
  * Context: takes the space's lock.
  * Return: 0 (also when handed over already); -EOPNOTSUPP for a container
- * space or one without its IOAS; -EINVAL when a mapping's pages are this
- * process's memory (vfiodev_dma_alloc(), vfiodev_dma_map(), a file mapped
- * before the first device or without MAP_FILE): the log names it.
+ * space or one without its IOAS; -EBUSY while dirty tracking is on (the
+ * devices sit on the tracking HWPT, and the adoption would move them);
+ * -EINVAL when a mapping's pages are this process's memory
+ * (vfiodev_dma_alloc(), vfiodev_dma_map(), a file mapped before the first
+ * device or without MAP_FILE) or a dma-buf (vfiodev_dma_map_region(), a
+ * dma-buf through vfiodev_dma_map_file(): the kernel moves file pages
+ * only): the log names it.
  */
 int vfiodev_space_hand_over(struct vfiodev_space *space);
 
@@ -836,9 +840,12 @@ struct vfiodev_space_adopt_opts {
  * library's own shared mmap of the file range as its address (so
  * vfiodev_dma_translate() and vfiodev_dma_unmap_vaddr() work, and the
  * mapping is unmapped with it, as vfiodev_dma_map_file()'s). Each
- * mapping's ends are probed: a one-page IOMMU_IOAS_MAP at each must meet
- * it (-EEXIST), so a description of a mapping the IOAS does not have is
- * refused. Then vfiodev_device_adopt() the devices into it, and
+ * mapping's ends are probed: a one-page IOMMU_IOAS_MAP (of the IOAS's page
+ * size) of a scratch page at each must meet it (-EEXIST), so a description
+ * of a mapping the IOAS does not have is refused; where it does not, the
+ * probe's page is mapped, and pinned, for the moment before it is undone.
+ * Only the ends are probed: describe each mapping exactly as it was made.
+ * Then vfiodev_device_adopt() the devices into it, and
  * vfiodev_space_change_process().
  *
  * Context: any thread.
@@ -1118,10 +1125,14 @@ int vfiodev_device_open_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
  *
  * No bind and no reset: the device keeps running, its DMA mapped, its
  * registers and interrupts as the old process left them (set the eventfds
- * again to receive them here). The id is checked with IOMMU_GET_HW_INFO,
- * and the attach to the IOAS, which the kernel answers without a change
- * when the device sits on it already, proves the fd is bound to this
- * iommufd.
+ * again to receive them here). The attach to the IOAS, which the kernel
+ * answers without a change when the device sits on it already, proves the
+ * fd is bound to this iommufd; IOMMU_GET_HW_INFO proves the id names a
+ * device of it, but not that it is this fd's: the id is trusted as given.
+ * What the old process's library knew of the device is not carried over:
+ * a migration driver's pre-copy info v2 opt-in, for one, which the kernel
+ * keeps, is asked again (vfiodev_mig_precopy_v2()) for the new process's
+ * library to pass VFIODEV_MIG_PRECOPY_REINIT on.
  *
  * Context: as vfiodev_device_open_fd().
  * Return: 0; -EINVAL without @devid or an adopted iommufd space; the
@@ -1531,9 +1542,10 @@ struct vfiodev_mig_result {
  * vfiodev_mig_set_state() - move the device to a migration state, arc by arc
  * @dev: the device
  * @target: the state to reach; one the device supports, not ERROR
- * @res: receives the data fd and where the device ended (written on
- *	success and when an arc fails); may be NULL only when @target opens no
- *	stream (STOP, RUNNING, RUNNING_P2P)
+ * @res: receives the data fd and where the device ended (written on every
+ *	return: data_fd -1 unless a stream was opened; a refusal before any
+ *	arc leaves state as read, or 0 when not even that was); may be NULL
+ *	only when @target opens no stream (STOP, RUNNING, RUNNING_P2P)
  *
  * The library reads the current state and walks the shortest path of
  * single arcs to @target, one VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE per arc,
@@ -1805,18 +1817,21 @@ struct vfiodev_dma_log_range {
  *	writes (VFIO_DEVICE_FEATURE_DMA_LOGGING_START)
  * @dev: the device
  * @ranges: the IOVA ranges to log, not overlapping
- * @nr: how many, 1 to 65536 (the kernel takes at least 256)
+ * @nr: how many: at most a page of them (256 with 4 KiB pages; vfio
+ *	core's limit, checked first: -E2BIG); drivers merge them as they need
  * @page_size: in: the granularity asked for, a power of two, at least
  *	4 KiB; out: the one the device chose
  *
  * Device-side dirty tracking, for devices whose IOMMU has no dirty bits
  * (vfiodev_space_dirty_start() is the IOMMU's). One start, then a stop:
- * a second start is refused by the kernel.
+ * what a second start does is the driver's (some refuse it, the mtty
+ * sample takes it).
  *
  * Context: one thread per device; one ioctl.
  * Return: 0; -EINVAL for empty, unaligned, wrapping or overlapping ranges
- * (checked first); -EOPNOTSUPP when the device has no DMA logging; -E2BIG
- * when its driver takes fewer ranges; the kernel's error.
+ * (checked first); -E2BIG for more ranges than the kernel takes (checked
+ * first); -EOPNOTSUPP when the device has no DMA logging; the kernel's
+ * error.
  */
 int vfiodev_mig_dma_log_start(struct vfiodev_device *dev,
 			      const struct vfiodev_dma_log_range *ranges,

@@ -45,6 +45,29 @@ static int movable(struct vfiodev_space *space, const char *what)
 			what);
 		return -EOPNOTSUPP;
 	}
+	if (space->dirty_on || space->dirty_hwpt) {
+		/* the devices sit on the tracking HWPT: an adoption would
+		 * move them back to the IOAS under running DMA */
+		vfd_err(space->ctx,
+			"%s: dirty tracking is on (the devices sit on HWPT %u): stop it first (vfiodev_space_dirty_stop())",
+			what, space->dirty_hwpt);
+		return -EBUSY;
+	}
+	n = vfd_itree_ceil(&space->tree, 0);
+	for (; n; n = vfd_itree_next(&space->tree, n)) {
+		if ((n->vaddr & MAPF_RESERVED) || !(n->vaddr & MAPF_DMABUF))
+			continue;
+		/* the kernel moves file pages only
+		 * (iommufd_ioas_change_process: IOPT_ADDRESS_FILE), and a BAR's
+		 * dma-buf has no mmap a new process could describe it by */
+		vfd_err(space->ctx,
+			"%s: the mapping at IOVA 0x%llx+0x%llx is a dma-buf (%s): unmap it first, and map it again in the new process",
+			what, (unsigned long long)n->iova,
+			(unsigned long long)n->len,
+			n->vaddr & MAPF_REGION ? "a device's BAR" :
+						 "another driver's buffer");
+		return -EINVAL;
+	}
 	n = address_mapping(space);
 	if (n) {
 		vfd_err(space->ctx,
@@ -105,11 +128,13 @@ VFIODEV_EXPORT int vfiodev_space_change_process(struct vfiodev_space *space)
 	return ret == -ENOTTY ? -EOPNOTSUPP : ret;
 }
 
-/* the kernel has a mapping at [@iova, +@len): a one-page map at each end
- * must meet it (-EEXIST); one that succeeds is undone at once */
+/* the kernel has a mapping at [@iova, +@len): a one-page map (of the
+ * IOAS's page size) at each end must meet it (-EEXIST); one that succeeds
+ * is undone at once. Only the ends are probed: a description spanning two
+ * mappings with a hole between them passes */
 static int probe_mapped(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 {
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t pg = space->iova_align;
 	uint64_t at[2] = { iova, iova + len - pg };
 	void *scratch;
 	int err, ret = 0;
@@ -162,7 +187,7 @@ static int probe_mapped(struct vfiodev_space *space, uint64_t iova, uint64_t len
 static int adopt_mapping(struct vfiodev_space *space,
 			 const struct vfiodev_adopt_map *m, unsigned int i)
 {
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t pg = space->iova_align; /* the IOMMU's page, at least the CPU's */
 	int prot = PROT_READ, err, ret;
 	void *va;
 

@@ -278,13 +278,18 @@ VFIODEV_EXPORT int vfiodev_mdev_scan(struct vfiodev_ctx *ctx,
 	if (only && parent_check(ctx, only))
 		return -ENODEV;
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		vfd_err(ctx, "mdev scan: out of memory");
 		return -ENOMEM;
+	}
 	ret = dir_names(ctx, &ps, MDEV_PARENTS);
 	if (!ret && ps.n) {
 		l->parents = calloc(ps.n, sizeof(*l->parents));
-		if (!l->parents)
+		if (!l->parents) {
+			vfd_err(ctx, "mdev scan: out of memory for %zu parents",
+				ps.n);
 			ret = -ENOMEM;
+		}
 	}
 	for (size_t i = 0; !ret && i < ps.n; i++)
 		if (!only || !strcmp(only, ps.v[i]))

@@ -8,6 +8,7 @@
 #include <linux/vfio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -26,7 +27,7 @@ static int log_refused(struct vfiodev_device *dev, const char *what, int ret)
 	}
 	vfd_err(dev->ctx, "%s: DMA logging %s: %s%s", dev->name, what,
 		strerror(-ret),
-		ret == -E2BIG ? " (the driver takes fewer ranges: merge them)" : "");
+		ret == -E2BIG ? " (the kernel takes fewer ranges: merge them)" : "");
 	return ret;
 }
 
@@ -49,7 +50,7 @@ VFIODEV_EXPORT int vfiodev_mig_dma_log_start(struct vfiodev_device *dev,
 
 	if (!dev)
 		return -EINVAL;
-	check_arg(dev->ctx, ranges && nr && nr <= 65536 && page_size);
+	check_arg(dev->ctx, ranges && nr && page_size);
 	pg = *page_size;
 	if (!pow2_page(pg)) {
 		vfd_err(dev->ctx,
@@ -67,6 +68,13 @@ VFIODEV_EXPORT int vfiodev_mig_dma_log_start(struct vfiodev_device *dev,
 				(unsigned long long)l, (unsigned long long)pg);
 			return -EINVAL;
 		}
+	}
+	/* vfio core's own limit: the ranges' array fits in a page */
+	if (nr > (size_t)sysconf(_SC_PAGESIZE) / sizeof(*kr)) {
+		vfd_err(dev->ctx,
+			"%s: DMA logging start: %zu ranges: the kernel takes at most %zu (a page of them): merge them",
+			dev->name, nr, (size_t)sysconf(_SC_PAGESIZE) / sizeof(*kr));
+		return -E2BIG;
 	}
 	sorted = malloc(nr * sizeof(*sorted));
 	kr = calloc(nr, sizeof(*kr));

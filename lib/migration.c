@@ -312,6 +312,9 @@ VFIODEV_EXPORT int vfiodev_mig_set_state(struct vfiodev_device *dev,
 
 	if (!dev)
 		return -EINVAL;
+	/* written on every path: a caller may close data_fd whatever came */
+	if (res)
+		*res = r;
 	if (target <= VFIODEV_MIG_ERROR || (unsigned int)target >= NSTATES) {
 		vfd_err(dev->ctx,
 			"%s: migration state %d is not a state a device can be moved to",

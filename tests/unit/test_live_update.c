@@ -198,6 +198,59 @@ static void only_file_mappings_of_an_iommufd_space_can_move(void **state)
 	vfiodev_device_close(dev);
 }
 
+static void dirty_tracking_and_dma_bufs_do_not_move(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	const struct vfiodev_dma_range r = { 0, PG };
+	struct vfiodev_device *dev, *peer;
+	struct vfiodev_space *space;
+	struct fake_pci *p;
+	uint64_t iova;
+	void *va;
+	int fd;
+
+	(void)state;
+	fake_cfg.hw_dirty = true;
+	fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
+	p = fake_std_device("0000:00:04.0", 6, 1);
+	p->regions[2].flags = VFIO_REGION_INFO_FLAG_READ |
+			      VFIO_REGION_INFO_FLAG_WRITE |
+			      VFIO_REGION_INFO_FLAG_MMAP;
+	p->regions[2].size = 4 * PG;
+	o.backend = VFIODEV_BACKEND_IOMMUFD;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	space = vfiodev_device_space(dev);
+	o.space = space;
+	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", &o, &peer),
+			 0);
+	/* on the tracking HWPT, an adoption would move the devices */
+	assert_int_equal(vfiodev_space_dirty_start(space), 0);
+	fake_log_clear();
+	assert_int_equal(vfiodev_space_hand_over(space), -EBUSY);
+	assert_true(fake_log_has(LOG_ERR, "dirty tracking is on"));
+	assert_int_equal(vfiodev_space_dirty_stop(space), 0);
+	/* a BAR's dma-buf: the kernel moves file pages only */
+	assert_int_equal(vfiodev_dma_map_region(space, peer, 2, 0, PG, RW, NULL,
+						&va, &iova),
+			 0);
+	fake_log_clear();
+	assert_int_equal(vfiodev_space_hand_over(space), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "is a dma-buf (a device's BAR)"));
+	assert_int_equal(vfiodev_space_change_process(space), -EINVAL);
+	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_CHANGE_PROCESS), 0);
+	assert_int_equal(vfiodev_dma_unmap(space, iova, PG), 0);
+	/* another driver's, through map_file */
+	assert_int_equal(vfiodev_region_dma_buf(peer, 2, &r, 1, &fd), 0);
+	assert_int_equal(vfiodev_dma_map_file(space, fd, 0, PG, RW, NULL, &va, &iova),
+			 0);
+	fake_log_clear();
+	assert_int_equal(vfiodev_space_hand_over(space), -EINVAL);
+	assert_true(fake_log_has(LOG_ERR, "another driver's buffer"));
+	close(fd);
+	vfiodev_device_close(peer);
+	vfiodev_device_close(dev);
+}
+
 static void a_container_space_cannot_move(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
@@ -292,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_handed_over_space_is_adopted_without_touching_the_kernel,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(only_file_mappings_of_an_iommufd_space_can_move,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(dirty_tracking_and_dma_bufs_do_not_move,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(a_container_space_cannot_move,
 						setup, teardown),

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
+#include <stdlib.h>
 #include <linux/vfio.h>
 
 #include "fake.h"
@@ -128,6 +130,23 @@ static void dma_logging_arguments_are_checked_before_the_kernel(void **state)
 		assert_int_equal(vfiodev_mig_dma_log_start(src, two, 2, &pg),
 				 -E2BIG);
 		assert_true(fake_log_has(LOG_ERR, "merge them"));
+	}
+	/* vfio core's limit, a page of ranges: refused before the kernel */
+	{
+		size_t n = (size_t)sysconf(_SC_PAGESIZE) / 16 + 1;
+		struct vfiodev_dma_log_range *many = calloc(n, sizeof(*many));
+
+		assert_non_null(many);
+		for (size_t i = 0; i < n; i++)
+			many[i] = (struct vfiodev_dma_log_range){ i * 0x2000,
+								  0x1000 };
+		ioctls = fake_ioctl_count(VFIO_DEVICE_FEATURE);
+		fake_log_clear();
+		assert_int_equal(vfiodev_mig_dma_log_start(src, many, n, &pg),
+				 -E2BIG);
+		assert_true(fake_log_has(LOG_ERR, "a page of them"));
+		assert_int_equal(fake_ioctl_count(VFIO_DEVICE_FEATURE), ioctls);
+		free(many);
 	}
 }
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/vfio.h>
 
 #include <vfiodev.h>
 
@@ -299,6 +301,20 @@ static void t_precopy_v2(const char *name)
 		return;
 	}
 	ret = vfiodev_mig_precopy_v2(src);
+	/* the kernel asked directly, not through the library: a broken
+	 * library probe must not turn a feature the kernel has into a skip */
+	{
+		struct vfio_device_feature f = {
+			.argsz = sizeof(f),
+			.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+				 12 /* VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 */,
+		};
+		int raw = ioctl(vfiodev_device_fd(src), VFIO_DEVICE_FEATURE, &f);
+
+		CHECK(name, !raw == !!(si.caps & VFIODEV_MIG_CAP_PRECOPY_INFO_V2),
+		      "the kernel's own probe says %s, the library's caps 0x%x",
+		      raw ? strerror(errno) : "supported", si.caps);
+	}
 	if (!(si.caps & VFIODEV_MIG_CAP_PRECOPY_INFO_V2)) {
 		CHECK(name, ret == -EOPNOTSUPP, "v2 without the probe: %d", ret);
 		result_skip(name,
