@@ -419,12 +419,54 @@ static int host_use_check(struct vfiodev_ctx *ctx, const char *bdf,
 	return -EBUSY;
 }
 
+/* @norm, bound to @cur ("" for none), goes to @driver: the override
+ * first, so that from then on only @driver matches the device and no probe
+ * in between (a hotplug event, another tool) can hand it back to its host
+ * driver; then the unbind and the probe. On failure the device goes back
+ * to @cur */
+static int rebind(struct vfiodev_ctx *ctx, const char *norm, const char *cur,
+		  const char *driver)
+{
+	const char *step;
+	int ret;
+
+	ret = attr_write(ctx, driver, "bus/pci/devices/%s/driver_override", norm);
+	if (ret) {
+		vfd_err(ctx, "%s: binding to %s: writing driver_override: %s",
+			norm, driver, strerror(-ret));
+		return ret;
+	}
+	if (*cur) {
+		ret = attr_write(ctx, norm, "bus/pci/devices/%s/driver/unbind",
+				 norm);
+		if (ret) {
+			vfd_err(ctx, "%s: unbinding it from %s: %s", norm, cur,
+				strerror(-ret));
+			override_clear(ctx, norm);
+			return ret;
+		}
+	}
+	ret = probe_check(ctx, norm, driver, &step);
+	if (!ret)
+		return 0;
+	if (ret == -EIO)
+		vfd_err(ctx, "%s: %s did not claim the device (its probe failed%s)",
+			norm, driver, probe_hint(ctx, norm, driver));
+	else
+		vfd_err(ctx, "%s: binding to %s: %s: %s", norm, driver, step,
+			strerror(-ret));
+	override_clear(ctx, norm);
+	if (*cur)
+		give_back(ctx, norm, cur);
+	return ret;
+}
+
 VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 				const struct vfiodev_bind_opts *opts,
 				char *prev_driver, size_t len)
 {
 	char norm[BDF_BUF], cur[VFIODEV_NAME_LEN];
-	const char *driver = DEFAULT_DRIVER, *step;
+	const char *driver = DEFAULT_DRIVER;
 	bool no_modules = false, force = false;
 	int ret;
 
@@ -451,7 +493,6 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 	ret = host_use_check(ctx, norm, driver, force);
 	if (ret)
 		return ret;
-
 	if (!no_modules) {
 		ret = vfiodev_modules_load(ctx, driver, NULL, 0);
 		if (ret < 0)
@@ -467,51 +508,17 @@ VFIODEV_EXPORT int vfiodev_bind(struct vfiodev_ctx *ctx, const char *bdf,
 		snprintf(prev_driver, len, "%s", cur);
 	if (!strcmp(cur, driver)) {
 		vfd_info(ctx, "%s: already bound to %s", norm, driver);
-		if (!no_modules && vfd_driver_is_vfio(driver))
-			type1_if_no_cdev(ctx, norm);
-		return 0;
-	}
-	if (!driver_registered(ctx, driver)) {
+	} else if (!driver_registered(ctx, driver)) {
 		vfd_err(ctx, "%s: driver %s is not registered with the PCI bus (module not loaded?)",
 			norm, driver);
 		return -ENODEV;
-	}
-	/*
-	 * The override before the unbind: from then on only @driver matches
-	 * the device, so no probe in between (a hotplug event, another
-	 * tool) can hand it back to its host driver.
-	 */
-	ret = attr_write(ctx, driver, "bus/pci/devices/%s/driver_override", norm);
-	if (ret) {
-		vfd_err(ctx, "%s: binding to %s: writing driver_override: %s",
-			norm, driver, strerror(-ret));
-		return ret;
-	}
-	if (*cur) {
-		ret = attr_write(ctx, norm, "bus/pci/devices/%s/driver/unbind",
-				 norm);
-		if (ret) {
-			vfd_err(ctx, "%s: unbinding it from %s: %s", norm, cur,
-				strerror(-ret));
-			override_clear(ctx, norm);
+	} else {
+		ret = rebind(ctx, norm, cur, driver);
+		if (ret)
 			return ret;
-		}
+		vfd_info(ctx, "%s: bound to %s%s%s", norm, driver,
+			 *cur ? ", was bound to " : " (it had no driver)", cur);
 	}
-	ret = probe_check(ctx, norm, driver, &step);
-	if (ret) {
-		if (ret == -EIO)
-			vfd_err(ctx, "%s: %s did not claim the device (its probe failed%s)",
-				norm, driver, probe_hint(ctx, norm, driver));
-		else
-			vfd_err(ctx, "%s: binding to %s: %s: %s", norm, driver,
-				step, strerror(-ret));
-		override_clear(ctx, norm);
-		if (*cur)
-			give_back(ctx, norm, cur);
-		return ret;
-	}
-	vfd_info(ctx, "%s: bound to %s%s%s", norm, driver,
-		 *cur ? ", was bound to " : " (it had no driver)", cur);
 	if (!no_modules && vfd_driver_is_vfio(driver))
 		type1_if_no_cdev(ctx, norm);
 	return 0;

@@ -300,6 +300,51 @@ static int arc_set(struct vfiodev_device *dev, unsigned int state, int *fd)
 	return 0;
 }
 
+/* take the arcs of @path (@n of them, path[0] the state now) one ioctl
+ * each, into @r (its state after each, the data fd of the last); on a
+ * failure @r says where the device ended */
+static int walk(struct vfiodev_device *dev, enum vfiodev_mig_state target,
+		const uint8_t *path, int n, struct vfiodev_mig_result *r)
+{
+	for (int i = 1; i <= n; i++) {
+		int fd = -1, ret;
+
+		ret = arc_set(dev, path[i], &fd);
+		if (ret) {
+			uint32_t now = VFIODEV_MIG_ERROR;
+			int gret = state_get(dev, &now);
+
+			r->state = now;
+			vfd_err(dev->ctx,
+				"%s: migration arc %s -> %s (step %d of %d toward %s): %s; the device is in %s%s",
+				dev->name, state_names[path[i - 1]],
+				state_names[path[i]], i, n, state_names[target],
+				strerror(-ret),
+				gret ? "an unknown state" : state_names[now],
+				now == VFIODEV_MIG_ERROR ?
+					" (vfiodev_mig_reset() recovers it)" :
+				now == VFIODEV_MIG_RESUMING ?
+					" (reset it to abort the resume)" :
+					"");
+			return ret;
+		}
+		r->steps++;
+		r->state = path[i];
+		if (fd >= 0 && i < n) {
+			sys_close(fd);
+			vfd_err(dev->ctx,
+				"%s: migration arc %s -> %s (step %d of %d toward %s) returned a data fd in the middle of the path: the kernel broke the protocol; the device is in %s",
+				dev->name, state_names[path[i - 1]],
+				state_names[path[i]], i, n, state_names[target],
+				state_names[path[i]]);
+			return -EPROTO;
+		}
+		if (fd >= 0)
+			r->data_fd = fd;
+	}
+	return 0;
+}
+
 VFIODEV_EXPORT int vfiodev_mig_set_state(struct vfiodev_device *dev,
 					 enum vfiodev_mig_state target,
 					 struct vfiodev_mig_result *res)
@@ -357,45 +402,11 @@ VFIODEV_EXPORT int vfiodev_mig_set_state(struct vfiodev_device *dev,
 			dev->name, state_names[cur], state_names[target]);
 		return -EINVAL;
 	}
-	for (int i = 1; i <= n; i++) {
-		int fd = -1;
-
-		ret = arc_set(dev, path[i], &fd);
-		if (ret) {
-			uint32_t now = VFIODEV_MIG_ERROR;
-			int gret = state_get(dev, &now);
-
-			r.state = now;
-			vfd_err(dev->ctx,
-				"%s: migration arc %s -> %s (step %d of %d toward %s): %s; the device is in %s%s",
-				dev->name, state_names[path[i - 1]],
-				state_names[path[i]], i, n, state_names[target],
-				strerror(-ret),
-				gret ? "an unknown state" : state_names[now],
-				now == VFIODEV_MIG_ERROR ?
-					" (vfiodev_mig_reset() recovers it)" :
-				now == VFIODEV_MIG_RESUMING ?
-					" (reset it to abort the resume)" :
-					"");
-			if (res)
-				*res = r;
-			return ret;
-		}
-		r.steps++;
-		r.state = path[i];
-		if (fd >= 0 && i < n) {
-			sys_close(fd);
-			vfd_err(dev->ctx,
-				"%s: migration arc %s -> %s (step %d of %d toward %s) returned a data fd in the middle of the path: the kernel broke the protocol; the device is in %s",
-				dev->name, state_names[path[i - 1]],
-				state_names[path[i]], i, n, state_names[target],
-				state_names[path[i]]);
-			if (res)
-				*res = r;
-			return -EPROTO;
-		}
-		if (fd >= 0)
-			r.data_fd = fd;
+	ret = walk(dev, target, path, n, &r);
+	if (ret) {
+		if (res)
+			*res = r;
+		return ret;
 	}
 	vfd_dbg(dev->ctx, "%s: migration %s -> %s in %d arc%s, data fd %d",
 		dev->name, state_names[path[0]], state_names[target], n,

@@ -241,112 +241,120 @@ static void text_sysfs(const struct vfiodev_pci_device *pd)
 	printf("  usable paths:   %s\n", paths);
 }
 
+/* what cmd_info() found: the device opened (or why not), its sysfs view */
+struct info {
+	struct vfiodev_device_info di;
+	struct vfiodev_pci_device *pd;
+	struct vfiodev_device *dev;
+	unsigned int maj, min;
+	bool has_devnum;
+	int ret;
+};
+
+static void info_json(struct tool *t, const struct info *in)
+{
+	struct vfiodev_device *dev = in->dev;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	if (in->pd)
+		json_pci_device(&j, in->pd);
+	else if (t->path)
+		json_string(&j, "sysfs_path", t->path);
+	else
+		json_string(&j, "bdf", t->bdf);
+	json_bool(&j, "ok", dev != NULL);
+	json_bool(&j, "opened", dev != NULL);
+	json_string(&j, "error", in->ret ? tool_error(t, in->ret) : NULL);
+	if (dev) {
+		json_string(&j, "name", vfiodev_device_name(dev));
+		json_string(&j, "backend",
+			    vfiodev_backend_name(vfiodev_device_backend(dev)));
+		json_string(&j, "backend_reason", backend_reason(t, dev));
+		json_bool(&j, "fell_back",
+			  vfiodev_device_fallback_reason(dev) != NULL);
+		json_string(&j, "node", vfiodev_device_node(dev));
+		if (in->has_devnum)
+			json_stringf(&j, "node_devnum", "%u:%u", in->maj, in->min);
+		else
+			json_null(&j, "node_devnum");
+		json_bool(&j, "reset", in->di.flags & VFIODEV_DEVICE_RESET);
+		json_bool(&j, "pci", in->di.flags & VFIODEV_DEVICE_PCI);
+		json_bool(&j, "noiommu_open", in->di.flags & VFIODEV_DEVICE_NOIOMMU);
+		json_uint(&j, "num_regions", in->di.num_regions);
+		json_uint(&j, "num_irqs", in->di.num_irqs);
+		json_regions(&j, dev, &in->di);
+		json_irqs(&j, dev, &in->di);
+	}
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static void info_text(struct tool *t, const struct info *in)
+{
+	struct vfiodev_device *dev = in->dev;
+
+	if (in->pd)
+		text_sysfs(in->pd);
+	else if (dev && t->path)
+		printf("%s: %s\n", vfiodev_device_name(dev), t->path);
+	if (!dev) {
+		const char *what = t->path ? t->path : t->bdf;
+
+		if (t->first_error[0])
+			printf("%s\n", t->first_error);
+		else
+			printf("%s: cannot open: %s\n", what, strerror(-in->ret));
+		if (!t->path)
+			printf("  (vfiodev doctor %s explains why)\n", t->bdf);
+		return;
+	}
+	printf("  backend:        %s\n",
+	       vfiodev_backend_name(vfiodev_device_backend(dev)));
+	printf("  reason:         %s\n", backend_reason(t, dev));
+	printf("  node:           %s", vfiodev_device_node(dev));
+	if (in->has_devnum)
+		printf(" (%u:%u, checked)", in->maj, in->min);
+	printf("\n  device flags:  %s%s%s\n",
+	       in->di.flags & VFIODEV_DEVICE_PCI ? " pci" : "",
+	       in->di.flags & VFIODEV_DEVICE_RESET ? " reset" : " no-reset",
+	       in->di.flags & VFIODEV_DEVICE_NOIOMMU ? " noiommu" : "");
+	text_regions(dev, &in->di);
+	text_irqs(dev, &in->di);
+}
+
 int cmd_info(struct tool *t)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device_info di = { 0 };
-	struct vfiodev_pci_device *pd = NULL;
-	struct vfiodev_device *dev = NULL;
-	unsigned int maj, min;
-	bool has_devnum = false;
-	struct json j;
-	int ret;
+	struct info in = { .ret = 0 };
 
-	if (t->path) {
-		opts.backend = t->backend;
-		opts.allow_noiommu = t->allow_noiommu;
-		t->quiet_log = !t->verbose;
-		ret = vfiodev_device_open_sysfs(t->ctx, t->path, &opts, &dev);
-		t->quiet_log = false;
-	} else {
-		ret = vfiodev_pci_lookup(t->ctx, t->bdf, &pd);
-	}
-	if (!ret && !t->path) {
-		opts.backend = t->backend;
-		opts.allow_noiommu = t->allow_noiommu;
+	opts.backend = t->backend;
+	opts.allow_noiommu = t->allow_noiommu;
+	if (!t->path)
+		in.ret = vfiodev_pci_lookup(t->ctx, t->bdf, &in.pd);
+	if (!in.ret) {
 		/* a failure is reported once, in the output below */
 		t->quiet_log = !t->verbose;
-		ret = vfiodev_device_open(t->ctx, t->bdf, &opts, &dev);
+		in.ret = t->path ? vfiodev_device_open_sysfs(t->ctx, t->path,
+							     &opts, &in.dev) :
+				   vfiodev_device_open(t->ctx, t->bdf, &opts,
+						       &in.dev);
 		t->quiet_log = false;
 	}
-	if (dev) {
-		vfiodev_device_get_info(dev, &di);
-		has_devnum = !vfiodev_device_devnum(dev, &maj, &min);
+	if (in.dev) {
+		vfiodev_device_get_info(in.dev, &in.di);
+		in.has_devnum = !vfiodev_device_devnum(in.dev, &in.maj, &in.min);
 	}
 	/* indexes the device lacks fail with a logged EINVAL: shown as
 	 * unavailable instead */
 	t->quiet_log = !t->verbose;
-
-	if (t->json) {
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		if (pd)
-			json_pci_device(&j, pd);
-		else if (t->path)
-			json_string(&j, "sysfs_path", t->path);
-		else
-			json_string(&j, "bdf", t->bdf);
-		json_bool(&j, "ok", dev != NULL);
-		json_bool(&j, "opened", dev != NULL);
-		json_string(&j, "error", ret ? tool_error(t, ret) : NULL);
-		if (dev) {
-			json_string(&j, "name", vfiodev_device_name(dev));
-			json_string(&j, "backend",
-				    vfiodev_backend_name(
-					    vfiodev_device_backend(dev)));
-			json_string(&j, "backend_reason", backend_reason(t, dev));
-			json_bool(&j, "fell_back",
-				  vfiodev_device_fallback_reason(dev) != NULL);
-			json_string(&j, "node", vfiodev_device_node(dev));
-			if (has_devnum)
-				json_stringf(&j, "node_devnum", "%u:%u", maj, min);
-			else
-				json_null(&j, "node_devnum");
-			json_bool(&j, "reset", di.flags & VFIODEV_DEVICE_RESET);
-			json_bool(&j, "pci", di.flags & VFIODEV_DEVICE_PCI);
-			json_bool(&j, "noiommu_open",
-				  di.flags & VFIODEV_DEVICE_NOIOMMU);
-			json_uint(&j, "num_regions", di.num_regions);
-			json_uint(&j, "num_irqs", di.num_irqs);
-			json_regions(&j, dev, &di);
-			json_irqs(&j, dev, &di);
-		}
-		json_object_end(&j);
-		json_finish(&j);
-	} else {
-		if (pd)
-			text_sysfs(pd);
-		else if (dev && t->path)
-			printf("%s: %s\n", vfiodev_device_name(dev), t->path);
-		if (!dev) {
-			const char *what = t->path ? t->path : t->bdf;
-
-			if (t->first_error[0])
-				printf("%s\n", t->first_error);
-			else
-				printf("%s: cannot open: %s\n", what,
-				       strerror(-ret));
-			if (!t->path)
-				printf("  (vfiodev doctor %s explains why)\n",
-				       t->bdf);
-		} else {
-			printf("  backend:        %s\n",
-			       vfiodev_backend_name(vfiodev_device_backend(dev)));
-			printf("  reason:         %s\n", backend_reason(t, dev));
-			printf("  node:           %s", vfiodev_device_node(dev));
-			if (has_devnum)
-				printf(" (%u:%u, checked)", maj, min);
-			printf("\n  device flags:  %s%s%s\n",
-			       di.flags & VFIODEV_DEVICE_PCI ? " pci" : "",
-			       di.flags & VFIODEV_DEVICE_RESET ? " reset" :
-								 " no-reset",
-			       di.flags & VFIODEV_DEVICE_NOIOMMU ? " noiommu" : "");
-			text_regions(dev, &di);
-			text_irqs(dev, &di);
-		}
-	}
+	if (t->json)
+		info_json(t, &in);
+	else
+		info_text(t, &in);
 	t->quiet_log = false;
-	vfiodev_device_close(dev);
-	vfiodev_pci_device_free(pd);
-	return ret ? 1 : 0;
+	vfiodev_device_close(in.dev);
+	vfiodev_pci_device_free(in.pd);
+	return in.ret ? 1 : 0;
 }
