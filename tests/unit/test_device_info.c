@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * VF tokens: the PF's user sets one (vfiodev_device_set_vf_token), a VF
+ * lib/device_info.c: what an open device reports, its feature pass-through,
+ * and VF tokens: the PF's user sets one (vfiodev_device_set_vf_token), a VF
  * opens with it (vfiodev_device_opts.vf_token): in the group's
  * VFIO_GROUP_GET_DEVICE_FD string, or with VFIO_DEVICE_BIND_FLAG_TOKEN on
  * the cdev path where the kernel has it (6.17+), else AUTO falls back to
@@ -163,5 +164,5 @@ int main(void)
 		T(malformed_tokens_are_refused),
 	};
 
-	return cmocka_run_group_tests_name("vf_token", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("device_info", tests, NULL, NULL);
 }

@@ -1520,5 +1520,5 @@ int main(void)
 		T(device_accessors_are_null_safe),
 	};
 
-	return cmocka_run_group_tests_name("device_open", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("device", tests, NULL, NULL);
 }

@@ -796,5 +796,5 @@ int main(void)
 		IOMMUFD(space_refcount_and_arguments),
 	};
 
-	return cmocka_run_group_tests_name("space_dma", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("space", tests, NULL, NULL);
 }

@@ -261,5 +261,5 @@ int main(void)
 		T(reset_reports_the_kernels_error),
 	};
 
-	return cmocka_run_group_tests_name("hot_reset", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("reset", tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * vfiodev_dma_map_file() and vfiodev_dma_copy() (lib/dma.c with the
- * map_from of lib/iommufd.c): the kernel is given the file
+ * lib/dma_share.c: vfiodev_dma_map_file() and vfiodev_dma_copy() (with
+ * the map_from of lib/iommufd.c): the kernel is given the file
  * (IOMMU_IOAS_MAP_FILE) or the other IOAS (IOMMU_IOAS_COPY) where it has
  * them, the address elsewhere, and the caller sees the same result.
  */
@@ -457,5 +457,5 @@ int main(void)
 		T(copy_from_a_space_without_devices_maps_the_address),
 	};
 
-	return cmocka_run_group_tests_name("dma_file", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("dma_share", tests, NULL, NULL);
 }

@@ -778,5 +778,5 @@ int main(void)
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
 	};
 
-	return cmocka_run_group_tests_name("dma_api", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("dma", tests, NULL, NULL);
 }
