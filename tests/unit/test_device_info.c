@@ -16,7 +16,7 @@
 #include <syslog.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define PF "0000:00:05.0"
 #define VF "0000:00:05.1"
@@ -38,7 +38,7 @@ static struct fake_pci *sriov(bool cdev)
 
 	pf->is_pf = true;
 	vf->pf = pf;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), PF, NULL, &dev), 0);
+	dev = fixture_open(PF, NULL);
 	assert_int_equal(vfiodev_device_set_vf_token(dev, TOKEN), 0);
 	assert_memory_equal(pf->vf_token, token_bytes, 16);
 	vfiodev_device_close(dev);
@@ -142,7 +142,7 @@ static void malformed_tokens_are_refused(void **state)
 		assert_null(dev);
 	}
 	assert_true(fake_log_has(LOG_ERR, "is not a UUID"));
-	assert_int_equal(vfiodev_device_open(fake_ctx(), PF, NULL, &pf), 0);
+	pf = fixture_open(PF, NULL);
 	assert_int_equal(vfiodev_device_set_vf_token(pf, bad[0]), -EINVAL);
 	assert_int_equal(vfiodev_device_set_vf_token(pf, NULL), -EINVAL);
 	assert_int_equal(vfiodev_device_set_vf_token(NULL, TOKEN), -EINVAL);

@@ -18,7 +18,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define PG 4096ul
@@ -95,7 +95,7 @@ static void maps_before_the_first_device_are_replayed_at_its_join(void **state)
 	assert_int_equal(iova, PG);
 	assert_int_equal(live_mappings(), 0);
 	assert_true(vfiodev_space_ranges_provisional(sp));
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	assert_int_equal(live_mappings(), 2);
 	assert_false(vfiodev_space_ranges_provisional(sp));
 	assert_int_equal(vfiodev_space_backend(sp), w->backend);
@@ -140,7 +140,7 @@ static void a_failed_replay_fails_the_join_and_keeps_the_record(void **state)
 	assert_int_equal(vfiodev_space_backend(sp), VFIODEV_BACKEND_AUTO);
 	assert_true(vfiodev_space_ranges_provisional(sp));
 	assert_int_equal(vfiodev_dma_translate(sp, w->buf + 2 * PG, &iova), 0);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	assert_int_equal(live_mappings(), 3);
 	vfiodev_space_unref(sp);
 }
@@ -157,7 +157,7 @@ static void a_recorded_map_the_device_cannot_reach_refuses_its_join(void **state
 	assert_true(fake_log_has(LOG_ERR, "lies outside the IOVA ranges"));
 	assert_int_equal(live_mappings(), 0);
 	assert_int_equal(vfiodev_dma_unmap(sp, 1ull << 50, PG), 0);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	vfiodev_space_unref(sp);
 }
 
@@ -178,7 +178,7 @@ static void an_iommufd_space_has_its_ioas_at_once(void **state)
 	assert_true(vfiodev_space_ranges_provisional(sp));
 	assert_int_equal(vfiodev_dma_map(sp, w->buf, PG, RW, 0x100000), 0);
 	assert_int_equal(live_mappings(), 1);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	assert_int_equal(live_mappings(), 1);
 	vfiodev_space_unref(sp);
 }
@@ -193,7 +193,7 @@ static void the_iova_limit_bounds_map_any_and_says_so(void **state)
 
 	so.iova_max = 0x4fff; /* pages 1..4 */
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &sp), 0);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(vfiodev_dma_map_any(sp, w->buf + i * PG, PG,
 						     RW, NULL, &iova),
@@ -259,7 +259,7 @@ static void unmap_by_buffer_and_by_range(void **state)
 	struct vfiodev_space *sp;
 	uint64_t iova, done = 1;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(vfiodev_dma_map(sp, w->buf + i * 2 * PG, 2 * PG,
@@ -292,7 +292,7 @@ static void translate_len_and_reverse(void **state)
 	size_t len;
 	void *va;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	/* 2 MiB + 8 KiB at 2 MiB: the table holds one 2 MiB entry and two
 	 * 4 KiB ones */
@@ -331,7 +331,7 @@ static void dma_memory_is_zeroed_mapped_and_freed(void **state)
 	uint64_t iova, iova2, t;
 	uint8_t *p, *big;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, 100, RW, NULL, (void **)&p, &iova),
 			 0);
@@ -380,7 +380,7 @@ static void dma_memory_follows_the_iommu_page_size(void **state)
 
 	fake_cfg.ioas_alignment = 0x10000;
 	fake_cfg.type1_pgsizes = 0x10000 | SZ_2M;
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, 100, RW, NULL, (void **)&p, &iova),
 			 0);
@@ -410,7 +410,7 @@ static void dma_memory_is_populated_before_it_is_mapped(void **state)
 	uint64_t iova;
 	uint8_t *p;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, 16 * PG, VFIODEV_DMA_READ, NULL,
 					   (void **)&p, &iova),
@@ -543,7 +543,7 @@ static void a_noiommu_space_answers_with_bus_addresses(void **state)
 static void a_noiommu_map_without_bus_addresses_leaves_nothing(void **state)
 {
 	struct world *w = *state;
-	struct vfiodev_device *dev, *other = NULL;
+	struct vfiodev_device *dev;
 	struct vfiodev_space *sp;
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
 	uint64_t bus;
@@ -566,8 +566,7 @@ static void a_noiommu_map_without_bus_addresses_leaves_nothing(void **state)
 	assert_int_equal(vfiodev_dma_translate(sp, w->buf, &bus), -ENOENT);
 	/* an IOMMU-translated device does not join a noiommu space */
 	opts.space = sp;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &other),
-			 -EXDEV);
+	assert_int_equal(fixture_open_err(BDF, &opts), -EXDEV);
 	assert_true(fake_log_has(LOG_ERR, "cannot join a space of noiommu devices"));
 	vfiodev_device_close(dev);
 }
@@ -579,7 +578,6 @@ static void a_failed_noiommu_join_leaves_the_space_as_it_was(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
 	struct world *w = *state;
-	struct vfiodev_device *dev = NULL;
 	struct vfiodev_space *sp;
 	struct fake_pci *p = fake_pci_add(NOIOMMU_BDF, 9, "vfio-pci");
 	uint64_t iova;
@@ -591,8 +589,7 @@ static void a_failed_noiommu_join_leaves_the_space_as_it_was(void **state)
 	opts.allow_noiommu = true;
 	opts.backend = VFIODEV_BACKEND_IOMMUFD;
 	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, EIO, 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), NOIOMMU_BDF, &opts, &dev),
-			 -EIO);
+	assert_int_equal(fixture_open_err(NOIOMMU_BDF, &opts), -EIO);
 	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, 0, 0);
 	/* recorded, as in any space before its first device */
 	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, PG, RW, NULL, &iova), 0);
@@ -617,7 +614,7 @@ static void the_last_unref_frees_library_memory_the_kernel_kept_mapped(void **st
 
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 4 * PG), 0);
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, PG, RW, NULL, &small, &iova), 0);
 	assert_int_equal(vfiodev_dma_alloc(sp, 3ul << 20, RW, NULL, &big, &iova), 0);
@@ -708,7 +705,7 @@ static void translate_is_never_wrong_while_others_map_and_unmap(void **state)
 	pthread_t th[2];
 	uint64_t iova;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	s.sp = vfiodev_device_space(w->dev);
 	s.buf = w->buf;
 	for (int i = 0; i < STABLE; i++)

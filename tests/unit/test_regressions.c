@@ -17,7 +17,7 @@
 #include <sys/sysmacros.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define PG 4096ul
@@ -82,7 +82,7 @@ static struct vfiodev_device *open_with_top_range(uint64_t start)
 	fake_cfg.nr_type1_ranges = 1;
 	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ start, UINT64_MAX };
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), 0);
+	dev = fixture_open(BDF, &opts);
 	return dev;
 }
 
@@ -170,7 +170,7 @@ static void map_of_a_buffer_inside_a_mapped_one_is_eexist(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(buf != MAP_FAILED);
 	fake_std_device(BDF, 5, 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	s = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_dma_map_any(s, buf, 4 * PG, VFIODEV_DMA_READ,
 					     NULL, &iova),
@@ -203,14 +203,14 @@ static void second_group_in_a_container_refreshes_the_iova_ranges(void **state)
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
 	opts.space = space;
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &a), 0);
+	a = fixture_open(BDF, &opts);
 	calls = fake_ioctl_count(VFIO_IOMMU_GET_INFO);
 	/* the second group brings a reserved window */
 	fake_cfg.nr_type1_ranges = 2;
 	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ 0, 0xfedfffff };
 	fake_cfg.type1_ranges[1] =
 		(struct vfiodev_iova_range){ 0xfef00000, 0xffffffff };
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &opts, &b), 0);
+	b = fixture_open(BDF2, &opts);
 	assert_true(fake_ioctl_count(VFIO_IOMMU_GET_INFO) > calls);
 	assert_int_equal(vfiodev_space_iova_ranges(space, r, 4), 2);
 	assert_true(r[0].last == 0xfedfffff && r[1].start == 0xfef00000);
@@ -224,7 +224,7 @@ static void second_group_in_a_container_refreshes_the_iova_ranges(void **state)
 static void planted_node_joining_an_iommufd_space_is_enxio(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *a = NULL, *b = NULL;
+	struct vfiodev_device *a = NULL;
 	struct vfiodev_space *space;
 	struct fake_pci *p;
 
@@ -236,9 +236,8 @@ static void planted_node_joining_an_iommufd_space_is_enxio(void **state)
 	fake_group_node(6);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
 	opts.space = space;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &a), 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &opts, &b), -ENXIO);
-	assert_null(b);
+	a = fixture_open(BDF, &opts);
+	assert_int_equal(fixture_open_err(BDF2, &opts), -ENXIO);
 	vfiodev_device_close(a);
 	vfiodev_space_unref(space);
 }
@@ -248,7 +247,6 @@ static void planted_node_joining_an_iommufd_space_is_enxio(void **state)
 static void failed_first_container_join_leaves_the_space_empty(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *a = NULL;
 	struct vfiodev_space *space;
 
 	(void)state;
@@ -257,7 +255,7 @@ static void failed_first_container_join_leaves_the_space_empty(void **state)
 	opts.space = space;
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
 	fake_fail_ioctl(VFIO_GROUP_GET_DEVICE_FD, EIO, 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &a), -EIO);
+	assert_int_equal(fixture_open_err(BDF, &opts), -EIO);
 	/* provisional again: everything less the x86 interrupt window */
 	assert_true(vfiodev_space_ranges_provisional(space));
 	assert_int_equal(vfiodev_space_iova_ranges(space, NULL, 0), 2);
@@ -280,7 +278,7 @@ static void planted_dev_iommu_is_refused(void **state)
 	fake_write("sys/class/misc/iommu/dev", "10:124\n");
 	fake_mkdir("sys/devices/virtual/misc/rtc");
 	fake_symlink("sys/devices/virtual/misc/rtc", "sys/dev/char/10:123");
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
 	why = vfiodev_device_fallback_reason(dev);
 	assert_non_null(why);
@@ -301,12 +299,11 @@ static void planted_container_node_is_refused(void **state)
 	fake_mkdir("sys/devices/virtual/misc/rtc");
 	fake_symlink("sys/devices/virtual/misc/rtc", "sys/dev/char/10:196");
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -ENXIO);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err(BDF, &opts), -ENXIO);
 	/* the genuine number is accepted */
 	fake_write("sys/class/misc/vfio/dev", "10:196\n");
 	fake_symlink("sys/devices/virtual/misc/vfio", "sys/dev/char/10:196");
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), 0);
+	dev = fixture_open(BDF, &opts);
 	vfiodev_device_close(dev);
 }
 
@@ -325,7 +322,7 @@ static void map_any_stays_lowest_first_fit_with_holes(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(buf != MAP_FAILED);
 	fake_std_device(BDF, 5, 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	s = vfiodev_device_space(dev);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(vfiodev_dma_map_any(s, buf + i * PG, PG,
@@ -390,7 +387,7 @@ static void output_structs_have_a_reserved_tail_written_as_zero(void **state)
 	pci = fake_std_device(BDF, 5, 0);
 	pci->regions[0].nr_areas = 1;
 	pci->regions[0].areas[0].size = 0x1000;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	memset(&di, 0xff, sizeof(di));
 	memset(&ri, 0xff, sizeof(ri));
 	memset(&ii, 0xff, sizeof(ii));
@@ -414,14 +411,12 @@ static void output_structs_have_a_reserved_tail_written_as_zero(void **state)
 static void type1_info_asking_for_an_implausible_argsz_is_eproto(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
-	struct vfiodev_device *dev = NULL;
 
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	fake_cfg.type1_argsz_ask = 0x80000000u;
 	o.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), -EPROTO);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err(BDF, &o), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "implausible argsz"));
 }
 
@@ -472,7 +467,7 @@ static void device_feature_probes_gets_and_sets(void **state)
 	(void)state;
 	p = fake_std_device(BDF, 5, 0);
 	p->mig_flags = 0x5;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	/* low-power entry: SET only, no data */
 	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_SET,
 						3, NULL, 0),
@@ -541,7 +536,7 @@ static void adopted_iommufd_is_checked_and_used(void **state)
 	/* the caller may close its own at once */
 	fake_sys.close(fd);
 	o.backend = VFIODEV_BACKEND_IOMMUFD;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	dev = fixture_open(BDF, &o);
 	assert_int_equal(fake_open_count("/dev/iommu"), before);
 	fd = fake_open_node("dev/iommu");
 	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), fd), -EBUSY);
@@ -572,7 +567,7 @@ static void an_adopted_o_path_iommufd_is_refused(void **state)
 	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), fd), 0);
 	fake_sys.close(fd);
 	o.backend = VFIODEV_BACKEND_IOMMUFD;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	dev = fixture_open(BDF, &o);
 	vfiodev_device_close(dev);
 	/* a negative fd is refused with its cause */
 	assert_int_equal(vfiodev_ctx_adopt_iommufd(fake_ctx(), -1), -EBADF);
@@ -645,7 +640,7 @@ static void packed_capability_chains_of_old_kernels_are_read(void **state)
 	(void)state;
 	fake_cfg.caps_packed = true;
 	fake_std_device(BDF, 5, -1);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_space_iova_ranges(vfiodev_device_space(dev), r, 4),
 			 2);
 	assert_int_equal(r[0].last, 0xfedfffffull);
