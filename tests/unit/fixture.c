@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Opening devices in the fake kernel (fixture.h): one copy of the "open
- * and assert" helpers the test files share.
+ * and assert" helpers, and of the checks, the test files share.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,4 +50,14 @@ int fixture_open_err(const char *bdf, const struct vfiodev_device_opts *opts)
 	}
 	assert_null(dev);
 	return ret;
+}
+
+bool fixture_all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
 }

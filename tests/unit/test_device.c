@@ -1423,6 +1423,139 @@ static void device_accessors_are_null_safe(void **state)
 	vfiodev_device_close(NULL);
 }
 
+/*
+ * lib/device.c pick_mode(): a space whose backend the caller pinned with
+ * vfiodev_space_opts.backend = CONTAINER accepts a device forced to
+ * IOMMUFD, because pick_mode() consults space->want only when the device
+ * asks for AUTO. DESIGN.md: "A space keeps one backend. A device that
+ * cannot use the space's backend fails with a clear error."
+ */
+static void space_pinned_to_container_refuses_a_forced_iommufd_device(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, sopts);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev = NULL;
+	int ret;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	sopts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
+	opts.space = space;
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	ret = vfiodev_device_open(fake_ctx(), BDF, &opts, &dev);
+	vfiodev_device_close(dev);
+	vfiodev_space_unref(space);
+	assert_int_equal(ret, -EXDEV);
+}
+
+/* the same through vfiodev_device_open_fd(), which always asks for IOMMUFD */
+static void open_fd_refuses_a_space_pinned_to_container(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, sopts);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev = NULL;
+	int fd, ret;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	sopts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
+	opts.space = space;
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	ret = vfiodev_device_open_fd(fake_ctx(), fd, BDF, &opts, &dev);
+	vfiodev_device_close(dev);
+	vfiodev_space_unref(space);
+	fake_sys.close(fd);
+	assert_int_equal(ret, -EXDEV);
+}
+
+/* review: an AUTO device joining an iommufd space turned every cdev
+ * failure into -EXDEV, hiding a refused (planted) node's -ENXIO */
+static void planted_node_joining_an_iommufd_space_is_enxio(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a = NULL;
+	struct vfiodev_space *space;
+	struct fake_pci *p;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	p = fake_pci_add(BDF2, 6, "vfio-pci");
+	fake_pci_cdev_sysfs(p, 1);
+	fake_node_cdev(p, "dev/vfio/devices/vfio1", makedev(1, 3));
+	fake_group_node(6);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	a = fixture_open(BDF, &opts);
+	assert_int_equal(fixture_open_err(BDF2, &opts), -ENXIO);
+	vfiodev_device_close(a);
+	vfiodev_space_unref(space);
+}
+
+/*
+ * What an open costs in kernel calls (every seam call: open, fstat, read,
+ * ioctl, close, readlink...), held so that it cannot silently grow. The
+ * minimal iommufd sequence is 10 (node open + fstat, /dev/iommu, bind,
+ * IOAS alloc, attach, device info, IOVA ranges); the library adds the
+ * sysfs reads that find and re-check the node, the O_PATH step, the
+ * driver check and the region/IRQ counts.
+ */
+/* seam calls per open (issue 8, item 18). The iommufd path: the driver
+ * and group links (2); the canonical node O_PATH, fstat, one readlink of
+ * <sysfs>/dev/char/M:m proving whose number it is, the reopen and the
+ * O_PATH close (5); the same readlink after the open, against a rebind
+ * (1); bind, attach, IOVA ranges, device info (4) = 12. The first open of
+ * a context adds /dev/iommu (O_PATH, its sysfs number, fstat, reopen,
+ * close: 5) and the IOAS (1) = 18. Before: 24 and 18 (the cdev's sysfs
+ * "dev" read before and again after the open: 8 calls plus 2 readdirs).
+ * Issue 15 (item 3) adds an fstat of each reopened node, compared with the
+ * node checked (the cdev, /dev/iommu): 13 and 20 */
+#define OPEN_COST_FIRST 20
+#define OPEN_COST_SECOND 13
+#define OPEN_COST_FALLBACK_EXTRA 3
+
+static unsigned long open_cost(const char *bdf, const struct vfiodev_device_opts *o,
+			       struct vfiodev_device **dev)
+{
+	unsigned long before = fake_calls();
+
+	assert_int_equal(vfiodev_device_open(fake_ctx(), bdf, o, dev), 0);
+	return fake_calls() - before;
+}
+
+static void open_costs_are_held(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *a, *b, *c, *d;
+	unsigned long first, second, forced, fallback;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device("0000:00:04.0", 6, 1);
+	fake_std_device("0000:00:05.0", 7, -1); /* no cdev: the group path */
+	fake_std_device("0000:00:06.0", 8, -1);
+	first = open_cost(BDF, NULL, &a);
+	o.space = vfiodev_device_space(a);
+	second = open_cost("0000:00:04.0", &o, &b);
+	o.space = NULL;
+	o.backend = VFIODEV_BACKEND_CONTAINER;
+	forced = open_cost("0000:00:05.0", &o, &c);
+	o.backend = VFIODEV_BACKEND_AUTO;
+	fallback = open_cost("0000:00:06.0", &o, &d);
+	print_message("seam calls per open: iommufd first %lu, iommufd second %lu, container forced %lu, AUTO fallback %lu\n",
+		      first, second, forced, fallback);
+	assert_true(first <= OPEN_COST_FIRST);
+	assert_true(second <= OPEN_COST_SECOND);
+	assert_true(fallback <= forced + OPEN_COST_FALLBACK_EXTRA);
+	vfiodev_device_close(d);
+	vfiodev_device_close(c);
+	vfiodev_device_close(b);
+	vfiodev_device_close(a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(void)
@@ -1490,6 +1623,10 @@ int main(void)
 		T(pci_only_calls_say_an_mdev_has_none),
 		T(mdev_in_a_dirty_tracking_iommufd_space_is_refused),
 		T(device_accessors_are_null_safe),
+		T(space_pinned_to_container_refuses_a_forced_iommufd_device),
+		T(open_fd_refuses_a_space_pinned_to_container),
+		T(planted_node_joining_an_iommufd_space_is_enxio),
+		T(open_costs_are_held),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 
 #include "fixture.h"
 
+#define BDF "0000:00:03.0"
 #define PF "0000:00:05.0"
 #define VF "0000:00:05.1"
 #define TOKEN "3b5f4c5e-1d2a-4c8b-9e0f-a1b2c3d4e5f6"
@@ -153,6 +154,79 @@ static void malformed_tokens_are_refused(void **state)
 	vfiodev_device_close(dev);
 }
 
+/* VFIO_DEVICE_FEATURE passed through: probe, get, set; an absent feature
+ * is -ENOTTY (info when probed), bad flags and sizes never reach the
+ * kernel */
+static void device_feature_probes_gets_and_sets(void **state)
+{
+	struct fake_pci *p;
+	struct vfiodev_device *dev;
+	uint64_t mig = 0;
+	unsigned long calls;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, 0);
+	p->mig_flags = 0x5;
+	dev = fixture_open(BDF, NULL);
+	/* low-power entry: SET only, no data */
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_SET,
+						3, NULL, 0),
+			 0);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_GET,
+						3, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_SET, 3, NULL, 0),
+			 0);
+	assert_int_equal(p->low_power_entries, 1);
+	/* migration: GET of 8 bytes; a short buffer is the kernel's EINVAL */
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1,
+						&mig, sizeof(mig)),
+			 0);
+	assert_int_equal(mig, 0x5);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1, &mig, 4),
+			 -EINVAL);
+	/* absent: -ENOTTY, at info level when probed */
+	fake_log_clear();
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 77,
+						NULL, 0),
+			 -ENOTTY);
+	assert_true(fake_log_has(LOG_INFO, "device feature 77: not supported"));
+	assert_false(fake_log_has(LOG_ERR, "device feature 77"));
+	/* refused before any ioctl */
+	calls = fake_calls();
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET | VFIODEV_FEATURE_SET,
+						1, &mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET,
+						0x10000, &mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1, NULL, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 1,
+						&mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, 1u << 7, 1, NULL, 0), -EINVAL);
+	assert_int_equal(fake_calls(), calls);
+	vfiodev_device_close(dev);
+}
+
+/* output structs can grow: each ends in a reserved tail the library
+ * writes as zero, whatever the caller's memory held (none had room
+ * before) */
+static void device_info_has_a_reserved_tail_written_as_zero(void **state)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	dev = fixture_open(BDF, NULL);
+	memset(&di, 0xff, sizeof(di));
+	assert_int_equal(vfiodev_device_get_info(dev, &di), 0);
+	assert_true(fixture_all_zero(di.reserved, sizeof(di.reserved)));
+	vfiodev_device_close(dev);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fake_setup, fake_teardown)
@@ -162,6 +236,8 @@ int main(void)
 		T(cdev_path_without_the_flag_falls_back_and_says_why),
 		T(cdev_path_of_617_without_its_fix_falls_back),
 		T(malformed_tokens_are_refused),
+		T(device_feature_probes_gets_and_sets),
+		T(device_info_has_a_reserved_tail_written_as_zero),
 	};
 
 	return cmocka_run_group_tests_name("device_info", tests, NULL, NULL);

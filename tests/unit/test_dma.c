@@ -742,6 +742,172 @@ static void translate_is_never_wrong_while_others_map_and_unmap(void **state)
 	assert_true(s.lookups > 1000);
 }
 
+/* review: translate() finds the last mapping starting at or below an
+ * address, so a buffer mapped inside another one hid the outer one. Maps
+ * of overlapping buffers are refused now, and translate stays exact. */
+static void map_of_a_buffer_inside_a_mapped_one_is_eexist(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *s;
+	uint64_t iova = 0, got = 0;
+	uint8_t *buf;
+
+	(void)state;
+	buf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	fake_std_device(BDF, 5, 0);
+	dev = fixture_open(BDF, NULL);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map_any(s, buf, 4 * PG, VFIODEV_DMA_READ,
+					     NULL, &iova),
+			 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ,
+					     NULL, &got),
+			 -EEXIST);
+	assert_true(fake_log_has(LOG_ERR, "map a buffer once"));
+	assert_int_equal(vfiodev_dma_translate(s, buf + 3 * PG + 8, &got), 0);
+	assert_int_equal(got, iova + 3 * PG + 8);
+	vfiodev_device_close(dev);
+	munmap(buf, 4 * PG);
+}
+
+/* review: map_any walked every mapping per call (quadratic); it now starts
+ * at a floor, which must still give the lowest free IOVA when holes open
+ * and must not skip a hole too small for one request but fine for the next */
+static void map_any_stays_lowest_first_fit_with_holes(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *s;
+	uint64_t iova[6], got;
+	uint8_t *buf;
+
+	(void)state;
+	buf = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	fake_std_device(BDF, 5, 0);
+	dev = fixture_open(BDF, NULL);
+	s = vfiodev_device_space(dev);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vfiodev_dma_map_any(s, buf + i * PG, PG,
+						     VFIODEV_DMA_READ, NULL,
+						     &iova[i]),
+				 0);
+		if (i)
+			assert_int_equal(iova[i], iova[i - 1] + PG);
+	}
+	/* a one-page hole at iova[1] */
+	assert_int_equal(vfiodev_dma_unmap(s, iova[1], PG), 0);
+	/* two pages do not fit there: they go after the last mapping */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 4 * PG, 2 * PG,
+					     VFIODEV_DMA_READ, NULL, &iova[4]),
+			 0);
+	assert_int_equal(iova[4], iova[3] + PG);
+	/* one page does: the hole is still found */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 6 * PG, PG,
+					     VFIODEV_DMA_READ, NULL, &got),
+			 0);
+	assert_int_equal(got, iova[1]);
+	/* the next one appends again */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 7 * PG, PG,
+					     VFIODEV_DMA_READ, NULL, &iova[5]),
+			 0);
+	assert_int_equal(iova[5], iova[4] + 2 * PG);
+	/* after unmap_all the lowest IOVA is handed out again */
+	assert_int_equal(vfiodev_dma_unmap_all(s), 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf, PG, VFIODEV_DMA_READ, NULL,
+					     &got),
+			 0);
+	assert_int_equal(got, iova[0]);
+	vfiodev_device_close(dev);
+	munmap(buf, 16 * PG);
+}
+
+/* a device on the legacy path whose IOVA space ends at 2^64 - 1: a
+ * Type1 container whose capability reports [@start, UINT64_MAX] */
+static struct vfiodev_device *open_with_top_range(uint64_t start)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	fake_std_device(BDF, 5, -1);
+	fake_cfg.nr_type1_ranges = 1;
+	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ start, UINT64_MAX };
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	dev = fixture_open(BDF, &opts);
+	return dev;
+}
+
+/*
+ * lib/space.c iova_find(): "m->iova + m->len" wraps to 0 for a mapping
+ * that ends at 2^64, so the allocator does not see it and hands out its
+ * IOVA; the kernel then refuses the map with EEXIST, where the library
+ * promises -ENOSPC ("no range has room").
+ */
+static void map_any_beside_a_mapping_ending_at_2_64_reports_enospc(void **state)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *s;
+	uint64_t iova = 0;
+	uint8_t *buf;
+	int ret;
+
+	(void)state;
+	buf = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	dev = open_with_top_range(UINT64_MAX - 2 * PG + 1);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map(s, buf, PG, VFIODEV_DMA_READ,
+					 UINT64_MAX - PG + 1),
+			 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ,
+					     NULL, &iova),
+			 0);
+	assert_int_equal(iova, UINT64_MAX - 2 * PG + 1);
+	/* both pages of the range are taken now */
+	ret = vfiodev_dma_map_any(s, buf + 2 * PG, PG, VFIODEV_DMA_READ, NULL,
+				  &iova);
+	vfiodev_device_close(dev);
+	munmap(buf, 3 * PG);
+	assert_int_equal(ret, -ENOSPC);
+}
+
+/*
+ * lib/space.c iova_overlaps(): the same wrap, so a map over a mapping that
+ * ends at 2^64 is not refused by the library ("overlaps an existing
+ * mapping") but sent to the kernel.
+ */
+static void map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel(void **state)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *s;
+	unsigned int calls;
+	uint8_t *buf;
+	int ret;
+
+	(void)state;
+	buf = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	dev = open_with_top_range(0);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map(s, buf, PG, VFIODEV_DMA_READ,
+					 UINT64_MAX - PG + 1),
+			 0);
+	calls = fake_ioctl_count(VFIO_IOMMU_MAP_DMA);
+	ret = vfiodev_dma_map(s, buf + PG, PG, VFIODEV_DMA_READ,
+			      UINT64_MAX - PG + 1);
+	vfiodev_device_close(dev);
+	munmap(buf, 2 * PG);
+	assert_int_equal(ret, -EEXIST);
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), calls);
+	assert_true(fake_log_has(LOG_ERR, "overlaps an existing mapping"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
+
 #define IOMMUFD(f)                                                             \
 	{                                                                      \
 #f "__iommufd", f, setup, teardown, &iommufd_world             \
@@ -773,6 +939,10 @@ int main(void)
 		IOMMUFD(a_failed_noiommu_join_leaves_the_space_as_it_was),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
+		T(map_of_a_buffer_inside_a_mapped_one_is_eexist),
+		T(map_any_stays_lowest_first_fit_with_holes),
+		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
+		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
 	};
 
 	return cmocka_run_group_tests_name("dma", tests, NULL, NULL);

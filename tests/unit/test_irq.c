@@ -412,6 +412,20 @@ static void disable_forgets_the_vectors(void **state)
 	assert_int_equal(pci->irqs[MSIX].trigger[2], efd[2]);
 }
 
+/* output structs can grow: each ends in a reserved tail the library
+ * writes as zero, whatever the caller's memory held (none had room
+ * before) */
+static void irq_info_has_a_reserved_tail_written_as_zero(void **state)
+{
+	struct vfiodev_irq_info ii;
+
+	(void)state;
+	dev = fixture_open(BDF, NULL);
+	memset(&ii, 0xff, sizeof(ii));
+	assert_int_equal(vfiodev_irq_get_info(dev, 0, &ii), 0);
+	assert_true(fixture_all_zero(ii.reserved, sizeof(ii.reserved)));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, irq_setup, irq_teardown)
 
 int main(void)
@@ -440,6 +454,7 @@ int main(void)
 		T(a_failed_disable_before_a_resize_changes_nothing),
 		T(a_failed_restore_leaves_the_index_disabled),
 		T(disable_forgets_the_vectors),
+		T(irq_info_has_a_reserved_tail_written_as_zero),
 	};
 
 	return cmocka_run_group_tests_name("irq", tests, NULL, NULL);

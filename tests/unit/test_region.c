@@ -632,6 +632,27 @@ static void config_on_a_non_pci_device_is_einval(void **state)
 	assert_true(fake_log_has(LOG_ERR, "not a PCI device"));
 }
 
+/* output structs can grow: each ends in a reserved tail the library
+ * writes as zero, whatever the caller's memory held (none had room
+ * before) */
+static void
+region_info_and_sparse_areas_have_a_reserved_tail_written_as_zero(void **state)
+{
+	struct vfiodev_region_info ri;
+	struct vfiodev_sparse_area sa[2];
+
+	(void)state;
+	pci->regions[0].nr_areas = 1;
+	pci->regions[0].areas[0].size = 0x1000;
+	dev = fixture_open(BDF, NULL);
+	memset(&ri, 0xff, sizeof(ri));
+	memset(sa, 0xff, sizeof(sa));
+	assert_int_equal(vfiodev_region_get_info(dev, 0, &ri), 0);
+	assert_int_equal(vfiodev_region_sparse_areas(dev, 0, sa, 2), 1);
+	assert_true(fixture_all_zero(ri.reserved, sizeof(ri.reserved)));
+	assert_true(fixture_all_zero(sa[0].reserved, sizeof(sa[0].reserved)));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, region_setup, region_teardown)
 
 int main(void)
@@ -668,6 +689,7 @@ int main(void)
 		T(config_write_then_read_back),
 		T(enable_bus_master_sets_bits_1_and_2_only),
 		T(config_on_a_non_pci_device_is_einval),
+		T(region_info_and_sparse_areas_have_a_reserved_tail_written_as_zero),
 	};
 
 	return cmocka_run_group_tests_name("region", tests, NULL, NULL);
