@@ -17,7 +17,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 
@@ -663,9 +663,8 @@ static void ctx_opens_dev_iommu_once_and_closes_it_with_the_last_ref(void **stat
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fake_std_device("0000:00:04.0", 6, 1);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &a), 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:04.0", NULL, &b),
-			 0);
+	a = fixture_open(BDF, NULL);
+	b = fixture_open("0000:00:04.0", NULL);
 	assert_int_equal(fake_open_count("/dev/iommu"), 1);
 	vfiodev_device_close(a);
 	vfiodev_device_close(b);

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <sys/sysmacros.h>
 
-#include "fake.h"
+#include "fixture.h"
+
+#define BDF "0000:00:03.0"
 
 /* fake_path() rotates a few static buffers, and the builders use them
  * too: candidate lists keep their own copies */
@@ -401,6 +403,50 @@ static void group_node_open_uses_the_noiommu_name(void **state)
 	fake_sys.close(fd);
 }
 
+/* review: /dev/iommu was used without an identity check, although the
+ * diagnosis says the library refuses a wrong node; now a node that is not
+ * the misc device sysfs names is refused and the group path is taken */
+static void planted_dev_iommu_is_refused(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	const char *why;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	/* fake_node_iommu() registers 10:123; sysfs names another number */
+	fake_mkdir("sys/class/misc/iommu");
+	fake_write("sys/class/misc/iommu/dev", "10:124\n");
+	fake_mkdir("sys/devices/virtual/misc/rtc");
+	fake_symlink("sys/devices/virtual/misc/rtc", "sys/dev/char/10:123");
+	dev = fixture_open(BDF, NULL);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
+	why = vfiodev_device_fallback_reason(dev);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "iommu"));
+	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
+	vfiodev_device_close(dev);
+}
+
+static void planted_container_node_is_refused(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_mkdir("sys/class/misc/vfio");
+	fake_write("sys/class/misc/vfio/dev", "10:197\n");
+	fake_mkdir("sys/devices/virtual/misc/rtc");
+	fake_symlink("sys/devices/virtual/misc/rtc", "sys/dev/char/10:196");
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(fixture_open_err(BDF, &opts), -ENXIO);
+	/* the genuine number is accepted */
+	fake_write("sys/class/misc/vfio/dev", "10:196\n");
+	fake_symlink("sys/devices/virtual/misc/vfio", "sys/dev/char/10:196");
+	dev = fixture_open(BDF, &opts);
+	vfiodev_device_close(dev);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 
 int main(void)
@@ -424,6 +470,8 @@ int main(void)
 		T(group_node_open_of_missing_node_says_to_bind_vfio),
 		T(group_node_open_of_busy_group_is_ebusy),
 		T(group_node_open_uses_the_noiommu_name),
+		T(planted_dev_iommu_is_refused),
+		T(planted_container_node_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("devnode", tests, NULL, NULL);

@@ -15,7 +15,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define BDF2 "0000:00:04.0"
@@ -35,22 +35,6 @@ static int teardown(void **state)
 {
 	munmap(buf, 32 * PG);
 	return fake_teardown(state);
-}
-
-static struct vfiodev_device *open_into(const char *bdf, struct vfiodev_space *sp,
-					enum vfiodev_backend b)
-{
-	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *dev = NULL;
-	int ret;
-
-	opts.space = sp;
-	opts.backend = b;
-	ret = vfiodev_device_open(fake_ctx(), bdf, &opts, &dev);
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
-	return dev;
 }
 
 static int bits(const uint64_t *map, size_t n)
@@ -75,7 +59,7 @@ static void type1_reports_every_mapped_page_dirty(void **state)
 	fake_std_device(BDF, 5, -1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
 	assert_int_equal(vfiodev_space_dirty_info(sp, &info), -ENODEV);
-	dev = open_into(BDF, sp, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, sp, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(vfiodev_space_dirty_info(sp, &info), 0);
 	assert_int_equal(info.flags, 0);
 	assert_int_equal(info.pgsizes, PG);
@@ -135,10 +119,10 @@ static void type1_tracking_ends_with_the_container(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
-	dev = open_into(BDF, sp, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, sp, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
 	vfiodev_device_close(dev); /* the group leaves, the container closes */
-	dev = open_into(BDF, sp, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, sp, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(vfiodev_space_dirty_info(sp, &info), 0);
 	assert_int_equal(info.flags, 0);
 	vfiodev_device_close(dev);
@@ -153,7 +137,7 @@ static void type1_without_the_capability_is_eopnotsupp(void **state)
 	(void)state;
 	fake_cfg.type1_migration = false;
 	fake_std_device(BDF, 5, -1);
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(vfiodev_space_dirty_info(vfiodev_device_space(dev), &info),
 			 -EOPNOTSUPP);
 	assert_int_equal(vfiodev_space_dirty_start(vfiodev_device_space(dev)),
@@ -175,14 +159,14 @@ static void type1_v1_and_oversized_bitmaps_are_refused(void **state)
 	(void)state;
 	fake_cfg.type1v2 = false;
 	fake_std_device(BDF, 5, -1);
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	sp = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_space_dirty_info(sp, &info), -EOPNOTSUPP);
 	assert_true(fake_log_has(LOG_ERR, "not Type1v2"));
 	vfiodev_device_close(dev);
 
 	fake_cfg.type1v2 = true;
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	sp = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
 	/* 16 TiB at 4 KiB: a 512 MiB bitmap, twice the 256 MiB Type1 takes
@@ -205,7 +189,7 @@ static void iommufd_without_hardware_dirty_bits_says_so(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, 0); /* fake_cfg.hw_dirty false: QEMU's VT-d */
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	assert_int_equal(vfiodev_space_dirty_info(vfiodev_device_space(dev), &info),
 			 -EOPNOTSUPP);
 	assert_true(fake_log_has(LOG_ERR,
@@ -233,8 +217,8 @@ static void iommufd_tracks_through_a_hwpt_and_reads_what_was_written(void **stat
 	fake_std_device(BDF2, 6, 1);
 	fake_std_device(BDF3, 7, 2);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
-	a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
-	b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
 	assert_true(vfiodev_space_iommufd(sp, &ioas) >= 0);
 	assert_int_equal(vfiodev_dma_map_any(sp, buf, 16 * PG,
 					     VFIODEV_DMA_WRITE, NULL, &iova),
@@ -245,7 +229,7 @@ static void iommufd_tracks_through_a_hwpt_and_reads_what_was_written(void **stat
 	assert_int_equal(fake_ioctl_count(IOMMU_HWPT_ALLOC), 1);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_ATTACH_IOMMUFD_PT), 4);
 	/* a device joining while tracking goes onto the HWPT too */
-	c = open_into(BDF3, sp, VFIODEV_BACKEND_IOMMUFD);
+	c = fixture_open_into(BDF3, sp, VFIODEV_BACKEND_IOMMUFD);
 	fake_dirty_write(ioas, iova + 3 * PG, 2 * PG);
 	assert_int_equal(vfiodev_space_dirty_read(sp, iova, 16 * PG, PG, map,
 						  sizeof(map)),
@@ -289,8 +273,8 @@ static void iommufd_start_failing_halfway_puts_everything_back(void **state)
 	fake_std_device(BDF, 5, 0);
 	fake_std_device(BDF2, 6, 1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
-	a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
-	b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
 	/* the first device moves, the second refuses: seam calls 1-2 are the
 	 * HW_INFO of each device, 3 the HWPT_ALLOC, 4-5 the attaches */
 	fake_fail_nth(5, EBUSY);
@@ -335,8 +319,8 @@ static void iommufd_start_failing_twice_keeps_the_hwpt_for_a_retry(void **state)
 	fake_std_device(BDF2, 6, 1);
 	for (int release = 0; release < 2; release++) {
 		assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
-		a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
-		b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
+		a = fixture_open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+		b = fixture_open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
 		/* 1-2 HW_INFO, 3 HWPT_ALLOC, 4-5 attaches, 6 the refused
 		 * SET_DIRTY_TRACKING, 7 the move back of the device that joined
 		 * last (the list is newest first) */
@@ -381,7 +365,7 @@ static void iommufd_stop_with_a_failed_destroy_has_stopped(void **state)
 	fake_cfg.hw_dirty = true;
 	fake_std_device(BDF, 5, 0);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
-	a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
 	assert_int_equal(vfiodev_space_dirty_start(sp), 0);
 	fake_fail_ioctl(IOMMU_DESTROY, EIO, 0);
 	assert_int_equal(vfiodev_space_dirty_stop(sp), 0);
@@ -419,8 +403,8 @@ static void iommufd_stop_failing_halfway_keeps_tracking(void **state)
 	fake_std_device(BDF, 5, 0);
 	fake_std_device(BDF2, 6, 1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &sp), 0);
-	a = open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
-	b = open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, sp, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, sp, VFIODEV_BACKEND_IOMMUFD);
 	assert_true(vfiodev_space_iommufd(sp, &ioas) >= 0);
 	assert_int_equal(vfiodev_dma_map_any(sp, buf, 4 * PG, VFIODEV_DMA_WRITE,
 					     NULL, &iova),

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define BAR0 VFIODEV_PCI_BAR0_REGION
@@ -38,11 +38,6 @@ static int teardown(void **state)
 	return fake_teardown(state);
 }
 
-static void open_dev(void)
-{
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
-}
-
 static void a_bar_range_is_exported_as_a_dma_buf(void **state)
 {
 	const struct vfiodev_dma_range r[2] = { { 0, 0x1000 }, { 0x2000, 0x2000 } };
@@ -51,7 +46,7 @@ static void a_bar_range_is_exported_as_a_dma_buf(void **state)
 
 	(void)state;
 	fake_cfg.dma_buf = true;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_dma_buf(dev, BAR0, r, 2, &fd), 0);
 	assert_true(fd >= 0);
 	assert_int_equal(pci->dma_bufs, 1);
@@ -74,7 +69,7 @@ static void bad_ranges_are_refused_before_the_kernel(void **state)
 
 	(void)state;
 	fake_cfg.dma_buf = true;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	before = fake_ioctl_count(VFIO_DEVICE_FEATURE);
 	assert_int_equal(vfiodev_region_dma_buf(dev, BAR0, &unaligned, 1, &fd),
 			 -EINVAL);
@@ -100,7 +95,8 @@ static void a_kernel_without_dma_buf_export_says_what_it_lacks(void **state)
 	int fd = -1;
 
 	(void)state;
-	open_dev(); /* fake_cfg.dma_buf false: Linux 6.12 (ENOTTY) */
+	dev = fixture_open(BDF,
+			   NULL); /* fake_cfg.dma_buf false: Linux 6.12 (ENOTTY) */
 	assert_int_equal(vfiodev_region_dma_buf(dev, BAR0, &r, 1, &fd), -EOPNOTSUPP);
 	assert_true(fake_log_has(LOG_ERR, "Linux 6.19+ with CONFIG_VFIO_PCI_DMABUF"));
 	assert_int_equal(fd, -1);

@@ -18,7 +18,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define EDU "0000:00:03.0"
 #define SHM "0000:00:04.0"
@@ -38,22 +38,6 @@ static void two_devices(void)
 				       VFIO_REGION_INFO_FLAG_WRITE |
 				       VFIO_REGION_INFO_FLAG_MMAP;
 	shm_pci->regions[BAR2].size = BAR_SIZE;
-}
-
-static struct vfiodev_device *open_into(const char *bdf, struct vfiodev_space *space,
-					enum vfiodev_backend backend)
-{
-	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *dev = NULL;
-	int ret;
-
-	opts.space = space;
-	opts.backend = backend;
-	ret = vfiodev_device_open(fake_ctx(), bdf, &opts, &dev);
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
-	return dev;
 }
 
 static int live_dma_bufs(void)
@@ -85,8 +69,8 @@ static void iommufd_maps_a_bar_range_as_a_dma_buf(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	mmaps = live_mmaps();
 	/* 1 MiB at 1 MiB: the range's physical address is 1 MiB-aligned */
@@ -128,8 +112,8 @@ static void a_whole_bar_gets_an_iova_aligned_like_it(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	/* a page first, so the lowest fit is not aligned by chance */
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
@@ -160,8 +144,8 @@ static void iommufd_without_dma_buf_says_what_the_kernel_lacks(void **state)
 	fake_cfg.map_file = true;
 	fake_cfg.dma_buf = false; /* Linux 6.12: ENOTTY */
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	mmaps = live_mmaps();
 	fake_log_clear();
@@ -189,8 +173,8 @@ static void a_failed_map_file_leaves_no_dma_buf_or_mmap(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	mmaps = live_mmaps();
 	fake_fail_ioctl(IOMMU_IOAS_MAP_FILE, ENOMEM, 0);
@@ -223,8 +207,8 @@ static void a_reset_revokes_the_mapping_which_unmaps_as_usual(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, 2 * PG, RW,
 						NULL, &va, &iova),
@@ -260,8 +244,8 @@ static void closing_the_exporting_device_unmaps_its_bar(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	mmaps = live_mmaps();
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
@@ -291,8 +275,8 @@ static void a_memory_decode_toggle_revokes_and_a_revoked_export_is_refused(void 
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	assert_int_equal(vfiodev_pci_config_write(shm, 4, 2, 0x6), 0);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
@@ -332,7 +316,7 @@ static void a_container_space_takes_a_bar_before_its_first_device(void **state)
 
 	(void)state;
 	two_devices();
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_CONTAINER);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_CONTAINER);
 	so.backend = VFIODEV_BACKEND_CONTAINER;
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &space), 0);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, 2 * PG, RW,
@@ -342,7 +326,7 @@ static void a_container_space_takes_a_bar_before_its_first_device(void **state)
 	/* the first device's container gets it by address */
 	o.space = space;
 	o.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), EDU, &o, &edu), 0);
+	edu = fixture_open(EDU, &o);
 	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), 1);
 	assert_int_equal(vfiodev_dma_translate(space, va, &got), 0);
 	assert_int_equal(got, iova);
@@ -361,8 +345,8 @@ static void teardown_without_unmap_closes_everything(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_space_ref(vfiodev_device_space(edu));
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
 						NULL, &va, &iova),
@@ -388,8 +372,8 @@ static void the_container_path_maps_the_mmap_by_address(void **state)
 	(void)state;
 	fake_cfg.dma_buf = true; /* there, but not needed */
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_CONTAINER);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_CONTAINER);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_CONTAINER);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_CONTAINER);
 	space = vfiodev_device_space(edu);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 2ul << 20,
 						2ul << 20, RW, NULL,
@@ -425,8 +409,8 @@ static void bad_ranges_and_spaces_are_refused_with_nothing_left(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	mmaps = live_mmaps();
 	fake_log_clear();
@@ -489,8 +473,8 @@ static void a_bar_mapping_is_not_copied_between_spaces(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	so.backend = VFIODEV_BACKEND_IOMMUFD;
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &other), 0);
@@ -525,8 +509,8 @@ static void map_file_takes_a_vfio_dma_buf_through_map_file(void **state)
 	(void)state;
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(edu);
 	assert_int_equal(vfiodev_region_dma_buf(shm, BAR2, &r, 1, &fd), 0);
 	assert_int_equal(vfiodev_dma_map_file(space, fd, PG, 2 * PG, RW, NULL,
@@ -582,9 +566,9 @@ static void map_file_refuses_dma_bufs_where_the_kernel_or_path_cannot(void **sta
 	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
 	two_devices();
 	fake_std_device("0000:00:05.0", 7, 2);
-	edu = open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	ct = open_into("0000:00:05.0", NULL, VFIODEV_BACKEND_CONTAINER);
+	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	ct = fixture_open_into("0000:00:05.0", NULL, VFIODEV_BACKEND_CONTAINER);
 	space = vfiodev_device_space(edu);
 	assert_int_equal(vfiodev_region_dma_buf(shm, BAR2, &r, 1, &fd), 0);
 	mmaps = live_mmaps();

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define BDF2 "0000:00:04.0"
@@ -501,8 +501,7 @@ static void build_reset_pair(void)
 
 		o.backend = mode;
 		o.space = space2;
-		assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &o, &dev2),
-				 0);
+		dev2 = fixture_open(BDF2, &o);
 	}
 }
 

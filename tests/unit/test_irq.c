@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define INTX VFIODEV_PCI_INTX_IRQ
@@ -46,15 +46,6 @@ static int irq_teardown(void **state)
 	return fake_teardown(state);
 }
 
-static void open_dev(void)
-{
-	int ret = vfiodev_device_open(fake_ctx(), BDF, NULL, &dev);
-
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
-}
-
 static int live_triggers(void)
 {
 	struct fake_live l;
@@ -68,7 +59,7 @@ static void irq_info_reports_flags_and_count(void **state)
 	struct vfiodev_irq_info info;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_get_info(dev, INTX, &info), 0);
 	assert_int_equal(info.index, INTX);
 	assert_int_equal(info.count, 1);
@@ -84,7 +75,7 @@ static void irq_info_index_out_of_range_is_einval(void **state)
 	struct vfiodev_irq_info info;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_get_info(dev, FAKE_NR_IRQS, &info), -EINVAL);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_GET_IRQ_INFO), 0);
 	assert_true(fake_log_has(LOG_ERR, "IRQ index 5 does not exist"));
@@ -95,7 +86,7 @@ static void irq_info_index_out_of_range_is_einval(void **state)
 static void set_eventfds_installs_triggers_on_the_vectors(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 2, 3, efd), 0);
 	assert_int_equal(pci->irqs[MSIX].trigger[1], -1);
 	assert_int_equal(pci->irqs[MSIX].trigger[2], efd[0]);
@@ -110,7 +101,7 @@ static void set_eventfds_with_minus_one_leaves_a_vector_without(void **state)
 	const int fds[2] = { efd[0], -1 };
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, fds), 0);
 	assert_int_equal(pci->irqs[MSIX].trigger[0], efd[0]);
 	assert_int_equal(pci->irqs[MSIX].trigger[1], -1);
@@ -120,7 +111,7 @@ static void set_eventfds_with_minus_one_leaves_a_vector_without(void **state)
 static void set_eventfds_checks_the_vector_range(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 8, 1, efd), -EINVAL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 0, efd), -EINVAL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 6, 3, efd), -EINVAL);
@@ -138,7 +129,7 @@ static void set_eventfds_checks_the_vector_range(void **state)
 static void set_eventfds_needs_fds_and_a_device(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, NULL), -EINVAL);
 	assert_int_equal(vfiodev_irq_set_eventfds(NULL, MSIX, 0, 1, efd), -EINVAL);
 	assert_int_equal(vfiodev_irq_disable(NULL, MSIX), -EINVAL);
@@ -151,7 +142,7 @@ static void set_eventfds_on_an_index_without_eventfds_is_enotsup(void **state)
 {
 	(void)state;
 	pci->irqs[VFIODEV_PCI_ERR_IRQ].flags = 0;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_ERR_IRQ, 0, 1, efd),
 			 -ENOTSUP);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 0);
@@ -160,7 +151,7 @@ static void set_eventfds_on_an_index_without_eventfds_is_enotsup(void **state)
 static void set_eventfds_kernel_error_leaves_nothing_to_undo(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, ENOSPC, 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), -ENOSPC);
 	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, 0, 0);
@@ -174,7 +165,7 @@ static void set_eventfds_kernel_error_leaves_nothing_to_undo(void **state)
 static void disable_tears_down_every_trigger_of_the_index(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 4, efd), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, INTX, 0, 1, efd), 0);
 	assert_int_equal(live_triggers(), 5);
@@ -187,7 +178,7 @@ static void disable_tears_down_every_trigger_of_the_index(void **state)
 static void mask_on_a_non_maskable_index_is_enotsup(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
 	assert_int_equal(vfiodev_irq_mask(dev, MSIX, 0, 1), -ENOTSUP);
 	assert_int_equal(vfiodev_irq_unmask(dev, MSIX, 0, 1), -ENOTSUP);
@@ -198,7 +189,7 @@ static void mask_on_a_non_maskable_index_is_enotsup(void **state)
 static void mask_and_unmask_intx(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, INTX, 0, 1, efd), 0);
 	assert_int_equal(vfiodev_irq_mask(dev, INTX, 0, 1), 0);
 	assert_int_equal(pci->irqs[INTX].masked, 1);
@@ -212,7 +203,7 @@ static void trigger_signals_the_eventfd(void **state)
 	uint64_t v = 0;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
 	assert_int_equal(vfiodev_irq_trigger(dev, MSIX, 1, 1), 0);
 	assert_int_equal(read(efd[0], &v, sizeof(v)), -1); /* vector 0: quiet */
@@ -226,7 +217,7 @@ static void triggers_are_torn_down_by_the_library_at_close(void **state)
 	struct fake_implicit imp;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, INTX, 0, 1, efd + 3), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_REQ_IRQ, 0,
@@ -252,7 +243,7 @@ static void triggers_are_torn_down_by_the_library_at_close(void **state)
 static void set_eventfds_grows_an_enabled_noresize_index_in_one_call(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
 	assert_int_equal(pci->irqs[MSIX].enabled, 1);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
@@ -269,7 +260,7 @@ static void set_eventfds_grows_an_enabled_noresize_index_in_one_call(void **stat
 static void growing_keeps_the_vectors_the_call_does_not_name(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
 	/* vector 3 only: 0 and 1 keep theirs, 2 has none */
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 3, 1, efd + 3), 0);
@@ -286,7 +277,7 @@ static void growing_replaces_overlapped_vectors_and_minus_one_clears_one(void **
 	const int fds[3] = { efd[3], -1, efd[2] };
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), 0);
 	/* vectors 1..3: 1 replaced, 2 de-assigned, 3 new; 0 untouched */
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 3, fds), 0);
@@ -302,7 +293,7 @@ static void a_call_inside_the_enabled_vectors_is_not_a_resize(void **state)
 	const int fds[2] = { efd[2], -1 };
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 3, efd), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 2, fds), 0);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 2);
@@ -322,7 +313,7 @@ static void growing_a_resizable_index_is_one_set_irqs(void **state)
 	(void)state;
 	/* Linux 6.5+ with dynamic MSI-X: no NORESIZE on the MSI-X index */
 	pci->irqs[MSIX].flags = VFIO_IRQ_INFO_EVENTFD;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 1, 1, efd + 1), 0);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_SET_IRQS), 2);
@@ -337,7 +328,7 @@ static void a_failed_reenable_restores_the_previous_vectors(void **state)
 
 	(void)state;
 	close(bad); /* a number that is no eventfd: the re-enable fails */
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd + 1), 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, fds), -EBADF);
 	assert_int_equal(pci->irqs[MSIX].enabled, 1);
@@ -354,7 +345,7 @@ static void a_reenable_short_of_vectors_restores_and_is_enospc(void **state)
 {
 	(void)state;
 	pci->irqs[MSIX].avail = 2; /* the platform has two vectors free */
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
 	/* the kernel answers the re-enable with 2: not a success */
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 2, 1, efd + 2),
@@ -373,7 +364,7 @@ static void a_reenable_short_of_vectors_restores_and_is_enospc(void **state)
 static void a_failed_disable_before_a_resize_changes_nothing(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
 	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, EIO, 0);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), -EIO);
@@ -390,7 +381,7 @@ static void a_failed_disable_before_a_resize_changes_nothing(void **state)
 static void a_failed_restore_leaves_the_index_disabled(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 1, efd), 0);
 	/* the disable goes through, the re-enable and the restore fail */
 	fake_fail_ioctl(VFIO_DEVICE_SET_IRQS, EIO, 1);
@@ -410,7 +401,7 @@ static void a_failed_restore_leaves_the_index_disabled(void **state)
 static void disable_forgets_the_vectors(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_irq_set_eventfds(dev, MSIX, 0, 2, efd), 0);
 	assert_int_equal(vfiodev_irq_disable(dev, MSIX), 0);
 	/* enabled afresh with 3 vectors; the old ones are not sent back */
@@ -419,6 +410,20 @@ static void disable_forgets_the_vectors(void **state)
 	assert_int_equal(pci->irqs[MSIX].trigger[0], -1);
 	assert_int_equal(pci->irqs[MSIX].trigger[1], -1);
 	assert_int_equal(pci->irqs[MSIX].trigger[2], efd[2]);
+}
+
+/* output structs can grow: each ends in a reserved tail the library
+ * writes as zero, whatever the caller's memory held (none had room
+ * before) */
+static void irq_info_has_a_reserved_tail_written_as_zero(void **state)
+{
+	struct vfiodev_irq_info ii;
+
+	(void)state;
+	dev = fixture_open(BDF, NULL);
+	memset(&ii, 0xff, sizeof(ii));
+	assert_int_equal(vfiodev_irq_get_info(dev, 0, &ii), 0);
+	assert_true(fixture_all_zero(ii.reserved, sizeof(ii.reserved)));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, irq_setup, irq_teardown)
@@ -449,6 +454,7 @@ int main(void)
 		T(a_failed_disable_before_a_resize_changes_nothing),
 		T(a_failed_restore_leaves_the_index_disabled),
 		T(disable_forgets_the_vectors),
+		T(irq_info_has_a_reserved_tail_written_as_zero),
 	};
 
 	return cmocka_run_group_tests_name("irq", tests, NULL, NULL);

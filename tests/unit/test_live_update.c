@@ -20,7 +20,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define PG 4096ul
@@ -71,7 +71,7 @@ static void process_a(int *ifd, int *dfd, uint32_t *ioas, uint32_t *devid)
 	int fd;
 
 	o.backend = VFIODEV_BACKEND_IOMMUFD;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	dev = fixture_open(BDF, &o);
 	space = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_dma_map_file(space, memfd, 0, 4 * PG,
 					      RW | VFIODEV_DMA_FIXED_IOVA, NULL,
@@ -169,7 +169,7 @@ static void only_file_mappings_of_an_iommufd_space_can_move(void **state)
 
 	(void)state;
 	o.backend = VFIODEV_BACKEND_IOMMUFD;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	dev = fixture_open(BDF, &o);
 	space = vfiodev_device_space(dev);
 	assert_int_equal(vfiodev_dma_alloc(space, PG, RW, NULL, &buf, &iova), 0);
 	fake_log_clear();
@@ -258,7 +258,7 @@ static void a_container_space_cannot_move(void **state)
 
 	(void)state;
 	o.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &o, &dev), 0);
+	dev = fixture_open(BDF, &o);
 	fake_log_clear();
 	assert_int_equal(vfiodev_space_hand_over(vfiodev_device_space(dev)),
 			 -EOPNOTSUPP);

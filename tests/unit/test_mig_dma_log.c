@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define SRC "0000:00:03.0"
 
@@ -39,7 +39,7 @@ static int teardown(void **state)
 
 static void open_dev(void)
 {
-	assert_int_equal(vfiodev_device_open(fake_ctx(), SRC, NULL, &src), 0);
+	src = fixture_open(SRC, NULL);
 	fake_log_clear();
 }
 

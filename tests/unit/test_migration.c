@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define SRC "0000:00:03.0"
 #define DST "0000:00:04.0"
@@ -50,8 +50,8 @@ static void open_both(uint64_t flags)
 		ps->mig.regs[i] = (uint8_t)(0xa0 + i);
 		pd->mig.regs[i] = 0;
 	}
-	assert_int_equal(vfiodev_device_open(fake_ctx(), SRC, NULL, &src), 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), DST, NULL, &dst), 0);
+	src = fixture_open(SRC, NULL);
+	dst = fixture_open(DST, NULL);
 	fake_log_clear();
 }
 

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 /* VFIO_REGION_TYPE_PCI_VENDOR_TYPE is (1 << 31): undefined on an int */
@@ -38,16 +38,6 @@ static int region_teardown(void **state)
 {
 	vfiodev_device_close(dev);
 	return fake_teardown(state);
-}
-
-/* open once the test has shaped the device */
-static void open_dev(void)
-{
-	int ret = vfiodev_device_open(fake_ctx(), BDF, NULL, &dev);
-
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
 }
 
 static int live_mmaps(void)
@@ -87,7 +77,7 @@ static void region_info_reports_flags_size_and_offset(void **state)
 	struct vfiodev_region_info info;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), 0);
 	assert_int_equal(info.index, BAR0);
 	assert_int_equal(info.flags, VFIODEV_REGION_READ | VFIODEV_REGION_WRITE |
@@ -122,7 +112,7 @@ static void region_info_parses_sparse_type_and_msix_capabilities(void **state)
 	r->type = VENDOR_TYPE | 0x8086;
 	r->subtype = 3;
 	r->msix_mappable = true;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), 0);
 	assert_int_equal(info.flags, VFIODEV_REGION_READ | VFIODEV_REGION_WRITE |
 					     VFIODEV_REGION_MMAP |
@@ -141,7 +131,7 @@ static void region_info_index_out_of_range_is_einval(void **state)
 	struct vfiodev_region_info info;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, FAKE_NR_REGIONS, &info),
 			 -EINVAL);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_GET_REGION_INFO), 0);
@@ -155,7 +145,7 @@ static void region_info_kernel_error_is_returned(void **state)
 	struct vfiodev_region_info info;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	fake_fail_ioctl(VFIO_DEVICE_GET_REGION_INFO, EIO, 0);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EIO);
 }
@@ -188,7 +178,7 @@ static void region_info_rejects_a_looping_chain(void **state)
 	raw_cap(32, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 40);
 	raw_cap(40, 99, 32);
 	use_raw(16);
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "malformed capability chain"));
 }
@@ -201,7 +191,7 @@ static void region_info_rejects_an_offset_past_argsz(void **state)
 	memset(raw, 0, sizeof(raw));
 	raw_cap(32, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 0x1000);
 	use_raw(8);
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 }
 
@@ -216,7 +206,7 @@ static void region_info_rejects_a_backward_offset(void **state)
 	raw_cap(40, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 0);
 	use_raw(32);
 	pci->regions[BAR0].raw_first = 48;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	/* mmap reads the same chain and must not map anything */
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), -EPROTO);
@@ -233,7 +223,7 @@ static void region_info_rejects_truncated_sparse_areas(void **state)
 	pci->regions[BAR0].nr_areas = 1;
 	pci->regions[BAR0].areas[0].size = 0x1000;
 	pci->regions[BAR0].nr_areas_lie = 4; /* claims 4, has room for 1 */
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "sparse capability overruns the buffer"));
 	assert_int_equal(vfiodev_region_sparse_areas(dev, BAR0, areas, 4), -EPROTO);
@@ -249,7 +239,7 @@ static void region_info_rejects_a_sparse_area_outside_the_region(void **state)
 	pci->regions[BAR0].nr_areas = 1;
 	pci->regions[BAR0].areas[0].offset = 0x3000;
 	pci->regions[BAR0].areas[0].size = 0x2000;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "sparse area 0 lies outside the region"));
 }
@@ -262,7 +252,7 @@ static void region_mmap_of_only_empty_sparse_areas_is_einval(void **state)
 
 	(void)state;
 	pci->regions[BAR0].nr_areas = 2; /* both of size 0 */
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "lists no area to mmap"));
 	assert_null(addr);
@@ -278,7 +268,7 @@ static void region_whose_file_offsets_wrap_is_eproto(void **state)
 
 	(void)state;
 	pci->regions[BAR0].fd_offset = (uint64_t)INT64_MAX - 0x1000;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "passes the largest file offset"));
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x2000, &b, 1), -EPROTO);
@@ -291,7 +281,7 @@ static void region_info_gives_up_when_argsz_keeps_growing(void **state)
 	(void)state;
 	pci->regions[BAR0].msix_mappable = true;
 	pci->regions[BAR0].grow = 8;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_GET_REGION_INFO), 3);
 }
@@ -303,7 +293,7 @@ static void region_info_refuses_an_implausible_argsz(void **state)
 	(void)state;
 	pci->regions[BAR0].msix_mappable = true;
 	pci->regions[BAR0].grow = 0x20000;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_get_info(dev, BAR0, &info), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "implausible argsz"));
 }
@@ -318,7 +308,7 @@ static void sparse_areas_are_returned(void **state)
 	pci->regions[BAR0].areas[0].size = 0x1000;
 	pci->regions[BAR0].areas[1].offset = 0x2000;
 	pci->regions[BAR0].areas[1].size = 0x2000;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_sparse_areas(dev, BAR0, a, 3), 2);
 	assert_int_equal(a[1].offset, 0x2000);
 	assert_int_equal(a[1].size, 0x2000);
@@ -340,7 +330,7 @@ static void mmap_of_a_whole_region(void **state)
 	char perms[5];
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), 0);
 	assert_non_null(addr);
 	assert_int_equal(live_mmaps(), 1);
@@ -378,7 +368,7 @@ static void mmaps_are_aligned_like_the_region(void **state)
 		pci->regions[BAR0].nr_areas = i == 2 ? 1 : 0;
 		pci->regions[BAR0].areas[0].offset = 0x200000;
 		pci->regions[BAR0].areas[0].size = 0x100000;
-		open_dev();
+		dev = fixture_open(BDF, NULL);
 		assert_int_equal(vfiodev_region_get_info(dev, BAR0, &ri), 0);
 		assert_int_equal(1ull << ri.mmap_align_shift, cases[i].align);
 		assert_int_equal(vfiodev_region_mmap(dev, BAR0, (void **)&addr), 0);
@@ -399,7 +389,7 @@ static void a_sub_page_region_leaves_no_reservation_behind(void **state)
 
 	(void)state;
 	pci->regions[BAR0].size = 0x100;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), 0);
 	assert_int_equal((uintptr_t)addr & 0xfff, 0);
 	assert_int_equal(live_mmaps(), 1);
@@ -418,7 +408,7 @@ static void mmap_of_a_sparse_region_maps_only_the_areas(void **state)
 	pci->regions[BAR0].areas[0].size = 0x1000;
 	pci->regions[BAR0].areas[1].offset = 0x3000;
 	pci->regions[BAR0].areas[1].size = 0x1000;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	/* the fake refuses a device mmap outside an area, so success means
 	 * only the areas were mapped from the device */
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, (void **)&addr), 0);
@@ -442,7 +432,7 @@ static void mmap_of_a_region_that_cannot_be_mapped_is_einval(void **state)
 	void *addr = NULL;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_mmap(dev, CONFIG, &addr), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "region 7 cannot be mmapped"));
 	assert_int_equal(vfiodev_region_mmap(dev, 1, &addr), -EINVAL); /* size 0 */
@@ -463,7 +453,7 @@ static void mmap_failure_of_a_sparse_area_undoes_the_reservation(void **state)
 	/* not page-aligned: the MAP_FIXED of this area fails */
 	pci->regions[BAR0].areas[1].offset = 0x3800;
 	pci->regions[BAR0].areas[1].size = 0x800;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &addr), -EINVAL);
 	assert_null(addr);
 	assert_int_equal(live_mmaps(), 0);
@@ -477,7 +467,7 @@ static void close_unmaps_every_mapped_region(void **state)
 	(void)state;
 	pci->regions[2].flags = pci->regions[BAR0].flags;
 	pci->regions[2].size = 0x2000;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_mmap(dev, BAR0, &a), 0);
 	assert_int_equal(vfiodev_region_mmap(dev, 2, &b), 0);
 	assert_int_equal(live_mmaps(), 2);
@@ -493,7 +483,7 @@ static void region_read_and_write_go_through_the_device_fd(void **state)
 	uint8_t out[4] = { 1, 2, 3, 4 }, in[4] = { 0 };
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_write(dev, BAR0, 0x10, out, 4), 0);
 	assert_memory_equal(pci->regions[BAR0].mem + 0x10, out, 4);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x10, in, 4), 0);
@@ -512,7 +502,7 @@ static void region_access_past_the_end_is_einval(void **state)
 	uint8_t b[8];
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x3ffe, b, 4), -EINVAL);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0x4001, b, 1), -EINVAL);
 	assert_int_equal(vfiodev_region_write(dev, BAR0, UINT64_MAX - 1, b, 4),
@@ -529,7 +519,7 @@ static void region_short_read_or_write_is_eio(void **state)
 
 	(void)state;
 	pci->regions[BAR0].short_io = 2;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0, b, 4), -EIO);
 	assert_int_equal(vfiodev_region_write(dev, BAR0, 0, b, 4), -EIO);
 	assert_true(fake_log_has(LOG_ERR, "short read"));
@@ -541,7 +531,7 @@ static void region_read_kernel_error_is_returned(void **state)
 	uint8_t b[4];
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_region_read(dev, BAR0, 0, b, 4), 0);
 	/* the region is known now: the next seam call is the pread */
 	fake_fail_nth(1, EFAULT);
@@ -556,7 +546,7 @@ static void config_read_in_every_width_is_little_endian(void **state)
 	uint32_t v = 0;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_pci_config_read(dev, 0, 4, &v), 0);
 	assert_int_equal(v, 0x11e81234);
 	assert_int_equal(vfiodev_pci_config_read(dev, 0, 2, &v), 0);
@@ -573,7 +563,7 @@ static void config_access_must_be_aligned_and_1_2_or_4_wide(void **state)
 	uint32_t v;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_pci_config_read(dev, 1, 2, &v), -EINVAL);
 	assert_int_equal(vfiodev_pci_config_read(dev, 2, 4, &v), -EINVAL);
 	assert_int_equal(vfiodev_pci_config_read(dev, 0, 3, &v), -EINVAL);
@@ -589,7 +579,7 @@ static void config_access_must_be_aligned_and_1_2_or_4_wide(void **state)
 static void config_write_refuses_a_value_wider_than_the_access(void **state)
 {
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_pci_config_write(dev, 0x3c, 1, 0x100), -EINVAL);
 	assert_int_equal(vfiodev_pci_config_write(dev, 0x3c, 2, 0x10000), -EINVAL);
 	assert_int_equal(pci->regions[CONFIG].mem[0x3c], 0);
@@ -601,7 +591,7 @@ static void config_write_then_read_back(void **state)
 	uint32_t v = 0;
 
 	(void)state;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_pci_config_write(dev, 0x3c, 1, 0x0a), 0);
 	assert_int_equal(pci->regions[CONFIG].mem[0x3c], 0x0a);
 	assert_int_equal(vfiodev_pci_config_write(dev, 0x10, 4, 0xfeedf00d), 0);
@@ -618,7 +608,7 @@ static void enable_bus_master_sets_bits_1_and_2_only(void **state)
 	(void)state;
 	cfg[4] = 0x01; /* I/O space on */
 	cfg[5] = 0x04; /* INTx disabled (bit 10) */
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_pci_enable_bus_master(dev), 0);
 	assert_int_equal(vfiodev_pci_config_read(dev, 4, 2, &v), 0);
 	assert_int_equal(v, 0x0407);
@@ -636,10 +626,31 @@ static void config_on_a_non_pci_device_is_einval(void **state)
 
 	(void)state;
 	pci->flags = VFIO_DEVICE_FLAGS_RESET;
-	open_dev();
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_pci_config_read(dev, 0, 4, &v), -EINVAL);
 	assert_int_equal(vfiodev_pci_enable_bus_master(dev), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "not a PCI device"));
+}
+
+/* output structs can grow: each ends in a reserved tail the library
+ * writes as zero, whatever the caller's memory held (none had room
+ * before) */
+static void
+region_info_and_sparse_areas_have_a_reserved_tail_written_as_zero(void **state)
+{
+	struct vfiodev_region_info ri;
+	struct vfiodev_sparse_area sa[2];
+
+	(void)state;
+	pci->regions[0].nr_areas = 1;
+	pci->regions[0].areas[0].size = 0x1000;
+	dev = fixture_open(BDF, NULL);
+	memset(&ri, 0xff, sizeof(ri));
+	memset(sa, 0xff, sizeof(sa));
+	assert_int_equal(vfiodev_region_get_info(dev, 0, &ri), 0);
+	assert_int_equal(vfiodev_region_sparse_areas(dev, 0, sa, 2), 1);
+	assert_true(fixture_all_zero(ri.reserved, sizeof(ri.reserved)));
+	assert_true(fixture_all_zero(sa[0].reserved, sizeof(sa[0].reserved)));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, region_setup, region_teardown)
@@ -678,6 +689,7 @@ int main(void)
 		T(config_write_then_read_back),
 		T(enable_bus_master_sets_bits_1_and_2_only),
 		T(config_on_a_non_pci_device_is_einval),
+		T(region_info_and_sparse_areas_have_a_reserved_tail_written_as_zero),
 	};
 
 	return cmocka_run_group_tests_name("region", tests, NULL, NULL);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sys/sysmacros.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 static void bdf_ok(const char *in, const char *want)
 {
@@ -297,36 +297,27 @@ static void sysfs_path_too_long_is_enametoolong(void **state)
 
 static void open_of_missing_device_is_enodev_and_logged(void **state)
 {
-	struct vfiodev_device *dev = NULL;
 
 	(void)state;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:03.0", NULL, &dev),
-			 -ENODEV);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err("0000:00:03.0", NULL), -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "0000:00:03.0: no such PCI device"));
 }
 
 static void open_of_device_without_driver_is_enodev_and_says_so(void **state)
 {
-	struct vfiodev_device *dev = NULL;
 
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, NULL);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "00:03.0", NULL, &dev),
-			 -ENODEV);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err("00:03.0", NULL), -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "0000:00:03.0: not bound to any driver"));
 }
 
 static void open_of_device_on_another_driver_names_the_driver(void **state)
 {
-	struct vfiodev_device *dev = NULL;
 
 	(void)state;
 	fake_pci_add("0000:00:03.0", 5, "e1000e");
-	assert_int_equal(vfiodev_device_open(fake_ctx(), "0000:00:03.0", NULL, &dev),
-			 -ENODEV);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err("0000:00:03.0", NULL), -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "0000:00:03.0: bound to e1000e"));
 }
 

@@ -21,7 +21,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "vfiodev.h"
+#include "guestlib.h"
 #include "vmresult.h"
 
 static struct vfiodev_ctx *ctx;
@@ -44,22 +44,7 @@ static void log_fn(void *data, int priority, const char *file, int line,
 
 static bool cdev_kernel(void)
 {
-	char line[128], name[64];
-	bool chr = false, found = false;
-	struct stat st;
-	FILE *f = fopen("/proc/devices", "re");
-
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Character devices:", 18))
-			chr = true;
-		else if (!strncmp(line, "Block devices:", 14))
-			chr = false;
-		else if (chr && sscanf(line, "%*u %63s", name) == 1)
-			found = !strcmp(name, "vfio-dev");
-	}
-	if (f)
-		fclose(f);
-	return found && !stat("/dev/iommu", &st) && S_ISCHR(st.st_mode);
+	return guest_has_vfio_cdev() && guest_is_chr("/dev/iommu");
 }
 
 static int backend_of(const char *s, enum vfiodev_backend *b)

@@ -37,12 +37,12 @@
 
 #include <vfiodev.h>
 
-#include "edu.h"
+#include "guestlib.h"
 #include "vmresult.h"
 
 #define PG 4096ull
 #define SZ_2M (2ull << 20)
-#define LEN 2048
+#define LEN GUEST_DMA_LEN
 
 static struct vfiodev_ctx *ctx;
 
@@ -67,32 +67,11 @@ static bool file_has(const char *path, const char *s)
 	return found;
 }
 
-static void *pages(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/* RAM at @src -> device -> RAM at @dst; 0 when the bytes came back */
-static int copy_through(struct edu *e, uint64_t src, uint64_t dst,
-			const uint8_t *s, const uint8_t *d)
-{
-	int ret = edu_dma(e, src, 0, LEN, 0, 0);
-
-	if (!ret)
-		ret = edu_dma(e, dst, 0, LEN, 1, 0);
-	if (!ret && memcmp(s, d, LEN))
-		ret = -EIO;
-	return ret;
-}
-
 static int t_first(int n, char **bdfs)
 {
 	struct vfiodev_device *dev[2] = { NULL, NULL };
 	struct vfiodev_space *sp;
-	uint8_t *src = pages(PG), *dst = pages(PG);
+	uint8_t *src = guest_pages(PG), *dst = guest_pages(PG);
 	uint64_t is = 0, id = 0;
 	int ret;
 
@@ -124,7 +103,7 @@ static int t_first(int n, char **bdfs)
 			src[k] = (uint8_t)(k * 7 + i + 1);
 		memset(dst, 0, PG);
 		if (!ret)
-			ret = copy_through(&e, is, id, src, dst);
+			ret = guest_round_trip(&e, is, id, src, dst, NULL, 0);
 		snprintf(name, sizeof(name), "space-first/dma-%d", i);
 		result(name, !ret, "%s: DMA through the earlier mappings: %s",
 		       bdfs[i], strerror(-ret));
@@ -141,7 +120,7 @@ static int t_limit(const char *bdf)
 	VFIODEV_OPTS_INIT(vfiodev_space_opts, so);
 	struct vfiodev_device *dev = NULL;
 	struct vfiodev_space *sp;
-	uint8_t *src = pages(PG), *views[160];
+	uint8_t *src = guest_pages(PG), *views[160];
 	uint64_t is = 0, iova, highest = 0, max = VFIODEV_DMA_BIT_MASK(28);
 	int fd, ret, nr = 0, last = 0;
 	bool above = false;
@@ -197,8 +176,8 @@ static int t_limit(const char *bdf)
 	/* the device writes the last page under its mask */
 	for (int k = 0; k < LEN; k++)
 		src[k] = (uint8_t)(k * 3 + 5);
-	ret = nr ? copy_through(&e, is, highest + SZ_2M - PG, src,
-				views[0] + SZ_2M - PG) :
+	ret = nr ? guest_round_trip(&e, is, highest + SZ_2M - PG, src,
+				    views[0] + SZ_2M - PG, NULL, 0) :
 		   -ENOSPC;
 	result("limit/dma-at-the-highest-iova", !ret, "DMA to IOVA 0x%llx: %s",
 	       (unsigned long long)(highest + SZ_2M - PG), strerror(-ret));
@@ -273,7 +252,7 @@ static int t_superpage(const char *bdf)
 	struct vfiodev_device *dev = NULL;
 	struct vfiodev_space *sp;
 	struct leaves lv, small, after;
-	uint8_t *mem = NULL, *page = pages(PG), *src = pages(PG);
+	uint8_t *mem = NULL, *page = guest_pages(PG), *src = guest_pages(PG);
 	uint64_t iova = 0, ipage = 0, is = 0;
 	long before = hugepages_free(), during;
 	int ret, r;
@@ -307,9 +286,10 @@ static int t_superpage(const char *bdf)
 	/* the device reaches both ends of the buffer */
 	for (int k = 0; k < LEN; k++)
 		src[k] = (uint8_t)(k * 5 + 1);
-	ret = copy_through(&e, is, iova, src, mem);
+	ret = guest_round_trip(&e, is, iova, src, mem, NULL, 0);
 	if (!ret)
-		ret = copy_through(&e, is, iova + SZ_2M - PG, src, mem + SZ_2M - PG);
+		ret = guest_round_trip(&e, is, iova + SZ_2M - PG, src,
+				       mem + SZ_2M - PG, NULL, 0);
 	result("superpage/edu-dma-both-ends", !ret, "%s", strerror(-ret));
 
 	r = vtd_leaves(bdf, iova / PG, SZ_2M / PG, &lv);
@@ -363,7 +343,10 @@ out:
 
 /* ---- map_file and copy -------------------------------------------------- */
 
-static bool saw_no_map_file;
+/* the library's lines still reach stderr; note the MAP_FILE fallback */
+static struct guest_log map_file_log = {
+	.watch = "IOMMU_IOAS_MAP_FILE: not in this kernel"
+};
 
 /*
  * IOMMU_IOAS_MAP_FILE (Linux 6.13+) in the running kernel, asked of the
@@ -383,19 +366,6 @@ static int kernel_has_map_file(void)
 	return ret;
 }
 
-/* the library's lines still reach stderr; note the MAP_FILE fallback */
-static void log_tap(void *data, int priority, const char *file, int line,
-		    const char *fn, const char *format, va_list args)
-{
-	char msg[1024];
-
-	vsnprintf(msg, sizeof(msg), format, args);
-	if (strstr(msg, "IOMMU_IOAS_MAP_FILE: not in this kernel"))
-		saw_no_map_file = true;
-	fprintf(stderr, "%s\n", msg);
-	(void)data, (void)priority, (void)file, (void)line, (void)fn;
-}
-
 static int t_file(const char *bdf)
 {
 	struct vfiodev_device *dev = NULL;
@@ -406,7 +376,7 @@ static int t_file(const char *bdf)
 	uint8_t *va;
 	int fd, ret;
 
-	vfiodev_ctx_set_log_fn(ctx, log_tap, NULL);
+	vfiodev_ctx_set_log_fn(ctx, guest_log_fn, &map_file_log);
 	fd = memfd_create("guest-ram", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, 16 * PG))
 		return 1;
@@ -452,20 +422,21 @@ static int t_file(const char *bdf)
 		       has > 0	? "has" :
 		       has == 0 ? "lacks" :
 				  "(probe failed)",
-		       saw_no_map_file ? "fell back to its mmap" : "used the ioctl");
-		if (has == 0 && saw_no_map_file)
+		       map_file_log.seen ? "fell back to its mmap" :
+					   "used the ioctl");
+		if (has == 0 && map_file_log.seen)
 			result_skip("space-file/map-file-ioctl",
 				    "this kernel has no IOMMU_IOAS_MAP_FILE (Linux 6.13+; the probe: ENOTTY); the fallback mapped the library's mmap of the file, the path with the ioctl is unit-tested against the fake kernel");
 		else
 			result("space-file/map-file-ioctl",
-			       has > 0 && !saw_no_map_file,
+			       has > 0 && !map_file_log.seen,
 			       "the kernel %s IOMMU_IOAS_MAP_FILE (probe: %s), the library %s",
 			       has > 0 ? "has" : "lacks",
 			       has < 0 ? strerror(-has) :
 			       has     ? "not ENOTTY" :
 					 "ENOTTY",
-			       saw_no_map_file ? "fell back to mapping its mmap" :
-						 "logged no fallback");
+			       map_file_log.seen ? "fell back to mapping its mmap" :
+						   "logged no fallback");
 	}
 	ret = vfiodev_dma_unmap(sp, iova, 8 * PG);
 	result("space-file/unmap", !ret, "%s", strerror(-ret));
@@ -491,21 +462,13 @@ static long status_kb(const char *key)
 	return kb;
 }
 
-static int open_into(const char *bdf, struct vfiodev_space *sp,
-		     struct vfiodev_device **dev)
-{
-	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
-
-	o.space = sp;
-	return vfiodev_device_open(ctx, bdf, &o, dev);
-}
-
 static int t_copy(char **bdfs)
 {
 	struct vfiodev_device *a = NULL, *b = NULL;
 	struct vfiodev_space *s1, *s2;
 	const size_t len = 16 * PG;
-	uint8_t *buf = pages(len), *other = pages(len), *dst = pages(PG);
+	uint8_t *buf = guest_pages(len), *other = guest_pages(len),
+		*dst = guest_pages(PG);
 	uint64_t src_iova, cp_iova, other_iova, dst_iova;
 	long pin0, pin1, pin2, pin3;
 	const char *key;
@@ -516,9 +479,9 @@ static int t_copy(char **bdfs)
 	if (!buf || !other || !dst || vfiodev_space_new(ctx, NULL, &s1) ||
 	    vfiodev_space_new(ctx, NULL, &s2))
 		return 1;
-	ret = open_into(bdfs[0], s1, &a);
+	ret = guest_open(ctx, bdfs[0], s1, VFIODEV_BACKEND_AUTO, false, &a);
 	if (!ret)
-		ret = open_into(bdfs[1], s2, &b);
+		ret = guest_open(ctx, bdfs[1], s2, VFIODEV_BACKEND_AUTO, false, &b);
 	if (!ret)
 		ret = edu_init(&e, b);
 	if (ret) {
@@ -550,7 +513,8 @@ static int t_copy(char **bdfs)
 	for (int i = 0; i < LEN; i++)
 		buf[8 * PG + i] = (uint8_t)(i * 3 + 1);
 	memset(dst, 0, PG);
-	ret = copy_through(&e, cp_iova + 8 * PG, dst_iova, buf + 8 * PG, dst);
+	ret = guest_round_trip(&e, cp_iova + 8 * PG, dst_iova, buf + 8 * PG,
+			       dst, NULL, 0);
 	result("space-copy/dma-in-second-space", !ret,
 	       "the second space's device through the copy: %s", strerror(-ret));
 	/* the counter moves for a new buffer, and not for the copy */
@@ -595,7 +559,8 @@ static int t_dirty(const char *bdf)
 	struct vfiodev_dirty_info info;
 	struct vfiodev_device *dev = NULL;
 	struct vfiodev_space *sp;
-	uint8_t *a = pages(16 * PG), *b = pages(4 * PG), *src = pages(PG);
+	uint8_t *a = guest_pages(16 * PG), *b = guest_pages(4 * PG),
+		*src = guest_pages(PG);
 	uint64_t map[1];
 	struct edu e;
 	int ret, r2;

@@ -25,42 +25,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "edu.h"
+#include "guestlib.h"
 #include "vmresult.h"
 
-#define DMA_LEN 2048
+#define DMA_LEN GUEST_DMA_LEN
 
 static struct vfiodev_ctx *ctx;
 /* the kernel serves VFIO devices through a cdev and has /dev/iommu */
 static bool cdev_kernel;
-
-/* vfio registers the "vfio-dev" character major only with
- * CONFIG_VFIO_DEVICE_CDEV (drivers/vfio/device_cdev.c, vfio_cdev_init()) */
-static bool proc_devices_has_vfio_cdev(void)
-{
-	char line[128], name[64];
-	bool chr = false, found = false;
-	FILE *f = fopen("/proc/devices", "re");
-
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Character devices:", 18))
-			chr = true;
-		else if (!strncmp(line, "Block devices:", 14))
-			chr = false;
-		else if (chr && sscanf(line, "%*u %63s", name) == 1)
-			found = !strcmp(name, "vfio-dev");
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-static bool is_chr(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISCHR(st.st_mode);
-}
 
 /* the running kernel is Linux @maj.@min or later */
 static bool kernel_at_least(int maj, int min)
@@ -73,60 +45,13 @@ static bool kernel_at_least(int maj, int min)
 	return a > maj || (a == maj && b >= min);
 }
 
-static void *page_alloc(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int open_dev(const char *bdf, struct vfiodev_space *space,
-		    enum vfiodev_backend backend, bool noiommu,
-		    struct vfiodev_device **dev)
-{
-	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-
-	opts.space = space;
-	opts.backend = backend;
-	opts.allow_noiommu = noiommu;
-	return vfiodev_device_open(ctx, bdf, &opts, dev);
-}
-
 static const char *expected_backend(void)
 {
 	return cdev_kernel ? "iommufd" : "container";
 }
 
-/* RAM -> device -> RAM through @space, with the data at @src_off in a
- * shared source buffer and the result at @dst_off in a shared destination;
- * returns 0 when every byte came back */
-static int round_trip(const struct edu *e, uint64_t iova_src, uint64_t iova_dst,
-		      const uint8_t *src, const uint8_t *dst, char *why,
-		      size_t whylen)
-{
-	int ret;
-
-	ret = edu_dma(e, iova_src, 0, DMA_LEN, 0, 0);
-	if (!ret)
-		ret = edu_dma(e, iova_dst, 0, DMA_LEN, 1, 0);
-	if (ret) {
-		snprintf(why, whylen, "DMA: %s", strerror(-ret));
-		return ret;
-	}
-	for (int i = 0; i < DMA_LEN; i++) {
-		if (src[i] != dst[i]) {
-			snprintf(why, whylen,
-				 "byte %d: wrote 0x%02x, read back 0x%02x", i,
-				 src[i], dst[i]);
-			return -EIO;
-		}
-	}
-	return 0;
-}
-
 /* map @src for reading and @dst for writing (a page each) in @dev's space,
- * then round_trip() through them */
+ * then guest_round_trip() through them */
 static int map_round_trip(struct vfiodev_device *dev, const struct edu *e,
 			  uint8_t *src, uint8_t *dst, char *why, size_t whylen)
 {
@@ -142,7 +67,7 @@ static int map_round_trip(struct vfiodev_device *dev, const struct edu *e,
 		snprintf(why, whylen, "map: %s", strerror(-ret));
 		return ret;
 	}
-	return round_trip(e, is, id, src, dst, why, whylen);
+	return guest_round_trip(e, is, id, src, dst, why, whylen);
 }
 
 static void fill(uint8_t *p, size_t len, unsigned int seed)
@@ -160,7 +85,7 @@ static int t_open(const char *bdf)
 	const char *reason;
 	int ret;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	result("open/by-bdf", !ret, "vfiodev_device_open(%s): %s", bdf,
 	       strerror(-ret));
 	if (ret)
@@ -230,8 +155,8 @@ static int t_open(const char *bdf)
 			vfiodev_device_close(dev);
 			/* closed by the library: the device is free again */
 			closed = fcntl(fd, F_GETFD) < 0;
-			ret = open_dev(bdf, NULL, VFIODEV_BACKEND_IOMMUFD,
-				       false, &dev);
+			ret = guest_open(ctx, bdf, NULL,
+					 VFIODEV_BACKEND_IOMMUFD, false, &dev);
 			result("open/from-fd-released-on-close", !ret && closed,
 			       "fd %s after close; reopen: %s",
 			       closed ? "closed" : "STILL OPEN", strerror(-ret));
@@ -274,7 +199,7 @@ static int t_info(const char *bdf)
 	FILE *f;
 	int ret;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	if (ret) {
 		result("info/open", false, "open: %s", strerror(-ret));
 		return 1;
@@ -372,7 +297,7 @@ static int t_dma(const char *bdf)
 	char why[160] = "";
 	int efd, ret, nr;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	if (!ret)
 		ret = edu_init(&e, dev);
 	if (ret) {
@@ -386,8 +311,8 @@ static int t_dma(const char *bdf)
 	       nr > 0 ? (unsigned long long)r[0].last : 0ull);
 	result("dma/iova-ranges", nr > 0, "vfiodev_space_iova_ranges: %d", nr);
 
-	src = page_alloc(4096);
-	dst = page_alloc(4096);
+	src = guest_pages(4096);
+	dst = guest_pages(4096);
 	fill(src, 4096, 1);
 	memset(dst, 0, 4096);
 	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, NULL,
@@ -410,7 +335,7 @@ static int t_dma(const char *bdf)
 	ret = vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSI_IRQ, 0, 1, &efd);
 	result("irq/msi-eventfd-set", !ret, "set eventfd: %s", strerror(-ret));
 
-	ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
+	ret = guest_round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
 	result("dma/round-trip", !ret, "%s", why);
 
 	/* the completion interrupt of a DMA with the IRQ bit */
@@ -452,7 +377,8 @@ static int t_dma(const char *bdf)
 	/* the control: mapped again, the same transfer lands */
 	ret = vfiodev_dma_map(space, dst, 4096, VFIODEV_DMA_WRITE, iova_dst);
 	if (!ret)
-		ret = round_trip(&e, iova_src, iova_dst, src, dst, why, sizeof(why));
+		ret = guest_round_trip(&e, iova_src, iova_dst, src, dst, why,
+				       sizeof(why));
 	result("dma/remapped-iova-works", !ret, "%s (%s)", why, strerror(-ret));
 	vfiodev_device_close(dev);
 	return 0;
@@ -473,8 +399,8 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	if (ret)
 		return 1;
 	for (int i = 0; i < ndev; i++) {
-		ret = open_dev(bdfs[i], space, VFIODEV_BACKEND_AUTO, false,
-			       &dev[i]);
+		ret = guest_open(ctx, bdfs[i], space, VFIODEV_BACKEND_AUTO,
+				 false, &dev[i]);
 		if (!ret)
 			ret = edu_init(&e[i], dev[i]);
 		snprintf(name, sizeof(name), "%s/open-%d", tag, i);
@@ -497,8 +423,8 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	       same_group ? "one group" : "two groups");
 
 	/* one source mapping serves every device */
-	src = page_alloc(4096);
-	dst = page_alloc(4096 * ndev);
+	src = guest_pages(4096);
+	dst = guest_pages(4096 * ndev);
 	fill(src, 4096, 3);
 	ret = vfiodev_dma_map_any(space, src, 4096, VFIODEV_DMA_READ, NULL,
 				  &iova_src);
@@ -511,8 +437,8 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 		int r;
 
 		memset(dst + 4096 * i, 0, 4096);
-		r = round_trip(&e[i], iova_src, iova_dst + 4096 * i, src,
-			       dst + 4096 * i, why, sizeof(why));
+		r = guest_round_trip(&e[i], iova_src, iova_dst + 4096 * i, src,
+				     dst + 4096 * i, why, sizeof(why));
 		snprintf(name, sizeof(name), "%s/dma-%d", tag, i);
 		result(name, !r, "%s: %s", bdfs[i], why);
 	}
@@ -523,9 +449,10 @@ static int t_shared(const char *tag, int ndev, char **bdfs, bool same_group)
 	/* no space given: devices of one group must still share one (the
 	 * kernel allows a group in one container / IOAS only), devices of
 	 * different groups get their own */
-	ret = open_dev(bdfs[0], NULL, VFIODEV_BACKEND_AUTO, false, &dev[0]);
+	ret = guest_open(ctx, bdfs[0], NULL, VFIODEV_BACKEND_AUTO, false, &dev[0]);
 	if (!ret)
-		ret = open_dev(bdfs[1], NULL, VFIODEV_BACKEND_AUTO, false, &dev[1]);
+		ret = guest_open(ctx, bdfs[1], NULL, VFIODEV_BACKEND_AUTO,
+				 false, &dev[1]);
 	snprintf(name, sizeof(name), "%s/implicit-space", tag);
 	result(name,
 	       !ret && same_group == (vfiodev_device_space(dev[0]) ==
@@ -551,7 +478,7 @@ static int t_reset(const char *bdf)
 	char why[160] = "";
 	int ret;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	if (!ret)
 		ret = edu_init(&e, dev);
 	if (ret) {
@@ -566,8 +493,8 @@ static int t_reset(const char *bdf)
 	result("reset/ioctl", !ret, "vfiodev_device_reset: %s", strerror(-ret));
 	/* the driver's part after a reset: bus mastering on again */
 	ret = vfiodev_pci_enable_bus_master(dev);
-	src = page_alloc(4096);
-	dst = page_alloc(4096);
+	src = guest_pages(4096);
+	dst = guest_pages(4096);
 	fill(src, 4096, 4);
 	if (!ret)
 		ret = map_round_trip(dev, &e, src, dst, why, sizeof(why));
@@ -605,14 +532,15 @@ static int t_planted(const char *bdf)
 	}
 	printf("planted: %s is now char 1:3 (the real node moved aside)\n", real);
 	if (cdev_kernel) {
-		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_IOMMUFD, false, &dev);
+		ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_IOMMUFD, false,
+				 &dev);
 		result("planted/forced-iommufd-refuses", ret == -ENXIO,
 		       "open returned %d (%s), expected -ENXIO", ret,
 		       strerror(-ret));
 		if (!ret)
 			vfiodev_device_close(dev);
 		/* AUTO: the planted node is never used; the group path is */
-		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+		ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 		reason = ret ? NULL : vfiodev_device_fallback_reason(dev);
 		result("planted/auto-falls-back",
 		       !ret && vfiodev_device_backend(dev) == VFIODEV_BACKEND_CONTAINER &&
@@ -622,13 +550,14 @@ static int t_planted(const char *bdf)
 		if (!ret)
 			vfiodev_device_close(dev);
 	} else {
-		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+		ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 		result("planted/group-node-refused", ret == -ENXIO,
 		       "open returned %d (%s), expected -ENXIO", ret,
 		       strerror(-ret));
 		if (!ret)
 			vfiodev_device_close(dev);
-		ret = open_dev(bdf, NULL, VFIODEV_BACKEND_CONTAINER, false, &dev);
+		ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_CONTAINER,
+				 false, &dev);
 		result("planted/forced-container-refuses", ret == -ENXIO,
 		       "open returned %d (%s), expected -ENXIO", ret,
 		       strerror(-ret));
@@ -637,7 +566,7 @@ static int t_planted(const char *bdf)
 	}
 	unlink(real);
 	rename(aside, real);
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	result("planted/genuine-node-opens",
 	       !ret && !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
 			       expected_backend()),
@@ -709,13 +638,13 @@ static int t_noiommu(const char *bdf)
 	bool cdev;
 	int ret;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	result("noiommu/refused-by-default", ret == -EPERM,
 	       "open without allow_noiommu returned %d (%s), expected -EPERM",
 	       ret, strerror(-ret));
 	if (!ret)
 		vfiodev_device_close(dev);
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, true, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, true, &dev);
 	result("noiommu/opens-when-allowed", !ret, "open: %s", strerror(-ret));
 	if (ret)
 		return 1;
@@ -750,8 +679,8 @@ static int t_noiommu(const char *bdf)
 	}
 	ret = edu_init(&e, dev);
 	result("noiommu/bar0", !ret, "BAR0: %s", strerror(-ret));
-	src = page_alloc(4096);
-	dst = page_alloc(4096);
+	src = guest_pages(4096);
+	dst = guest_pages(4096);
 	fill(src, DMA_LEN, 5);
 	memset(dst, 0, 4096);
 	/* the edu reaches 28 bits: the limit bounds bus addresses here */
@@ -782,7 +711,7 @@ static int t_noiommu(const char *bdf)
 	       !ret && t == bs + 100 && len == 4096 - 100,
 	       "translate_len: %s, 0x%llx+0x%zx", strerror(-ret),
 	       (unsigned long long)t, len);
-	ret = ret ? ret : round_trip(&e, bs, bd, src, dst, why, sizeof(why));
+	ret = ret ? ret : guest_round_trip(&e, bs, bd, src, dst, why, sizeof(why));
 	result("noiommu/dma-at-bus-address", !ret, "%s",
 	       why[0] ? why : strerror(-ret));
 	if (vfiodev_dma_unmap(sp, bs, 4096) || vfiodev_dma_unmap_vaddr(sp, dst))
@@ -1014,21 +943,9 @@ static int nv_create_io(struct nv *c)
 	return ret;
 }
 
-static bool grow_resized;
-
-/* the library's log during the grow: to stderr, and whether it said it
- * disabled and re-enabled the index */
-static void log_grow(void *data, int priority, const char *file, int line,
-		     const char *fn, const char *format, va_list args)
-{
-	char msg[512];
-
-	vsnprintf(msg, sizeof(msg), format, args);
-	if (strstr(msg, "disabled and re-enabled"))
-		grow_resized = true;
-	fprintf(stderr, "%s\n", msg);
-	(void)data, (void)priority, (void)file, (void)line, (void)fn;
-}
+/* the library's log during the grow: whether it said it disabled and
+ * re-enabled the index */
+static struct guest_log grow_log = { .watch = "disabled and re-enabled" };
 
 /*
  * MSI-X grown while enabled: vector 0 with one eventfd, then ONE call for
@@ -1078,17 +995,17 @@ static void t_nvme_msix_grow(struct vfiodev_device *dev, void *bar)
 	if (ret)
 		goto out;
 
-	grow_resized = false;
-	vfiodev_ctx_set_log_fn(ctx, log_grow, NULL);
+	grow_log.seen = false;
+	vfiodev_ctx_set_log_fn(ctx, guest_log_fn, &grow_log);
 	ret = vfiodev_irq_set_eventfds(dev, VFIODEV_PCI_MSIX_IRQ, 0, 2, efd);
 	vfiodev_ctx_set_log_fn(ctx, NULL, NULL);
 	printf("vmtest: nvme/msix-grow: one call, vectors 0..1: %s; %s\n",
 	       strerror(-ret),
-	       grow_resized ? "the library disabled and re-enabled the index" :
-			      "no resize by the library");
-	result("nvme/msix-grow-one-call", !ret && grow_resized == noresize,
+	       grow_log.seen ? "the library disabled and re-enabled the index" :
+			       "no resize by the library");
+	result("nvme/msix-grow-one-call", !ret && grow_log.seen == noresize,
 	       "set_eventfds(0, 2): %s; resized %d, NORESIZE %d",
-	       strerror(-ret), grow_resized, noresize);
+	       strerror(-ret), grow_log.seen, noresize);
 	if (ret)
 		goto out;
 
@@ -1128,7 +1045,7 @@ static int t_nvme(const char *bdf)
 	int efd[2] = { -1, -1 }, ret, nvec;
 	void *bar = NULL;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	result("nvme/open",
 	       !ret && !strcmp(vfiodev_backend_name(vfiodev_device_backend(dev)),
 			       expected_backend()),
@@ -1213,7 +1130,7 @@ static int adopt_child(int fd, const char *bdf)
 {
 	struct vfiodev_ctx *c;
 	struct vfiodev_device *dev = NULL;
-	uint8_t *src = page_alloc(4096), *dst = page_alloc(4096);
+	uint8_t *src = guest_pages(4096), *dst = guest_pages(4096);
 	char why[160];
 	struct edu e;
 	int ret;
@@ -1253,7 +1170,7 @@ static int t_dmabuf(const char *bdf)
 	struct stat st;
 	int ret, probe, fd = -1;
 
-	ret = open_dev(bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
+	ret = guest_open(ctx, bdf, NULL, VFIODEV_BACKEND_AUTO, false, &dev);
 	if (ret) {
 		result("dmabuf/export", false, "open: %s", strerror(-ret));
 		result("dmabuf/fd", false, "no device");
@@ -1324,7 +1241,7 @@ static int unplug_child(const char *bdf)
 {
 	struct vfiodev_ctx *c;
 	struct vfiodev_device *dev = NULL;
-	uint8_t *src = page_alloc(4096), *dst = page_alloc(4096);
+	uint8_t *src = guest_pages(4096), *dst = guest_pages(4096);
 	char why[160] = "";
 	struct edu e;
 	int ret;
@@ -1352,7 +1269,7 @@ static int t_unplug(char **bdfs)
 {
 	struct vfiodev_space *s1, *s2;
 	struct vfiodev_device *a = NULL, *b = NULL;
-	uint8_t *src = page_alloc(4096), *dst = page_alloc(2 * 4096);
+	uint8_t *src = guest_pages(4096), *dst = guest_pages(2 * 4096);
 	uint64_t iova_src, iova_dst;
 	struct edu ea, eb;
 	char why[160] = "";
@@ -1362,9 +1279,9 @@ static int t_unplug(char **bdfs)
 	if (!src || !dst || vfiodev_space_new(ctx, NULL, &s1) ||
 	    vfiodev_space_new(ctx, NULL, &s2))
 		return 1;
-	ret = open_dev(bdfs[0], s1, VFIODEV_BACKEND_AUTO, false, &a);
+	ret = guest_open(ctx, bdfs[0], s1, VFIODEV_BACKEND_AUTO, false, &a);
 	if (!ret)
-		ret = open_dev(bdfs[1], s1, VFIODEV_BACKEND_AUTO, false, &b);
+		ret = guest_open(ctx, bdfs[1], s1, VFIODEV_BACKEND_AUTO, false, &b);
 	if (!ret)
 		ret = edu_init(&eb, b);
 	fill(src, 4096, 5);
@@ -1381,12 +1298,12 @@ static int t_unplug(char **bdfs)
 	/* unplug a, plug it into a second space of this context */
 	vfiodev_device_close(a);
 	a = NULL;
-	ret = open_dev(bdfs[0], s2, VFIODEV_BACKEND_AUTO, false, &a);
+	ret = guest_open(ctx, bdfs[0], s2, VFIODEV_BACKEND_AUTO, false, &a);
 	result("unplug/reopen-into-second-space", !ret,
 	       "%s: %s (the group stayed with the first space?)", bdfs[0],
 	       strerror(-ret));
 	if (!ret) {
-		uint8_t *s = page_alloc(4096), *d = page_alloc(4096);
+		uint8_t *s = guest_pages(4096), *d = guest_pages(4096);
 
 		fill(s, DMA_LEN, 7);
 		ret = edu_init(&ea, a);
@@ -1396,8 +1313,8 @@ static int t_unplug(char **bdfs)
 	}
 	/* the first space's mappings, made before the unplug, still serve b */
 	memset(dst + 4096, 0, 4096);
-	ret = round_trip(&eb, iova_src, iova_dst + 4096, src, dst + 4096, why,
-			 sizeof(why));
+	ret = guest_round_trip(&eb, iova_src, iova_dst + 4096, src, dst + 4096,
+			       why, sizeof(why));
 	result("unplug/first-space-serves-the-other", !ret, "%s", why);
 
 	/* unplug again: another process takes it */
@@ -1425,19 +1342,8 @@ static int t_unplug(char **bdfs)
  * closed and unbound from vfio-pci, the reset is refused naming it, and
  * the first still works.
  */
-static char last_err[512];
-
-static void log_keep(void *data, int priority, const char *file, int line,
-		     const char *fn, const char *format, va_list args)
-{
-	char msg[512];
-
-	vsnprintf(msg, sizeof(msg), format, args);
-	if (priority <= LOG_ERR)
-		snprintf(last_err, sizeof(last_err), "%s", msg);
-	fprintf(stderr, "%s\n", msg);
-	(void)data, (void)file, (void)line, (void)fn;
-}
+/* the library's last error line */
+static struct guest_log keep_log;
 
 /* the PCI devices on @bdf's bus, as sysfs lists them */
 static int sysfs_bus_peers(const char *bdf, char out[][VFIODEV_BDF_LEN], int max)
@@ -1473,7 +1379,7 @@ static int sysfs_group(const char *bdf)
 static int dma_check(struct vfiodev_device *dev, const struct edu *e,
 		     unsigned int seed, char *why, size_t len)
 {
-	uint8_t *src = page_alloc(4096), *dst = page_alloc(4096);
+	uint8_t *src = guest_pages(4096), *dst = guest_pages(4096);
 	int ret;
 
 	fill(src, DMA_LEN, seed);
@@ -1494,9 +1400,10 @@ static int t_hotreset(char **bdfs)
 	int ret, nsys, matched = 0;
 	FILE *f;
 
-	vfiodev_ctx_set_log_fn(ctx, log_keep, NULL);
+	vfiodev_ctx_set_log_fn(ctx, guest_log_fn, &keep_log);
 	for (int i = 0; i < 2; i++) {
-		ret = open_dev(bdfs[i], NULL, VFIODEV_BACKEND_AUTO, false, &dev[i]);
+		ret = guest_open(ctx, bdfs[i], NULL, VFIODEV_BACKEND_AUTO,
+				 false, &dev[i]);
 		if (!ret)
 			ret = edu_init(&e[i], dev[i]);
 		if (ret) {
@@ -1522,7 +1429,8 @@ static int t_hotreset(char **bdfs)
 	       n > 1 ? peers[1].group : -1, nsys, matched);
 
 	ret = vfiodev_device_hot_reset(dev[0]);
-	result("hotreset/reset-both-held", !ret, "%s: %s", strerror(-ret), last_err);
+	result("hotreset/reset-both-held", !ret, "%s: %s", strerror(-ret),
+	       keep_log.last_err);
 	for (int i = 0; i < 2; i++) {
 		char name[64];
 
@@ -1543,11 +1451,11 @@ static int t_hotreset(char **bdfs)
 		vfiodev_device_close(dev[0]);
 		return 1;
 	}
-	last_err[0] = '\0';
+	keep_log.last_err[0] = '\0';
 	ret = vfiodev_device_hot_reset(dev[0]);
 	result("hotreset/refused-naming-the-peer",
-	       ret == -EPERM && strstr(last_err, bdfs[1]),
-	       "returned %s, log: %s", strerror(-ret), last_err);
+	       ret == -EPERM && strstr(keep_log.last_err, bdfs[1]),
+	       "returned %s, log: %s", strerror(-ret), keep_log.last_err);
 	ret = dma_check(dev[0], &e[0], 30, why, sizeof(why));
 	result("hotreset/dma-after-refusal", !ret, "%s", why);
 	vfiodev_device_close(dev[0]);
@@ -1567,20 +1475,8 @@ static int t_hotreset(char **bdfs)
 #define VF_TOKEN "7d0b6b4e-3f1c-4a52-8e6f-0c1d2e3f4a5b"
 #define VF_OTHER "7d0b6b4e-3f1c-4a52-8e6f-0c1d2e3f4a5c"
 
-static bool saw_token_hint;
-
 /* the library's lines still reach stderr; note a hint to pass the token */
-static void log_token(void *data, int priority, const char *file, int line,
-		      const char *fn, const char *format, va_list args)
-{
-	char msg[512];
-
-	vsnprintf(msg, sizeof(msg), format, args);
-	if (strstr(msg, "pass the VF token"))
-		saw_token_hint = true;
-	fprintf(stderr, "%s\n", msg);
-	(void)data, (void)priority, (void)file, (void)line, (void)fn;
-}
+static struct guest_log token_log = { .watch = "pass the VF token" };
 
 static int sysfs_put(const char *path, const char *val)
 {
@@ -1694,43 +1590,104 @@ static int t_vftoken(const char *pf_bdf)
 			    u.release, ret ? "was refused" : "opened");
 		vfiodev_device_close(vf);
 	} else {
-		saw_token_hint = false;
-		vfiodev_ctx_set_log_fn(ctx, log_token, NULL);
+		token_log.seen = false;
+		vfiodev_ctx_set_log_fn(ctx, guest_log_fn, &token_log);
 		ret = open_vf(vf_bdf, NULL, VFIODEV_BACKEND_IOMMUFD, &vf);
 		vfiodev_ctx_set_log_fn(ctx, NULL, NULL);
 		/* and the library says what is missing */
 		result("vftoken/cdev-refused-without",
-		       ret == -EACCES && saw_token_hint,
+		       ret == -EACCES && token_log.seen,
 		       "%s without a token on the iommufd path: %s, expected EACCES (Linux %s checks the VF token on the cdev bind); the log %s \"pass the VF token\"",
 		       vf_bdf, ret ? strerror(-ret) : "opened", u.release,
-		       saw_token_hint ? "gave" : "did not give");
+		       token_log.seen ? "gave" : "did not give");
 		vfiodev_device_close(vf);
 	}
 	vfiodev_device_close(pf);
 	return 0;
 }
 
+static int t_two_groups(char **bdfs)
+{
+	return t_shared("two-groups", 2, bdfs, false);
+}
+
+static int t_one_group(char **bdfs)
+{
+	return t_shared("one-group", 2, bdfs, true);
+}
+
+/* the subcommands: @one takes a BDF, @many the BDFs from argv[2] on (at
+ * least @nbdf of them) */
+static const struct subcommand {
+	const char *name;
+	int nbdf;
+	int (*one)(const char *bdf);
+	int (*many)(char **bdfs);
+	const char *help;
+} subcommands[] = {
+	{ "open", 1, t_open, NULL, "backend, node, identity, fallback reason" },
+	{ "info", 1, t_info, NULL, "BAR0, config space, region and IRQ info" },
+	{ "dma", 1, t_dma, NULL, "DMA round trip and MSIs, then unmap" },
+	{ "dmabuf", 1, t_dmabuf, NULL, "a BAR exported as a dma-buf, or EOPNOTSUPP" },
+	{ "adopt", 1, t_adopt, NULL, "a device fd handed to a child, adopted" },
+	{ "reset", 1, t_reset, NULL, "device reset, DMA after it" },
+	{ "planted", 1, t_planted, NULL, "a node of the wrong major:minor refused" },
+	{ "noiommu", 1, t_noiommu, NULL, "noiommu refused, then opened as allowed" },
+	{ "forced", 1, t_forced, NULL, "each backend forced" },
+	{ "nvme", 1, t_nvme, NULL, "QEMU's NVMe controller (MSI-X, FLR)" },
+	{ "vftoken", 1, t_vftoken, NULL, "a PF's VF token; the VF opens with it" },
+	{ "two-groups", 2, NULL, t_two_groups, "two groups sharing one space" },
+	{ "one-group", 2, NULL, t_one_group, "two devices of one group" },
+	{ "unplug", 2, NULL, t_unplug, "a group's last device closed, reopened" },
+	{ "hotreset", 2, NULL, t_hotreset,
+	  "bus reset, refused while one is not held" },
+};
+
+#define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vmtest SUBCOMMAND BDF...\n");
+	for (size_t i = 0; i < NR_SUBCOMMANDS; i++) {
+		const struct subcommand *c = &subcommands[i];
+
+		fprintf(stderr, "  %-10s %-8s %s\n", c->name,
+			c->nbdf == 1 ? "BDF" : "BDF BDF", c->help);
+	}
+}
+
+static const struct subcommand *find_subcommand(int argc, char **argv)
+{
+	for (size_t i = 0; argc >= 2 && i < NR_SUBCOMMANDS; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return argc - 2 >= subcommands[i].nbdf ? &subcommands[i] :
+								 NULL;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	const struct subcommand *cmd = find_subcommand(argc, argv);
 	const char *k = getenv("VMTEST_KERNEL");
 	int ret;
 
-	if (argc < 3) {
-		fprintf(stderr,
-			"usage: vmtest open|info|dma|dmabuf|reset|planted|noiommu|forced|nvme BDF\n"
-			"       vmtest two-groups|one-group|unplug|hotreset BDF BDF\n");
+	if (!cmd) {
+		if (argc >= 2)
+			fprintf(stderr, "vmtest: unknown test or missing BDF: %s\n",
+				argv[1]);
+		usage();
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	cdev_kernel = proc_devices_has_vfio_cdev() && is_chr("/dev/iommu");
+	cdev_kernel = guest_has_vfio_cdev() && guest_is_chr("/dev/iommu");
 	{
 		struct utsname u;
 
 		uname(&u);
 		printf("vmtest: kernel %s (%s): vfio cdev major %s, /dev/iommu %s: expecting the %s path\n",
-		       u.release, k ? k : "?",
-		       proc_devices_has_vfio_cdev() ? "yes" : "no",
-		       is_chr("/dev/iommu") ? "yes" : "no", expected_backend());
+		       u.release, k ? k : "?", guest_has_vfio_cdev() ? "yes" : "no",
+		       guest_is_chr("/dev/iommu") ? "yes" : "no",
+		       expected_backend());
 	}
 	ret = vfiodev_ctx_new(NULL, &ctx);
 	if (ret) {
@@ -1739,41 +1696,7 @@ int main(int argc, char **argv)
 	}
 	/* library log lines land in the console log, for diagnosis */
 	vfiodev_ctx_set_log_priority(ctx, LOG_INFO);
-
-	if (!strcmp(argv[1], "open"))
-		ret = t_open(argv[2]);
-	else if (!strcmp(argv[1], "info"))
-		ret = t_info(argv[2]);
-	else if (!strcmp(argv[1], "dma"))
-		ret = t_dma(argv[2]);
-	else if (!strcmp(argv[1], "reset"))
-		ret = t_reset(argv[2]);
-	else if (!strcmp(argv[1], "planted"))
-		ret = t_planted(argv[2]);
-	else if (!strcmp(argv[1], "noiommu"))
-		ret = t_noiommu(argv[2]);
-	else if (!strcmp(argv[1], "forced"))
-		ret = t_forced(argv[2]);
-	else if (!strcmp(argv[1], "nvme"))
-		ret = t_nvme(argv[2]);
-	else if (!strcmp(argv[1], "vftoken"))
-		ret = t_vftoken(argv[2]);
-	else if (!strcmp(argv[1], "dmabuf"))
-		ret = t_dmabuf(argv[2]);
-	else if (!strcmp(argv[1], "adopt"))
-		ret = t_adopt(argv[2]);
-	else if (!strcmp(argv[1], "hotreset") && argc >= 4)
-		ret = t_hotreset(argv + 2);
-	else if (!strcmp(argv[1], "unplug") && argc >= 4)
-		ret = t_unplug(argv + 2);
-	else if (!strcmp(argv[1], "two-groups") && argc >= 4)
-		ret = t_shared("two-groups", 2, argv + 2, false);
-	else if (!strcmp(argv[1], "one-group") && argc >= 4)
-		ret = t_shared("one-group", 2, argv + 2, true);
-	else {
-		fprintf(stderr, "vmtest: unknown test %s\n", argv[1]);
-		ret = 2;
-	}
+	ret = cmd->one ? cmd->one(argv[2]) : cmd->many(argv + 2);
 	vfiodev_ctx_unref(ctx);
 	return ret || failures ? 1 : 0;
 }

@@ -18,7 +18,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define PG 4096ul
@@ -95,7 +95,7 @@ static void maps_before_the_first_device_are_replayed_at_its_join(void **state)
 	assert_int_equal(iova, PG);
 	assert_int_equal(live_mappings(), 0);
 	assert_true(vfiodev_space_ranges_provisional(sp));
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	assert_int_equal(live_mappings(), 2);
 	assert_false(vfiodev_space_ranges_provisional(sp));
 	assert_int_equal(vfiodev_space_backend(sp), w->backend);
@@ -140,7 +140,7 @@ static void a_failed_replay_fails_the_join_and_keeps_the_record(void **state)
 	assert_int_equal(vfiodev_space_backend(sp), VFIODEV_BACKEND_AUTO);
 	assert_true(vfiodev_space_ranges_provisional(sp));
 	assert_int_equal(vfiodev_dma_translate(sp, w->buf + 2 * PG, &iova), 0);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	assert_int_equal(live_mappings(), 3);
 	vfiodev_space_unref(sp);
 }
@@ -157,7 +157,7 @@ static void a_recorded_map_the_device_cannot_reach_refuses_its_join(void **state
 	assert_true(fake_log_has(LOG_ERR, "lies outside the IOVA ranges"));
 	assert_int_equal(live_mappings(), 0);
 	assert_int_equal(vfiodev_dma_unmap(sp, 1ull << 50, PG), 0);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	vfiodev_space_unref(sp);
 }
 
@@ -178,7 +178,7 @@ static void an_iommufd_space_has_its_ioas_at_once(void **state)
 	assert_true(vfiodev_space_ranges_provisional(sp));
 	assert_int_equal(vfiodev_dma_map(sp, w->buf, PG, RW, 0x100000), 0);
 	assert_int_equal(live_mappings(), 1);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	assert_int_equal(live_mappings(), 1);
 	vfiodev_space_unref(sp);
 }
@@ -193,7 +193,7 @@ static void the_iova_limit_bounds_map_any_and_says_so(void **state)
 
 	so.iova_max = 0x4fff; /* pages 1..4 */
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &sp), 0);
-	assert_int_equal(open_into(w, sp), 0);
+	w->dev = fixture_open_into(BDF, sp, w->backend);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(vfiodev_dma_map_any(sp, w->buf + i * PG, PG,
 						     RW, NULL, &iova),
@@ -259,7 +259,7 @@ static void unmap_by_buffer_and_by_range(void **state)
 	struct vfiodev_space *sp;
 	uint64_t iova, done = 1;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(vfiodev_dma_map(sp, w->buf + i * 2 * PG, 2 * PG,
@@ -292,7 +292,7 @@ static void translate_len_and_reverse(void **state)
 	size_t len;
 	void *va;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	/* 2 MiB + 8 KiB at 2 MiB: the table holds one 2 MiB entry and two
 	 * 4 KiB ones */
@@ -331,7 +331,7 @@ static void dma_memory_is_zeroed_mapped_and_freed(void **state)
 	uint64_t iova, iova2, t;
 	uint8_t *p, *big;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, 100, RW, NULL, (void **)&p, &iova),
 			 0);
@@ -380,7 +380,7 @@ static void dma_memory_follows_the_iommu_page_size(void **state)
 
 	fake_cfg.ioas_alignment = 0x10000;
 	fake_cfg.type1_pgsizes = 0x10000 | SZ_2M;
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, 100, RW, NULL, (void **)&p, &iova),
 			 0);
@@ -410,7 +410,7 @@ static void dma_memory_is_populated_before_it_is_mapped(void **state)
 	uint64_t iova;
 	uint8_t *p;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, 16 * PG, VFIODEV_DMA_READ, NULL,
 					   (void **)&p, &iova),
@@ -543,7 +543,7 @@ static void a_noiommu_space_answers_with_bus_addresses(void **state)
 static void a_noiommu_map_without_bus_addresses_leaves_nothing(void **state)
 {
 	struct world *w = *state;
-	struct vfiodev_device *dev, *other = NULL;
+	struct vfiodev_device *dev;
 	struct vfiodev_space *sp;
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
 	uint64_t bus;
@@ -566,8 +566,7 @@ static void a_noiommu_map_without_bus_addresses_leaves_nothing(void **state)
 	assert_int_equal(vfiodev_dma_translate(sp, w->buf, &bus), -ENOENT);
 	/* an IOMMU-translated device does not join a noiommu space */
 	opts.space = sp;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &other),
-			 -EXDEV);
+	assert_int_equal(fixture_open_err(BDF, &opts), -EXDEV);
 	assert_true(fake_log_has(LOG_ERR, "cannot join a space of noiommu devices"));
 	vfiodev_device_close(dev);
 }
@@ -579,7 +578,6 @@ static void a_failed_noiommu_join_leaves_the_space_as_it_was(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
 	struct world *w = *state;
-	struct vfiodev_device *dev = NULL;
 	struct vfiodev_space *sp;
 	struct fake_pci *p = fake_pci_add(NOIOMMU_BDF, 9, "vfio-pci");
 	uint64_t iova;
@@ -591,8 +589,7 @@ static void a_failed_noiommu_join_leaves_the_space_as_it_was(void **state)
 	opts.allow_noiommu = true;
 	opts.backend = VFIODEV_BACKEND_IOMMUFD;
 	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, EIO, 0);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), NOIOMMU_BDF, &opts, &dev),
-			 -EIO);
+	assert_int_equal(fixture_open_err(NOIOMMU_BDF, &opts), -EIO);
 	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, 0, 0);
 	/* recorded, as in any space before its first device */
 	assert_int_equal(vfiodev_dma_map_any(sp, w->buf, PG, RW, NULL, &iova), 0);
@@ -617,7 +614,7 @@ static void the_last_unref_frees_library_memory_the_kernel_kept_mapped(void **st
 
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 4 * PG), 0);
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	sp = vfiodev_device_space(w->dev);
 	assert_int_equal(vfiodev_dma_alloc(sp, PG, RW, NULL, &small, &iova), 0);
 	assert_int_equal(vfiodev_dma_alloc(sp, 3ul << 20, RW, NULL, &big, &iova), 0);
@@ -708,7 +705,7 @@ static void translate_is_never_wrong_while_others_map_and_unmap(void **state)
 	pthread_t th[2];
 	uint64_t iova;
 
-	assert_int_equal(open_into(w, NULL), 0);
+	w->dev = fixture_open_into(BDF, NULL, w->backend);
 	s.sp = vfiodev_device_space(w->dev);
 	s.buf = w->buf;
 	for (int i = 0; i < STABLE; i++)
@@ -745,6 +742,172 @@ static void translate_is_never_wrong_while_others_map_and_unmap(void **state)
 	assert_true(s.lookups > 1000);
 }
 
+/* review: translate() finds the last mapping starting at or below an
+ * address, so a buffer mapped inside another one hid the outer one. Maps
+ * of overlapping buffers are refused now, and translate stays exact. */
+static void map_of_a_buffer_inside_a_mapped_one_is_eexist(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *s;
+	uint64_t iova = 0, got = 0;
+	uint8_t *buf;
+
+	(void)state;
+	buf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	fake_std_device(BDF, 5, 0);
+	dev = fixture_open(BDF, NULL);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map_any(s, buf, 4 * PG, VFIODEV_DMA_READ,
+					     NULL, &iova),
+			 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ,
+					     NULL, &got),
+			 -EEXIST);
+	assert_true(fake_log_has(LOG_ERR, "map a buffer once"));
+	assert_int_equal(vfiodev_dma_translate(s, buf + 3 * PG + 8, &got), 0);
+	assert_int_equal(got, iova + 3 * PG + 8);
+	vfiodev_device_close(dev);
+	munmap(buf, 4 * PG);
+}
+
+/* review: map_any walked every mapping per call (quadratic); it now starts
+ * at a floor, which must still give the lowest free IOVA when holes open
+ * and must not skip a hole too small for one request but fine for the next */
+static void map_any_stays_lowest_first_fit_with_holes(void **state)
+{
+	struct vfiodev_device *dev = NULL;
+	struct vfiodev_space *s;
+	uint64_t iova[6], got;
+	uint8_t *buf;
+
+	(void)state;
+	buf = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	fake_std_device(BDF, 5, 0);
+	dev = fixture_open(BDF, NULL);
+	s = vfiodev_device_space(dev);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vfiodev_dma_map_any(s, buf + i * PG, PG,
+						     VFIODEV_DMA_READ, NULL,
+						     &iova[i]),
+				 0);
+		if (i)
+			assert_int_equal(iova[i], iova[i - 1] + PG);
+	}
+	/* a one-page hole at iova[1] */
+	assert_int_equal(vfiodev_dma_unmap(s, iova[1], PG), 0);
+	/* two pages do not fit there: they go after the last mapping */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 4 * PG, 2 * PG,
+					     VFIODEV_DMA_READ, NULL, &iova[4]),
+			 0);
+	assert_int_equal(iova[4], iova[3] + PG);
+	/* one page does: the hole is still found */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 6 * PG, PG,
+					     VFIODEV_DMA_READ, NULL, &got),
+			 0);
+	assert_int_equal(got, iova[1]);
+	/* the next one appends again */
+	assert_int_equal(vfiodev_dma_map_any(s, buf + 7 * PG, PG,
+					     VFIODEV_DMA_READ, NULL, &iova[5]),
+			 0);
+	assert_int_equal(iova[5], iova[4] + 2 * PG);
+	/* after unmap_all the lowest IOVA is handed out again */
+	assert_int_equal(vfiodev_dma_unmap_all(s), 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf, PG, VFIODEV_DMA_READ, NULL,
+					     &got),
+			 0);
+	assert_int_equal(got, iova[0]);
+	vfiodev_device_close(dev);
+	munmap(buf, 16 * PG);
+}
+
+/* a device on the legacy path whose IOVA space ends at 2^64 - 1: a
+ * Type1 container whose capability reports [@start, UINT64_MAX] */
+static struct vfiodev_device *open_with_top_range(uint64_t start)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *dev = NULL;
+
+	fake_std_device(BDF, 5, -1);
+	fake_cfg.nr_type1_ranges = 1;
+	fake_cfg.type1_ranges[0] = (struct vfiodev_iova_range){ start, UINT64_MAX };
+	opts.backend = VFIODEV_BACKEND_CONTAINER;
+	dev = fixture_open(BDF, &opts);
+	return dev;
+}
+
+/*
+ * lib/space.c iova_find(): "m->iova + m->len" wraps to 0 for a mapping
+ * that ends at 2^64, so the allocator does not see it and hands out its
+ * IOVA; the kernel then refuses the map with EEXIST, where the library
+ * promises -ENOSPC ("no range has room").
+ */
+static void map_any_beside_a_mapping_ending_at_2_64_reports_enospc(void **state)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *s;
+	uint64_t iova = 0;
+	uint8_t *buf;
+	int ret;
+
+	(void)state;
+	buf = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	dev = open_with_top_range(UINT64_MAX - 2 * PG + 1);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map(s, buf, PG, VFIODEV_DMA_READ,
+					 UINT64_MAX - PG + 1),
+			 0);
+	assert_int_equal(vfiodev_dma_map_any(s, buf + PG, PG, VFIODEV_DMA_READ,
+					     NULL, &iova),
+			 0);
+	assert_int_equal(iova, UINT64_MAX - 2 * PG + 1);
+	/* both pages of the range are taken now */
+	ret = vfiodev_dma_map_any(s, buf + 2 * PG, PG, VFIODEV_DMA_READ, NULL,
+				  &iova);
+	vfiodev_device_close(dev);
+	munmap(buf, 3 * PG);
+	assert_int_equal(ret, -ENOSPC);
+}
+
+/*
+ * lib/space.c iova_overlaps(): the same wrap, so a map over a mapping that
+ * ends at 2^64 is not refused by the library ("overlaps an existing
+ * mapping") but sent to the kernel.
+ */
+static void map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel(void **state)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *s;
+	unsigned int calls;
+	uint8_t *buf;
+	int ret;
+
+	(void)state;
+	buf = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	dev = open_with_top_range(0);
+	s = vfiodev_device_space(dev);
+	assert_int_equal(vfiodev_dma_map(s, buf, PG, VFIODEV_DMA_READ,
+					 UINT64_MAX - PG + 1),
+			 0);
+	calls = fake_ioctl_count(VFIO_IOMMU_MAP_DMA);
+	ret = vfiodev_dma_map(s, buf + PG, PG, VFIODEV_DMA_READ,
+			      UINT64_MAX - PG + 1);
+	vfiodev_device_close(dev);
+	munmap(buf, 2 * PG);
+	assert_int_equal(ret, -EEXIST);
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_MAP_DMA), calls);
+	assert_true(fake_log_has(LOG_ERR, "overlaps an existing mapping"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
+
 #define IOMMUFD(f)                                                             \
 	{                                                                      \
 #f "__iommufd", f, setup, teardown, &iommufd_world             \
@@ -776,7 +939,11 @@ int main(void)
 		IOMMUFD(a_failed_noiommu_join_leaves_the_space_as_it_was),
 		IOMMUFD(newer_options_with_unknown_fields_are_refused),
 		BOTH(translate_is_never_wrong_while_others_map_and_unmap),
+		T(map_of_a_buffer_inside_a_mapped_one_is_eexist),
+		T(map_any_stays_lowest_first_fit_with_holes),
+		T(map_any_beside_a_mapping_ending_at_2_64_reports_enospc),
+		T(map_over_a_mapping_ending_at_2_64_is_refused_before_the_kernel),
 	};
 
-	return cmocka_run_group_tests_name("dma_api", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("dma", tests, NULL, NULL);
 }

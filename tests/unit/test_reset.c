@@ -15,25 +15,11 @@
 #include <syslog.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:01:00.0"
 #define BDF2 "0000:01:00.1"
 #define BDF3 "0000:01:00.2"
-
-static struct vfiodev_device *open_as(const char *bdf, enum vfiodev_backend b)
-{
-	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *dev = NULL;
-	int ret;
-
-	opts.backend = b;
-	ret = vfiodev_device_open(fake_ctx(), bdf, &opts, &dev);
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
-	return dev;
-}
 
 /* two functions on one bus; @cdev: with vfio cdevs (the iommufd path) */
 static void pair(bool cdev, int group2, struct fake_pci **a, struct fake_pci **b)
@@ -52,8 +38,8 @@ static void info_names_every_affected_device(void **state)
 
 	(void)state;
 	pair(true, 6, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_IOMMUFD);
-	b = open_as(BDF2, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, NULL, VFIODEV_BACKEND_IOMMUFD);
 	memset(peers, 0xa5, sizeof(peers));
 	assert_int_equal(vfiodev_device_hot_reset_info(a, peers, &n), 0);
 	assert_int_equal(n, 2);
@@ -88,7 +74,7 @@ static void info_says_how_much_room_it_needs(void **state)
 		snprintf(bdf, sizeof(bdf), "0000:01:%02x.0", i + 1);
 		fake_pci_add(bdf, 10 + i, "vfio-pci")->reset_bus = 1;
 	}
-	a = open_as(BDF, VFIODEV_BACKEND_CONTAINER);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(vfiodev_device_hot_reset_info(a, NULL, &n), -ENOSPC);
 	assert_int_equal(n, 10);
 	n = 3;
@@ -107,8 +93,8 @@ static void reset_on_iommufd_passes_no_group_fds(void **state)
 
 	(void)state;
 	pair(true, 6, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_IOMMUFD);
-	b = open_as(BDF2, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, NULL, VFIODEV_BACKEND_IOMMUFD);
 	assert_int_equal(vfiodev_device_hot_reset(a), 0);
 	assert_int_equal(pa->hot_resets, 1);
 	assert_int_equal(pb->hot_resets, 1);
@@ -126,7 +112,7 @@ static void reset_on_iommufd_accepts_a_peer_of_an_owned_group(void **state)
 	/* the kernel counts the peer as ours: its group's DMA ownership
 	 * came with the bound device of the same group */
 	pair(true, 5, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	assert_int_equal(vfiodev_device_hot_reset(a), 0);
 	assert_int_equal(pb->hot_resets, 1);
 	vfiodev_device_close(a);
@@ -140,7 +126,7 @@ static void reset_on_iommufd_names_the_device_not_held(void **state)
 
 	(void)state;
 	pair(true, 6, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	assert_int_equal(vfiodev_device_hot_reset(a), -EPERM);
 	snprintf(want, sizeof(want),
 		 "%s is not bound to this context's /dev/iommu", BDF2);
@@ -161,11 +147,11 @@ static void reset_on_the_group_path_passes_every_groups_fd(void **state)
 
 	(void)state;
 	pair(false, 6, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_CONTAINER);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	/* the other group is held by another space of the context */
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &other), 0);
 	opts.space = other;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF2, &opts, &b), 0);
+	b = fixture_open(BDF2, &opts);
 	fds = fake_fd_count();
 	assert_int_equal(vfiodev_device_hot_reset(a), 0);
 	assert_int_equal(fake_fd_count(), fds); /* the dups are closed */
@@ -185,7 +171,7 @@ static void reset_on_the_group_path_names_the_group_not_held(void **state)
 
 	(void)state;
 	pair(false, 6, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_CONTAINER);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	assert_int_equal(vfiodev_device_hot_reset(a), -EPERM);
 	snprintf(want, sizeof(want),
 		 "%s is in a group this context does not hold", BDF2);
@@ -204,8 +190,8 @@ static void reset_refuses_a_peer_on_a_host_driver(void **state)
 	(void)state;
 	pair(true, 6, &pa, &pb);
 	fake_pci_add(BDF3, 7, "e1000e")->reset_bus = 1;
-	a = open_as(BDF, VFIODEV_BACKEND_IOMMUFD);
-	b = open_as(BDF2, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, NULL, VFIODEV_BACKEND_IOMMUFD);
 	assert_int_equal(vfiodev_device_hot_reset(a), -EPERM);
 	snprintf(want, sizeof(want), "%s is not bound to a VFIO driver", BDF3);
 	assert_true(fake_log_has(LOG_ERR, want));
@@ -221,7 +207,7 @@ static void reset_without_a_bus_reset_is_enodev(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, 0); /* reset_bus 0: a root-bus device */
-	a = open_as(BDF, VFIODEV_BACKEND_AUTO);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_AUTO);
 	assert_int_equal(vfiodev_device_hot_reset_info(a, NULL, &n), -ENODEV);
 	assert_int_equal(vfiodev_device_hot_reset(a), -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "no slot or bus reset"));
@@ -235,7 +221,7 @@ static void reset_reports_the_kernels_error(void **state)
 
 	(void)state;
 	pair(true, 5, &pa, &pb);
-	a = open_as(BDF, VFIODEV_BACKEND_IOMMUFD);
+	a = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	fake_fail_ioctl(VFIO_DEVICE_PCI_HOT_RESET, EBUSY, 0);
 	assert_int_equal(vfiodev_device_hot_reset(a), -EBUSY);
 	assert_true(fake_log_has(LOG_ERR,
@@ -261,5 +247,5 @@ int main(void)
 		T(reset_reports_the_kernels_error),
 	};
 
-	return cmocka_run_group_tests_name("hot_reset", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("reset", tests, NULL, NULL);
 }

@@ -23,34 +23,10 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define BDF2 "0000:00:04.0"
-
-static struct vfiodev_device *open_ok(const char *bdf,
-				      const struct vfiodev_device_opts *opts)
-{
-	struct vfiodev_device *dev = NULL;
-	int ret;
-
-	ret = vfiodev_device_open(fake_ctx(), bdf, opts, &dev);
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
-	assert_non_null(dev);
-	return dev;
-}
-
-static int open_err(const char *bdf, const struct vfiodev_device_opts *opts)
-{
-	struct vfiodev_device *dev = NULL;
-	int ret;
-
-	ret = vfiodev_device_open(fake_ctx(), bdf, opts, &dev);
-	assert_null(dev);
-	return ret;
-}
 
 static void assert_reason_has(struct vfiodev_device *dev, const char *s)
 {
@@ -100,7 +76,7 @@ static void open_uses_cdev_and_iommufd_when_available(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, 0);
-	dev = open_ok("00:03.0", NULL);
+	dev = fixture_open("00:03.0", NULL);
 	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
 	assert_null(vfiodev_device_fallback_reason(dev));
 	assert_string_equal(vfiodev_device_bdf(dev), BDF);
@@ -131,7 +107,7 @@ static void open_falls_back_when_sysfs_has_no_vfio_dev(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, -1);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "no vfio cdev in sysfs");
 	assert_true(fake_log_has(LOG_INFO, "trying the group path"));
@@ -153,7 +129,7 @@ static void open_treats_a_vfio_dev_entry_without_a_number_as_no_cdev(void **stat
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	fake_mkdir("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0");
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), 0);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "no vfio cdev in sysfs");
 	vfiodev_device_close(dev);
@@ -168,7 +144,7 @@ static void open_falls_back_when_cdev_node_missing(void **state)
 	/* sysfs names vfio0, but no node exists (as for a noiommu device) */
 	p = fake_std_device(BDF, 5, -1);
 	fake_pci_cdev_sysfs(p, 0);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "no node exists");
 	vfiodev_device_close(dev);
@@ -184,7 +160,7 @@ static void open_falls_back_when_node_has_wrong_devnum(void **state)
 	p = fake_std_device(BDF, 5, -1);
 	fake_pci_cdev_sysfs(p, 0);
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 7));
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "refused");
 	assert_true(fake_log_has(LOG_ERR, "stale or planted"));
@@ -202,7 +178,7 @@ static void forced_iommufd_refuses_planted_node_with_enxio(void **state)
 	fake_pci_cdev_sysfs(p, 0);
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 7));
 	opts.backend = VFIODEV_BACKEND_IOMMUFD;
-	assert_int_equal(open_err(BDF, &opts), -ENXIO);
+	assert_int_equal(fixture_open_err(BDF, &opts), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "iommufd backend was forced"));
 	assert_int_equal(fake_ioctl_count(VFIO_GROUP_GET_STATUS), 0);
 	assert_only_ctx_left();
@@ -217,7 +193,7 @@ static void open_falls_back_when_node_is_a_regular_file(void **state)
 	p = fake_std_device(BDF, 5, -1);
 	fake_pci_cdev_sysfs(p, 0);
 	fake_write("dev/vfio/devices/vfio0", "");
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "refused");
 	assert_true(fake_log_has(LOG_ERR, "not a character device"));
@@ -235,7 +211,7 @@ static void open_falls_back_when_dev_iommu_is_absent(void **state)
 	fake_pci_cdev(p, 0);
 	fake_group_node(5);
 	fake_node_container();
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "/iommu");
 	assert_reason_has(dev, "CONFIG_IOMMUFD");
@@ -252,7 +228,7 @@ static void open_falls_back_when_bind_iommufd_is_unsupported(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fake_fail_ioctl(VFIO_DEVICE_BIND_IOMMUFD, ENOTTY, 0);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "VFIO_DEVICE_BIND_IOMMUFD is not supported");
 	vfiodev_device_close(dev);
@@ -267,7 +243,7 @@ static void open_falls_back_when_attach_fails_and_undoes_the_ioas(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fake_fail_ioctl(VFIO_DEVICE_ATTACH_IOMMUFD_PT, EINVAL, 0);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_reason_has(dev, "binding to iommufd");
 	fake_live(&l);
@@ -285,7 +261,7 @@ static void open_falls_back_when_iova_ranges_fail_and_detaches(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fake_fail_ioctl(IOMMU_IOAS_IOVA_RANGES, EFAULT, 0);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_on_group_path(dev, "dev/vfio/5");
 	fake_live(&l);
 	assert_int_equal(l.ioas, 0);
@@ -302,14 +278,12 @@ static void open_falls_back_when_iova_ranges_fail_and_detaches(void **state)
  * both refuse */
 static void open_refuses_a_device_whose_driver_link_cannot_be_read(void **state)
 {
-	struct vfiodev_device *dev = NULL;
 
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fake_unlink("sys/bus/pci/devices/" BDF "/driver");
 	fake_write("sys/bus/pci/devices/" BDF "/driver", "vfio-pci\n");
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &dev), -ENODEV);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err(BDF, NULL), -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "driver link cannot be read"));
 }
 
@@ -333,7 +307,6 @@ static void rebind_during_open(void *arg)
 static void open_refuses_a_cdev_rebound_while_it_was_opened(void **state)
 {
 	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *dev = NULL;
 	int calls = 0;
 
 	(void)state;
@@ -341,8 +314,7 @@ static void open_refuses_a_cdev_rebound_while_it_was_opened(void **state)
 	fake_cfg.no_proc = true;
 	opts.backend = VFIODEV_BACKEND_IOMMUFD;
 	fake_on_open("/dev/vfio/devices/vfio0", rebind_during_open, &calls);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, &opts, &dev), -ENXIO);
-	assert_null(dev);
+	assert_int_equal(fixture_open_err(BDF, &opts), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "was rebound"));
 }
 
@@ -357,10 +329,10 @@ static void auto_open_into_a_container_space_says_why(void **state)
 	fake_std_device(BDF, 5, 0);
 	fake_std_device("0000:00:04.0", 6, 1);
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
-	a = open_ok(BDF, &opts);
+	a = fixture_open(BDF, &opts);
 	opts.backend = VFIODEV_BACKEND_AUTO;
 	opts.space = vfiodev_device_space(a);
-	b = open_ok("0000:00:04.0", &opts);
+	b = fixture_open("0000:00:04.0", &opts);
 	assert_int_equal(vfiodev_device_backend(b), VFIODEV_BACKEND_CONTAINER);
 	assert_non_null(vfiodev_device_fallback_reason(b));
 	assert_string_equal(vfiodev_device_fallback_reason(b),
@@ -377,7 +349,7 @@ static void forced_container_via_opts_never_touches_the_cdev(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
-	dev = open_ok(BDF, &opts);
+	dev = fixture_open(BDF, &opts);
 	assert_on_group_path(dev, "dev/vfio/5");
 	/* forced is not a fallback: no reason */
 	assert_null(vfiodev_device_fallback_reason(dev));
@@ -393,7 +365,7 @@ static void forced_iommufd_via_opts_without_cdev_fails(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	opts.backend = VFIODEV_BACKEND_IOMMUFD;
-	assert_int_equal(open_err(BDF, &opts), -ENOENT);
+	assert_int_equal(fixture_open_err(BDF, &opts), -ENOENT);
 	assert_true(fake_log_has(LOG_ERR, "no vfio cdev in sysfs"));
 	assert_int_equal(fake_open_count("/dev/vfio/5"), 0);
 	assert_only_ctx_left();
@@ -406,7 +378,7 @@ static void forced_backend_via_environment(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	setenv("VFIODEV_BACKEND", "container", 1);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	unsetenv("VFIODEV_BACKEND");
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
@@ -419,7 +391,7 @@ static void forced_iommufd_via_environment_does_not_fall_back(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	setenv("VFIODEV_BACKEND", "iommufd", 1);
-	assert_int_equal(open_err(BDF, NULL), -ENOENT);
+	assert_int_equal(fixture_open_err(BDF, NULL), -ENOENT);
 	unsetenv("VFIODEV_BACKEND");
 	assert_int_equal(fake_open_count("/dev/vfio/5"), 0);
 }
@@ -437,7 +409,7 @@ static void both_paths_failing_returns_the_more_informative_error(void **state)
 	fake_node_cdev(p, "dev/vfio/devices/vfio0", makedev(FAKE_CDEV_MAJOR, 7));
 	fake_node_container();
 	fake_node_iommu();
-	assert_int_equal(open_err(BDF, NULL), -ENXIO);
+	assert_int_equal(fixture_open_err(BDF, NULL), -ENXIO);
 	assert_true(fake_log_has(LOG_ERR, "cdev path:"));
 	assert_true(fake_log_has(LOG_ERR, "group path:"));
 	assert_only_ctx_left();
@@ -449,7 +421,7 @@ static void nonviable_group_is_eperm_and_names_the_blocker(void **state)
 	fake_std_device(BDF, 5, -1);
 	fake_pci_add("0000:00:05.0", 5, "e1000e");
 	fake_group_get(5)->viable = false;
-	assert_int_equal(open_err(BDF, NULL), -EPERM);
+	assert_int_equal(fixture_open_err(BDF, NULL), -EPERM);
 	assert_true(fake_log_has(LOG_ERR,
 				 "group 5 is not viable: 0000:00:05.0 is bound to e1000e"));
 	assert_only_ctx_left();
@@ -461,7 +433,7 @@ static void noiommu_group_is_refused_without_allow_noiommu(void **state)
 	fake_pci_add(BDF, 3, "vfio-pci");
 	fake_group_noiommu(3);
 	fake_node_container();
-	assert_int_equal(open_err(BDF, NULL), -EPERM);
+	assert_int_equal(fixture_open_err(BDF, NULL), -EPERM);
 	assert_true(fake_log_has(LOG_ERR, "noiommu group"));
 	assert_int_equal(fake_open_count("/dev/vfio/noiommu-3"), 0);
 }
@@ -479,7 +451,7 @@ static void noiommu_group_is_accepted_with_allow_noiommu(void **state)
 	fake_group_noiommu(3);
 	fake_node_container();
 	opts.allow_noiommu = true;
-	dev = open_ok(BDF, &opts);
+	dev = fixture_open(BDF, &opts);
 	assert_on_group_path(dev, "dev/vfio/noiommu-3");
 	assert_int_equal(vfiodev_device_get_info(dev, &info), 0);
 	assert_true(info.flags & VFIODEV_DEVICE_NOIOMMU);
@@ -513,8 +485,8 @@ static void two_devices_of_one_group_share_the_group_fd(void **state)
 	fake_std_device(BDF2, 5, -1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
 	opts.space = space;
-	a = open_ok(BDF, &opts);
-	b = open_ok(BDF2, &opts);
+	a = fixture_open(BDF, &opts);
+	b = fixture_open(BDF2, &opts);
 	assert_int_equal(fake_open_count("/dev/vfio/5"), 1);
 	assert_int_equal(fake_ioctl_count(VFIO_GROUP_SET_CONTAINER), 1);
 	assert_int_equal(fake_ioctl_count(VFIO_SET_IOMMU), 1);
@@ -585,7 +557,7 @@ static void concurrent_opens_of_one_group_share_one_space(void **state)
 	fake_std_device(BDF, 5, -1);
 	fake_std_device(BDF2, 5, -1);
 	fake_on_open("/dev/vfio/5", start_racer, &r);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &a), 0);
+	a = fixture_open(BDF, NULL);
 	pthread_join(r.th, NULL);
 	assert_int_equal(r.ret, 0);
 	assert_ptr_equal(vfiodev_device_space(a), vfiodev_device_space(r.dev));
@@ -609,7 +581,7 @@ static void open_racing_the_close_of_a_groups_last_device_joins(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	fake_std_device(BDF2, 5, -1);
-	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, &a), 0);
+	a = fixture_open(BDF, NULL);
 	fake_on_ioctl(VFIO_GROUP_UNSET_CONTAINER, start_racer, &r);
 	vfiodev_device_close(a);
 	pthread_join(r.th, NULL);
@@ -631,8 +603,8 @@ static void second_device_of_a_group_joins_the_first_ones_space(void **state)
 	 * second device of a group joins the space of the first */
 	fake_std_device(BDF, 5, -1);
 	fake_std_device(BDF2, 5, -1);
-	a = open_ok(BDF, NULL);
-	b = open_ok(BDF2, NULL);
+	a = fixture_open(BDF, NULL);
+	b = fixture_open(BDF2, NULL);
 	assert_ptr_equal(vfiodev_device_space(a), vfiodev_device_space(b));
 	assert_true(fake_log_has(LOG_INFO, "joins the space of IOMMU group 5"));
 	assert_int_equal(fake_ioctl_count(VFIO_GROUP_SET_CONTAINER), 1);
@@ -653,8 +625,8 @@ static void second_device_of_a_group_joins_the_first_ones_ioas(void **state)
 	/* iommufd wants the devices of a group in one IOAS */
 	fake_std_device(BDF, 5, 0);
 	fake_std_device(BDF2, 5, 1);
-	a = open_ok(BDF, NULL);
-	b = open_ok(BDF2, NULL);
+	a = fixture_open(BDF, NULL);
+	b = fixture_open(BDF2, NULL);
 	assert_int_equal(vfiodev_device_backend(b), VFIODEV_BACKEND_IOMMUFD);
 	assert_ptr_equal(vfiodev_device_space(a), vfiodev_device_space(b));
 	fake_live(&l);
@@ -663,7 +635,7 @@ static void second_device_of_a_group_joins_the_first_ones_ioas(void **state)
 	vfiodev_device_close(b);
 	vfiodev_device_close(a);
 	/* a device of the group opened later gets a fresh private space */
-	a = open_ok(BDF2, NULL);
+	a = fixture_open(BDF2, NULL);
 	fake_live(&l);
 	assert_int_equal(l.ioas, 1);
 	vfiodev_device_close(a);
@@ -680,10 +652,10 @@ static void a_space_given_explicitly_wins_over_the_groups(void **state)
 	/* the caller's choice is not overridden: the kernel refuses it */
 	fake_std_device(BDF, 5, -1);
 	fake_std_device(BDF2, 5, -1);
-	a = open_ok(BDF, NULL);
+	a = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &other), 0);
 	opts.space = other;
-	assert_int_equal(open_err(BDF2, &opts), -EBUSY);
+	assert_int_equal(fixture_open_err(BDF2, &opts), -EBUSY);
 	/* the holder is named: it is a space of this very context */
 	assert_true(fake_log_has(LOG_ERR,
 				 "another space of this context holds group 5"));
@@ -713,8 +685,8 @@ static void closing_a_groups_last_device_frees_the_group(void **state)
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &s1), 0);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &s2), 0);
 	opts.space = s1;
-	a = open_ok(BDF, &opts);
-	b = open_ok(BDF2, &opts);
+	a = fixture_open(BDF, &opts);
+	b = fixture_open(BDF2, &opts);
 	assert_int_equal(vfiodev_dma_map_any(s1, buf, 4096, VFIODEV_DMA_READ,
 					     NULL, &iova),
 			 0);
@@ -727,7 +699,7 @@ static void closing_a_groups_last_device_frees_the_group(void **state)
 	assert_int_equal(l.mappings, 1); /* still serving the other device */
 
 	opts.space = s2;
-	a = open_ok(BDF, &opts);
+	a = fixture_open(BDF, &opts);
 	assert_int_equal(vfiodev_dma_map_any(s2, buf + 4096, 4096,
 					     VFIODEV_DMA_WRITE, NULL, &iova2),
 			 0);
@@ -747,7 +719,7 @@ static void closing_a_groups_last_device_frees_the_group(void **state)
 	assert_int_equal(got, iova);
 	/* and is replayed into the next container */
 	opts.space = s1;
-	b = open_ok(BDF2, &opts);
+	b = fixture_open(BDF2, &opts);
 	fake_live(&l);
 	assert_int_equal(l.containers, 2);
 	assert_int_equal(l.mappings, 2);
@@ -773,8 +745,8 @@ static void two_devices_in_one_space_share_one_ioas(void **state)
 	fake_std_device(BDF2, 6, 1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
 	opts.space = space;
-	a = open_ok(BDF, &opts);
-	b = open_ok(BDF2, &opts);
+	a = fixture_open(BDF, &opts);
+	b = fixture_open(BDF2, &opts);
 	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_ALLOC), 1);
 	fake_live(&l);
 	assert_int_equal(l.ioas, 1);
@@ -800,9 +772,9 @@ static void device_cannot_join_a_space_of_the_other_backend(void **state)
 	fake_std_device(BDF2, 6, 1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
 	opts.space = space;
-	a = open_ok(BDF, &opts);
+	a = fixture_open(BDF, &opts);
 	opts.backend = VFIODEV_BACKEND_CONTAINER;
-	assert_int_equal(open_err(BDF2, &opts), -EXDEV);
+	assert_int_equal(fixture_open_err(BDF2, &opts), -EXDEV);
 	assert_true(fake_log_has(LOG_ERR, "the space uses iommufd"));
 	assert_int_equal(fake_open_count("/dev/vfio/6"), 0);
 	vfiodev_device_close(a);
@@ -822,9 +794,9 @@ static void device_without_cdev_cannot_join_an_iommufd_space(void **state)
 	fake_std_device(BDF2, 6, -1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
 	opts.space = space;
-	a = open_ok(BDF, &opts);
+	a = fixture_open(BDF, &opts);
 	/* AUTO would take the group path, which this space cannot hold */
-	ret = open_err(BDF2, &opts);
+	ret = fixture_open_err(BDF2, &opts);
 	assert_int_equal(ret, -EXDEV);
 	assert_true(fake_log_has(LOG_ERR,
 				 "cannot join a space that uses the iommufd backend"));
@@ -847,7 +819,7 @@ static void space_pinned_to_container_makes_auto_devices_use_it(void **state)
 	sopts.backend = VFIODEV_BACKEND_CONTAINER;
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
 	opts.space = space;
-	dev = open_ok(BDF, &opts);
+	dev = fixture_open(BDF, &opts);
 	assert_on_group_path(dev, "dev/vfio/5");
 	assert_int_equal(fake_open_count("/dev/vfio/devices/vfio0"), 0);
 	vfiodev_device_close(dev);
@@ -992,9 +964,9 @@ static void open_rejects_a_malformed_bdf(void **state)
 	struct vfiodev_device *dev = NULL;
 
 	(void)state;
-	assert_int_equal(open_err("0000:00:20.0", NULL), -EINVAL);
+	assert_int_equal(fixture_open_err("0000:00:20.0", NULL), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "'0000:00:20.0' is not a PCI address"));
-	assert_int_equal(open_err(NULL, NULL), -EINVAL);
+	assert_int_equal(fixture_open_err(NULL, NULL), -EINVAL);
 	assert_int_equal(vfiodev_device_open(NULL, BDF, NULL, &dev), -EINVAL);
 	assert_int_equal(vfiodev_device_open(fake_ctx(), BDF, NULL, NULL), -EINVAL);
 }
@@ -1012,11 +984,11 @@ static void open_refuses_opts_with_unknown_nonzero_tail(void **state)
 	memset(&big, 0, sizeof(big));
 	big.o.sz = sizeof(big);
 	big.newer_field = 1;
-	assert_int_equal(open_err(BDF, &big.o), -EINVAL);
+	assert_int_equal(fixture_open_err(BDF, &big.o), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "unknown non-zero field"));
 	/* a newer caller that leaves the new field zero is fine */
 	big.newer_field = 0;
-	dev = open_ok(BDF, &big.o);
+	dev = fixture_open(BDF, &big.o);
 	vfiodev_device_close(dev);
 }
 
@@ -1026,11 +998,11 @@ static void open_refuses_opts_with_zero_size_and_unknown_backend(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, 0);
-	assert_int_equal(open_err(BDF, &opts), -EINVAL);
+	assert_int_equal(fixture_open_err(BDF, &opts), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "VFIODEV_OPTS_INIT"));
 	opts.sz = sizeof(opts);
 	opts.backend = (enum vfiodev_backend)7;
-	assert_int_equal(open_err(BDF, &opts), -EINVAL);
+	assert_int_equal(fixture_open_err(BDF, &opts), -EINVAL);
 	assert_true(fake_log_has(LOG_ERR, "unknown backend 7"));
 }
 
@@ -1045,7 +1017,7 @@ static void open_refuses_a_space_of_another_context(void **state)
 	assert_int_equal(vfiodev_ctx_new(NULL, &other), 0);
 	assert_int_equal(vfiodev_space_new(other, NULL, &space), 0);
 	opts.space = space;
-	assert_int_equal(open_err(BDF, &opts), -EINVAL);
+	assert_int_equal(fixture_open_err(BDF, &opts), -EINVAL);
 	vfiodev_space_unref(space);
 	vfiodev_ctx_unref(other);
 }
@@ -1058,12 +1030,12 @@ static void container_prefers_type1v2_then_type1(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, -1);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_device_space(dev)->iommu_type, VFIO_TYPE1v2_IOMMU);
 	vfiodev_device_close(dev);
 
 	fake_cfg.type1v2 = false;
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_device_space(dev)->iommu_type, VFIO_TYPE1_IOMMU);
 	vfiodev_device_close(dev);
 	assert_only_ctx_left();
@@ -1075,7 +1047,7 @@ static void container_without_type1_is_enodev(void **state)
 	fake_std_device(BDF, 5, -1);
 	fake_cfg.type1v2 = false;
 	fake_cfg.type1 = false;
-	assert_int_equal(open_err(BDF, NULL), -ENODEV);
+	assert_int_equal(fixture_open_err(BDF, NULL), -ENODEV);
 	assert_true(fake_log_has(LOG_ERR, "offers no Type1 IOMMU"));
 	assert_only_ctx_left();
 }
@@ -1085,7 +1057,7 @@ static void container_with_another_api_version_is_eproto(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	fake_cfg.api_version = 1;
-	assert_int_equal(open_err(BDF, NULL), -EPROTO);
+	assert_int_equal(fixture_open_err(BDF, NULL), -EPROTO);
 	assert_true(fake_log_has(LOG_ERR, "VFIO API version 1"));
 	assert_only_ctx_left();
 }
@@ -1095,7 +1067,7 @@ static void get_device_fd_failure_undoes_the_group(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, -1);
 	fake_fail_ioctl(VFIO_GROUP_GET_DEVICE_FD, EBUSY, 0);
-	assert_int_equal(open_err(BDF, NULL), -EBUSY);
+	assert_int_equal(fixture_open_err(BDF, NULL), -EBUSY);
 	assert_true(fake_log_has(LOG_ERR, "(already open)"));
 	assert_only_ctx_left();
 }
@@ -1105,7 +1077,7 @@ static void get_info_failure_after_open_undoes_everything(void **state)
 	(void)state;
 	fake_std_device(BDF, 5, 0);
 	fake_fail_ioctl(VFIO_DEVICE_GET_INFO, EIO, 0);
-	assert_int_equal(open_err(BDF, NULL), -EIO);
+	assert_int_equal(fixture_open_err(BDF, NULL), -EIO);
 	assert_true(fake_log_has(LOG_ERR, "VFIO_DEVICE_GET_INFO"));
 	assert_only_ctx_left();
 }
@@ -1119,7 +1091,7 @@ static void get_info_reports_flags_and_counts(void **state)
 
 	(void)state;
 	fake_std_device(BDF, 5, 0);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_device_get_info(dev, &info), 0);
 	assert_int_equal(info.flags, VFIODEV_DEVICE_RESET | VFIODEV_DEVICE_PCI);
 	assert_int_equal(info.num_regions, FAKE_NR_REGIONS);
@@ -1135,7 +1107,7 @@ static void reset_issues_the_ioctl_when_supported(void **state)
 
 	(void)state;
 	p = fake_std_device(BDF, 5, 0);
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_device_reset(dev), 0);
 	assert_int_equal(p->resets, 1);
 	fake_fail_ioctl(VFIO_DEVICE_RESET, EIO, 0);
@@ -1151,7 +1123,7 @@ static void reset_without_support_is_enotsup(void **state)
 	(void)state;
 	p = fake_std_device(BDF, 5, 0);
 	p->flags &= ~(uint32_t)VFIO_DEVICE_FLAGS_RESET;
-	dev = open_ok(BDF, NULL);
+	dev = fixture_open(BDF, NULL);
 	assert_int_equal(vfiodev_device_reset(dev), -ENOTSUP);
 	assert_int_equal(fake_ioctl_count(VFIO_DEVICE_RESET), 0);
 	assert_int_equal(p->resets, 0);
@@ -1176,7 +1148,7 @@ static void close_undoes_every_kernel_object(void **state)
 		int efd[2];
 
 		opts.backend = backends[i];
-		dev = open_ok(BDF, &opts);
+		dev = fixture_open(BDF, &opts);
 		buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		assert_true(buf != MAP_FAILED);
@@ -1418,7 +1390,7 @@ static void mdev_in_a_dirty_tracking_iommufd_space_is_refused(void **state)
 	sopts.backend = VFIODEV_BACKEND_IOMMUFD;
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
 	opts.space = space;
-	pci = open_ok(BDF, &opts);
+	pci = fixture_open(BDF, &opts);
 	assert_int_equal(vfiodev_space_dirty_start(space), 0);
 	/* the access object takes an IOAS, not the tracking HWPT */
 	assert_int_equal(open_path("sys/bus/mdev/devices/" UUID1, &opts, &dev),
@@ -1449,6 +1421,139 @@ static void device_accessors_are_null_safe(void **state)
 	assert_int_equal(vfiodev_device_iommu_group(NULL), -EINVAL);
 	assert_int_equal(vfiodev_device_reset(NULL), -EINVAL);
 	vfiodev_device_close(NULL);
+}
+
+/*
+ * lib/device.c pick_mode(): a space whose backend the caller pinned with
+ * vfiodev_space_opts.backend = CONTAINER accepts a device forced to
+ * IOMMUFD, because pick_mode() consults space->want only when the device
+ * asks for AUTO. DESIGN.md: "A space keeps one backend. A device that
+ * cannot use the space's backend fails with a clear error."
+ */
+static void space_pinned_to_container_refuses_a_forced_iommufd_device(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, sopts);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev = NULL;
+	int ret;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	sopts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
+	opts.space = space;
+	opts.backend = VFIODEV_BACKEND_IOMMUFD;
+	ret = vfiodev_device_open(fake_ctx(), BDF, &opts, &dev);
+	vfiodev_device_close(dev);
+	vfiodev_space_unref(space);
+	assert_int_equal(ret, -EXDEV);
+}
+
+/* the same through vfiodev_device_open_fd(), which always asks for IOMMUFD */
+static void open_fd_refuses_a_space_pinned_to_container(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_space_opts, sopts);
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_space *space;
+	struct vfiodev_device *dev = NULL;
+	int fd, ret;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	sopts.backend = VFIODEV_BACKEND_CONTAINER;
+	assert_int_equal(vfiodev_space_new(fake_ctx(), &sopts, &space), 0);
+	opts.space = space;
+	fd = fake_open_node("dev/vfio/devices/vfio0");
+	ret = vfiodev_device_open_fd(fake_ctx(), fd, BDF, &opts, &dev);
+	vfiodev_device_close(dev);
+	vfiodev_space_unref(space);
+	fake_sys.close(fd);
+	assert_int_equal(ret, -EXDEV);
+}
+
+/* review: an AUTO device joining an iommufd space turned every cdev
+ * failure into -EXDEV, hiding a refused (planted) node's -ENXIO */
+static void planted_node_joining_an_iommufd_space_is_enxio(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a = NULL;
+	struct vfiodev_space *space;
+	struct fake_pci *p;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	p = fake_pci_add(BDF2, 6, "vfio-pci");
+	fake_pci_cdev_sysfs(p, 1);
+	fake_node_cdev(p, "dev/vfio/devices/vfio1", makedev(1, 3));
+	fake_group_node(6);
+	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &space), 0);
+	opts.space = space;
+	a = fixture_open(BDF, &opts);
+	assert_int_equal(fixture_open_err(BDF2, &opts), -ENXIO);
+	vfiodev_device_close(a);
+	vfiodev_space_unref(space);
+}
+
+/*
+ * What an open costs in kernel calls (every seam call: open, fstat, read,
+ * ioctl, close, readlink...), held so that it cannot silently grow. The
+ * minimal iommufd sequence is 10 (node open + fstat, /dev/iommu, bind,
+ * IOAS alloc, attach, device info, IOVA ranges); the library adds the
+ * sysfs reads that find and re-check the node, the O_PATH step, the
+ * driver check and the region/IRQ counts.
+ */
+/* seam calls per open (issue 8, item 18). The iommufd path: the driver
+ * and group links (2); the canonical node O_PATH, fstat, one readlink of
+ * <sysfs>/dev/char/M:m proving whose number it is, the reopen and the
+ * O_PATH close (5); the same readlink after the open, against a rebind
+ * (1); bind, attach, IOVA ranges, device info (4) = 12. The first open of
+ * a context adds /dev/iommu (O_PATH, its sysfs number, fstat, reopen,
+ * close: 5) and the IOAS (1) = 18. Before: 24 and 18 (the cdev's sysfs
+ * "dev" read before and again after the open: 8 calls plus 2 readdirs).
+ * Issue 15 (item 3) adds an fstat of each reopened node, compared with the
+ * node checked (the cdev, /dev/iommu): 13 and 20 */
+#define OPEN_COST_FIRST 20
+#define OPEN_COST_SECOND 13
+#define OPEN_COST_FALLBACK_EXTRA 3
+
+static unsigned long open_cost(const char *bdf, const struct vfiodev_device_opts *o,
+			       struct vfiodev_device **dev)
+{
+	unsigned long before = fake_calls();
+
+	assert_int_equal(vfiodev_device_open(fake_ctx(), bdf, o, dev), 0);
+	return fake_calls() - before;
+}
+
+static void open_costs_are_held(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_device *a, *b, *c, *d;
+	unsigned long first, second, forced, fallback;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_std_device("0000:00:04.0", 6, 1);
+	fake_std_device("0000:00:05.0", 7, -1); /* no cdev: the group path */
+	fake_std_device("0000:00:06.0", 8, -1);
+	first = open_cost(BDF, NULL, &a);
+	o.space = vfiodev_device_space(a);
+	second = open_cost("0000:00:04.0", &o, &b);
+	o.space = NULL;
+	o.backend = VFIODEV_BACKEND_CONTAINER;
+	forced = open_cost("0000:00:05.0", &o, &c);
+	o.backend = VFIODEV_BACKEND_AUTO;
+	fallback = open_cost("0000:00:06.0", &o, &d);
+	print_message("seam calls per open: iommufd first %lu, iommufd second %lu, container forced %lu, AUTO fallback %lu\n",
+		      first, second, forced, fallback);
+	assert_true(first <= OPEN_COST_FIRST);
+	assert_true(second <= OPEN_COST_SECOND);
+	assert_true(fallback <= forced + OPEN_COST_FALLBACK_EXTRA);
+	vfiodev_device_close(d);
+	vfiodev_device_close(c);
+	vfiodev_device_close(b);
+	vfiodev_device_close(a);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
@@ -1518,7 +1623,11 @@ int main(void)
 		T(pci_only_calls_say_an_mdev_has_none),
 		T(mdev_in_a_dirty_tracking_iommufd_space_is_refused),
 		T(device_accessors_are_null_safe),
+		T(space_pinned_to_container_refuses_a_forced_iommufd_device),
+		T(open_fd_refuses_a_space_pinned_to_container),
+		T(planted_node_joining_an_iommufd_space_is_enxio),
+		T(open_costs_are_held),
 	};
 
-	return cmocka_run_group_tests_name("device_open", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("device", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * VF tokens: the PF's user sets one (vfiodev_device_set_vf_token), a VF
+ * lib/device_info.c: what an open device reports, its feature pass-through,
+ * and VF tokens: the PF's user sets one (vfiodev_device_set_vf_token), a VF
  * opens with it (vfiodev_device_opts.vf_token): in the group's
  * VFIO_GROUP_GET_DEVICE_FD string, or with VFIO_DEVICE_BIND_FLAG_TOKEN on
  * the cdev path where the kernel has it (6.17+), else AUTO falls back to
@@ -15,8 +16,9 @@
 #include <syslog.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
+#define BDF "0000:00:03.0"
 #define PF "0000:00:05.0"
 #define VF "0000:00:05.1"
 #define TOKEN "3b5f4c5e-1d2a-4c8b-9e0f-a1b2c3d4e5f6"
@@ -37,7 +39,7 @@ static struct fake_pci *sriov(bool cdev)
 
 	pf->is_pf = true;
 	vf->pf = pf;
-	assert_int_equal(vfiodev_device_open(fake_ctx(), PF, NULL, &dev), 0);
+	dev = fixture_open(PF, NULL);
 	assert_int_equal(vfiodev_device_set_vf_token(dev, TOKEN), 0);
 	assert_memory_equal(pf->vf_token, token_bytes, 16);
 	vfiodev_device_close(dev);
@@ -141,7 +143,7 @@ static void malformed_tokens_are_refused(void **state)
 		assert_null(dev);
 	}
 	assert_true(fake_log_has(LOG_ERR, "is not a UUID"));
-	assert_int_equal(vfiodev_device_open(fake_ctx(), PF, NULL, &pf), 0);
+	pf = fixture_open(PF, NULL);
 	assert_int_equal(vfiodev_device_set_vf_token(pf, bad[0]), -EINVAL);
 	assert_int_equal(vfiodev_device_set_vf_token(pf, NULL), -EINVAL);
 	assert_int_equal(vfiodev_device_set_vf_token(NULL, TOKEN), -EINVAL);
@@ -149,6 +151,79 @@ static void malformed_tokens_are_refused(void **state)
 	/* a device that is no PF has no token to set */
 	assert_int_equal(open_vf(TOKEN, VFIODEV_BACKEND_AUTO, &dev), 0);
 	assert_int_equal(vfiodev_device_set_vf_token(dev, TOKEN), -ENOTTY);
+	vfiodev_device_close(dev);
+}
+
+/* VFIO_DEVICE_FEATURE passed through: probe, get, set; an absent feature
+ * is -ENOTTY (info when probed), bad flags and sizes never reach the
+ * kernel */
+static void device_feature_probes_gets_and_sets(void **state)
+{
+	struct fake_pci *p;
+	struct vfiodev_device *dev;
+	uint64_t mig = 0;
+	unsigned long calls;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, 0);
+	p->mig_flags = 0x5;
+	dev = fixture_open(BDF, NULL);
+	/* low-power entry: SET only, no data */
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_SET,
+						3, NULL, 0),
+			 0);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE | VFIODEV_FEATURE_GET,
+						3, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_SET, 3, NULL, 0),
+			 0);
+	assert_int_equal(p->low_power_entries, 1);
+	/* migration: GET of 8 bytes; a short buffer is the kernel's EINVAL */
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1,
+						&mig, sizeof(mig)),
+			 0);
+	assert_int_equal(mig, 0x5);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1, &mig, 4),
+			 -EINVAL);
+	/* absent: -ENOTTY, at info level when probed */
+	fake_log_clear();
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 77,
+						NULL, 0),
+			 -ENOTTY);
+	assert_true(fake_log_has(LOG_INFO, "device feature 77: not supported"));
+	assert_false(fake_log_has(LOG_ERR, "device feature 77"));
+	/* refused before any ioctl */
+	calls = fake_calls();
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET | VFIODEV_FEATURE_SET,
+						1, &mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET,
+						0x10000, &mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_GET, 1, NULL, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, VFIODEV_FEATURE_PROBE, 1,
+						&mig, 8),
+			 -EINVAL);
+	assert_int_equal(vfiodev_device_feature(dev, 1u << 7, 1, NULL, 0), -EINVAL);
+	assert_int_equal(fake_calls(), calls);
+	vfiodev_device_close(dev);
+}
+
+/* output structs can grow: each ends in a reserved tail the library
+ * writes as zero, whatever the caller's memory held (none had room
+ * before) */
+static void device_info_has_a_reserved_tail_written_as_zero(void **state)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_device_info di;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	dev = fixture_open(BDF, NULL);
+	memset(&di, 0xff, sizeof(di));
+	assert_int_equal(vfiodev_device_get_info(dev, &di), 0);
+	assert_true(fixture_all_zero(di.reserved, sizeof(di.reserved)));
 	vfiodev_device_close(dev);
 }
 
@@ -161,7 +236,9 @@ int main(void)
 		T(cdev_path_without_the_flag_falls_back_and_says_why),
 		T(cdev_path_of_617_without_its_fix_falls_back),
 		T(malformed_tokens_are_refused),
+		T(device_feature_probes_gets_and_sets),
+		T(device_info_has_a_reserved_tail_written_as_zero),
 	};
 
-	return cmocka_run_group_tests_name("vf_token", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("device_info", tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * vfiodev_dma_map_file() and vfiodev_dma_copy() (lib/dma.c with the
- * map_from of lib/iommufd.c): the kernel is given the file
+ * lib/dma_share.c: vfiodev_dma_map_file() and vfiodev_dma_copy() (with
+ * the map_from of lib/iommufd.c): the kernel is given the file
  * (IOMMU_IOAS_MAP_FILE) or the other IOAS (IOMMU_IOAS_COPY) where it has
  * them, the address elsewhere, and the caller sees the same result.
  */
@@ -19,7 +19,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "fake.h"
+#include "fixture.h"
 
 #define BDF "0000:00:03.0"
 #define BDF2 "0000:00:04.0"
@@ -33,22 +33,6 @@ static int memfd_of(size_t len)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)len), 0);
 	return fd;
-}
-
-static struct vfiodev_device *open_into(const char *bdf, struct vfiodev_space *space,
-					enum vfiodev_backend backend)
-{
-	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
-	struct vfiodev_device *dev = NULL;
-	int ret;
-
-	opts.space = space;
-	opts.backend = backend;
-	ret = vfiodev_device_open(fake_ctx(), bdf, &opts, &dev);
-	if (ret)
-		fake_log_dump();
-	assert_int_equal(ret, 0);
-	return dev;
 }
 
 static bool is_mapped(const void *p)
@@ -71,7 +55,7 @@ static void map_file_gives_the_kernel_the_file(void **state)
 	(void)state;
 	fake_cfg.map_file = true;
 	fake_std_device(BDF, 5, 0);
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(dev);
 	fd = memfd_of(4 * PG);
 	assert_int_equal(vfiodev_dma_map_file(space, fd, PG, 2 * PG, RW, NULL,
@@ -108,7 +92,7 @@ static void map_file_on_612_falls_back_to_the_address_once(void **state)
 	(void)state;
 	fake_cfg.map_file = false; /* ENOTTY, as Linux 6.12 */
 	fake_std_device(BDF, 5, 0);
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(dev);
 	fd = memfd_of(4 * PG);
 	for (int i = 0; i < 2; i++)
@@ -143,7 +127,7 @@ static void map_file_on_the_container_path_maps_the_address(void **state)
 	(void)state;
 	fake_cfg.map_file = true;
 	fake_std_device(BDF, 5, -1);
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_CONTAINER);
 	space = vfiodev_device_space(dev);
 	fd = memfd_of(2 * PG);
 	assert_int_equal(vfiodev_dma_map_file(space, fd, 0, 2 * PG,
@@ -177,7 +161,7 @@ static void map_file_before_the_first_device_is_replayed(void **state)
 	assert_int_equal(vfiodev_dma_map_file(space, fd, 0, PG, RW, NULL, &va, &iova),
 			 0);
 	close(fd); /* the library's mapping keeps the memory */
-	dev = open_into(BDF, space, VFIODEV_BACKEND_IOMMUFD);
+	dev = fixture_open_into(BDF, space, VFIODEV_BACKEND_IOMMUFD);
 	fake_live(&l);
 	assert_int_equal(l.mappings, 1); /* replayed from the address */
 	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_MAP), 1);
@@ -208,7 +192,7 @@ static void map_file_into_an_ioas_without_devices_maps_the_address(void **state)
 			 0);
 	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_MAP_FILE), 0);
 	assert_int_equal(fake_ioctl_count(IOMMU_IOAS_MAP), 1);
-	dev = open_into(BDF, space, VFIODEV_BACKEND_IOMMUFD);
+	dev = fixture_open_into(BDF, space, VFIODEV_BACKEND_IOMMUFD);
 	close(fd);
 	vfiodev_device_close(dev);
 	vfiodev_space_unref(space);
@@ -228,7 +212,7 @@ static void map_file_refuses_bad_input_and_leaves_nothing(void **state)
 	(void)state;
 	fake_cfg.map_file = true;
 	fake_std_device(BDF, 5, 0);
-	dev = open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
+	dev = fixture_open_into(BDF, NULL, VFIODEV_BACKEND_IOMMUFD);
 	space = vfiodev_device_space(dev);
 	fd = memfd_of(2 * PG);
 	assert_int_equal(vfiodev_dma_map_file(space, -1, 0, PG, RW, NULL, &va, &iova),
@@ -303,8 +287,8 @@ static void two_spaces(struct two *t, enum vfiodev_backend backend)
 	fake_std_device(BDF2, 6, cdev ? 1 : -1);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &t->s1), 0);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &t->s2), 0);
-	t->a = open_into(BDF, t->s1, backend);
-	t->b = open_into(BDF2, t->s2, backend);
+	t->a = fixture_open_into(BDF, t->s1, backend);
+	t->b = fixture_open_into(BDF2, t->s2, backend);
 	t->buf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(t->buf != MAP_FAILED);
@@ -427,7 +411,7 @@ static void copy_from_a_space_without_devices_maps_the_address(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &s1), 0);
 	assert_int_equal(vfiodev_space_new(fake_ctx(), NULL, &s2), 0);
-	b = open_into(BDF2, s2, VFIODEV_BACKEND_IOMMUFD);
+	b = fixture_open_into(BDF2, s2, VFIODEV_BACKEND_IOMMUFD);
 	/* s1 has no IOAS yet: its record is all there is to copy from */
 	assert_int_equal(vfiodev_dma_map_any(s1, buf, PG, RW, NULL, &src), 0);
 	assert_int_equal(vfiodev_dma_copy(s2, s1, src, PG, RW, NULL, &dst), 0);
@@ -457,5 +441,5 @@ int main(void)
 		T(copy_from_a_space_without_devices_maps_the_address),
 	};
 
-	return cmocka_run_group_tests_name("dma_file", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("dma_share", tests, NULL, NULL);
 }
