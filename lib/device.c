@@ -410,8 +410,9 @@ static void device_destroy(struct vfiodev_device *dev)
 	if (dev->maps)
 		vfd_region_unmap_all(dev);
 	/* a handed-over device keeps its interrupts for the new process */
-	if (dev->fd >= 0 && !(space && dev->attached && space->handed_over))
-		vfd_irq_disable_all(dev);
+	if (dev->fd >= 0)
+		vfd_irq_disable_all(dev, !(space && dev->attached &&
+					   space->handed_over));
 	/* on the container path the group's last device takes the group out
 	 * of the container here; the registry entry goes only after that, so
 	 * a group-mate opened meanwhile finds this space (and waits for its

@@ -826,9 +826,12 @@ int vfd_mig_path(uint64_t flags, unsigned int from, unsigned int to,
 
 /* VFIO_DEVICE_GET_INFO into @dev; allocates the region map table */
 int vfd_device_load_info(struct vfiodev_device *dev);
-/* undo mmaps and IRQ triggers (close path) */
+/* the close path: undo the device's mmaps */
 void vfd_region_unmap_all(struct vfiodev_device *dev);
-void vfd_irq_disable_all(struct vfiodev_device *dev);
+/* ... and its IRQ triggers, and forget them; @in_kernel false: the
+ * kernel's triggers stay (a handed-over device's, for the process that
+ * took it) */
+void vfd_irq_disable_all(struct vfiodev_device *dev, bool in_kernel);
 
 /* ---- binding, discovery, diagnosis (bind.c, discover.c, paths.c,
  * diagnose.c) ------------------------------------------------------------ */

@@ -362,12 +362,12 @@ VFIODEV_EXPORT int vfiodev_irq_trigger(struct vfiodev_device *dev,
 			  "trigger");
 }
 
-void vfd_irq_disable_all(struct vfiodev_device *dev)
+void vfd_irq_disable_all(struct vfiodev_device *dev, bool in_kernel)
 {
 	if (!dev->irqs)
 		return;
 	for (unsigned int i = 0; i < dev->num_irqs; i++) {
-		if (dev->irqs[i].nvec)
+		if (in_kernel && dev->irqs[i].nvec)
 			vfiodev_irq_disable(dev, i);
 		free(dev->irqs[i].fds);
 	}

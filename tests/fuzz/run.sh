@@ -36,10 +36,11 @@ lobj=$out/lib
 rm -rf "$lobj" && mkdir -p "$lobj"
 tobj=$out/tool
 rm -rf "$tobj" && mkdir -p "$tobj"
-for c in "$src"/lib/*.c "$src"/tools/json.c "$src"/tools/info.c "$src"/tools/doctor.c; do
+for c in "$src"/lib/*.c "$src"/tools/json.c "$src"/tools/info.c "$src"/tools/doctor.c \
+	"$src"/tools/mdev.c; do
 	dest=$lobj
 	# the tool's command files serve the command-line target only
-	[[ $c == */info.c || $c == */doctor.c ]] && dest=$tobj
+	[[ $c == */info.c || $c == */doctor.c || $c == */mdev.c ]] && dest=$tobj
 	if ! "$CC" "${flags[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -c "$c" \
 		-o "$dest/$(basename "$c" .c).o" 2>>"$out/lib.build.log"; then
 		not_ok "the library builds with $CC" "$(tail -n 5 "$out/lib.build.log")"
