@@ -40,7 +40,7 @@ for c in "$src"/lib/*.c "$src"/tools/json.c "$src"/tools/info.c "$src"/tools/doc
 	"$src"/tools/mdev.c; do
 	dest=$lobj
 	# the tool's command files serve the command-line target only
-	[[ $c == */info.c || $c == */doctor.c || $c == */mdev.c ]] && dest=$tobj
+	[[ $c == "$src"/tools/* && $c != */json.c ]] && dest=$tobj
 	if ! "$CC" "${flags[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -c "$c" \
 		-o "$dest/$(basename "$c" .c).o" 2>>"$out/lib.build.log"; then
 		not_ok "the library builds with $CC" "$(tail -n 5 "$out/lib.build.log")"
