@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The lowest free fit in the IOVA record: a walk in IOVA order that
- * descends only into children whose largest free gap could hold the
- * request, trying each gap against the limits and the alignment.
+ * The lowest free fit in the IOVA record: a walk in IOVA order that visits
+ * only the items a node marks as having free bytes, descends only into
+ * children whose largest free gap could hold the request, and tries each
+ * such gap against the limits and the alignment. The path to the gap it
+ * took is left in the tree's hint, where the insert that follows starts.
  */
 #include "internal.h"
 #include "iova_tree.h"
@@ -12,6 +14,7 @@ struct fit {
 	uint64_t found;
 	bool ok; /* found */
 	bool done; /* found, or past @hi */
+	struct itree_path *pa;
 };
 
 /* try the free span [@s, @e] */
@@ -42,46 +45,53 @@ static bool try_span(struct fit *f, uint64_t s, uint64_t e)
 
 static void fit_walk(const void *node, unsigned int h, struct fit *f)
 {
-	uint32_t n = node_n(node), i = 0;
-
 	if (!h) {
 		const struct bt_leaf *l = node;
 
-		for (;;) {
-			/* the hot loop of a fit */
-			while (i < n && l->e[i].gap < f->len)
-				i++;
-			if (i == n)
-				return;
-			try_span(f, l->e[i].iova - l->e[i].gap, l->e[i].iova - 1);
+		for (uint64_t b = l->hd.nz; b; b &= b - 1) {
+			uint32_t i = (uint32_t)__builtin_ctzll(b);
+			uint64_t g = leaf_gap(l, i);
+
+			if (g < f->len)
+				continue;
+			if (try_span(f, l->e[i].iova - g, l->e[i].iova - 1)) {
+				f->pa->node[0] = (void *)l;
+				f->pa->idx[0] = i;
+			}
 			if (f->done)
 				return;
-			i++;
 		}
+		return;
 	}
-	for (;;) {
-		const struct bt_inner *in = node;
+	const struct bt_inner *in = node;
 
-		while (i < n && in->maxgap[i] < f->len)
-			i++;
-		if (i == n)
-			return;
+	for (uint64_t b = in->hd.nz; b; b &= b - 1) {
+		uint32_t i = (uint32_t)__builtin_ctzll(b);
+
+		if (in->maxgap[i] < f->len)
+			continue;
 		fit_walk(in->child[i], h - 1, f);
-		if (f->done)
+		if (f->done) {
+			f->pa->node[h] = (void *)in;
+			f->pa->idx[h] = i;
 			return;
-		i++;
+		}
 	}
 }
 
 int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 		  uint64_t lo, uint64_t hi, uint64_t *out)
 {
+	struct itree_hint *hint = t->hint;
 	struct fit f = { .len = len, .align = align, .lo = lo, .hi = hi };
 	const struct itree_node *last;
 
-	if (!len || lo > hi)
+	if (!len || lo > hi || !t->root)
 		return -ENOSPC;
-	fit_walk(t->root, t->height, &f);
+	hint->kind = HINT_NONE;
+	f.pa = &hint->path;
+	if (hdr(t->root)->max >= len)
+		fit_walk(t->root, t->height, &f);
 	if (!f.done) {
 		/* the free tail after the last entry */
 		last = vfd_itree_last_node(t);
@@ -89,9 +99,13 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 			try_span(&f, 0, UINT64_MAX);
 		else if (itree_last(last) != UINT64_MAX)
 			try_span(&f, itree_last(last) + 1, UINT64_MAX);
+		if (f.ok)
+			vfd_itree_path_last(t, f.pa);
 	}
 	if (!f.ok)
 		return -ENOSPC;
+	hint->kind = HINT_SLOT;
+	hint->key = f.found;
 	*out = f.found;
 	return 0;
 }

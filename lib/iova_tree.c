@@ -7,17 +7,30 @@
  * alignment is found by descending only into subtrees whose largest free
  * gap could hold the request (iova_fit.c; the invariants: iova_tree_check.c).
  *
- * Leaves hold up to 31 entries of 32 bytes in IOVA order and are chained
- * both ways; inner nodes hold up to 32 children with, for each, the lowest
- * IOVA it may hold (key[0] is not used for routing) and the largest free
- * gap of its entries. Every entry keeps the free bytes in front of it (from
- * its predecessor's end, or from IOVA 0). Nodes are 1 KiB and 1 KiB-aligned,
- * so an entry's leaf is its address rounded down. A leaf that is full
- * splits where the new entry goes when that is an end (ascending and
- * descending builds stay dense) and in the middle otherwise; nodes merge
- * with a neighbour when small enough. Insertion never allocates: the caller
- * reserves nodes first (vfd_itree_reserve), so a mapping that reached the
- * kernel cannot fail to be recorded. Callers hold the space's lock.
+ * Leaves hold up to 40 entries of 24 bytes in IOVA order and are chained
+ * both ways; inner nodes hold up to 41 children with, for each, the lowest
+ * IOVA it may hold (key[0] is not used for routing) and its largest free
+ * gap. The free bytes in front of an entry are its IOVA less its
+ * predecessor's end (a leaf keeps only its first entry's); every node keeps
+ * a bit mask of its items that have free bytes and its largest gap, so a
+ * change of one gap is carried up the path without rescanning nodes, and
+ * a rescan, when the largest gap shrank, visits only the items with gaps.
+ * Nodes are 1 KiB and 1 KiB-aligned, so an entry's leaf is its address
+ * rounded down.
+ *
+ * One descent per operation: each lookup leaves its path in the tree's
+ * hint, and the insert after a fit or an overlap check, or the remove after
+ * a find, starts from that path (a mismatch descends again). An entry always
+ * goes into the leaf of its successor, where the gap it splits is kept, and
+ * the separator above is lowered when it becomes that leaf's first.
+ *
+ * A full node splits at the new item when it lands within three items of
+ * an end (so ascending and descending builds leave full nodes, also beside
+ * the reserved spans a device's IOVA ranges put above every mapping), in
+ * the middle otherwise; nodes merge with a neighbour when small enough.
+ * Insertion never allocates: the caller reserves nodes first
+ * (vfd_itree_reserve), so a mapping that reached the kernel cannot fail to
+ * be recorded. Callers hold the space's lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +41,28 @@
 static struct bt_leaf *leaf_of(const struct itree_node *e)
 {
 	return (struct bt_leaf *)((uintptr_t)e & ~(uintptr_t)(NODE_BYTES - 1));
+}
+
+static inline uint64_t bit(uint32_t i)
+{
+	return 1ull << i;
+}
+
+static inline uint64_t bit_put(uint64_t m, uint32_t i, bool on)
+{
+	return on ? m | bit(i) : m & ~bit(i);
+}
+
+/* a zero bit made at @p, the bits from @p up one place higher */
+static inline uint64_t bits_open(uint64_t m, uint32_t p)
+{
+	return (m & (bit(p) - 1)) | (m >> p << (p + 1));
+}
+
+/* bit @p taken out, the bits above it one place lower */
+static inline uint64_t bits_close(uint64_t m, uint32_t p)
+{
+	return (m & (bit(p) - 1)) | (m >> (p + 1) << p);
 }
 
 /* ---- nodes ------------------------------------------------------------- */
@@ -64,12 +99,15 @@ int vfd_itree_reserve(struct itree *t, size_t inserts)
 {
 	/* an insert splits at most one node per level and may add a root:
 	 * height + 2 nodes. A root split leaves a root of two children,
-	 * which splits again only after 31 more splits below it, each an
-	 * insert's: over @inserts the tree grows at most 1 + (@inserts - 1)
-	 * / 31 levels. Linear for the batches there are (one map, the IOVA
-	 * ranges, at most VFD_IOVA_RANGES_MAX) */
-	size_t need = inserts * (t->height + 3 + (inserts - 1) / 31);
+	 * which splits again only after 31 (at least) more splits below it,
+	 * each an insert's: over @inserts the tree grows at most 1 +
+	 * (@inserts - 1) / 31 levels. Linear for the batches there are (one
+	 * map, the IOVA ranges, at most VFD_IOVA_RANGES_MAX) */
+	size_t grow = 1 + (inserts - 1) / 31;
+	size_t need = inserts * (t->height + 2 + grow);
 
+	if (t->height + grow > ITREE_MAX_HEIGHT)
+		return -ENOMEM; /* paths are bounded; unreachable in memory */
 	vfd_itree_trim(t);
 	while (t->nr_spare < need) {
 		void *n;
@@ -85,8 +123,11 @@ int vfd_itree_reserve(struct itree *t, size_t inserts)
 int vfd_itree_init(struct itree *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (vfd_itree_reserve(t, 1))
+	t->hint = calloc(1, sizeof(*t->hint));
+	if (!t->hint || vfd_itree_reserve(t, 1)) {
+		vfd_itree_fini(t);
 		return -ENOMEM;
+	}
 	t->root = t->head = t->tail = spare_take(t);
 	return 0;
 }
@@ -96,7 +137,7 @@ static void free_subtree(void *node, unsigned int h)
 	if (h) {
 		struct bt_inner *in = node;
 
-		for (uint32_t i = 0; i < in->n; i++)
+		for (uint32_t i = 0; i < in->hd.n; i++)
 			free_subtree(in->child[i], h - 1);
 	}
 	free(node);
@@ -112,6 +153,7 @@ void vfd_itree_fini(struct itree *t)
 		t->spare = *(void **)n;
 		free(n);
 	}
+	free(t->hint);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -121,72 +163,136 @@ size_t vfd_itree_bytes(const struct itree *t)
 }
 
 /* ---- searching --------------------------------------------------------- */
+/* Searches without branches on the data: the loop runs log2(n) times
+ * whatever the keys, and each step is a compare and a conditional move */
+
 /* the child of @in that holds @iova: the last whose key is <= @iova */
-static uint32_t route(const struct bt_inner *in, uint64_t iova)
+static inline uint32_t route(const struct bt_inner *in, uint64_t iova)
 {
-	uint32_t lo = 1, hi = in->n;
+	const uint64_t *k = in->key + 1, *b = k;
+	uint32_t n = in->hd.n - 1;
 
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
+	if (!n)
+		return 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
 
-		if (in->key[mid] <= iova)
-			lo = mid + 1;
-		else
-			hi = mid;
+		b = b[half] <= iova ? b + half : b;
+		n -= half;
 	}
-	return lo - 1;
+	return (uint32_t)(b - k) + (*b <= iova);
 }
 
 /* entries of @l that start at or below @iova */
-static uint32_t upper(const struct bt_leaf *l, uint64_t iova)
+static inline uint32_t upper(const struct bt_leaf *l, uint64_t iova)
 {
-	uint32_t lo = 0, hi = l->n;
+	const struct itree_node *b = l->e;
+	uint32_t n = l->hd.n;
 
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
+	if (!n)
+		return 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
 
-		if (l->e[mid].iova <= iova)
-			lo = mid + 1;
-		else
-			hi = mid;
+		b = b[half].iova <= iova ? b + half : b;
+		n -= half;
 	}
-	return lo;
+	return (uint32_t)(b - l->e) + (b->iova <= iova);
 }
 
-static struct bt_leaf *leaf_for(const struct itree *t, uint64_t iova)
+static void descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
+{
+	void *n = t->root;
+
+	for (unsigned int h = t->height; h; h--) {
+		struct bt_inner *in = n;
+		uint32_t i = route(in, iova);
+
+		pa->node[h] = in;
+		pa->idx[h] = i;
+		n = in->child[i];
+	}
+	pa->node[0] = n;
+	pa->idx[0] = upper(n, iova);
+}
+
+void vfd_itree_path_last(const struct itree *t, struct itree_path *pa)
 {
 	void *n = t->root;
 
 	for (unsigned int h = t->height; h; h--) {
 		struct bt_inner *in = n;
 
-		n = in->child[route(in, iova)];
+		pa->node[h] = in;
+		pa->idx[h] = in->hd.n - 1;
+		n = in->child[in->hd.n - 1];
+	}
+	pa->node[0] = n;
+	pa->idx[0] = node_n(n);
+}
+
+/* move @pa to the first entry of the next leaf, and return that leaf;
+ * NULL at the last */
+static struct bt_leaf *path_next_leaf(const struct itree *t, struct itree_path *pa)
+{
+	unsigned int l = 1;
+	void *n;
+
+	while (l <= t->height && pa->idx[l] + 1 >= node_n(pa->node[l]))
+		l++;
+	if (l > t->height)
+		return NULL;
+	n = pa->node[l];
+	pa->idx[l]++;
+	while (l) {
+		n = ((struct bt_inner *)n)->child[pa->idx[l]];
+		l--;
+		pa->node[l] = n;
+		pa->idx[l] = 0;
 	}
 	return n;
 }
 
-/* the entry that starts last at or below @iova, or NULL */
+/* the entry that starts last at or below @iova, or NULL; the path to it
+ * in the hint when it is in the leaf the search reached */
 static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
 {
+	struct itree_hint *hint = t->hint;
 	struct bt_leaf *l;
 	uint32_t p;
 
 	if (!t->root) /* vfd_itree_init() failed */
 		return NULL;
-	l = leaf_for(t, iova);
-	p = upper(l, iova);
-
+	hint->kind = HINT_NONE;
+	descend(t, iova, &hint->path);
+	l = hint->path.node[0];
+	p = hint->path.idx[0];
 	if (p)
 		return &l->e[p - 1];
 	l = l->prev;
-	return l ? &l->e[l->n - 1] : NULL;
+	return l ? &l->e[l->hd.n - 1] : NULL;
+}
+
+/* the hint names entry @e, if the last search reached its leaf */
+static void hint_entry(const struct itree *t, const struct itree_node *e)
+{
+	struct itree_hint *hint = t->hint;
+
+	if (hint->path.node[0] != leaf_of(e))
+		return;
+	hint->kind = HINT_ENTRY;
+	hint->key = e->iova;
+	hint->path.idx[0] = (uint32_t)(e - leaf_of(e)->e);
 }
 
 struct itree_node *vfd_itree_find(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
 
-	return f && itree_last(f) >= iova ? f : NULL;
+	if (!f || itree_last(f) < iova)
+		return NULL;
+	hint_entry(t, f);
+	return f;
 }
 
 struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
@@ -194,7 +300,14 @@ struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
 {
 	struct itree_node *f = floor_ent(t, last);
 
-	return f && itree_last(f) >= first ? f : NULL;
+	if (f && itree_last(f) >= first)
+		return f;
+	if (t->root) {
+		/* free: the search stopped where an entry at @first goes */
+		t->hint->kind = HINT_SLOT;
+		t->hint->key = first;
+	}
+	return NULL;
 }
 
 struct itree_node *vfd_itree_next(const struct itree *t, const struct itree_node *e)
@@ -203,7 +316,7 @@ struct itree_node *vfd_itree_next(const struct itree *t, const struct itree_node
 	uint32_t i = (uint32_t)(e - l->e);
 
 	(void)t;
-	if (i + 1 < l->n)
+	if (i + 1 < l->hd.n)
 		return &l->e[i + 1];
 	return l->next ? &l->next->e[0] : NULL;
 }
@@ -212,91 +325,187 @@ struct itree_node *vfd_itree_ceil(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
 
+	if (!f)
+		f = t->head && t->head->hd.n ? &t->head->e[0] : NULL;
+	else if (itree_last(f) < iova)
+		f = vfd_itree_next(t, f);
 	if (f)
-		return itree_last(f) >= iova ? f : vfd_itree_next(t, f);
-	return t->head && t->head->n ? &t->head->e[0] : NULL;
+		hint_entry(t, f);
+	return f;
 }
 
 struct itree_node *vfd_itree_last_node(const struct itree *t)
 {
-	return t->tail && t->tail->n ? &t->tail->e[t->tail->n - 1] : NULL;
+	return t->tail && t->tail->hd.n ? &t->tail->e[t->tail->hd.n - 1] : NULL;
 }
 
 /* ---- the largest gaps -------------------------------------------------- */
-static uint64_t node_max(const void *node, unsigned int h)
+static uint64_t leaf_rescan(const struct bt_leaf *l)
 {
 	uint64_t m = 0;
 
-	if (!h) {
-		const struct bt_leaf *l = node;
+	for (uint64_t b = l->hd.nz; b; b &= b - 1) {
+		uint64_t g = leaf_gap(l, (uint32_t)__builtin_ctzll(b));
 
-		for (uint32_t i = 0; i < l->n; i++)
-			if (l->e[i].gap > m)
-				m = l->e[i].gap;
-	} else {
-		const struct bt_inner *in = node;
-
-		for (uint32_t i = 0; i < in->n; i++)
-			if (in->maxgap[i] > m)
-				m = in->maxgap[i];
+		m = g > m ? g : m;
 	}
 	return m;
 }
 
-/* recompute the largest gaps on the path to the leaf of @iova */
-static uint64_t refresh_at(void *node, unsigned int h, uint64_t iova)
+static uint64_t inner_rescan(const struct bt_inner *in)
 {
-	struct bt_inner *in = node;
-	uint32_t i;
+	uint64_t m = 0;
 
-	if (!h)
-		return node_max(node, 0);
-	i = route(in, iova);
-	in->maxgap[i] = refresh_at(in->child[i], h - 1, iova);
-	return node_max(in, h);
+	for (uint64_t b = in->hd.nz; b; b &= b - 1) {
+		uint64_t g = in->maxgap[__builtin_ctzll(b)];
+
+		m = g > m ? g : m;
+	}
+	return m;
 }
 
-static void refresh(struct itree *t, uint64_t iova)
+/* the mask and the largest gap of @l from scratch */
+static void leaf_recount(struct bt_leaf *l)
 {
-	refresh_at(t->root, t->height, iova);
+	uint64_t nz = 0, m = 0;
+
+	for (uint32_t i = 0; i < l->hd.n; i++) {
+		uint64_t g = leaf_gap(l, i);
+
+		nz = bit_put(nz, i, g);
+		m = g > m ? g : m;
+	}
+	l->hd.nz = nz;
+	l->hd.max = m;
+}
+
+static void inner_recount(struct bt_inner *in)
+{
+	uint64_t nz = 0, m = 0;
+
+	for (uint32_t i = 0; i < in->hd.n; i++) {
+		nz = bit_put(nz, i, in->maxgap[i]);
+		m = in->maxgap[i] > m ? in->maxgap[i] : m;
+	}
+	in->hd.nz = nz;
+	in->hd.max = m;
+}
+
+/* the largest gap of node[@l] of @pa was @old: carry its new value up
+ * until a node's largest gap stays what it was */
+static void max_up(const struct itree *t, const struct itree_path *pa,
+		   unsigned int l, uint64_t old)
+{
+	uint64_t now = hdr(pa->node[l])->max;
+
+	for (l++; now != old && l <= t->height; l++) {
+		struct bt_inner *in = pa->node[l];
+		uint32_t i = pa->idx[l];
+		uint64_t m = in->hd.max;
+
+		in->maxgap[i] = now;
+		in->hd.nz = bit_put(in->hd.nz, i, now);
+		if (now > m)
+			in->hd.max = now;
+		else if (old == m)
+			in->hd.max = inner_rescan(in);
+		old = m;
+		now = in->hd.max;
+	}
 }
 
 /* ---- insertion --------------------------------------------------------- */
-/* where a full node of @n items splits when the new one goes to @p: next
- * to the new item when it lands at or next to an end (so ascending and
- * descending builds, also against a reserved span at the edge, leave full
- * nodes), else in the middle */
-static uint32_t split_at(uint32_t n, uint32_t p)
+/* how many of @n + 1 items (the new one at @p) a full node keeps when it
+ * splits: up to the new item when it lands near an end, so that the node
+ * which takes the next ones (the new item's side, by the edge it is near)
+ * is the small one and the other stays full; else half */
+static uint32_t split_at(uint32_t n, uint32_t p, bool *left)
 {
-	if (p + 1 >= n)
-		return n;
-	if (p <= 1)
+	*left = p <= SPLIT_EDGE;
+	if (n - p <= SPLIT_EDGE)
+		return p;
+	if (p <= SPLIT_EDGE)
 		return p + 1;
+	*left = p < (n + 1) / 2;
 	return (n + 1) / 2;
 }
 
-static void *leaf_ins(struct itree *t, struct bt_leaf *l,
-		      const struct itree_node *ent, uint64_t *sep)
+/* lower the key that bounds the leaf of @pa from below to @iova, which
+ * becomes the leaf's first entry */
+static void lower_key(const struct itree *t, const struct itree_path *pa,
+		      uint64_t iova)
 {
-	struct itree_node tmp[LEAF_MAX + 1];
-	struct bt_leaf *r;
-	uint32_t p = upper(l, ent->iova), s;
+	for (unsigned int l = 1; l <= t->height; l++) {
+		if (pa->idx[l]) {
+			struct bt_inner *in = pa->node[l];
 
-	if (l->n < LEAF_MAX) {
-		memmove(&l->e[p + 1], &l->e[p], (l->n - p) * sizeof(l->e[0]));
-		l->e[p] = *ent;
-		l->n++;
-		return NULL;
+			if (in->key[pa->idx[l]] > iova)
+				in->key[pa->idx[l]] = iova;
+			return;
+		}
 	}
-	memcpy(tmp, l->e, p * sizeof(tmp[0]));
-	tmp[p] = *ent;
-	memcpy(&tmp[p + 1], &l->e[p], (l->n - p) * sizeof(tmp[0]));
-	s = split_at(l->n, p);
-	r = spare_take(t);
-	memcpy(l->e, tmp, s * sizeof(tmp[0]));
-	l->n = s;
-	memcpy(r->e, &tmp[s], (LEAF_MAX + 1 - s) * sizeof(tmp[0]));
-	r->n = LEAF_MAX + 1 - s;
+}
+
+/* the free bytes in front of @x going to position @p of @l (before the
+ * entry there, else after the last, the tree's last) */
+static uint64_t gap_before(const struct bt_leaf *l, uint32_t p,
+			   const struct itree_node *x)
+{
+	if (p < l->hd.n)
+		return leaf_gap(l, p) - (l->e[p].iova - x->iova);
+	return p ? x->iova - itree_last(&l->e[p - 1]) - 1 : x->iova;
+}
+
+/* @x into position @p of @l, which has room */
+static void leaf_put(struct bt_leaf *l, uint32_t p, const struct itree_node *x)
+{
+	uint32_t n = l->hd.n;
+	uint64_t gx = gap_before(l, p, x), nz = bits_open(l->hd.nz, p);
+
+	if (p < n) {
+		/* the successor's gap is cut in two, each at most as large */
+		uint64_t g = leaf_gap(l, p), gs = l->e[p].iova - itree_last(x) - 1;
+
+		memmove(&l->e[p + 1], &l->e[p], (n - p) * sizeof(l->e[0]));
+		nz = bit_put(nz, p + 1, gs);
+		l->e[p] = *x;
+		l->hd.n++;
+		l->hd.nz = bit_put(nz, p, gx);
+		if (!p)
+			l->gap0 = gx;
+		if (g == l->hd.max && g)
+			l->hd.max = leaf_rescan(l);
+		return;
+	}
+	l->e[p] = *x;
+	l->hd.n++;
+	l->hd.nz = bit_put(nz, p, gx);
+	if (!p)
+		l->gap0 = gx;
+	if (gx > l->hd.max)
+		l->hd.max = gx;
+}
+
+/* a full leaf split with @x put in: the new right leaf, its key in *@sep */
+static struct bt_leaf *leaf_split_put(struct itree *t, struct bt_leaf *l,
+				      uint32_t p, const struct itree_node *x,
+				      uint64_t *sep)
+{
+	uint64_t gx = gap_before(l, p, x), g0 = l->gap0;
+	struct bt_leaf *r = spare_take(t), *to;
+	uint32_t n = l->hd.n, s, cut, q;
+	bool left;
+
+	s = split_at(n, p, &left);
+	cut = left ? s - 1 : s; /* old entries that stay */
+	memcpy(r->e, &l->e[cut], (n - cut) * sizeof(l->e[0]));
+	r->hd.n = n - cut;
+	l->hd.n = cut;
+	to = left ? l : r;
+	q = left ? p : p - cut;
+	memmove(&to->e[q + 1], &to->e[q], (to->hd.n - q) * sizeof(l->e[0]));
+	to->e[q] = *x;
+	to->hd.n++;
 	r->prev = l;
 	r->next = l->next;
 	if (l->next)
@@ -304,98 +513,133 @@ static void *leaf_ins(struct itree *t, struct bt_leaf *l,
 	else
 		t->tail = r;
 	l->next = r;
+	l->gap0 = left && !p ? gx : g0;
+	r->gap0 = r->e[0].iova - itree_last(&l->e[l->hd.n - 1]) - 1;
+	leaf_recount(l);
+	leaf_recount(r);
 	*sep = r->e[0].iova;
 	return r;
 }
 
-/* insert @ent below @node (height @h); a new right sibling of @node when
- * it split, with its lowest IOVA in *@sep, else NULL */
-static void *ins(struct itree *t, void *node, unsigned int h,
-		 const struct itree_node *ent, uint64_t *sep)
+/* a full inner node split with @c (key @k) put in at @at: the new right
+ * node, its key in *@sep */
+static struct bt_inner *inner_split_put(struct itree *t, struct bt_inner *in,
+					uint32_t at, uint64_t k, void *c,
+					uint64_t *sep)
 {
-	struct bt_inner *in = node, *r;
-	uint64_t k[INNER_MAX + 1], g[INNER_MAX + 1], s;
-	void *c[INNER_MAX + 1], *right;
-	uint32_t i, at, n, cut;
+	uint64_t key[INNER_MAX + 1], gap[INNER_MAX + 1];
+	void *ch[INNER_MAX + 1];
+	uint32_t n = in->hd.n, s;
+	struct bt_inner *r = spare_take(t);
+	bool left;
 
-	if (!h)
-		return leaf_ins(t, node, ent, sep);
-	i = route(in, ent->iova);
-	right = ins(t, in->child[i], h - 1, ent, &s);
-	in->maxgap[i] = node_max(in->child[i], h - 1);
-	if (!right)
-		return NULL;
-	at = i + 1;
-	n = in->n;
-	if (n < INNER_MAX) {
-		memmove(&in->key[at + 1], &in->key[at], (n - at) * 8);
-		memmove(&in->maxgap[at + 1], &in->maxgap[at], (n - at) * 8);
-		memmove(&in->child[at + 1], &in->child[at],
-			(n - at) * sizeof(void *));
-		in->key[at] = s;
-		in->maxgap[at] = node_max(right, h - 1);
-		in->child[at] = right;
-		in->n++;
-		return NULL;
-	}
-	for (uint32_t j = 0, o = 0; j <= n; j++) {
-		if (j == at) {
-			k[j] = s;
-			g[j] = node_max(right, h - 1);
-			c[j] = right;
-			continue;
-		}
-		k[j] = in->key[o];
-		g[j] = in->maxgap[o];
-		c[j] = in->child[o++];
-	}
-	cut = split_at(n, at);
-	r = spare_take(t);
-	memcpy(in->key, k, cut * 8);
-	memcpy(in->maxgap, g, cut * 8);
-	memcpy(in->child, c, cut * sizeof(void *));
-	in->n = cut;
-	memcpy(r->key, &k[cut], (n + 1 - cut) * 8);
-	memcpy(r->maxgap, &g[cut], (n + 1 - cut) * 8);
-	memcpy(r->child, &c[cut], (n + 1 - cut) * sizeof(void *));
-	r->n = n + 1 - cut;
+	memcpy(key, in->key, at * 8);
+	memcpy(gap, in->maxgap, at * 8);
+	memcpy(ch, in->child, at * sizeof(void *));
+	key[at] = k;
+	gap[at] = hdr(c)->max;
+	ch[at] = c;
+	memcpy(&key[at + 1], &in->key[at], (n - at) * 8);
+	memcpy(&gap[at + 1], &in->maxgap[at], (n - at) * 8);
+	memcpy(&ch[at + 1], &in->child[at], (n - at) * sizeof(void *));
+	s = split_at(n, at, &left);
+	memcpy(in->key, key, s * 8);
+	memcpy(in->maxgap, gap, s * 8);
+	memcpy(in->child, ch, s * sizeof(void *));
+	in->hd.n = s;
+	memcpy(r->key, &key[s], (n + 1 - s) * 8);
+	memcpy(r->maxgap, &gap[s], (n + 1 - s) * 8);
+	memcpy(r->child, &ch[s], (n + 1 - s) * sizeof(void *));
+	r->hd.n = n + 1 - s;
+	inner_recount(in);
+	inner_recount(r);
 	*sep = r->key[0];
 	return r;
 }
 
+/* node[@l - 1] of @pa split into itself and @right (key @sep): give
+ * node[@l] the new child, splitting it in turn when full */
+static void add_child(struct itree *t, struct itree_path *pa, unsigned int l,
+		      void *right, uint64_t sep)
+{
+	void *left = pa->node[l - 1];
+
+	for (;; l++) {
+		struct bt_inner *in, *r;
+		uint32_t i, at, n;
+		uint64_t old;
+
+		if (l > t->height) {
+			/* @left was the root */
+			struct bt_inner *root = spare_take(t);
+
+			root->hd.n = 2;
+			root->child[0] = left;
+			root->child[1] = right;
+			root->key[1] = sep;
+			root->maxgap[0] = hdr(left)->max;
+			root->maxgap[1] = hdr(right)->max;
+			inner_recount(root);
+			t->root = root;
+			t->height++;
+			return;
+		}
+		in = pa->node[l];
+		i = pa->idx[l];
+		at = i + 1;
+		n = in->hd.n;
+		old = in->hd.max;
+		in->maxgap[i] = hdr(left)->max;
+		if (n < INNER_MAX) {
+			memmove(&in->key[at + 1], &in->key[at], (n - at) * 8);
+			memmove(&in->maxgap[at + 1], &in->maxgap[at], (n - at) * 8);
+			memmove(&in->child[at + 1], &in->child[at],
+				(n - at) * sizeof(void *));
+			in->key[at] = sep;
+			in->maxgap[at] = hdr(right)->max;
+			in->child[at] = right;
+			in->hd.n++;
+			inner_recount(in);
+			max_up(t, pa, l, old);
+			return;
+		}
+		r = inner_split_put(t, in, at, sep, right, &sep);
+		left = in;
+		right = r;
+	}
+}
+
 void vfd_itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr)
 {
-	struct bt_leaf *l = leaf_for(t, iova);
-	uint32_t p = upper(l, iova);
-	struct itree_node ent = { .iova = iova, .len = len, .vaddr = vaddr };
-	struct itree_node *f, *s;
-	uint64_t sep, last = iova + (len - 1);
-	bool far = p == l->n; /* a successor is in the next leaf */
-	void *right;
+	struct itree_hint *hint = t->hint;
+	struct itree_path *pa = &hint->path;
+	struct itree_node x = { .iova = iova, .len = len, .vaddr = vaddr };
+	struct bt_leaf *l;
+	uint32_t p;
 
-	/* the neighbours: the predecessor's end makes this gap, this end
-	 * the successor's */
-	f = p ? &l->e[p - 1] : l->prev ? &l->prev->e[l->prev->n - 1] : NULL;
-	s = p < l->n ? &l->e[p] : l->next ? &l->next->e[0] : NULL;
-	ent.gap = f ? iova - (itree_last(f) + 1) : iova;
-	if (s)
-		s->gap = s->iova - (last + 1);
-	right = ins(t, t->root, t->height, &ent, &sep);
-	if (right) {
-		struct bt_inner *root = spare_take(t);
-
-		root->n = 2;
-		root->child[0] = t->root;
-		root->child[1] = right;
-		root->key[1] = sep;
-		root->maxgap[0] = node_max(t->root, t->height);
-		root->maxgap[1] = node_max(right, t->height);
-		t->root = root;
-		t->height++;
+	if (hint->kind != HINT_SLOT || hint->key != iova)
+		descend(t, iova, pa);
+	hint->kind = HINT_NONE;
+	l = pa->node[0];
+	p = pa->idx[0];
+	if (p == l->hd.n && l->next) {
+		/* the successor starts the next leaf: the gap is there */
+		l = path_next_leaf(t, pa);
+		p = 0;
 	}
-	/* a successor in the next leaf lies off the path just refreshed */
-	if (s && far)
-		refresh(t, s->iova);
+	if (!p)
+		lower_key(t, pa, iova);
+	if (l->hd.n < LEAF_MAX) {
+		uint64_t old = l->hd.max;
+
+		leaf_put(l, p, &x);
+		max_up(t, pa, 0, old);
+	} else {
+		uint64_t sep;
+		struct bt_leaf *r = leaf_split_put(t, l, p, &x, &sep);
+
+		add_child(t, pa, 1, r, sep);
+	}
 	t->count++;
 }
 
@@ -412,20 +656,22 @@ static void leaf_unlink(struct itree *t, struct bt_leaf *l)
 		t->tail = l->prev;
 }
 
-/* drop child @i of @in (unlinked and released by the caller) */
+/* drop child @i of @in (unlinked and released by the caller; its gaps
+ * are gone or moved to a neighbour, so no largest gap changes) */
 static void drop_child(struct bt_inner *in, uint32_t i)
 {
-	uint32_t rest = in->n - i - 1;
+	uint32_t rest = in->hd.n - i - 1;
 
 	memmove(&in->key[i], &in->key[i + 1], rest * 8);
 	memmove(&in->maxgap[i], &in->maxgap[i + 1], rest * 8);
 	memmove(&in->child[i], &in->child[i + 1], rest * sizeof(void *));
-	in->n--;
+	in->hd.nz = bits_close(in->hd.nz, i);
+	in->hd.n--;
 }
 
 /* merge children @a and @a + 1 of @in (height @h below) when they fit in
- * one node */
-static void try_merge(struct itree *t, struct bt_inner *in, uint32_t a,
+ * one node; false when they do not */
+static bool try_merge(struct itree *t, struct bt_inner *in, uint32_t a,
 		      unsigned int h)
 {
 	void *x = in->child[a], *y = in->child[a + 1];
@@ -435,73 +681,52 @@ static void try_merge(struct itree *t, struct bt_inner *in, uint32_t a,
 		struct bt_leaf *lx = x, *ly = y;
 
 		if (nx + ny > LEAF_MAX)
-			return;
+			return false;
+		/* ly's first gap, kept apart, is now between two entries */
 		memcpy(&lx->e[nx], ly->e, ny * sizeof(ly->e[0]));
-		lx->n += ny;
 		leaf_unlink(t, ly);
 	} else {
 		struct bt_inner *ix = x, *iy = y;
 
 		if (nx + ny > INNER_MAX)
-			return;
+			return false;
 		memcpy(&ix->key[nx], iy->key, ny * 8);
 		/* iy's first child is bounded below by iy's own key */
 		ix->key[nx] = in->key[a + 1];
 		memcpy(&ix->maxgap[nx], iy->maxgap, ny * 8);
 		memcpy(&ix->child[nx], iy->child, ny * sizeof(void *));
-		ix->n += ny;
 	}
+	hdr(x)->n = nx + ny;
+	hdr(x)->nz |= hdr(y)->nz << nx;
+	if (hdr(y)->max > hdr(x)->max)
+		hdr(x)->max = hdr(y)->max;
+	in->maxgap[a] = hdr(x)->max;
+	in->hd.nz = bit_put(in->hd.nz, a, hdr(x)->max);
 	drop_child(in, a + 1);
-	in->maxgap[a] = node_max(x, h);
 	spare_put(t, y);
+	return true;
 }
 
-static void del(struct itree *t, void *node, unsigned int h, uint64_t iova)
+/* after a removal from the leaf of @pa: drop emptied nodes, merge small
+ * ones, and take out roots of one child */
+static void rebalance(struct itree *t, const struct itree_path *pa)
 {
-	struct bt_inner *in = node;
-	void *child;
-	uint32_t i, n;
+	for (unsigned int l = 0; l < t->height; l++) {
+		void *node = pa->node[l];
+		struct bt_inner *in = pa->node[l + 1];
+		uint32_t i = pa->idx[l + 1], n = node_n(node);
 
-	if (!h) {
-		struct bt_leaf *l = node;
-		uint32_t p = upper(l, iova) - 1;
-
-		memmove(&l->e[p], &l->e[p + 1], (l->n - p - 1) * sizeof(l->e[0]));
-		l->n--;
-		return;
+		if (!n) {
+			if (!l)
+				leaf_unlink(t, node);
+			drop_child(in, i);
+			spare_put(t, node);
+			continue;
+		}
+		if (n >= (l ? INNER_MIN : LEAF_MIN) || in->hd.n < 2 ||
+		    !try_merge(t, in, i + 1 < in->hd.n ? i : i - 1, l))
+			break;
 	}
-	i = route(in, iova);
-	child = in->child[i];
-	del(t, child, h - 1, iova);
-	n = node_n(child);
-	if (!n) {
-		if (h == 1)
-			leaf_unlink(t, child);
-		drop_child(in, i);
-		spare_put(t, child);
-		return;
-	}
-	in->maxgap[i] = node_max(child, h - 1);
-	if (n < (h == 1 ? LEAF_MIN : INNER_MIN) && in->n > 1)
-		try_merge(t, in, i + 1 < in->n ? i : i - 1, h - 1);
-}
-
-void vfd_itree_remove(struct itree *t, uint64_t iova)
-{
-	struct bt_leaf *l = leaf_for(t, iova);
-	uint32_t p = upper(l, iova) - 1;
-	struct itree_node *e = &l->e[p], *s;
-	uint64_t succ = 0;
-	bool far = false;
-
-	/* the successor's gap reaches back over the removed entry */
-	s = p + 1 < l->n ? &l->e[p + 1] : l->next ? &l->next->e[0] : NULL;
-	if (s) {
-		s->gap += e->gap + e->len;
-		succ = s->iova;
-		far = p + 1 == l->n;
-	}
-	del(t, t->root, t->height, iova);
 	while (t->height && node_n(t->root) == 1) {
 		struct bt_inner *in = t->root;
 
@@ -515,7 +740,59 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 		t->root = t->head = t->tail = spare_take(t);
 		t->height = 0;
 	}
-	if (far)
-		refresh(t, succ);
+}
+
+void vfd_itree_remove(struct itree *t, uint64_t iova)
+{
+	struct itree_hint *hint = t->hint;
+	struct itree_path *pa = &hint->path;
+	struct bt_leaf *l;
+	uint64_t g, len, old;
+	uint32_t p, n;
+
+	if (hint->kind != HINT_ENTRY || hint->key != iova) {
+		descend(t, iova, pa);
+		pa->idx[0]--; /* the entry that starts at @iova */
+	}
+	hint->kind = HINT_NONE;
+	l = pa->node[0];
+	p = pa->idx[0];
+	n = l->hd.n;
+	g = leaf_gap(l, p);
+	len = l->e[p].len;
+	old = l->hd.max;
+	if (p + 1 < n) {
+		/* the successor takes the gap and the entry's bytes: gaps
+		 * only grow */
+		uint64_t gs = leaf_gap(l, p + 1) + g + len;
+
+		memmove(&l->e[p], &l->e[p + 1], (n - p - 1) * sizeof(l->e[0]));
+		l->hd.n--;
+		l->hd.nz = bits_close(l->hd.nz, p) | bit(p);
+		if (!p)
+			l->gap0 = gs;
+		if (gs > l->hd.max)
+			l->hd.max = gs;
+		max_up(t, pa, 0, old);
+	} else {
+		l->hd.n--;
+		l->hd.nz &= ~bit(p);
+		if (g && g == old)
+			l->hd.max = leaf_rescan(l);
+		max_up(t, pa, 0, old);
+		if (l->next) {
+			/* the successor starts the next leaf */
+			struct itree_path np = *pa;
+			struct bt_leaf *nl = path_next_leaf(t, &np);
+
+			old = nl->hd.max;
+			nl->gap0 += g + len;
+			nl->hd.nz |= 1;
+			if (nl->gap0 > nl->hd.max)
+				nl->hd.max = nl->gap0;
+			max_up(t, &np, 0, old);
+		}
+	}
 	t->count--;
+	rebalance(t, pa);
 }

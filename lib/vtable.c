@@ -203,6 +203,126 @@ static int vt_range_ok(uint64_t va, uint64_t len)
 	return len && va < (1ull << VT_VA_BITS) && len <= (1ull << VT_VA_BITS) - va;
 }
 
+/* ---- ranges inside one 2 MiB slot (most mappings): a direct walk ------- */
+/* The generic walk above handles any range; a range that lies inside one
+ * 2 MiB slot and does not cover it whole has one path, a 4 KiB table under
+ * a 2 MiB table, walked here without recursion (a third of the
+ * instructions). The entries it writes, and their order, are the walk's */
+static bool in_one_l2(uint64_t va, uint64_t last)
+{
+	return va >> VT_L2_SHIFT == last >> VT_L2_SHIFT &&
+	       !(!(va & ((1ull << VT_L2_SHIFT) - 1)) &&
+		 last - va == (1ull << VT_L2_SHIFT) - 1);
+}
+
+static inline struct vt_entry *sub_of(uint64_t word)
+{
+	return (struct vt_entry *)(uintptr_t)(word & ~VT_TABLE);
+}
+
+/* the table below @e, made and published when @make and there is none;
+ * NULL with *@ret -EEXIST (a leaf covers @e's slot) or -ENOMEM, or with 0
+ * when there is none and !@make */
+static struct vt_entry *table_below(struct vtable *vt, struct vt_entry *e,
+				    bool make, bool first, int *ret)
+{
+	uint64_t word = entry_word(e);
+	struct vt_entry *sub;
+
+	*ret = 0;
+	if (word & VT_TABLE)
+		return sub_of(word);
+	if (word & VT_LEAF) {
+		*ret = -EEXIST;
+		return NULL;
+	}
+	if (!make)
+		return NULL;
+	sub = table_new(vt);
+	if (!sub) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	__atomic_store_n(&e->word, (uintptr_t)sub | VT_TABLE, __ATOMIC_RELEASE);
+	if (first)
+		l1_touch(vt, e);
+	return sub;
+}
+
+/* the 4 KiB table of [@va, @last] (in_one_l2); NULL as table_below() */
+static struct vt_entry *l3_of(struct vtable *vt, uint64_t va, bool make, int *ret)
+{
+	struct vt_entry *t2;
+
+	t2 = table_below(vt, &vt->l1[va >> VT_L1_SHIFT], make, true, ret);
+	if (!t2)
+		return NULL;
+	return table_below(vt, &t2[slot_index(va, 2)], make, false, ret);
+}
+
+static int check_small(struct vtable *vt, uint64_t va, uint64_t last, uint64_t *busy)
+{
+	struct vt_entry *t3;
+	int ret;
+
+	t3 = l3_of(vt, va, true, &ret);
+	if (!t3) {
+		if (ret == -EEXIST && busy)
+			*busy = va;
+		return ret;
+	}
+	for (size_t i = slot_index(va, 3), j = slot_index(last, 3); i <= j; i++) {
+		if (entry_word(&t3[i]) & VT_LEAF) {
+			if (busy)
+				*busy = i == slot_index(va, 3) ?
+						va :
+						(va & ~((1ull << VT_L2_SHIFT) - 1)) |
+							(uint64_t)i << VT_L3_SHIFT;
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* false when the tables are not there (a set without a check before) */
+static bool set_small(struct vtable *vt, uint64_t va, uint64_t last, uint64_t iova)
+{
+	uint64_t end = (last + 1) << VT_END_SHIFT;
+	struct vt_entry *t3;
+	int ret;
+
+	t3 = l3_of(vt, va, false, &ret);
+	if (!t3)
+		return false;
+	for (size_t i = slot_index(va, 3), j = slot_index(last, 3); i <= j; i++) {
+		struct vt_entry *e = &t3[i];
+		uint64_t seq = (__atomic_load_n(&e->end, __ATOMIC_RELAXED) + 1) &
+			       VT_SEQ_MASK;
+		uint64_t slot = (va & ~((1ull << VT_L2_SHIFT) - 1)) |
+				(uint64_t)i << VT_L3_SHIFT;
+
+		/* the end (and its new sequence) before the word it goes with */
+		__atomic_store_n(&e->end, end | seq, __ATOMIC_RELEASE);
+		__atomic_store_n(&e->word, (iova + (slot - va)) | VT_LEAF,
+				 __ATOMIC_RELEASE);
+	}
+	return true;
+}
+
+static bool clear_small(struct vtable *vt, uint64_t va, uint64_t last)
+{
+	struct vt_entry *t3;
+	int ret;
+
+	t3 = l3_of(vt, va, false, &ret);
+	if (!t3)
+		return false;
+	for (size_t i = slot_index(va, 3), j = slot_index(last, 3); i <= j; i++)
+		if (entry_word(&t3[i]) & VT_LEAF)
+			__atomic_store_n(&t3[i].word, 0, __ATOMIC_RELEASE);
+	return true;
+}
+
 int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *busy)
 {
 	struct vt_walk w = { .op = VT_CHECK };
@@ -210,6 +330,8 @@ int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *bus
 
 	if (!vt_range_ok(va, len))
 		return -ERANGE;
+	if (in_one_l2(va, va + (len - 1)))
+		return check_small(vt, va, va + (len - 1), busy);
 	ret = walk(vt, vt->l1, 1, va, va + (len - 1), &w);
 	if (ret && busy)
 		*busy = w.busy_va;
@@ -226,6 +348,8 @@ int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
 
 	if (!vt_range_ok(va, len))
 		return -ERANGE;
+	if (in_one_l2(va, va + (len - 1)) && set_small(vt, va, va + (len - 1), iova))
+		return 0;
 	ret = walk(vt, vt->l1, 1, va, va + (len - 1), &w);
 	if (ret)
 		vfd_vtable_clear(vt, va, len);
@@ -236,6 +360,9 @@ void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len)
 {
 	struct vt_walk w = { .op = VT_CLEAR };
 
-	if (vt_range_ok(va, len))
-		walk(vt, vt->l1, 1, va, va + (len - 1), &w);
+	if (!vt_range_ok(va, len))
+		return;
+	if (in_one_l2(va, va + (len - 1)) && clear_small(vt, va, va + (len - 1)))
+		return;
+	walk(vt, vt->l1, 1, va, va + (len - 1), &w);
 }
