@@ -43,39 +43,51 @@ static bool try_span(struct fit *f, uint64_t s, uint64_t e)
 	return true;
 }
 
-static void fit_walk(const void *node, unsigned int h, struct fit *f)
+/* the walk, without recursion: @f->pa holds the path down to the node
+ * being visited, left[l] the items of node[l] not visited yet that have
+ * free bytes */
+static void fit_walk(const struct itree *t, struct fit *f)
 {
-	if (!h) {
-		const struct bt_leaf *l = node;
+	struct itree_path *pa = f->pa;
+	uint64_t left[ITREE_MAX_HEIGHT + 1];
+	unsigned int l = t->height;
+	const void *node = t->root;
 
-		for (uint64_t b = l->hd.nz; b; b &= b - 1) {
-			uint32_t i = (uint32_t)__builtin_ctzll(b);
-			uint64_t g = leaf_gap(l, i);
+	left[l] = hdr(node)->nz;
+	for (;;) {
+		uint64_t b = left[l];
+		uint32_t i;
+
+		if (!b) {
+			/* this node is done: back to its parent */
+			if (++l > t->height)
+				return;
+			continue;
+		}
+		i = (uint32_t)__builtin_ctzll(b);
+		left[l] = b & (b - 1);
+		node = pa->node[l];
+		if (!l) {
+			const struct bt_leaf *lf = node;
+			uint64_t g = leaf_gap(lf, i);
 
 			if (g < f->len)
 				continue;
-			if (try_span(f, l->e[i].iova - g, l->e[i].iova - 1)) {
-				f->pa->node[0] = (void *)l;
-				f->pa->idx[0] = i;
-			}
-			if (f->done)
+			try_span(f, lf->e[i].iova - g, lf->e[i].iova - 1);
+			if (f->done) {
+				pa->idx[0] = i;
 				return;
+			}
+			continue;
 		}
-		return;
-	}
-	const struct bt_inner *in = node;
-
-	for (uint64_t b = in->hd.nz; b; b &= b - 1) {
-		uint32_t i = (uint32_t)__builtin_ctzll(b);
+		const struct bt_inner *in = node;
 
 		if (in->maxgap[i] < f->len)
 			continue;
-		fit_walk(in->child[i], h - 1, f);
-		if (f->done) {
-			f->pa->node[h] = (void *)in;
-			f->pa->idx[h] = i;
-			return;
-		}
+		pa->idx[l] = i;
+		node = in->child[i];
+		pa->node[--l] = (void *)node;
+		left[l] = hdr(node)->nz;
 	}
 }
 
@@ -90,8 +102,10 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 		return -ENOSPC;
 	hint->kind = HINT_NONE;
 	f.pa = &hint->path;
-	if (hdr(t->root)->max >= len)
-		fit_walk(t->root, t->height, &f);
+	if (hdr(t->root)->max >= len) {
+		f.pa->node[t->height] = t->root;
+		fit_walk(t, &f);
+	}
 	if (!f.done) {
 		/* the free tail after the last entry */
 		last = vfd_itree_last_node(t);
