@@ -102,7 +102,11 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 		return -ENOSPC;
 	hint->kind = HINT_NONE;
 	f.pa = &hint->path;
-	if (hdr(t->root)->max >= len) {
+	if (t->head->hd.n && t->head->e[0].iova > lo &&
+	    try_span(&f, 0, t->head->e[0].iova - 1)) {
+		/* below every entry (a gap the nodes do not count) */
+		vfd_itree_path_first(t, f.pa);
+	} else if (hdr(t->root)->max >= len) {
 		f.pa->node[t->height] = t->root;
 		fit_walk(t, &f);
 	}

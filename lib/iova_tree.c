@@ -50,7 +50,7 @@ static inline uint64_t bit(uint32_t i)
 
 static inline uint64_t bit_put(uint64_t m, uint32_t i, bool on)
 {
-	return on ? m | bit(i) : m & ~bit(i);
+	return (m & ~bit(i)) | (uint64_t)on << i;
 }
 
 /* a zero bit made at @p, the bits from @p up one place higher */
@@ -103,9 +103,13 @@ int vfd_itree_reserve(struct itree *t, size_t inserts)
 	 * each an insert's: over @inserts the tree grows at most 1 +
 	 * (@inserts - 1) / 31 levels. Linear for the batches there are (one
 	 * map, the IOVA ranges, at most VFD_IOVA_RANGES_MAX) */
-	size_t grow = 1 + (inserts - 1) / 31;
-	size_t need = inserts * (t->height + 2 + grow);
+	size_t grow, need;
 
+	if (inserts == 1 && t->nr_spare >= t->height + 3 &&
+	    t->nr_spare <= SPARE_KEEP && t->height < ITREE_MAX_HEIGHT)
+		return 0; /* the common case: one map, nodes to spare */
+	grow = 1 + (inserts - 1) / 31;
+	need = inserts * (t->height + 2 + grow);
 	if (t->height + grow > ITREE_MAX_HEIGHT)
 		return -ENOMEM; /* paths are bounded; unreachable in memory */
 	vfd_itree_trim(t);
@@ -163,41 +167,61 @@ size_t vfd_itree_bytes(const struct itree *t)
 }
 
 /* ---- searching --------------------------------------------------------- */
-/* Searches without branches on the data: the loop runs log2(n) times
- * whatever the keys, and each step is a compare and a conditional move */
+/* How many of @n keys (sorted, @n >= 1; key j is KEY(j)) are <= @x, with
+ * no branch on the data: with s the largest power of two <= @n, one compare
+ * picks the window of s keys that holds the answer (the first s, or the
+ * last s, whose head is then all <= @x), and log2(s) + 1 compares with
+ * conditional moves count within it; the switch runs the steps s needs,
+ * the same ones for every search of a node that size */
+#define COUNT_LE(KEY, n, x)                                                    \
+	({                                                                     \
+		uint32_t s_ = 1u << (31 - __builtin_clz(n)), p_;               \
+		p_ = KEY(s_ - 1) <= (x) ? (n)-s_ : 0;                          \
+		switch (s_) {                                                  \
+		case 32:                                                       \
+			p_ += KEY(p_ + 15) <= (x) ? 16 : 0;                    \
+			__attribute__((fallthrough));                          \
+		case 16:                                                       \
+			p_ += KEY(p_ + 7) <= (x) ? 8 : 0;                      \
+			__attribute__((fallthrough));                          \
+		case 8:                                                        \
+			p_ += KEY(p_ + 3) <= (x) ? 4 : 0;                      \
+			__attribute__((fallthrough));                          \
+		case 4:                                                        \
+			p_ += KEY(p_ + 1) <= (x) ? 2 : 0;                      \
+			__attribute__((fallthrough));                          \
+		case 2:                                                        \
+			p_ += KEY(p_) <= (x) ? 1 : 0;                          \
+			__attribute__((fallthrough));                          \
+		default:                                                       \
+			break;                                                 \
+		}                                                              \
+		p_ + (KEY(p_) <= (x));                                         \
+	})
 
-/* the child of @in that holds @iova: the last whose key is <= @iova */
+_Static_assert(LEAF_MAX < 64 && INNER_MAX <= 64, "COUNT_LE's steps");
+
+/* the child of @in that holds @iova: the last whose key is <= @iova
+ * (key[0] bounds nothing) */
 static inline uint32_t route(const struct bt_inner *in, uint64_t iova)
 {
-	const uint64_t *k = in->key + 1, *b = k;
+	const uint64_t *k = in->key + 1;
 	uint32_t n = in->hd.n - 1;
 
-	if (!n)
-		return 0;
-	while (n > 1) {
-		uint32_t half = n / 2;
-
-		b = b[half] <= iova ? b + half : b;
-		n -= half;
-	}
-	return (uint32_t)(b - k) + (*b <= iova);
+#define ROUTE_KEY(j) k[j]
+	return n ? COUNT_LE(ROUTE_KEY, n, iova) : 0;
+#undef ROUTE_KEY
 }
 
 /* entries of @l that start at or below @iova */
 static inline uint32_t upper(const struct bt_leaf *l, uint64_t iova)
 {
-	const struct itree_node *b = l->e;
+	const struct itree_node *e = l->e;
 	uint32_t n = l->hd.n;
 
-	if (!n)
-		return 0;
-	while (n > 1) {
-		uint32_t half = n / 2;
-
-		b = b[half].iova <= iova ? b + half : b;
-		n -= half;
-	}
-	return (uint32_t)(b - l->e) + (b->iova <= iova);
+#define LEAF_KEY(j) e[j].iova
+	return n ? COUNT_LE(LEAF_KEY, n, iova) : 0;
+#undef LEAF_KEY
 }
 
 static void descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
@@ -231,6 +255,19 @@ void vfd_itree_path_last(const struct itree *t, struct itree_path *pa)
 	pa->idx[0] = node_n(n);
 }
 
+void vfd_itree_path_first(const struct itree *t, struct itree_path *pa)
+{
+	void *n = t->root;
+
+	for (unsigned int h = t->height; h; h--) {
+		pa->node[h] = n;
+		pa->idx[h] = 0;
+		n = ((struct bt_inner *)n)->child[0];
+	}
+	pa->node[0] = n;
+	pa->idx[0] = 0;
+}
+
 /* move @pa to the first entry of the next leaf, and return that leaf;
  * NULL at the last */
 static struct bt_leaf *path_next_leaf(const struct itree *t, struct itree_path *pa)
@@ -255,7 +292,7 @@ static struct bt_leaf *path_next_leaf(const struct itree *t, struct itree_path *
 
 /* the entry that starts last at or below @iova, or NULL; the path to it
  * in the hint when it is in the leaf the search reached */
-static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
+static inline struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
 {
 	struct itree_hint *hint = t->hint;
 	struct bt_leaf *l;
@@ -274,7 +311,7 @@ static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
 }
 
 /* the hint names entry @e, if the last search reached its leaf */
-static void hint_entry(const struct itree *t, const struct itree_node *e)
+static inline void hint_entry(const struct itree *t, const struct itree_node *e)
 {
 	struct itree_hint *hint = t->hint;
 
@@ -364,12 +401,13 @@ static uint64_t inner_rescan(const struct bt_inner *in)
 	return m;
 }
 
-/* the mask and the largest gap of @l from scratch */
+/* the mask and the largest gap of @l from scratch (the first leaf's first
+ * gap, below every entry, not counted: vfd_itree_fit() tries it first) */
 static void leaf_recount(struct bt_leaf *l)
 {
 	uint64_t nz = 0, m = 0;
 
-	for (uint32_t i = 0; i < l->hd.n; i++) {
+	for (uint32_t i = !l->prev; i < l->hd.n; i++) {
 		uint64_t g = leaf_gap(l, i);
 
 		nz = bit_put(nz, i, g);
@@ -393,12 +431,13 @@ static void inner_recount(struct bt_inner *in)
 
 /* the largest gap of node[@l] of @pa was @old: carry its new value up
  * until a node's largest gap stays what it was */
-static void max_up(const struct itree *t, const struct itree_path *pa,
-		   unsigned int l, uint64_t old)
+static inline void max_up(const struct itree *t, const struct itree_path *pa,
+			  unsigned int l, uint64_t old)
 {
 	uint64_t now = hdr(pa->node[l])->max;
+	unsigned int height = t->height;
 
-	for (l++; now != old && l <= t->height; l++) {
+	for (l++; now != old && l <= height; l++) {
 		struct bt_inner *in = pa->node[l];
 		uint32_t i = pa->idx[l];
 		uint64_t m = in->hd.max;
@@ -448,8 +487,8 @@ static void lower_key(const struct itree *t, const struct itree_path *pa,
 
 /* the free bytes in front of @x going to position @p of @l (before the
  * entry there, else after the last, the tree's last) */
-static uint64_t gap_before(const struct bt_leaf *l, uint32_t p,
-			   const struct itree_node *x)
+static inline uint64_t gap_before(const struct bt_leaf *l, uint32_t p,
+				  const struct itree_node *x)
 {
 	if (p < l->hd.n)
 		return leaf_gap(l, p) - (l->e[p].iova - x->iova);
@@ -470,19 +509,20 @@ static void leaf_put(struct bt_leaf *l, uint32_t p, const struct itree_node *x)
 		nz = bit_put(nz, p + 1, gs);
 		l->e[p] = *x;
 		l->hd.n++;
-		l->hd.nz = bit_put(nz, p, gx);
+		l->hd.nz = bit_put(nz, p, gx && (p || l->prev));
 		if (!p)
 			l->gap0 = gx;
-		if (g == l->hd.max && g)
+		/* in front of the first leaf's first entry, @gs counts now */
+		if ((g == l->hd.max && g) || (!p && !l->prev))
 			l->hd.max = leaf_rescan(l);
 		return;
 	}
 	l->e[p] = *x;
 	l->hd.n++;
-	l->hd.nz = bit_put(nz, p, gx);
+	l->hd.nz = bit_put(nz, p, gx && (p || l->prev));
 	if (!p)
 		l->gap0 = gx;
-	if (gx > l->hd.max)
+	else if (gx > l->hd.max)
 		l->hd.max = gx;
 }
 
@@ -771,8 +811,14 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 		l->hd.nz = bits_close(l->hd.nz, p) | bit(p);
 		if (!p)
 			l->gap0 = gs;
-		if (gs > l->hd.max)
+		if (!p && !l->prev) {
+			/* the successor is the first entry now: its gap
+			 * no longer counts */
+			l->hd.nz &= ~1ull;
+			l->hd.max = leaf_rescan(l);
+		} else if (gs > l->hd.max) {
 			l->hd.max = gs;
+		}
 		max_up(t, pa, 0, old);
 	} else {
 		l->hd.n--;
@@ -787,12 +833,21 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 
 			old = nl->hd.max;
 			nl->gap0 += g + len;
-			nl->hd.nz |= 1;
-			if (nl->gap0 > nl->hd.max)
-				nl->hd.max = nl->gap0;
+			if (!l->prev && !l->hd.n) {
+				/* the first leaf is empty and goes: this
+				 * becomes the first, its first gap uncounted */
+				nl->hd.nz &= ~1ull;
+				nl->hd.max = leaf_rescan(nl);
+			} else {
+				nl->hd.nz |= 1;
+				if (nl->gap0 > nl->hd.max)
+					nl->hd.max = nl->gap0;
+			}
 			max_up(t, &np, 0, old);
 		}
 	}
 	t->count--;
-	rebalance(t, pa);
+	/* only a leaf that became small changes the shape */
+	if (t->height && l->hd.n < LEAF_MIN)
+		rebalance(t, pa);
 }

@@ -24,7 +24,10 @@
 struct bt_hdr {
 	uint32_t n; /* entries or children */
 	uint32_t pad;
-	uint64_t nz; /* bit i: item i has free bytes (in front / below) */
+	/* bit i: item i has free bytes (in front / below); the first leaf's
+	 * first entry's gap (below every entry) is neither marked nor in
+	 * the largest gaps: vfd_itree_fit() tries it first */
+	uint64_t nz;
 	uint64_t max; /* the largest free gap below this node */
 };
 
@@ -82,5 +85,7 @@ static inline uint64_t leaf_gap(const struct bt_leaf *l, uint32_t i)
 
 /* the rightmost path, with the position after the last entry */
 void vfd_itree_path_last(const struct itree *t, struct itree_path *pa);
+/* the leftmost path, with the position of the first entry */
+void vfd_itree_path_first(const struct itree *t, struct itree_path *pa);
 
 #endif /* VFIODEV_IOVA_TREE_H */

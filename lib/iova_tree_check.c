@@ -41,9 +41,10 @@ static int check_leaf(const struct bt_leaf *l, int depth, uint64_t lo,
 		/* the gap kept for the first, computed for the others */
 		if (leaf_gap(l, i) != want)
 			return -EPROTO;
-		if (want)
+		/* the gap below every entry is not counted */
+		if (want && c->prev)
 			nz |= 1ull << i;
-		if (want > max)
+		if (want > max && c->prev)
 			max = want;
 		c->prev = e;
 		c->count++;
