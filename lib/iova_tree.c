@@ -224,6 +224,23 @@ static inline uint32_t upper(const struct bt_leaf *l, uint64_t iova)
 #undef LEAF_KEY
 }
 
+/* ask for the cache lines a search of @node reads, all at once: the
+ * search's loads depend on each other, and a cold node would otherwise
+ * cost one memory latency per step */
+#define PREFETCH_LINES(p, bytes)                                                     \
+	do {                                                                         \
+		_Pragma("GCC unroll 16") for (size_t o_ = 0; o_ < (bytes); o_ += 64) \
+			__builtin_prefetch((const char *)(p) + o_);                  \
+	} while (0)
+
+static inline void prefetch_node(const void *node, unsigned int h)
+{
+	if (h)
+		PREFETCH_LINES(node, offsetof(struct bt_inner, maxgap));
+	else
+		PREFETCH_LINES(node, sizeof(struct bt_leaf));
+}
+
 static void descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
 {
 	void *n = t->root;
@@ -235,6 +252,7 @@ static void descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
 		pa->node[h] = in;
 		pa->idx[h] = i;
 		n = in->child[i];
+		prefetch_node(n, h - 1);
 	}
 	pa->node[0] = n;
 	pa->idx[0] = upper(n, iova);
@@ -325,10 +343,16 @@ static inline void hint_entry(const struct itree *t, const struct itree_node *e)
 struct itree_node *vfd_itree_find(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
+	struct itree_hint *hint = t->hint;
 
 	if (!f || itree_last(f) < iova)
 		return NULL;
-	hint_entry(t, f);
+	if (hint->path.idx[0]) {
+		/* in the leaf the search reached: the path is the entry's */
+		hint->kind = HINT_ENTRY;
+		hint->key = f->iova;
+		hint->path.idx[0]--;
+	}
 	return f;
 }
 
@@ -443,7 +467,10 @@ static inline void max_up(const struct itree *t, const struct itree_path *pa,
 		uint64_t m = in->hd.max;
 
 		in->maxgap[i] = now;
-		in->hd.nz = bit_put(in->hd.nz, i, now);
+		if (now)
+			in->hd.nz |= bit(i);
+		else
+			in->hd.nz &= ~bit(i);
 		if (now > m)
 			in->hd.max = now;
 		else if (old == m)
