@@ -18,7 +18,7 @@ struct fit {
 };
 
 /* try the free span [@s, @e] */
-static bool try_span(struct fit *f, uint64_t s, uint64_t e)
+static inline bool try_span(struct fit *f, uint64_t s, uint64_t e)
 {
 	uint64_t c, end;
 

@@ -209,10 +209,11 @@ static int vt_range_ok(uint64_t va, uint64_t len)
  * first check there makes it), has one path, walked here with no recursion
  * and no level arithmetic (a third of the instructions). What it reads and
  * writes, and in which order, is what the walk does there */
-static inline bool in_one_l2(uint64_t va, uint64_t last)
+static inline bool in_one_l2(uint64_t va, uint64_t len)
 {
-	return va >> VT_L2_SHIFT == last >> VT_L2_SHIFT &&
-	       last - va != (1ull << VT_L2_SHIFT) - 1;
+	/* shorter than a slot (not 0), in one, below 2^48: no wrap either */
+	return len - 1 < (1ull << VT_L2_SHIFT) - 1 && !(va >> VT_VA_BITS) &&
+	       !((va ^ (va + (len - 1))) >> VT_L2_SHIFT);
 }
 
 /* the 4 KiB table of @va, or NULL when there is none yet (or a leaf) */
@@ -290,10 +291,10 @@ int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *bus
 	uint64_t last = va + (len - 1);
 	struct vt_entry *t3;
 
+	if (in_one_l2(va, len) && (t3 = l3_of(vt, va)))
+		return check_small(t3, va, last, busy);
 	if (!vt_range_ok(va, len))
 		return -ERANGE;
-	if (in_one_l2(va, last) && (t3 = l3_of(vt, va)))
-		return check_small(t3, va, last, busy);
 	return walk_all(vt, VT_CHECK, va, last, 0, busy);
 }
 
@@ -306,12 +307,12 @@ int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
 	struct vt_entry *t3;
 	int ret;
 
-	if (!vt_range_ok(va, len))
-		return -ERANGE;
-	if (in_one_l2(va, last) && (t3 = l3_of(vt, va))) {
+	if (in_one_l2(va, len) && (t3 = l3_of(vt, va))) {
 		set_small(t3, va, last, iova);
 		return 0;
 	}
+	if (!vt_range_ok(va, len))
+		return -ERANGE;
 	ret = walk_all(vt, VT_SET, va, last, iova, NULL);
 	if (ret)
 		vfd_vtable_clear(vt, va, len);
@@ -323,11 +324,11 @@ void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len)
 	uint64_t last = va + (len - 1);
 	struct vt_entry *t3;
 
-	if (!vt_range_ok(va, len))
-		return;
-	if (in_one_l2(va, last) && (t3 = l3_of(vt, va))) {
+	if (in_one_l2(va, len) && (t3 = l3_of(vt, va))) {
 		clear_small(t3, va, last);
 		return;
 	}
+	if (!vt_range_ok(va, len))
+		return;
 	walk_all(vt, VT_CLEAR, va, last, 0, NULL);
 }
