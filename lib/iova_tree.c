@@ -76,6 +76,36 @@ static void *spare_take(struct itree *t)
 	return n;
 }
 
+/* Unused item slots hold UINT64_MAX (a leaf's IOVAs, an inner node's
+ * keys), so that a search can compare a fixed number of slots */
+static void leaf_seal(struct bt_leaf *l, uint32_t from)
+{
+	for (uint32_t j = from; j < LEAF_MAX; j++)
+		l->e[j].iova = UINT64_MAX;
+}
+
+static void inner_seal(struct bt_inner *in, uint32_t from)
+{
+	for (uint32_t j = from; j < INNER_MAX; j++)
+		in->key[j] = UINT64_MAX;
+}
+
+static struct bt_leaf *leaf_take(struct itree *t)
+{
+	struct bt_leaf *l = spare_take(t);
+
+	leaf_seal(l, 0);
+	return l;
+}
+
+static struct bt_inner *inner_take(struct itree *t)
+{
+	struct bt_inner *in = spare_take(t);
+
+	inner_seal(in, 0);
+	return in;
+}
+
 static void spare_put(struct itree *t, void *n)
 {
 	*(void **)n = t->spare;
@@ -95,7 +125,9 @@ void vfd_itree_trim(struct itree *t)
 	}
 }
 
-int vfd_itree_reserve(struct itree *t, size_t inserts)
+/* the slow path of vfd_itree_reserve() (kept apart: the fast one then
+ * needs no registers saved) */
+static __attribute__((noinline)) int reserve_nodes(struct itree *t, size_t inserts)
 {
 	/* an insert splits at most one node per level and may add a root:
 	 * height + 2 nodes. A root split leaves a root of two children,
@@ -105,9 +137,6 @@ int vfd_itree_reserve(struct itree *t, size_t inserts)
 	 * map, the IOVA ranges, at most VFD_IOVA_RANGES_MAX) */
 	size_t grow, need;
 
-	if (inserts == 1 && t->nr_spare >= t->height + 3 &&
-	    t->nr_spare <= SPARE_KEEP && t->height < ITREE_MAX_HEIGHT)
-		return 0; /* the common case: one map, nodes to spare */
 	grow = 1 + (inserts - 1) / 31;
 	need = inserts * (t->height + 2 + grow);
 	if (t->height + grow > ITREE_MAX_HEIGHT)
@@ -124,6 +153,14 @@ int vfd_itree_reserve(struct itree *t, size_t inserts)
 	return 0;
 }
 
+int vfd_itree_reserve(struct itree *t, size_t inserts)
+{
+	if (inserts == 1 && t->nr_spare >= t->height + 3 &&
+	    t->nr_spare <= SPARE_KEEP && t->height < ITREE_MAX_HEIGHT)
+		return 0; /* the common case: one map, nodes to spare */
+	return reserve_nodes(t, inserts);
+}
+
 int vfd_itree_init(struct itree *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -132,7 +169,7 @@ int vfd_itree_init(struct itree *t)
 		vfd_itree_fini(t);
 		return -ENOMEM;
 	}
-	t->root = t->head = t->tail = spare_take(t);
+	t->root = t->head = t->tail = leaf_take(t);
 	return 0;
 }
 
@@ -167,49 +204,36 @@ size_t vfd_itree_bytes(const struct itree *t)
 }
 
 /* ---- searching --------------------------------------------------------- */
-/* How many of @n keys (sorted, @n >= 1; key j is KEY(j)) are <= @x, with
- * no branch on the data: with s the largest power of two <= @n, one compare
- * picks the window of s keys that holds the answer (the first s, or the
- * last s, whose head is then all <= @x), and log2(s) + 1 compares with
- * conditional moves count within it; the switch runs the steps s needs,
- * the same ones for every search of a node that size */
+/* How many of a node's 40 slots (sorted, the unused ones UINT64_MAX; slot
+ * j is KEY(j)) are <= @x, at most @n (the used ones), with no branch on
+ * the data: the last slots of the five blocks of eight say which block
+ * holds the answer (independent compares), three steps with conditional
+ * moves count inside it */
 #define COUNT_LE(KEY, n, x)                                                    \
 	({                                                                     \
-		uint32_t s_ = 1u << (31 - __builtin_clz(n)), p_;               \
-		p_ = KEY(s_ - 1) <= (x) ? (n)-s_ : 0;                          \
-		switch (s_) {                                                  \
-		case 32:                                                       \
-			p_ += KEY(p_ + 15) <= (x) ? 16 : 0;                    \
-			__attribute__((fallthrough));                          \
-		case 16:                                                       \
-			p_ += KEY(p_ + 7) <= (x) ? 8 : 0;                      \
-			__attribute__((fallthrough));                          \
-		case 8:                                                        \
+		uint32_t c_ = (KEY(7) <= (x)) + (KEY(15) <= (x)) +             \
+			      (KEY(23) <= (x)) + (KEY(31) <= (x)) +            \
+			      (KEY(39) <= (x)),                                \
+			 p_ = 40;                                              \
+		if (c_ < 5) {                                                  \
+			p_ = c_ * 8;                                           \
 			p_ += KEY(p_ + 3) <= (x) ? 4 : 0;                      \
-			__attribute__((fallthrough));                          \
-		case 4:                                                        \
 			p_ += KEY(p_ + 1) <= (x) ? 2 : 0;                      \
-			__attribute__((fallthrough));                          \
-		case 2:                                                        \
-			p_ += KEY(p_) <= (x) ? 1 : 0;                          \
-			__attribute__((fallthrough));                          \
-		default:                                                       \
-			break;                                                 \
+			p_ += KEY(p_) <= (x);                                  \
 		}                                                              \
-		p_ + (KEY(p_) <= (x));                                         \
+		p_ < (n) ? p_ : (n);                                           \
 	})
 
-_Static_assert(LEAF_MAX < 64 && INNER_MAX <= 64, "COUNT_LE's steps");
+_Static_assert(LEAF_MAX == 40 && INNER_MAX == 41, "COUNT_LE's 40 slots");
 
 /* the child of @in that holds @iova: the last whose key is <= @iova
- * (key[0] bounds nothing) */
+ * (key[0] bounds nothing: the slots are key[1..40]) */
 static inline uint32_t route(const struct bt_inner *in, uint64_t iova)
 {
 	const uint64_t *k = in->key + 1;
-	uint32_t n = in->hd.n - 1;
 
 #define ROUTE_KEY(j) k[j]
-	return n ? COUNT_LE(ROUTE_KEY, n, iova) : 0;
+	return COUNT_LE(ROUTE_KEY, in->hd.n - 1, iova);
 #undef ROUTE_KEY
 }
 
@@ -217,28 +241,24 @@ static inline uint32_t route(const struct bt_inner *in, uint64_t iova)
 static inline uint32_t upper(const struct bt_leaf *l, uint64_t iova)
 {
 	const struct itree_node *e = l->e;
-	uint32_t n = l->hd.n;
 
 #define LEAF_KEY(j) e[j].iova
-	return n ? COUNT_LE(LEAF_KEY, n, iova) : 0;
+	return COUNT_LE(LEAF_KEY, l->hd.n, iova);
 #undef LEAF_KEY
 }
 
-/* ask for the cache lines a search of @node reads, all at once: the
- * search's loads depend on each other, and a cold node would otherwise
- * cost one memory latency per step */
+/* ask for every cache line of a leaf at once: the search's steps inside a
+ * block depend on each other, and a cold leaf (there are many; the inner
+ * nodes are few and stay cached) would cost a memory latency per step */
 #define PREFETCH_LINES(p, bytes)                                                     \
 	do {                                                                         \
 		_Pragma("GCC unroll 16") for (size_t o_ = 0; o_ < (bytes); o_ += 64) \
 			__builtin_prefetch((const char *)(p) + o_);                  \
 	} while (0)
 
-static inline void prefetch_node(const void *node, unsigned int h)
+static inline void prefetch_leaf(const void *node)
 {
-	if (h)
-		PREFETCH_LINES(node, offsetof(struct bt_inner, maxgap));
-	else
-		PREFETCH_LINES(node, sizeof(struct bt_leaf));
+	PREFETCH_LINES(node, sizeof(struct bt_leaf));
 }
 
 static void descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
@@ -252,8 +272,8 @@ static void descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
 		pa->node[h] = in;
 		pa->idx[h] = i;
 		n = in->child[i];
-		prefetch_node(n, h - 1);
 	}
+	prefetch_leaf(n);
 	pa->node[0] = n;
 	pa->idx[0] = upper(n, iova);
 }
@@ -401,7 +421,7 @@ struct itree_node *vfd_itree_last_node(const struct itree *t)
 }
 
 /* ---- the largest gaps -------------------------------------------------- */
-static uint64_t leaf_rescan(const struct bt_leaf *l)
+static inline uint64_t leaf_rescan(const struct bt_leaf *l)
 {
 	uint64_t m = 0;
 
@@ -480,6 +500,27 @@ static inline void max_up(const struct itree *t, const struct itree_path *pa,
 	}
 }
 
+/* the largest gap of node[@l] of @pa grew (a removal): carry it up while
+ * it is larger than what the ancestors hold */
+static inline void max_grew(const struct itree *t, const struct itree_path *pa,
+			    unsigned int l)
+{
+	uint64_t now = hdr(pa->node[l])->max;
+
+	for (unsigned int h = t->height; l < h;) {
+		struct bt_inner *in = pa->node[++l];
+		uint32_t i = pa->idx[l];
+
+		if (in->maxgap[i] >= now)
+			return;
+		in->maxgap[i] = now;
+		in->hd.nz |= bit(i);
+		if (in->hd.max >= now)
+			return;
+		in->hd.max = now;
+	}
+}
+
 /* ---- insertion --------------------------------------------------------- */
 /* how many of @n + 1 items (the new one at @p) a full node keeps when it
  * splits: up to the new item when it lands near an end, so that the node
@@ -526,12 +567,13 @@ static inline uint64_t gap_before(const struct bt_leaf *l, uint32_t p,
 static void leaf_put(struct bt_leaf *l, uint32_t p, const struct itree_node *x)
 {
 	uint32_t n = l->hd.n;
-	uint64_t gx = gap_before(l, p, x), nz = bits_open(l->hd.nz, p);
+	uint64_t gx, nz = bits_open(l->hd.nz, p);
 
 	if (p < n) {
 		/* the successor's gap is cut in two, each at most as large */
 		uint64_t g = leaf_gap(l, p), gs = l->e[p].iova - itree_last(x) - 1;
 
+		gx = g - (l->e[p].iova - x->iova);
 		memmove(&l->e[p + 1], &l->e[p], (n - p) * sizeof(l->e[0]));
 		nz = bit_put(nz, p + 1, gs);
 		l->e[p] = *x;
@@ -544,6 +586,7 @@ static void leaf_put(struct bt_leaf *l, uint32_t p, const struct itree_node *x)
 			l->hd.max = leaf_rescan(l);
 		return;
 	}
+	gx = gap_before(l, p, x);
 	l->e[p] = *x;
 	l->hd.n++;
 	l->hd.nz = bit_put(nz, p, gx && (p || l->prev));
@@ -554,12 +597,12 @@ static void leaf_put(struct bt_leaf *l, uint32_t p, const struct itree_node *x)
 }
 
 /* a full leaf split with @x put in: the new right leaf, its key in *@sep */
-static struct bt_leaf *leaf_split_put(struct itree *t, struct bt_leaf *l,
-				      uint32_t p, const struct itree_node *x,
-				      uint64_t *sep)
+static __attribute__((noinline)) struct bt_leaf *
+leaf_split_put(struct itree *t, struct bt_leaf *l, uint32_t p,
+	       const struct itree_node *x, uint64_t *sep)
 {
 	uint64_t gx = gap_before(l, p, x), g0 = l->gap0;
-	struct bt_leaf *r = spare_take(t), *to;
+	struct bt_leaf *r = leaf_take(t), *to;
 	uint32_t n = l->hd.n, s, cut, q;
 	bool left;
 
@@ -568,6 +611,7 @@ static struct bt_leaf *leaf_split_put(struct itree *t, struct bt_leaf *l,
 	memcpy(r->e, &l->e[cut], (n - cut) * sizeof(l->e[0]));
 	r->hd.n = n - cut;
 	l->hd.n = cut;
+	leaf_seal(l, cut);
 	to = left ? l : r;
 	q = left ? p : p - cut;
 	memmove(&to->e[q + 1], &to->e[q], (to->hd.n - q) * sizeof(l->e[0]));
@@ -597,7 +641,7 @@ static struct bt_inner *inner_split_put(struct itree *t, struct bt_inner *in,
 	uint64_t key[INNER_MAX + 1], gap[INNER_MAX + 1];
 	void *ch[INNER_MAX + 1];
 	uint32_t n = in->hd.n, s;
-	struct bt_inner *r = spare_take(t);
+	struct bt_inner *r = inner_take(t);
 	bool left;
 
 	memcpy(key, in->key, at * 8);
@@ -614,6 +658,7 @@ static struct bt_inner *inner_split_put(struct itree *t, struct bt_inner *in,
 	memcpy(in->maxgap, gap, s * 8);
 	memcpy(in->child, ch, s * sizeof(void *));
 	in->hd.n = s;
+	inner_seal(in, s);
 	memcpy(r->key, &key[s], (n + 1 - s) * 8);
 	memcpy(r->maxgap, &gap[s], (n + 1 - s) * 8);
 	memcpy(r->child, &ch[s], (n + 1 - s) * sizeof(void *));
@@ -626,8 +671,10 @@ static struct bt_inner *inner_split_put(struct itree *t, struct bt_inner *in,
 
 /* node[@l - 1] of @pa split into itself and @right (key @sep): give
  * node[@l] the new child, splitting it in turn when full */
-static void add_child(struct itree *t, struct itree_path *pa, unsigned int l,
-		      void *right, uint64_t sep)
+static __attribute__((noinline)) void add_child(struct itree *t,
+						struct itree_path *pa,
+						unsigned int l, void *right,
+						uint64_t sep)
 {
 	void *left = pa->node[l - 1];
 
@@ -638,7 +685,7 @@ static void add_child(struct itree *t, struct itree_path *pa, unsigned int l,
 
 		if (l > t->height) {
 			/* @left was the root */
-			struct bt_inner *root = spare_take(t);
+			struct bt_inner *root = inner_take(t);
 
 			root->hd.n = 2;
 			root->child[0] = left;
@@ -734,6 +781,7 @@ static void drop_child(struct bt_inner *in, uint32_t i)
 	memmove(&in->child[i], &in->child[i + 1], rest * sizeof(void *));
 	in->hd.nz = bits_close(in->hd.nz, i);
 	in->hd.n--;
+	in->key[in->hd.n] = UINT64_MAX;
 }
 
 /* merge children @a and @a + 1 of @in (height @h below) when they fit in
@@ -776,7 +824,8 @@ static bool try_merge(struct itree *t, struct bt_inner *in, uint32_t a,
 
 /* after a removal from the leaf of @pa: drop emptied nodes, merge small
  * ones, and take out roots of one child */
-static void rebalance(struct itree *t, const struct itree_path *pa)
+static __attribute__((noinline)) void rebalance(struct itree *t,
+						const struct itree_path *pa)
 {
 	for (unsigned int l = 0; l < t->height; l++) {
 		void *node = pa->node[l];
@@ -804,7 +853,7 @@ static void rebalance(struct itree *t, const struct itree_path *pa)
 	if (t->height && !node_n(t->root)) {
 		/* everything went: an empty leaf is the root */
 		spare_put(t, t->root);
-		t->root = t->head = t->tail = spare_take(t);
+		t->root = t->head = t->tail = leaf_take(t);
 		t->height = 0;
 	}
 }
@@ -835,6 +884,7 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 
 		memmove(&l->e[p], &l->e[p + 1], (n - p - 1) * sizeof(l->e[0]));
 		l->hd.n--;
+		l->e[n - 1].iova = UINT64_MAX;
 		l->hd.nz = bits_close(l->hd.nz, p) | bit(p);
 		if (!p)
 			l->gap0 = gs;
@@ -843,12 +893,14 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 			 * no longer counts */
 			l->hd.nz &= ~1ull;
 			l->hd.max = leaf_rescan(l);
+			max_up(t, pa, 0, old);
 		} else if (gs > l->hd.max) {
 			l->hd.max = gs;
+			max_grew(t, pa, 0);
 		}
-		max_up(t, pa, 0, old);
 	} else {
 		l->hd.n--;
+		l->e[p].iova = UINT64_MAX;
 		l->hd.nz &= ~bit(p);
 		if (g && g == old)
 			l->hd.max = leaf_rescan(l);
@@ -865,12 +917,11 @@ void vfd_itree_remove(struct itree *t, uint64_t iova)
 				 * becomes the first, its first gap uncounted */
 				nl->hd.nz &= ~1ull;
 				nl->hd.max = leaf_rescan(nl);
-			} else {
-				nl->hd.nz |= 1;
-				if (nl->gap0 > nl->hd.max)
-					nl->hd.max = nl->gap0;
+				max_up(t, &np, 0, old);
+			} else if (nl->hd.nz |= 1, nl->gap0 > nl->hd.max) {
+				nl->hd.max = nl->gap0;
+				max_grew(t, &np, 0);
 			}
-			max_up(t, &np, 0, old);
 		}
 	}
 	t->count--;

@@ -51,6 +51,9 @@ static int check_leaf(const struct bt_leaf *l, int depth, uint64_t lo,
 	}
 	if (l->hd.nz != nz || l->hd.max != max)
 		return -EPROTO;
+	for (uint32_t i = l->hd.n; i < LEAF_MAX; i++)
+		if (l->e[i].iova != UINT64_MAX) /* the searches' sentinels */
+			return -EPROTO;
 	return 0;
 }
 
@@ -90,6 +93,9 @@ static int check_node(const void *node, unsigned int h, int depth, uint64_t lo,
 	}
 	if (in->hd.nz != nz || in->hd.max != max)
 		return -EPROTO;
+	for (uint32_t i = in->hd.n; i < INNER_MAX; i++)
+		if (in->key[i] != UINT64_MAX)
+			return -EPROTO;
 	return 0;
 }
 
