@@ -274,9 +274,11 @@ static void clear_small(struct vt_entry *t3, uint64_t va, uint64_t last)
 			__atomic_store_n(&t3[i].word, 0, __ATOMIC_RELEASE);
 }
 
-/* the generic walk of @op over [@va, @last]; *@busy for VT_CHECK */
-static int walk_all(struct vtable *vt, enum vt_op op, uint64_t va,
-		    uint64_t last, uint64_t iova, uint64_t *busy)
+/* the generic walk of @op over [@va, @last]; *@busy for VT_CHECK (out of
+ * line: the direct walks then save no registers) */
+static __attribute__((noinline)) int walk_all(struct vtable *vt, enum vt_op op,
+					      uint64_t va, uint64_t last,
+					      uint64_t iova, uint64_t *busy)
 {
 	struct vt_walk w = { .op = op, .iova = iova, .end = last + 1, .va0 = va };
 	int ret = walk(vt, vt->l1, 1, va, last, &w);
@@ -301,22 +303,28 @@ int vfd_vtable_check(struct vtable *vt, uint64_t va, uint64_t len, uint64_t *bus
 /* SET cannot meet a leaf (the caller checked first), nor fail after a
  * check of the same range: the check made every table it needs. Alone it
  * can fail for memory: then what it already published is cleared again */
-int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
+static __attribute__((noinline)) int set_all(struct vtable *vt, uint64_t va,
+					     uint64_t len, uint64_t iova)
 {
-	uint64_t last = va + (len - 1);
-	struct vt_entry *t3;
 	int ret;
 
-	if (in_one_l2(va, len) && (t3 = l3_of(vt, va))) {
-		set_small(t3, va, last, iova);
-		return 0;
-	}
 	if (!vt_range_ok(va, len))
 		return -ERANGE;
-	ret = walk_all(vt, VT_SET, va, last, iova, NULL);
+	ret = walk_all(vt, VT_SET, va, va + (len - 1), iova, NULL);
 	if (ret)
 		vfd_vtable_clear(vt, va, len);
 	return ret;
+}
+
+int vfd_vtable_set(struct vtable *vt, uint64_t va, uint64_t len, uint64_t iova)
+{
+	struct vt_entry *t3;
+
+	if (in_one_l2(va, len) && (t3 = l3_of(vt, va))) {
+		set_small(t3, va, va + (len - 1), iova);
+		return 0;
+	}
+	return set_all(vt, va, len, iova);
 }
 
 void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len)
