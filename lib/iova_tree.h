@@ -2,7 +2,7 @@
 /*
  * The node layout of the IOVA record's B+tree (lib/iova_tree.c), shared by
  * its lowest-fit search (iova_fit.c) and its invariant checker
- * (iova_tree_check.c). Private to those three files.
+ * (iova_tree_check.c) and its edits (iova_tree_edit.c). Private to them.
  */
 #ifndef VFIODEV_IOVA_TREE_H
 #define VFIODEV_IOVA_TREE_H
@@ -82,6 +82,29 @@ static inline uint64_t leaf_gap(const struct bt_leaf *l, uint32_t i)
 {
 	return i ? l->e[i].iova - itree_last(&l->e[i - 1]) - 1 : l->gap0;
 }
+
+/* Unused item slots hold UINT64_MAX (a leaf's IOVAs, an inner node's
+ * keys), so that a search can compare a fixed number of slots */
+static inline void leaf_seal(struct bt_leaf *l, uint32_t from)
+{
+	for (uint32_t j = from; j < LEAF_MAX; j++)
+		l->e[j].iova = UINT64_MAX;
+}
+
+static inline void inner_seal(struct bt_inner *in, uint32_t from)
+{
+	for (uint32_t j = from; j < INNER_MAX; j++)
+		in->key[j] = UINT64_MAX;
+}
+
+/* iova_tree.c, for iova_tree_edit.c: nodes from the spares (sealed), back
+ * to them; the path to @iova; the path moved to the next leaf (NULL at the
+ * last) */
+struct bt_leaf *vfd_itree_leaf_new(struct itree *t);
+struct bt_inner *vfd_itree_inner_new(struct itree *t);
+void vfd_itree_node_free(struct itree *t, void *n);
+void vfd_itree_descend(const struct itree *t, uint64_t iova, struct itree_path *pa);
+struct bt_leaf *vfd_itree_next_leaf(const struct itree *t, struct itree_path *pa);
 
 /* the rightmost path, with the position after the last entry */
 void vfd_itree_path_last(const struct itree *t, struct itree_path *pa);
