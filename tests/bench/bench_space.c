@@ -146,7 +146,8 @@ static size_t prev_bytes(const struct prev_space *ps)
 }
 
 /* @iova: fixed, or UINT64_MAX for the lowest fit */
-static int prev_map(struct prev_space *ps, void *va, uint64_t len, uint64_t iova)
+static __attribute__((noinline)) int prev_map(struct prev_space *ps, void *va,
+					      uint64_t len, uint64_t iova)
 {
 	uint64_t busy, v = (uintptr_t)va;
 	int ret;
@@ -167,7 +168,7 @@ static int prev_map(struct prev_space *ps, void *va, uint64_t len, uint64_t iova
 	return ret;
 }
 
-static int prev_unmap(struct prev_space *ps, void *va)
+static __attribute__((noinline)) int prev_unmap(struct prev_space *ps, void *va)
 {
 	uint64_t iova, v = (uintptr_t)va;
 	const struct prev_node *n = NULL;
