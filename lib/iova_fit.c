@@ -102,9 +102,10 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 		return -ENOSPC;
 	hint->kind = HINT_NONE;
 	f.pa = &hint->path;
-	if (t->head->hd.n && t->head->e[0].iova > lo &&
-	    try_span(&f, 0, t->head->e[0].iova - 1)) {
-		/* below every entry (a gap the nodes do not count) */
+	/* below every entry (a gap the nodes do not count; in an empty tree
+	 * the first slot's UINT64_MAX makes it all but the last byte, which
+	 * the tail below then adds) */
+	if (t->head->e[0].iova > lo && try_span(&f, 0, t->head->e[0].iova - 1)) {
 		vfd_itree_path_first(t, f.pa);
 	} else if (hdr(t->root)->max >= len) {
 		f.pa->node[t->height] = t->root;

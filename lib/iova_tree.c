@@ -176,11 +176,12 @@ size_t vfd_itree_bytes(const struct itree *t)
 
 /* ---- searching --------------------------------------------------------- */
 /* How many of a node's 40 slots (sorted, the unused ones UINT64_MAX; slot
- * j is KEY(j)) are <= @x, at most @n (the used ones), with no branch on
+ * j is KEY(j)) are <= @x, for @x below UINT64_MAX (so no unused slot
+ * counts; vfd_itree_descend() takes that one apart), with no branch on
  * the data: the last slots of the five blocks of eight say which block
  * holds the answer (independent compares), three steps with conditional
  * moves count inside it */
-#define COUNT_LE(KEY, n, x)                                                    \
+#define COUNT_LE(KEY, x)                                                       \
 	({                                                                     \
 		uint32_t c_ = (KEY(7) <= (x)) + (KEY(15) <= (x)) +             \
 			      (KEY(23) <= (x)) + (KEY(31) <= (x)) +            \
@@ -192,7 +193,7 @@ size_t vfd_itree_bytes(const struct itree *t)
 			p_ += KEY(p_ + 1) <= (x) ? 2 : 0;                      \
 			p_ += KEY(p_) <= (x);                                  \
 		}                                                              \
-		p_ < (n) ? p_ : (n);                                           \
+		p_;                                                            \
 	})
 
 _Static_assert(LEAF_MAX == 40 && INNER_MAX == 41, "COUNT_LE's 40 slots");
@@ -204,7 +205,7 @@ static inline uint32_t route(const struct bt_inner *in, uint64_t iova)
 	const uint64_t *k = in->key + 1;
 
 #define ROUTE_KEY(j) k[j]
-	return COUNT_LE(ROUTE_KEY, in->hd.n - 1, iova);
+	return COUNT_LE(ROUTE_KEY, iova);
 #undef ROUTE_KEY
 }
 
@@ -214,28 +215,40 @@ static inline uint32_t upper(const struct bt_leaf *l, uint64_t iova)
 	const struct itree_node *e = l->e;
 
 #define LEAF_KEY(j) e[j].iova
-	return COUNT_LE(LEAF_KEY, l->hd.n, iova);
+	return COUNT_LE(LEAF_KEY, iova);
 #undef LEAF_KEY
 }
 
-/* ask for every cache line of a leaf at once: the search's steps inside a
- * block depend on each other, and a cold leaf (there are many; the inner
- * nodes are few and stay cached) would cost a memory latency per step */
-#define PREFETCH_LINES(p, bytes)                                                     \
-	do {                                                                         \
-		_Pragma("GCC unroll 16") for (size_t o_ = 0; o_ < (bytes); o_ += 64) \
-			__builtin_prefetch((const char *)(p) + o_);                  \
-	} while (0)
+/* ask for a leaf's cache lines at once: the search's steps inside a block
+ * depend on each other, and a cold leaf (there are many; the inner nodes
+ * are few and stay cached) would cost a memory latency per step. Lines 0,
+ * 3, 6, 9, 12 and 15 hold the header and the slots of the five block
+ * compares, loaded in parallel anyway (their addresses do not depend on
+ * the search); the steps inside block c read lines 3c + 1 and 3c + 2 */
+#define LINE_OF(j)                                                             \
+	((offsetof(struct bt_leaf, e) + (j) * sizeof(struct itree_node)) / 64)
+_Static_assert(LINE_OF(7) == 3 && LINE_OF(15) == 6 && LINE_OF(23) == 9 &&
+		       LINE_OF(31) == 12 && LINE_OF(39) == 15 &&
+		       sizeof(struct bt_leaf) <= 16 * 64,
+	       "the leaf's lines and its block compares");
 
 static inline void prefetch_leaf(const void *node)
 {
-	PREFETCH_LINES(node, sizeof(struct bt_leaf));
+	/* line 3c + 1: the first step's, and half the others' */
+	_Pragma("GCC unroll 5") for (size_t o = 64; o < 15 * 64; o += 3 * 64)
+		__builtin_prefetch((const char *)node + o);
 }
 
 void vfd_itree_descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
 {
 	void *n = t->root;
 
+	if (__builtin_expect(iova == UINT64_MAX, 0)) {
+		/* every entry starts at or below it, and so would the
+		 * unused slots */
+		vfd_itree_path_last(t, pa);
+		return;
+	}
 	for (unsigned int h = t->height; h; h--) {
 		struct bt_inner *in = n;
 		uint32_t i = route(in, iova);
