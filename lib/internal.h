@@ -441,17 +441,19 @@ extern const struct backend_ops vfd_container_backend_ops;
 #define MAPF_DMABUF 0x100u
 #define MAPF_MASK 0xfffull
 
-/* 32 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree
+/* 24 bytes: a mapping (or a reserved IOVA span), an entry of the B+tree
  * by IOVA (iova_tree.c); a pointer to one is valid until the next insert
- * or remove */
+ * or remove. The free bytes in front of an entry are not stored: they are
+ * its IOVA less its predecessor's end, and each node keeps which of its
+ * entries have any (iova_tree.h) */
 struct itree_node {
 	uint64_t iova;
 	uint64_t len;
 	uint64_t vaddr; /* | MAPF_* and DMA flags */
-	uint64_t gap; /* free bytes in front: from the predecessor's end + 1 */
 };
 
 struct bt_leaf;
+struct itree_hint;
 struct itree {
 	void *root; /* a struct bt_leaf when height is 0 */
 	unsigned int height;
@@ -459,6 +461,10 @@ struct itree {
 	void *spare; /* nodes reserved for inserts */
 	size_t nr_spare, nr_nodes;
 	size_t count;
+	/* the path of the last lookup, which the insert or remove that
+	 * follows it takes instead of descending again (a cache: lookups
+	 * through a const tree write it; callers hold the space's lock) */
+	struct itree_hint *hint;
 };
 
 static inline uint64_t itree_last(const struct itree_node *n)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The lowest free fit in the IOVA record: a walk in IOVA order that
- * descends only into children whose largest free gap could hold the
- * request, trying each gap against the limits and the alignment.
+ * The lowest free fit in the IOVA record: a walk in IOVA order that visits
+ * only the items a node marks as having free bytes, descends only into
+ * children whose largest free gap could hold the request, and tries each
+ * such gap against the limits and the alignment. The path to the gap it
+ * took is left in the tree's hint, where the insert that follows starts.
  */
 #include "internal.h"
 #include "iova_tree.h"
@@ -12,10 +14,11 @@ struct fit {
 	uint64_t found;
 	bool ok; /* found */
 	bool done; /* found, or past @hi */
+	struct itree_path *pa;
 };
 
 /* try the free span [@s, @e] */
-static bool try_span(struct fit *f, uint64_t s, uint64_t e)
+static inline bool try_span(struct fit *f, uint64_t s, uint64_t e)
 {
 	uint64_t c, end;
 
@@ -40,48 +43,74 @@ static bool try_span(struct fit *f, uint64_t s, uint64_t e)
 	return true;
 }
 
-static void fit_walk(const void *node, unsigned int h, struct fit *f)
+/* the walk, without recursion: @f->pa holds the path down to the node
+ * being visited, left[l] the items of node[l] not visited yet that have
+ * free bytes */
+static void fit_walk(const struct itree *t, struct fit *f)
 {
-	uint32_t n = node_n(node), i = 0;
+	struct itree_path *pa = f->pa;
+	uint64_t left[ITREE_MAX_HEIGHT + 1];
+	unsigned int l = t->height;
+	const void *node = t->root;
 
-	if (!h) {
-		const struct bt_leaf *l = node;
-
-		for (;;) {
-			/* the hot loop of a fit */
-			while (i < n && l->e[i].gap < f->len)
-				i++;
-			if (i == n)
-				return;
-			try_span(f, l->e[i].iova - l->e[i].gap, l->e[i].iova - 1);
-			if (f->done)
-				return;
-			i++;
-		}
-	}
+	left[l] = hdr(node)->nz;
 	for (;;) {
+		uint64_t b = left[l];
+		uint32_t i;
+
+		if (!b) {
+			/* this node is done: back to its parent */
+			if (++l > t->height)
+				return;
+			continue;
+		}
+		i = (uint32_t)__builtin_ctzll(b);
+		left[l] = b & (b - 1);
+		node = pa->node[l];
+		if (!l) {
+			const struct bt_leaf *lf = node;
+			uint64_t g = leaf_gap(lf, i);
+
+			if (g < f->len)
+				continue;
+			try_span(f, lf->e[i].iova - g, lf->e[i].iova - 1);
+			if (f->done) {
+				pa->idx[0] = i;
+				return;
+			}
+			continue;
+		}
 		const struct bt_inner *in = node;
 
-		while (i < n && in->maxgap[i] < f->len)
-			i++;
-		if (i == n)
-			return;
-		fit_walk(in->child[i], h - 1, f);
-		if (f->done)
-			return;
-		i++;
+		if (in->maxgap[i] < f->len)
+			continue;
+		pa->idx[l] = i;
+		node = in->child[i];
+		pa->node[--l] = (void *)node;
+		left[l] = hdr(node)->nz;
 	}
 }
 
 int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 		  uint64_t lo, uint64_t hi, uint64_t *out)
 {
+	struct itree_hint *hint = t->hint;
 	struct fit f = { .len = len, .align = align, .lo = lo, .hi = hi };
 	const struct itree_node *last;
 
-	if (!len || lo > hi)
+	if (!len || lo > hi || !t->root)
 		return -ENOSPC;
-	fit_walk(t->root, t->height, &f);
+	hint->kind = HINT_NONE;
+	f.pa = &hint->path;
+	/* below every entry (a gap the nodes do not count; in an empty tree
+	 * the first slot's UINT64_MAX makes it all but the last byte, which
+	 * the tail below then adds) */
+	if (t->head->e[0].iova > lo && try_span(&f, 0, t->head->e[0].iova - 1)) {
+		vfd_itree_path_first(t, f.pa);
+	} else if (hdr(t->root)->max >= len) {
+		f.pa->node[t->height] = t->root;
+		fit_walk(t, &f);
+	}
 	if (!f.done) {
 		/* the free tail after the last entry */
 		last = vfd_itree_last_node(t);
@@ -89,9 +118,13 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 			try_span(&f, 0, UINT64_MAX);
 		else if (itree_last(last) != UINT64_MAX)
 			try_span(&f, itree_last(last) + 1, UINT64_MAX);
+		if (f.ok)
+			vfd_itree_path_last(t, f.pa);
 	}
 	if (!f.ok)
 		return -ENOSPC;
+	hint->kind = HINT_SLOT;
+	hint->key = f.found;
 	*out = f.found;
 	return 0;
 }

@@ -5,19 +5,39 @@
  * keyed by IOVA, so that lookups by IOVA, insertion and removal cost a few
  * cache lines in any order, and the lowest free fit under a limit and an
  * alignment is found by descending only into subtrees whose largest free
- * gap could hold the request (iova_fit.c; the invariants: iova_tree_check.c).
+ * gap could hold the request. This file: the nodes and the lookups;
+ * iova_tree_edit.c: insertion, removal and the upkeep of the gaps;
+ * iova_fit.c: the lowest fit; iova_tree_check.c: the invariants.
  *
- * Leaves hold up to 31 entries of 32 bytes in IOVA order and are chained
- * both ways; inner nodes hold up to 32 children with, for each, the lowest
- * IOVA it may hold (key[0] is not used for routing) and the largest free
- * gap of its entries. Every entry keeps the free bytes in front of it (from
- * its predecessor's end, or from IOVA 0). Nodes are 1 KiB and 1 KiB-aligned,
- * so an entry's leaf is its address rounded down. A leaf that is full
- * splits where the new entry goes when that is an end (ascending and
- * descending builds stay dense) and in the middle otherwise; nodes merge
- * with a neighbour when small enough. Insertion never allocates: the caller
- * reserves nodes first (vfd_itree_reserve), so a mapping that reached the
- * kernel cannot fail to be recorded. Callers hold the space's lock.
+ * Leaves hold up to 40 entries of 24 bytes in IOVA order and are chained
+ * both ways; inner nodes hold up to 41 children with, for each, the lowest
+ * IOVA it may hold (key[0] is not used for routing) and its largest free
+ * gap. The free bytes in front of an entry are its IOVA less its
+ * predecessor's end (a leaf keeps only its first entry's); every node keeps
+ * a bit mask of its items that have free bytes and its largest gap, so a
+ * change of one gap is carried up the path without rescanning nodes, and
+ * a rescan, when the largest gap shrank, visits only the items with gaps.
+ * The gap below the first entry is neither marked nor counted: the fit
+ * tries it first, and the walk does not go down the left edge for it
+ * (page 0, below every allocation, is such a gap in every space). Nodes
+ * are 1 KiB and 1 KiB-aligned, so an entry's leaf is its address rounded
+ * down. Unused slots hold UINT64_MAX, so a search compares a fixed set of
+ * slots with no branch on the data, and a descent prefetches the leaf it
+ * reaches (leaves are many and cold, inner nodes few and cached).
+ *
+ * One descent per operation: each lookup leaves its path in the tree's
+ * hint, and the insert after a fit or an overlap check, or the remove after
+ * a find, starts from that path (a mismatch descends again). An entry always
+ * goes into the leaf of its successor, where the gap it splits is kept, and
+ * the separator above is lowered when it becomes that leaf's first.
+ *
+ * A full node splits at the new item when it lands within three items of
+ * an end (so ascending and descending builds leave full nodes, also beside
+ * the reserved spans a device's IOVA ranges put above every mapping), in
+ * the middle otherwise; nodes merge with a neighbour when small enough.
+ * Insertion never allocates: the caller reserves nodes first
+ * (vfd_itree_reserve), so a mapping that reached the kernel cannot fail to
+ * be recorded. Callers hold the space's lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +61,23 @@ static void *spare_take(struct itree *t)
 	return n;
 }
 
-static void spare_put(struct itree *t, void *n)
+struct bt_leaf *vfd_itree_leaf_new(struct itree *t)
+{
+	struct bt_leaf *l = spare_take(t);
+
+	leaf_seal(l, 0);
+	return l;
+}
+
+struct bt_inner *vfd_itree_inner_new(struct itree *t)
+{
+	struct bt_inner *in = spare_take(t);
+
+	inner_seal(in, 0);
+	return in;
+}
+
+void vfd_itree_node_free(struct itree *t, void *n)
 {
 	*(void **)n = t->spare;
 	t->spare = n;
@@ -60,16 +96,22 @@ void vfd_itree_trim(struct itree *t)
 	}
 }
 
-int vfd_itree_reserve(struct itree *t, size_t inserts)
+/* the slow path of vfd_itree_reserve() (kept apart: the fast one then
+ * needs no registers saved) */
+static __attribute__((noinline)) int reserve_nodes(struct itree *t, size_t inserts)
 {
 	/* an insert splits at most one node per level and may add a root:
 	 * height + 2 nodes. A root split leaves a root of two children,
-	 * which splits again only after 31 more splits below it, each an
-	 * insert's: over @inserts the tree grows at most 1 + (@inserts - 1)
-	 * / 31 levels. Linear for the batches there are (one map, the IOVA
-	 * ranges, at most VFD_IOVA_RANGES_MAX) */
-	size_t need = inserts * (t->height + 3 + (inserts - 1) / 31);
+	 * which splits again only after 31 (at least) more splits below it,
+	 * each an insert's: over @inserts the tree grows at most 1 +
+	 * (@inserts - 1) / 31 levels. Linear for the batches there are (one
+	 * map, the IOVA ranges, at most VFD_IOVA_RANGES_MAX) */
+	size_t grow, need;
 
+	grow = 1 + (inserts - 1) / 31;
+	need = inserts * (t->height + 2 + grow);
+	if (t->height + grow > ITREE_MAX_HEIGHT)
+		return -ENOMEM; /* paths are bounded; unreachable in memory */
 	vfd_itree_trim(t);
 	while (t->nr_spare < need) {
 		void *n;
@@ -77,17 +119,28 @@ int vfd_itree_reserve(struct itree *t, size_t inserts)
 		if (posix_memalign(&n, NODE_BYTES, NODE_BYTES))
 			return -ENOMEM;
 		t->nr_nodes++;
-		spare_put(t, n);
+		vfd_itree_node_free(t, n);
 	}
 	return 0;
+}
+
+int vfd_itree_reserve(struct itree *t, size_t inserts)
+{
+	if (inserts == 1 && t->nr_spare >= t->height + 3 &&
+	    t->nr_spare <= SPARE_KEEP && t->height < ITREE_MAX_HEIGHT)
+		return 0; /* the common case: one map, nodes to spare */
+	return reserve_nodes(t, inserts);
 }
 
 int vfd_itree_init(struct itree *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (vfd_itree_reserve(t, 1))
+	t->hint = calloc(1, sizeof(*t->hint));
+	if (!t->hint || vfd_itree_reserve(t, 1)) {
+		vfd_itree_fini(t);
 		return -ENOMEM;
-	t->root = t->head = t->tail = spare_take(t);
+	}
+	t->root = t->head = t->tail = vfd_itree_leaf_new(t);
 	return 0;
 }
 
@@ -96,7 +149,7 @@ static void free_subtree(void *node, unsigned int h)
 	if (h) {
 		struct bt_inner *in = node;
 
-		for (uint32_t i = 0; i < in->n; i++)
+		for (uint32_t i = 0; i < in->hd.n; i++)
 			free_subtree(in->child[i], h - 1);
 	}
 	free(node);
@@ -112,6 +165,7 @@ void vfd_itree_fini(struct itree *t)
 		t->spare = *(void **)n;
 		free(n);
 	}
+	free(t->hint);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -121,72 +175,189 @@ size_t vfd_itree_bytes(const struct itree *t)
 }
 
 /* ---- searching --------------------------------------------------------- */
-/* the child of @in that holds @iova: the last whose key is <= @iova */
-static uint32_t route(const struct bt_inner *in, uint64_t iova)
+/* How many of a node's 40 slots (sorted, the unused ones UINT64_MAX; slot
+ * j is KEY(j)) are <= @x, for @x below UINT64_MAX (so no unused slot
+ * counts; vfd_itree_descend() takes that one apart), with no branch on
+ * the data: the last slots of the five blocks of eight say which block
+ * holds the answer (independent compares), three steps with conditional
+ * moves count inside it */
+#define COUNT_LE(KEY, x)                                                       \
+	({                                                                     \
+		uint32_t c_ = (KEY(7) <= (x)) + (KEY(15) <= (x)) +             \
+			      (KEY(23) <= (x)) + (KEY(31) <= (x)) +            \
+			      (KEY(39) <= (x)),                                \
+			 p_ = 40;                                              \
+		if (c_ < 5) {                                                  \
+			p_ = c_ * 8;                                           \
+			p_ += KEY(p_ + 3) <= (x) ? 4 : 0;                      \
+			p_ += KEY(p_ + 1) <= (x) ? 2 : 0;                      \
+			p_ += KEY(p_) <= (x);                                  \
+		}                                                              \
+		p_;                                                            \
+	})
+
+_Static_assert(LEAF_MAX == 40 && INNER_MAX == 41, "COUNT_LE's 40 slots");
+
+/* the child of @in that holds @iova: the last whose key is <= @iova
+ * (key[0] bounds nothing: the slots are key[1..40]) */
+static inline uint32_t route(const struct bt_inner *in, uint64_t iova)
 {
-	uint32_t lo = 1, hi = in->n;
+	const uint64_t *k = in->key + 1;
 
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (in->key[mid] <= iova)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo - 1;
+#define ROUTE_KEY(j) k[j]
+	return COUNT_LE(ROUTE_KEY, iova);
+#undef ROUTE_KEY
 }
 
 /* entries of @l that start at or below @iova */
-static uint32_t upper(const struct bt_leaf *l, uint64_t iova)
+static inline uint32_t upper(const struct bt_leaf *l, uint64_t iova)
 {
-	uint32_t lo = 0, hi = l->n;
+	const struct itree_node *e = l->e;
 
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (l->e[mid].iova <= iova)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+#define LEAF_KEY(j) e[j].iova
+	return COUNT_LE(LEAF_KEY, iova);
+#undef LEAF_KEY
 }
 
-static struct bt_leaf *leaf_for(const struct itree *t, uint64_t iova)
+/* ask for a leaf's cache lines at once: the search's steps inside a block
+ * depend on each other, and a cold leaf (there are many; the inner nodes
+ * are few and stay cached) would cost a memory latency per step. Lines 0,
+ * 3, 6, 9, 12 and 15 hold the header and the slots of the five block
+ * compares, loaded in parallel anyway (their addresses do not depend on
+ * the search); the steps inside block c read lines 3c + 1 and 3c + 2 */
+#define LINE_OF(j)                                                             \
+	((offsetof(struct bt_leaf, e) + (j) * sizeof(struct itree_node)) / 64)
+_Static_assert(LINE_OF(7) == 3 && LINE_OF(15) == 6 && LINE_OF(23) == 9 &&
+		       LINE_OF(31) == 12 && LINE_OF(39) == 15 &&
+		       sizeof(struct bt_leaf) <= 16 * 64,
+	       "the leaf's lines and its block compares");
+
+static inline void prefetch_leaf(const void *node)
+{
+	/* line 3c + 1: the first step's, and half the others' */
+	_Pragma("GCC unroll 5") for (size_t o = 64; o < 15 * 64; o += 3 * 64)
+		__builtin_prefetch((const char *)node + o);
+}
+
+void vfd_itree_descend(const struct itree *t, uint64_t iova, struct itree_path *pa)
+{
+	void *n = t->root;
+
+	if (__builtin_expect(iova == UINT64_MAX, 0)) {
+		/* every entry starts at or below it, and so would the
+		 * unused slots */
+		vfd_itree_path_last(t, pa);
+		return;
+	}
+	for (unsigned int h = t->height; h; h--) {
+		struct bt_inner *in = n;
+		uint32_t i = route(in, iova);
+
+		pa->node[h] = in;
+		pa->idx[h] = i;
+		n = in->child[i];
+	}
+	prefetch_leaf(n);
+	pa->node[0] = n;
+	pa->idx[0] = upper(n, iova);
+}
+
+void vfd_itree_path_last(const struct itree *t, struct itree_path *pa)
 {
 	void *n = t->root;
 
 	for (unsigned int h = t->height; h; h--) {
 		struct bt_inner *in = n;
 
-		n = in->child[route(in, iova)];
+		pa->node[h] = in;
+		pa->idx[h] = in->hd.n - 1;
+		n = in->child[in->hd.n - 1];
+	}
+	pa->node[0] = n;
+	pa->idx[0] = node_n(n);
+}
+
+void vfd_itree_path_first(const struct itree *t, struct itree_path *pa)
+{
+	void *n = t->root;
+
+	for (unsigned int h = t->height; h; h--) {
+		pa->node[h] = n;
+		pa->idx[h] = 0;
+		n = ((struct bt_inner *)n)->child[0];
+	}
+	pa->node[0] = n;
+	pa->idx[0] = 0;
+}
+
+/* move @pa to the first entry of the next leaf, and return that leaf;
+ * NULL at the last */
+struct bt_leaf *vfd_itree_next_leaf(const struct itree *t, struct itree_path *pa)
+{
+	unsigned int l = 1;
+	void *n;
+
+	while (l <= t->height && pa->idx[l] + 1 >= node_n(pa->node[l]))
+		l++;
+	if (l > t->height)
+		return NULL;
+	n = pa->node[l];
+	pa->idx[l]++;
+	while (l) {
+		n = ((struct bt_inner *)n)->child[pa->idx[l]];
+		l--;
+		pa->node[l] = n;
+		pa->idx[l] = 0;
 	}
 	return n;
 }
 
-/* the entry that starts last at or below @iova, or NULL */
-static struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
+/* the entry that starts last at or below @iova, or NULL; the path to it
+ * in the hint when it is in the leaf the search reached */
+static inline struct itree_node *floor_ent(const struct itree *t, uint64_t iova)
 {
+	struct itree_hint *hint = t->hint;
 	struct bt_leaf *l;
 	uint32_t p;
 
 	if (!t->root) /* vfd_itree_init() failed */
 		return NULL;
-	l = leaf_for(t, iova);
-	p = upper(l, iova);
-
+	hint->kind = HINT_NONE;
+	vfd_itree_descend(t, iova, &hint->path);
+	l = hint->path.node[0];
+	p = hint->path.idx[0];
 	if (p)
 		return &l->e[p - 1];
 	l = l->prev;
-	return l ? &l->e[l->n - 1] : NULL;
+	return l ? &l->e[l->hd.n - 1] : NULL;
+}
+
+/* the hint names entry @e, if the last search reached its leaf */
+static inline void hint_entry(const struct itree *t, const struct itree_node *e)
+{
+	struct itree_hint *hint = t->hint;
+
+	if (hint->path.node[0] != leaf_of(e))
+		return;
+	hint->kind = HINT_ENTRY;
+	hint->key = e->iova;
+	hint->path.idx[0] = (uint32_t)(e - leaf_of(e)->e);
 }
 
 struct itree_node *vfd_itree_find(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
+	struct itree_hint *hint = t->hint;
 
-	return f && itree_last(f) >= iova ? f : NULL;
+	if (!f || itree_last(f) < iova)
+		return NULL;
+	if (hint->path.idx[0]) {
+		/* in the leaf the search reached: the path is the entry's */
+		hint->kind = HINT_ENTRY;
+		hint->key = f->iova;
+		hint->path.idx[0]--;
+	}
+	return f;
 }
 
 struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
@@ -194,7 +365,14 @@ struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
 {
 	struct itree_node *f = floor_ent(t, last);
 
-	return f && itree_last(f) >= first ? f : NULL;
+	if (f && itree_last(f) >= first)
+		return f;
+	if (t->root) {
+		/* free: the search stopped where an entry at @first goes */
+		t->hint->kind = HINT_SLOT;
+		t->hint->key = first;
+	}
+	return NULL;
 }
 
 struct itree_node *vfd_itree_next(const struct itree *t, const struct itree_node *e)
@@ -203,7 +381,7 @@ struct itree_node *vfd_itree_next(const struct itree *t, const struct itree_node
 	uint32_t i = (uint32_t)(e - l->e);
 
 	(void)t;
-	if (i + 1 < l->n)
+	if (i + 1 < l->hd.n)
 		return &l->e[i + 1];
 	return l->next ? &l->next->e[0] : NULL;
 }
@@ -212,310 +390,16 @@ struct itree_node *vfd_itree_ceil(const struct itree *t, uint64_t iova)
 {
 	struct itree_node *f = floor_ent(t, iova);
 
+	if (!f)
+		f = t->head && t->head->hd.n ? &t->head->e[0] : NULL;
+	else if (itree_last(f) < iova)
+		f = vfd_itree_next(t, f);
 	if (f)
-		return itree_last(f) >= iova ? f : vfd_itree_next(t, f);
-	return t->head && t->head->n ? &t->head->e[0] : NULL;
+		hint_entry(t, f);
+	return f;
 }
 
 struct itree_node *vfd_itree_last_node(const struct itree *t)
 {
-	return t->tail && t->tail->n ? &t->tail->e[t->tail->n - 1] : NULL;
-}
-
-/* ---- the largest gaps -------------------------------------------------- */
-static uint64_t node_max(const void *node, unsigned int h)
-{
-	uint64_t m = 0;
-
-	if (!h) {
-		const struct bt_leaf *l = node;
-
-		for (uint32_t i = 0; i < l->n; i++)
-			if (l->e[i].gap > m)
-				m = l->e[i].gap;
-	} else {
-		const struct bt_inner *in = node;
-
-		for (uint32_t i = 0; i < in->n; i++)
-			if (in->maxgap[i] > m)
-				m = in->maxgap[i];
-	}
-	return m;
-}
-
-/* recompute the largest gaps on the path to the leaf of @iova */
-static uint64_t refresh_at(void *node, unsigned int h, uint64_t iova)
-{
-	struct bt_inner *in = node;
-	uint32_t i;
-
-	if (!h)
-		return node_max(node, 0);
-	i = route(in, iova);
-	in->maxgap[i] = refresh_at(in->child[i], h - 1, iova);
-	return node_max(in, h);
-}
-
-static void refresh(struct itree *t, uint64_t iova)
-{
-	refresh_at(t->root, t->height, iova);
-}
-
-/* ---- insertion --------------------------------------------------------- */
-/* where a full node of @n items splits when the new one goes to @p: next
- * to the new item when it lands at or next to an end (so ascending and
- * descending builds, also against a reserved span at the edge, leave full
- * nodes), else in the middle */
-static uint32_t split_at(uint32_t n, uint32_t p)
-{
-	if (p + 1 >= n)
-		return n;
-	if (p <= 1)
-		return p + 1;
-	return (n + 1) / 2;
-}
-
-static void *leaf_ins(struct itree *t, struct bt_leaf *l,
-		      const struct itree_node *ent, uint64_t *sep)
-{
-	struct itree_node tmp[LEAF_MAX + 1];
-	struct bt_leaf *r;
-	uint32_t p = upper(l, ent->iova), s;
-
-	if (l->n < LEAF_MAX) {
-		memmove(&l->e[p + 1], &l->e[p], (l->n - p) * sizeof(l->e[0]));
-		l->e[p] = *ent;
-		l->n++;
-		return NULL;
-	}
-	memcpy(tmp, l->e, p * sizeof(tmp[0]));
-	tmp[p] = *ent;
-	memcpy(&tmp[p + 1], &l->e[p], (l->n - p) * sizeof(tmp[0]));
-	s = split_at(l->n, p);
-	r = spare_take(t);
-	memcpy(l->e, tmp, s * sizeof(tmp[0]));
-	l->n = s;
-	memcpy(r->e, &tmp[s], (LEAF_MAX + 1 - s) * sizeof(tmp[0]));
-	r->n = LEAF_MAX + 1 - s;
-	r->prev = l;
-	r->next = l->next;
-	if (l->next)
-		l->next->prev = r;
-	else
-		t->tail = r;
-	l->next = r;
-	*sep = r->e[0].iova;
-	return r;
-}
-
-/* insert @ent below @node (height @h); a new right sibling of @node when
- * it split, with its lowest IOVA in *@sep, else NULL */
-static void *ins(struct itree *t, void *node, unsigned int h,
-		 const struct itree_node *ent, uint64_t *sep)
-{
-	struct bt_inner *in = node, *r;
-	uint64_t k[INNER_MAX + 1], g[INNER_MAX + 1], s;
-	void *c[INNER_MAX + 1], *right;
-	uint32_t i, at, n, cut;
-
-	if (!h)
-		return leaf_ins(t, node, ent, sep);
-	i = route(in, ent->iova);
-	right = ins(t, in->child[i], h - 1, ent, &s);
-	in->maxgap[i] = node_max(in->child[i], h - 1);
-	if (!right)
-		return NULL;
-	at = i + 1;
-	n = in->n;
-	if (n < INNER_MAX) {
-		memmove(&in->key[at + 1], &in->key[at], (n - at) * 8);
-		memmove(&in->maxgap[at + 1], &in->maxgap[at], (n - at) * 8);
-		memmove(&in->child[at + 1], &in->child[at],
-			(n - at) * sizeof(void *));
-		in->key[at] = s;
-		in->maxgap[at] = node_max(right, h - 1);
-		in->child[at] = right;
-		in->n++;
-		return NULL;
-	}
-	for (uint32_t j = 0, o = 0; j <= n; j++) {
-		if (j == at) {
-			k[j] = s;
-			g[j] = node_max(right, h - 1);
-			c[j] = right;
-			continue;
-		}
-		k[j] = in->key[o];
-		g[j] = in->maxgap[o];
-		c[j] = in->child[o++];
-	}
-	cut = split_at(n, at);
-	r = spare_take(t);
-	memcpy(in->key, k, cut * 8);
-	memcpy(in->maxgap, g, cut * 8);
-	memcpy(in->child, c, cut * sizeof(void *));
-	in->n = cut;
-	memcpy(r->key, &k[cut], (n + 1 - cut) * 8);
-	memcpy(r->maxgap, &g[cut], (n + 1 - cut) * 8);
-	memcpy(r->child, &c[cut], (n + 1 - cut) * sizeof(void *));
-	r->n = n + 1 - cut;
-	*sep = r->key[0];
-	return r;
-}
-
-void vfd_itree_insert(struct itree *t, uint64_t iova, uint64_t len, uint64_t vaddr)
-{
-	struct bt_leaf *l = leaf_for(t, iova);
-	uint32_t p = upper(l, iova);
-	struct itree_node ent = { .iova = iova, .len = len, .vaddr = vaddr };
-	struct itree_node *f, *s;
-	uint64_t sep, last = iova + (len - 1);
-	bool far = p == l->n; /* a successor is in the next leaf */
-	void *right;
-
-	/* the neighbours: the predecessor's end makes this gap, this end
-	 * the successor's */
-	f = p ? &l->e[p - 1] : l->prev ? &l->prev->e[l->prev->n - 1] : NULL;
-	s = p < l->n ? &l->e[p] : l->next ? &l->next->e[0] : NULL;
-	ent.gap = f ? iova - (itree_last(f) + 1) : iova;
-	if (s)
-		s->gap = s->iova - (last + 1);
-	right = ins(t, t->root, t->height, &ent, &sep);
-	if (right) {
-		struct bt_inner *root = spare_take(t);
-
-		root->n = 2;
-		root->child[0] = t->root;
-		root->child[1] = right;
-		root->key[1] = sep;
-		root->maxgap[0] = node_max(t->root, t->height);
-		root->maxgap[1] = node_max(right, t->height);
-		t->root = root;
-		t->height++;
-	}
-	/* a successor in the next leaf lies off the path just refreshed */
-	if (s && far)
-		refresh(t, s->iova);
-	t->count++;
-}
-
-/* ---- removal ----------------------------------------------------------- */
-static void leaf_unlink(struct itree *t, struct bt_leaf *l)
-{
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		t->head = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
-	else
-		t->tail = l->prev;
-}
-
-/* drop child @i of @in (unlinked and released by the caller) */
-static void drop_child(struct bt_inner *in, uint32_t i)
-{
-	uint32_t rest = in->n - i - 1;
-
-	memmove(&in->key[i], &in->key[i + 1], rest * 8);
-	memmove(&in->maxgap[i], &in->maxgap[i + 1], rest * 8);
-	memmove(&in->child[i], &in->child[i + 1], rest * sizeof(void *));
-	in->n--;
-}
-
-/* merge children @a and @a + 1 of @in (height @h below) when they fit in
- * one node */
-static void try_merge(struct itree *t, struct bt_inner *in, uint32_t a,
-		      unsigned int h)
-{
-	void *x = in->child[a], *y = in->child[a + 1];
-	uint32_t nx = node_n(x), ny = node_n(y);
-
-	if (!h) {
-		struct bt_leaf *lx = x, *ly = y;
-
-		if (nx + ny > LEAF_MAX)
-			return;
-		memcpy(&lx->e[nx], ly->e, ny * sizeof(ly->e[0]));
-		lx->n += ny;
-		leaf_unlink(t, ly);
-	} else {
-		struct bt_inner *ix = x, *iy = y;
-
-		if (nx + ny > INNER_MAX)
-			return;
-		memcpy(&ix->key[nx], iy->key, ny * 8);
-		/* iy's first child is bounded below by iy's own key */
-		ix->key[nx] = in->key[a + 1];
-		memcpy(&ix->maxgap[nx], iy->maxgap, ny * 8);
-		memcpy(&ix->child[nx], iy->child, ny * sizeof(void *));
-		ix->n += ny;
-	}
-	drop_child(in, a + 1);
-	in->maxgap[a] = node_max(x, h);
-	spare_put(t, y);
-}
-
-static void del(struct itree *t, void *node, unsigned int h, uint64_t iova)
-{
-	struct bt_inner *in = node;
-	void *child;
-	uint32_t i, n;
-
-	if (!h) {
-		struct bt_leaf *l = node;
-		uint32_t p = upper(l, iova) - 1;
-
-		memmove(&l->e[p], &l->e[p + 1], (l->n - p - 1) * sizeof(l->e[0]));
-		l->n--;
-		return;
-	}
-	i = route(in, iova);
-	child = in->child[i];
-	del(t, child, h - 1, iova);
-	n = node_n(child);
-	if (!n) {
-		if (h == 1)
-			leaf_unlink(t, child);
-		drop_child(in, i);
-		spare_put(t, child);
-		return;
-	}
-	in->maxgap[i] = node_max(child, h - 1);
-	if (n < (h == 1 ? LEAF_MIN : INNER_MIN) && in->n > 1)
-		try_merge(t, in, i + 1 < in->n ? i : i - 1, h - 1);
-}
-
-void vfd_itree_remove(struct itree *t, uint64_t iova)
-{
-	struct bt_leaf *l = leaf_for(t, iova);
-	uint32_t p = upper(l, iova) - 1;
-	struct itree_node *e = &l->e[p], *s;
-	uint64_t succ = 0;
-	bool far = false;
-
-	/* the successor's gap reaches back over the removed entry */
-	s = p + 1 < l->n ? &l->e[p + 1] : l->next ? &l->next->e[0] : NULL;
-	if (s) {
-		s->gap += e->gap + e->len;
-		succ = s->iova;
-		far = p + 1 == l->n;
-	}
-	del(t, t->root, t->height, iova);
-	while (t->height && node_n(t->root) == 1) {
-		struct bt_inner *in = t->root;
-
-		t->root = in->child[0];
-		t->height--;
-		spare_put(t, in);
-	}
-	if (t->height && !node_n(t->root)) {
-		/* everything went: an empty leaf is the root */
-		spare_put(t, t->root);
-		t->root = t->head = t->tail = spare_take(t);
-		t->height = 0;
-	}
-	if (far)
-		refresh(t, succ);
-	t->count--;
+	return t->tail && t->tail->hd.n ? &t->tail->e[t->tail->hd.n - 1] : NULL;
 }

@@ -3,14 +3,23 @@
  * Benchmark of a DMA space's record (not a test: it prints figures).
  * The space's kernel side is a backend whose map and unmap answer in O(1),
  * so what is measured is the library: the IOVA tree, the allocator and the
- * radix table. Baselines in the same run: the previous design (arrays
- * sorted by address under an rwlock, binary search, memmove on insert) and
- * a skiplist under an rwlock.
+ * radix table. Baselines in the same run: the previous write side (the
+ * B+tree and translate-table walk of cf8a276, compiled in from prev/, run
+ * through the same sequence of record calls a map_any and an unmap make),
+ * and for translate the design before it (arrays sorted by address under
+ * an rwlock) and a skiplist under an rwlock.
  *
  *   bench_space                 the whole table (wall clock)
  *   bench_space --callgrind N   only N-mapping translate lookups, with
  *                               callgrind collection around them (run under
  *                               valgrind --tool=callgrind --collect-atstart=no)
+ *   bench_space --callgrind-pairs N ORDER KIND
+ *                               10,000 pairs in ORDER (0 append, 1 below
+ *                               all, 3 random) at N mappings; KIND lib (an
+ *                               unjoined space), joined (x86 ranges) or prev
+ *                               (the previous design, x86 ranges)
+ *   bench_space --callgrind-pairs N ORDER KIND REPS
+ *                               the same, REPS pairs, timed (for perf)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +30,7 @@
 #include <valgrind/callgrind.h>
 
 #include "internal.h"
+#include "prev/prev.h"
 
 #define PG 4096ull
 #define LOOKUPS (1u << 20)
@@ -49,6 +59,16 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* the thread's CPU time: on a shared machine, without the time it waited
+ * for a core (the cache others evict is still in it) */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -88,6 +108,95 @@ static struct vfiodev_space *space_o1(void)
 	return sp;
 }
 
+/* the IOVA ranges an x86 IOMMU reports: all but the MSI window, below
+ * 2^48 (two reserved spans above every mapping the bench makes) */
+static const struct vfiodev_iova_range x86_ranges[] = {
+	{ 0, 0xfedfffffull },
+	{ 0xfef00000ull, (1ull << 48) - 1 },
+};
+
+static struct vfiodev_space *space_joined(void)
+{
+	struct vfiodev_space *sp = space_o1();
+
+	if (vfd_space_set_ranges(sp, x86_ranges, 2))
+		abort();
+	return sp;
+}
+
+/* ---- the previous write side, through a map_any's and an unmap's record
+ * calls (lib/dma.c: vfd_dma_map_locked, node_at_vaddr, unmap_node) ---- */
+struct prev_space {
+	pthread_mutex_t lock;
+	struct prev_tree t;
+	struct vtable vt;
+};
+
+static void prev_new(struct prev_space *ps)
+{
+	pthread_mutex_init(&ps->lock, NULL);
+	if (prev_itree_init(&ps->t) || prev_vtable_init(&ps->vt) ||
+	    prev_itree_reserve(&ps->t, 2))
+		abort();
+	/* the reserved spans of x86_ranges */
+	prev_itree_insert(&ps->t, 0xfee00000ull, 0x100000, MAPF_RESERVED);
+	prev_itree_insert(&ps->t, 1ull << 48, -(1ull << 48), MAPF_RESERVED);
+}
+
+static void prev_free(struct prev_space *ps)
+{
+	prev_itree_fini(&ps->t);
+	prev_vtable_fini(&ps->vt);
+	pthread_mutex_destroy(&ps->lock);
+}
+
+static size_t prev_bytes(const struct prev_space *ps)
+{
+	return prev_itree_bytes(&ps->t) + prev_vtable_bytes(&ps->vt);
+}
+
+/* @iova: fixed, or UINT64_MAX for the lowest fit */
+static __attribute__((noinline)) int prev_map(struct prev_space *ps, void *va,
+					      uint64_t len, uint64_t iova)
+{
+	uint64_t busy, v = (uintptr_t)va;
+	int ret;
+
+	pthread_mutex_lock(&ps->lock);
+	ret = prev_vtable_check(&ps->vt, v, len, &busy);
+	if (!ret && iova == UINT64_MAX)
+		ret = prev_itree_fit(&ps->t, len, PG, PG, UINT64_MAX, &iova);
+	else if (!ret && prev_itree_overlap(&ps->t, iova, iova + len - 1))
+		ret = -EEXIST;
+	if (!ret)
+		ret = prev_itree_reserve(&ps->t, 1);
+	if (!ret) {
+		prev_vtable_set(&ps->vt, v, len, iova);
+		prev_itree_insert(&ps->t, iova, len, v | 3);
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return ret;
+}
+
+static __attribute__((noinline)) int prev_unmap(struct prev_space *ps, void *va)
+{
+	uint64_t iova, v = (uintptr_t)va;
+	const struct prev_node *n = NULL;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&ps->lock);
+	if (!vtable_lookup(&ps->vt, v, &iova, NULL))
+		n = prev_itree_find(&ps->t, iova);
+	if (n && (n->vaddr & ~MAPF_MASK) == v) {
+		prev_vtable_clear(&ps->vt, v, n->len);
+		prev_itree_remove(&ps->t, iova);
+		prev_itree_trim(&ps->t);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return ret;
+}
+
 /* buffer k: page k of the arena (separate mappings side by side) */
 static void *buf(size_t k)
 {
@@ -103,7 +212,7 @@ static void fill(struct vfiodev_space *sp, size_t n)
 			abort();
 }
 
-/* ---- baseline 1: the previous design ----------------------------------- */
+/* ---- translate baseline 1: the design before the B+tree ----------------------------------- */
 struct arr_ent {
 	uint64_t va, iova, len;
 	unsigned int flags;
@@ -167,17 +276,6 @@ static void arr_insert(struct arr *a, uint64_t va, uint64_t iova)
 	memmove(&a->v[lo + 1], &a->v[lo], (a->n - lo) * sizeof(*a->v));
 	a->v[lo] = (struct arr_ent){ va, iova, PG, 3 };
 	a->n++;
-	pthread_rwlock_unlock(&a->lock);
-}
-
-static void arr_remove(struct arr *a, uint64_t va)
-{
-	size_t lo;
-
-	pthread_rwlock_wrlock(&a->lock);
-	lo = arr_lower(a, va);
-	memmove(&a->v[lo], &a->v[lo + 1], (a->n - lo - 1) * sizeof(*a->v));
-	a->n--;
 	pthread_rwlock_unlock(&a->lock);
 }
 
@@ -332,84 +430,100 @@ enum order { O_APPEND, O_BELOW, O_DESC, O_RANDOM };
 static const char *const order_name[] = { "append (above all)", "below all",
 					  "descending build + teardown", "random" };
 
-/* ns per map+unmap pair at @n live mappings, in one order */
-static double pairs_lib(size_t n, enum order o)
-{
-	struct vfiodev_space *sp = space_o1();
-	size_t reps = 20000;
-	uint64_t iova;
-	double t0, t;
+/* one design's map (lowest fit) and unmap of buffer @k */
+struct design {
+	struct vfiodev_space *sp; /* libvfiodev, or NULL: */
+	struct prev_space ps; /* the previous design */
+};
 
+static void d_map(struct design *d, size_t k)
+{
+	uint64_t iova;
+
+	if (d->sp)
+		vfiodev_dma_map_any(d->sp, buf(k), PG, 3, NULL, &iova);
+	else
+		prev_map(&d->ps, buf(k), PG, UINT64_MAX);
+}
+
+static void d_unmap(struct design *d, size_t k)
+{
+	if (d->sp)
+		vfiodev_dma_unmap_vaddr(d->sp, buf(k));
+	else
+		prev_unmap(&d->ps, buf(k));
+}
+
+static void d_new(struct design *d, bool prev)
+{
+	d->sp = prev ? NULL : space_joined();
+	if (prev)
+		prev_new(&d->ps);
+}
+
+static void d_free(struct design *d)
+{
+	if (d->sp)
+		vfiodev_space_unref(d->sp);
+	else
+		prev_free(&d->ps);
+}
+
+/* the next buffer of a pair in order @o among @n live ones (1..n) */
+static size_t pick(size_t n, enum order o)
+{
+	return o == O_APPEND ? n + 1 : o == O_BELOW ? 0 : 1 + rnd() % n;
+}
+
+/* @reps pairs at @n live mappings in order @o */
+static void d_pairs(struct design *d, size_t n, enum order o, size_t reps)
+{
+	for (size_t r = 0; r < reps; r++) {
+		size_t k = pick(n, o);
+
+		if (o == O_RANDOM) {
+			/* remove a random one and put it back */
+			d_unmap(d, k);
+			d_map(d, k);
+		} else {
+			d_map(d, k);
+			d_unmap(d, k);
+		}
+	}
+}
+
+/* ns per map+unmap pair at @n live mappings in a joined space, in one
+ * order, wall clock (and the thread's CPU time in *@cpu); @prev: the
+ * previous design */
+static double pairs(size_t n, enum order o, bool prev, double *cpu)
+{
+	struct design d;
+	size_t reps = 20000;
+	double t0, c0, t;
+
+	d_new(&d, prev);
 	if (o == O_DESC) {
 		/* build n mappings in descending address order, then unmap
 		 * them oldest first */
 		t0 = now();
+		c0 = cpu_now();
 		for (size_t k = n; k-- > 0;)
-			vfiodev_dma_map_any(sp, buf(k + 1), PG, 3, NULL, &iova);
+			d_map(&d, k + 1);
 		for (size_t k = n; k-- > 0;)
-			vfiodev_dma_unmap_vaddr(sp, buf(k + 1));
+			d_unmap(&d, k + 1);
+		*cpu = (cpu_now() - c0) / n;
 		t = (now() - t0) / n;
-		vfiodev_space_unref(sp);
+		d_free(&d);
 		return t;
 	}
 	for (size_t k = 0; k < n; k++)
-		vfiodev_dma_map_any(sp, buf(k + 1), PG, 3, NULL, &iova);
+		d_map(&d, k + 1);
 	t0 = now();
-	for (size_t r = 0; r < reps; r++) {
-		size_t k = o == O_APPEND ? n + 1 :
-			   o == O_BELOW	 ? 0 :
-					   1 + rnd() % n;
-
-		if (o == O_RANDOM) {
-			/* remove a random one and put it back */
-			vfiodev_dma_unmap_vaddr(sp, buf(k));
-			vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova);
-		} else {
-			vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova);
-			vfiodev_dma_unmap_vaddr(sp, buf(k));
-		}
-	}
+	c0 = cpu_now();
+	d_pairs(&d, n, o, reps);
+	*cpu = (cpu_now() - c0) / reps;
 	t = (now() - t0) / reps;
-	vfiodev_space_unref(sp);
-	return t;
-}
-
-static double pairs_arr(size_t n, enum order o)
-{
-	struct arr a = { 0 };
-	size_t reps = o == O_APPEND ? 20000 : 2000;
-	double t0, t;
-
-	pthread_rwlock_init(&a.lock, NULL);
-	if (o == O_DESC) {
-		size_t m = n > 65536 ? 65536 : n;
-
-		t0 = now();
-		for (size_t k = m; k-- > 0;)
-			arr_insert(&a, (uintptr_t)buf(k + 1), k);
-		for (size_t k = m; k-- > 0;)
-			arr_remove(&a, (uintptr_t)buf(k + 1));
-		free(a.v);
-		return (now() - t0) / m;
-	}
-	for (size_t k = 0; k < n; k++)
-		arr_insert(&a, (uintptr_t)buf(k + 1), k);
-	t0 = now();
-	for (size_t r = 0; r < reps; r++) {
-		size_t k = o == O_APPEND ? n + 1 :
-			   o == O_BELOW	 ? 0 :
-					   1 + rnd() % n;
-
-		if (o == O_RANDOM) {
-			arr_remove(&a, (uintptr_t)buf(k));
-			arr_insert(&a, (uintptr_t)buf(k), k);
-		} else {
-			arr_insert(&a, (uintptr_t)buf(k), k);
-			arr_remove(&a, (uintptr_t)buf(k));
-		}
-	}
-	t = (now() - t0) / reps;
-	free(a.v);
+	d_free(&d);
 	return t;
 }
 
@@ -417,17 +531,81 @@ static void pairs_table(void)
 {
 	static const size_t ns[] = { 1024, 65536, 262144 };
 
-	printf("\nmap_any + unmap pairs with N live 4 KiB mappings (ns/pair; the kernel answers in O(1))\n");
-	printf("| order | N | libvfiodev (tree + radix) | sorted arrays (previous) | previous / libvfiodev |\n");
+	printf("\nmap_any + unmap pairs with N live 4 KiB mappings in a joined space (x86 ranges), ns/pair (the kernel answers in O(1))\n");
+	printf("| order | N | libvfiodev (CPU time) | previous B+tree, cf8a276 (CPU time) | previous / libvfiodev |\n");
 	printf("|---|---|---|---|---|\n");
 	for (int o = 0; o < 4; o++)
 		for (size_t j = 0; j < 3; j++) {
-			double l = pairs_lib(ns[j], (enum order)o);
-			double a = pairs_arr(ns[j], (enum order)o);
+			double lc, ac;
+			double l = pairs(ns[j], (enum order)o, false, &lc);
+			double a = pairs(ns[j], (enum order)o, true, &ac);
 
-			printf("| %s | %zu | %.0f | %.0f | %.1f |\n",
-			       order_name[o], ns[j], l, a, a / l);
+			printf("| %s | %zu | %.0f (%.0f) | %.0f (%.0f) | %.1f |\n",
+			       order_name[o], ns[j], l, lc, a, ac, a / l);
 		}
+}
+
+/* bookkeeping bytes per mapping after building @n one-page mappings:
+ * lowest fit (@how 0), or at fixed IOVAs in descending (1) or random (2)
+ * order */
+static double build_bytes(size_t n, int how, bool joined, bool prev)
+{
+	struct prev_space ps;
+	struct vfiodev_space *sp = NULL;
+	size_t *perm = malloc(n * sizeof(*perm));
+	double b;
+
+	if (!perm)
+		abort();
+	for (size_t k = 0; k < n; k++)
+		perm[k] = how == 1 ? n - k : k + 1;
+	for (size_t k = n; how == 2 && k > 1; k--) {
+		size_t j = rnd() % k, x = perm[k - 1];
+
+		perm[k - 1] = perm[j];
+		perm[j] = x;
+	}
+	if (prev)
+		prev_new(&ps);
+	else
+		sp = joined ? space_joined() : space_o1();
+	for (size_t k = 0; k < n; k++) {
+		uint64_t iova = 2 * perm[k] * PG; /* a page apart */
+
+		if (prev)
+			prev_map(&ps, buf(perm[k]), PG, how ? iova : UINT64_MAX);
+		else if (how)
+			vfiodev_dma_map(sp, buf(perm[k]), PG, 3, iova);
+		else
+			vfiodev_dma_map_any(sp, buf(perm[k]), PG, 3, NULL, &iova);
+	}
+	if (prev) {
+		b = (double)prev_bytes(&ps) / (double)n;
+		prev_free(&ps);
+	} else {
+		b = (double)vfd_space_record_bytes(sp) / (double)n;
+		vfiodev_space_unref(sp);
+	}
+	free(perm);
+	return b;
+}
+
+static void bytes_table(void)
+{
+	static const char *const how[] = { "map_any (lowest fit)",
+					   "fixed IOVAs, descending",
+					   "fixed IOVAs, random order" };
+	const size_t n = 65536;
+
+	printf("\nbookkeeping bytes per mapping (tree nodes + translate tables, vfd_space_record_bytes) after building %zu one-page mappings\n",
+	       n);
+	printf("| build | libvfiodev, joined (x86 ranges) | libvfiodev, no device | previous B+tree, joined |\n");
+	printf("|---|---|---|---|\n");
+	for (int h = 0; h < 3; h++)
+		printf("| %s | %.1f | %.1f | %.1f |\n", how[h],
+		       build_bytes(n, h, true, false),
+		       build_bytes(n, h, false, false),
+		       build_bytes(n, h, true, true));
 }
 
 struct rd {
@@ -531,30 +709,42 @@ int main(int argc, char **argv)
 		vfiodev_ctx_unref(ctx);
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "--callgrind-pairs")) {
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--callgrind-pairs")) {
 		size_t n = strtoul(argv[2], NULL, 0);
+		size_t reps = argc == 6 ? strtoul(argv[5], NULL, 0) : 10000;
 		enum order o = (enum order)strtoul(argv[3], NULL, 0);
-		struct vfiodev_space *sp = space_o1();
-		uint64_t iova;
+		bool prev = !strcmp(argv[4], "prev");
+		struct design d;
+		double t0, c0;
 
+		d_new(&d, prev);
+		if (!prev && !strcmp(argv[4], "lib")) {
+			/* an unjoined space: the provisional ranges */
+			vfiodev_space_unref(d.sp);
+			d.sp = space_o1();
+		}
 		for (size_t k = 0; k < n; k++)
-			vfiodev_dma_map_any(sp, buf(k + 1), PG, 3, NULL, &iova);
+			d_map(&d, k + 1);
 		CALLGRIND_TOGGLE_COLLECT;
-		for (size_t r = 0; r < 10000; r++) {
-			size_t k = o == O_APPEND ? n + 1 :
-				   o == O_BELOW	 ? 0 :
-						   1 + rnd() % n;
+		t0 = now();
+		c0 = cpu_now();
+		for (size_t r = 0; r < reps; r++) {
+			size_t k = pick(n, o);
 
-			vfiodev_dma_unmap_vaddr(sp, buf(k));
-			vfiodev_dma_map_any(sp, buf(k), PG, 3, NULL, &iova);
+			d_unmap(&d, k);
+			d_map(&d, k);
 		}
 		CALLGRIND_TOGGLE_COLLECT;
-		vfiodev_space_unref(sp);
+		if (argc == 6) /* a sixth argument: the repetitions, timed */
+			printf("%.1f ns/pair (CPU time %.1f)\n",
+			       (now() - t0) / reps, (cpu_now() - c0) / reps);
+		d_free(&d);
 		vfiodev_ctx_unref(ctx);
 		return 0;
 	}
 	translate_table();
 	pairs_table();
+	bytes_table();
 	concurrency_table();
 	vfiodev_ctx_unref(ctx);
 	return 0;

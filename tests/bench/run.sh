@@ -5,7 +5,10 @@
 # Usage: run.sh BENCH_BINARY
 set -eu
 bench=$1
+# the machine is shared: the load the wall-clock figures ran under
+echo "load before: $(cat /proc/loadavg)"
 "$bench"
+echo "load after: $(cat /proc/loadavg)"
 if ! command -v valgrind >/dev/null; then
 	echo "callgrind: skipped (valgrind not installed)"
 	exit 0
@@ -31,23 +34,32 @@ for n in 1024 16384 65536 262144; do
 done
 
 echo
-echo "map_any + unmap under callgrind: instructions per pair (10,000 pairs at N live mappings, whole call paths)"
-echo "| order | N = 1024 | 65536 | 262144 |"
-echo "|---|---|---|---|"
-o=0
-for name in "append (above all)" "below all" "descending" "random"; do
-	row="| $name |"
-	for n in 1024 65536 262144; do
-		if [ "$o" = 2 ]; then
-			row="$row - |"
-			continue
-		fi
-		valgrind --tool=callgrind --collect-atstart=no \
-			--callgrind-out-file="$out/cp.$n" "$bench" --callgrind-pairs "$n" "$o" \
-			>/dev/null 2>&1
-		ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out/cp.$n")
-		row="$row $(awk -v ir="$ir" 'BEGIN { printf "%.0f", ir / 10000 }') |"
+echo "map_any + unmap under callgrind: instructions per pair (10,000 pairs at N live mappings; the two calls inclusive, for the previous design its record calls)"
+echo "| order | space | N = 1024 | 65536 | 262144 |"
+echo "|---|---|---|---|---|"
+for o in 0 3; do
+	[ "$o" = 0 ] && name="append (above all)" || name="random"
+	for kind in lib joined prev; do
+		case $kind in
+		lib) what="libvfiodev, no device" ;;
+		joined) what="libvfiodev, joined (x86 ranges)" ;;
+		prev) what="previous B+tree (cf8a276), joined" ;;
+		esac
+		row="| $name | $what |"
+		for n in 1024 65536 262144; do
+			valgrind --tool=callgrind --collect-atstart=no \
+				--callgrind-out-file="$out/cp.$n" "$bench" \
+				--callgrind-pairs "$n" "$o" "$kind" >/dev/null 2>&1
+			# the two calls of a pair, inclusive: the library's
+			# entry points, or the previous design's record calls
+			[ "$kind" = prev ] &&
+				fns='bench_space\.c:prev_\(un\)*map[.a-z0-9]*' ||
+				fns='dma\.c:vfiodev_dma_\(map_any\|unmap_vaddr\)'
+			ir=$(callgrind_annotate --inclusive=yes "$out/cp.$n" 2>/dev/null |
+				grep -v '=>' | sed -n "s/^ *\([0-9,]*\) .*$fns .*/\1/p" |
+				tr -d , | awk '{ s += $1 } END { print s + 0 }')
+			row="$row $(awk -v ir="$ir" 'BEGIN { printf "%.0f", ir / 10000 }') |"
+		done
+		echo "$row"
 	done
-	echo "$row"
-	o=$((o + 1))
 done
