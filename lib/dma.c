@@ -36,13 +36,15 @@ static int placement_of(struct vfiodev_space *space,
 	struct vfiodev_ctx *ctx = space->ctx;
 	int ret;
 
+	p->iova_max = UINT64_MAX;
+	p->align = 0;
+	p->natural = 0;
+	if (!opts)
+		return 0; /* the common case: the space's limits only */
 	ret = vfd_opts_check(ctx, opts, offsetofend(struct vfiodev_dma_opts, align),
 			     "vfiodev_dma_opts");
 	if (ret)
 		return ret;
-	p->iova_max = UINT64_MAX;
-	p->align = 0;
-	p->natural = 0;
 	if (OPTS_HAS(opts, vfiodev_dma_opts, iova_max) && opts->iova_max)
 		p->iova_max = opts->iova_max;
 	if (OPTS_HAS(opts, vfiodev_dma_opts, align))
@@ -514,8 +516,8 @@ static const struct itree_node *node_at_vaddr(struct vfiodev_space *space,
 /* unmap the buffer that starts at @va if it is (@alloc) or is not memory
  * of vfiodev_dma_alloc(); -ENOENT, with *@other set when a buffer of the
  * other kind starts there */
-int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
-			 bool *other, bool *found)
+static inline int unmap_buffer(struct vfiodev_space *space, uint64_t va,
+			       bool alloc, bool *other, bool *found)
 {
 	const struct itree_node *n;
 	int ret = -ENOENT;
@@ -530,6 +532,12 @@ int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
 	return ret;
 }
 
+int vfd_dma_unmap_buffer(struct vfiodev_space *space, uint64_t va, bool alloc,
+			 bool *other, bool *found)
+{
+	return unmap_buffer(space, va, alloc, other, found);
+}
+
 VFIODEV_EXPORT int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space,
 					   const void *vaddr)
 {
@@ -539,7 +547,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_vaddr(struct vfiodev_space *space,
 	if (!space)
 		return -EINVAL;
 	/* a kernel refusal was logged by the backend */
-	ret = vfd_dma_unmap_buffer(space, (uintptr_t)vaddr, false, &other, &found);
+	ret = unmap_buffer(space, (uintptr_t)vaddr, false, &other, &found);
 	if (!found)
 		vfd_err(space->ctx, "dma unmap: no mapping starts at %p%s", vaddr,
 			other ? " (memory of vfiodev_dma_alloc(): use vfiodev_dma_free())" :
