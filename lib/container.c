@@ -87,39 +87,18 @@ static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 	const struct vfio_iommu_type1_info_cap_iova_range *cap;
 	const struct vfio_iommu_type1_info_cap_migration *mig;
 	struct vfiodev_iova_range *r;
-	size_t argsz = sizeof(*info);
+	/* room for the capabilities at once: one ioctl, not one to learn
+	 * the size and one to read (the chain of a real IOMMU is about a
+	 * hundred bytes; a longer one is asked for again) */
+	struct vfio_iommu_type1_info hdr = { .argsz = 0 };
+	size_t argsz = 512;
 	int ret;
 
-	for (int tries = 0; tries < 3; tries++) {
-		info = calloc(1, argsz);
-		if (!info)
-			return -ENOMEM;
-		info->argsz = (uint32_t)argsz;
-		ret = sys_ioctl(space->container_fd, VFIO_IOMMU_GET_INFO, info);
-		if (ret) {
-			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: %s",
-				strerror(-ret));
-			free(info);
-			return ret;
-		}
-		if (info->argsz <= argsz)
-			break;
-		if (info->argsz > VFD_INFO_ARGSZ_MAX) {
-			vfd_err(space->ctx,
-				"VFIO_IOMMU_GET_INFO: implausible argsz %u (more than %u)",
-				info->argsz, VFD_INFO_ARGSZ_MAX);
-			free(info);
-			return -EPROTO;
-		}
-		argsz = info->argsz;
-		free(info);
-		info = NULL;
-	}
-	if (!info) {
-		vfd_err(space->ctx,
-			"VFIO_IOMMU_GET_INFO: the kernel asked for a larger buffer three times");
-		return -EPROTO;
-	}
+	ret = vfd_vfio_info_ioctl(space->ctx, space->container_fd,
+				  VFIO_IOMMU_GET_INFO, &hdr, sizeof(hdr),
+				  &argsz, "VFIO_IOMMU_GET_INFO", (void **)&info);
+	if (ret)
+		return ret;
 	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes)
 		lim->iova_align = info->iova_pgsizes & -info->iova_pgsizes;
 	/* dirty tracking: page sizes and bitmap limit (Linux 5.8+) */
@@ -524,20 +503,16 @@ const struct backend_ops vfd_container_backend_ops = {
 	.destroy = container_destroy,
 };
 
-/* what a group-path open lacks: VFD_NEED_VFIO (no container node) and/or
- * VFD_NEED_TYPE1 (vfio_iommu_type1 absent); 0 when nothing */
+/* what a group-path open lacks: VFD_NEED_TYPE1 (vfio_iommu_type1
+ * absent); 0 when nothing */
 unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx)
 {
-	char path[256];
-	struct stat st;
-	unsigned int need = 0;
-
-	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
-	if (stat(path, &st) && errno == ENOENT)
-		need |= VFD_NEED_VFIO;
-	if (!vfd_module_present(ctx, "vfio_iommu_type1"))
-		need |= VFD_NEED_TYPE1;
-	return need;
+	/* vfio itself is there: the device's driver (a vfio one, checked
+	 * first) needs it. Type1, loaded or built in, has its directory in
+	 * /sys/module (it has parameters): one stat, not the initstate read
+	 * of vfd_module_state(); a module on its way out is refused by the
+	 * container's CHECK_EXTENSION, with its own line */
+	return vfd_sysfs_exists(ctx, "module/vfio_iommu_type1") ? 0 : VFD_NEED_TYPE1;
 }
 
 /* before any lock: load what vfd_container_missing() found lacking (the
@@ -545,8 +520,6 @@ unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx)
  * plain modprobe) */
 void vfd_container_prepare(struct vfiodev_ctx *ctx, unsigned int need)
 {
-	if (need & VFD_NEED_VFIO)
-		vfd_kmod_load_for_open(ctx, "vfio");
 	if (need & VFD_NEED_TYPE1)
 		vfd_kmod_load_for_open(ctx, "vfio_iommu_type1");
 }

@@ -97,10 +97,12 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 
 	/* vfio reuses minors: if the device was rebound between the check and
 	 * the open, the node now open may be another device's. An open cdev
-	 * pins its device, so a check now is final */
+	 * pins its device, so a check now is final; it is the only one of
+	 * whose cdev the number is when the check before the open went by
+	 * vfio's major (vfd_cdev_node_open()) */
 	ret = vfd_sysfs_cdev_is(ctx, dev->devnum, dev->name, name);
 	if (ret) {
-		set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
+		set_reason(dev, "the node of %s is not the device's once open (%s): the device was rebound meanwhile, or the node is another vfio device's (stale or planted)",
 			   name,
 			   ret == -ENXIO ? "its number is another device's" :
 					   strerror(-ret));
@@ -109,7 +111,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 		goto fail;
 	}
 
-	ret = vfd_iommufd_open(ctx);
+	ret = dev->cdev_prepared ? dev->iommufd_ret : vfd_iommufd_open(ctx);
 	if (ret < 0) {
 		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),
 			   ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");
@@ -190,14 +192,15 @@ static int check_driver(struct vfiodev_ctx *ctx, const struct vfd_sysdev *d)
 	if (d->kind != VFD_BUS_PCI)
 		return check_bound(ctx, d);
 
-	ret = vfd_sysfs_device_exists(ctx, bdf);
-	if (ret) {
+	ret = vfd_sysfs_link_name(ctx, drv, sizeof(drv),
+				  "bus/pci/devices/%s/driver", bdf);
+	/* no link: is there a device at all? (asked only then: the link
+	 * read answers both when it is there) */
+	if (ret && vfd_sysfs_device_exists(ctx, bdf)) {
 		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
 			bdf, ctx->sysfs_root);
 		return -ENODEV;
 	}
-	ret = vfd_sysfs_link_name(ctx, drv, sizeof(drv),
-				  "bus/pci/devices/%s/driver", bdf);
 	if (ret == -ENOENT) {
 		vfd_err(ctx, "%s: not bound to any driver; bind it to vfio-pci first",
 			bdf);
@@ -217,11 +220,25 @@ static int check_driver(struct vfiodev_ctx *ctx, const struct vfd_sysdev *d)
 	return 0;
 }
 
+static bool ctx_has_iommufd(struct vfiodev_ctx *ctx)
+{
+	bool has;
+
+	pthread_mutex_lock(&ctx->lock);
+	has = ctx->iommufd >= 0;
+	pthread_mutex_unlock(&ctx->lock);
+	return has;
+}
+
 /*
  * The modules the open will need, loaded now, before it takes the space's
- * lock (a load can take a while; other threads map and unmap meanwhile):
- * iommufd when the device has a vfio cdev and the iommufd path may be
- * taken; the container's when the group path will be.
+ * lock (a load can take a while; other threads map and unmap meanwhile).
+ * A device with a vfio cdev takes the cdev path unless the container is
+ * asked for: then only iommufd is checked (the context's /dev/iommu is
+ * opened now, which a missing node makes a reason to load the module),
+ * and nothing of the group path unless that path falls back
+ * (fallback_prepare()). A device without one takes the group path: the
+ * container's modules.
  */
 static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend asked)
 {
@@ -234,14 +251,23 @@ static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend ask
 		m = space->want; /* set at creation, never changed */
 	if (m == VFIODEV_BACKEND_AUTO)
 		m = vfiodev_space_backend(space);
-	/* the cdev is read only when something is missing: it costs syscalls */
-	if (m != VFIODEV_BACKEND_CONTAINER && vfd_iommufd_node_missing(ctx) &&
-	    !cdev_of(dev))
-		vfd_kmod_load_for_open(ctx, "iommufd");
+	if (m != VFIODEV_BACKEND_CONTAINER && !cdev_of(dev)) {
+		dev->cdev_prepared = true;
+		dev->iommufd_ret = 0;
+		if (ctx_has_iommufd(ctx))
+			return;
+		/* the open the cdev path needs, done now: a missing node is
+		 * a module to load, then the node is opened once more */
+		dev->iommufd_ret = vfd_iommufd_open(ctx);
+		if (dev->iommufd_ret == -ENOENT &&
+		    !vfd_kmod_load_for_open(ctx, "iommufd"))
+			dev->iommufd_ret = vfd_iommufd_open(ctx);
+		return;
+	}
 	if (m == VFIODEV_BACKEND_IOMMUFD)
 		return;
 	need = vfd_container_missing(ctx);
-	if (need && (m == VFIODEV_BACKEND_CONTAINER || cdev_of(dev)))
+	if (need)
 		vfd_container_prepare(ctx, need);
 }
 
@@ -269,6 +295,41 @@ static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
 		mode = space->ops->backend;
 	}
 	return mode;
+}
+
+/*
+ * AUTO, and the cdev path prepared for failed: the group path's modules,
+ * loaded with the space's lock dropped as prepare_modules() does. The
+ * space may have chosen its backend meanwhile: the mode, read again;
+ * -EXDEV when the space now uses iommufd.
+ */
+static int fallback_prepare(struct vfiodev_device *dev,
+			    enum vfiodev_backend asked, int *mode)
+{
+	struct vfiodev_space *space = dev->space;
+	unsigned int need;
+
+	if (!dev->cdev_prepared)
+		return 0;
+	need = vfd_container_missing(dev->ctx);
+	if (!need)
+		return 0;
+	pthread_mutex_unlock(&space->lock);
+	vfd_container_prepare(dev->ctx, need);
+	pthread_mutex_lock(&space->lock);
+	*mode = pick_mode(dev->ctx, space, asked, dev->name);
+	if (*mode < 0)
+		return *mode;
+	/* a space that chose the container meanwhile: still a fallback */
+	if (*mode == VFIODEV_BACKEND_CONTAINER)
+		*mode = VFIODEV_BACKEND_AUTO;
+	if (*mode == VFIODEV_BACKEND_IOMMUFD) {
+		vfd_err(dev->ctx,
+			"%s: cannot join a space that uses the iommufd backend: %s",
+			dev->name, dev->fallback_reason);
+		return -EXDEV;
+	}
+	return 0;
 }
 
 /*
@@ -493,6 +554,9 @@ static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
 		}
 		vfd_info(ctx, "%s: cdev path unavailable, trying the group path: %s",
 			 dev->name, dev->fallback_reason);
+		ret = fallback_prepare(dev, asked, &mode);
+		if (ret)
+			goto fail;
 	}
 	ret_ct = vfd_space_join(space, dev, &vfd_container_backend_ops);
 	if (ret_ct) {

@@ -287,6 +287,7 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *dir,
 	const char *who = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 	char cand[256];
 	struct stat st;
+	unsigned int known;
 	int pfd, ret;
 
 	snprintf(cand, sizeof(cand), "%s/vfio/devices/%s", ctx->dev_root, name);
@@ -306,16 +307,25 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *dir,
 			vfd_err(ctx, "%s: %s: %s", who, cand, strerror(-pfd));
 		return pfd;
 	}
+	known = __atomic_load_n(&ctx->vfio_cdev_major, __ATOMIC_RELAXED);
 	ret = sys_fstat(pfd, &st);
 	if (ret) {
 		vfd_err(ctx, "%s: fstat: %s", cand, strerror(-ret));
 	} else if (!S_ISCHR(st.st_mode)) {
 		vfd_err(ctx, "%s: refused: not a character device", cand);
 		ret = -ENXIO;
+	} else if (known && major(st.st_rdev) == known) {
+		/* a vfio cdev, by the major an earlier check proved: its open
+		 * runs vfio's cdev open only (no device is touched before a
+		 * bind), and the caller's check after the open, which an
+		 * open cdev makes final, says whose it is */
 	} else if (vfd_sysfs_cdev_is(ctx, st.st_rdev, who, name)) {
 		vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %s's %s (stale or planted node)",
 			cand, major(st.st_rdev), minor(st.st_rdev), who, name);
 		ret = -ENXIO;
+	} else {
+		__atomic_store_n(&ctx->vfio_cdev_major, major(st.st_rdev),
+				 __ATOMIC_RELAXED);
 	}
 	if (ret) {
 		sys_close(pfd);

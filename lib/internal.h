@@ -102,6 +102,9 @@ struct vfiodev_ctx {
 	 * ctx->kmod / ctx->udev, including their lazy creation */
 	pthread_mutex_t ext_lock;
 	int iommufd; /* shared /dev/iommu fd, -1 until needed */
+	/* the major of vfio's device cdevs once a node's check proved one
+	 * (0 before; atomic): vfd_cdev_node_open() */
+	unsigned int vfio_cdev_major;
 	/* which space holds each IOMMU group with an open device: the kernel
 	 * wants one group in one container / one IOAS, so a device opened
 	 * without a space joins its group's */
@@ -296,7 +299,6 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
 int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
 /* the modules a device open may need, loaded before it takes any lock */
 void vfd_iommufd_prepare(struct vfiodev_ctx *ctx);
-#define VFD_NEED_VFIO 0x1u
 #define VFD_NEED_TYPE1 0x2u
 unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx);
 void vfd_container_prepare(struct vfiodev_ctx *ctx, unsigned int need);
@@ -333,6 +335,9 @@ int vfd_vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
 		      uint16_t id, size_t min_size, const void **out);
 /* walk and validate the whole chain: 0 or -EPROTO */
 int vfd_vfio_cap_validate(const void *buf, size_t argsz, uint32_t first);
+int vfd_vfio_info_ioctl(const struct vfiodev_ctx *ctx, int fd,
+			unsigned long req, const void *hdr, size_t hdr_len,
+			size_t *size, const char *what, void **out);
 
 /* ---- spaces and backends ----------------------------------------------- */
 struct vfiodev_mapping {
@@ -750,6 +755,10 @@ struct vfiodev_device {
 	/* the vfio cdev as sysfs named it before the open (read once, by the
 	 * module preparation or the cdev path; checked again after the open) */
 	bool cdev_read;
+	/* the cdev path was prepared for (prepare_modules()): only its
+	 * module, and the context's /dev/iommu opened, with this result */
+	bool cdev_prepared;
+	int iommufd_ret;
 	int cdev_ret;
 	char cdev_name[64];
 	int group_id;
