@@ -335,7 +335,7 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			dev->name);
 		return -ENODEV;
 	}
-	noiommu = vfd_sysfs_group_is_noiommu(ctx, dev->group_id);
+	noiommu = vfd_sysfs_dev_group_noiommu(dev);
 	if (noiommu && !dev->allow_noiommu) {
 		vfd_err(ctx, "%s: group %d is a noiommu group (no DMA isolation); refused unless allow_noiommu is set",
 			dev->name, dev->group_id);

@@ -34,16 +34,33 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 	return 0;
 }
 
-/* sysfs's vfio cdev of @dev, read once per open */
+/*
+ * sysfs's vfio cdev of @dev, read once per open. A kernel without cdev
+ * numbers (CONFIG_VFIO_DEVICE_CDEV) is learned from the first device that
+ * has a vfio-dev entry but no number and is not noiommu (whose cdev
+ * before 7.x has none on any kernel): later opens of the context ask
+ * sysfs nothing for it
+ */
 static int cdev_of(struct vfiodev_device *dev)
 {
-	if (!dev->cdev_read) {
-		dev->cdev_ret = vfd_sysfs_dir_cdev_name(dev->ctx, dev->sysdir,
-							dev->cdev_name,
-							sizeof(dev->cdev_name));
-		dev->cdev_read = true;
+	struct vfiodev_ctx *ctx = dev->ctx;
+	int ret;
+
+	if (dev->cdev_read)
+		return dev->cdev_ret;
+	dev->cdev_read = true;
+	if (__atomic_load_n(&ctx->no_cdev_numbers, __ATOMIC_RELAXED))
+		return dev->cdev_ret = -ENOENT;
+	ret = vfd_sysfs_dir_vfio_entry(ctx, dev->sysdir, dev->cdev_name,
+				       sizeof(dev->cdev_name));
+	if (!ret) {
+		ret = vfd_sysfs_dir_cdev_numbered(ctx, dev->sysdir, dev->cdev_name);
+		if (ret == -ENOENT && strncmp(dev->cdev_name, "noiommu-", 8) &&
+		    !vfd_sysfs_dev_group_noiommu(dev))
+			__atomic_store_n(&ctx->no_cdev_numbers, true,
+					 __ATOMIC_RELAXED);
 	}
-	return dev->cdev_ret;
+	return dev->cdev_ret = ret;
 }
 
 /* the cdev path; on failure, @dev->fallback_reason says why */
@@ -54,7 +71,7 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	int fd, ret;
 
 	ret = cdev_of(dev);
-	if (ret == -ENOENT && vfd_sysfs_group_is_noiommu(ctx, dev->group_id)) {
+	if (ret == -ENOENT && vfd_sysfs_dev_group_noiommu(dev)) {
 		/* before 7.x vfio registers noiommu devices without a cdev
 		 * number: only the group serves them */
 		set_reason(dev,

@@ -105,6 +105,9 @@ struct vfiodev_ctx {
 	/* the major of vfio's device cdevs once a node's check proved one
 	 * (0 before; atomic): vfd_cdev_node_open() */
 	unsigned int vfio_cdev_major;
+	/* a vfio device (not noiommu) had no cdev number: the kernel gives
+	 * none (no CONFIG_VFIO_DEVICE_CDEV); atomic, set once */
+	bool no_cdev_numbers;
 	/* which space holds each IOMMU group with an open device: the kernel
 	 * wants one group in one container / one IOAS, so a device opened
 	 * without a space joins its group's */
@@ -231,6 +234,8 @@ int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
 /* the directory-based forms of the helpers below: @dir as vfd_sysdev.dir */
 int vfd_sysfs_dir_vfio_entry(const struct vfiodev_ctx *ctx, const char *dir,
 			     char *name, size_t len);
+int vfd_sysfs_dir_cdev_numbered(const struct vfiodev_ctx *ctx, const char *dir,
+				const char *name);
 int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
 			    char *name, size_t len);
 int vfd_sysfs_dir_cdev_devnum(const struct vfiodev_ctx *ctx, const char *dir,
@@ -263,6 +268,7 @@ int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
 		      const char *dev, const char *name);
 int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
 bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
+bool vfd_sysfs_dev_group_noiommu(struct vfiodev_device *dev);
 int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
 		  const char **end);
 int vfd_parse_devnum(const char *s, dev_t *out);
@@ -759,6 +765,7 @@ struct vfiodev_device {
 	 * module, and the context's /dev/iommu opened, with this result */
 	bool cdev_prepared;
 	int iommufd_ret;
+	bool noiommu_read, group_noiommu; /* vfd_sysfs_dev_group_noiommu() */
 	int cdev_ret;
 	char cdev_name[64];
 	int group_id;

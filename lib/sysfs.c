@@ -253,22 +253,29 @@ int vfd_sysfs_dir_vfio_entry(const struct vfiodev_ctx *ctx, const char *dir,
 	return ret;
 }
 
-int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
-			    char *name, size_t len)
+/* vfio registers vfio-dev/vfioN for every device; only a kernel with
+ * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute), and
+ * before 7.x not to a noiommu device: -ENOENT without one */
+int vfd_sysfs_dir_cdev_numbered(const struct vfiodev_ctx *ctx, const char *dir,
+				const char *name)
 {
 	char path[512];
 	int ret;
 
-	ret = vfd_sysfs_dir_vfio_entry(ctx, dir, name, len);
-	if (ret)
-		return ret;
-	/* vfio registers vfio-dev/vfioN for every device; only a kernel with
-	 * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute) */
 	ret = vfd_sysfs_path(ctx, path, sizeof(path), "%s/vfio-dev/%s/dev", dir,
 			     name);
 	if (!ret && access(path, F_OK))
 		ret = -ENOENT;
 	return ret;
+}
+
+int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
+			    char *name, size_t len)
+{
+	int ret;
+
+	ret = vfd_sysfs_dir_vfio_entry(ctx, dir, name, len);
+	return ret ? ret : vfd_sysfs_dir_cdev_numbered(ctx, dir, name);
 }
 
 int vfd_sysfs_dir_cdev_devnum(const struct vfiodev_ctx *ctx, const char *dir,
@@ -439,6 +446,18 @@ bool vfd_sysfs_group_is_emulated(const struct vfiodev_ctx *ctx, int group_id)
 bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
 {
 	return group_named_noiommu(ctx, group_id) && !group_has_mdev(ctx, group_id);
+}
+
+/* vfd_sysfs_group_is_noiommu() of @dev's group, read once per open (the
+ * cdev path asks it when it finds no cdev, the group path after it) */
+bool vfd_sysfs_dev_group_noiommu(struct vfiodev_device *dev)
+{
+	if (!dev->noiommu_read) {
+		dev->group_noiommu =
+			vfd_sysfs_group_is_noiommu(dev->ctx, dev->group_id);
+		dev->noiommu_read = true;
+	}
+	return dev->group_noiommu;
 }
 
 /* "<bus>/devices/<name>" (what follows "bus/") into @d */

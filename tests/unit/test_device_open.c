@@ -259,6 +259,70 @@ static void open_falls_back_when_bind_iommufd_is_unsupported(void **state)
 	assert_only_ctx_left();
 }
 
+/* a context that loads no module and logs everything, on the fake roots */
+static struct vfiodev_ctx *ctx_no_module_load(void)
+{
+	VFIODEV_OPTS_INIT(vfiodev_ctx_opts, co);
+	struct vfiodev_ctx *ctx;
+
+	co.sysfs_root = fake_sysfs_root();
+	co.dev_root = fake_dev_root();
+	co.log_priority = LOG_DEBUG + 1;
+	co.no_module_load = true;
+	assert_int_equal(vfiodev_ctx_new(&co, &ctx), 0);
+	vfiodev_ctx_set_log_fn(ctx, fake_log_fn, NULL);
+	fake_log_clear();
+	return ctx;
+}
+
+/* issue 19: AUTO read the group path's module state (Type1's initstate)
+ * before a cdev open that then succeeded */
+static void count_call(void *arg)
+{
+	++*(unsigned int *)arg;
+}
+
+static void auto_cdev_open_checks_nothing_of_the_group_path(void **state)
+{
+	struct vfiodev_ctx *ctx;
+	struct vfiodev_device *dev = NULL;
+	unsigned int reads = 0;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_write("sys/module/vfio_iommu_type1/initstate", "live\n");
+	fake_on_open("/module/vfio_iommu_type1/initstate", count_call, &reads);
+	ctx = ctx_no_module_load();
+	assert_int_equal(vfiodev_device_open(ctx, BDF, NULL, &dev), 0);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	assert_int_equal(reads, 0);
+	assert_false(fake_log_has(LOG_INFO, "vfio_iommu_type1"));
+	vfiodev_device_close(dev);
+	vfiodev_ctx_unref(ctx);
+}
+
+/* issue 19: a cdev path that fails after its preparation (here BIND)
+ * prepares the group path then: Type1, when missing, is asked for (before,
+ * an AUTO fallback from a device with a cdev never loaded it) */
+static void auto_fallback_prepares_the_group_path_when_it_falls_back(void **state)
+{
+	struct vfiodev_ctx *ctx;
+	struct vfiodev_device *dev = NULL;
+
+	(void)state;
+	fake_std_device(BDF, 5, 0);
+	fake_fail_ioctl(VFIO_DEVICE_BIND_IOMMUFD, ENOTTY, 0);
+	ctx = ctx_no_module_load();
+	assert_int_equal(vfiodev_device_open(ctx, BDF, NULL, &dev), 0);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_CONTAINER);
+	assert_true(fake_log_has(LOG_INFO,
+				 "module vfio_iommu_type1: not loaded, and module loading is off"));
+	assert_string_equal(vfiodev_device_fallback_reason(dev),
+			    "VFIO_DEVICE_BIND_IOMMUFD is not supported by this kernel");
+	vfiodev_device_close(dev);
+	vfiodev_ctx_unref(ctx);
+}
+
 static void open_falls_back_when_attach_fails_and_undoes_the_ioas(void **state)
 {
 	struct vfiodev_device *dev;
@@ -1465,6 +1529,8 @@ int main(void)
 		T(open_falls_back_when_node_is_a_regular_file),
 		T(open_falls_back_when_dev_iommu_is_absent),
 		T(open_falls_back_when_bind_iommufd_is_unsupported),
+		T(auto_cdev_open_checks_nothing_of_the_group_path),
+		T(auto_fallback_prepares_the_group_path_when_it_falls_back),
 		T(open_falls_back_when_attach_fails_and_undoes_the_ioas),
 		T(open_falls_back_when_iova_ranges_fail_and_detaches),
 		T(forced_container_via_opts_never_touches_the_cdev),
