@@ -717,13 +717,7 @@ static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 	 * caller kept would hold the device bound after close */
 	dev->fd = fd;
 	dev->fd_borrowed = true;
-	ret = sys_fstat(dev->fd, &st);
-	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", dev->name, strerror(-ret));
-	} else if (!S_ISCHR(st.st_mode)) {
-		vfd_err(ctx, "%s: not a character device", dev->name);
-		ret = -ENXIO;
-	}
+	ret = vfd_chardev_fstat(ctx, dev->fd, dev->name, &st);
 	if (ret)
 		goto fail_nolock;
 	dev->devnum = st.st_rdev;

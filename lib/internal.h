@@ -290,6 +290,8 @@ int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
 		  const char *dev_attr, enum node_step *step);
 /* the fd is the character device @devnum (or the one @dev_attr names);
  * *@st: its fstat */
+int vfd_chardev_fstat(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		      struct stat *st);
 int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 		      dev_t devnum, struct stat *st);
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
