@@ -505,17 +505,14 @@ static void device_destroy(struct vfiodev_device *dev)
 	vfiodev_space_unref(space);
 }
 
-/* the open of DESIGN.md, for a device sysfs lists at @loc: by BDF and by
- * sysfs path alike */
-static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
-		       const struct vfiodev_device_opts *opts,
-		       struct vfiodev_device **out)
+/* the device record of the device sysfs lists at @loc, in its space (the
+ * checks that need no lock: its driver, its VF token's bus) */
+static int device_at(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
+		     const struct vfiodev_device_opts *opts,
+		     struct vfiodev_device **out)
 {
 	struct vfiodev_device *dev;
-	struct vfiodev_space *space;
-	enum vfiodev_backend asked;
-	int mode, ret, ret_cdev = 0, ret_ct;
-	bool space_was_container;
+	int ret;
 
 	ret = check_driver(ctx, loc);
 	if (ret)
@@ -530,28 +527,55 @@ static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
 	ret = device_new(ctx, opts, ret >= 0 ? ret : -1, loc->name, &dev);
 	if (ret)
 		return ret;
-	space = dev->space;
 	if (loc->kind == VFD_BUS_PCI)
 		snprintf(dev->bdf, sizeof(dev->bdf), "%.19s", loc->name);
 	snprintf(dev->name, sizeof(dev->name), "%s", loc->name);
 	snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc->dir);
 	dev->bus = loc->kind;
+	*out = dev;
+	return 0;
+}
 
-	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
-			opts->backend :
-			VFIODEV_BACKEND_AUTO;
-	prepare_modules(dev, asked);
-	pthread_mutex_lock(&space->lock);
-	space_was_container = space->ops == &vfd_container_backend_ops;
-	ret = mode = pick_mode(ctx, space, asked, dev->name);
+/* the group path chosen without trying the cdev: what chose it, unless
+ * the caller did (then it is no fallback) */
+static void container_chosen_reason(struct vfiodev_device *dev,
+				    enum vfiodev_backend asked,
+				    bool space_was_container)
+{
+	free(dev->fallback_reason);
+	dev->fallback_reason = NULL;
+	if (asked == VFIODEV_BACKEND_CONTAINER)
+		return;
+	if (space_was_container)
+		set_reason(dev, "the space already uses the container backend");
+	else if (dev->space->pinned)
+		set_reason(dev,
+			   "the space was created for the container backend (vfiodev_space_opts.backend)");
+	else
+		set_reason(dev, "VFIODEV_BACKEND=container in the environment");
+}
+
+/*
+ * The cdev path unless the container is chosen, then (AUTO) the group
+ * path; caller holds the space's lock (fallback_prepare() drops it for a
+ * module load). 0 with @dev->backend set, or the error the caller gets.
+ */
+static int device_join(struct vfiodev_device *dev, enum vfiodev_backend asked)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	struct vfiodev_space *space = dev->space;
+	bool space_was_container =
+		space->ops && space->ops->backend == VFIODEV_BACKEND_CONTAINER;
+	int mode, ret, ret_cdev = 0, ret_ct;
+
+	mode = pick_mode(ctx, space, asked, dev->name);
 	if (mode < 0)
-		goto fail;
-
+		return mode;
 	if (mode != VFIODEV_BACKEND_CONTAINER) {
 		ret_cdev = open_cdev(space, dev);
 		if (!ret_cdev) {
 			dev->backend = VFIODEV_BACKEND_IOMMUFD;
-			goto opened;
+			return 0;
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD &&
 		    asked == VFIODEV_BACKEND_AUTO && space->ops) {
@@ -560,58 +584,61 @@ static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
 			 * (a refused node, a denied open) is its own error */
 			vfd_err(ctx, "%s: cannot join a space that uses the iommufd backend: %s",
 				dev->name, dev->fallback_reason);
-			ret = path_unavailable(ret_cdev) ? -EXDEV : ret_cdev;
-			goto fail;
+			return path_unavailable(ret_cdev) ? -EXDEV : ret_cdev;
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD) {
 			vfd_err(ctx, "%s: the iommufd backend was forced and cannot be used: %s",
 				dev->name, dev->fallback_reason);
-			ret = ret_cdev;
-			goto fail;
+			return ret_cdev;
 		}
 		vfd_info(ctx, "%s: cdev path unavailable, trying the group path: %s",
 			 dev->name, dev->fallback_reason);
 		ret = fallback_prepare(dev, asked, &mode);
 		if (ret)
-			goto fail;
+			return ret;
 	}
 	ret_ct = vfd_space_join(space, dev, &vfd_container_backend_ops);
-	if (ret_ct) {
-		if (mode == VFIODEV_BACKEND_AUTO) {
-			ret = path_unavailable(ret_ct) &&
-					      !path_unavailable(ret_cdev) ?
-				      ret_cdev :
-				      ret_ct;
-			vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
-				dev->name, dev->fallback_reason,
-				dev->group_failure[0] ? dev->group_failure :
-							strerror(-ret_ct));
-		} else {
-			ret = ret_ct;
-		}
-		goto fail;
+	if (ret_ct && mode == VFIODEV_BACKEND_AUTO) {
+		vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
+			dev->name, dev->fallback_reason,
+			dev->group_failure[0] ? dev->group_failure :
+						strerror(-ret_ct));
+		return path_unavailable(ret_ct) && !path_unavailable(ret_cdev) ?
+			       ret_cdev :
+			       ret_ct;
 	}
+	if (ret_ct)
+		return ret_ct;
 	dev->backend = VFIODEV_BACKEND_CONTAINER;
-	if (mode == VFIODEV_BACKEND_CONTAINER) {
-		/* the cdev path was not tried: say what chose the group path,
-		 * unless the caller did (then it is no fallback) */
-		free(dev->fallback_reason);
-		dev->fallback_reason = NULL;
-		if (asked == VFIODEV_BACKEND_CONTAINER)
-			;
-		else if (space_was_container)
-			set_reason(dev,
-				   "the space already uses the container backend");
-		else if (space->pinned)
-			set_reason(dev,
-				   "the space was created for the container backend (vfiodev_space_opts.backend)");
-		else
-			set_reason(dev,
-				   "VFIODEV_BACKEND=container in the environment");
-	}
-opened:
+	if (mode == VFIODEV_BACKEND_CONTAINER)
+		container_chosen_reason(dev, asked, space_was_container);
+	return 0;
+}
+
+/* the open of DESIGN.md, for a device sysfs lists at @loc: by BDF and by
+ * sysfs path alike */
+static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
+		       const struct vfiodev_device_opts *opts,
+		       struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space;
+	enum vfiodev_backend asked;
+	int ret;
+
+	ret = device_at(ctx, loc, opts, &dev);
+	if (ret)
+		return ret;
+	space = dev->space;
+	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
+			opts->backend :
+			VFIODEV_BACKEND_AUTO;
+	prepare_modules(dev, asked);
+	pthread_mutex_lock(&space->lock);
+	ret = device_join(dev, asked);
 	pthread_mutex_unlock(&space->lock);
-	ret = vfd_device_load_info(dev);
+	if (!ret)
+		ret = vfd_device_load_info(dev);
 	if (ret) {
 		device_destroy(dev);
 		return ret;
@@ -623,10 +650,6 @@ opened:
 		 dev->fallback_reason ? dev->fallback_reason : "");
 	*out = dev;
 	return 0;
-fail:
-	pthread_mutex_unlock(&space->lock);
-	device_destroy(dev);
-	return ret;
 }
 
 VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
