@@ -63,12 +63,12 @@ static int cdev_of(struct vfiodev_device *dev)
 	return dev->cdev_ret = ret;
 }
 
-/* the cdev path; on failure, @dev->fallback_reason says why */
-static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
+/* the device's vfio cdev, as sysfs names it, usable by this open; else
+ * @dev->fallback_reason says why not */
+static int cdev_usable(struct vfiodev_device *dev)
 {
-	struct vfiodev_ctx *ctx = space->ctx;
 	const char *name = dev->cdev_name;
-	int fd, ret;
+	int ret;
 
 	ret = cdev_of(dev);
 	if (ret == -ENOENT && vfd_sysfs_dev_group_noiommu(dev)) {
@@ -84,14 +84,22 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 			   name);
 		return -EPERM;
 	}
-	if (ret) {
+	if (ret)
 		set_reason(dev,
 			   ret == -ENOENT ?
 				   "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)" :
 				   "reading the vfio cdev from sysfs: %s",
 			   strerror(-ret));
-		return ret;
-	}
+	return ret;
+}
+
+/* the node of the cdev, opened and proved the device's into @dev->fd */
+static int cdev_node_open(struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	const char *name = dev->cdev_name;
+	int fd, ret;
+
 	fd = vfd_cdev_node_open(ctx, dev->sysdir, name, dev->node,
 				sizeof(dev->node), &dev->devnum);
 	if (fd < 0) {
@@ -124,10 +132,23 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 			   ret == -ENXIO ? "its number is another device's" :
 					   strerror(-ret));
 		vfd_err(ctx, "%s: %s", dev->name, dev->fallback_reason);
-		ret = -ENXIO;
-		goto fail;
+		return -ENXIO;
 	}
+	return 0;
+}
 
+/* the cdev path; on failure, @dev->fallback_reason says why */
+static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = space->ctx;
+	int ret;
+
+	ret = cdev_usable(dev);
+	if (ret)
+		return ret;
+	ret = cdev_node_open(dev);
+	if (ret)
+		goto fail;
 	ret = dev->cdev_prepared ? dev->iommufd_ret : vfd_iommufd_open(ctx);
 	if (ret < 0) {
 		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),
@@ -155,7 +176,8 @@ static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
 	}
 	return 0;
 fail:
-	sys_close(dev->fd);
+	if (dev->fd >= 0)
+		sys_close(dev->fd);
 	dev->fd = -1;
 	dev->has_devnum = false;
 	dev->node[0] = '\0';
@@ -686,6 +708,66 @@ VFIODEV_EXPORT int vfiodev_device_open_sysfs(struct vfiodev_ctx *ctx,
 	return device_open(ctx, &loc, opts, out);
 }
 
+/* open_fd()'s fd is a character device, and with @bdf, that device's
+ * vfio cdev (proved as the open proves a node) */
+static int fd_is_the_cdev(struct vfiodev_device *dev, const char *bdf)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	char cdev[64];
+	struct stat st;
+	int ret;
+
+	ret = vfd_chardev_fstat(ctx, dev->fd, dev->name, &st);
+	if (ret)
+		return ret;
+	dev->devnum = st.st_rdev;
+	dev->has_devnum = true;
+	if (!bdf)
+		return 0;
+	ret = vfd_sysfs_vfio_cdev_name(ctx, bdf, cdev, sizeof(cdev));
+	if (ret) {
+		vfd_err(ctx, "%s: sysfs names no vfio cdev: %s", dev->name,
+			strerror(-ret));
+		return ret;
+	}
+	if (vfd_sysfs_cdev_is(ctx, dev->devnum, bdf, cdev)) {
+		vfd_err(ctx, "%s: refused: fd is %u:%u, which sysfs does not give to %s's %s",
+			dev->node, major(dev->devnum), minor(dev->devnum), bdf,
+			cdev);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+/* the record of open_fd()'s device: named by its BDF (@bdf, normalised,
+ * or NULL) or its fd */
+static int fd_device_new(struct vfiodev_ctx *ctx, int fd, const char *bdf,
+			 const struct vfiodev_device_opts *opts,
+			 struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	int ret, group;
+
+	group = bdf ? vfd_sysfs_iommu_group(ctx, bdf) : -1;
+	ret = device_new(ctx, opts, group >= 0 ? group : -1, bdf ? bdf : "fd", &dev);
+	if (ret)
+		return ret;
+	if (bdf) {
+		struct vfd_sysdev loc;
+
+		snprintf(dev->name, sizeof(dev->name), "%s", bdf);
+		snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
+		vfd_sysdev_pci(&loc, bdf);
+		snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc.dir);
+		dev->bus = VFD_BUS_PCI;
+	} else {
+		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
+	}
+	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
+	*out = dev;
+	return 0;
+}
+
 /* open_fd() and adopt(): @devid 0 binds the fd, else it is bound with
  * that id (live update) */
 static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
@@ -694,9 +776,8 @@ static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 {
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space;
-	char norm[BDF_BUF], cdev[64];
-	struct stat st;
-	int ret, group;
+	char norm[BDF_BUF];
+	int ret;
 
 	if (!ctx)
 		return -EINVAL;
@@ -715,52 +796,19 @@ static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 			"fd %d: a cdev fd cannot use the container backend", fd);
 		return -EINVAL;
 	}
-	group = bdf ? vfd_sysfs_iommu_group(ctx, norm) : -1;
-	ret = device_new(ctx, opts, group >= 0 ? group : -1, bdf ? norm : "fd",
-			 &dev);
+	ret = fd_device_new(ctx, fd, bdf ? norm : NULL, opts, &dev);
 	if (ret)
 		return ret;
 	space = dev->space;
 	dev->adopt_devid = devid;
-	snprintf(dev->name, sizeof(dev->name), "%s", bdf ? norm : "");
-	if (!bdf)
-		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
-	else
-		snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
-	if (bdf) {
-		struct vfd_sysdev loc;
-
-		vfd_sysdev_pci(&loc, norm);
-		snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc.dir);
-		dev->bus = VFD_BUS_PCI;
-	}
-	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
 
 	/* no dup: the kernel ties the binding to the open file, so a dup the
 	 * caller kept would hold the device bound after close */
 	dev->fd = fd;
 	dev->fd_borrowed = true;
-	ret = vfd_chardev_fstat(ctx, dev->fd, dev->name, &st);
+	ret = fd_is_the_cdev(dev, bdf ? norm : NULL);
 	if (ret)
 		goto fail_nolock;
-	dev->devnum = st.st_rdev;
-	dev->has_devnum = true;
-	if (bdf) {
-		ret = vfd_sysfs_vfio_cdev_name(ctx, norm, cdev, sizeof(cdev));
-		if (ret) {
-			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s",
-				dev->name, strerror(-ret));
-			goto fail_nolock;
-		}
-		/* the number fstat() gave, proved as the open does it */
-		if (vfd_sysfs_cdev_is(ctx, dev->devnum, norm, cdev)) {
-			vfd_err(ctx, "%s: refused: fd is %u:%u, which sysfs does not give to %s's %s",
-				dev->node, major(dev->devnum),
-				minor(dev->devnum), norm, cdev);
-			ret = -ENXIO;
-			goto fail_nolock;
-		}
-	}
 
 	pthread_mutex_lock(&space->lock);
 	ret = pick_mode(ctx, space, VFIODEV_BACKEND_IOMMUFD, dev->name);
