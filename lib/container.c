@@ -80,13 +80,67 @@ int vfd_group_node_open(struct vfiodev_ctx *ctx, const struct vfiodev_space *spa
 	return fd;
 }
 
+/* the IOVA range capability @cap at byte @off of the @argsz bytes of a
+ * Type1 info reply, into @lim */
+static int type1_ranges(struct vfiodev_space *space,
+			const struct vfio_iommu_type1_info_cap_iova_range *cap,
+			size_t off, size_t argsz, struct vfd_limits *lim)
+{
+	/* the capability may be misaligned (packed chains before 6.6): no
+	 * access through its struct type, memcpy only */
+	uint32_t nr_iovas =
+		vfd_cap_u32(cap, offsetof(struct vfio_iommu_type1_info_cap_iova_range,
+					  nr_iovas));
+	struct vfiodev_iova_range *r;
+
+	/* divide, not multiply: no wrap on 32-bit size_t */
+	if (!nr_iovas || nr_iovas > (argsz - off - sizeof(*cap)) /
+					    sizeof(struct vfio_iova_range)) {
+		vfd_err(space->ctx,
+			"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
+		return -EPROTO;
+	}
+	r = calloc(nr_iovas, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nr_iovas; i++) {
+		size_t at = sizeof(*cap) + i * sizeof(struct vfio_iova_range);
+
+		r[i].start = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
+							    start));
+		r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
+							   end));
+	}
+	lim->ranges = r;
+	lim->nr_ranges = nr_iovas;
+	return 0;
+}
+
+/* dirty tracking's page sizes and bitmap limit (Linux 5.8+), when the
+ * @argsz bytes of Type1 info @info have them */
+static void type1_dirty_limits(const struct vfio_iommu_type1_info *info,
+			       size_t argsz, struct vfd_limits *lim)
+{
+	const struct vfio_iommu_type1_info_cap_migration *mig;
+
+	if (!(info->flags & VFIO_IOMMU_INFO_CAPS) ||
+	    vfd_vfio_cap_find(info, argsz, info->cap_offset,
+			      VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, sizeof(*mig),
+			      (const void **)&mig))
+		return;
+	lim->dirty_pgsizes =
+		vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
+					  pgsize_bitmap));
+	lim->dirty_max_bitmap =
+		vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
+					  max_dirty_bitmap_size));
+}
+
 /* VFIO_IOMMU_GET_INFO into @lim: page sizes, IOVA ranges, dirty tracking */
 static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 {
-	struct vfio_iommu_type1_info *info;
 	const struct vfio_iommu_type1_info_cap_iova_range *cap;
-	const struct vfio_iommu_type1_info_cap_migration *mig;
-	struct vfiodev_iova_range *r;
+	struct vfio_iommu_type1_info *info;
 	/* room for the capabilities at once: one ioctl, not one to learn
 	 * the size and one to read (the chain of a real IOMMU is about a
 	 * hundred bytes; a longer one is asked for again) */
@@ -101,18 +155,7 @@ static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 		return ret;
 	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes)
 		lim->iova_align = info->iova_pgsizes & -info->iova_pgsizes;
-	/* dirty tracking: page sizes and bitmap limit (Linux 5.8+) */
-	if (info->flags & VFIO_IOMMU_INFO_CAPS &&
-	    !vfd_vfio_cap_find(info, argsz, info->cap_offset,
-			       VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
-			       sizeof(*mig), (const void **)&mig)) {
-		lim->dirty_pgsizes =
-			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
-						  pgsize_bitmap));
-		lim->dirty_max_bitmap =
-			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
-						  max_dirty_bitmap_size));
-	}
+	type1_dirty_limits(info, argsz, lim);
 	ret = -ENOENT;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS)
 		ret = vfd_vfio_cap_find(info, argsz, info->cap_offset,
@@ -121,53 +164,23 @@ static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 	if (ret == -EPROTO) {
 		vfd_err(space->ctx,
 			"VFIO_IOMMU_GET_INFO: malformed capability chain");
-		free(info);
-		return ret;
-	}
-	if (ret == 0) {
-		size_t off = (size_t)((const char *)cap - (const char *)info);
-		/* the capability may be misaligned (packed chains before 6.6):
-		 * no access through its struct type, memcpy only */
-		uint32_t nr_iovas =
-			vfd_cap_u32(cap, offsetof(struct vfio_iommu_type1_info_cap_iova_range,
-						  nr_iovas));
-
-		/* divide, not multiply: no wrap on 32-bit size_t */
-		if (!nr_iovas || nr_iovas > (argsz - off - sizeof(*cap)) /
-						    sizeof(struct vfio_iova_range)) {
-			vfd_err(space->ctx,
-				"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
-			free(info);
-			return -EPROTO;
-		}
-		r = calloc(nr_iovas, sizeof(*r));
-		if (!r) {
-			free(info);
-			return -ENOMEM;
-		}
-		for (uint32_t i = 0; i < nr_iovas; i++) {
-			size_t at = sizeof(*cap) +
-				    i * sizeof(struct vfio_iova_range);
-
-			r[i].start = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
-								    start));
-			r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
-								   end));
-		}
-		lim->ranges = r;
-		lim->nr_ranges = nr_iovas;
+	} else if (ret == 0) {
+		ret = type1_ranges(space, cap,
+				   (size_t)((const char *)cap - (const char *)info),
+				   argsz, lim);
 	} else {
 		/* kernels before 5.4 do not report ranges: every IOVA */
+		ret = -ENOMEM;
 		lim->ranges = calloc(1, sizeof(*lim->ranges));
-		if (!lim->ranges) {
-			free(info);
-			return -ENOMEM;
+		if (lim->ranges) {
+			lim->ranges[0] =
+				(struct vfiodev_iova_range){ 0, UINT64_MAX };
+			lim->nr_ranges = 1;
+			ret = 0;
 		}
-		lim->ranges[0] = (struct vfiodev_iova_range){ 0, UINT64_MAX };
-		lim->nr_ranges = 1;
 	}
 	free(info);
-	return 0;
+	return ret;
 }
 
 /* every group's reserved regions shrink the container's IOVA ranges and
