@@ -35,11 +35,11 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 }
 
 /*
- * sysfs's vfio cdev of @dev, read once per open. A kernel without cdev
- * numbers (CONFIG_VFIO_DEVICE_CDEV) is learned from the first device that
- * has a vfio-dev entry but no number and is not noiommu (whose cdev
- * before 7.x has none on any kernel): later opens of the context ask
- * sysfs nothing for it
+ * sysfs's vfio cdev of @dev, read once per open. Whether the kernel
+ * numbers cdevs (CONFIG_VFIO_DEVICE_CDEV) is learned once per context:
+ * from the first device whose entry has a number (later opens do not ask
+ * for it), or has none and is not noiommu (whose cdev before 7.x has none
+ * on any kernel: later opens ask sysfs nothing)
  */
 static int cdev_of(struct vfiodev_device *dev)
 {
@@ -53,13 +53,21 @@ static int cdev_of(struct vfiodev_device *dev)
 		return dev->cdev_ret = -ENOENT;
 	ret = vfd_sysfs_dir_vfio_entry(ctx, dev->sysdir, dev->cdev_name,
 				       sizeof(dev->cdev_name));
-	if (!ret) {
-		ret = vfd_sysfs_dir_cdev_numbered(ctx, dev->sysdir, dev->cdev_name);
-		if (ret == -ENOENT && strncmp(dev->cdev_name, "noiommu-", 8) &&
-		    !vfd_sysfs_dev_group_noiommu(dev))
-			__atomic_store_n(&ctx->no_cdev_numbers, true,
-					 __ATOMIC_RELAXED);
+	if (ret)
+		return dev->cdev_ret = ret;
+	if (__atomic_load_n(&ctx->cdev_numbers, __ATOMIC_RELAXED)) {
+		/* the kernel numbers cdevs: only a noiommu device's (before
+		 * 7.x) has none, and has no node either, which the node's
+		 * open finds (cdev_node_open() asks sysfs then) */
+		dev->cdev_unproved = true;
+		return dev->cdev_ret = 0;
 	}
+	ret = vfd_sysfs_dir_cdev_numbered(ctx, dev->sysdir, dev->cdev_name);
+	if (!ret)
+		__atomic_store_n(&ctx->cdev_numbers, true, __ATOMIC_RELAXED);
+	else if (ret == -ENOENT && strncmp(dev->cdev_name, "noiommu-", 8) &&
+		 !vfd_sysfs_dev_group_noiommu(dev))
+		__atomic_store_n(&ctx->no_cdev_numbers, true, __ATOMIC_RELAXED);
 	return dev->cdev_ret = ret;
 }
 
@@ -102,6 +110,13 @@ static int cdev_node_open(struct vfiodev_device *dev)
 
 	fd = vfd_cdev_node_open(ctx, dev->sysdir, name, dev->node,
 				sizeof(dev->node), &dev->devnum);
+	if (fd == -ENOENT && dev->cdev_unproved &&
+	    vfd_sysfs_dir_cdev_numbered(ctx, dev->sysdir, name) == -ENOENT) {
+		/* no number after all (a noiommu device before 7.x): the
+		 * reasons of a cdev sysfs does not number */
+		dev->cdev_ret = -ENOENT;
+		return cdev_usable(dev);
+	}
 	if (fd < 0) {
 		if (fd == -ENOENT)
 			set_reason(dev, "sysfs names %s but no node exists for it (a noiommu device has none)",

@@ -106,8 +106,8 @@ struct vfiodev_ctx {
 	 * (0 before; atomic): vfd_cdev_node_open() */
 	unsigned int vfio_cdev_major;
 	/* a vfio device (not noiommu) had no cdev number: the kernel gives
-	 * none (no CONFIG_VFIO_DEVICE_CDEV); atomic, set once */
-	bool no_cdev_numbers;
+	 * none (no CONFIG_VFIO_DEVICE_CDEV); or one had: it does. Atomic */
+	bool no_cdev_numbers, cdev_numbers;
 	/* which space holds each IOMMU group with an open device: the kernel
 	 * wants one group in one container / one IOAS, so a device opened
 	 * without a space joins its group's */
@@ -768,6 +768,7 @@ struct vfiodev_device {
 	bool cdev_prepared;
 	int iommufd_ret;
 	bool noiommu_read, group_noiommu; /* vfd_sysfs_dev_group_noiommu() */
+	bool cdev_unproved; /* its number not asked for (cdev_of()) */
 	int cdev_ret;
 	char cdev_name[64];
 	int group_id;

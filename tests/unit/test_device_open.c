@@ -28,6 +28,11 @@
 #define BDF "0000:00:03.0"
 #define BDF2 "0000:00:04.0"
 
+static void count_call(void *arg)
+{
+	++*(unsigned int *)arg;
+}
+
 static struct vfiodev_device *open_ok(const char *bdf,
 				      const struct vfiodev_device_opts *opts)
 {
@@ -159,6 +164,54 @@ static void open_treats_a_vfio_dev_entry_without_a_number_as_no_cdev(void **stat
 	vfiodev_device_close(dev);
 }
 
+/* issue 19: once a context has seen a numbered cdev, an open asks sysfs
+ * for no number; a noiommu device (before 7.x: an entry without one, and
+ * no node) still gets its own reason, and the group path */
+static void a_noiommu_entry_without_a_number_keeps_its_reason_after_a_cdev(void **state)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, opts);
+	struct vfiodev_device *a, *dev;
+
+	(void)state;
+	fake_std_device("0000:00:04.0", 6, 1);
+	fake_pci_add(BDF, 3, "vfio-pci");
+	fake_group_noiommu(3);
+	fake_node_container();
+	fake_mkdir("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0");
+	a = open_ok("0000:00:04.0", NULL);
+	assert_int_equal(vfiodev_device_backend(a), VFIODEV_BACKEND_IOMMUFD);
+	opts.allow_noiommu = true;
+	dev = open_ok(BDF, &opts);
+	assert_on_group_path(dev, "dev/vfio/noiommu-3");
+	assert_reason_has(dev, "noiommu device: this kernel gives it no vfio cdev");
+	vfiodev_device_close(dev);
+	vfiodev_device_close(a);
+}
+
+/* issue 19: a context that found an entry without a number (not a
+ * noiommu device's) knows the kernel numbers none, and asks sysfs nothing
+ * for its later AUTO opens. A kernel cannot change that under a context;
+ * the fake can, which shows what is asked: the number given to the second
+ * device afterwards is not seen */
+static void a_kernel_without_cdev_numbers_is_learned_once(void **state)
+{
+	struct vfiodev_device *a, *b;
+	struct fake_pci *p;
+
+	(void)state;
+	fake_std_device(BDF, 5, -1);
+	fake_mkdir("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0");
+	p = fake_std_device("0000:00:04.0", 6, -1);
+	a = open_ok(BDF, NULL);
+	assert_on_group_path(a, "dev/vfio/5");
+	fake_pci_cdev(p, 1);
+	b = open_ok("0000:00:04.0", NULL);
+	assert_on_group_path(b, "dev/vfio/6");
+	assert_reason_has(b, "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)");
+	vfiodev_device_close(b);
+	vfiodev_device_close(a);
+}
+
 static void open_falls_back_when_cdev_node_missing(void **state)
 {
 	struct vfiodev_device *dev;
@@ -277,11 +330,6 @@ static struct vfiodev_ctx *ctx_no_module_load(void)
 
 /* issue 19: AUTO read the group path's module state (Type1's initstate)
  * before a cdev open that then succeeded */
-static void count_call(void *arg)
-{
-	++*(unsigned int *)arg;
-}
-
 static void auto_cdev_open_checks_nothing_of_the_group_path(void **state)
 {
 	struct vfiodev_ctx *ctx;
@@ -1530,6 +1578,8 @@ int main(void)
 		T(open_falls_back_when_dev_iommu_is_absent),
 		T(open_falls_back_when_bind_iommufd_is_unsupported),
 		T(auto_cdev_open_checks_nothing_of_the_group_path),
+		T(a_noiommu_entry_without_a_number_keeps_its_reason_after_a_cdev),
+		T(a_kernel_without_cdev_numbers_is_learned_once),
 		T(auto_fallback_prepares_the_group_path_when_it_falls_back),
 		T(open_falls_back_when_attach_fails_and_undoes_the_ioas),
 		T(open_falls_back_when_iova_ranges_fail_and_detaches),
