@@ -369,6 +369,9 @@ static void seg_record(struct seg *s, pid_t pid,
 		if (pa >= 0)
 			peek_str(pid, si->entry.args[pa], s->paths[s->n],
 				 sizeof(s->paths[0]));
+		else if (nr == SYS_ioctl) /* the request, to tell them apart */
+			snprintf(s->paths[s->n], sizeof(s->paths[0]), "%#llx",
+				 (unsigned long long)si->entry.args[1]);
 	}
 	s->n++;
 }
