@@ -207,6 +207,7 @@ static bool path_unavailable(int err)
 
 static void device_free(struct vfiodev_device *dev)
 {
+	vfd_irq_forget_all(dev); /* a handed-over device's record */
 	free(dev->maps);
 	free(dev->fallback_reason);
 	free(dev);

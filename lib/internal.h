@@ -833,6 +833,7 @@ int vfd_device_load_info(struct vfiodev_device *dev);
 /* undo mmaps and IRQ triggers (close path) */
 void vfd_region_unmap_all(struct vfiodev_device *dev);
 void vfd_irq_disable_all(struct vfiodev_device *dev);
+void vfd_irq_forget_all(struct vfiodev_device *dev);
 
 /* ---- binding, discovery, diagnosis (bind.c, discover.c, paths.c,
  * diagnose.c) ------------------------------------------------------------ */
