@@ -34,6 +34,42 @@ static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
 	return 0;
 }
 
+/* the cdev name @dev's device had when the context last opened it, into
+ * @dev->cdev_name; false when none is remembered */
+static bool cdev_seen_get(struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	bool found = false;
+
+	pthread_mutex_lock(&ctx->lock);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->cdev_seen) && !found; i++)
+		if (!strcmp(ctx->cdev_seen[i].sysdir, dev->sysdir)) {
+			snprintf(dev->cdev_name, sizeof(dev->cdev_name), "%s",
+				 ctx->cdev_seen[i].name);
+			found = true;
+		}
+	pthread_mutex_unlock(&ctx->lock);
+	return found;
+}
+
+static void cdev_seen_put(struct vfiodev_device *dev)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	size_t i;
+
+	pthread_mutex_lock(&ctx->lock);
+	for (i = 0; i < ARRAY_SIZE(ctx->cdev_seen); i++)
+		if (!strcmp(ctx->cdev_seen[i].sysdir, dev->sysdir))
+			break;
+	if (i == ARRAY_SIZE(ctx->cdev_seen))
+		i = ctx->cdev_seen_next++ % ARRAY_SIZE(ctx->cdev_seen);
+	snprintf(ctx->cdev_seen[i].sysdir, sizeof(ctx->cdev_seen[i].sysdir),
+		 "%s", dev->sysdir);
+	snprintf(ctx->cdev_seen[i].name, sizeof(ctx->cdev_seen[i].name), "%s",
+		 dev->cdev_name);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
 /*
  * sysfs's vfio cdev of @dev, read once per open. Whether the kernel
  * numbers cdevs (CONFIG_VFIO_DEVICE_CDEV) is learned once per context:
@@ -51,6 +87,12 @@ static int cdev_of(struct vfiodev_device *dev)
 	dev->cdev_read = true;
 	if (__atomic_load_n(&ctx->no_cdev_numbers, __ATOMIC_RELAXED))
 		return dev->cdev_ret = -ENOENT;
+	/* the name the device had at its last open, if its entry, with a
+	 * number, is still there (a rebind may give another): one access()
+	 * for the directory's four calls */
+	if (cdev_seen_get(dev) &&
+	    !vfd_sysfs_dir_cdev_numbered(ctx, dev->sysdir, dev->cdev_name))
+		return dev->cdev_ret = 0;
 	ret = vfd_sysfs_dir_vfio_entry(ctx, dev->sysdir, dev->cdev_name,
 				       sizeof(dev->cdev_name));
 	if (ret)
@@ -149,6 +191,7 @@ static int cdev_node_open(struct vfiodev_device *dev)
 		vfd_err(ctx, "%s: %s", dev->name, dev->fallback_reason);
 		return -ENXIO;
 	}
+	cdev_seen_put(dev);
 	return 0;
 }
 

@@ -108,6 +108,14 @@ struct vfiodev_ctx {
 	/* a vfio device (not noiommu) had no cdev number: the kernel gives
 	 * none (no CONFIG_VFIO_DEVICE_CDEV); or one had: it does. Atomic */
 	bool no_cdev_numbers, cdev_numbers;
+	/* the vfio cdev names of the devices opened last (under lock): a
+	 * later open checks its entry is still there instead of reading the
+	 * device's vfio-dev directory (cdev_of()) */
+	struct {
+		char sysdir[160];
+		char name[64];
+	} cdev_seen[4];
+	unsigned int cdev_seen_next;
 	/* which space holds each IOMMU group with an open device: the kernel
 	 * wants one group in one container / one IOAS, so a device opened
 	 * without a space joins its group's */

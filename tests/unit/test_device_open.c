@@ -212,6 +212,32 @@ static void a_kernel_without_cdev_numbers_is_learned_once(void **state)
 	vfiodev_device_close(a);
 }
 
+/* issue 19: a later open of a device takes the cdev name it had, checked
+ * with one access(); a rebind that gave it another is seen, and the
+ * vfio-dev directory read again */
+static void a_reopen_after_a_rebind_finds_the_new_cdev(void **state)
+{
+	struct vfiodev_device *dev;
+	struct fake_pci *p;
+
+	(void)state;
+	p = fake_std_device(BDF, 5, 0);
+	dev = open_ok(BDF, NULL);
+	vfiodev_device_close(dev);
+	/* unbound and bound again: vfio0 is gone, vfio1 is the device's */
+	fake_unlink("sys/bus/pci/devices/" BDF "/vfio-dev/vfio0/dev");
+	assert_int_equal(rmdir(fake_path("sys/bus/pci/devices/" BDF
+					 "/vfio-dev/vfio0")),
+			 0);
+	fake_unlink("dev/vfio/devices/vfio0");
+	fake_pci_cdev(p, 1);
+	dev = open_ok(BDF, NULL);
+	assert_int_equal(vfiodev_device_backend(dev), VFIODEV_BACKEND_IOMMUFD);
+	assert_string_equal(vfiodev_device_node(dev),
+			    fake_path("dev/vfio/devices/vfio1"));
+	vfiodev_device_close(dev);
+}
+
 static void open_falls_back_when_cdev_node_missing(void **state)
 {
 	struct vfiodev_device *dev;
@@ -1580,6 +1606,7 @@ int main(void)
 		T(auto_cdev_open_checks_nothing_of_the_group_path),
 		T(a_noiommu_entry_without_a_number_keeps_its_reason_after_a_cdev),
 		T(a_kernel_without_cdev_numbers_is_learned_once),
+		T(a_reopen_after_a_rebind_finds_the_new_cdev),
 		T(auto_fallback_prepares_the_group_path_when_it_falls_back),
 		T(open_falls_back_when_attach_fails_and_undoes_the_ioas),
 		T(open_falls_back_when_iova_ranges_fail_and_detaches),
