@@ -842,6 +842,12 @@ int vfd_device_load_info(struct vfiodev_device *dev);
 void vfd_region_unmap_all(struct vfiodev_device *dev);
 void vfd_irq_disable_all(struct vfiodev_device *dev);
 void vfd_irq_forget_all(struct vfiodev_device *dev);
+/* device_cdev.c: the cdev path of an open (device.c), on failure
+ * @dev->fallback_reason says why; the vfio cdev of @dev, read once */
+int vfd_device_set_reason(struct vfiodev_device *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vfd_device_cdev_of(struct vfiodev_device *dev);
+int vfd_device_open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev);
 
 /* ---- binding, discovery, diagnosis (bind.c, discover.c, paths.c,
  * diagnose.c) ------------------------------------------------------------ */
