@@ -106,11 +106,11 @@ static bool ctx_has_iommufd(struct vfiodev_ctx *ctx)
  * The modules the open will need, loaded now, before it takes the space's
  * lock (a load can take a while; other threads map and unmap meanwhile).
  * A device with a vfio cdev takes the cdev path unless the container is
- * asked for: then only iommufd is checked (the context's /dev/iommu is
- * opened now, which a missing node makes a reason to load the module),
- * and nothing of the group path unless that path falls back
- * (fallback_prepare()). A device without one takes the group path: the
- * container's modules.
+ * asked for, and only that path is prepared for: the context's /dev/iommu
+ * is opened now (a missing node is a reason to load iommufd); nothing of
+ * the group path is checked unless the cdev path fails and the open falls
+ * back (fallback_prepare()). A device without one takes the group path:
+ * the container's module.
  */
 static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend asked)
 {
