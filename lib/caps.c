@@ -6,6 +6,7 @@
  * malformed chain (a loop, an offset past the end) is an error, not a hang.
  */
 #include <linux/vfio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -63,4 +64,54 @@ int vfd_vfio_cap_validate(const void *buf, size_t argsz, uint32_t first)
 	int ret = cap_walk(buf, argsz, first, -1, 0, NULL);
 
 	return ret == -ENOENT ? 0 : ret;
+}
+
+/*
+ * The grow-argsz-and-retry loop, written once. A VFIO info ioctl whose
+ * reply grows by a capability chain (VFIO_IOMMU_GET_INFO,
+ * VFIO_DEVICE_GET_REGION_INFO) is sent in a zeroed buffer of *@size bytes
+ * that begins with the @hdr_len bytes of @hdr (its argsz set here); when the
+ * kernel asks for more room (a larger argsz in the reply), it is sent once
+ * more with that, three tries in all, never more than VFD_INFO_ARGSZ_MAX.
+ * *@out: the reply (the caller frees it), *@size: the bytes it holds.
+ * Failures are logged once, as "@what: cause".
+ */
+int vfd_vfio_info_ioctl(const struct vfiodev_ctx *ctx, int fd,
+			unsigned long req, const void *hdr, size_t hdr_len,
+			size_t *size, const char *what, void **out)
+{
+	size_t argsz = *size < hdr_len ? hdr_len : *size;
+	uint32_t asked;
+	void *buf;
+	int ret;
+
+	for (int tries = 0; tries < 3; tries++) {
+		buf = calloc(1, argsz);
+		if (!buf)
+			return -ENOMEM;
+		memcpy(buf, hdr, hdr_len);
+		asked = (uint32_t)argsz;
+		memcpy(buf, &asked, sizeof(asked)); /* argsz leads every struct */
+		ret = sys_ioctl(fd, req, buf);
+		if (ret) {
+			vfd_err(ctx, "%s: %s", what, strerror(-ret));
+			free(buf);
+			return ret;
+		}
+		memcpy(&asked, buf, sizeof(asked));
+		if (asked <= argsz) {
+			*size = argsz;
+			*out = buf;
+			return 0;
+		}
+		free(buf);
+		if (asked > VFD_INFO_ARGSZ_MAX) {
+			vfd_err(ctx, "%s: implausible argsz %u (more than %u)",
+				what, asked, VFD_INFO_ARGSZ_MAX);
+			return -EPROTO;
+		}
+		argsz = asked;
+	}
+	vfd_err(ctx, "%s: the kernel asked for a larger buffer three times", what);
+	return -EPROTO;
 }

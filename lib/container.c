@@ -80,60 +80,82 @@ int vfd_group_node_open(struct vfiodev_ctx *ctx, const struct vfiodev_space *spa
 	return fd;
 }
 
+/* the IOVA range capability @cap at byte @off of the @argsz bytes of a
+ * Type1 info reply, into @lim */
+static int type1_ranges(struct vfiodev_space *space,
+			const struct vfio_iommu_type1_info_cap_iova_range *cap,
+			size_t off, size_t argsz, struct vfd_limits *lim)
+{
+	/* the capability may be misaligned (packed chains before 6.6): no
+	 * access through its struct type, memcpy only */
+	uint32_t nr_iovas =
+		vfd_cap_u32(cap, offsetof(struct vfio_iommu_type1_info_cap_iova_range,
+					  nr_iovas));
+	struct vfiodev_iova_range *r;
+
+	/* divide, not multiply: no wrap on 32-bit size_t */
+	if (!nr_iovas || nr_iovas > (argsz - off - sizeof(*cap)) /
+					    sizeof(struct vfio_iova_range)) {
+		vfd_err(space->ctx,
+			"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
+		return -EPROTO;
+	}
+	r = calloc(nr_iovas, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nr_iovas; i++) {
+		size_t at = sizeof(*cap) + i * sizeof(struct vfio_iova_range);
+
+		r[i].start = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
+							    start));
+		r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
+							   end));
+	}
+	lim->ranges = r;
+	lim->nr_ranges = nr_iovas;
+	return 0;
+}
+
+/* dirty tracking's page sizes and bitmap limit (Linux 5.8+), when the
+ * @argsz bytes of Type1 info @info have them */
+static void type1_dirty_limits(const struct vfio_iommu_type1_info *info,
+			       size_t argsz, struct vfd_limits *lim)
+{
+	const struct vfio_iommu_type1_info_cap_migration *mig;
+
+	if (!(info->flags & VFIO_IOMMU_INFO_CAPS) ||
+	    vfd_vfio_cap_find(info, argsz, info->cap_offset,
+			      VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, sizeof(*mig),
+			      (const void **)&mig))
+		return;
+	lim->dirty_pgsizes =
+		vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
+					  pgsize_bitmap));
+	lim->dirty_max_bitmap =
+		vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
+					  max_dirty_bitmap_size));
+}
+
 /* VFIO_IOMMU_GET_INFO into @lim: page sizes, IOVA ranges, dirty tracking */
 static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 {
-	struct vfio_iommu_type1_info *info;
 	const struct vfio_iommu_type1_info_cap_iova_range *cap;
-	const struct vfio_iommu_type1_info_cap_migration *mig;
-	struct vfiodev_iova_range *r;
-	size_t argsz = sizeof(*info);
+	struct vfio_iommu_type1_info *info;
+	/* room for the capabilities at once: one ioctl, not one to learn
+	 * the size and one to read (the chain of a real IOMMU is about a
+	 * hundred bytes; a longer one is asked for again) */
+	struct vfio_iommu_type1_info hdr = { .argsz = 0 };
+	size_t argsz = 512;
 	int ret;
 
-	for (int tries = 0; tries < 3; tries++) {
-		info = calloc(1, argsz);
-		if (!info)
-			return -ENOMEM;
-		info->argsz = (uint32_t)argsz;
-		ret = sys_ioctl(space->container_fd, VFIO_IOMMU_GET_INFO, info);
-		if (ret) {
-			vfd_err(space->ctx, "VFIO_IOMMU_GET_INFO: %s",
-				strerror(-ret));
-			free(info);
-			return ret;
-		}
-		if (info->argsz <= argsz)
-			break;
-		if (info->argsz > VFD_INFO_ARGSZ_MAX) {
-			vfd_err(space->ctx,
-				"VFIO_IOMMU_GET_INFO: implausible argsz %u (more than %u)",
-				info->argsz, VFD_INFO_ARGSZ_MAX);
-			free(info);
-			return -EPROTO;
-		}
-		argsz = info->argsz;
-		free(info);
-		info = NULL;
-	}
-	if (!info) {
-		vfd_err(space->ctx,
-			"VFIO_IOMMU_GET_INFO: the kernel asked for a larger buffer three times");
-		return -EPROTO;
-	}
+	ret = vfd_vfio_info_ioctl(space->ctx, space->container_fd,
+				  VFIO_IOMMU_GET_INFO, &hdr, sizeof(hdr),
+				  &argsz, "VFIO_IOMMU_GET_INFO", (void **)&info);
+	if (ret)
+		return ret;
 	if (info->flags & VFIO_IOMMU_INFO_PGSIZES && info->iova_pgsizes)
 		lim->iova_align = info->iova_pgsizes & -info->iova_pgsizes;
-	/* dirty tracking: page sizes and bitmap limit (Linux 5.8+) */
-	if (info->flags & VFIO_IOMMU_INFO_CAPS &&
-	    !vfd_vfio_cap_find(info, argsz, info->cap_offset,
-			       VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
-			       sizeof(*mig), (const void **)&mig)) {
-		lim->dirty_pgsizes =
-			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
-						  pgsize_bitmap));
-		lim->dirty_max_bitmap =
-			vfd_cap_u64(mig, offsetof(struct vfio_iommu_type1_info_cap_migration,
-						  max_dirty_bitmap_size));
-	}
+	type1_dirty_limits(info, argsz, lim);
 	ret = -ENOENT;
 	if (info->flags & VFIO_IOMMU_INFO_CAPS)
 		ret = vfd_vfio_cap_find(info, argsz, info->cap_offset,
@@ -142,53 +164,23 @@ static int type1_read_info(struct vfiodev_space *space, struct vfd_limits *lim)
 	if (ret == -EPROTO) {
 		vfd_err(space->ctx,
 			"VFIO_IOMMU_GET_INFO: malformed capability chain");
-		free(info);
-		return ret;
-	}
-	if (ret == 0) {
-		size_t off = (size_t)((const char *)cap - (const char *)info);
-		/* the capability may be misaligned (packed chains before 6.6):
-		 * no access through its struct type, memcpy only */
-		uint32_t nr_iovas =
-			vfd_cap_u32(cap, offsetof(struct vfio_iommu_type1_info_cap_iova_range,
-						  nr_iovas));
-
-		/* divide, not multiply: no wrap on 32-bit size_t */
-		if (!nr_iovas || nr_iovas > (argsz - off - sizeof(*cap)) /
-						    sizeof(struct vfio_iova_range)) {
-			vfd_err(space->ctx,
-				"VFIO_IOMMU_GET_INFO: IOVA range capability overruns the buffer");
-			free(info);
-			return -EPROTO;
-		}
-		r = calloc(nr_iovas, sizeof(*r));
-		if (!r) {
-			free(info);
-			return -ENOMEM;
-		}
-		for (uint32_t i = 0; i < nr_iovas; i++) {
-			size_t at = sizeof(*cap) +
-				    i * sizeof(struct vfio_iova_range);
-
-			r[i].start = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
-								    start));
-			r[i].last = vfd_cap_u64(cap, at + offsetof(struct vfio_iova_range,
-								   end));
-		}
-		lim->ranges = r;
-		lim->nr_ranges = nr_iovas;
+	} else if (ret == 0) {
+		ret = type1_ranges(space, cap,
+				   (size_t)((const char *)cap - (const char *)info),
+				   argsz, lim);
 	} else {
 		/* kernels before 5.4 do not report ranges: every IOVA */
+		ret = -ENOMEM;
 		lim->ranges = calloc(1, sizeof(*lim->ranges));
-		if (!lim->ranges) {
-			free(info);
-			return -ENOMEM;
+		if (lim->ranges) {
+			lim->ranges[0] =
+				(struct vfiodev_iova_range){ 0, UINT64_MAX };
+			lim->nr_ranges = 1;
+			ret = 0;
 		}
-		lim->ranges[0] = (struct vfiodev_iova_range){ 0, UINT64_MAX };
-		lim->nr_ranges = 1;
 	}
 	free(info);
-	return 0;
+	return ret;
 }
 
 /* every group's reserved regions shrink the container's IOVA ranges and
@@ -354,7 +346,7 @@ static int container_attach(struct vfiodev_space *space, struct vfiodev_device *
 			dev->name);
 		return -ENODEV;
 	}
-	noiommu = vfd_sysfs_group_is_noiommu(ctx, dev->group_id);
+	noiommu = vfd_sysfs_dev_group_noiommu(dev);
 	if (noiommu && !dev->allow_noiommu) {
 		vfd_err(ctx, "%s: group %d is a noiommu group (no DMA isolation); refused unless allow_noiommu is set",
 			dev->name, dev->group_id);
@@ -525,20 +517,16 @@ const struct backend_ops vfd_container_backend_ops = {
 	.destroy = container_destroy,
 };
 
-/* what a group-path open lacks: VFD_NEED_VFIO (no container node) and/or
- * VFD_NEED_TYPE1 (vfio_iommu_type1 absent); 0 when nothing */
+/* what a group-path open lacks: VFD_NEED_TYPE1 (vfio_iommu_type1
+ * absent); 0 when nothing */
 unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx)
 {
-	char path[256];
-	struct stat st;
-	unsigned int need = 0;
-
-	snprintf(path, sizeof(path), "%s/vfio/vfio", ctx->dev_root);
-	if (stat(path, &st) && errno == ENOENT)
-		need |= VFD_NEED_VFIO;
-	if (!vfd_module_present(ctx, "vfio_iommu_type1"))
-		need |= VFD_NEED_TYPE1;
-	return need;
+	/* vfio itself is there: the device's driver (a vfio one, checked
+	 * first) needs it. Type1, loaded or built in, has its directory in
+	 * /sys/module (it has parameters): one stat, not the initstate read
+	 * of vfd_module_state(); a module on its way out is refused by the
+	 * container's CHECK_EXTENSION, with its own line */
+	return vfd_sysfs_exists(ctx, "module/vfio_iommu_type1") ? 0 : VFD_NEED_TYPE1;
 }
 
 /* before any lock: load what vfd_container_missing() found lacking (the
@@ -546,8 +534,6 @@ unsigned int vfd_container_missing(const struct vfiodev_ctx *ctx)
  * plain modprobe) */
 void vfd_container_prepare(struct vfiodev_ctx *ctx, unsigned int need)
 {
-	if (need & VFD_NEED_VFIO)
-		vfd_kmod_load_for_open(ctx, "vfio");
 	if (need & VFD_NEED_TYPE1)
 		vfd_kmod_load_for_open(ctx, "vfio_iommu_type1");
 }

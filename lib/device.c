@@ -16,133 +16,6 @@
 
 #include "internal.h"
 
-static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int set_reason(struct vfiodev_device *dev, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = vfd_vstrfmt(fmt, ap);
-	va_end(ap);
-	if (!s)
-		return -ENOMEM;
-	free(dev->fallback_reason);
-	dev->fallback_reason = s;
-	return 0;
-}
-
-/* sysfs's vfio cdev of @dev, read once per open */
-static int cdev_of(struct vfiodev_device *dev)
-{
-	if (!dev->cdev_read) {
-		dev->cdev_ret = vfd_sysfs_dir_cdev_name(dev->ctx, dev->sysdir,
-							dev->cdev_name,
-							sizeof(dev->cdev_name));
-		dev->cdev_read = true;
-	}
-	return dev->cdev_ret;
-}
-
-/* the cdev path; on failure, @dev->fallback_reason says why */
-static int open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev)
-{
-	struct vfiodev_ctx *ctx = space->ctx;
-	const char *name = dev->cdev_name;
-	int fd, ret;
-
-	ret = cdev_of(dev);
-	if (ret == -ENOENT && vfd_sysfs_group_is_noiommu(ctx, dev->group_id)) {
-		/* before 7.x vfio registers noiommu devices without a cdev
-		 * number: only the group serves them */
-		set_reason(dev,
-			   "noiommu device: this kernel gives it no vfio cdev (Linux 7.x with CONFIG_IOMMUFD_NOIOMMU does)");
-		return ret;
-	}
-	dev->noiommu_cdev = !ret && !strncmp(name, "noiommu-", 8);
-	if (dev->noiommu_cdev && !dev->allow_noiommu) {
-		set_reason(dev, "%s is a noiommu device (no DMA isolation); refused unless allow_noiommu is set",
-			   name);
-		return -EPERM;
-	}
-	if (ret) {
-		set_reason(dev,
-			   ret == -ENOENT ?
-				   "no vfio cdev in sysfs (kernel without CONFIG_VFIO_DEVICE_CDEV)" :
-				   "reading the vfio cdev from sysfs: %s",
-			   strerror(-ret));
-		return ret;
-	}
-	fd = vfd_cdev_node_open(ctx, dev->sysdir, name, dev->node,
-				sizeof(dev->node), &dev->devnum);
-	if (fd < 0) {
-		if (fd == -ENOENT)
-			set_reason(dev, "sysfs names %s but no node exists for it (a noiommu device has none)",
-				   name);
-		else if (fd == -ENXIO)
-			set_reason(dev, "the node of %s is not %s's: refused",
-				   name, dev->name);
-		else
-			set_reason(dev, "opening the node of %s: %s%s", name,
-				   strerror(-fd),
-				   dev->noiommu_cdev && fd == -EPERM ?
-					   " (a noiommu cdev needs CAP_SYS_RAWIO)" :
-					   "");
-		return fd;
-	}
-	dev->fd = fd;
-	dev->has_devnum = true;
-
-	/* vfio reuses minors: if the device was rebound between the check and
-	 * the open, the node now open may be another device's. An open cdev
-	 * pins its device, so a check now is final */
-	ret = vfd_sysfs_cdev_is(ctx, dev->devnum, dev->name, name);
-	if (ret) {
-		set_reason(dev, "sysfs changed while the node of %s was opened (%s): the device was rebound",
-			   name,
-			   ret == -ENXIO ? "its number is another device's" :
-					   strerror(-ret));
-		vfd_err(ctx, "%s: %s", dev->name, dev->fallback_reason);
-		ret = -ENXIO;
-		goto fail;
-	}
-
-	ret = vfd_iommufd_open(ctx);
-	if (ret < 0) {
-		set_reason(dev, "%s/iommu: %s%s", ctx->dev_root, strerror(-ret),
-			   ret == -ENOENT ? " (kernel without CONFIG_IOMMUFD)" : "");
-		goto fail;
-	}
-	ret = vfd_space_join(space, dev, &vfd_iommufd_backend_ops);
-	if (ret && dev->token_refused) {
-		set_reason(dev, "the kernel's cdev bind refused the VF token (%s): a kernel before Linux 6.17 (no VFIO_DEVICE_BIND_FLAG_TOKEN), 6.17 without its fix (E2BIG), or a device that takes no token",
-			   strerror(-ret));
-		goto fail;
-	}
-	if (ret == -ENOENT && dev->bus == VFD_BUS_MDEV && space->dirty_on) {
-		set_reason(dev,
-			   "a mediated device joins through emulated access, which takes an IOAS, not the space's dirty-tracking page table: stop dirty tracking to open it");
-		goto fail;
-	}
-	if (ret) {
-		set_reason(dev,
-			   ret == -ENOTTY ?
-				   "VFIO_DEVICE_BIND_IOMMUFD is not supported by this kernel" :
-				   "binding to iommufd: %s%s",
-			   strerror(-ret), vfd_vf_token_hint(dev, ret));
-		goto fail;
-	}
-	return 0;
-fail:
-	sys_close(dev->fd);
-	dev->fd = -1;
-	dev->has_devnum = false;
-	dev->node[0] = '\0';
-	return ret;
-}
-
 static bool path_unavailable(int err)
 {
 	return err == -ENOENT || err == -ENODEV || err == -ENOTTY ||
@@ -151,6 +24,7 @@ static bool path_unavailable(int err)
 
 static void device_free(struct vfiodev_device *dev)
 {
+	vfd_irq_forget_all(dev); /* a handed-over device's record */
 	free(dev->maps);
 	free(dev->fallback_reason);
 	free(dev);
@@ -190,14 +64,15 @@ static int check_driver(struct vfiodev_ctx *ctx, const struct vfd_sysdev *d)
 	if (d->kind != VFD_BUS_PCI)
 		return check_bound(ctx, d);
 
-	ret = vfd_sysfs_device_exists(ctx, bdf);
-	if (ret) {
+	ret = vfd_sysfs_link_name(ctx, drv, sizeof(drv),
+				  "bus/pci/devices/%s/driver", bdf);
+	/* no link: is there a device at all? (asked only then: the link
+	 * read answers both when it is there) */
+	if (ret && vfd_sysfs_device_exists(ctx, bdf)) {
 		vfd_err(ctx, "%s: no such PCI device in %s/bus/pci/devices",
 			bdf, ctx->sysfs_root);
 		return -ENODEV;
 	}
-	ret = vfd_sysfs_link_name(ctx, drv, sizeof(drv),
-				  "bus/pci/devices/%s/driver", bdf);
 	if (ret == -ENOENT) {
 		vfd_err(ctx, "%s: not bound to any driver; bind it to vfio-pci first",
 			bdf);
@@ -217,11 +92,25 @@ static int check_driver(struct vfiodev_ctx *ctx, const struct vfd_sysdev *d)
 	return 0;
 }
 
+static bool ctx_has_iommufd(struct vfiodev_ctx *ctx)
+{
+	bool has;
+
+	pthread_mutex_lock(&ctx->lock);
+	has = ctx->iommufd >= 0;
+	pthread_mutex_unlock(&ctx->lock);
+	return has;
+}
+
 /*
  * The modules the open will need, loaded now, before it takes the space's
- * lock (a load can take a while; other threads map and unmap meanwhile):
- * iommufd when the device has a vfio cdev and the iommufd path may be
- * taken; the container's when the group path will be.
+ * lock (a load can take a while; other threads map and unmap meanwhile).
+ * A device with a vfio cdev takes the cdev path unless the container is
+ * asked for, and only that path is prepared for: the context's /dev/iommu
+ * is opened now (a missing node is a reason to load iommufd); nothing of
+ * the group path is checked unless the cdev path fails and the open falls
+ * back (fallback_prepare()). A device without one takes the group path:
+ * the container's module.
  */
 static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend asked)
 {
@@ -234,14 +123,23 @@ static void prepare_modules(struct vfiodev_device *dev, enum vfiodev_backend ask
 		m = space->want; /* set at creation, never changed */
 	if (m == VFIODEV_BACKEND_AUTO)
 		m = vfiodev_space_backend(space);
-	/* the cdev is read only when something is missing: it costs syscalls */
-	if (m != VFIODEV_BACKEND_CONTAINER && vfd_iommufd_node_missing(ctx) &&
-	    !cdev_of(dev))
-		vfd_kmod_load_for_open(ctx, "iommufd");
+	if (m != VFIODEV_BACKEND_CONTAINER && !vfd_device_cdev_of(dev)) {
+		dev->cdev_prepared = true;
+		dev->iommufd_ret = 0;
+		if (ctx_has_iommufd(ctx))
+			return;
+		/* the open the cdev path needs, done now: a missing node is
+		 * a module to load, then the node is opened once more */
+		dev->iommufd_ret = vfd_iommufd_open(ctx);
+		if (dev->iommufd_ret == -ENOENT &&
+		    !vfd_kmod_load_for_open(ctx, "iommufd"))
+			dev->iommufd_ret = vfd_iommufd_open(ctx);
+		return;
+	}
 	if (m == VFIODEV_BACKEND_IOMMUFD)
 		return;
 	need = vfd_container_missing(ctx);
-	if (need && (m == VFIODEV_BACKEND_CONTAINER || cdev_of(dev)))
+	if (need)
 		vfd_container_prepare(ctx, need);
 }
 
@@ -269,6 +167,41 @@ static int pick_mode(struct vfiodev_ctx *ctx, struct vfiodev_space *space,
 		mode = space->ops->backend;
 	}
 	return mode;
+}
+
+/*
+ * AUTO, and the cdev path prepared for failed: the group path's modules,
+ * loaded with the space's lock dropped as prepare_modules() does. The
+ * space may have chosen its backend meanwhile: the mode, read again;
+ * -EXDEV when the space now uses iommufd.
+ */
+static int fallback_prepare(struct vfiodev_device *dev,
+			    enum vfiodev_backend asked, int *mode)
+{
+	struct vfiodev_space *space = dev->space;
+	unsigned int need;
+
+	if (!dev->cdev_prepared)
+		return 0;
+	need = vfd_container_missing(dev->ctx);
+	if (!need)
+		return 0;
+	pthread_mutex_unlock(&space->lock);
+	vfd_container_prepare(dev->ctx, need);
+	pthread_mutex_lock(&space->lock);
+	*mode = pick_mode(dev->ctx, space, asked, dev->name);
+	if (*mode < 0)
+		return *mode;
+	/* a space that chose the container meanwhile: still a fallback */
+	if (*mode == VFIODEV_BACKEND_CONTAINER)
+		*mode = VFIODEV_BACKEND_AUTO;
+	if (*mode == VFIODEV_BACKEND_IOMMUFD) {
+		vfd_err(dev->ctx,
+			"%s: cannot join a space that uses the iommufd backend: %s",
+			dev->name, dev->fallback_reason);
+		return -EXDEV;
+	}
+	return 0;
 }
 
 /*
@@ -409,10 +342,10 @@ static void device_destroy(struct vfiodev_device *dev)
 	vfd_p2p_device_gone(dev);
 	if (dev->maps)
 		vfd_region_unmap_all(dev);
-	/* a handed-over device keeps its interrupts for the new process */
-	if (dev->fd >= 0)
-		vfd_irq_disable_all(dev, !(space && dev->attached &&
-					   space->handed_over));
+	/* a handed-over device keeps its interrupts for the new process
+	 * (device_free() forgets their record) */
+	if (dev->fd >= 0 && !(space && dev->attached && space->handed_over))
+		vfd_irq_disable_all(dev);
 	/* on the container path the group's last device takes the group out
 	 * of the container here; the registry entry goes only after that, so
 	 * a group-mate opened meanwhile finds this space (and waits for its
@@ -428,17 +361,14 @@ static void device_destroy(struct vfiodev_device *dev)
 	vfiodev_space_unref(space);
 }
 
-/* the open of DESIGN.md, for a device sysfs lists at @loc: by BDF and by
- * sysfs path alike */
-static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
-		       const struct vfiodev_device_opts *opts,
-		       struct vfiodev_device **out)
+/* the device record of the device sysfs lists at @loc, in its space (the
+ * checks that need no lock: its driver, its VF token's bus) */
+static int device_at(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
+		     const struct vfiodev_device_opts *opts,
+		     struct vfiodev_device **out)
 {
 	struct vfiodev_device *dev;
-	struct vfiodev_space *space;
-	enum vfiodev_backend asked;
-	int mode, ret, ret_cdev = 0, ret_ct;
-	bool space_was_container;
+	int ret;
 
 	ret = check_driver(ctx, loc);
 	if (ret)
@@ -453,28 +383,57 @@ static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
 	ret = device_new(ctx, opts, ret >= 0 ? ret : -1, loc->name, &dev);
 	if (ret)
 		return ret;
-	space = dev->space;
 	if (loc->kind == VFD_BUS_PCI)
 		snprintf(dev->bdf, sizeof(dev->bdf), "%.19s", loc->name);
 	snprintf(dev->name, sizeof(dev->name), "%s", loc->name);
 	snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc->dir);
 	dev->bus = loc->kind;
+	*out = dev;
+	return 0;
+}
 
-	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
-			opts->backend :
-			VFIODEV_BACKEND_AUTO;
-	prepare_modules(dev, asked);
-	pthread_mutex_lock(&space->lock);
-	space_was_container = space->ops == &vfd_container_backend_ops;
-	ret = mode = pick_mode(ctx, space, asked, dev->name);
+/* the group path chosen without trying the cdev: what chose it, unless
+ * the caller did (then it is no fallback) */
+static void container_chosen_reason(struct vfiodev_device *dev,
+				    enum vfiodev_backend asked,
+				    bool space_was_container)
+{
+	free(dev->fallback_reason);
+	dev->fallback_reason = NULL;
+	if (asked == VFIODEV_BACKEND_CONTAINER)
+		return;
+	if (space_was_container)
+		vfd_device_set_reason(dev,
+				      "the space already uses the container backend");
+	else if (dev->space->pinned)
+		vfd_device_set_reason(dev,
+				      "the space was created for the container backend (vfiodev_space_opts.backend)");
+	else
+		vfd_device_set_reason(dev,
+				      "VFIODEV_BACKEND=container in the environment");
+}
+
+/*
+ * The cdev path unless the container is chosen, then (AUTO) the group
+ * path; caller holds the space's lock (fallback_prepare() drops it for a
+ * module load). 0 with @dev->backend set, or the error the caller gets.
+ */
+static int device_join(struct vfiodev_device *dev, enum vfiodev_backend asked)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	struct vfiodev_space *space = dev->space;
+	bool space_was_container =
+		space->ops && space->ops->backend == VFIODEV_BACKEND_CONTAINER;
+	int mode, ret, ret_cdev = 0, ret_ct;
+
+	mode = pick_mode(ctx, space, asked, dev->name);
 	if (mode < 0)
-		goto fail;
-
+		return mode;
 	if (mode != VFIODEV_BACKEND_CONTAINER) {
-		ret_cdev = open_cdev(space, dev);
+		ret_cdev = vfd_device_open_cdev(space, dev);
 		if (!ret_cdev) {
 			dev->backend = VFIODEV_BACKEND_IOMMUFD;
-			goto opened;
+			return 0;
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD &&
 		    asked == VFIODEV_BACKEND_AUTO && space->ops) {
@@ -483,55 +442,61 @@ static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
 			 * (a refused node, a denied open) is its own error */
 			vfd_err(ctx, "%s: cannot join a space that uses the iommufd backend: %s",
 				dev->name, dev->fallback_reason);
-			ret = path_unavailable(ret_cdev) ? -EXDEV : ret_cdev;
-			goto fail;
+			return path_unavailable(ret_cdev) ? -EXDEV : ret_cdev;
 		}
 		if (mode == VFIODEV_BACKEND_IOMMUFD) {
 			vfd_err(ctx, "%s: the iommufd backend was forced and cannot be used: %s",
 				dev->name, dev->fallback_reason);
-			ret = ret_cdev;
-			goto fail;
+			return ret_cdev;
 		}
 		vfd_info(ctx, "%s: cdev path unavailable, trying the group path: %s",
 			 dev->name, dev->fallback_reason);
+		ret = fallback_prepare(dev, asked, &mode);
+		if (ret)
+			return ret;
 	}
 	ret_ct = vfd_space_join(space, dev, &vfd_container_backend_ops);
-	if (ret_ct) {
-		if (mode == VFIODEV_BACKEND_AUTO) {
-			ret = path_unavailable(ret_ct) &&
-					      !path_unavailable(ret_cdev) ?
-				      ret_cdev :
-				      ret_ct;
-			vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
-				dev->name, dev->fallback_reason,
-				dev->group_failure[0] ? dev->group_failure :
-							strerror(-ret_ct));
-		} else {
-			ret = ret_ct;
-		}
-		goto fail;
+	if (ret_ct && mode == VFIODEV_BACKEND_AUTO) {
+		vfd_err(ctx, "%s: cannot open: cdev path: %s; group path: %s",
+			dev->name, dev->fallback_reason,
+			dev->group_failure[0] ? dev->group_failure :
+						strerror(-ret_ct));
+		return path_unavailable(ret_ct) && !path_unavailable(ret_cdev) ?
+			       ret_cdev :
+			       ret_ct;
 	}
+	if (ret_ct)
+		return ret_ct;
 	dev->backend = VFIODEV_BACKEND_CONTAINER;
-	if (mode == VFIODEV_BACKEND_CONTAINER) {
-		/* the cdev path was not tried: say what chose the group path,
-		 * unless the caller did (then it is no fallback) */
-		free(dev->fallback_reason);
-		dev->fallback_reason = NULL;
-		if (asked == VFIODEV_BACKEND_CONTAINER)
-			;
-		else if (space_was_container)
-			set_reason(dev,
-				   "the space already uses the container backend");
-		else if (space->pinned)
-			set_reason(dev,
-				   "the space was created for the container backend (vfiodev_space_opts.backend)");
-		else
-			set_reason(dev,
-				   "VFIODEV_BACKEND=container in the environment");
-	}
-opened:
+	if (mode == VFIODEV_BACKEND_CONTAINER)
+		container_chosen_reason(dev, asked, space_was_container);
+	return 0;
+}
+
+/* the open of DESIGN.md, for a device sysfs lists at @loc: by BDF and by
+ * sysfs path alike */
+static int device_open(struct vfiodev_ctx *ctx, const struct vfd_sysdev *loc,
+		       const struct vfiodev_device_opts *opts,
+		       struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	struct vfiodev_space *space;
+	enum vfiodev_backend asked;
+	int ret;
+
+	ret = device_at(ctx, loc, opts, &dev);
+	if (ret)
+		return ret;
+	space = dev->space;
+	asked = OPTS_HAS(opts, vfiodev_device_opts, backend) ?
+			opts->backend :
+			VFIODEV_BACKEND_AUTO;
+	prepare_modules(dev, asked);
+	pthread_mutex_lock(&space->lock);
+	ret = device_join(dev, asked);
 	pthread_mutex_unlock(&space->lock);
-	ret = vfd_device_load_info(dev);
+	if (!ret)
+		ret = vfd_device_load_info(dev);
 	if (ret) {
 		device_destroy(dev);
 		return ret;
@@ -543,10 +508,6 @@ opened:
 		 dev->fallback_reason ? dev->fallback_reason : "");
 	*out = dev;
 	return 0;
-fail:
-	pthread_mutex_unlock(&space->lock);
-	device_destroy(dev);
-	return ret;
 }
 
 VFIODEV_EXPORT int vfiodev_device_open(struct vfiodev_ctx *ctx, const char *bdf,
@@ -583,6 +544,66 @@ VFIODEV_EXPORT int vfiodev_device_open_sysfs(struct vfiodev_ctx *ctx,
 	return device_open(ctx, &loc, opts, out);
 }
 
+/* open_fd()'s fd is a character device, and with @bdf, that device's
+ * vfio cdev (proved as the open proves a node) */
+static int fd_is_the_cdev(struct vfiodev_device *dev, const char *bdf)
+{
+	struct vfiodev_ctx *ctx = dev->ctx;
+	char cdev[64];
+	struct stat st;
+	int ret;
+
+	ret = vfd_chardev_fstat(ctx, dev->fd, dev->name, &st);
+	if (ret)
+		return ret;
+	dev->devnum = st.st_rdev;
+	dev->has_devnum = true;
+	if (!bdf)
+		return 0;
+	ret = vfd_sysfs_vfio_cdev_name(ctx, bdf, cdev, sizeof(cdev));
+	if (ret) {
+		vfd_err(ctx, "%s: sysfs names no vfio cdev: %s", dev->name,
+			strerror(-ret));
+		return ret;
+	}
+	if (vfd_sysfs_cdev_is(ctx, dev->devnum, bdf, cdev)) {
+		vfd_err(ctx, "%s: refused: fd is %u:%u, which sysfs does not give to %s's %s",
+			dev->node, major(dev->devnum), minor(dev->devnum), bdf,
+			cdev);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+/* the record of open_fd()'s device: named by its BDF (@bdf, normalised,
+ * or NULL) or its fd */
+static int fd_device_new(struct vfiodev_ctx *ctx, int fd, const char *bdf,
+			 const struct vfiodev_device_opts *opts,
+			 struct vfiodev_device **out)
+{
+	struct vfiodev_device *dev;
+	int ret, group;
+
+	group = bdf ? vfd_sysfs_iommu_group(ctx, bdf) : -1;
+	ret = device_new(ctx, opts, group >= 0 ? group : -1, bdf ? bdf : "fd", &dev);
+	if (ret)
+		return ret;
+	if (bdf) {
+		struct vfd_sysdev loc;
+
+		snprintf(dev->name, sizeof(dev->name), "%s", bdf);
+		snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
+		vfd_sysdev_pci(&loc, bdf);
+		snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc.dir);
+		dev->bus = VFD_BUS_PCI;
+	} else {
+		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
+	}
+	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
+	*out = dev;
+	return 0;
+}
+
 /* open_fd() and adopt(): @devid 0 binds the fd, else it is bound with
  * that id (live update) */
 static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
@@ -591,9 +612,8 @@ static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 {
 	struct vfiodev_device *dev;
 	struct vfiodev_space *space;
-	char norm[BDF_BUF], cdev[64];
-	struct stat st;
-	int ret, group;
+	char norm[BDF_BUF];
+	int ret;
 
 	if (!ctx)
 		return -EINVAL;
@@ -612,58 +632,19 @@ static int open_cdev_fd(struct vfiodev_ctx *ctx, int fd, const char *bdf,
 			"fd %d: a cdev fd cannot use the container backend", fd);
 		return -EINVAL;
 	}
-	group = bdf ? vfd_sysfs_iommu_group(ctx, norm) : -1;
-	ret = device_new(ctx, opts, group >= 0 ? group : -1, bdf ? norm : "fd",
-			 &dev);
+	ret = fd_device_new(ctx, fd, bdf ? norm : NULL, opts, &dev);
 	if (ret)
 		return ret;
 	space = dev->space;
 	dev->adopt_devid = devid;
-	snprintf(dev->name, sizeof(dev->name), "%s", bdf ? norm : "");
-	if (!bdf)
-		snprintf(dev->name, sizeof(dev->name), "fd %d", fd);
-	else
-		snprintf(dev->bdf, sizeof(dev->bdf), "%s", norm);
-	if (bdf) {
-		struct vfd_sysdev loc;
-
-		vfd_sysdev_pci(&loc, norm);
-		snprintf(dev->sysdir, sizeof(dev->sysdir), "%s", loc.dir);
-		dev->bus = VFD_BUS_PCI;
-	}
-	snprintf(dev->node, sizeof(dev->node), "(fd %d)", fd);
 
 	/* no dup: the kernel ties the binding to the open file, so a dup the
 	 * caller kept would hold the device bound after close */
 	dev->fd = fd;
 	dev->fd_borrowed = true;
-	ret = sys_fstat(dev->fd, &st);
-	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", dev->name, strerror(-ret));
-	} else if (!S_ISCHR(st.st_mode)) {
-		vfd_err(ctx, "%s: not a character device", dev->name);
-		ret = -ENXIO;
-	}
+	ret = fd_is_the_cdev(dev, bdf ? norm : NULL);
 	if (ret)
 		goto fail_nolock;
-	dev->devnum = st.st_rdev;
-	dev->has_devnum = true;
-	if (bdf) {
-		ret = vfd_sysfs_vfio_cdev_name(ctx, norm, cdev, sizeof(cdev));
-		if (ret) {
-			vfd_err(ctx, "%s: sysfs names no vfio cdev: %s",
-				dev->name, strerror(-ret));
-			goto fail_nolock;
-		}
-		/* the number fstat() gave, proved as the open does it */
-		if (vfd_sysfs_cdev_is(ctx, dev->devnum, norm, cdev)) {
-			vfd_err(ctx, "%s: refused: fd is %u:%u, which sysfs does not give to %s's %s",
-				dev->node, major(dev->devnum),
-				minor(dev->devnum), norm, cdev);
-			ret = -ENXIO;
-			goto fail_nolock;
-		}
-	}
 
 	pthread_mutex_lock(&space->lock);
 	ret = pick_mode(ctx, space, VFIODEV_BACKEND_IOMMUFD, dev->name);

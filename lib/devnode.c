@@ -16,15 +16,32 @@
 #include <libudev.h>
 #endif
 
-/* the fstat @st of node @path shows the character device @devnum */
-static int stat_is(const struct vfiodev_ctx *ctx, const char *path,
-		   const struct stat *st, dev_t devnum)
+/*
+ * The identity check's first half, written once: fstat of @fd (the node
+ * @path, or a caller's fd so named) into @st, and a character device it
+ * must be. -ENXIO (logged "refused") when it is not.
+ */
+int vfd_chardev_fstat(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		      struct stat *st)
 {
+	int ret;
+
+	ret = sys_fstat(fd, st);
+	if (ret) {
+		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+		return ret;
+	}
 	if (!S_ISCHR(st->st_mode)) {
-		vfd_err(ctx, "%s: refused: not a character device (sysfs names %u:%u)",
-			path, major(devnum), minor(devnum));
+		vfd_err(ctx, "%s: refused: not a character device", path);
 		return -ENXIO;
 	}
+	return 0;
+}
+
+/* the character device @st of node @path is @devnum */
+static int rdev_is(const struct vfiodev_ctx *ctx, const char *path,
+		   const struct stat *st, dev_t devnum)
+{
 	if (st->st_rdev != devnum) {
 		vfd_err(ctx, "%s: refused: node is %u:%u but sysfs names %u:%u (stale or planted node)",
 			path, major(st->st_rdev), minor(st->st_rdev),
@@ -39,19 +56,10 @@ int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 {
 	int ret;
 
-	ret = sys_fstat(fd, st);
-	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
-		return ret;
-	}
-	return stat_is(ctx, path, st, devnum);
+	ret = vfd_chardev_fstat(ctx, fd, path, st);
+	return ret ? ret : rdev_is(ctx, path, st, devnum);
 }
 
-/*
- * Verify a node against the number sysfs gives it in @dev_attr (relative to
- * the sysfs root, e.g. "class/misc/iommu/dev"); when sysfs has no such
- * attribute (older kernels), it must at least be a character device.
- */
 /*
  * The device sysfs links char device number @rdev to (<sysfs>/dev/char/M:m)
  * is the class device @dev_attr names ("class/misc/iommu/dev": a path
@@ -73,6 +81,11 @@ static int class_dev_is(const struct vfiodev_ctx *ctx, dev_t rdev,
 	return vfd_sysfs_char_dev_is(ctx, rdev, want);
 }
 
+/*
+ * Verify a node against the number sysfs gives it in @dev_attr (relative to
+ * the sysfs root, e.g. "class/misc/iommu/dev"); when sysfs has no such
+ * attribute (older kernels), it must at least be a character device.
+ */
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
 		       const char *dev_attr, struct stat *st)
 {
@@ -81,30 +94,23 @@ int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
 	int ret;
 
 	/* fstat, then one readlink: whose number is it? */
-	ret = sys_fstat(fd, st);
-	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", path, strerror(-ret));
+	ret = vfd_chardev_fstat(ctx, fd, path, st);
+	if (ret)
 		return ret;
-	}
-	if (S_ISCHR(st->st_mode)) {
-		ret = class_dev_is(ctx, st->st_rdev, dev_attr);
-		if (!ret)
-			return 0;
-		if (ret == -ENXIO) {
-			vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %.*s (stale or planted node)",
-				path, major(st->st_rdev), minor(st->st_rdev),
-				(int)strlen(dev_attr) - 4, dev_attr);
-			return -ENXIO;
-		}
-	}
-	/* no link (or not a char device): the attribute says which number */
-	if (vfd_sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
-	    !vfd_parse_devnum(attr, &devnum))
-		return stat_is(ctx, path, st, devnum);
-	if (!S_ISCHR(st->st_mode)) {
-		vfd_err(ctx, "%s: refused: not a character device", path);
+	ret = class_dev_is(ctx, st->st_rdev, dev_attr);
+	if (ret == -ENXIO) {
+		vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %.*s (stale or planted node)",
+			path, major(st->st_rdev), minor(st->st_rdev),
+			(int)strlen(dev_attr) - 4, dev_attr);
 		return -ENXIO;
 	}
+	if (!ret)
+		return 0;
+	/* no link: the attribute says which number (none on old kernels: a
+	 * character device it is, which is all that can be checked) */
+	if (vfd_sysfs_read(ctx, attr, sizeof(attr), "%s", dev_attr) > 0 &&
+	    !vfd_parse_devnum(attr, &devnum))
+		return rdev_is(ctx, path, st, devnum);
 	return 0;
 }
 
@@ -287,6 +293,7 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *dir,
 	const char *who = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 	char cand[256];
 	struct stat st;
+	unsigned int known;
 	int pfd, ret;
 
 	snprintf(cand, sizeof(cand), "%s/vfio/devices/%s", ctx->dev_root, name);
@@ -306,16 +313,22 @@ int vfd_cdev_node_open(struct vfiodev_ctx *ctx, const char *dir,
 			vfd_err(ctx, "%s: %s: %s", who, cand, strerror(-pfd));
 		return pfd;
 	}
-	ret = sys_fstat(pfd, &st);
+	known = __atomic_load_n(&ctx->vfio_cdev_major, __ATOMIC_RELAXED);
+	ret = vfd_chardev_fstat(ctx, pfd, cand, &st);
 	if (ret) {
-		vfd_err(ctx, "%s: fstat: %s", cand, strerror(-ret));
-	} else if (!S_ISCHR(st.st_mode)) {
-		vfd_err(ctx, "%s: refused: not a character device", cand);
-		ret = -ENXIO;
+		/* logged */
+	} else if (known && major(st.st_rdev) == known) {
+		/* a vfio cdev, by the major an earlier check proved: its open
+		 * runs vfio's cdev open only (no device is touched before a
+		 * bind), and the caller's check after the open, which an
+		 * open cdev makes final, says whose it is */
 	} else if (vfd_sysfs_cdev_is(ctx, st.st_rdev, who, name)) {
 		vfd_err(ctx, "%s: refused: node is %u:%u, which sysfs does not give to %s's %s (stale or planted node)",
 			cand, major(st.st_rdev), minor(st.st_rdev), who, name);
 		ret = -ENXIO;
+	} else {
+		__atomic_store_n(&ctx->vfio_cdev_major, major(st.st_rdev),
+				 __ATOMIC_RELAXED);
 	}
 	if (ret) {
 		sys_close(pfd);

@@ -102,6 +102,20 @@ struct vfiodev_ctx {
 	 * ctx->kmod / ctx->udev, including their lazy creation */
 	pthread_mutex_t ext_lock;
 	int iommufd; /* shared /dev/iommu fd, -1 until needed */
+	/* the major of vfio's device cdevs once a node's check proved one
+	 * (0 before; atomic): vfd_cdev_node_open() */
+	unsigned int vfio_cdev_major;
+	/* a vfio device (not noiommu) had no cdev number: the kernel gives
+	 * none (no CONFIG_VFIO_DEVICE_CDEV); or one had: it does. Atomic */
+	bool no_cdev_numbers, cdev_numbers;
+	/* the vfio cdev names of the devices opened last (under lock): a
+	 * later open checks its entry is still there instead of reading the
+	 * device's vfio-dev directory (cdev_of()) */
+	struct {
+		char sysdir[160];
+		char name[64];
+	} cdev_seen[4];
+	unsigned int cdev_seen_next;
 	/* which space holds each IOMMU group with an open device: the kernel
 	 * wants one group in one container / one IOAS, so a device opened
 	 * without a space joins its group's */
@@ -224,6 +238,8 @@ int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
 /* the directory-based forms of the helpers below: @dir as vfd_sysdev.dir */
 int vfd_sysfs_dir_vfio_entry(const struct vfiodev_ctx *ctx, const char *dir,
 			     char *name, size_t len);
+int vfd_sysfs_dir_cdev_numbered(const struct vfiodev_ctx *ctx, const char *dir,
+				const char *name);
 int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
 			    char *name, size_t len);
 int vfd_sysfs_dir_cdev_devnum(const struct vfiodev_ctx *ctx, const char *dir,
@@ -256,6 +272,7 @@ int vfd_sysfs_cdev_is(const struct vfiodev_ctx *ctx, dev_t devnum,
 		      const char *dev, const char *name);
 int vfd_sysfs_iommu_group(const struct vfiodev_ctx *ctx, const char *bdf);
 bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id);
+bool vfd_sysfs_dev_group_noiommu(struct vfiodev_device *dev);
 int vfd_parse_dec(const char *s, unsigned long max, unsigned long *out,
 		  const char **end);
 int vfd_parse_devnum(const char *s, dev_t *out);
@@ -277,6 +294,8 @@ int vfd_node_open(const struct vfiodev_ctx *ctx, const char *path, dev_t devnum,
 		  const char *dev_attr, enum node_step *step);
 /* the fd is the character device @devnum (or the one @dev_attr names);
  * *@st: its fstat */
+int vfd_chardev_fstat(const struct vfiodev_ctx *ctx, int fd, const char *path,
+		      struct stat *st);
 int vfd_devnode_check(const struct vfiodev_ctx *ctx, int fd, const char *path,
 		      dev_t devnum, struct stat *st);
 int vfd_devnode_verify(const struct vfiodev_ctx *ctx, int fd, const char *path,
@@ -327,6 +346,9 @@ int vfd_vfio_cap_find(const void *buf, size_t argsz, uint32_t first,
 		      uint16_t id, size_t min_size, const void **out);
 /* walk and validate the whole chain: 0 or -EPROTO */
 int vfd_vfio_cap_validate(const void *buf, size_t argsz, uint32_t first);
+int vfd_vfio_info_ioctl(const struct vfiodev_ctx *ctx, int fd,
+			unsigned long req, const void *hdr, size_t hdr_len,
+			size_t *size, const char *what, void **out);
 
 /* ---- spaces and backends ----------------------------------------------- */
 struct vfiodev_mapping {
@@ -772,6 +794,12 @@ struct vfiodev_device {
 	/* the vfio cdev as sysfs named it before the open (read once, by the
 	 * module preparation or the cdev path; checked again after the open) */
 	bool cdev_read;
+	/* the cdev path was prepared for (prepare_modules()): only its
+	 * module, and the context's /dev/iommu opened, with this result */
+	bool cdev_prepared;
+	int iommufd_ret;
+	bool noiommu_read, group_noiommu; /* vfd_sysfs_dev_group_noiommu() */
+	bool cdev_unproved; /* its number not asked for (cdev_of()) */
 	int cdev_ret;
 	char cdev_name[64];
 	int group_id;
@@ -834,10 +862,17 @@ int vfd_mig_path(uint64_t flags, unsigned int from, unsigned int to,
 int vfd_device_load_info(struct vfiodev_device *dev);
 /* the close path: undo the device's mmaps */
 void vfd_region_unmap_all(struct vfiodev_device *dev);
-/* ... and its IRQ triggers, and forget them; @in_kernel false: the
- * kernel's triggers stay (a handed-over device's, for the process that
- * took it) */
-void vfd_irq_disable_all(struct vfiodev_device *dev, bool in_kernel);
+/* ... and its IRQ triggers, and forget them */
+void vfd_irq_disable_all(struct vfiodev_device *dev);
+/* forget them only: the kernel's triggers stay (a handed-over device's,
+ * for the process that took it) */
+void vfd_irq_forget_all(struct vfiodev_device *dev);
+/* device_cdev.c: the cdev path of an open (device.c), on failure
+ * @dev->fallback_reason says why; the vfio cdev of @dev, read once */
+int vfd_device_set_reason(struct vfiodev_device *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vfd_device_cdev_of(struct vfiodev_device *dev);
+int vfd_device_open_cdev(struct vfiodev_space *space, struct vfiodev_device *dev);
 
 /* ---- binding, discovery, diagnosis (bind.c, discover.c, paths.c,
  * diagnose.c) ------------------------------------------------------------ */

@@ -362,15 +362,24 @@ VFIODEV_EXPORT int vfiodev_irq_trigger(struct vfiodev_device *dev,
 			  "trigger");
 }
 
-void vfd_irq_disable_all(struct vfiodev_device *dev, bool in_kernel)
+/* the record of @dev's interrupts freed, the kernel's triggers left as
+ * they are (a handed-over device's, for the process that adopts it) */
+void vfd_irq_forget_all(struct vfiodev_device *dev)
 {
 	if (!dev->irqs)
 		return;
-	for (unsigned int i = 0; i < dev->num_irqs; i++) {
-		if (in_kernel && dev->irqs[i].nvec)
-			vfiodev_irq_disable(dev, i);
-		free(dev->irqs[i].fds);
-	}
+	for (unsigned int i = 0; i < dev->num_irqs; i++)
+		irq_vecs_forget(&dev->irqs[i]);
 	free(dev->irqs);
 	dev->irqs = NULL;
+}
+
+void vfd_irq_disable_all(struct vfiodev_device *dev)
+{
+	if (!dev->irqs)
+		return;
+	for (unsigned int i = 0; i < dev->num_irqs; i++)
+		if (dev->irqs[i].nvec)
+			vfiodev_irq_disable(dev, i);
+	vfd_irq_forget_all(dev);
 }

@@ -5,6 +5,7 @@
  * device fd, and the PCI config space helpers built on them.
  */
 #include <linux/vfio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,8 +18,9 @@
 static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 			   struct vfio_region_info **out)
 {
-	struct vfio_region_info *info;
-	size_t argsz = sizeof(*info);
+	struct vfio_region_info hdr = { .index = index }, *info;
+	size_t argsz = sizeof(hdr);
+	char what[128];
 	int ret;
 
 	if (index >= dev->num_regions) {
@@ -26,53 +28,29 @@ static int region_info_raw(const struct vfiodev_device *dev, unsigned int index,
 			dev->name, index, dev->num_regions);
 		return -EINVAL;
 	}
-	for (int tries = 0; tries < 3; tries++) {
-		info = calloc(1, argsz);
-		if (!info)
-			return -ENOMEM;
-		info->argsz = (uint32_t)argsz;
-		info->index = index;
-		ret = sys_ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, info);
-		if (ret) {
-			vfd_err(dev->ctx, "%s: VFIO_DEVICE_GET_REGION_INFO(%u): %s",
-				dev->name, index, strerror(-ret));
-			free(info);
-			return ret;
-		}
-		if (info->argsz <= argsz) {
-			info->argsz = (uint32_t)argsz; /* bytes we own */
-			/* every file offset inside the region must be an
-			 * off_t: offset + size may not wrap or pass INT64_MAX */
-			if (info->size > (uint64_t)INT64_MAX ||
-			    info->offset > (uint64_t)INT64_MAX - info->size) {
-				vfd_err(dev->ctx,
-					"%s: region %u: offset 0x%llx + size 0x%llx passes the largest file offset",
-					dev->name, index,
-					(unsigned long long)info->offset,
-					(unsigned long long)info->size);
-				free(info);
-				return -EPROTO;
-			}
-			dev->maps[index].fd_offset = info->offset;
-			dev->maps[index].size = info->size;
-			dev->maps[index].known = true;
-			*out = info;
-			return 0;
-		}
-		if (info->argsz > VFD_INFO_ARGSZ_MAX) {
-			vfd_err(dev->ctx,
-				"%s: region %u: implausible argsz %u (more than %u)",
-				dev->name, index, info->argsz, VFD_INFO_ARGSZ_MAX);
-			free(info);
-			return -EPROTO;
-		}
-		argsz = info->argsz;
+	snprintf(what, sizeof(what), "%s: VFIO_DEVICE_GET_REGION_INFO(%u)",
+		 dev->name, index);
+	ret = vfd_vfio_info_ioctl(dev->ctx, dev->fd, VFIO_DEVICE_GET_REGION_INFO,
+				  &hdr, sizeof(hdr), &argsz, what, (void **)&info);
+	if (ret)
+		return ret;
+	info->argsz = (uint32_t)argsz; /* bytes we own */
+	/* every file offset inside the region must be an off_t: offset +
+	 * size may not wrap or pass INT64_MAX */
+	if (info->size > (uint64_t)INT64_MAX ||
+	    info->offset > (uint64_t)INT64_MAX - info->size) {
+		vfd_err(dev->ctx,
+			"%s: region %u: offset 0x%llx + size 0x%llx passes the largest file offset",
+			dev->name, index, (unsigned long long)info->offset,
+			(unsigned long long)info->size);
 		free(info);
+		return -EPROTO;
 	}
-	vfd_err(dev->ctx,
-		"%s: region %u: the kernel asked for a larger buffer three times",
-		dev->name, index);
-	return -EPROTO;
+	dev->maps[index].fd_offset = info->offset;
+	dev->maps[index].size = info->size;
+	dev->maps[index].known = true;
+	*out = info;
+	return 0;
 }
 
 /* the number of sparse areas, read without the struct type: the

@@ -253,22 +253,29 @@ int vfd_sysfs_dir_vfio_entry(const struct vfiodev_ctx *ctx, const char *dir,
 	return ret;
 }
 
-int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
-			    char *name, size_t len)
+/* vfio registers vfio-dev/vfioN for every device; only a kernel with
+ * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute), and
+ * before 7.x not to a noiommu device: -ENOENT without one */
+int vfd_sysfs_dir_cdev_numbered(const struct vfiodev_ctx *ctx, const char *dir,
+				const char *name)
 {
 	char path[512];
 	int ret;
 
-	ret = vfd_sysfs_dir_vfio_entry(ctx, dir, name, len);
-	if (ret)
-		return ret;
-	/* vfio registers vfio-dev/vfioN for every device; only a kernel with
-	 * CONFIG_VFIO_DEVICE_CDEV gives it a number (its "dev" attribute) */
 	ret = vfd_sysfs_path(ctx, path, sizeof(path), "%s/vfio-dev/%s/dev", dir,
 			     name);
 	if (!ret && access(path, F_OK))
 		ret = -ENOENT;
 	return ret;
+}
+
+int vfd_sysfs_dir_cdev_name(const struct vfiodev_ctx *ctx, const char *dir,
+			    char *name, size_t len)
+{
+	int ret;
+
+	ret = vfd_sysfs_dir_vfio_entry(ctx, dir, name, len);
+	return ret ? ret : vfd_sysfs_dir_cdev_numbered(ctx, dir, name);
 }
 
 int vfd_sysfs_dir_cdev_devnum(const struct vfiodev_ctx *ctx, const char *dir,
@@ -441,6 +448,66 @@ bool vfd_sysfs_group_is_noiommu(const struct vfiodev_ctx *ctx, int group_id)
 	return group_named_noiommu(ctx, group_id) && !group_has_mdev(ctx, group_id);
 }
 
+/* vfd_sysfs_group_is_noiommu() of @dev's group, read once per open (the
+ * cdev path asks it when it finds no cdev, the group path after it) */
+bool vfd_sysfs_dev_group_noiommu(struct vfiodev_device *dev)
+{
+	if (!dev->noiommu_read) {
+		dev->group_noiommu =
+			vfd_sysfs_group_is_noiommu(dev->ctx, dev->group_id);
+		dev->noiommu_read = true;
+	}
+	return dev->group_noiommu;
+}
+
+/* a device directory @real (@rel below the sysfs root), whose subsystem
+ * link names its bus, into @d; -EINVAL when it is no bus device's */
+static int sysdev_from_device_dir(const char *real, const char *rel,
+				  struct vfd_sysdev *d)
+{
+	const char *base = strrchr(rel, '/'), *b;
+	char canon[PATH_MAX + 16], link[512];
+	ssize_t n;
+
+	base = base ? base + 1 : rel;
+	snprintf(canon, sizeof(canon), "%s/subsystem", real);
+	n = sys_readlink(canon, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -EINVAL;
+	link[n] = '\0';
+	b = strrchr(link, '/');
+	/* a bus device's subsystem is .../bus/<bus>; a class device's
+	 * .../class/<class> */
+	if (!b || b - link < 4 || strncmp(b - 4, "/bus", 4) ||
+	    strlen(b + 1) >= sizeof(d->bus) || strlen(base) >= sizeof(d->name))
+		return -EINVAL;
+	snprintf(d->bus, sizeof(d->bus), "%s", b + 1);
+	snprintf(d->name, sizeof(d->name), "%s", base);
+	return 0;
+}
+
+/* @d's kind from its bus; a PCI device's name must be its address */
+static int sysdev_kind(const struct vfiodev_ctx *ctx, struct vfd_sysdev *d)
+{
+	char norm[BDF_BUF];
+
+	if (!strcmp(d->bus, "mdev")) {
+		d->kind = VFD_BUS_MDEV;
+		return 0;
+	}
+	if (strcmp(d->bus, "pci")) {
+		d->kind = VFD_BUS_OTHER;
+		return 0;
+	}
+	if (vfiodev_bdf_normalise(d->name, norm) || strcmp(norm, d->name)) {
+		vfd_err(ctx, "%s: a PCI device whose name is no PCI address",
+			d->name);
+		return -ENODEV;
+	}
+	d->kind = VFD_BUS_PCI;
+	return 0;
+}
+
 /* "<bus>/devices/<name>" (what follows "bus/") into @d */
 static int sysdev_from_bus_path(const char *rel, struct vfd_sysdev *d)
 {
@@ -469,7 +536,7 @@ static bool same_dir(const char *a, const char *b)
 int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
 		       struct vfd_sysdev *d)
 {
-	char real[PATH_MAX], root[PATH_MAX], canon[PATH_MAX + 16], link[512];
+	char real[PATH_MAX], root[PATH_MAX], canon[PATH_MAX + 16];
 	const char *rel;
 	size_t rl;
 	int ret;
@@ -506,28 +573,7 @@ int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
 	if (!strncmp(rel, "bus/", 4)) {
 		ret = sysdev_from_bus_path(rel + 4, d);
 	} else {
-		const char *base = strrchr(rel, '/');
-		ssize_t n;
-
-		base = base ? base + 1 : rel;
-		ret = -EINVAL;
-		snprintf(canon, sizeof(canon), "%s/subsystem", real);
-		n = sys_readlink(canon, link, sizeof(link) - 1);
-		if (n > 0) {
-			const char *b;
-
-			link[n] = '\0';
-			b = strrchr(link, '/');
-			/* a bus device's subsystem is .../bus/<bus>; a class
-			 * device's .../class/<class> */
-			if (b && b - link >= 4 && !strncmp(b - 4, "/bus", 4) &&
-			    strlen(b + 1) < sizeof(d->bus) &&
-			    strlen(base) < sizeof(d->name)) {
-				snprintf(d->bus, sizeof(d->bus), "%s", b + 1);
-				snprintf(d->name, sizeof(d->name), "%s", base);
-				ret = 0;
-			}
-		}
+		ret = sysdev_from_device_dir(real, rel, d);
 	}
 	if (ret) {
 		vfd_err(ctx, "'%.200s' is not a device directory of a bus (expected %s/bus/<bus>/devices/<name>, or the directory it links to)",
@@ -541,19 +587,5 @@ int vfd_sysdev_resolve(const struct vfiodev_ctx *ctx, const char *path,
 			path, d->name, d->bus);
 		return -ENODEV;
 	}
-	if (!strcmp(d->bus, "pci")) {
-		char norm[BDF_BUF];
-
-		if (vfiodev_bdf_normalise(d->name, norm) || strcmp(norm, d->name)) {
-			vfd_err(ctx, "%s: a PCI device whose name is no PCI address",
-				d->name);
-			return -ENODEV;
-		}
-		d->kind = VFD_BUS_PCI;
-	} else if (!strcmp(d->bus, "mdev")) {
-		d->kind = VFD_BUS_MDEV;
-	} else {
-		d->kind = VFD_BUS_OTHER;
-	}
-	return 0;
+	return sysdev_kind(ctx, d);
 }

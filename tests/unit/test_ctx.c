@@ -151,7 +151,7 @@ static void log_callback_receives_lines_at_their_priority(void **state)
 	i = seen_find(&s, "trying the group path");
 	assert_true(i >= 0);
 	assert_int_equal(s.prio[i], LOG_INFO);
-	assert_string_equal(s.fn[i], "device_open");
+	assert_string_equal(s.fn[i], "device_join");
 
 	assert_int_equal(vfiodev_device_open(ctx, "junk", NULL,
 					     &(struct vfiodev_device *){ NULL }),

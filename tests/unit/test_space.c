@@ -560,8 +560,9 @@ static void type1_ranges_come_from_the_info_capability(void **state)
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, RW, 0x100000),
 			 -EINVAL);
 	assert_int_equal(vfiodev_dma_map(w->space, w->buf, PG, RW, 0x1000000), 0);
-	/* the info was re-read with room for the capabilities */
-	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_GET_INFO), 2);
+	/* the info was read once, with room for the capabilities (issue 19:
+	 * it was sent twice, to learn the size, then to read) */
+	assert_int_equal(fake_ioctl_count(VFIO_IOMMU_GET_INFO), 1);
 }
 
 static void type1_without_iova_capability_allows_everything(void **state)

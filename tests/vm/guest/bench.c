@@ -25,8 +25,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <vfiodev.h>
@@ -134,6 +138,294 @@ static void raw_close_container(struct raw *r)
 	close(r->container);
 }
 
+/*
+ * Syscall counts of open + close, real ones (the library's, libc's and
+ * libudev's), counted by tracing a child with ptrace: strace is not in the
+ * guests. The child runs segments separated by raise(SIGSTOP); the parent
+ * counts the syscall entries of each segment, less those of an empty one
+ * (raise()'s own). One line a segment, with the calls in order.
+ */
+enum { SEG_MAX = 16, SEG_CALLS = 160 };
+
+struct seg {
+	const char *what;
+	int n, nr[SEG_CALLS];
+	char paths[SEG_CALLS][48];
+};
+
+static const char *sys_name(int nr)
+{
+	static const struct {
+		int nr;
+		const char *name;
+	} t[] = {
+		{ SYS_openat, "openat" },
+		{ SYS_close, "close" },
+		{ SYS_ioctl, "ioctl" },
+		{ SYS_read, "read" },
+		{ SYS_write, "write" },
+		{ SYS_pread64, "pread" },
+		{ SYS_readlinkat, "readlinkat" },
+		{ SYS_mmap, "mmap" },
+		{ SYS_munmap, "munmap" },
+		{ SYS_brk, "brk" },
+		{ SYS_getdents64, "getdents64" },
+		{ SYS_futex, "futex" },
+		{ SYS_newfstatat, "newfstatat" },
+		{ SYS_statx, "statx" },
+		{ SYS_faccessat, "faccessat" },
+		{ SYS_lseek, "lseek" },
+		{ SYS_fcntl, "fcntl" },
+		{ SYS_getpid, "getpid" },
+		{ SYS_gettid, "gettid" },
+		{ SYS_tgkill, "tgkill" },
+		{ SYS_rt_sigprocmask, "sigprocmask" },
+		{ SYS_fstatfs, "fstatfs" },
+#ifdef SYS_fstat
+		{ SYS_fstat, "fstat" },
+#endif
+#ifdef SYS_open
+		{ SYS_open, "open" },
+#endif
+#ifdef SYS_stat
+		{ SYS_stat, "stat" },
+#endif
+#ifdef SYS_access
+		{ SYS_access, "access" },
+#endif
+#ifdef SYS_readlink
+		{ SYS_readlink, "readlink" },
+#endif
+#ifdef SYS_faccessat2
+		{ SYS_faccessat2, "faccessat2" },
+#endif
+	};
+	static char other[16];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].nr == nr)
+			return t[i].name;
+	snprintf(other, sizeof(other), "sys%d", nr);
+	return other;
+}
+
+/* the argument of syscall @nr that names a path, or -1 */
+static int path_arg(int nr)
+{
+	switch (nr) {
+	case SYS_openat:
+	case SYS_readlinkat:
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_faccessat:
+#ifdef SYS_faccessat2
+	case SYS_faccessat2:
+#endif
+		return 1;
+#ifdef SYS_open
+	case SYS_open:
+#endif
+#ifdef SYS_stat
+	case SYS_stat:
+#endif
+#ifdef SYS_access
+	case SYS_access:
+#endif
+#ifdef SYS_readlink
+	case SYS_readlink:
+#endif
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void peek_str(pid_t pid, unsigned long addr, char *out, size_t len)
+{
+	size_t i = 0;
+
+	while (i + 1 < len) {
+		long w;
+
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + i), NULL);
+		if (errno)
+			break;
+		for (size_t b = 0; b < sizeof(w) && i + 1 < len; b++, i++) {
+			out[i] = ((const char *)&w)[b];
+			if (!out[i])
+				return;
+		}
+	}
+	out[i] = '\0';
+}
+
+/* the segments the child runs, in order (raise(SIGSTOP) between them) */
+static int child_open_close(const char *bdf, enum vfiodev_backend be, int times)
+{
+	VFIODEV_OPTS_INIT(vfiodev_device_opts, o);
+	struct vfiodev_ctx *ctx;
+	struct vfiodev_device *dev;
+	int bad = 0;
+
+	o.backend = be;
+	if (vfiodev_ctx_new(NULL, &ctx))
+		return 1;
+	for (int i = 0; i < times; i++) {
+		raise(SIGSTOP);
+		if (vfiodev_device_open(ctx, bdf, &o, &dev))
+			bad = 1;
+		else
+			vfiodev_device_close(dev);
+	}
+	raise(SIGSTOP);
+	vfiodev_ctx_unref(ctx);
+	return bad;
+}
+
+static int child_raw(const char *bdf, bool iommufd)
+{
+	struct raw r;
+	int bad;
+
+	memset(&r, 0, sizeof(r));
+	raise(SIGSTOP);
+	bad = iommufd ? raw_open_iommufd(bdf, &r) : raw_open_container(bdf, &r);
+	iommufd ? raw_close_iommufd(&r) : raw_close_container(&r);
+	raise(SIGSTOP);
+	return bad ? 1 : 0;
+}
+
+static int traced_child(const char *bdf, bool iommufd)
+{
+	int bad = 0;
+
+	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	raise(SIGSTOP); /* the tracer sets its options */
+	raise(SIGSTOP); /* from here to the next: an empty segment */
+	raise(SIGSTOP); /* (raise()'s own calls) */
+	/* the library first: it loads the modules the raw sequence needs */
+	bad |= child_open_close(bdf, VFIODEV_BACKEND_AUTO, 3);
+	if (iommufd)
+		bad |= child_open_close(bdf, VFIODEV_BACKEND_IOMMUFD, 2) << 1;
+	bad |= child_open_close(bdf, VFIODEV_BACKEND_CONTAINER, 2) << 2;
+	bad |= child_raw(bdf, iommufd) << 3;
+	return bad;
+}
+
+/* the segments traced_child() runs: "-" ones (a context made or freed)
+ * are not reported */
+static const char *const seg_fd[] = {
+	"empty",
+	"-",
+	"AUTO first",
+	"AUTO later",
+	"AUTO later",
+	"-",
+	"iommufd first",
+	"iommufd later",
+	"-",
+	"container first",
+	"container later",
+	"-",
+	"raw",
+	NULL,
+};
+static const char *const seg_ct[] = {
+	"empty",
+	"-",
+	"AUTO first",
+	"AUTO later",
+	"AUTO later",
+	"-",
+	"container first",
+	"container later",
+	"-",
+	"raw",
+	NULL,
+};
+
+static void seg_print(const char *what, const struct seg *s, int base)
+{
+	char line[6144];
+	size_t l = 0;
+
+	for (int c = 0; c < s->n && c < SEG_CALLS && l < sizeof(line) - 80; c++)
+		l += snprintf(line + l, sizeof(line) - l, "%s%s%s%s%s", c ? " " : "",
+			      sys_name(s->nr[c]), s->paths[c][0] ? "(" : "",
+			      s->paths[c], s->paths[c][0] ? ")" : "");
+	printf("BENCH syscalls %-16s %3d (raise's %d not counted): %s\n", what,
+	       s->n - base, base, line);
+}
+
+static void seg_record(struct seg *s, pid_t pid,
+		       const struct __ptrace_syscall_info *si)
+{
+	int nr = (int)si->entry.nr, pa = path_arg(nr);
+
+	if (s->n < SEG_CALLS) {
+		s->nr[s->n] = nr;
+		s->paths[s->n][0] = '\0';
+		if (pa >= 0)
+			peek_str(pid, si->entry.args[pa], s->paths[s->n],
+				 sizeof(s->paths[0]));
+		else if (nr == SYS_ioctl) /* the request, to tell them apart */
+			snprintf(s->paths[s->n], sizeof(s->paths[0]), "%#llx",
+				 (unsigned long long)si->entry.args[1]);
+	}
+	s->n++;
+}
+
+static void count_syscalls(const char *bdf, bool iommufd)
+{
+	static struct seg segs[SEG_MAX];
+	const char *const *names = iommufd ? seg_fd : seg_ct;
+	int st, seg = -1, status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(traced_child(bdf, iommufd));
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st)) {
+		printf("BENCH syscalls: cannot trace a child\n");
+		return;
+	}
+	ptrace(PTRACE_SETOPTIONS, pid, NULL,
+	       (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+	for (;;) {
+		struct __ptrace_syscall_info si;
+
+		if (ptrace(PTRACE_SYSCALL, pid, NULL, NULL) ||
+		    waitpid(pid, &st, 0) != pid)
+			break;
+		if (WIFEXITED(st)) {
+			status = WEXITSTATUS(st);
+			break;
+		}
+		if (!WIFSTOPPED(st))
+			break;
+		if (WSTOPSIG(st) == SIGSTOP) {
+			if (++seg < SEG_MAX)
+				segs[seg].n = 0;
+			continue;
+		}
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80) && seg >= 0 && seg < SEG_MAX &&
+		    ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof(si), &si) > 0 &&
+		    si.op == PTRACE_SYSCALL_INFO_ENTRY)
+			seg_record(&segs[seg], pid, &si);
+	}
+	if (status) {
+		printf("BENCH syscalls: the traced child failed (status %d)\n",
+		       status);
+		if (status < 0)
+			return;
+	}
+	for (int i = 1; names[i] && i < seg && i < SEG_MAX; i++)
+		if (strcmp(names[i], "-"))
+			seg_print(names[i], &segs[i], segs[0].n);
+}
+
 static int raw_map(const struct raw *r, bool iommufd, void *va, uint64_t iova)
 {
 	if (iommufd) {
@@ -204,6 +496,7 @@ int main(int argc, char **argv)
 		return 1;
 	printf("BENCH path: %s, %d iterations, alternating library and raw rounds\n",
 	       iommufd ? "iommufd + cdev" : "group + Type1 container", n);
+	count_syscalls(argv[1], iommufd);
 
 	/* open: interleave rounds so drift hits both sides alike */
 	lib = raw = 0;
