@@ -118,8 +118,7 @@ static int module_ensure(struct vfiodev_ctx *ctx, const char *name,
 		return 0;
 	}
 	/* a module on its way out cannot be loaded until it is gone */
-	ret = module_going(ctx, st->name) ? -EBUSY :
-					    vfiodev_kmod_load(ctx, st->name);
+	ret = module_going(ctx, st->name) ? -EBUSY : vfd_kmod_load(ctx, st->name);
 	if (ret) {
 		st->error = ret;
 		if (required)
@@ -541,7 +540,7 @@ VFIODEV_EXPORT int vfiodev_unbind(struct vfiodev_ctx *ctx, const char *bdf,
 	/* a driver to give it to must be there before the device is let go */
 	if (restore_driver && *restore_driver &&
 	    !driver_registered(ctx, restore_driver)) {
-		ret = vfiodev_kmod_load(ctx, restore_driver);
+		ret = vfd_kmod_load(ctx, restore_driver);
 		if (ret || !driver_registered(ctx, restore_driver)) {
 			vfd_err(ctx, "%s: not released: driver %s is not registered with the PCI bus%s%s",
 				norm, restore_driver,

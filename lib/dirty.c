@@ -284,7 +284,7 @@ static int range_whole(struct vfiodev_space *space, uint64_t iova, uint64_t last
 	const struct itree_node *b = vfd_itree_find(&space->tree, last);
 
 	if ((a && !(a->vaddr & MAPF_RESERVED) && a->iova < iova) ||
-	    (b && !(b->vaddr & MAPF_RESERVED) && itree_last(b) > last)) {
+	    (b && !(b->vaddr & MAPF_RESERVED) && vfd_itree_last(b) > last)) {
 		vfd_err(space->ctx,
 			"dirty read: 0x%llx-0x%llx splits a mapping (Type1 reads whole mappings)",
 			(unsigned long long)iova, (unsigned long long)last);

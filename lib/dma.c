@@ -118,7 +118,7 @@ static int check_fixed(struct vfiodev_space *space, uint64_t iova, uint64_t len)
 				(unsigned long long)iova, (unsigned long long)len,
 				space->nr_devices ? "" : "provisional ",
 				(unsigned long long)n->iova,
-				(unsigned long long)itree_last(n));
+				(unsigned long long)vfd_itree_last(n));
 			return -EINVAL;
 		}
 		vfd_err(ctx, "dma map: IOVA 0x%llx+0x%llx overlaps an existing mapping at IOVA 0x%llx",
@@ -256,7 +256,7 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 	if (ret) {
 		uint64_t other = 0;
 
-		vtable_lookup(&space->vt, busy, &other, NULL);
+		vfd_vtable_lookup(&space->vt, busy, &other, NULL);
 		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx overlaps the one mapped at IOVA 0x%llx (map a buffer once)",
 			(unsigned long long)va, (unsigned long long)len,
 			(unsigned long long)other);
@@ -382,7 +382,7 @@ static void p2p_release(struct vfiodev_space *space, uint64_t va)
 /* unmap entry @n from the kernel and the record; caller holds the lock */
 static int unmap_node(struct vfiodev_space *space, const struct itree_node *n)
 {
-	struct vfiodev_mapping m = node_mapping(n);
+	struct vfiodev_mapping m = vfd_node_mapping(n);
 	uint64_t n_flags = n->vaddr & MAPF_MASK;
 	int ret;
 
@@ -440,7 +440,7 @@ static const struct itree_node *noiommu_find(struct vfiodev_space *space,
 		while (v < end) {
 			uint64_t b, l;
 
-			if (vtable_lookup(&space->vt, v, &b, &l))
+			if (vfd_vtable_lookup(&space->vt, v, &b, &l))
 				break;
 			if (bus >= b && bus - b < l) {
 				*va = v + (bus - b);
@@ -497,7 +497,7 @@ static const struct itree_node *node_at_vaddr(struct vfiodev_space *space,
 	const struct itree_node *n;
 	uint64_t iova;
 
-	if (vtable_lookup(&space->vt, va, &iova, NULL))
+	if (vfd_vtable_lookup(&space->vt, va, &iova, NULL))
 		return NULL;
 	if (space->noiommu) {
 		/* the table holds bus addresses there: a walk, O(n) */
@@ -587,7 +587,8 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 			break;
 		if (!is_mapping(n))
 			continue;
-		if (n->iova < iova || itree_last(n) > last || n->vaddr & MAPF_ALLOC) {
+		if (n->iova < iova || vfd_itree_last(n) > last ||
+		    n->vaddr & MAPF_ALLOC) {
 			vfd_err(space->ctx,
 				"dma unmap: the mapping at IOVA 0x%llx+0x%llx %s the range 0x%llx+0x%llx: nothing unmapped",
 				(unsigned long long)n->iova,
@@ -604,7 +605,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_range(struct vfiodev_space *space,
 	     n = ceil_after(t, end)) {
 		uint64_t l = n->len;
 
-		end = itree_last(n);
+		end = vfd_itree_last(n);
 		if (!is_mapping(n))
 			continue;
 		ret = unmap_node(space, n);
@@ -633,7 +634,7 @@ VFIODEV_EXPORT int vfiodev_dma_unmap_all(struct vfiodev_space *space)
 	for (n = vfd_itree_ceil(t, 0); n; n = ceil_after(t, end)) {
 		int r;
 
-		end = itree_last(n);
+		end = vfd_itree_last(n);
 		if (!is_mapping(n))
 			continue;
 		/* a refused unmap keeps its entry: the record stays the
@@ -674,7 +675,7 @@ VFIODEV_EXPORT int vfiodev_dma_translate(struct vfiodev_space *space,
 {
 	if (__builtin_expect(!space || !iova, 0))
 		return -EINVAL;
-	return vtable_lookup(&space->vt, (uintptr_t)vaddr, iova, NULL);
+	return vfd_vtable_lookup(&space->vt, (uintptr_t)vaddr, iova, NULL);
 }
 
 VFIODEV_EXPORT int vfiodev_dma_translate_len(struct vfiodev_space *space,
@@ -686,7 +687,7 @@ VFIODEV_EXPORT int vfiodev_dma_translate_len(struct vfiodev_space *space,
 
 	if (__builtin_expect(!space || !iova || !len, 0))
 		return -EINVAL;
-	ret = vtable_lookup(&space->vt, (uintptr_t)vaddr, iova, &l);
+	ret = vfd_vtable_lookup(&space->vt, (uintptr_t)vaddr, iova, &l);
 	if (!ret)
 		*len = (size_t)l;
 	return ret;

@@ -34,9 +34,9 @@
  * Every call that reaches the kernel for a device, a node or sysfs goes
  * through this table, and every entry returns a result or -errno (never
  * -1 with errno), so each caller converts nothing. Unit tests link the
- * static library and point vfiodev_sys at a fake kernel.
+ * static library and point vfd_sys at a fake kernel.
  */
-struct vfiodev_sys {
+struct vfd_sys {
 	int (*open)(const char *path, int flags);
 	int (*close)(int fd);
 	int (*ioctl)(int fd, unsigned long req, void *arg);
@@ -55,23 +55,23 @@ struct vfiodev_sys {
 	int (*fstatfs)(int fd, struct statfs *st);
 };
 
-extern const struct vfiodev_sys *vfiodev_sys;
-extern const struct vfiodev_sys vfiodev_sys_real;
+extern const struct vfd_sys *vfd_sys;
+extern const struct vfd_sys vfd_sys_real;
 
-#define sys_open(p, f) vfiodev_sys->open((p), (f))
-#define sys_close(fd) vfiodev_sys->close(fd)
-#define sys_ioctl(fd, r, a) vfiodev_sys->ioctl((fd), (r), (void *)(a))
-#define sys_fstat(fd, st) vfiodev_sys->fstat((fd), (st))
-#define sys_fstatfs(fd, st) vfiodev_sys->fstatfs((fd), (st))
-#define sys_read(fd, b, l) vfiodev_sys->read((fd), (b), (l))
-#define sys_write(fd, b, l) vfiodev_sys->write((fd), (b), (l))
-#define sys_pread(fd, b, l, o) vfiodev_sys->pread((fd), (b), (l), (o))
-#define sys_pwrite(fd, b, l, o) vfiodev_sys->pwrite((fd), (b), (l), (o))
+#define sys_open(p, f) vfd_sys->open((p), (f))
+#define sys_close(fd) vfd_sys->close(fd)
+#define sys_ioctl(fd, r, a) vfd_sys->ioctl((fd), (r), (void *)(a))
+#define sys_fstat(fd, st) vfd_sys->fstat((fd), (st))
+#define sys_fstatfs(fd, st) vfd_sys->fstatfs((fd), (st))
+#define sys_read(fd, b, l) vfd_sys->read((fd), (b), (l))
+#define sys_write(fd, b, l) vfd_sys->write((fd), (b), (l))
+#define sys_pread(fd, b, l, o) vfd_sys->pread((fd), (b), (l), (o))
+#define sys_pwrite(fd, b, l, o) vfd_sys->pwrite((fd), (b), (l), (o))
 #define sys_mmap(a, l, p, f, fd, o, e)                                         \
-	vfiodev_sys->mmap((a), (l), (p), (f), (fd), (o), (e))
-#define sys_munmap(a, l) vfiodev_sys->munmap((a), (l))
-#define sys_readlink(p, b, l) vfiodev_sys->readlink((p), (b), (l))
-#define sys_dupfd(fd) vfiodev_sys->dupfd(fd)
+	vfd_sys->mmap((a), (l), (p), (f), (fd), (o), (e))
+#define sys_munmap(a, l) vfd_sys->munmap((a), (l))
+#define sys_readlink(p, b, l) vfd_sys->readlink((p), (b), (l))
+#define sys_dupfd(fd) vfd_sys->dupfd(fd)
 
 /* ---- context ----------------------------------------------------------- */
 struct kmod_ctx;
@@ -126,10 +126,10 @@ struct vfiodev_ctx {
 	bool udev_usable; /* roots are the real /sys and /dev */
 };
 
-void vfiodev_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
-		  int line, const char *fn, const char *fmt, va_list args);
-void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
-		 int line, const char *fn, const char *fmt, ...)
+void vfd_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
+	      int line, const char *fn, const char *fmt, va_list args);
+void vfd_logf(const struct vfiodev_ctx *ctx, int priority, const char *file,
+	      int line, const char *fn, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
 void vfd_log_stderr(void *data, int priority, const char *file, int line,
@@ -140,8 +140,8 @@ int vfd_log_priority_parse(const char *s);
 	do {                                                                   \
 		if ((ctx) && __atomic_load_n(&(ctx)->log_priority,             \
 					     __ATOMIC_RELAXED) >= (prio))      \
-			vfiodev_log((ctx), (prio), __FILE__, __LINE__,         \
-				    __func__, __VA_ARGS__);                    \
+			vfd_logf((ctx), (prio), __FILE__, __LINE__, __func__,  \
+				 __VA_ARGS__);                                 \
 	} while (0)
 #define vfd_err(ctx, ...) vfd_log(ctx, LOG_ERR, __VA_ARGS__)
 #define vfd_warn(ctx, ...) vfd_log(ctx, LOG_WARNING, __VA_ARGS__)
@@ -305,8 +305,8 @@ int vfd_devnode_udev_lookup(struct vfiodev_ctx *ctx, dev_t devnum, char *path,
 
 /* ---- modules (kmod.c) -------------------------------------------------- */
 /* load a module by name or alias; 0 also when it is built in or loaded */
-int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name);
-/* as vfiodev_kmod_load(), for a device open: nothing when the context
+int vfd_kmod_load(struct vfiodev_ctx *ctx, const char *name);
+/* as vfd_kmod_load(), for a device open: nothing when the context
  * says no_module_load (-EPERM) */
 int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name);
 #define VFD_NEED_VFIO 0x1u
@@ -489,7 +489,7 @@ struct itree {
 	struct itree_hint *hint;
 };
 
-static inline uint64_t itree_last(const struct itree_node *n)
+static inline uint64_t vfd_itree_last(const struct itree_node *n)
 {
 	return n->iova + (n->len - 1);
 }
@@ -568,8 +568,8 @@ void vfd_vtable_clear(struct vtable *vt, uint64_t va, uint64_t len);
  * if the slot changed in between it was unmapped meanwhile, and -ENOENT
  * is a true answer. A torn pair would need the slot set 2^27 times
  * between two adjacent loads */
-static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
-				uint64_t *iova, uint64_t *len)
+static inline int vfd_vtable_lookup(const struct vtable *vt, uint64_t va,
+				    uint64_t *iova, uint64_t *len)
 {
 	const struct vt_entry *e;
 	uint64_t w, off;
@@ -608,7 +608,7 @@ static inline int vtable_lookup(const struct vtable *vt, uint64_t va,
 }
 
 /* the mapping a record node stands for, as the backends take it */
-static inline struct vfiodev_mapping node_mapping(const struct itree_node *n)
+static inline struct vfiodev_mapping vfd_node_mapping(const struct itree_node *n)
 {
 	return (struct vfiodev_mapping){
 		.vaddr = n->vaddr & ~MAPF_MASK,

@@ -116,8 +116,8 @@ int vfd_itree_fit(const struct itree *t, uint64_t len, uint64_t align,
 		last = vfd_itree_last_node(t);
 		if (!last)
 			try_span(&f, 0, UINT64_MAX);
-		else if (itree_last(last) != UINT64_MAX)
-			try_span(&f, itree_last(last) + 1, UINT64_MAX);
+		else if (vfd_itree_last(last) != UINT64_MAX)
+			try_span(&f, vfd_itree_last(last) + 1, UINT64_MAX);
 		if (f.ok)
 			vfd_itree_path_last(t, f.pa);
 	}

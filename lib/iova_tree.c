@@ -349,7 +349,7 @@ struct itree_node *vfd_itree_find(const struct itree *t, uint64_t iova)
 	struct itree_node *f = floor_ent(t, iova);
 	struct itree_hint *hint = t->hint;
 
-	if (!f || itree_last(f) < iova)
+	if (!f || vfd_itree_last(f) < iova)
 		return NULL;
 	if (hint->path.idx[0]) {
 		/* in the leaf the search reached: the path is the entry's */
@@ -365,7 +365,7 @@ struct itree_node *vfd_itree_overlap(const struct itree *t, uint64_t first,
 {
 	struct itree_node *f = floor_ent(t, last);
 
-	if (f && itree_last(f) >= first)
+	if (f && vfd_itree_last(f) >= first)
 		return f;
 	if (t->root) {
 		/* free: the search stopped where an entry at @first goes */
@@ -392,7 +392,7 @@ struct itree_node *vfd_itree_ceil(const struct itree *t, uint64_t iova)
 
 	if (!f)
 		f = t->head && t->head->hd.n ? &t->head->e[0] : NULL;
-	else if (itree_last(f) < iova)
+	else if (vfd_itree_last(f) < iova)
 		f = vfd_itree_next(t, f);
 	if (f)
 		hint_entry(t, f);

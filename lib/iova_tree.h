@@ -80,7 +80,7 @@ static inline uint32_t node_n(const void *node)
 /* the free bytes in front of entry @i of @l */
 static inline uint64_t leaf_gap(const struct bt_leaf *l, uint32_t i)
 {
-	return i ? l->e[i].iova - itree_last(&l->e[i - 1]) - 1 : l->gap0;
+	return i ? l->e[i].iova - vfd_itree_last(&l->e[i - 1]) - 1 : l->gap0;
 }
 
 /* Unused item slots hold UINT64_MAX (a leaf's IOVAs, an inner node's

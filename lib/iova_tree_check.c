@@ -30,13 +30,13 @@ static int check_leaf(const struct bt_leaf *l, int depth, uint64_t lo,
 	c->leaf = l;
 	for (uint32_t i = 0; i < l->hd.n; i++) {
 		const struct itree_node *e = &l->e[i];
-		uint64_t want = c->prev ? e->iova - (itree_last(c->prev) + 1) :
+		uint64_t want = c->prev ? e->iova - (vfd_itree_last(c->prev) + 1) :
 					  e->iova;
 
-		if (!e->len || itree_last(e) < e->iova || e->iova < lo ||
+		if (!e->len || vfd_itree_last(e) < e->iova || e->iova < lo ||
 		    (has_hi && e->iova >= hi))
 			return -EPROTO;
-		if (c->prev && e->iova <= itree_last(c->prev))
+		if (c->prev && e->iova <= vfd_itree_last(c->prev))
 			return -EPROTO;
 		/* the gap kept for the first, computed for the others */
 		if (leaf_gap(l, i) != want)

@@ -176,7 +176,7 @@ static inline uint64_t gap_before(const struct bt_leaf *l, uint32_t p,
 {
 	if (p < l->hd.n)
 		return leaf_gap(l, p) - (l->e[p].iova - x->iova);
-	return p ? x->iova - itree_last(&l->e[p - 1]) - 1 : x->iova;
+	return p ? x->iova - vfd_itree_last(&l->e[p - 1]) - 1 : x->iova;
 }
 
 /* @x into position @p of @l, which has room */
@@ -187,7 +187,8 @@ static void leaf_put(struct bt_leaf *l, uint32_t p, const struct itree_node *x)
 
 	if (p < n) {
 		/* the successor's gap is cut in two, each at most as large */
-		uint64_t g = leaf_gap(l, p), gs = l->e[p].iova - itree_last(x) - 1;
+		uint64_t g = leaf_gap(l, p),
+			 gs = l->e[p].iova - vfd_itree_last(x) - 1;
 
 		gx = g - (l->e[p].iova - x->iova);
 		memmove(&l->e[p + 1], &l->e[p], (n - p) * sizeof(l->e[0]));
@@ -241,7 +242,7 @@ leaf_split_put(struct itree *t, struct bt_leaf *l, uint32_t p,
 		t->tail = r;
 	l->next = r;
 	l->gap0 = left && !p ? gx : g0;
-	r->gap0 = r->e[0].iova - itree_last(&l->e[l->hd.n - 1]) - 1;
+	r->gap0 = r->e[0].iova - vfd_itree_last(&l->e[l->hd.n - 1]) - 1;
 	leaf_recount(l);
 	leaf_recount(r);
 	*sep = r->e[0].iova;

@@ -85,7 +85,7 @@ static void kmod_log_fn(void *data, int priority, const char *file, int line,
 
 	/* through the library's own formatting: bounded, escaped */
 	if (__atomic_load_n(&ctx->log_priority, __ATOMIC_RELAXED) >= priority)
-		vfiodev_logv(ctx, priority, file, line, fn, format, args);
+		vfd_logv(ctx, priority, file, line, fn, format, args);
 }
 
 /* caller holds ctx->ext_lock */
@@ -151,7 +151,7 @@ static int kmod_load_locked(struct vfiodev_ctx *ctx, const char *name)
 	kmod_module_unref_list(list);
 	return loaded ? 0 : (ret < 0 ? ret : -ENOENT);
 }
-int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
+int vfd_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 {
 	int ret;
 
@@ -166,7 +166,7 @@ int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 	return ret;
 }
 #else
-int vfiodev_kmod_load(struct vfiodev_ctx *ctx, const char *name)
+int vfd_kmod_load(struct vfiodev_ctx *ctx, const char *name)
 {
 	if (vfd_module_present(ctx, name))
 		return 0;
@@ -184,5 +184,5 @@ int vfd_kmod_load_for_open(struct vfiodev_ctx *ctx, const char *name)
 			 name);
 		return -EPERM;
 	}
-	return vfiodev_kmod_load(ctx, name);
+	return vfd_kmod_load(ctx, name);
 }

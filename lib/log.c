@@ -28,8 +28,8 @@ static void emit(const struct log_sink *sink, int priority, const char *file,
  * longer than LOG_LINE_MAX bytes is cut, saying how long it was. The
  * callback receives "%s" and the result.
  */
-void vfiodev_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
-		  int line, const char *fn, const char *fmt, va_list args)
+void vfd_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
+	      int line, const char *fn, const char *fmt, va_list args)
 {
 	char raw[LOG_LINE_MAX + 1], out[4 * LOG_LINE_MAX + 48];
 	const struct log_sink *sink;
@@ -60,13 +60,13 @@ void vfiodev_logv(const struct vfiodev_ctx *ctx, int priority, const char *file,
 	emit(sink, priority, file, line, fn, "%s", out);
 }
 
-void vfiodev_log(const struct vfiodev_ctx *ctx, int priority, const char *file,
-		 int line, const char *fn, const char *fmt, ...)
+void vfd_logf(const struct vfiodev_ctx *ctx, int priority, const char *file,
+	      int line, const char *fn, const char *fmt, ...)
 {
 	va_list args;
 
 	va_start(args, fmt);
-	vfiodev_logv(ctx, priority, file, line, fn, fmt, args);
+	vfd_logv(ctx, priority, file, line, fn, fmt, args);
 	va_end(args);
 }
 

@@ -387,7 +387,7 @@ static int replay(struct vfiodev_space *space)
 			ret = -EOPNOTSUPP;
 			break;
 		}
-		m = node_mapping(i);
+		m = vfd_node_mapping(i);
 		ret = space->ops->map(space, &m);
 		if (ret)
 			break;
@@ -407,7 +407,7 @@ static int replay(struct vfiodev_space *space)
 
 			if (j->vaddr & MAPF_RESERVED)
 				continue;
-			m = node_mapping(j);
+			m = vfd_node_mapping(j);
 			space->ops->unmap(space, &m);
 		}
 		return ret;

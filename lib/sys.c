@@ -96,7 +96,7 @@ static int real_fstatfs(int fd, struct statfs *st)
 	return fstatfs(fd, st) < 0 ? -errno : 0;
 }
 
-const struct vfiodev_sys vfiodev_sys_real = {
+const struct vfd_sys vfd_sys_real = {
 	.open = real_open,
 	.close = real_close,
 	.ioctl = real_ioctl,
@@ -112,4 +112,4 @@ const struct vfiodev_sys vfiodev_sys_real = {
 	.fstatfs = real_fstatfs,
 };
 
-const struct vfiodev_sys *vfiodev_sys = &vfiodev_sys_real;
+const struct vfd_sys *vfd_sys = &vfd_sys_real;

@@ -5,7 +5,7 @@
  * 1 GiB, 2 MiB or 4 KiB slot of the address space is mapped: the IOVA of
  * the slot's first byte and the end of the mapping it belongs to. A slot
  * that one mapping covers whole is one entry at its level; partly covered
- * slots get a table of the level below. vtable_lookup() (internal.h) walks
+ * slots get a table of the level below. vfd_vtable_lookup() (internal.h) walks
  * it with plain acquire loads: no lock, no read-modify-write.
  *
  * Writers (under the space's lock) write an entry's end, with the slot's

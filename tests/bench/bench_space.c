@@ -185,7 +185,7 @@ static __attribute__((noinline)) int prev_unmap(struct prev_space *ps, void *va)
 	int ret = -ENOENT;
 
 	pthread_mutex_lock(&ps->lock);
-	if (!vtable_lookup(&ps->vt, v, &iova, NULL))
+	if (!vfd_vtable_lookup(&ps->vt, v, &iova, NULL))
 		n = prev_itree_find(&ps->t, iova);
 	if (n && (n->vaddr & ~MAPF_MASK) == v) {
 		prev_vtable_clear(&ps->vt, v, n->len);

@@ -788,7 +788,7 @@ LOCKED(ssize_t, readlink, (const char *path, char *buf, size_t len),
        (path, buf, len))
 LOCKED(int, dupfd, (int fd), (fd))
 
-const struct vfiodev_sys fake_sys = {
+const struct vfd_sys fake_sys = {
 	.open = l_open,
 	.close = l_close,
 	.ioctl = l_ioctl,

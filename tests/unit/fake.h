@@ -2,7 +2,7 @@
 /*
  * The fake kernel the unit tests run the library against: a temporary
  * directory with sys/ and dev/ trees built per test, and a syscall table
- * installed as vfiodev_sys that emulates the VFIO and iommufd UAPI the
+ * installed as vfd_sys that emulates the VFIO and iommufd UAPI the
  * library uses. Fds are real (device nodes are plain files, device fds from
  * a group are /dev/null), so a leak shows in /proc/self/fd; kernel objects
  * (bindings, IOAS, mappings, triggers, mmaps...) are counted so that a test
@@ -391,7 +391,7 @@ unsigned int fake_log_count(int priority);
 void fake_log_dump(void);
 
 /* the seam itself, for tests that open nodes the way a caller would */
-extern const struct vfiodev_sys fake_sys;
+extern const struct vfd_sys fake_sys;
 
 /* a context on the fake roots, logging everything into the capture;
  * created on first use, released by the teardown */

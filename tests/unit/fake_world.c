@@ -160,7 +160,7 @@ int fake_init(void)
 	defaults();
 	fake_seam_reset();
 	fake_log_clear();
-	vfiodev_sys = &fake_sys;
+	vfd_sys = &fake_sys;
 	fd_baseline = fake_fd_count();
 	return 0;
 }
@@ -208,7 +208,7 @@ void fake_fini(void)
 	logs = NULL;
 	nr_logs = 0;
 	memset(&fk, 0, sizeof(fk));
-	vfiodev_sys = &vfiodev_sys_real;
+	vfd_sys = &vfd_sys_real;
 }
 
 struct vfiodev_ctx *fake_ctx(void)

@@ -23,7 +23,7 @@
 
 /* ---- a PCI core over the fake tree ------------------------------------- */
 
-static struct vfiodev_sys pci_sys;
+static struct vfd_sys pci_sys;
 static char probe_fails[64]; /* a driver whose probe fails */
 static char default_driver[64]; /* what a plain re-probe binds */
 static char override_refuses[64]; /* a value driver_override refuses */
@@ -164,7 +164,7 @@ static int setup(void **state)
 
 	pci_sys = fake_sys;
 	pci_sys.write = pci_write;
-	vfiodev_sys = &pci_sys;
+	vfd_sys = &pci_sys;
 	probe_fails[0] = default_driver[0] = override_refuses[0] = '\0';
 	writes[0] = '\0';
 	kernel_has_cdev = false;

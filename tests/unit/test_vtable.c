@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The read side's radix table (lib/vtable.c, vtable_lookup in
+ * The read side's radix table (lib/vtable.c, vfd_vtable_lookup in
  * lib/internal.h), white box, under threads: one writer maps one buffer
  * again and again at different IOVAs with different lengths, readers
  * translate it with its length, and every answer must be one of the
@@ -47,7 +47,7 @@ static void *reader(void *arg)
 			uint64_t iova, len;
 			bool ok = false;
 
-			if (vtable_lookup(&r->vt, r->va, &iova, &len)) {
+			if (vfd_vtable_lookup(&r->vt, r->va, &iova, &len)) {
 				absent++;
 				continue;
 			}
@@ -152,7 +152,7 @@ static void ends_keep_their_full_range_beside_the_sequence(void **state)
 	assert_int_equal(vfd_vtable_init(&vt), 0);
 	/* the highest page of the 48-bit space: its end is 2^48 */
 	assert_int_equal(vfd_vtable_set(&vt, top - 0x1000, 0x1000, 0xabc000), 0);
-	assert_int_equal(vtable_lookup(&vt, top - 0x1000 + 5, &iova, &len), 0);
+	assert_int_equal(vfd_vtable_lookup(&vt, top - 0x1000 + 5, &iova, &len), 0);
 	assert_int_equal(iova, 0xabc005);
 	assert_int_equal(len, 0x1000 - 5);
 	/* the sequence bumps with each set, the end stays exact */
@@ -161,10 +161,10 @@ static void ends_keep_their_full_range_beside_the_sequence(void **state)
 		assert_int_equal(vfd_vtable_set(&vt, top - 0x1000, 0x1000, 0x1000),
 				 0);
 	}
-	assert_int_equal(vtable_lookup(&vt, top - 1, &iova, &len), 0);
+	assert_int_equal(vfd_vtable_lookup(&vt, top - 1, &iova, &len), 0);
 	assert_int_equal(iova, 0x1fff);
 	assert_int_equal(len, 1);
-	assert_int_equal(vtable_lookup(&vt, top, &iova, &len), -ENOENT);
+	assert_int_equal(vfd_vtable_lookup(&vt, top, &iova, &len), -ENOENT);
 	/* a length that wraps past 2^64 back below 2^48 is out of range
 	 * (it passed, and a 2^64-byte mapping got one 4 KiB leaf) */
 	assert_int_equal(vfd_vtable_check(&vt, 1ull << 47, -(1ull << 46), &iova),
@@ -199,8 +199,8 @@ static void the_check_makes_the_tables_the_set_needs(void **state)
 		tables = vt.nr_tables;
 		assert_int_equal(vfd_vtable_set(&vt, r->iova, r->len, 0x100000), 0);
 		assert_int_equal(vt.nr_tables, tables);
-		assert_int_equal(vtable_lookup(&vt, r->iova + r->len - 1, &iova,
-					       &len),
+		assert_int_equal(vfd_vtable_lookup(&vt, r->iova + r->len - 1,
+						   &iova, &len),
 				 0);
 		assert_int_equal(iova, 0x100000 + r->len - 1);
 		assert_int_equal(len, 1);
