@@ -40,6 +40,17 @@ static void two_devices(void)
 	shm_pci->regions[BAR2].size = BAR_SIZE;
 }
 
+/* Linux 6.19+: both devices on iommufd, the edu's space, dma-bufs taken */
+static struct vfiodev_space *dma_buf_world(struct vfiodev_device **edu,
+					   struct vfiodev_device **shm)
+{
+	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
+	two_devices();
+	*edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
+	*shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
+	return vfiodev_device_space(*edu);
+}
+
 static int live_dma_bufs(void)
 {
 	struct fake_live l;
@@ -67,11 +78,7 @@ static void iommufd_maps_a_bar_range_as_a_dma_buf(void **state)
 	uint8_t *va;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	mmaps = live_mmaps();
 	/* 1 MiB at 1 MiB: the range's physical address is 1 MiB-aligned */
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 1ul << 20,
@@ -110,11 +117,7 @@ static void a_whole_bar_gets_an_iova_aligned_like_it(void **state)
 	void *va, *va2;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	/* a page first, so the lowest fit is not aligned by chance */
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
 						NULL, &va2, &small),
@@ -171,11 +174,7 @@ static void a_failed_map_file_leaves_no_dma_buf_or_mmap(void **state)
 	int mmaps;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	mmaps = live_mmaps();
 	fake_fail_ioctl(IOMMU_IOAS_MAP_FILE, ENOMEM, 0);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
@@ -205,11 +204,7 @@ static void a_reset_revokes_the_mapping_which_unmaps_as_usual(void **state)
 	int all;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, 2 * PG, RW,
 						NULL, &va, &iova),
 			 0);
@@ -242,11 +237,7 @@ static void closing_the_exporting_device_unmaps_its_bar(void **state)
 	void *va;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	mmaps = live_mmaps();
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
 						NULL, &va, &iova),
@@ -273,11 +264,7 @@ static void a_memory_decode_toggle_revokes_and_a_revoked_export_is_refused(void 
 	void *va, *va2;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	assert_int_equal(vfiodev_pci_config_write(shm, 4, 2, 0x6), 0);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
 						NULL, &va, &iova),
@@ -407,11 +394,7 @@ static void bad_ranges_and_spaces_are_refused_with_nothing_left(void **state)
 	void *va;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	mmaps = live_mmaps();
 	fake_log_clear();
 	assert_int_equal(vfiodev_dma_map_region(space, shm, VFIODEV_PCI_CONFIG_REGION,
@@ -471,11 +454,7 @@ static void a_bar_mapping_is_not_copied_between_spaces(void **state)
 	void *va;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	so.backend = VFIODEV_BACKEND_IOMMUFD;
 	assert_int_equal(vfiodev_space_new(fake_ctx(), &so, &other), 0);
 	assert_int_equal(vfiodev_dma_map_region(space, shm, BAR2, 0, PG, RW,
@@ -507,11 +486,7 @@ static void map_file_takes_a_vfio_dma_buf_through_map_file(void **state)
 	void *va;
 
 	(void)state;
-	fake_cfg.map_file = fake_cfg.dma_buf = fake_cfg.map_file_dmabuf = true;
-	two_devices();
-	edu = fixture_open_into(EDU, NULL, VFIODEV_BACKEND_IOMMUFD);
-	shm = fixture_open_into(SHM, NULL, VFIODEV_BACKEND_IOMMUFD);
-	space = vfiodev_device_space(edu);
+	space = dma_buf_world(&edu, &shm);
 	assert_int_equal(vfiodev_region_dma_buf(shm, BAR2, &r, 1, &fd), 0);
 	assert_int_equal(vfiodev_dma_map_file(space, fd, PG, 2 * PG, RW, NULL,
 					      &va, &iova),
