@@ -15,6 +15,7 @@
  * path cannot do it (the container path, or a kernel without
  * CHANGE_PROCESS, Linux 6.13+, which also has MAP_FILE); 1 on a failure.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
