@@ -15,7 +15,9 @@
  * path cannot do it (the container path, or a kernel without
  * CHANGE_PROCESS, Linux 6.13+, which also has MAP_FILE); 1 on a failure.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

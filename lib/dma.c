@@ -208,6 +208,63 @@ static int noiommu_publish(struct vfiodev_space *space,
 	return 0;
 }
 
+/* what a buffer must be before an IOVA is looked for: page-aligned, in a
+ * space that can map it, and not mapped already (the translate table's
+ * check also makes the tables the set will fill) */
+static inline int check_buffer(struct vfiodev_space *space, uint64_t va,
+			       uint64_t len, const struct vfd_placement *p)
+{
+	uint64_t busy, a = space->iova_align;
+	int ret;
+
+	if (space->handed_over) {
+		vfd_err(space->ctx,
+			"dma map: the space was handed over to another process (vfiodev_space_hand_over())");
+		return -EPERM;
+	}
+	if (!len || (va | len) & (a - 1)) {
+		vfd_err(space->ctx,
+			"dma map: buffer 0x%llx+0x%llx is not page-aligned (0x%llx)",
+			(unsigned long long)va, (unsigned long long)len,
+			(unsigned long long)a);
+		return -EINVAL;
+	}
+	if (space->noiommu &&
+	    (!vfd_space_kernel_live(space) || !space->ops->bus_addr)) {
+		vfd_err(space->ctx,
+			"dma map: a noiommu group's container cannot pin memory or say where it is (Linux 7.x's noiommu cdev through iommufd can)");
+		return -EOPNOTSUPP;
+	}
+	if (space->noiommu && !p) {
+		vfd_err(space->ctx,
+			"dma map: a noiommu space's devices DMA to bus addresses: the library picks the IOVA (vfiodev_dma_map_any())");
+		return -EINVAL;
+	}
+	ret = vfd_vtable_check(&space->vt, va, len, &busy);
+	if (ret == -ENOMEM) {
+		vfd_err(space->ctx,
+			"dma map: out of memory for the translation table");
+		return ret;
+	}
+	if (ret == -ERANGE) {
+		vfd_err(space->ctx,
+			"dma map: buffer 0x%llx+0x%llx reaches past the 48-bit address space the table covers",
+			(unsigned long long)va, (unsigned long long)len);
+		return ret;
+	}
+	if (ret) {
+		uint64_t other = 0;
+
+		vfd_vtable_lookup(&space->vt, busy, &other, NULL);
+		vfd_err(space->ctx,
+			"dma map: buffer 0x%llx+0x%llx overlaps the one mapped at IOVA 0x%llx (map a buffer once)",
+			(unsigned long long)va, (unsigned long long)len,
+			(unsigned long long)other);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 /* map @va+@len at @iova (fixed) or at a picked IOVA (@p non-NULL); @mflags
  * are MAPF_* bits recorded with it; @src (or NULL) where the kernel may
  * take the pages from instead of the address. Caller holds space->lock */
@@ -218,50 +275,11 @@ int vfd_dma_map_locked(struct vfiodev_space *space, uint64_t va, uint64_t len,
 {
 	struct vfiodev_ctx *ctx = space->ctx;
 	struct vfiodev_mapping m;
-	uint64_t busy, a = space->iova_align;
 	int ret;
 
-	if (space->handed_over) {
-		vfd_err(ctx,
-			"dma map: the space was handed over to another process (vfiodev_space_hand_over())");
-		return -EPERM;
-	}
-	if (!len || (va | len) & (a - 1)) {
-		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx is not page-aligned (0x%llx)",
-			(unsigned long long)va, (unsigned long long)len,
-			(unsigned long long)a);
-		return -EINVAL;
-	}
-	if (space->noiommu &&
-	    (!vfd_space_kernel_live(space) || !space->ops->bus_addr)) {
-		vfd_err(ctx,
-			"dma map: a noiommu group's container cannot pin memory or say where it is (Linux 7.x's noiommu cdev through iommufd can)");
-		return -EOPNOTSUPP;
-	}
-	if (space->noiommu && !p) {
-		vfd_err(ctx,
-			"dma map: a noiommu space's devices DMA to bus addresses: the library picks the IOVA (vfiodev_dma_map_any())");
-		return -EINVAL;
-	}
-	ret = vfd_vtable_check(&space->vt, va, len, &busy);
-	if (ret == -ENOMEM) {
-		vfd_err(ctx, "dma map: out of memory for the translation table");
+	ret = check_buffer(space, va, len, p);
+	if (ret)
 		return ret;
-	}
-	if (ret == -ERANGE) {
-		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx reaches past the 48-bit address space the table covers",
-			(unsigned long long)va, (unsigned long long)len);
-		return ret;
-	}
-	if (ret) {
-		uint64_t other = 0;
-
-		vfd_vtable_lookup(&space->vt, busy, &other, NULL);
-		vfd_err(ctx, "dma map: buffer 0x%llx+0x%llx overlaps the one mapped at IOVA 0x%llx (map a buffer once)",
-			(unsigned long long)va, (unsigned long long)len,
-			(unsigned long long)other);
-		return -EEXIST;
-	}
 	ret = p ? pick_iova(space, va, len, p, &iova) :
 		  check_fixed(space, iova, len);
 	if (ret)
