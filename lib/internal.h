@@ -743,6 +743,16 @@ int vfd_dma_fixed_or_placed(struct vfiodev_space *space, unsigned int *flags,
 			    const struct vfiodev_dma_opts *opts,
 			    struct vfd_placement *p, bool *fixed);
 
+/* dma_noiommu.c: publish @m's bus addresses in the translate table (the
+ * bus address of its first byte in *@out; on failure the kernel mapping is
+ * undone); find the mapping holding bus address @bus. Caller holds the
+ * lock */
+int vfd_noiommu_publish(struct vfiodev_space *space,
+			const struct vfiodev_mapping *m, uint64_t limit,
+			uint64_t *out);
+const struct itree_node *vfd_noiommu_find(struct vfiodev_space *space, uint64_t bus,
+					  uint64_t *va, uint64_t *contig);
+
 /* dma_p2p.c: */
 /* vfiodev_dma_map_file() of a checked dma-buf range at a picked (@p) or
  * fixed (*@iova) IOVA; takes the lock */
