@@ -37,7 +37,7 @@ rm -rf "$lobj" && mkdir -p "$lobj"
 tobj=$out/tool
 rm -rf "$tobj" && mkdir -p "$tobj"
 for c in "$src"/lib/*.c "$src"/tools/json.c "$src"/tools/info.c "$src"/tools/doctor.c \
-	"$src"/tools/mdev.c; do
+	"$src"/tools/mdev.c "$src"/tools/bind.c; do
 	dest=$lobj
 	# the tool's command files serve the command-line target only
 	[[ $c == "$src"/tools/* && $c != */json.c ]] && dest=$tobj
